@@ -1,0 +1,3 @@
+//! Domain types and rules: no I/O.
+
+pub mod credit_code;

@@ -1,0 +1,12 @@
+//! HTTP only: parse requests into domain values, call the domain and the database, shape
+//! responses.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub mod regions;
+
+/// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(regions::list_regions)
+        .service(regions::get_region);
+}

@@ -1,0 +1,5 @@
+//! The monitoring service.
+
+pub mod config;
+pub mod routes;
+pub mod startup;

@@ -1,0 +1,417 @@
+//! Storage: one connection type over PostgreSQL and SQLite, a pool, migrations, and a handle
+//! that runs blocking database work off the async executor.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+use crate::problem::Problem;
+
+/// One connection type for both backends; the variant is chosen by the URL scheme.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A parsed `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `postgres://…` or `postgresql://…`, passed to libpq as is.
+    Postgres(String),
+    /// `sqlite://path`, `sqlite:path` or `sqlite::memory:`.
+    Sqlite(PathBuf),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // The URL may carry a password.
+            Self::Postgres(_) => f.write_str("Postgres(***)"),
+            Self::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+        }
+    }
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            Ok(Self::Postgres(raw.to_owned()))
+        } else if let Some(rest) = raw.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err(
+                    "a sqlite URL needs a file path, e.g. sqlite://data/registry.db".into(),
+                );
+            }
+            Ok(Self::Sqlite(PathBuf::from(path)))
+        } else {
+            Err("the database URL must start with postgres://, postgresql:// or sqlite://".into())
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Postgres(_) => Backend::Postgres,
+            Self::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error(transparent)]
+    Connection(#[from] diesel::ConnectionError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Opens connections of the concrete type itself, so a failure shows the real cause
+/// (diesel's MultiConnection would only say "invalid connection url"), and applies the
+/// SQLite settings on every new connection.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 5000; \
+     PRAGMA foreign_keys = ON;";
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn establish(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                Ok(DbConnection::Postgresql(PgConnection::establish(url)?))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(SQLITE_PRAGMAS)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        self.establish()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(ConnectError::from)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Both migration sets of a service; which one runs depends on the backend.
+#[derive(Clone, Copy)]
+pub struct Migrations {
+    pub postgres: &'static EmbeddedMigrations,
+    pub sqlite: &'static EmbeddedMigrations,
+}
+
+/// Lets a `&'static EmbeddedMigrations` be handed to diesel, which takes sources by value.
+struct Source(&'static EmbeddedMigrations);
+
+impl<DB: diesel::backend::Backend> diesel::migration::MigrationSource<DB> for Source {
+    fn migrations(
+        &self,
+    ) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
+        diesel::migration::MigrationSource::<DB>::migrations(self.0)
+    }
+}
+
+/// Any PostgreSQL advisory lock key works as long as it is constant: replicas starting
+/// together wait for each other instead of racing through the same migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x4854_455f_4d49_4752; // "HTE_MIGR"
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+pub fn run_migrations(conn: &mut DbConnection, migrations: &Migrations) -> Result<usize, BoxError> {
+    match conn {
+        DbConnection::Postgresql(pg) => {
+            pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
+            let result = pg
+                .run_pending_migrations(Source(migrations.postgres))
+                .map(|applied| applied.len());
+            pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
+            result
+        }
+        DbConnection::Sqlite(sqlite) => sqlite
+            .run_pending_migrations(Source(migrations.sqlite))
+            .map(|applied| applied.len()),
+    }
+}
+
+fn has_pending_migrations(
+    conn: &mut DbConnection,
+    migrations: &Migrations,
+) -> Result<bool, BoxError> {
+    match conn {
+        DbConnection::Postgresql(pg) => pg.has_pending_migration(Source(migrations.postgres)),
+        DbConnection::Sqlite(sqlite) => sqlite.has_pending_migration(Source(migrations.sqlite)),
+    }
+}
+
+/// What went wrong talking to the database, sorted by what the client should be told.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had in time: 503, the client may retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    /// The blocking task panicked or was cancelled.
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl From<DbError> for Problem {
+    fn from(error: DbError) -> Self {
+        error.to_problem()
+    }
+}
+
+impl DbError {
+    /// What the client is told; causes that are not the client's business are logged.
+    pub fn to_problem(&self) -> Problem {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let error = self;
+        match error {
+            DbError::Unavailable(_) => {
+                tracing::warn!(%error, "database unavailable");
+                Problem::service_unavailable("the database is unavailable; retry later")
+            }
+            DbError::Query(Error::NotFound) => Problem::not_found("no such record"),
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                Problem::conflict("a record with the same key already exists")
+            }
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
+                Problem::conflict("a concurrent change conflicted with this one; retry")
+            }
+            DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
+                tracing::warn!(%error, "database connection lost");
+                Problem::service_unavailable("the database connection was lost; retry later")
+            }
+            _ => {
+                tracing::error!(%error, "database error");
+                Problem::internal()
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub url: DatabaseUrl,
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+}
+
+/// The service's handle on its database. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: r2d2::Pool<ConnectionManager>,
+    backend: Backend,
+    sqlite_path: Option<PathBuf>,
+    migrations: Migrations,
+    /// SQLite allows one writer; taking turns here avoids "database is locked" errors when
+    /// a deferred transaction tries to upgrade to a write.
+    write_turn: Arc<Mutex<()>>,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbInitError {
+    #[error("invalid database URL: {0}")]
+    Url(String),
+    #[error("cannot create the folder for the SQLite file {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] ConnectError),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("migrations failed: {0}")]
+    Migrations(BoxError),
+}
+
+impl Db {
+    /// Connects once directly (so a bad URL or an absent server fails fast with its real
+    /// message), applies pending migrations, then opens the pool.
+    pub fn connect(settings: &DbSettings, migrations: Migrations) -> Result<Self, DbInitError> {
+        let sqlite_path = match &settings.url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).map_err(|source| DbInitError::Folder {
+                        path: parent.to_owned(),
+                        source,
+                    })?;
+                }
+                Some(path.clone())
+            }
+            DatabaseUrl::Postgres(_) => None,
+        };
+        let manager = ConnectionManager::new(settings.url.clone());
+        let mut first = manager.establish()?;
+        let applied = run_migrations(&mut first, &migrations).map_err(DbInitError::Migrations)?;
+        if applied > 0 {
+            tracing::info!(applied, "database migrations applied");
+        }
+        drop(first);
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(settings.connect_timeout)
+            .build(manager)?;
+        Ok(Self {
+            pool,
+            backend: settings.url.backend(),
+            sqlite_path,
+            migrations,
+            write_turn: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs read-only work on a pooled connection, on the blocking thread pool.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Runs work in one transaction: it all lands or none of it does.
+    pub async fn write<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + From<diesel::result::Error> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let turn = (self.backend == Backend::Sqlite).then(|| self.write_turn.clone());
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            // A poisoned lock only means another writer panicked; its transaction rolled back.
+            let _guard = turn
+                .as_ref()
+                .map(|t| t.lock().unwrap_or_else(|p| p.into_inner()));
+            Connection::transaction(&mut *conn, work)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Readiness: a connection can be had, answers, and the schema is current.
+    pub async fn check_ready(&self) -> Result<(), String> {
+        let pool = self.pool.clone();
+        let migrations = self.migrations;
+        let sqlite_path = self.sqlite_path.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Some(path) = &sqlite_path {
+                // Open connections keep working on a deleted file, but nothing they write
+                // would survive: report it rather than accept writes into the void.
+                if !Path::new(path).exists() {
+                    return Err(format!("the SQLite file {} is missing", path.display()));
+                }
+            }
+            let mut conn = pool
+                .get_timeout(Duration::from_secs(2))
+                .map_err(|e| format!("no database connection: {e}"))?;
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| format!("database does not answer: {e}"))?;
+            match has_pending_migrations(&mut conn, &migrations) {
+                Ok(false) => Ok(()),
+                Ok(true) => Err("database migrations are pending".to_owned()),
+                Err(e) => Err(format!("cannot read migration state: {e}")),
+            }
+        })
+        .await
+        .map_err(|e| format!("readiness check failed: {e}"))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("data/x.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.db"))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:p@h/db").unwrap().backend(),
+            Backend::Postgres
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert_eq!(
+            format!(
+                "{:?}",
+                DatabaseUrl::parse("postgres://u:secret@h/db").unwrap()
+            ),
+            "Postgres(***)"
+        );
+    }
+}

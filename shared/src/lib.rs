@@ -1,0 +1,17 @@
+//! What the three services share: configuration, problem+json errors, storage, auth,
+//! telemetry, metrics, Jiangsu regions, pagination, the inter-service HTTP client and the
+//! application builder.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod http_client;
+pub mod metrics;
+pub mod openapi;
+pub mod pagination;
+pub mod problem;
+pub mod regions;
+pub mod server;
+pub mod telemetry;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,0 +1,131 @@
+//! Common parts of every service's OpenAPI document: the bearer scheme, the problem+json
+//! responses, and the rule that every operation documents its error bodies.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{OpenApi, RefOr, Response};
+use utoipa::{PartialSchema, ToResponse, ToSchema};
+
+use crate::problem::{FieldError, Problem};
+
+macro_rules! problem_responses {
+    ($($name:ident: $description:literal;)*) => {
+        $(
+            #[derive(ToResponse)]
+            #[response(description = $description, content_type = "application/problem+json")]
+            pub struct $name(pub Problem);
+        )*
+
+        fn problem_response_components() -> Vec<(String, RefOr<Response>)> {
+            vec![$({
+                let (name, response) = <$name as ToResponse>::response();
+                (name.to_owned(), response)
+            }),*]
+        }
+    };
+}
+
+problem_responses! {
+    BadRequest: "Invalid input: the `errors` member names each field and the rule it breaks";
+    Unauthorized: "No bearer token, or one that is malformed, expired or not signed by a configured key";
+    Forbidden: "The caller's role or region does not allow this";
+    NotFound: "No such resource (or not visible to the caller's region)";
+    Conflict: "The request conflicts with the current state";
+    PreconditionFailed: "If-Match does not match the current ETag: reload and retry";
+    PreconditionRequired: "This update needs an If-Match header with the ETag from a read";
+    PayloadTooLarge: "The request body exceeds the size limit";
+    UnsupportedMediaType: "The request body has a content type this route does not accept";
+    UnprocessableEntity: "Well-formed but not acceptable, e.g. an Idempotency-Key reused with another body";
+    ServiceUnavailable: "The database or a service this answer depends on is unavailable; retry later";
+    InternalError: "Unexpected error; nothing internal is disclosed; quote the request_id";
+}
+
+pub const BEARER: &str = "bearer";
+
+/// Adds what every document shares, and completes each operation's error responses:
+/// `/api/v1` operations require a bearer token and can answer 401, 403 and 503; every
+/// operation can answer 500.
+pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
+    doc.info.title = title.to_owned();
+    doc.info.description = Some(description.to_owned());
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc.info.license = Some(utoipa::openapi::License::new("Apache-2.0"));
+
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some(
+                    "HS256 JWT with claims sub, role (province, city, county, auditor, service), \
+                     region (6-digit code), iss = jiangsu-hte, exp",
+                ))
+                .build(),
+        ),
+    );
+    for (name, schema) in [
+        ("Problem", Problem::schema()),
+        ("FieldError", FieldError::schema()),
+    ] {
+        components.schemas.insert(name.to_owned(), schema);
+    }
+    let mut nested = Vec::new();
+    Problem::schemas(&mut nested);
+    components.schemas.extend(nested);
+    for (name, response) in problem_response_components() {
+        components.responses.insert(name, response);
+    }
+
+    let response_ref = |name: &str| {
+        RefOr::Ref(utoipa::openapi::Ref::new(format!(
+            "#/components/responses/{name}"
+        )))
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let protected = path.starts_with("/api/");
+        for operation in operations(item) {
+            let responses = &mut operation.responses.responses;
+            if protected {
+                operation.security =
+                    Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+                for (status, name) in [
+                    ("401", "Unauthorized"),
+                    ("403", "Forbidden"),
+                    ("503", "ServiceUnavailable"),
+                ] {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| response_ref(name));
+                }
+            }
+            responses
+                .entry("500".to_owned())
+                .or_insert_with(|| response_ref("InternalError"));
+        }
+    }
+    doc
+}
+
+fn operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+        item.head.as_mut(),
+        item.options.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// The document as committed under `openapi/`: pretty JSON with a final newline.
+pub fn to_pretty_json(doc: &OpenApi) -> String {
+    let mut text = doc.to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,267 @@
+//! The application builder every service uses: middleware, operational routes, docs, and a
+//! server bound to a listener the caller chose (port 0 in tests).
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpResponse, HttpServer, Responder, get, web};
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::AuthKeys;
+use crate::config::ServiceConfig;
+use crate::db::{DatabaseUrl, Db, DbSettings, Migrations};
+use crate::metrics::{Metrics, metrics_middleware};
+use crate::openapi::ServiceUnavailable;
+use crate::problem::{self, Problem, problem_json_middleware};
+use crate::telemetry::request_id_middleware;
+
+/// Largest JSON body accepted by default (bulk files go through dedicated routes).
+pub const JSON_LIMIT_BYTES: usize = 2 * 1024 * 1024;
+
+/// What every service hands the builder.
+#[derive(Clone)]
+pub struct ServiceParts {
+    pub name: &'static str,
+    pub db: Db,
+    pub keys: AuthKeys,
+    pub openapi: OpenApi,
+    pub workers: usize,
+}
+
+/// A started server: its real port and a handle to stop it.
+pub struct RunningServer {
+    pub port: u16,
+    pub server: Server,
+}
+
+impl RunningServer {
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot bind: {0}")]
+    Bind(#[from] std::io::Error),
+    #[error("cannot set up metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+    #[error("{variable}: {message}")]
+    DatabaseUrl { variable: String, message: String },
+    #[error(transparent)]
+    Database(#[from] crate::db::DbInitError),
+    #[error("start-up task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// A service as the builder needs to know it.
+pub struct ServiceSpec<A> {
+    pub name: &'static str,
+    /// Name of the configuration variable holding the database URL, for error messages.
+    pub database_url_variable: &'static str,
+    pub migrations: Migrations,
+    pub openapi: OpenApi,
+    /// Registers the `/api/v1` handlers.
+    pub api: A,
+}
+
+/// Connects the database (applying migrations) and starts the server on `listener`.
+pub async fn launch<A, D>(
+    spec: ServiceSpec<A>,
+    config: &ServiceConfig,
+    keys: AuthKeys,
+    listener: TcpListener,
+    data: impl FnOnce(&Db) -> D,
+) -> Result<(RunningServer, Db), StartError>
+where
+    A: Fn(&mut ApiConfig) + Clone + Send + 'static,
+    D: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    let url = DatabaseUrl::parse(config.database_url.expose()).map_err(|message| {
+        StartError::DatabaseUrl {
+            variable: spec.database_url_variable.to_owned(),
+            message,
+        }
+    })?;
+    let settings = DbSettings {
+        url,
+        pool_size: config.db_pool_size,
+        connect_timeout: config.db_connect_timeout,
+    };
+    let migrations = spec.migrations;
+    let db = tokio::task::spawn_blocking(move || Db::connect(&settings, migrations)).await??;
+    let parts = ServiceParts {
+        name: spec.name,
+        db: db.clone(),
+        keys,
+        openapi: spec.openapi,
+        workers: config.http_workers,
+    };
+    let data = data(&db);
+    let server = start(listener, parts, spec.api, data)?;
+    Ok((server, db))
+}
+
+/// For services that register no app data of their own.
+pub fn no_app_data(_: &mut web::ServiceConfig) {}
+
+/// Runs servers until one stops or the process gets Ctrl-C / SIGTERM, then stops them all
+/// gracefully (in-flight requests finish).
+pub async fn run_until_signal(servers: Vec<RunningServer>) -> std::io::Result<()> {
+    let handles: Vec<ServerHandle> = servers.iter().map(RunningServer::handle).collect();
+    let all = futures_util::future::select_all(
+        servers.into_iter().map(|s| Box::pin(s.run_until_stopped())),
+    );
+    let result = tokio::select! {
+        (result, _, _) = all => result,
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down");
+            Ok(())
+        }
+    };
+    for handle in handles {
+        handle.stop(true).await;
+    }
+    result
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Builds and starts the server. `api` registers the service's `/api/v1` handlers (documented
+/// by utoipa); `data` registers the service's own app data.
+pub fn start<A, D>(
+    listener: TcpListener,
+    parts: ServiceParts,
+    api: A,
+    data: D,
+) -> Result<RunningServer, StartError>
+where
+    A: Fn(&mut ApiConfig) + Clone + Send + 'static,
+    D: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    let port = listener.local_addr()?.port();
+    let metrics_data = web::Data::new(Metrics::new(parts.name)?);
+    let db = web::Data::new(parts.db.clone());
+    let keys = web::Data::new(parts.keys.clone());
+    let openapi = parts.openapi.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(metrics_data.clone())
+            .app_data(db.clone())
+            .app_data(keys.clone())
+            .app_data(problem::json_config(JSON_LIMIT_BYTES))
+            .app_data(problem::query_config())
+            .app_data(problem::path_config())
+            .configure(data.clone())
+            .wrap(Compress::default())
+            .wrap(from_fn(problem_json_middleware))
+            .wrap(from_fn(request_id_middleware))
+            .wrap(from_fn(metrics_middleware))
+            .into_utoipa_app()
+            .service(utoipa_actix_web::scope("/api/v1").configure(api.clone()))
+            .configure(ops_routes)
+            .into_app()
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .url("/openapi.json", openapi.clone())
+                    .config(utoipa_swagger_ui::Config::default().validator_url("none")),
+            )
+            .service(docs_redirect)
+            .default_service(web::to(problem::not_found))
+    })
+    .workers(parts.workers.max(1))
+    .disable_signals()
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(RunningServer { port, server })
+}
+
+/// The service's OpenAPI document, built from the same handler registrations the server
+/// uses, so paths are written once.
+pub fn openapi_document<A>(base: OpenApi, api: A, title: &str, description: &str) -> OpenApi
+where
+    A: Fn(&mut ApiConfig) + Clone + Send + 'static,
+{
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(base)
+        .service(utoipa_actix_web::scope("/api/v1").configure(api))
+        .configure(ops_routes)
+        .split_for_parts();
+    crate::openapi::finish(doc, title, description)
+}
+
+fn ops_routes(cfg: &mut ApiConfig) {
+    cfg.service(livez).service(readyz).service(metrics);
+}
+
+/// Liveness: the process serves HTTP.
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = String, content_type = "text/plain")))]
+#[get("/livez")]
+async fn livez() -> impl Responder {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// Readiness: the database answers and its migrations are applied.
+#[utoipa::path(
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = String, content_type = "text/plain"),
+        (status = 503, response = ServiceUnavailable),
+    )
+)]
+#[get("/readyz")]
+async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, Problem> {
+    match db.check_ready().await {
+        Ok(()) => Ok(HttpResponse::Ok().content_type("text/plain").body("ready")),
+        Err(reason) => {
+            tracing::warn!(%reason, "not ready");
+            Err(Problem::service_unavailable(reason))
+        }
+    }
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4")))]
+#[get("/metrics")]
+async fn metrics(metrics: web::Data<Metrics>) -> impl Responder {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render())
+}
+
+#[get("/docs")]
+async fn docs_redirect() -> impl Responder {
+    HttpResponse::PermanentRedirect()
+        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+        .finish()
+}

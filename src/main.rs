@@ -1,0 +1,164 @@
+//! `cargo run`: all three services in one process on embedded SQLite, with demo data.
+//! `cargo run -- token --role city --region 320500`: a signed bearer token on stdout.
+//! `cargo run -- openapi`: regenerates the committed OpenAPI documents.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hte_shared::auth::{AuthKeys, Role};
+use hte_shared::config::{CommonConfig, Env};
+use hte_shared::regions::{PROVINCE_CODE, RegionCode};
+
+#[derive(Parser)]
+#[command(
+    name = "hte-suite",
+    version,
+    about = "Jiangsu HTE cultivation services"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start enterprise-registry, target-allocation and monitoring (the default).
+    Serve,
+    /// Print a signed bearer token (uses JWT_SECRET, or the development key in DATA_DIR).
+    Token {
+        /// province, city, county, auditor or service
+        #[arg(long)]
+        role: Role,
+        /// Region the caller acts for, e.g. 320000 (province), 320500 (苏州市), 320583 (昆山市)
+        #[arg(long, default_value = "320000")]
+        region: RegionCode,
+        /// Subject (who the token is for)
+        #[arg(long, default_value = "developer")]
+        subject: String,
+        /// Lifetime in hours
+        #[arg(long, default_value_t = 12)]
+        ttl_hours: i64,
+    },
+    /// Write the three OpenAPI documents generated from the code.
+    Openapi {
+        #[arg(long, default_value = "openapi")]
+        out: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Token {
+            role,
+            region,
+            subject,
+            ttl_hours,
+        } => {
+            if hte_shared::regions::find(&region).is_none() {
+                anyhow::bail!("{region} is not a Jiangsu region code");
+            }
+            let keys = load_keys(&CommonConfig::from_env(&Env::Process)?)?;
+            println!(
+                "{}",
+                keys.sign(&subject, role, &region, chrono::Duration::hours(ttl_hours))
+            );
+            Ok(())
+        }
+        Command::Openapi { out } => write_openapi(&out),
+    }
+}
+
+fn load_keys(common: &CommonConfig) -> anyhow::Result<AuthKeys> {
+    AuthKeys::load_or_generate(
+        common.jwt_secret.as_ref(),
+        &common.jwt_previous_secrets,
+        &common.data_dir,
+    )
+    .context("loading the JWT key")
+}
+
+async fn serve() -> anyhow::Result<()> {
+    let env = Env::Process;
+    let registry_config = enterprise_registry::config::RegistryConfig::from_env(&env)?;
+    let allocation_config = target_allocation::config::AllocationConfig::from_env(&env)?;
+    let monitoring_config = monitoring::config::MonitoringConfig::from_env(&env)?;
+    let common = registry_config.common.clone();
+    hte_shared::telemetry::init_tracing(common.log_format, "info");
+    let keys = load_keys(&common)?;
+
+    let registry = enterprise_registry::startup::Application::build(registry_config, keys.clone())
+        .await
+        .context("starting enterprise-registry")?;
+    let allocation =
+        target_allocation::startup::Application::build(allocation_config, keys.clone())
+            .await
+            .context("starting target-allocation")?;
+    let monitoring = monitoring::startup::Application::build(monitoring_config, keys.clone())
+        .await
+        .context("starting monitoring")?;
+
+    let host = match common.host {
+        std::net::IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".to_owned(),
+        ip => ip.to_string(),
+    };
+    let token = keys.sign(
+        "demo-province-official",
+        Role::Province,
+        &PROVINCE_CODE,
+        chrono::Duration::hours(12),
+    );
+    println!();
+    println!(
+        "Jiangsu HTE services are running (data in {}):",
+        common.data_dir.display()
+    );
+    for (name, port) in [
+        ("enterprise-registry", registry.port()),
+        ("target-allocation", allocation.port()),
+        ("monitoring", monitoring.port()),
+    ] {
+        println!("  {name:<20} http://{host}:{port}/api/v1   docs http://{host}:{port}/docs/");
+    }
+    println!();
+    println!("Province token for the demo (valid 12 hours):");
+    println!("  export TOKEN={token}");
+    println!(
+        "  curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{}/api/v1/regions/320500",
+        registry.port()
+    );
+    println!("Other roles: cargo run -- token --role city --region 320500");
+    println!();
+
+    hte_shared::server::run_until_signal(vec![
+        registry.into_server(),
+        allocation.into_server(),
+        monitoring.into_server(),
+    ])
+    .await?;
+    Ok(())
+}
+
+fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    for (file, doc) in [
+        (
+            "enterprise-registry.json",
+            enterprise_registry::startup::openapi(),
+        ),
+        (
+            "target-allocation.json",
+            target_allocation::startup::openapi(),
+        ),
+        ("monitoring.json", monitoring::startup::openapi()),
+    ] {
+        let path = out.join(file);
+        std::fs::write(&path, hte_shared::openapi::to_pretty_json(&doc))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
