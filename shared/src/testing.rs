@@ -129,3 +129,18 @@ pub fn token(keys: &AuthKeys, role: Role, region: &str) -> String {
     let region = RegionCode::parse(region).unwrap_or_else(|e| panic!("{e}"));
     keys.sign("test-user", role, &region, chrono::Duration::hours(1))
 }
+
+/// An HTTP client for tests (installs the TLS provider reqwest is built to expect).
+pub fn http_client() -> reqwest::Client {
+    crate::http_client::install_crypto_provider();
+    reqwest::Client::new()
+}
+
+/// A client that does not follow redirects.
+pub fn http_client_no_redirects() -> reqwest::Client {
+    crate::http_client::install_crypto_provider();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+}

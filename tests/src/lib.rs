@@ -1,1 +1,9 @@
+//! Tests that need more than one service: all three are started in-process on port 0, each
+//! with its own fresh database, and talk over real HTTP.
 
+pub mod harness;
+
+#[cfg(test)]
+mod openapi_documents;
+#[cfg(test)]
+mod suite_starts;

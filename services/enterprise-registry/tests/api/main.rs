@@ -1,0 +1,6 @@
+//! The registry over real HTTP, each test on its own database (SQLite by default, PostgreSQL
+//! with TEST_DATABASE_URL).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod regions;

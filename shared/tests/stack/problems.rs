@@ -1,0 +1,114 @@
+//! Every failure kind the framework itself produces is problem+json.
+
+use crate::helpers::{TestApp, assert_problem};
+use hte_shared::auth::Role;
+
+#[tokio::test]
+async fn framework_errors_are_problem_json() {
+    let app = TestApp::spawn().await;
+    let token = app.token(Role::Province, "320000");
+    let post = |body: Vec<u8>, content_type: &str| {
+        app.client
+            .post(app.url("/api/v1/probe/320500"))
+            .bearer_auth(&token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+
+    let body = assert_problem(
+        post(b"{not json".to_vec(), "application/json")
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert_eq!(body["type"], "urn:jiangsu-hte:problem:malformed-request");
+
+    let body = assert_problem(
+        post(br#"{"name":"x"}"#.to_vec(), "application/json")
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert_eq!(body["type"], "urn:jiangsu-hte:problem:validation");
+    assert_eq!(body["errors"][0]["field"], "count", "{body}");
+
+    let body = assert_problem(
+        post(br#"{"name":"x","count":-1}"#.to_vec(), "application/json")
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("-1"),
+        "{body}"
+    );
+
+    let body = assert_problem(post(b"name=x".to_vec(), "text/plain").await.unwrap(), 415).await;
+    assert_eq!(
+        body["type"],
+        "urn:jiangsu-hte:problem:unsupported-media-type"
+    );
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(response, 404).await;
+    assert_eq!(body["instance"], "/api/v1/no-such-thing");
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/probe/32O500"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(response, 400).await;
+    assert_eq!(body["errors"][0]["field"], "region");
+
+    // The server refuses an oversized body from its Content-Length, before reading it. A raw
+    // request shows that without racing the client's upload against the server's close.
+    let head = format!(
+        "POST /api/v1/probe/320500 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{{",
+        3 * 1024 * 1024
+    );
+    let raw = raw_exchange(&app.address, head.as_bytes()).await;
+    assert!(raw.starts_with("HTTP/1.1 413"), "{raw}");
+    assert!(raw.contains("application/problem+json"), "{raw}");
+    assert!(
+        raw.contains("urn:jiangsu-hte:problem:payload-too-large"),
+        "{raw}"
+    );
+}
+
+async fn raw_exchange(address: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    stream.write_all(request).await.unwrap();
+    let mut buffer = vec![0u8; 16 * 1024];
+    let mut received = Vec::new();
+    while !String::from_utf8_lossy(&received).contains("}") {
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buffer))
+                .await
+                .unwrap()
+                .unwrap();
+        if read == 0 {
+            break;
+        }
+        received.extend_from_slice(&buffer[..read]);
+    }
+    String::from_utf8_lossy(&received).into_owned()
+}

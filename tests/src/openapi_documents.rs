@@ -1,0 +1,82 @@
+//! The committed OpenAPI documents are exactly what the code generates. After changing a
+//! handler, regenerate them with `cargo run -- openapi` and commit the result.
+
+use std::path::PathBuf;
+
+fn committed(file: &str) -> serde_json::Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../openapi")
+        .join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+fn assert_matches(file: &str, generated: utoipa::openapi::OpenApi) {
+    let generated = serde_json::to_value(&generated).unwrap();
+    assert!(
+        committed(file) == generated,
+        "openapi/{file} differs from the code: run `cargo run -- openapi` and commit the result"
+    );
+    assert_eq!(generated["openapi"], "3.1.0");
+}
+
+#[test]
+fn enterprise_registry_document_is_current() {
+    assert_matches(
+        "enterprise-registry.json",
+        enterprise_registry::startup::openapi(),
+    );
+}
+
+#[test]
+fn target_allocation_document_is_current() {
+    assert_matches(
+        "target-allocation.json",
+        target_allocation::startup::openapi(),
+    );
+}
+
+#[test]
+fn monitoring_document_is_current() {
+    assert_matches("monitoring.json", monitoring::startup::openapi());
+}
+
+#[test]
+fn every_api_operation_documents_its_errors_and_security() {
+    for doc in [
+        enterprise_registry::startup::openapi(),
+        target_allocation::startup::openapi(),
+        monitoring::startup::openapi(),
+    ] {
+        let doc = serde_json::to_value(&doc).unwrap();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let responses = operation["responses"].as_object().unwrap();
+                assert!(responses.contains_key("500"), "{method} {path} lacks 500");
+                if path.starts_with("/api/") {
+                    for status in ["401", "403"] {
+                        assert!(
+                            responses.contains_key(status),
+                            "{method} {path} lacks {status}"
+                        );
+                    }
+                    assert!(
+                        operation["security"].is_array(),
+                        "{method} {path} lacks security"
+                    );
+                }
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let reference = response["$ref"].as_str().unwrap_or_default();
+                        let inline = &response["content"]["application/problem+json"];
+                        assert!(
+                            reference.starts_with("#/components/responses/") || inline.is_object(),
+                            "{method} {path} {status} is not a problem+json response"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
