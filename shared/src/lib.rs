@@ -2,16 +2,21 @@
 //! telemetry, metrics, Jiangsu regions, pagination, the inter-service HTTP client and the
 //! application builder.
 
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
 pub mod http_client;
+pub mod idempotency;
+pub mod json;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
+pub mod preconditions;
 pub mod problem;
 pub mod regions;
 pub mod server;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod time;

@@ -178,6 +178,7 @@ where
             .app_data(db.clone())
             .app_data(keys.clone())
             .app_data(problem::json_config(JSON_LIMIT_BYTES))
+            .app_data(web::PayloadConfig::new(JSON_LIMIT_BYTES))
             .app_data(problem::query_config())
             .app_data(problem::path_config())
             .configure(data.clone())

@@ -15,7 +15,7 @@ CREATE TABLE audit_log (
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL UNIQUE
 );
-CREATE INDEX audit_log_entity ON audit_log (entity_type, entity_key, id);
+CREATE INDEX audit_log_entity ON audit_log (entity_key, id);
 
 -- First answers to creating POSTs, replayed for a repeated Idempotency-Key.
 CREATE TABLE idempotency_keys (

@@ -1,0 +1,251 @@
+//! `Idempotency-Key` on creating POSTs: the first answer is stored with a fingerprint of the
+//! request; a replay with the same body gets that answer again, a replay with another body is
+//! refused (422). Keys are scoped to the caller and kept for 48 hours.
+
+use actix_web::{FromRequest, HttpRequest};
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::db::DbConnection;
+use crate::problem::Problem;
+
+diesel::table! {
+    idempotency_keys (actor, idempotency_key) {
+        actor -> Text,
+        idempotency_key -> Text,
+        route -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        response_location -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+pub const RETENTION_HOURS: i64 = 48;
+pub const HEADER: &str = "Idempotency-Key";
+
+/// A well-formed key: 1–255 visible ASCII characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The optional `Idempotency-Key` header; malformed keys are a 400.
+#[derive(Debug, Clone)]
+pub struct MaybeIdempotencyKey(pub Option<IdempotencyKey>);
+
+impl FromRequest for MaybeIdempotencyKey {
+    type Error = Problem;
+    type Future = std::future::Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let result = match req.headers().get(HEADER) {
+            None => Ok(Self(None)),
+            Some(value) => value
+                .to_str()
+                .ok()
+                .map(str::trim)
+                .filter(|v| {
+                    !v.is_empty() && v.len() <= 255 && v.bytes().all(|b| b.is_ascii_graphic())
+                })
+                .map(|v| Self(Some(IdempotencyKey(v.to_owned()))))
+                .ok_or_else(|| {
+                    Problem::invalid_field(
+                        HEADER,
+                        "format",
+                        "Idempotency-Key must be 1–255 visible ASCII characters (a UUID is ideal)",
+                    )
+                }),
+        };
+        std::future::ready(result)
+    }
+}
+
+/// Fingerprint of what was asked: the route and the request body as parsed, so formatting
+/// differences do not count as a different request.
+pub fn fingerprint(route: &str, body: &serde_json::Value) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(route.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body.to_string().as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A stored first answer.
+#[derive(Debug, Clone)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub body: String,
+    pub location: Option<String>,
+}
+
+pub enum Lookup {
+    /// Not seen (or expired): do the work, then [`store`] the answer.
+    New,
+    Replay(StoredResponse),
+    /// Same key, different request.
+    Mismatch,
+}
+
+/// Looks the key up inside the write transaction. On PostgreSQL it also takes a transaction
+/// lock on the key, so two concurrent requests with one key run one after the other and the
+/// second sees the first's answer.
+pub fn lookup(
+    conn: &mut DbConnection,
+    actor: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+) -> QueryResult<Lookup> {
+    if let DbConnection::Postgresql(pg) = conn {
+        let lock_id = lock_id(actor, key);
+        pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({lock_id})"))?;
+    }
+    let cutoff = expiry_cutoff();
+    let row: Option<(String, i32, String, Option<String>, NaiveDateTime)> = idempotency_keys::table
+        .filter(idempotency_keys::actor.eq(actor))
+        .filter(idempotency_keys::idempotency_key.eq(key.as_str()))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_status,
+            idempotency_keys::response_body,
+            idempotency_keys::response_location,
+            idempotency_keys::created_at,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        None => Lookup::New,
+        Some((_, _, _, _, created)) if created < cutoff => {
+            diesel::delete(
+                idempotency_keys::table
+                    .filter(idempotency_keys::actor.eq(actor))
+                    .filter(idempotency_keys::idempotency_key.eq(key.as_str())),
+            )
+            .execute(conn)?;
+            Lookup::New
+        }
+        Some((hash, _, _, _, _)) if hash != request_hash => Lookup::Mismatch,
+        Some((_, status, body, location, _)) => Lookup::Replay(StoredResponse {
+            status: u16::try_from(status).unwrap_or(200),
+            body,
+            location,
+        }),
+    })
+}
+
+pub fn store(
+    conn: &mut DbConnection,
+    actor: &str,
+    key: &IdempotencyKey,
+    route: &str,
+    request_hash: &str,
+    response: &StoredResponse,
+) -> QueryResult<()> {
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::actor.eq(actor),
+            idempotency_keys::idempotency_key.eq(key.as_str()),
+            idempotency_keys::route.eq(route),
+            idempotency_keys::request_hash.eq(request_hash),
+            idempotency_keys::response_status.eq(i32::from(response.status)),
+            idempotency_keys::response_body.eq(&response.body),
+            idempotency_keys::response_location.eq(response.location.as_deref()),
+            idempotency_keys::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes expired keys; returns how many.
+pub fn purge_expired(conn: &mut DbConnection) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(expiry_cutoff())))
+        .execute(conn)
+}
+
+fn expiry_cutoff() -> NaiveDateTime {
+    (chrono::Utc::now() - chrono::Duration::hours(RETENTION_HOURS)).naive_utc()
+}
+
+fn lock_id(actor: &str, key: &IdempotencyKey) -> i64 {
+    let digest = Sha256::digest(format!("{actor}\n{}", key.as_str()).as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+/// 422 for a key reused with another request.
+pub fn mismatch_problem() -> Problem {
+    Problem::unprocessable(
+        "this Idempotency-Key was already used with a different request; use a new key for a new request",
+    )
+}
+
+/// What a creating handler produced: status, JSON body, and the new resource's path.
+pub struct Created {
+    pub status: actix_web::http::StatusCode,
+    pub body: serde_json::Value,
+    pub location: Option<String>,
+}
+
+/// Runs a creating write in one transaction, honouring `Idempotency-Key`: the first answer is
+/// stored with the write itself (both land or neither), a replay gets it back unchanged, and
+/// the key reused for another request is a 422.
+pub async fn create_once<E, F>(
+    db: &crate::db::Db,
+    actor: crate::audit::Actor,
+    key: Option<IdempotencyKey>,
+    route: String,
+    request: serde_json::Value,
+    work: F,
+) -> Result<actix_web::HttpResponse, E>
+where
+    F: FnOnce(&mut DbConnection, &crate::audit::Actor) -> Result<Created, E> + Send + 'static,
+    E: From<crate::db::DbError> + From<diesel::result::Error> + From<Problem> + Send + 'static,
+{
+    let response = db
+        .write(move |conn| {
+            let Some(key) = key else {
+                let created = work(conn, &actor)?;
+                return Ok(StoredResponse {
+                    status: created.status.as_u16(),
+                    body: created.body.to_string(),
+                    location: created.location,
+                });
+            };
+            let request_hash = fingerprint(&route, &request);
+            match lookup(conn, &actor.subject, &key, &request_hash)? {
+                Lookup::Replay(stored) => Ok(stored),
+                Lookup::Mismatch => Err(E::from(mismatch_problem())),
+                Lookup::New => {
+                    let created = work(conn, &actor)?;
+                    let stored = StoredResponse {
+                        status: created.status.as_u16(),
+                        body: created.body.to_string(),
+                        location: created.location,
+                    };
+                    store(conn, &actor.subject, &key, &route, &request_hash, &stored)?;
+                    Ok(stored)
+                }
+            }
+        })
+        .await?;
+    let status = actix_web::http::StatusCode::from_u16(response.status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
+    let mut builder = actix_web::HttpResponse::build(status);
+    builder.content_type("application/json");
+    if let Some(location) = &response.location {
+        builder.insert_header((actix_web::http::header::LOCATION, location.as_str()));
+    }
+    Ok(builder.body(response.body))
+}

@@ -1,0 +1,70 @@
+//! Optimistic concurrency: reads carry `ETag: "v<version>"`; updates must send it back in
+//! `If-Match`, so an update made from a stale read is refused (412) instead of silently
+//! overwriting someone else's change.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, HttpRequest};
+
+use crate::problem::Problem;
+
+pub fn etag(version: i32) -> String {
+    format!("\"v{version}\"")
+}
+
+pub fn etag_header(version: i32) -> (header::HeaderName, HeaderValue) {
+    (
+        header::ETAG,
+        HeaderValue::from_str(&etag(version)).unwrap_or(HeaderValue::from_static("\"v0\"")),
+    )
+}
+
+/// The `If-Match` header as sent.
+#[derive(Debug, Clone)]
+pub struct IfMatch(Option<String>);
+
+impl FromRequest for IfMatch {
+    type Error = Problem;
+    type Future = std::future::Ready<Result<Self, Problem>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let value = req
+            .headers()
+            .get(header::IF_MATCH)
+            .map(|v| v.to_str().map(|s| s.trim().to_owned()));
+        std::future::ready(match value {
+            None => Ok(Self(None)),
+            Some(Ok(v)) => Ok(Self(Some(v))),
+            Some(Err(_)) => Err(Problem::invalid_field(
+                "If-Match",
+                "format",
+                "If-Match must be an ETag such as \"v3\"",
+            )),
+        })
+    }
+}
+
+impl IfMatch {
+    /// Checks the header against the current version: 428 when absent, 412 when stale.
+    pub fn check(&self, current_version: i32) -> Result<(), Problem> {
+        let Some(raw) = &self.0 else {
+            return Err(Problem::precondition_required(format!(
+                "send If-Match with the ETag of your last read (currently {})",
+                etag(current_version)
+            )));
+        };
+        let matches = raw == "*"
+            || raw.split(',').map(str::trim).any(|tag| {
+                let tag = tag.strip_prefix("W/").unwrap_or(tag);
+                tag == etag(current_version)
+            });
+        if matches {
+            Ok(())
+        } else {
+            Err(Problem::precondition_failed(format!(
+                "the record changed since it was read: If-Match {raw} but the current ETag is {}; \
+                 read it again and re-apply your change",
+                etag(current_version)
+            )))
+        }
+    }
+}
