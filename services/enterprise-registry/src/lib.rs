@@ -2,6 +2,7 @@
 //! every count is made from.
 
 pub mod config;
+pub mod db;
 pub mod domain;
 pub mod error;
 pub mod routes;

@@ -3,10 +3,33 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod annual_reports;
+pub mod audit;
+pub mod enterprises;
+pub mod programme;
 pub mod regions;
 
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(regions::list_regions)
-        .service(regions::get_region);
+        .service(regions::get_region)
+        .service(enterprises::create_enterprise)
+        .service(enterprises::list_enterprises)
+        .service(enterprises::get_enterprise)
+        .service(enterprises::update_enterprise)
+        .service(enterprises::deregister_enterprise)
+        .service(enterprises::enterprise_history)
+        .service(annual_reports::put_annual_report)
+        .service(annual_reports::get_annual_report)
+        .service(annual_reports::list_annual_reports)
+        .service(programme::create_pool_entry)
+        .service(programme::list_pool_entries)
+        .service(programme::exit_pool_entry)
+        .service(programme::create_certificate)
+        .service(programme::list_certificates)
+        .service(programme::revoke_certificate)
+        .service(programme::create_label)
+        .service(programme::list_labels)
+        .service(programme::revoke_label)
+        .service(audit::verify_audit_chain);
 }

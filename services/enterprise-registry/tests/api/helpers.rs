@@ -1,15 +1,18 @@
 use std::net::TcpListener;
 
 use enterprise_registry::config::RegistryConfig;
+use enterprise_registry::domain::credit_code::check_character;
 use enterprise_registry::startup::Application;
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
 use hte_shared::testing::{TestDatabase, http_client, token};
+use serde_json::{Value, json};
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub keys: AuthKeys,
+    pub db: hte_shared::db::Db,
     // Held so the database outlives the server.
     _database: TestDatabase,
     handle: actix_web::dev::ServerHandle,
@@ -30,12 +33,14 @@ impl TestApp {
             .await
             .unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
         let handle = app.handle();
         tokio::spawn(app.into_server().run_until_stopped());
         Self {
             address,
             client: http_client(),
             keys,
+            db,
             _database: database,
             handle,
         }
@@ -61,6 +66,75 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+impl TestApp {
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch_as(
+        &self,
+        token: &str,
+        path: &str,
+        etag: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .patch(self.url(path))
+            .bearer_auth(token)
+            .json(body);
+        if let Some(etag) = etag {
+            request = request.header("If-Match", etag);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Registers an enterprise as the province and returns its body.
+    pub async fn create_enterprise(&self, body: &Value) -> Value {
+        let response = self
+            .post_as(&self.province_token(), "/api/v1/enterprises", body)
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+}
+
+/// A valid credit code for an enterprise registered in `division`, distinct per `serial`.
+pub fn credit_code(division: &str, serial: u32) -> String {
+    let first17 = format!("91{division}{serial:08}0");
+    let check = check_character(&first17).unwrap();
+    format!("{first17}{check}")
+}
+
+/// A valid new-enterprise body in `county`.
+pub fn enterprise_body(code: &str, county: &str, name: &str) -> Value {
+    json!({
+        "credit_code": code,
+        "name": name,
+        "region_code": county,
+        "registered_on": "2018-03-01",
+        "industry_code": "C3491",
+        "tech_domain": "advanced_manufacturing_and_automation",
+        "above_scale": true
+    })
 }
 
 impl Drop for TestApp {

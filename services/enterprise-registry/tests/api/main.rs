@@ -2,5 +2,10 @@
 //! with TEST_DATABASE_URL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod annual_reports;
+mod audit;
+mod authorization;
+mod enterprises;
 mod helpers;
+mod programme;
 mod regions;

@@ -1,0 +1,7 @@
+//! Tables, rows and queries. Queries take `&mut DbConnection` and run inside the caller's
+//! transaction; HTTP concerns stay in `routes`.
+
+pub mod annual_reports;
+pub mod enterprises;
+pub mod programme;
+pub mod schema;

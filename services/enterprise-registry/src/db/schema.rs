@@ -1,0 +1,101 @@
+// Diesel table definitions; types exist on both PostgreSQL and SQLite.
+
+diesel::table! {
+    enterprises (credit_code) {
+        credit_code -> Text,
+        name -> Text,
+        region_code -> Text,
+        city_code -> Text,
+        registered_on -> Date,
+        industry_code -> Text,
+        tech_domain -> Nullable<Text>,
+        zone_level -> Text,
+        zone_id -> Nullable<Text>,
+        above_scale -> Bool,
+        carrier_id -> Nullable<Text>,
+        listing_status -> Text,
+        deregistered_on -> Nullable<Date>,
+        deregistration_reason -> Nullable<Text>,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    annual_reports (credit_code, year) {
+        credit_code -> Text,
+        year -> Integer,
+        employees -> Nullable<BigInt>,
+        st_staff -> Nullable<BigInt>,
+        total_income_yuan -> Nullable<BigInt>,
+        sales_revenue_yuan -> Nullable<BigInt>,
+        hightech_income_yuan -> Nullable<BigInt>,
+        rd_expense_yuan -> Nullable<BigInt>,
+        rd_expense_domestic_yuan -> Nullable<BigInt>,
+        total_costs_yuan -> Nullable<BigInt>,
+        net_assets_yuan -> Nullable<BigInt>,
+        total_assets_yuan -> Nullable<BigInt>,
+        industrial_output_yuan -> Nullable<BigInt>,
+        tax_paid_yuan -> Nullable<BigInt>,
+        invention_patents -> Nullable<BigInt>,
+        class1_ip -> Nullable<BigInt>,
+        class2_ip -> Nullable<BigInt>,
+        new_ip -> Nullable<BigInt>,
+        conversions -> Nullable<BigInt>,
+        rd_institution -> Nullable<Text>,
+        version -> Integer,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pool_entries (credit_code, year) {
+        credit_code -> Text,
+        year -> Integer,
+        batch -> Integer,
+        source -> Text,
+        entered_on -> Date,
+        exited_on -> Nullable<Date>,
+        exit_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificates (certificate_no) {
+        certificate_no -> Text,
+        credit_code -> Text,
+        issued_on -> Date,
+        expires_on -> Date,
+        revoked_on -> Nullable<Date>,
+        revoke_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    labels (credit_code, kind, year) {
+        credit_code -> Text,
+        kind -> Text,
+        year -> Integer,
+        level -> Text,
+        issuer -> Nullable<Text>,
+        revoked_on -> Nullable<Date>,
+        revoke_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(annual_reports -> enterprises (credit_code));
+diesel::joinable!(pool_entries -> enterprises (credit_code));
+diesel::joinable!(certificates -> enterprises (credit_code));
+diesel::joinable!(labels -> enterprises (credit_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    enterprises,
+    annual_reports,
+    pool_entries,
+    certificates,
+    labels,
+);

@@ -1,0 +1,118 @@
+//! Level of the firm's recognised R&D institution (研发机构级别), as filed in an annual report.
+//!
+//! The variants are ordered from no institution up to national level, so `Ord` compares levels.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Highest recognised R&D institution the firm has (研发机构).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RdInstitution {
+    /// 无研发机构
+    None,
+    /// 企业级研发机构
+    Enterprise,
+    /// 市级研发机构
+    Municipal,
+    /// 省级研发机构
+    Provincial,
+    /// 国家级研发机构
+    National,
+}
+
+impl RdInstitution {
+    pub const ALL: [RdInstitution; 5] = [
+        Self::None,
+        Self::Enterprise,
+        Self::Municipal,
+        Self::Provincial,
+        Self::National,
+    ];
+
+    /// Stable key; the same string serde uses.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Enterprise => "enterprise",
+            Self::Municipal => "municipal",
+            Self::Provincial => "provincial",
+            Self::National => "national",
+        }
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::None => "无研发机构",
+            Self::Enterprise => "企业级研发机构",
+            Self::Municipal => "市级研发机构",
+            Self::Provincial => "省级研发机构",
+            Self::National => "国家级研发机构",
+        }
+    }
+
+    pub fn parse(key: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|level| level.key() == key)
+            .ok_or_else(|| {
+                let keys: Vec<&str> = Self::ALL.iter().map(|level| level.key()).collect();
+                format!(
+                    "unknown R&D institution level {key:?}; use one of {}",
+                    keys.join(", ")
+                )
+            })
+    }
+
+    /// Provincial/ministerial level or above: the tech-SME direct route (and the innovative-SME
+    /// one) accept these.
+    pub fn is_provincial_or_higher(self) -> bool {
+        self >= Self::Provincial
+    }
+}
+
+impl fmt::Display for RdInstitution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_round_trip_and_match_serde() {
+        for level in RdInstitution::ALL {
+            assert_eq!(RdInstitution::parse(level.key()).unwrap(), level);
+            assert_eq!(serde_json::to_value(level).unwrap(), level.key());
+            let back: RdInstitution = serde_json::from_value(level.key().into()).unwrap();
+            assert_eq!(back, level);
+            assert_eq!(level.to_string(), level.key());
+            assert!(!level.name_zh().is_empty());
+        }
+        let err = RdInstitution::parse("county").unwrap_err();
+        for key in ["none", "enterprise", "municipal", "provincial", "national"] {
+            assert!(err.contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn provincial_or_higher() {
+        let expected = [
+            (RdInstitution::None, false),
+            (RdInstitution::Enterprise, false),
+            (RdInstitution::Municipal, false),
+            (RdInstitution::Provincial, true),
+            (RdInstitution::National, true),
+        ];
+        for (level, want) in expected {
+            assert_eq!(level.is_provincial_or_higher(), want, "{level}");
+        }
+        assert!(RdInstitution::National > RdInstitution::Provincial);
+    }
+}

@@ -1,0 +1,417 @@
+use hte_shared::auth::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, credit_code, enterprise_body};
+
+const KUNSHAN: &str = "320583";
+
+#[tokio::test]
+async fn real_credit_codes_register_and_mistyped_ones_name_the_rule() {
+    let app = TestApp::spawn().await;
+    // A real published code (checksum verified) registers, in lower case and with spaces.
+    let created = app
+        .create_enterprise(&enterprise_body(" 91440300708461136t ", KUNSHAN, "示例甲"))
+        .await;
+    assert_eq!(created["credit_code"], "91440300708461136T");
+    assert_eq!(created["city_code"], "320500");
+    assert_eq!(created["status"], "registered");
+    assert_eq!(created["version"], 1);
+
+    let token = app.province_token();
+    let cases = [
+        ("914403001922038217", "check_character"), // last character wrong
+        ("914403001922083216", "check_character"), // adjacent swap
+        ("91440300192203821", "length"),
+        ("914403001922O38216", "charset"), // letter O
+        ("", "required"),
+    ];
+    for (code, rule) in cases {
+        let response = app
+            .post_as(
+                &token,
+                "/api/v1/enterprises",
+                &enterprise_body(code, KUNSHAN, "示例乙"),
+            )
+            .await;
+        let body = assert_problem(response, 400).await;
+        assert_eq!(body["errors"][0]["field"], "credit_code", "{code}");
+        assert_eq!(body["errors"][0]["rule"], rule, "{code}: {body}");
+    }
+
+    // A duplicate is a conflict, not a second record.
+    let again = app
+        .post_as(
+            &token,
+            "/api/v1/enterprises",
+            &enterprise_body("91440300708461136T", KUNSHAN, "示例甲"),
+        )
+        .await;
+    assert_problem(again, 409).await;
+}
+
+#[tokio::test]
+async fn every_bad_field_is_reported_and_server_fields_are_refused() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let body = json!({
+        "credit_code": credit_code(KUNSHAN, 1),
+        "name": "x",
+        "region_code": "320500",
+        "registered_on": "2999-01-01",
+        "industry_code": "Z99",
+        "zone_level": "national"
+    });
+    let problem =
+        assert_problem(app.post_as(&token, "/api/v1/enterprises", &body).await, 400).await;
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "name",
+            "region_code",
+            "registered_on",
+            "industry_code",
+            "zone_id"
+        ]
+    );
+    assert_eq!(problem["errors"][1]["rule"], "county_level");
+
+    let mut with_status = enterprise_body(&credit_code(KUNSHAN, 2), KUNSHAN, "示例丙");
+    with_status["status"] = json!("hte");
+    let problem = assert_problem(
+        app.post_as(&token, "/api/v1/enterprises", &with_status)
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "status");
+    assert_eq!(problem["errors"][0]["rule"], "unknown_field");
+
+    let mut bad_enum = enterprise_body(&credit_code(KUNSHAN, 3), KUNSHAN, "示例丁");
+    bad_enum["tech_domain"] = json!("software");
+    let problem = assert_problem(
+        app.post_as(&token, "/api/v1/enterprises", &bad_enum).await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "tech_domain");
+
+    let response = app
+        .client
+        .get(app.url("/api/v1/enterprises/not-a-code"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        assert_problem(response, 400).await["errors"][0]["field"],
+        "credit_code"
+    );
+    let unknown = app
+        .get_as(
+            &token,
+            &format!("/api/v1/enterprises/{}", credit_code(KUNSHAN, 99)),
+        )
+        .await;
+    assert_problem(unknown, 404).await;
+}
+
+#[tokio::test]
+async fn updates_need_the_current_etag() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code(KUNSHAN, 7);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "示例科技有限公司"))
+        .await;
+    let path = format!("/api/v1/enterprises/{code}");
+
+    let read = app.get_as(&token, &path).await;
+    let etag = read.headers()["etag"].to_str().unwrap().to_owned();
+    assert_eq!(etag, "\"v1\"");
+
+    let missing = app
+        .patch_as(&token, &path, None, &json!({"name": "新名称有限公司"}))
+        .await;
+    assert_problem(missing, 428).await;
+
+    let ok = app
+        .patch_as(
+            &token,
+            &path,
+            Some(&etag),
+            &json!({"name": "新名称有限公司", "zone_level": "national", "zone_id": "苏州工业园区"}),
+        )
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["etag"], "\"v2\"");
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["name"], "新名称有限公司");
+    assert_eq!(body["zone_level"], "national");
+
+    let stale = app
+        .patch_as(&token, &path, Some(&etag), &json!({"above_scale": false}))
+        .await;
+    let problem = assert_problem(stale, 412).await;
+    assert!(problem["detail"].as_str().unwrap().contains("\"v2\""));
+
+    let cleared = app
+        .patch_as(
+            &token,
+            &path,
+            Some("\"v2\""),
+            &json!({"zone_level": "none", "tech_domain": null}),
+        )
+        .await;
+    let body: Value = cleared.json().await.unwrap();
+    assert_eq!(body["zone_id"], Value::Null);
+    assert_eq!(body["tech_domain"], Value::Null);
+
+    let server_owned = app
+        .patch_as(&token, &path, Some("\"v3\""), &json!({"status": "hte"}))
+        .await;
+    assert_problem(server_owned, 400).await;
+    let key_change = app
+        .patch_as(
+            &token,
+            &path,
+            Some("\"v3\""),
+            &json!({"credit_code": credit_code(KUNSHAN, 8)}),
+        )
+        .await;
+    assert_problem(key_change, 400).await;
+}
+
+#[tokio::test]
+async fn concurrent_updates_with_one_etag_let_exactly_one_win() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code(KUNSHAN, 11);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "并发测试有限公司"))
+        .await;
+    let path = format!("/api/v1/enterprises/{code}");
+    let attempts = (0..6).map(|i| {
+        let body = json!({"name": format!("并发测试{i}号有限公司")});
+        let (app, token, path) = (&app, &token, &path);
+        async move {
+            app.patch_as(token, path, Some("\"v1\""), &body)
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let mut statuses = futures_util::future::join_all(attempts).await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 412, 412, 412, 412, 412]);
+    let body: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    assert_eq!(body["version"], 2);
+}
+
+#[tokio::test]
+async fn idempotent_creation_replays_and_refuses_a_changed_body() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let body = enterprise_body(&credit_code(KUNSHAN, 21), KUNSHAN, "幂等测试有限公司");
+    let send = |body: Value| {
+        app.client
+            .post(app.url("/api/v1/enterprises"))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "7d3c2a94-first")
+            .json(&body)
+            .send()
+    };
+    let first = send(body.clone()).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let first_body: Value = first.json().await.unwrap();
+
+    let replay = send(body.clone()).await.unwrap();
+    assert_eq!(
+        replay.status(),
+        201,
+        "a replay gets the first answer, not a 409"
+    );
+    assert_eq!(replay.headers()["location"].to_str().unwrap(), location);
+    assert_eq!(replay.json::<Value>().await.unwrap(), first_body);
+
+    let mut changed = body.clone();
+    changed["name"] = json!("另一家有限公司");
+    let problem = assert_problem(send(changed).await.unwrap(), 422).await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Idempotency-Key")
+    );
+
+    // One record, one audit entry.
+    let history: Value = app
+        .get_as(&token, &format!("{location}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["items"].as_array().unwrap().len(), 1);
+
+    let malformed = app
+        .client
+        .post(app.url("/api/v1/enterprises"))
+        .bearer_auth(&token)
+        .header("Idempotency-Key", "")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(malformed, 400).await;
+}
+
+#[tokio::test]
+async fn list_filters_and_pages_stably() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let counties = ["320583", "320582", "320102", "320211"]; // Kunshan, Zhangjiagang, Nanjing, Wuxi
+    for i in 0..10u32 {
+        let county = counties[i as usize % counties.len()];
+        let mut body = enterprise_body(
+            &credit_code(county, i),
+            county,
+            &format!("列表测试{i:02}科技有限公司"),
+        );
+        body["above_scale"] = json!(i % 2 == 0);
+        app.create_enterprise(&body).await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/enterprises?limit=3&sort=name".to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = app.get_as(&token, &path).await.json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["name"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let mut sorted = seen.clone();
+    sorted.sort();
+    assert_eq!(seen.len(), 10);
+    assert_eq!(seen, sorted);
+
+    let count = |query: &'static str| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let page: Value = app
+                .get_as(token, &format!("/api/v1/enterprises?{query}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(
+        count("region=320500").await,
+        6,
+        "Suzhou's subtree: Kunshan and Zhangjiagang"
+    );
+    assert_eq!(count("region=320583").await, 3);
+    assert_eq!(count("above_scale=true").await, 5);
+    assert_eq!(count("q=测试07").await, 1);
+    assert_eq!(count("q=%25").await, 0, "wildcards are literal");
+    assert_eq!(count("status=registered").await, 10);
+    assert_eq!(count("status=hte").await, 0);
+    assert_eq!(
+        count("tech_domain=advanced_manufacturing_and_automation").await,
+        10
+    );
+
+    let problem = assert_problem(
+        app.get_as(
+            &token,
+            "/api/v1/enterprises?status=certified&limit=0&region=99",
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2);
+    let problem = assert_problem(
+        app.get_as(&token, "/api/v1/enterprises?limit=501").await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "limit");
+    let city = app.token(Role::City, "320500");
+    assert_problem(
+        app.get_as(&city, "/api/v1/enterprises?region=320100").await,
+        403,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn deregistration_keeps_the_record() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code(KUNSHAN, 31);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "注销测试有限公司"))
+        .await;
+    let path = format!("/api/v1/enterprises/{code}/deregister");
+    let problem = assert_problem(
+        app.post_as(
+            &token,
+            &path,
+            &json!({"deregistered_on": "2024-05-01", "reason": ""}),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let response = app
+        .post_as(
+            &token,
+            &path,
+            &json!({"deregistered_on": "2024-05-01", "reason": "企业已办理工商注销"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "deregistered");
+    let before: Value = app
+        .get_as(
+            &token,
+            &format!("/api/v1/enterprises/{code}?as_of=2024-04-30"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before["status"], "registered");
+    assert_problem(
+        app.post_as(
+            &token,
+            &path,
+            &json!({"deregistered_on": "2024-06-01", "reason": "重复注销"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    let page: Value = app
+        .get_as(&token, "/api/v1/enterprises?status=deregistered")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
