@@ -93,6 +93,12 @@ async fn serve() -> anyhow::Result<()> {
     let registry = enterprise_registry::startup::Application::build(registry_config, keys.clone())
         .await
         .context("starting enterprise-registry")?;
+    let seeded = enterprise_registry::demo::seed_if_empty(registry.db())
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding demo data: {e}"))?;
+    if seeded > 0 {
+        tracing::info!(enterprises = seeded, "demo registry seeded");
+    }
     let allocation =
         target_allocation::startup::Application::build(allocation_config, keys.clone())
             .await

@@ -303,7 +303,7 @@ impl NewEnterprise {
 }
 
 impl EnterpriseFields {
-    fn into_row(self, previous: Option<&EnterpriseRow>) -> EnterpriseRow {
+    pub(crate) fn into_row(self, previous: Option<&EnterpriseRow>) -> EnterpriseRow {
         let now = now();
         EnterpriseRow {
             credit_code: self.credit_code.to_string(),

@@ -5,6 +5,7 @@
 mod annual_reports;
 mod audit;
 mod authorization;
+mod demo;
 mod enterprises;
 mod helpers;
 mod programme;

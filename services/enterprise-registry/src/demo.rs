@@ -1,0 +1,448 @@
+//! A small, realistic demo registry for `cargo run`: firms across several cities with three
+//! to five years of reports, pool entries, certificates and labels. Deterministic, written
+//! through the same rows and audit log as the API, and only into an empty registry.
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use hte_shared::audit::{self, Actor, Change};
+use hte_shared::db::{Db, DbConnection};
+use hte_shared::time::now;
+
+use crate::db::programme::{self, CertificateRow, LabelRow, PoolEntryRow};
+use crate::db::schema::enterprises;
+use crate::db::{annual_reports, enterprises as enterprise_queries};
+use crate::domain::annual_report::ReportFigures;
+use crate::domain::credit_code::check_character;
+use crate::domain::enterprise::{ListingStatus, ZoneLevel};
+use crate::domain::programme::certificate_expiry;
+use crate::domain::rd_institution::RdInstitution;
+use crate::domain::tech_domain::TechDomain;
+use crate::error::RegistryError;
+use crate::routes::annual_reports::row_of;
+use crate::routes::enterprises::{NewEnterprise, record_json};
+
+/// (name, county, domain, zone, stage) — stage: 0 registered, 1 pool, 2 HTE, 3 HTE with labels.
+const FIRMS: &[(&str, &str, TechDomain, Option<(&str, ZoneLevel)>, u8)] = &[
+    (
+        "南京星联智能科技有限公司",
+        "320115",
+        TechDomain::ElectronicInformation,
+        Some(("南京高新区", ZoneLevel::National)),
+        3,
+    ),
+    (
+        "南京鼓楼云图软件有限公司",
+        "320106",
+        TechDomain::ElectronicInformation,
+        None,
+        2,
+    ),
+    (
+        "南京浦口新材科技有限公司",
+        "320111",
+        TechDomain::NewMaterials,
+        Some(("南京高新区", ZoneLevel::National)),
+        1,
+    ),
+    (
+        "南京栖霞环保装备有限公司",
+        "320113",
+        TechDomain::ResourcesAndEnvironment,
+        None,
+        0,
+    ),
+    (
+        "无锡锡山微电子有限公司",
+        "320205",
+        TechDomain::ElectronicInformation,
+        Some(("无锡高新区", ZoneLevel::National)),
+        3,
+    ),
+    (
+        "无锡惠山精工机械有限公司",
+        "320206",
+        TechDomain::AdvancedManufacturingAndAutomation,
+        None,
+        2,
+    ),
+    (
+        "江阴海澜新能源科技有限公司",
+        "320281",
+        TechDomain::NewEnergyAndEnergySaving,
+        None,
+        1,
+    ),
+    (
+        "徐州鼓楼工程机械科技有限公司",
+        "320302",
+        TechDomain::AdvancedManufacturingAndAutomation,
+        Some(("徐州高新区", ZoneLevel::National)),
+        2,
+    ),
+    (
+        "徐州睢宁生物农业有限公司",
+        "320324",
+        TechDomain::BiotechAndNewMedicine,
+        None,
+        0,
+    ),
+    (
+        "常州武进石墨烯材料有限公司",
+        "320412",
+        TechDomain::NewMaterials,
+        Some(("武进高新区", ZoneLevel::National)),
+        3,
+    ),
+    (
+        "常州新北光伏科技有限公司",
+        "320411",
+        TechDomain::NewEnergyAndEnergySaving,
+        Some(("常州高新区", ZoneLevel::National)),
+        2,
+    ),
+    (
+        "昆山示例智能装备有限公司",
+        "320583",
+        TechDomain::AdvancedManufacturingAndAutomation,
+        Some(("昆山高新区", ZoneLevel::National)),
+        3,
+    ),
+    (
+        "苏州工业园区纳米生物有限公司",
+        "320576",
+        TechDomain::BiotechAndNewMedicine,
+        Some(("苏州工业园区", ZoneLevel::National)),
+        2,
+    ),
+    (
+        "张家港沙洲新材料有限公司",
+        "320582",
+        TechDomain::NewMaterials,
+        Some(("张家港高新区", ZoneLevel::Provincial)),
+        1,
+    ),
+    (
+        "常熟虞山检测技术服务有限公司",
+        "320581",
+        TechDomain::HighTechServices,
+        None,
+        1,
+    ),
+    (
+        "太仓港航智慧物流科技有限公司",
+        "320585",
+        TechDomain::HighTechServices,
+        None,
+        0,
+    ),
+    (
+        "南通崇川海工装备有限公司",
+        "320613",
+        TechDomain::AdvancedManufacturingAndAutomation,
+        Some(("南通高新区", ZoneLevel::National)),
+        2,
+    ),
+    (
+        "连云港海州医药科技有限公司",
+        "320706",
+        TechDomain::BiotechAndNewMedicine,
+        Some(("连云港高新区", ZoneLevel::National)),
+        1,
+    ),
+    (
+        "盐城亭湖风电科技有限公司",
+        "320902",
+        TechDomain::NewEnergyAndEnergySaving,
+        None,
+        1,
+    ),
+    (
+        "扬州邗江航空部件有限公司",
+        "321003",
+        TechDomain::Aerospace,
+        None,
+        2,
+    ),
+    (
+        "镇江丹阳光学材料有限公司",
+        "321181",
+        TechDomain::NewMaterials,
+        None,
+        0,
+    ),
+    (
+        "泰州医药城生物制品有限公司",
+        "321204",
+        TechDomain::BiotechAndNewMedicine,
+        Some(("泰州医药高新区", ZoneLevel::National)),
+        3,
+    ),
+    (
+        "宿迁宿城电子信息有限公司",
+        "321302",
+        TechDomain::ElectronicInformation,
+        None,
+        1,
+    ),
+];
+
+/// Deterministic pseudo-random numbers (no dependency, same data on every machine).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 >> 33
+    }
+
+    fn between(&mut self, low: i64, high: i64) -> i64 {
+        low + (self.next() % ((high - low + 1) as u64)) as i64
+    }
+}
+
+fn date(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default()
+}
+
+/// Seeds the demo registry unless it already holds enterprises. Returns how many were added.
+pub async fn seed_if_empty(db: &Db) -> Result<usize, RegistryError> {
+    db.write(|conn| {
+        let existing: i64 = enterprises::table.count().get_result(conn)?;
+        if existing > 0 {
+            return Ok(0);
+        }
+        let actor = Actor::system("demo-data");
+        let this_year = hte_shared::time::today().year();
+        let mut rng = Lcg(2019_57);
+        for (index, firm) in FIRMS.iter().enumerate() {
+            seed_firm(conn, &actor, &mut rng, index, firm, this_year)?;
+        }
+        Ok::<_, RegistryError>(FIRMS.len())
+    })
+    .await
+}
+
+fn seed_firm(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    rng: &mut Lcg,
+    index: usize,
+    &(name, county, domain, zone, stage): &(&str, &str, TechDomain, Option<(&str, ZoneLevel)>, u8),
+    this_year: i32,
+) -> Result<(), RegistryError> {
+    let first17 = format!("91{county}MA{:07}", 1_000_000 + index * 7_919);
+    let credit_code = format!("{first17}{}", check_character(&first17).unwrap_or('0'));
+    let registered_year = this_year - rng.between(4, 12) as i32;
+    let request = NewEnterprise {
+        credit_code,
+        name: name.to_owned(),
+        region_code: county.to_owned(),
+        registered_on: date(
+            registered_year,
+            rng.between(1, 12) as u32,
+            rng.between(1, 28) as u32,
+        ),
+        industry_code: match domain {
+            TechDomain::ElectronicInformation => "I6513",
+            TechDomain::BiotechAndNewMedicine => "C2761",
+            TechDomain::Aerospace => "C3741",
+            TechDomain::NewMaterials => "C3985",
+            TechDomain::HighTechServices => "M7452",
+            TechDomain::NewEnergyAndEnergySaving => "C3825",
+            TechDomain::ResourcesAndEnvironment => "C3591",
+            TechDomain::AdvancedManufacturingAndAutomation => "C3491",
+        }
+        .to_owned(),
+        tech_domain: Some(domain),
+        zone_level: zone.map_or(ZoneLevel::None, |(_, level)| level),
+        zone_id: zone.map(|(id, _)| id.to_owned()),
+        above_scale: stage >= 2 || rng.between(0, 3) == 0,
+        carrier_id: None,
+        listing_status: if stage == 3 && index % 2 == 0 {
+            ListingStatus::Preparing
+        } else {
+            ListingStatus::Unlisted
+        },
+    };
+    let fields = request
+        .parse(hte_shared::time::today())
+        .map_err(RegistryError::from)?;
+    let row = fields.into_row(None);
+    enterprise_queries::insert(conn, &row)?;
+    let code = row.credit_code.clone();
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type: "enterprise",
+            entity_key: &code,
+            action: "create",
+            reason: Some("demo data"),
+            before: None,
+            after: Some(record_json(&row)),
+        },
+    )?;
+
+    // Reports for the last three to five years, growing, stronger for later stages.
+    let years = rng.between(3, 5) as i32;
+    let mut sales = rng.between(8, 60) * 1_000_000 * (1 + i64::from(stage));
+    let mut employees = rng.between(25, 160);
+    for year in (this_year - years)..this_year {
+        if year < registered_year {
+            continue;
+        }
+        sales = sales * rng.between(105, 130) / 100;
+        employees = employees * rng.between(100, 115) / 100;
+        let st_share = [6, 11, 16, 22][usize::from(stage)];
+        let rd_share = [2, 4, 5, 7][usize::from(stage)];
+        let rd = sales * rng.between(rd_share * 10, rd_share * 10 + 15) / 1000;
+        let total_income = sales + sales * rng.between(1, 6) / 100;
+        let class1 = i64::from(stage) + rng.between(0, 3);
+        let figures = ReportFigures {
+            employees: Some(employees),
+            st_staff: Some(employees * st_share / 100),
+            total_income_yuan: Some(total_income),
+            sales_revenue_yuan: Some(sales),
+            hightech_income_yuan: Some(
+                total_income * rng.between(45 + 5 * i64::from(stage), 80) / 100,
+            ),
+            rd_expense_yuan: Some(rd),
+            rd_expense_domestic_yuan: Some(rd * rng.between(85, 100) / 100),
+            total_costs_yuan: Some(sales * rng.between(78, 92) / 100),
+            net_assets_yuan: Some(sales * rng.between(30, 70) / 100),
+            total_assets_yuan: Some(sales * rng.between(90, 150) / 100),
+            industrial_output_yuan: Some(sales * rng.between(90, 105) / 100),
+            tax_paid_yuan: Some(sales * rng.between(3, 7) / 100),
+            invention_patents: Some(class1.saturating_sub(1).max(0)),
+            class1_ip: Some(class1),
+            class2_ip: Some(rng.between(2, 12)),
+            new_ip: Some(rng.between(0, 5)),
+            conversions: Some(rng.between(0, 4) + i64::from(stage)),
+            rd_institution: Some(match stage {
+                0 => RdInstitution::None,
+                1 => RdInstitution::Enterprise,
+                2 => RdInstitution::Municipal,
+                _ => RdInstitution::Provincial,
+            }),
+        };
+        let report = row_of(&code, year, &figures, 1);
+        annual_reports::insert(conn, &report)?;
+        audit::append(
+            conn,
+            actor,
+            Change {
+                entity_type: "annual_report",
+                entity_key: &code,
+                action: "create",
+                reason: Some("demo data"),
+                before: None,
+                after: serde_json::to_value(&figures).ok(),
+            },
+        )?;
+    }
+
+    if stage >= 1 {
+        let pool_year = (this_year - 3).max(registered_year + 1);
+        let entered_on = date(pool_year, 5, 15);
+        let exit = (stage >= 2).then(|| date(pool_year + 1, 11, 28));
+        let entry = PoolEntryRow {
+            credit_code: code.clone(),
+            year: pool_year,
+            batch: 1,
+            source: "市推荐".to_owned(),
+            entered_on,
+            exited_on: exit,
+            exit_reason: exit.map(|_| "已认定为高新技术企业".to_owned()),
+            created_at: now(),
+        };
+        programme::insert_pool_entry(conn, &entry)?;
+        audit::append(
+            conn,
+            actor,
+            Change {
+                entity_type: "pool_entry",
+                entity_key: &code,
+                action: "create",
+                reason: Some("demo data"),
+                before: None,
+                after: Some(
+                    serde_json::json!({"year": entry.year, "entered_on": entry.entered_on, "exited_on": entry.exited_on}),
+                ),
+            },
+        )?;
+        if let Some(issued_on) = exit {
+            let certificate = CertificateRow {
+                certificate_no: format!("GR{}32{:06}", issued_on.year(), 1000 + index * 37),
+                credit_code: code.clone(),
+                issued_on,
+                expires_on: certificate_expiry(issued_on),
+                revoked_on: None,
+                revoke_reason: None,
+                created_at: now(),
+            };
+            programme::insert_certificate(conn, &certificate)?;
+            audit::append(
+                conn,
+                actor,
+                Change {
+                    entity_type: "certificate",
+                    entity_key: &code,
+                    action: "create",
+                    reason: Some("demo data"),
+                    before: None,
+                    after: Some(
+                        serde_json::json!({"certificate_no": certificate.certificate_no, "issued_on": certificate.issued_on}),
+                    ),
+                },
+            )?;
+        }
+    }
+    if stage == 3 {
+        let kind = if index % 2 == 0 {
+            "gazelle"
+        } else {
+            "little_giant"
+        };
+        let label = LabelRow {
+            credit_code: code.clone(),
+            kind: kind.to_owned(),
+            year: this_year - 1,
+            level: if kind == "gazelle" {
+                "provincial"
+            } else {
+                "national"
+            }
+            .to_owned(),
+            issuer: Some(
+                if kind == "gazelle" {
+                    "江苏省科学技术厅"
+                } else {
+                    "工业和信息化部"
+                }
+                .to_owned(),
+            ),
+            revoked_on: None,
+            revoke_reason: None,
+            created_at: now(),
+        };
+        programme::insert_label(conn, &label)?;
+        audit::append(
+            conn,
+            actor,
+            Change {
+                entity_type: "label",
+                entity_key: &code,
+                action: "create",
+                reason: Some("demo data"),
+                before: None,
+                after: Some(
+                    serde_json::json!({"kind": label.kind, "year": label.year, "level": label.level}),
+                ),
+            },
+        )?;
+    }
+    Ok(())
+}
