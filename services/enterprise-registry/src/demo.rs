@@ -22,7 +22,15 @@ use crate::routes::annual_reports::row_of;
 use crate::routes::enterprises::{NewEnterprise, record_json};
 
 /// (name, county, domain, zone, stage) — stage: 0 registered, 1 pool, 2 HTE, 3 HTE with labels.
-const FIRMS: &[(&str, &str, TechDomain, Option<(&str, ZoneLevel)>, u8)] = &[
+type DemoFirm = (
+    &'static str,
+    &'static str,
+    TechDomain,
+    Option<(&'static str, ZoneLevel)>,
+    u8,
+);
+
+const FIRMS: &[DemoFirm] = &[
     (
         "南京星联智能科技有限公司",
         "320115",
@@ -216,7 +224,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<usize, RegistryError> {
         }
         let actor = Actor::system("demo-data");
         let this_year = hte_shared::time::today().year();
-        let mut rng = Lcg(2019_57);
+        let mut rng = Lcg(201_957);
         for (index, firm) in FIRMS.iter().enumerate() {
             seed_firm(conn, &actor, &mut rng, index, firm, this_year)?;
         }
@@ -230,7 +238,7 @@ fn seed_firm(
     actor: &Actor,
     rng: &mut Lcg,
     index: usize,
-    &(name, county, domain, zone, stage): &(&str, &str, TechDomain, Option<(&str, ZoneLevel)>, u8),
+    &(name, county, domain, zone, stage): &DemoFirm,
     this_year: i32,
 ) -> Result<(), RegistryError> {
     let first17 = format!("91{county}MA{:07}", 1_000_000 + index * 7_919);
