@@ -2,6 +2,7 @@
 //! transaction; HTTP concerns stay in `routes`.
 
 pub mod annual_reports;
+pub mod compliance;
 pub mod enterprises;
 pub mod programme;
 pub mod schema;

@@ -730,7 +730,6 @@ pub(crate) struct ParsedFilter {
 impl EnterpriseFilter {
     pub(crate) fn parse(&self, caller: &Caller) -> Result<ParsedFilter, Problem> {
         let mut errors = Vec::new();
-        let mut filter = ListFilter::default();
         let as_of = match parse_date_param("as_of", self.as_of.as_deref()) {
             Ok(date) => date.unwrap_or_else(today),
             Err(problem) => {
@@ -738,38 +737,7 @@ impl EnterpriseFilter {
                 today()
             }
         };
-        let scope = caller.read_scope().copied();
-        let region = match self.region.as_deref() {
-            None => scope,
-            Some(raw) => match RegionCode::parse(raw) {
-                Ok(code) if regions::find(&code).is_some() => {
-                    if scope.is_some_and(|s| !code.is_within(&s)) {
-                        return Err(Problem::forbidden(format!(
-                            "region {code} is outside your region {}",
-                            caller.region
-                        )));
-                    }
-                    Some(code)
-                }
-                Ok(code) => {
-                    errors.push(FieldError::new(
-                        "region",
-                        "jiangsu_division",
-                        format!("{code} is not a Jiangsu division code"),
-                    ));
-                    None
-                }
-                Err(e) => {
-                    errors.push(FieldError::new("region", "format", e.to_string()));
-                    None
-                }
-            },
-        };
-        match region.and_then(|code| regions::find(&code)) {
-            Some(r) if r.level == RegionLevel::City => filter.city = Some(r.code),
-            Some(r) if r.level == RegionLevel::County => filter.county = Some(r.code),
-            _ => {}
-        }
+        let mut filter = region_filter(caller, self.region.as_deref(), &mut errors)?;
         if let Some(raw) = self.status.as_deref() {
             let statuses = [
                 EnterpriseStatus::Hte,
@@ -829,6 +797,49 @@ impl EnterpriseFilter {
         }
         Ok(ParsedFilter { filter, as_of })
     }
+}
+
+/// The subtree a list covers: the requested region (a city covers its counties) within the
+/// caller's own; a region outside it is a 403, a malformed one a field error.
+pub(crate) fn region_filter(
+    caller: &Caller,
+    raw: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Result<ListFilter, Problem> {
+    let scope = caller.read_scope().copied();
+    let region = match raw {
+        None => scope,
+        Some(raw) => match RegionCode::parse(raw) {
+            Ok(code) if regions::find(&code).is_some() => {
+                if scope.is_some_and(|s| !code.is_within(&s)) {
+                    return Err(Problem::forbidden(format!(
+                        "region {code} is outside your region {}",
+                        caller.region
+                    )));
+                }
+                Some(code)
+            }
+            Ok(code) => {
+                errors.push(FieldError::new(
+                    "region",
+                    "jiangsu_division",
+                    format!("{code} is not a Jiangsu division code"),
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(FieldError::new("region", "format", e.to_string()));
+                None
+            }
+        },
+    };
+    let mut filter = ListFilter::default();
+    match region.and_then(|code| regions::find(&code)) {
+        Some(r) if r.level == RegionLevel::City => filter.city = Some(r.code),
+        Some(r) if r.level == RegionLevel::County => filter.county = Some(r.code),
+        _ => {}
+    }
+    Ok(filter)
 }
 
 /// List enterprises in your region, filtered, with cursor pagination.

@@ -5,6 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod annual_reports;
 pub mod audit;
+pub mod compliance;
 pub mod enterprises;
 pub mod programme;
 pub mod regions;
@@ -31,5 +32,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(programme::create_label)
         .service(programme::list_labels)
         .service(programme::revoke_label)
-        .service(audit::verify_audit_chain);
+        .service(audit::verify_audit_chain)
+        .service(compliance::list_compliance_alerts);
 }

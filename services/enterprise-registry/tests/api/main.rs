@@ -5,6 +5,7 @@
 mod annual_reports;
 mod audit;
 mod authorization;
+mod compliance;
 mod demo;
 mod enterprises;
 mod helpers;
