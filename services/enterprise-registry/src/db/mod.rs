@@ -6,3 +6,4 @@ pub mod compliance;
 pub mod enterprises;
 pub mod programme;
 pub mod schema;
+pub mod statistics;

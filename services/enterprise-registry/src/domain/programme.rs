@@ -67,16 +67,19 @@ pub enum LabelKind {
     Top100,
     /// 上市后备企业
     ListingPipeline,
+    /// 科技型中小企业 (evaluated each year; the registration number is valid for that year only)
+    TechSme,
 }
 
 impl LabelKind {
-    pub const ALL: [LabelKind; 6] = [
+    pub const ALL: [LabelKind; 7] = [
         Self::Gazelle,
         Self::LittleGiant,
         Self::SingleChampion,
         Self::InnovativeLeader,
         Self::Top100,
         Self::ListingPipeline,
+        Self::TechSme,
     ];
 
     pub fn key(self) -> &'static str {
@@ -87,6 +90,7 @@ impl LabelKind {
             Self::InnovativeLeader => "innovative_leader",
             Self::Top100 => "top100",
             Self::ListingPipeline => "listing_pipeline",
+            Self::TechSme => "tech_sme",
         }
     }
 

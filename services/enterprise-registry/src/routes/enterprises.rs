@@ -767,7 +767,7 @@ impl EnterpriseFilter {
                 None => errors.push(FieldError::new(
                     "label",
                     "enum",
-                    "label must be gazelle, little_giant, single_champion, innovative_leader, top100 or listing_pipeline",
+                    "label must be gazelle, little_giant, single_champion, innovative_leader, top100, listing_pipeline or tech_sme",
                 )),
             }
         }

@@ -9,6 +9,7 @@ pub mod compliance;
 pub mod enterprises;
 pub mod programme;
 pub mod regions;
+pub mod statistics;
 
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -33,5 +34,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(programme::list_labels)
         .service(programme::revoke_label)
         .service(audit::verify_audit_chain)
-        .service(compliance::list_compliance_alerts);
+        .service(compliance::list_compliance_alerts)
+        .service(statistics::get_statistics);
 }

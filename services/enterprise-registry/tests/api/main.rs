@@ -11,3 +11,4 @@ mod enterprises;
 mod helpers;
 mod programme;
 mod regions;
+mod statistics;

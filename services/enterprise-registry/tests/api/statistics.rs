@@ -1,0 +1,164 @@
+use hte_shared::auth::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, credit_code, enterprise_body};
+
+fn row<'a>(stats: &'a Value, code: &str) -> &'a Value {
+    stats["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region_code"] == code)
+        .unwrap_or_else(|| panic!("no row for {code} in {stats}"))
+}
+
+#[tokio::test]
+async fn counts_and_sums_by_city_and_county_as_of_a_date() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    // Kunshan: an HTE above scale in a national zone with an R&D institution, and a pool firm.
+    let hte = credit_code("320583", 1);
+    let mut body = enterprise_body(&hte, "320583", "统计甲有限公司");
+    body["zone_level"] = json!("national");
+    body["zone_id"] = json!("昆山高新区");
+    app.create_enterprise(&body).await;
+    let base = format!("/api/v1/enterprises/{hte}");
+    app.post_as(
+        &token,
+        &format!("{base}/certificates"),
+        &json!({"certificate_no": "GR202332000001", "issued_on": "2023-11-06"}),
+    )
+    .await;
+    app.put_as(
+        &token,
+        &format!("{base}/annual-reports/2024"),
+        &json!({"rd_expense_yuan": 3_000_000, "invention_patents": 4, "class1_ip": 5, "hightech_income_yuan": 20_000_000, "total_income_yuan": 30_000_000, "rd_institution": "provincial"}),
+    )
+    .await;
+    app.post_as(
+        &token,
+        &format!("{base}/labels"),
+        &json!({"kind": "gazelle", "year": 2024, "level": "provincial"}),
+    )
+    .await;
+    let pool = credit_code("320583", 2);
+    app.create_enterprise(&enterprise_body(&pool, "320583", "统计乙有限公司"))
+        .await;
+    app.post_as(
+        &token,
+        &format!("/api/v1/enterprises/{pool}/pool-entries"),
+        &json!({"year": 2025, "batch": 1, "source": "市推荐", "entered_on": "2025-03-01"}),
+    )
+    .await;
+    app.post_as(
+        &token,
+        &format!("/api/v1/enterprises/{pool}/labels"),
+        &json!({"kind": "tech_sme", "year": 2025, "level": "national"}),
+    )
+    .await;
+    // Nanjing: one registered firm, deregistered later.
+    let gone = credit_code("320106", 3);
+    app.create_enterprise(&enterprise_body(&gone, "320106", "统计丙有限公司"))
+        .await;
+    app.post_as(
+        &token,
+        &format!("/api/v1/enterprises/{gone}/deregister"),
+        &json!({"deregistered_on": "2025-08-01", "reason": "迁出"}),
+    )
+    .await;
+
+    let stats: Value = app
+        .get_as(&token, "/api/v1/statistics?level=city&as_of=2025-06-30")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["items"].as_array().unwrap().len(), 13);
+    assert_eq!(stats["report_year"], 2024);
+    let suzhou = row(&stats, "320500");
+    assert_eq!(suzhou["registered"], 2);
+    assert_eq!(suzhou["hte"], 1);
+    assert_eq!(suzhou["pool"], 1);
+    assert_eq!(suzhou["tech_sme"], 1);
+    assert_eq!(suzhou["labels"]["gazelle"], 1);
+    assert_eq!(suzhou["hte_above_scale"], 1);
+    assert_eq!(suzhou["hte_above_scale_with_rd_institution"], 1);
+    assert_eq!(suzhou["hte_in_national_zone"], 1);
+    assert_eq!(suzhou["hte_rd_expense_yuan"], 3_000_000);
+    assert_eq!(suzhou["hte_invention_patents"], 4);
+    assert_eq!(suzhou["hte_hightech_income_yuan"], 20_000_000);
+    assert_eq!(
+        suzhou["new_certificates"], 0,
+        "the window is 2025-01-01..as_of"
+    );
+    assert_eq!(row(&stats, "320100")["registered"], 1);
+    assert_eq!(stats["totals"]["registered"], 3);
+    assert_eq!(stats["totals"]["region_code"], "320000");
+
+    // Before the certificate, after deregistration, and a custom new-certificate window.
+    let early: Value = app
+        .get_as(&token, "/api/v1/statistics?as_of=2023-01-01")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(row(&early, "320500")["hte"], 0);
+    let late: Value = app
+        .get_as(
+            &token,
+            "/api/v1/statistics?as_of=2025-09-01&new_from=2023-01-01&new_to=2023-12-31",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(row(&late, "320100")["registered"], 0);
+    assert_eq!(row(&late, "320500")["new_certificates"], 1);
+    assert_eq!(row(&late, "320500")["tech_sme"], 1);
+
+    let counties: Value = app
+        .get_as(
+            &token,
+            "/api/v1/statistics?level=county&parent=320500&as_of=2025-06-30",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(row(&counties, "320583")["registered"], 2);
+    assert!(
+        counties["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["region_code"].as_str().unwrap().starts_with("3205"))
+    );
+    assert_eq!(counties["totals"]["region_code"], "320500");
+
+    // A city official sees its own city only.
+    let nanjing = app.token(Role::City, "320100");
+    let own: Value = app
+        .get_as(&nanjing, "/api/v1/statistics?as_of=2025-06-30")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["items"].as_array().unwrap().len(), 1);
+    assert_eq!(own["totals"]["registered"], 1);
+    assert_problem(
+        app.get_as(&nanjing, "/api/v1/statistics?level=county&parent=320500")
+            .await,
+        403,
+    )
+    .await;
+    let problem = assert_problem(
+        app.get_as(
+            &token,
+            "/api/v1/statistics?level=town&parent=320583&report_year=1900",
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 3);
+}
