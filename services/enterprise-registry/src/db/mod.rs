@@ -5,5 +5,6 @@ pub mod annual_reports;
 pub mod compliance;
 pub mod enterprises;
 pub mod programme;
+pub mod rule_sets;
 pub mod schema;
 pub mod statistics;

@@ -98,4 +98,16 @@ diesel::allow_tables_to_appear_in_same_query!(
     pool_entries,
     certificates,
     labels,
+    rule_sets,
 );
+
+diesel::table! {
+    rule_sets (version) {
+        version -> Text,
+        rules_json -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        activated_at -> Nullable<Timestamp>,
+    }
+}

@@ -1,6 +1,7 @@
 //! Domain types and rules: no I/O.
 
 pub mod annual_report;
+pub mod assessment;
 pub mod compliance;
 pub mod credit_code;
 pub mod enterprise;

@@ -4,7 +4,9 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod annual_reports;
+pub mod assessment;
 pub mod audit;
+pub mod candidates;
 pub mod compliance;
 pub mod enterprises;
 pub mod programme;
@@ -35,5 +37,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(programme::revoke_label)
         .service(audit::verify_audit_chain)
         .service(compliance::list_compliance_alerts)
-        .service(statistics::get_statistics);
+        .service(statistics::get_statistics)
+        .service(assessment::list_rule_sets)
+        .service(assessment::get_rule_set)
+        .service(assessment::put_rule_set)
+        .service(assessment::activate_rule_set)
+        .service(assessment::get_assessment)
+        .service(candidates::list_candidates);
 }

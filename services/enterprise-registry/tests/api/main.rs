@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod annual_reports;
+mod assessment;
 mod audit;
 mod authorization;
 mod compliance;

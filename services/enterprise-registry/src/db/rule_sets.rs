@@ -1,0 +1,55 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hte_shared::db::DbConnection;
+
+use super::schema::rule_sets;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rule_sets)]
+pub struct RuleSetRow {
+    pub version: String,
+    pub rules_json: String,
+    pub description: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub activated_at: Option<NaiveDateTime>,
+}
+
+pub fn find(conn: &mut DbConnection, version: &str) -> QueryResult<Option<RuleSetRow>> {
+    rule_sets::table
+        .find(version)
+        .select(RuleSetRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<RuleSetRow>> {
+    rule_sets::table
+        .order(rule_sets::created_at.asc())
+        .select(RuleSetRow::as_select())
+        .load(conn)
+}
+
+/// The most recently activated rule set, if any was.
+pub fn active(conn: &mut DbConnection) -> QueryResult<Option<RuleSetRow>> {
+    rule_sets::table
+        .filter(rule_sets::activated_at.is_not_null())
+        .order(rule_sets::activated_at.desc())
+        .select(RuleSetRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, row: &RuleSetRow) -> QueryResult<()> {
+    diesel::insert_into(rule_sets::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn activate(conn: &mut DbConnection, version: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(rule_sets::table.find(version))
+        .set(rule_sets::activated_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}

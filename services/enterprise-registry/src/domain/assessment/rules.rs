@@ -1,0 +1,813 @@
+//! The versioned rule set: every threshold the assessment uses, as data a province can change
+//! without a release. Ratios are decimals between 0 and 1 in JSON; the engine turns each into
+//! integer parts per million once and compares exactly.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::rd_institution::RdInstitution;
+
+/// One rule-set validation problem: `(field path, message)`, e.g.
+/// `("hte.min_st_staff_ratio", "must be between 0 and 1")`.
+pub type RuleError = (String, String);
+
+/// All thresholds for the three labels the engine assesses (评价规则集).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// Rule-set version, recorded on every assessment (规则版本).
+    pub version: String,
+    /// High and New Technology Enterprise rules (高新技术企业认定条件).
+    pub hte: HteRules,
+    /// Technology-based SME rules (科技型中小企业评价条件).
+    pub tech_sme: TechSmeRules,
+    /// Gazelle enterprise rules (瞪羚企业条件).
+    pub gazelle: GazelleRules,
+}
+
+/// HTE recognition thresholds (国科发火〔2016〕32号 art. 11, 国科发火〔2016〕195号).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HteRules {
+    /// Minimum days between registration and application (注册成立时间), compared with ≥.
+    pub min_registration_days: u32,
+    /// Minimum S&T staff ÷ employees in the latest year (科技人员占比), ≥.
+    pub min_st_staff_ratio: f64,
+    /// R&D intensity bands (研发费用占比), chosen by latest-year sales; ascending, the last
+    /// without an upper edge.
+    pub rd_intensity_bands: Vec<RdIntensityBand>,
+    /// Minimum domestic R&D ÷ all R&D over the same years (境内研发费用占比), ≥.
+    pub min_rd_domestic_share: f64,
+    /// Minimum high-tech products/services income ÷ total income in the latest year
+    /// (高新技术产品（服务）收入占比), ≥.
+    pub min_hightech_income_share: f64,
+    /// Innovation-capability score table and the assumptions behind its estimate
+    /// (企业创新能力评价).
+    pub innovation: InnovationRules,
+}
+
+/// One R&D intensity band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RdIntensityBand {
+    /// Upper edge of latest-year sales revenue for this band, inclusive (含), in yuan; null
+    /// for the top band.
+    pub max_latest_sales_yuan: Option<i64>,
+    /// Minimum Σ R&D ÷ Σ sales over the assessed years (最低比例), ≥.
+    pub min_ratio: f64,
+}
+
+/// A band's point range; the estimate takes `low`, the best case `high`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PointRange {
+    /// Lowest points in the band.
+    pub low: u32,
+    /// Highest points in the band.
+    pub high: u32,
+}
+
+/// Indicator of the HTE innovation-capability table (评价指标).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Indicator {
+    /// 知识产权
+    IntellectualProperty,
+    /// 科技成果转化能力
+    Conversion,
+    /// 研究开发组织管理水平
+    RdManagement,
+    /// 企业成长性
+    Growth,
+}
+
+/// HTE innovation-capability score (condition 7).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InnovationRules {
+    /// The total must be strictly greater than this (70分以上，不含70分).
+    pub pass_mark_points: u32,
+    /// Cap on the intellectual-property indicator, standards bonus included (知识产权满分).
+    pub ip_cap_points: u32,
+    /// IP quantity sub-item, computed from Class I / Class II counts (知识产权数量).
+    pub ip_quantity: IpQuantityRules,
+    /// Conversion of S&T results, computed from conversions per year (科技成果转化能力).
+    pub conversion: ConversionRules,
+    /// Net-asset and sales growth, each scored on these bands (企业成长性).
+    pub growth: GrowthRules,
+    /// Items experts score; the estimate assumes `assumed_fraction` of each maximum.
+    pub expert_items: Vec<ExpertItem>,
+}
+
+/// IP quantity bands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IpQuantityRules {
+    /// Item maximum.
+    pub max_points: u32,
+    /// Points for at least one Class I item (Ⅰ类知识产权).
+    pub class1_points: PointRange,
+    /// Bands by Class II count (Ⅱ类知识产权), descending `min_count`.
+    pub class2_bands: Vec<CountBand>,
+}
+
+/// A band reached with at least `min_count` items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountBand {
+    /// Lower edge, inclusive.
+    pub min_count: u32,
+    /// Points in the band.
+    pub points: PointRange,
+}
+
+/// Conversion-of-results bands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConversionRules {
+    /// Item maximum.
+    pub max_points: u32,
+    /// Bands by average conversions per year, descending `min_per_year`; below the last
+    /// band scores 0.
+    pub bands: Vec<AverageBand>,
+}
+
+/// A band reached with at least `min_per_year` on average.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AverageBand {
+    /// Lower edge, inclusive (年均转化数).
+    pub min_per_year: f64,
+    /// Points in the band.
+    pub points: PointRange,
+}
+
+/// Growth bands, applied to the net-asset growth rate and to the sales growth rate separately.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrowthRules {
+    /// Maximum of each of the two growth items (净资产增长率, 销售收入增长率).
+    pub max_points: u32,
+    /// Bands by growth rate, descending `min_rate`; below the last band scores 0.
+    pub bands: Vec<GrowthBand>,
+}
+
+/// A growth band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrowthBand {
+    /// Lower edge as a decimal rate (0.35 = 35 %).
+    pub min_rate: f64,
+    /// Whether the edge belongs to the band (≥) or not (>).
+    pub inclusive: bool,
+    /// Points in the band.
+    pub points: PointRange,
+}
+
+/// An item scored by experts; registry data cannot compute it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExpertItem {
+    /// Stable snake_case key.
+    pub key: String,
+    /// Indicator the item belongs to.
+    pub indicator: Indicator,
+    /// Name in English.
+    pub name_en: String,
+    /// Name in Chinese (评分项).
+    pub name_zh: String,
+    /// Item maximum.
+    pub max_points: u32,
+    /// Share of the maximum the estimate assumes (假设得分比例), 0–1.
+    pub assumed_fraction: f64,
+}
+
+/// Technology-based SME evaluation (国科发政〔2017〕115号).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TechSmeRules {
+    /// Employee cap (职工总数), ≤.
+    pub max_employees: i64,
+    /// Annual sales revenue cap in yuan (年销售收入), ≤.
+    pub max_sales_yuan: i64,
+    /// Total assets cap in yuan (资产总额), ≤.
+    pub max_total_assets_yuan: i64,
+    /// Minimum evaluation score (评价得分), ≥.
+    pub pass_points: u32,
+    /// Whether an S&T-staff score of 0 disqualifies (科技人员指标得分不得为0).
+    pub staff_points_must_be_nonzero: bool,
+    /// S&T staff ÷ employees bands, descending `min_ratio`; below the last scores 0.
+    pub staff_bands: Vec<RatioPoints>,
+    /// R&D bands on two bases, descending; the firm gets the better of the two.
+    pub rd_bands: Vec<RdScoreBand>,
+    /// Points for at least one Class I IP item.
+    pub ip_class1_points: u32,
+    /// Class II bands, descending `min_count`; none scores 0.
+    pub ip_class2_bands: Vec<CountPoints>,
+    /// A valid HTE certificate qualifies directly (直接认定: 有效期内高新技术企业).
+    pub direct_route_hte_certificate: bool,
+    /// An R&D institution at this level or above qualifies directly; null disables the route.
+    pub direct_route_min_rd_institution: Option<RdInstitution>,
+}
+
+/// Points for a ratio at or above `min_ratio`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatioPoints {
+    /// Lower edge, inclusive.
+    pub min_ratio: f64,
+    /// Points.
+    pub points: u32,
+}
+
+/// An R&D score band; reaching either edge earns the points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RdScoreBand {
+    /// Lower edge of R&D ÷ sales revenue, inclusive (研发费用占销售收入比例).
+    pub min_ratio_of_sales: f64,
+    /// Lower edge of R&D ÷ total costs and expenses, inclusive (研发费用占成本费用支出比例).
+    pub min_ratio_of_total_costs: f64,
+    /// Points.
+    pub points: u32,
+}
+
+/// Points for at least `min_count` items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CountPoints {
+    /// Lower edge, inclusive.
+    pub min_count: u32,
+    /// Points.
+    pub points: u32,
+}
+
+/// Gazelle enterprise thresholds (瞪羚企业). Jiangsu's criteria document was not found; the
+/// defaults are placeholders until `confirmed` is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GazelleRules {
+    /// Whether these thresholds were checked against the provincial notice (已核实).
+    pub confirmed: bool,
+    /// Where the thresholds come from.
+    pub note: String,
+    /// Oldest a firm may be, in years since registration at the assessment date (成立年限), ≤.
+    pub max_age_years: u32,
+    /// Whether a valid HTE certificate is required.
+    pub requires_hte_certificate: bool,
+    /// Minimum latest-year sales revenue in yuan (营业收入下限), ≥.
+    pub min_latest_sales_yuan: i64,
+    /// Minimum compound annual growth of sales revenue (营业收入复合增长率), ≥.
+    pub min_sales_cagr: f64,
+    /// Number of yearly growth steps the CAGR spans (3: from the year four years before the
+    /// application year to the latest year).
+    pub cagr_periods: u32,
+}
+
+fn points(low: u32, high: u32) -> PointRange {
+    PointRange { low, high }
+}
+
+fn expert(
+    key: &str,
+    indicator: Indicator,
+    name_en: &str,
+    name_zh: &str,
+    max_points: u32,
+    assumed_fraction: f64,
+) -> ExpertItem {
+    ExpertItem {
+        key: key.to_owned(),
+        indicator,
+        name_en: name_en.to_owned(),
+        name_zh: name_zh.to_owned(),
+        max_points,
+        assumed_fraction,
+    }
+}
+
+/// Keys of the computed innovation items; expert items may not reuse them.
+pub(crate) const COMPUTED_ITEM_KEYS: [&str; 4] = [
+    "ip_quantity",
+    "conversion",
+    "net_asset_growth",
+    "sales_growth",
+];
+
+/// The assumed share of each expert item's maximum in the default rule set. 0.6 sits just
+/// below the "fairly high" band of the 8-point IP items (5–6 of 8); the standards bonus is a
+/// yes/no fact and defaults to 0.
+const DEFAULT_EXPERT_FRACTION: f64 = 0.6;
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        Self::national_2016()
+    }
+}
+
+impl RuleSet {
+    /// The 2016 national rules (HTE: 国科发火〔2016〕32号 / 195号; tech-SME: 国科发政〔2017〕115号)
+    /// with placeholder gazelle thresholds.
+    pub fn national_2016() -> Self {
+        let f = DEFAULT_EXPERT_FRACTION;
+        RuleSet {
+            version: "2016-national-1".to_owned(),
+            hte: HteRules {
+                min_registration_days: 365,
+                min_st_staff_ratio: 0.10,
+                rd_intensity_bands: vec![
+                    RdIntensityBand {
+                        max_latest_sales_yuan: Some(50_000_000),
+                        min_ratio: 0.05,
+                    },
+                    RdIntensityBand {
+                        max_latest_sales_yuan: Some(200_000_000),
+                        min_ratio: 0.04,
+                    },
+                    RdIntensityBand {
+                        max_latest_sales_yuan: None,
+                        min_ratio: 0.03,
+                    },
+                ],
+                min_rd_domestic_share: 0.60,
+                min_hightech_income_share: 0.60,
+                innovation: InnovationRules {
+                    pass_mark_points: 70,
+                    ip_cap_points: 30,
+                    ip_quantity: IpQuantityRules {
+                        max_points: 8,
+                        class1_points: points(7, 8),
+                        class2_bands: vec![
+                            CountBand {
+                                min_count: 5,
+                                points: points(5, 6),
+                            },
+                            CountBand {
+                                min_count: 3,
+                                points: points(3, 4),
+                            },
+                            CountBand {
+                                min_count: 1,
+                                points: points(1, 2),
+                            },
+                        ],
+                    },
+                    conversion: ConversionRules {
+                        max_points: 30,
+                        bands: [
+                            (5.0, 25, 30),
+                            (4.0, 19, 24),
+                            (3.0, 13, 18),
+                            (2.0, 7, 12),
+                            (1.0, 1, 6),
+                        ]
+                        .into_iter()
+                        .map(|(min_per_year, low, high)| AverageBand {
+                            min_per_year,
+                            points: points(low, high),
+                        })
+                        .collect(),
+                    },
+                    growth: GrowthRules {
+                        max_points: 10,
+                        bands: [
+                            (0.35, true, 9, 10),
+                            (0.25, true, 7, 8),
+                            (0.15, true, 5, 6),
+                            (0.05, true, 3, 4),
+                            (0.0, false, 1, 2),
+                        ]
+                        .into_iter()
+                        .map(|(min_rate, inclusive, low, high)| GrowthBand {
+                            min_rate,
+                            inclusive,
+                            points: points(low, high),
+                        })
+                        .collect(),
+                    },
+                    expert_items: vec![
+                        expert(
+                            "ip_advancement",
+                            Indicator::IntellectualProperty,
+                            "Advancement of the IP's technology",
+                            "技术的先进程度",
+                            8,
+                            f,
+                        ),
+                        expert(
+                            "ip_core_support",
+                            Indicator::IntellectualProperty,
+                            "Core support of the IP to the main products/services",
+                            "对主要产品（服务）在技术上发挥核心支持作用",
+                            8,
+                            f,
+                        ),
+                        expert(
+                            "ip_acquisition",
+                            Indicator::IntellectualProperty,
+                            "How the IP was obtained",
+                            "知识产权获得方式",
+                            6,
+                            f,
+                        ),
+                        expert(
+                            "ip_standards_bonus",
+                            Indicator::IntellectualProperty,
+                            "Took part in drafting standards, test methods or technical specifications",
+                            "参与编制标准、检测方法、技术规范（加分项）",
+                            2,
+                            0.0,
+                        ),
+                        expert(
+                            "rd_management_system",
+                            Indicator::RdManagement,
+                            "R&D management rules, R&D cost accounting and sub-ledger",
+                            "研发组织管理制度、研发投入核算体系与研发费用辅助账",
+                            6,
+                            f,
+                        ),
+                        expert(
+                            "rd_unit_and_cooperation",
+                            Indicator::RdManagement,
+                            "Internal R&D unit and industry–university–research cooperation",
+                            "内部研发机构与产学研合作",
+                            6,
+                            f,
+                        ),
+                        expert(
+                            "conversion_incentives",
+                            Indicator::RdManagement,
+                            "Rules for converting and rewarding results; open innovation platform",
+                            "成果转化组织实施与激励奖励制度、开放式创新创业平台",
+                            4,
+                            f,
+                        ),
+                        expert(
+                            "talent_system",
+                            Indicator::RdManagement,
+                            "Training, recruitment and performance rewards for S&T staff",
+                            "人才培养、引进与绩效评价奖励制度",
+                            4,
+                            f,
+                        ),
+                    ],
+                },
+            },
+            tech_sme: TechSmeRules {
+                max_employees: 500,
+                max_sales_yuan: 200_000_000,
+                max_total_assets_yuan: 200_000_000,
+                pass_points: 60,
+                staff_points_must_be_nonzero: true,
+                staff_bands: [(0.30, 20), (0.25, 16), (0.20, 12), (0.15, 8), (0.10, 4)]
+                    .into_iter()
+                    .map(|(min_ratio, points)| RatioPoints { min_ratio, points })
+                    .collect(),
+                rd_bands: [
+                    (0.06, 0.30, 50),
+                    (0.05, 0.25, 40),
+                    (0.04, 0.20, 30),
+                    (0.03, 0.15, 20),
+                    (0.02, 0.10, 10),
+                ]
+                .into_iter()
+                .map(|(sales, costs, points)| RdScoreBand {
+                    min_ratio_of_sales: sales,
+                    min_ratio_of_total_costs: costs,
+                    points,
+                })
+                .collect(),
+                ip_class1_points: 30,
+                ip_class2_bands: [(4, 24), (3, 18), (2, 12), (1, 6)]
+                    .into_iter()
+                    .map(|(min_count, points)| CountPoints { min_count, points })
+                    .collect(),
+                direct_route_hte_certificate: true,
+                direct_route_min_rd_institution: Some(RdInstitution::Provincial),
+            },
+            gazelle: GazelleRules {
+                confirmed: false,
+                note: "Jiangsu gazelle thresholds not confirmed; placeholder values after the \
+                       generic Torch Centre pattern (young HTE, revenue floor, about 20 % yearly \
+                       revenue growth over 3 years)"
+                    .to_owned(),
+                max_age_years: 10,
+                requires_hte_certificate: true,
+                min_latest_sales_yuan: 10_000_000,
+                min_sales_cagr: 0.20,
+                cagr_periods: 3,
+            },
+        }
+    }
+
+    /// Check the rule set for values the engine cannot use or that make no sense. Returns every
+    /// problem found, each with the path of the field.
+    pub fn validate(&self) -> Result<(), Vec<RuleError>> {
+        let mut v = Validator::default();
+        if self.version.trim().is_empty() {
+            v.err("version", "must not be empty");
+        }
+        self.validate_hte(&mut v);
+        self.validate_tech_sme(&mut v);
+        self.validate_gazelle(&mut v);
+        if v.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(v.errors)
+        }
+    }
+
+    fn validate_hte(&self, v: &mut Validator) {
+        let h = &self.hte;
+        v.ratio("hte.min_st_staff_ratio", h.min_st_staff_ratio);
+        v.ratio("hte.min_rd_domestic_share", h.min_rd_domestic_share);
+        v.ratio("hte.min_hightech_income_share", h.min_hightech_income_share);
+        if h.rd_intensity_bands.is_empty() {
+            v.err("hte.rd_intensity_bands", "needs at least one band");
+        }
+        let last = h.rd_intensity_bands.len().saturating_sub(1);
+        let mut previous: Option<i64> = None;
+        for (i, band) in h.rd_intensity_bands.iter().enumerate() {
+            let path = format!("hte.rd_intensity_bands[{i}]");
+            v.ratio(&format!("{path}.min_ratio"), band.min_ratio);
+            match (band.max_latest_sales_yuan, i == last) {
+                (Some(_), true) => v.err(
+                    &format!("{path}.max_latest_sales_yuan"),
+                    "the last band must have no upper edge (null)",
+                ),
+                (None, false) => v.err(
+                    &format!("{path}.max_latest_sales_yuan"),
+                    "only the last band may be open-ended",
+                ),
+                (Some(edge), false) => {
+                    if edge < 0 {
+                        v.err(
+                            &format!("{path}.max_latest_sales_yuan"),
+                            "must not be negative",
+                        );
+                    }
+                    if previous.is_some_and(|p| edge <= p) {
+                        v.err(
+                            &format!("{path}.max_latest_sales_yuan"),
+                            "band edges must increase strictly",
+                        );
+                    }
+                    previous = Some(edge);
+                }
+                (None, true) => {}
+            }
+        }
+        self.validate_innovation(v);
+    }
+
+    fn validate_innovation(&self, v: &mut Validator) {
+        let r = &self.hte.innovation;
+        let base = "hte.innovation";
+        let q = &r.ip_quantity;
+        v.range(
+            &format!("{base}.ip_quantity.class1_points"),
+            q.class1_points,
+            q.max_points,
+        );
+        let mut above = (u32::MAX, q.class1_points.low);
+        for (i, band) in q.class2_bands.iter().enumerate() {
+            let path = format!("{base}.ip_quantity.class2_bands[{i}]");
+            if band.min_count == 0 {
+                v.err(&format!("{path}.min_count"), "must be at least 1");
+            }
+            if band.min_count >= above.0 {
+                v.err(
+                    &format!("{path}.min_count"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            v.range(&format!("{path}.points"), band.points, q.max_points);
+            if band.points.high > above.1 {
+                v.err(&format!("{path}.points"), "must not exceed the band above");
+            }
+            above = (band.min_count, band.points.low);
+        }
+
+        let c = &r.conversion;
+        let mut above = (f64::INFINITY, u32::MAX);
+        for (i, band) in c.bands.iter().enumerate() {
+            let path = format!("{base}.conversion.bands[{i}]");
+            if !(band.min_per_year.is_finite() && band.min_per_year > 0.0) {
+                v.err(&format!("{path}.min_per_year"), "must be a positive number");
+            } else if band.min_per_year >= above.0 {
+                v.err(
+                    &format!("{path}.min_per_year"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            v.range(&format!("{path}.points"), band.points, c.max_points);
+            if band.points.high > above.1 {
+                v.err(&format!("{path}.points"), "must not exceed the band above");
+            }
+            above = (band.min_per_year, band.points.low);
+        }
+
+        let g = &r.growth;
+        let mut above = (f64::INFINITY, u32::MAX);
+        for (i, band) in g.bands.iter().enumerate() {
+            let path = format!("{base}.growth.bands[{i}]");
+            if !(band.min_rate.is_finite() && band.min_rate >= 0.0 && band.min_rate <= 100.0) {
+                v.err(
+                    &format!("{path}.min_rate"),
+                    "must be a rate between 0 and 100",
+                );
+            } else if band.min_rate >= above.0 {
+                v.err(
+                    &format!("{path}.min_rate"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            v.range(&format!("{path}.points"), band.points, g.max_points);
+            if band.points.high > above.1 {
+                v.err(&format!("{path}.points"), "must not exceed the band above");
+            }
+            above = (band.min_rate, band.points.low);
+        }
+
+        let mut keys = HashSet::new();
+        let mut ip_total = q.max_points;
+        let mut other_total = c.max_points + 2 * g.max_points;
+        for (i, item) in r.expert_items.iter().enumerate() {
+            let path = format!("{base}.expert_items[{i}]");
+            let key_ok = !item.key.is_empty()
+                && item
+                    .key
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
+            if !key_ok {
+                v.err(&format!("{path}.key"), "must be non-empty snake_case");
+            } else if COMPUTED_ITEM_KEYS.contains(&item.key.as_str()) || !keys.insert(&item.key) {
+                v.err(&format!("{path}.key"), "duplicate item key");
+            }
+            if item.max_points == 0 {
+                v.err(&format!("{path}.max_points"), "must be at least 1");
+            }
+            v.ratio(&format!("{path}.assumed_fraction"), item.assumed_fraction);
+            if item.indicator == Indicator::IntellectualProperty {
+                ip_total += item.max_points;
+            } else {
+                other_total += item.max_points;
+            }
+        }
+        let best = ip_total.min(r.ip_cap_points) + other_total;
+        if r.pass_mark_points >= best {
+            v.err(
+                &format!("{base}.pass_mark_points"),
+                &format!("cannot be passed: the table's maximum is {best} points"),
+            );
+        }
+    }
+
+    fn validate_tech_sme(&self, v: &mut Validator) {
+        let t = &self.tech_sme;
+        for (path, cap) in [
+            ("tech_sme.max_employees", t.max_employees),
+            ("tech_sme.max_sales_yuan", t.max_sales_yuan),
+            ("tech_sme.max_total_assets_yuan", t.max_total_assets_yuan),
+        ] {
+            if cap <= 0 {
+                v.err(path, "must be positive");
+            }
+        }
+        let mut above = (f64::INFINITY, u32::MAX);
+        for (i, band) in t.staff_bands.iter().enumerate() {
+            let path = format!("tech_sme.staff_bands[{i}]");
+            if v.ratio(&format!("{path}.min_ratio"), band.min_ratio) && band.min_ratio >= above.0 {
+                v.err(
+                    &format!("{path}.min_ratio"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            if band.points == 0 || band.points >= above.1 {
+                v.err(
+                    &format!("{path}.points"),
+                    "must be positive and below the band above",
+                );
+            }
+            above = (band.min_ratio, band.points);
+        }
+        let mut above = (f64::INFINITY, f64::INFINITY, u32::MAX);
+        for (i, band) in t.rd_bands.iter().enumerate() {
+            let path = format!("tech_sme.rd_bands[{i}]");
+            if v.ratio(
+                &format!("{path}.min_ratio_of_sales"),
+                band.min_ratio_of_sales,
+            ) && band.min_ratio_of_sales >= above.0
+            {
+                v.err(
+                    &format!("{path}.min_ratio_of_sales"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            if v.ratio(
+                &format!("{path}.min_ratio_of_total_costs"),
+                band.min_ratio_of_total_costs,
+            ) && band.min_ratio_of_total_costs >= above.1
+            {
+                v.err(
+                    &format!("{path}.min_ratio_of_total_costs"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            if band.points == 0 || band.points >= above.2 {
+                v.err(
+                    &format!("{path}.points"),
+                    "must be positive and below the band above",
+                );
+            }
+            above = (
+                band.min_ratio_of_sales,
+                band.min_ratio_of_total_costs,
+                band.points,
+            );
+        }
+        let mut above = (u32::MAX, t.ip_class1_points.saturating_add(1));
+        for (i, band) in t.ip_class2_bands.iter().enumerate() {
+            let path = format!("tech_sme.ip_class2_bands[{i}]");
+            if band.min_count == 0 || band.min_count >= above.0 {
+                v.err(
+                    &format!("{path}.min_count"),
+                    "must be at least 1, in strictly descending order",
+                );
+            }
+            if band.points == 0 || band.points >= above.1 {
+                v.err(
+                    &format!("{path}.points"),
+                    "must be positive and below the band above",
+                );
+            }
+            above = (band.min_count, band.points);
+        }
+        let best = t.staff_bands.first().map_or(0, |b| b.points)
+            + t.rd_bands.first().map_or(0, |b| b.points)
+            + t.ip_class1_points;
+        if t.pass_points > best {
+            v.err(
+                "tech_sme.pass_points",
+                &format!("cannot be reached: the table's maximum is {best} points"),
+            );
+        }
+        if t.staff_points_must_be_nonzero && t.staff_bands.is_empty() {
+            v.err(
+                "tech_sme.staff_bands",
+                "needs a band when a zero staff score disqualifies",
+            );
+        }
+        if t.direct_route_min_rd_institution == Some(RdInstitution::None) {
+            v.err(
+                "tech_sme.direct_route_min_rd_institution",
+                "\"none\" would let every firm in; use null to disable the route",
+            );
+        }
+    }
+
+    fn validate_gazelle(&self, v: &mut Validator) {
+        let g = &self.gazelle;
+        if g.max_age_years == 0 {
+            v.err("gazelle.max_age_years", "must be at least 1");
+        }
+        if g.min_latest_sales_yuan < 0 {
+            v.err("gazelle.min_latest_sales_yuan", "must not be negative");
+        }
+        v.ratio("gazelle.min_sales_cagr", g.min_sales_cagr);
+        if !(1..=5).contains(&g.cagr_periods) {
+            v.err("gazelle.cagr_periods", "must be between 1 and 5");
+        }
+    }
+}
+
+#[derive(Default)]
+struct Validator {
+    errors: Vec<RuleError>,
+}
+
+impl Validator {
+    fn err(&mut self, path: &str, message: &str) {
+        self.errors.push((path.to_owned(), message.to_owned()));
+    }
+
+    /// A decimal ratio must be finite and within 0..=1; returns whether it is.
+    fn ratio(&mut self, path: &str, value: f64) -> bool {
+        let ok = value.is_finite() && (0.0..=1.0).contains(&value);
+        if !ok {
+            self.err(path, "must be a ratio between 0 and 1 (e.g. 0.05 for 5 %)");
+        }
+        ok
+    }
+
+    fn range(&mut self, path: &str, range: PointRange, max: u32) {
+        if range.low > range.high {
+            self.err(path, "low must not exceed high");
+        }
+        if range.high > max {
+            self.err(path, &format!("must not exceed the item maximum of {max}"));
+        }
+    }
+}

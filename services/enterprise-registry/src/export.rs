@@ -1,0 +1,195 @@
+//! Tables as files officials open in Excel: CSV (UTF-8 with a byte-order mark, so Excel
+//! reads Chinese correctly) or XLSX, with Chinese or English headers.
+
+use actix_web::HttpResponse;
+use actix_web::http::header::{self, HeaderValue};
+use hte_shared::problem::Problem;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Csv,
+    Xlsx,
+}
+
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `format=` wins; otherwise the Accept header; otherwise `default`.
+pub fn negotiate(
+    param: Option<&str>,
+    accept: Option<&HeaderValue>,
+    default: Format,
+) -> Result<Format, Problem> {
+    match param.map(|p| p.trim().to_ascii_lowercase()) {
+        Some(p) if p == "json" => return Ok(Format::Json),
+        Some(p) if p == "csv" => return Ok(Format::Csv),
+        Some(p) if p == "xlsx" => return Ok(Format::Xlsx),
+        Some(p) => {
+            return Err(Problem::invalid_field(
+                "format",
+                "enum",
+                format!("format must be json, csv or xlsx; got {p:?}"),
+            ));
+        }
+        None => {}
+    }
+    let accept = accept.and_then(|v| v.to_str().ok()).unwrap_or_default();
+    Ok(if accept.contains(XLSX_MIME) {
+        Format::Xlsx
+    } else if accept.contains("text/csv") {
+        Format::Csv
+    } else if accept.contains("application/json") {
+        Format::Json
+    } else {
+        default
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    Zh,
+    En,
+}
+
+impl Language {
+    pub fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        match raw.unwrap_or("zh") {
+            "zh" => Ok(Self::Zh),
+            "en" => Ok(Self::En),
+            other => Err(Problem::invalid_field(
+                "lang",
+                "enum",
+                format!("lang must be zh or en; got {other:?}"),
+            )),
+        }
+    }
+}
+
+pub struct Column {
+    pub en: &'static str,
+    pub zh: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Number(f64),
+    Empty,
+}
+
+impl From<String> for Cell {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Empty, Into::into)
+    }
+}
+
+fn header(column: &Column, language: Language) -> &'static str {
+    match language {
+        Language::Zh => column.zh,
+        Language::En => column.en,
+    }
+}
+
+pub fn csv_bytes(
+    columns: &[Column],
+    rows: &[Vec<Cell>],
+    language: Language,
+) -> Result<Vec<u8>, Problem> {
+    let mut buffer = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut writer = csv::Writer::from_writer(&mut buffer);
+        let fail = |e: csv::Error| {
+            tracing::error!(error = %e, "CSV export failed");
+            Problem::internal()
+        };
+        writer
+            .write_record(columns.iter().map(|c| header(c, language)))
+            .map_err(fail)?;
+        for row in rows {
+            writer
+                .write_record(row.iter().map(|cell| match cell {
+                    Cell::Text(t) => t.clone(),
+                    Cell::Int(i) => i.to_string(),
+                    Cell::Number(n) => n.to_string(),
+                    Cell::Empty => String::new(),
+                }))
+                .map_err(fail)?;
+        }
+        writer.flush().map_err(|e| fail(e.into()))?;
+    }
+    Ok(buffer)
+}
+
+pub fn xlsx_bytes(
+    sheet: &str,
+    columns: &[Column],
+    rows: &[Vec<Cell>],
+    language: Language,
+) -> Result<Vec<u8>, Problem> {
+    use rust_xlsxwriter::{Format as CellFormat, Workbook};
+    let fail = |e: rust_xlsxwriter::XlsxError| {
+        tracing::error!(error = %e, "XLSX export failed");
+        Problem::internal()
+    };
+    let mut workbook = Workbook::new();
+    let bold = CellFormat::new().set_bold();
+    let worksheet = workbook
+        .add_worksheet_with_constant_memory()
+        .map_err(fail)?;
+    worksheet.set_name(sheet).map_err(fail)?;
+    for (col, column) in columns.iter().enumerate() {
+        let col = u16::try_from(col).map_err(|_| Problem::internal())?;
+        worksheet
+            .write_string_with_format(0, col, header(column, language), &bold)
+            .map_err(fail)?;
+        worksheet.set_column_width(col, 16).map_err(fail)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).map_err(|_| Problem::internal())?;
+        for (c, cell) in row.iter().enumerate() {
+            let c = u16::try_from(c).map_err(|_| Problem::internal())?;
+            match cell {
+                Cell::Text(t) => worksheet.write_string(r, c, t).map(|_| ()),
+                Cell::Int(i) => worksheet.write_number(r, c, *i as f64).map(|_| ()),
+                Cell::Number(n) => worksheet.write_number(r, c, *n).map(|_| ()),
+                Cell::Empty => Ok(()),
+            }
+            .map_err(fail)?;
+        }
+    }
+    workbook.save_to_buffer().map_err(fail)
+}
+
+/// A download: the right content type and a file name.
+pub fn file_response(format: Format, stem: &str, bytes: Vec<u8>) -> HttpResponse {
+    let (mime, extension) = match format {
+        Format::Xlsx => (XLSX_MIME, "xlsx"),
+        _ => ("text/csv; charset=utf-8", "csv"),
+    };
+    HttpResponse::Ok()
+        .content_type(mime)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{stem}.{extension}\""),
+        ))
+        .body(bytes)
+}

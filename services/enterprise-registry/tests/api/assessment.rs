@@ -1,0 +1,389 @@
+use hte_shared::auth::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem, credit_code, enterprise_body};
+
+/// A firm registered in 2018 with three years of figures; `rd` sets R&D per year on sales of
+/// ¥40M a year (the 5 % band: ¥2M a year passes), `st` sets S&T staff of 100 employees.
+async fn firm(app: &TestApp, serial: u32, county: &str, rd: i64, st: i64) -> String {
+    let token = app.province_token();
+    let code = credit_code(county, serial);
+    app.create_enterprise(&enterprise_body(
+        &code,
+        county,
+        &format!("评估测试{serial}有限公司"),
+    ))
+    .await;
+    for year in 2023..=2025 {
+        let report = json!({
+            "employees": 100, "st_staff": st,
+            "total_income_yuan": 42_000_000, "sales_revenue_yuan": 40_000_000, "hightech_income_yuan": 30_000_000,
+            "rd_expense_yuan": rd, "rd_expense_domestic_yuan": rd,
+            "net_assets_yuan": 20_000_000 + i64::from(year - 2023) * 5_000_000, "total_assets_yuan": 60_000_000,
+            "invention_patents": 2, "class1_ip": 2, "class2_ip": 6, "conversions": 5, "rd_institution": "provincial"
+        });
+        let response = app
+            .put_as(
+                &token,
+                &format!("/api/v1/enterprises/{code}/annual-reports/{year}"),
+                &report,
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    let pool = app
+        .post_as(
+            &token,
+            &format!("/api/v1/enterprises/{code}/pool-entries"),
+            &json!({"year": 2025, "batch": 1, "source": "市推荐", "entered_on": "2025-03-01"}),
+        )
+        .await;
+    assert_eq!(pool.status(), 201);
+    code
+}
+
+fn condition<'a>(assessment: &'a Value, key: &str) -> &'a Value {
+    assessment["hte"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == key)
+        .unwrap_or_else(|| panic!("no condition {key}"))
+}
+
+#[tokio::test]
+async fn assessment_names_values_thresholds_and_gaps() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    // R&D ¥1.5M a year = 3.75 %: short of 5 % by ¥1.5M over three years.
+    let code = firm(&app, 1, "320583", 1_500_000, 9).await;
+    let assessment: Value = app
+        .get_as(
+            &token,
+            &format!("/api/v1/enterprises/{code}/assessment?as_of=2026-06-01"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(assessment["rule_set_version"], "2016-national-1");
+    assert_eq!(assessment["assessed_years"], json!([2023, 2024, 2025]));
+    let rd = condition(&assessment, "rd_intensity");
+    assert_eq!(rd["outcome"], "fail");
+    assert_eq!(rd["threshold"], 0.05);
+    assert_eq!(rd["gap"]["amount"], 1_500_000);
+    assert_eq!(rd["gap"]["unit"], "yuan");
+    assert!(
+        rd["gap"]["advice_zh"]
+            .as_str()
+            .unwrap()
+            .contains("1,500,000"),
+        "{rd}"
+    );
+    let staff = condition(&assessment, "st_staff_ratio");
+    assert_eq!(staff["outcome"], "fail");
+    // 9 of 100: hiring n S&T staff gives (9+n)/(100+n) ≥ 10 % at n = 2.
+    assert_eq!(staff["gap"]["amount"], 2);
+    assert_eq!(
+        condition(&assessment, "registration_age")["outcome"],
+        "pass"
+    );
+    assert_eq!(condition(&assessment, "clean_record")["outcome"], "unknown");
+    assert_eq!(assessment["hte"]["outcome"], "does_not_qualify");
+    assert_eq!(assessment["hte"]["failing"], 2);
+    // A provincial R&D institution qualifies for the tech-SME label directly.
+    assert_eq!(
+        assessment["tech_sme"]["route"], "direct_rd_institution",
+        "{}",
+        assessment["tech_sme"]
+    );
+
+    let unknown: Value = app
+        .get_as(
+            &token,
+            &format!("/api/v1/enterprises/{code}/assessment?rule_set=nope"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unknown["errors"][0]["field"], "rule_set");
+    let auditor = app.token(Role::County, "320106");
+    assert_problem(
+        app.get_as(&auditor, &format!("/api/v1/enterprises/{code}/assessment"))
+            .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rule_sets_are_versioned_data_the_province_adjusts() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = firm(&app, 2, "320583", 2_400_000, 12).await;
+    let path = format!("/api/v1/enterprises/{code}/assessment?as_of=2026-06-01");
+    let before: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    assert_eq!(condition(&before, "st_staff_ratio")["outcome"], "pass");
+
+    let builtin: Value = app
+        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(builtin["builtin"], true);
+    let mut rules = builtin["rules"].clone();
+    rules["version"] = json!("jiangsu-2026-1");
+    rules["hte"]["min_st_staff_ratio"] = json!(0.15);
+    let body = json!({"description": "试行：科技人员占比提高到15%", "rules": rules});
+    let created = app
+        .put_as(&token, "/api/v1/rule-sets/jiangsu-2026-1", &body)
+        .await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        app.put_as(&token, "/api/v1/rule-sets/jiangsu-2026-1", &body)
+            .await
+            .status(),
+        200
+    );
+    let mut other = body.clone();
+    other["rules"]["hte"]["min_st_staff_ratio"] = json!(0.2);
+    assert_problem(
+        app.put_as(&token, "/api/v1/rule-sets/jiangsu-2026-1", &other)
+            .await,
+        409,
+    )
+    .await;
+    let mut invalid = body.clone();
+    invalid["rules"]["version"] = json!("jiangsu-2026-2");
+    invalid["rules"]["hte"]["min_st_staff_ratio"] = json!(1.5);
+    let problem = assert_problem(
+        app.put_as(&token, "/api/v1/rule-sets/jiangsu-2026-2", &invalid)
+            .await,
+        400,
+    )
+    .await;
+    assert!(
+        problem["errors"][0]["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("rules.hte"),
+        "{problem}"
+    );
+    let city = app.token(Role::City, "320500");
+    assert_problem(
+        app.put_as(&city, "/api/v1/rule-sets/jiangsu-2026-1", &body)
+            .await,
+        403,
+    )
+    .await;
+
+    // Stored but not active: answers still use the built-in rules until activation.
+    let still: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    assert_eq!(still["rule_set_version"], "2016-national-1");
+    let tried: Value = app
+        .get_as(&token, &format!("{path}&rule_set=jiangsu-2026-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(condition(&tried, "st_staff_ratio")["outcome"], "fail");
+    let activated = app
+        .post_as(
+            &token,
+            "/api/v1/rule-sets/jiangsu-2026-1/activate",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+    let after: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    assert_eq!(after["rule_set_version"], "jiangsu-2026-1");
+    assert_eq!(condition(&after, "st_staff_ratio")["outcome"], "fail");
+    let reproduced: Value = app
+        .get_as(&token, &format!("{path}&rule_set=2016-national-1"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        reproduced, before,
+        "an old answer can be reproduced by naming its rule set"
+    );
+    let list: Value = app
+        .get_as(&token, "/api/v1/rule-sets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let active: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["active"] == true)
+        .map(|r| r["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(active, ["jiangsu-2026-1"]);
+}
+
+#[tokio::test]
+async fn candidates_rank_deterministically_and_export() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    // Failing two conditions; failing one with a large gap; failing one with a small gap;
+    // and two identical firms whose tie is broken by credit code.
+    let two_fails = firm(&app, 10, "320583", 1_000_000, 5).await;
+    let big_gap = firm(&app, 11, "320583", 1_000_000, 12).await;
+    let small_gap = firm(&app, 12, "320583", 1_900_000, 12).await;
+    let twin_a = firm(&app, 13, "320106", 1_800_000, 12).await;
+    let twin_b = firm(&app, 14, "320106", 1_800_000, 12).await;
+    let expected = [
+        small_gap.clone(),
+        twin_a.clone(),
+        twin_b.clone(),
+        big_gap.clone(),
+        two_fails.clone(),
+    ];
+    assert!(twin_a < twin_b);
+
+    let all: Value = app
+        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let order: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["credit_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, expected);
+    let ranks: Vec<i64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rank"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ranks, [1, 2, 3, 4, 5]);
+    assert_eq!(all["items"][4]["failing"], 2);
+
+    // Page by page gives the same order and ranks.
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = app
+            .get_as(
+                &token,
+                &format!("/api/v1/candidates?as_of=2026-06-01&limit=2{cursor}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        for c in page["items"].as_array().unwrap() {
+            paged.push((
+                c["credit_code"].as_str().unwrap().to_owned(),
+                c["rank"].as_i64().unwrap(),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        paged.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(),
+        expected
+    );
+    assert_eq!(
+        paged.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+
+    let at_most_one: Value = app
+        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&max_failing=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(at_most_one["items"].as_array().unwrap().len(), 4);
+    let nanjing: Value = app
+        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&region=320100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(nanjing["items"].as_array().unwrap().len(), 2);
+    let city: Value = app
+        .get_as(
+            &app.token(Role::City, "320500"),
+            "/api/v1/candidates?as_of=2026-06-01",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(city["items"].as_array().unwrap().len(), 3);
+
+    let csv = app
+        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&format=csv")
+        .await;
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = csv.bytes().await.unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "a BOM so Excel reads UTF-8"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("排名,统一社会信用代码,企业名称"));
+    assert_eq!(lines.len(), 6);
+    assert!(lines[1].starts_with(&format!("1,{small_gap},")));
+    let english = app
+        .get_as(
+            &token,
+            "/api/v1/candidates?as_of=2026-06-01&format=csv&lang=en",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english
+            .trim_start_matches('\u{feff}')
+            .starts_with("rank,credit_code,name")
+    );
+    let xlsx = app
+        .client
+        .get(app.url("/api/v1/candidates?as_of=2026-06-01"))
+        .bearer_auth(&token)
+        .header(
+            "Accept",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        xlsx.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".xlsx")
+    );
+    assert!(
+        xlsx.bytes().await.unwrap().starts_with(b"PK"),
+        "an XLSX file is a zip"
+    );
+    assert_problem(
+        app.get_as(&token, "/api/v1/candidates?format=pdf&scope=some")
+            .await,
+        400,
+    )
+    .await;
+}
