@@ -352,3 +352,111 @@ pub fn verify_chain(conn: &mut DbConnection) -> QueryResult<ChainReport> {
         }
     }
 }
+
+/// Appends many entries cheaply: takes the chain lock and reads the head once, then writes
+/// each batch of entries in one insert. Use inside the transaction of the writes recorded.
+pub struct ChainWriter {
+    prev_hash: String,
+    pending: Vec<PendingEntry>,
+}
+
+struct PendingEntry {
+    occurred_at: NaiveDateTime,
+    actor: Actor,
+    entity_type: String,
+    entity_key: String,
+    action: String,
+    reason: Option<String>,
+    before_json: Option<String>,
+    after_json: Option<String>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl ChainWriter {
+    pub fn begin(conn: &mut DbConnection) -> QueryResult<Self> {
+        if let DbConnection::Postgresql(pg) = conn {
+            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"))?;
+        }
+        let prev_hash = audit_log::table
+            .order(audit_log::id.desc())
+            .select(audit_log::hash)
+            .first(conn)
+            .optional()?
+            .unwrap_or_else(|| GENESIS.to_owned());
+        Ok(Self {
+            prev_hash,
+            pending: Vec::new(),
+        })
+    }
+
+    pub fn push(&mut self, actor: &Actor, change: Change<'_>) {
+        let occurred_at = crate::time::now();
+        let before_json = change.before.as_ref().map(ToString::to_string);
+        let after_json = change.after.as_ref().map(ToString::to_string);
+        let hash = entry_hash(&HashInput {
+            occurred_at: &occurred_at,
+            actor: &actor.subject,
+            actor_role: &actor.role,
+            actor_region: &actor.region,
+            request_id: &actor.request_id,
+            entity_type: change.entity_type,
+            entity_key: change.entity_key,
+            action: change.action,
+            reason: change.reason,
+            before_json: before_json.as_deref(),
+            after_json: after_json.as_deref(),
+            prev_hash: &self.prev_hash,
+        });
+        let prev_hash = std::mem::replace(&mut self.prev_hash, hash.clone());
+        self.pending.push(PendingEntry {
+            occurred_at,
+            actor: actor.clone(),
+            entity_type: change.entity_type.to_owned(),
+            entity_key: change.entity_key.to_owned(),
+            action: change.action.to_owned(),
+            reason: change.reason.map(str::to_owned),
+            before_json,
+            after_json,
+            prev_hash,
+            hash,
+        });
+    }
+
+    /// Writes the pending entries, in order.
+    pub fn flush(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+        for chunk in self.pending.chunks(200) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|e| {
+                    (
+                        audit_log::occurred_at.eq(e.occurred_at),
+                        audit_log::actor.eq(&e.actor.subject),
+                        audit_log::actor_role.eq(&e.actor.role),
+                        audit_log::actor_region.eq(&e.actor.region),
+                        audit_log::request_id.eq(&e.actor.request_id),
+                        audit_log::entity_type.eq(&e.entity_type),
+                        audit_log::entity_key.eq(&e.entity_key),
+                        audit_log::action.eq(&e.action),
+                        audit_log::reason.eq(e.reason.as_deref()),
+                        audit_log::before_json.eq(e.before_json.as_deref()),
+                        audit_log::after_json.eq(e.after_json.as_deref()),
+                        audit_log::prev_hash.eq(&e.prev_hash),
+                        audit_log::hash.eq(&e.hash),
+                    )
+                })
+                .collect();
+            // Multi-row inserts are backend-specific in diesel: go through the concrete type.
+            match conn {
+                DbConnection::Postgresql(pg) => diesel::insert_into(audit_log::table)
+                    .values(rows)
+                    .execute(pg)?,
+                DbConnection::Sqlite(sqlite) => diesel::insert_into(audit_log::table)
+                    .values(rows)
+                    .execute(sqlite)?,
+            };
+        }
+        self.pending.clear();
+        Ok(())
+    }
+}

@@ -357,6 +357,31 @@ impl Db {
         .map_err(|e| DbError::Task(e.to_string()))?
     }
 
+    /// Runs work that manages its own transactions (bulk jobs that commit in batches, or
+    /// rehearse and roll back), holding the writer's turn on SQLite.
+    pub async fn write_batches<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let turn = (self.backend == Backend::Sqlite).then(|| self.write_turn.clone());
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let _guard = turn
+                .as_ref()
+                .map(|t| t.lock().unwrap_or_else(|p| p.into_inner()));
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
     /// Readiness: a connection can be had, answers, and the schema is current.
     pub async fn check_ready(&self) -> Result<(), String> {
         let pool = self.pool.clone();
@@ -384,6 +409,21 @@ impl Db {
         .await
         .map_err(|e| format!("readiness check failed: {e}"))?
     }
+}
+
+/// Runs `work` in a transaction that is always rolled back: a rehearsal (dry run) that sees
+/// its own writes and leaves nothing behind.
+pub fn rehearse<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::TransactionManager;
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    Manager::begin_transaction(conn)?;
+    let result = work(conn);
+    Manager::rollback_transaction(conn)?;
+    result
 }
 
 #[cfg(test)]

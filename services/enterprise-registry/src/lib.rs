@@ -7,5 +7,6 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod importer;
 pub mod routes;
 pub mod startup;

@@ -4,6 +4,7 @@
 pub mod annual_reports;
 pub mod compliance;
 pub mod enterprises;
+pub mod imports;
 pub mod programme;
 pub mod rule_sets;
 pub mod schema;

@@ -87,6 +87,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        kind -> Text,
+        mode -> Text,
+        status -> Text,
+        file_format -> Text,
+        encoding -> Text,
+        rows_total -> BigInt,
+        created -> BigInt,
+        updated -> BigInt,
+        unchanged -> BigInt,
+        rejected -> BigInt,
+        errors_json -> Text,
+        errors_truncated -> Bool,
+        created_by -> Text,
+        created_by_region -> Text,
+        created_at -> Timestamp,
+        finished_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(annual_reports -> enterprises (credit_code));
 diesel::joinable!(pool_entries -> enterprises (credit_code));
 diesel::joinable!(certificates -> enterprises (credit_code));
@@ -99,6 +121,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     labels,
     rule_sets,
+    imports,
 );
 
 diesel::table! {

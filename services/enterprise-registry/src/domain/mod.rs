@@ -5,6 +5,7 @@ pub mod assessment;
 pub mod compliance;
 pub mod credit_code;
 pub mod enterprise;
+pub mod import;
 pub mod programme;
 pub mod rd_institution;
 pub mod status;

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod candidates;
 pub mod compliance;
 pub mod enterprises;
+pub mod imports;
 pub mod programme;
 pub mod regions;
 pub mod statistics;
@@ -43,5 +44,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assessment::put_rule_set)
         .service(assessment::activate_rule_set)
         .service(assessment::get_assessment)
-        .service(candidates::list_candidates);
+        .service(candidates::list_candidates)
+        .service(imports::create_import)
+        .service(imports::get_import)
+        .service(imports::export_enterprises);
 }

@@ -10,6 +10,7 @@ mod compliance;
 mod demo;
 mod enterprises;
 mod helpers;
+mod imports;
 mod programme;
 mod regions;
 mod statistics;

@@ -1,0 +1,1139 @@
+//! Bulk import of officials' files: CSV (UTF-8 with or without BOM, or GBK) or XLSX, read
+//! record by record from a temporary file and written in batches of 1,000 rows, each row
+//! validated by the same domain rules as the API, authorised for the caller's region,
+//! upserted by its natural key (so a second import of the same file changes nothing) and
+//! audited. Modes: `dry_run` rehearses and rolls back, `atomic` lands all rows or none,
+//! `partial` lands the good rows and reports the bad ones.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use hte_shared::audit::{Actor, ChainWriter, Change};
+use hte_shared::auth::Caller;
+use hte_shared::db::{DbConnection, rehearse};
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::regions::RegionCode;
+use hte_shared::time::{now, today};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::annual_reports::AnnualReportRow;
+use crate::db::enterprises::EnterpriseRow;
+use crate::db::programme::{CertificateRow, LabelRow, PoolEntryRow};
+use crate::db::schema::{annual_reports, certificates, enterprises, labels, pool_entries};
+use crate::domain::annual_report::{ReportFigures, check_year};
+use crate::domain::enterprise::{ListingStatus, ZoneLevel, parse_reason};
+use crate::domain::import::{
+    self, HeaderColumn, ImportKind, LABEL_KINDS, LABEL_LEVELS, LISTING, MoneyUnit, RD_INSTITUTIONS,
+    TECH_DOMAINS, ZONE_LEVELS,
+};
+use crate::domain::programme::{CertificateNo, certificate_expiry, check_programme_year};
+use crate::domain::rd_institution::RdInstitution;
+use crate::domain::tech_domain::TechDomain;
+use crate::error::RegistryError;
+use crate::routes::annual_reports::{figures_of, row_of};
+use crate::routes::enterprises::{NewEnterprise, record_json};
+
+pub const BATCH_ROWS: usize = 1_000;
+/// Longer records are not spreadsheet rows but damaged files.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// At most this many row errors are kept with the import (the count is always exact).
+pub const MAX_KEPT_ERRORS: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// 试导入: validate and rehearse; nothing is written.
+    DryRun,
+    /// 整体导入: every row lands, or none does.
+    Atomic,
+    /// 部分导入: good rows land; bad rows are reported.
+    Partial,
+}
+
+impl Mode {
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "dry_run" => Some(Self::DryRun),
+            "atomic" => Some(Self::Atomic),
+            "partial" => Some(Self::Partial),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::DryRun => "dry_run",
+            Self::Atomic => "atomic",
+            Self::Partial => "partial",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodingChoice {
+    Auto,
+    Utf8,
+    Gbk,
+}
+
+/// Counts of an import (导入统计).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Counts {
+    /// Data rows read (header excluded).
+    pub rows: i64,
+    /// New records.
+    pub created: i64,
+    /// Existing records changed.
+    pub updated: i64,
+    /// Rows identical to what is stored (a repeated import changes nothing).
+    pub unchanged: i64,
+    /// Rows refused.
+    pub rejected: i64,
+}
+
+/// A refused row (被拒绝的行).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RowError {
+    /// Line in the file (CSV) or row (XLSX), counting the header as 1.
+    pub line: u64,
+    /// The column at fault, when one is.
+    pub column: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+pub struct Settings {
+    pub kind: ImportKind,
+    pub mode: Mode,
+    pub unit: MoneyUnit,
+    pub encoding: EncodingChoice,
+    pub format: FileFormat,
+}
+
+pub struct Outcome {
+    pub counts: Counts,
+    pub errors: Vec<RowError>,
+    pub errors_truncated: bool,
+    pub encoding: &'static str,
+    /// Whether the rows were written.
+    pub committed: bool,
+}
+
+fn file_problem(rule: &str, message: impl Into<String>) -> Problem {
+    Problem::validation(vec![FieldError::new("file", rule, message)])
+}
+
+// ---- reading records ------------------------------------------------------------------------
+
+type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), Problem>>>;
+
+/// Opens the file and returns its header cells and an iterator of (line, cells).
+fn open_records(
+    path: &Path,
+    settings: &Settings,
+) -> Result<(Vec<String>, Records, &'static str), Problem> {
+    let io = |e: std::io::Error| {
+        tracing::error!(error = %e, "reading the uploaded file");
+        Problem::internal()
+    };
+    let mut file = File::open(path).map_err(io)?;
+    let length = file.metadata().map_err(io)?.len();
+    if length == 0 {
+        return Err(file_problem("not_empty", "the file is empty"));
+    }
+    match settings.format {
+        FileFormat::Xlsx => xlsx_records(file),
+        FileFormat::Csv => {
+            let mut head = vec![0u8; 1 << 20];
+            let read = read_up_to(&mut file, &mut head).map_err(io)?;
+            head.truncate(read);
+            file.rewind().map_err(io)?;
+            let encoding = match settings.encoding {
+                EncodingChoice::Utf8 => encoding_rs::UTF_8,
+                EncodingChoice::Gbk => encoding_rs::GBK,
+                EncodingChoice::Auto => detect_encoding(&head),
+            };
+            let label = if encoding == encoding_rs::UTF_8 {
+                "utf-8"
+            } else {
+                "gbk"
+            };
+            let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .build(BufReader::new(file));
+            let reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(decoded);
+            let mut records = reader.into_records();
+            let header = match records.next() {
+                None => return Err(file_problem("not_empty", "the file has no header row")),
+                Some(Err(e)) => {
+                    return Err(file_problem(
+                        "csv",
+                        format!("the header cannot be read: {e}"),
+                    ));
+                }
+                Some(Ok(record)) => record,
+            };
+            if header.as_slice().len() > MAX_RECORD_BYTES {
+                return Err(file_problem(
+                    "record_size",
+                    format!(
+                        "the first line has {} bytes; a header is at most {MAX_RECORD_BYTES} bytes — is this a CSV file?",
+                        header.as_slice().len()
+                    ),
+                ));
+            }
+            let header: Vec<String> = header.iter().map(str::to_owned).collect();
+            let rows = records.map(|record| match record {
+                Ok(record) => {
+                    let line = record.position().map_or(0, |p| p.line());
+                    if record.as_slice().len() > MAX_RECORD_BYTES {
+                        return Err(file_problem(
+                            "record_size",
+                            format!("line {line} is longer than {MAX_RECORD_BYTES} bytes"),
+                        ));
+                    }
+                    Ok((line, record.iter().map(str::to_owned).collect()))
+                }
+                Err(e) => Err(file_problem(
+                    "csv",
+                    format!("the file cannot be read as CSV: {e}"),
+                )),
+            });
+            Ok((header, Box::new(rows), label))
+        }
+    }
+}
+
+fn read_up_to(file: &mut File, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut total = 0;
+    while total < buffer.len() {
+        let n = file.read(&mut buffer[total..])?;
+        if n == 0 {
+            break;
+        }
+        total += n;
+    }
+    Ok(total)
+}
+
+/// UTF-8 when the start of the file is valid UTF-8 (or has a BOM); otherwise GBK, which is
+/// what Chinese Excel writes for "CSV".
+fn detect_encoding(head: &[u8]) -> &'static encoding_rs::Encoding {
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        return encoding_rs::UTF_8;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => encoding_rs::UTF_8,
+        // A multi-byte character cut at the end of the sample is still UTF-8.
+        Err(e) if e.error_len().is_none() && head.len() - e.valid_up_to() < 4 => encoding_rs::UTF_8,
+        Err(_) => encoding_rs::GBK,
+    }
+}
+
+fn xlsx_records(file: File) -> Result<(Vec<String>, Records, &'static str), Problem> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(|e| {
+        file_problem(
+            "xlsx",
+            format!("the XLSX file cannot be read (truncated or not XLSX?): {e}"),
+        )
+    })?;
+    let sheet = workbook
+        .worksheet_range_at(0)
+        .ok_or_else(|| file_problem("xlsx", "the workbook has no worksheet"))?
+        .map_err(|e| file_problem("xlsx", format!("the first worksheet cannot be read: {e}")))?;
+    let cell_text = |cell: &Data| match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
+            excel_date(d.as_f64()).map_or_else(|| d.as_f64().to_string(), |d| d.to_string())
+        }
+        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+        Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    };
+    let mut rows = sheet.rows();
+    let header: Vec<String> = rows
+        .next()
+        .ok_or_else(|| file_problem("not_empty", "the worksheet is empty"))?
+        .iter()
+        .map(cell_text)
+        .collect();
+    let start = sheet.start().map_or(0, |(row, _)| u64::from(row));
+    let data: Vec<Result<(u64, Vec<String>), Problem>> = rows
+        .enumerate()
+        .map(|(i, row)| Ok((start + i as u64 + 2, row.iter().map(cell_text).collect())))
+        .collect();
+    // The header may carry trailing empty cells from formatting.
+    let header: Vec<String> = header
+        .into_iter()
+        .rev()
+        .skip_while(String::is_empty)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    Ok((header, Box::new(data.into_iter()), "xlsx"))
+}
+
+fn excel_date(serial: f64) -> Option<NaiveDate> {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    base.checked_add_signed(chrono::Duration::days(serial.trunc() as i64))
+}
+
+// ---- parsing rows ---------------------------------------------------------------------------
+
+enum Item {
+    Enterprise(Box<NewEnterprise>),
+    Report { year: i32, figures: ReportFigures },
+    Pool(PoolEntryRow),
+    Certificate(CertificateRow),
+    Label(LabelRow),
+}
+
+struct ParsedRow {
+    line: u64,
+    credit_code: String,
+    item: Item,
+}
+
+struct Cells<'a> {
+    header: &'a [HeaderColumn],
+    values: &'a [String],
+    unit: MoneyUnit,
+    errors: Vec<(String, String)>,
+}
+
+impl<'a> Cells<'a> {
+    fn raw(&self, field: &str) -> Option<&'a str> {
+        self.header
+            .iter()
+            .position(|c| c.field == field)
+            .and_then(|i| self.values.get(i))
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn fail(&mut self, field: &str, reason: impl Into<String>) {
+        self.errors.push((field.to_owned(), reason.into()));
+    }
+
+    fn text(&mut self, field: &str) -> Option<String> {
+        let value = self.raw(field).map(str::to_owned);
+        if let Some(v) = &value
+            && v.contains('\u{fffd}')
+        {
+            self.fail(
+                field,
+                "contains characters that are not valid in the file's encoding",
+            );
+        }
+        value
+    }
+
+    fn required(&mut self, field: &str) -> Option<String> {
+        let value = self.text(field);
+        if value.is_none() {
+            self.fail(field, "required");
+        }
+        value
+    }
+
+    fn parse<T>(&mut self, field: &str, parse: impl Fn(&str) -> Result<T, String>) -> Option<T> {
+        let raw = self.raw(field)?;
+        match parse(raw) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.fail(field, e);
+                None
+            }
+        }
+    }
+
+    fn money(&mut self, field: &str) -> Option<i64> {
+        let unit = self
+            .header
+            .iter()
+            .find(|c| c.field == field)
+            .and_then(|c| c.unit)
+            .unwrap_or(self.unit);
+        self.parse(field, |raw| import::parse_money(raw, unit))
+    }
+
+    fn integer(&mut self, field: &str) -> Option<i64> {
+        self.parse(field, import::parse_integer)
+    }
+
+    fn year(&mut self, field: &str) -> Option<i32> {
+        self.parse(field, |raw| {
+            import::parse_integer(raw)
+                .and_then(|y| i32::try_from(y).map_err(|_| format!("{raw:?} is not a year")))
+        })
+    }
+
+    fn date(&mut self, field: &str) -> Option<NaiveDate> {
+        self.parse(field, import::parse_date)
+    }
+
+    fn choice(&mut self, field: &str, choices: &[(&'static str, &[&str])]) -> Option<&'static str> {
+        self.parse(field, |raw| import::parse_choice(raw, choices))
+    }
+}
+
+fn parse_row(
+    kind: ImportKind,
+    header: &[HeaderColumn],
+    line: u64,
+    values: &[String],
+    unit: MoneyUnit,
+    today: NaiveDate,
+) -> Result<ParsedRow, Vec<RowError>> {
+    let mut cells = Cells {
+        header,
+        values,
+        unit,
+        errors: Vec::new(),
+    };
+    let row_errors = |errors: Vec<(String, String)>| {
+        errors
+            .into_iter()
+            .map(|(column, reason)| RowError {
+                line,
+                column: Some(column),
+                reason,
+            })
+            .collect::<Vec<_>>()
+    };
+    if values.len() > header.len() && values[header.len()..].iter().any(|v| !v.trim().is_empty()) {
+        return Err(vec![RowError {
+            line,
+            column: None,
+            reason: format!(
+                "the row has {} fields but the header has {}",
+                values.len(),
+                header.len()
+            ),
+        }]);
+    }
+    let code = cells
+        .required("credit_code")
+        .map(|c| c.to_ascii_uppercase())
+        .unwrap_or_default();
+    let item = match kind {
+        ImportKind::Enterprises => {
+            let request = NewEnterprise {
+                credit_code: code.clone(),
+                name: cells.required("name").unwrap_or_default(),
+                region_code: cells.required("region_code").unwrap_or_default(),
+                registered_on: cells.date("registered_on").unwrap_or(today),
+                industry_code: cells.required("industry_code").unwrap_or_default(),
+                tech_domain: cells
+                    .choice("tech_domain", TECH_DOMAINS)
+                    .and_then(|d| TechDomain::parse(d).ok()),
+                zone_level: cells
+                    .choice("zone_level", ZONE_LEVELS)
+                    .and_then(ZoneLevel::from_key)
+                    .unwrap_or_default(),
+                zone_id: cells.text("zone_id"),
+                above_scale: cells
+                    .parse("above_scale", import::parse_bool)
+                    .unwrap_or(false),
+                carrier_id: cells.text("carrier_id"),
+                listing_status: cells
+                    .choice("listing_status", LISTING)
+                    .and_then(ListingStatus::from_key)
+                    .unwrap_or_default(),
+            };
+            if cells.raw("registered_on").is_none() {
+                cells.fail("registered_on", "required");
+            }
+            if cells.errors.is_empty() {
+                // The API's own rules, so a file and a POST accept the same records.
+                if let Err(problem) = request.parse(today) {
+                    for e in problem.errors {
+                        cells.fail(&e.field, e.message);
+                    }
+                }
+            }
+            Item::Enterprise(Box::new(request))
+        }
+        ImportKind::AnnualReports => {
+            let year = cells.year("year");
+            if cells.raw("year").is_none() {
+                cells.fail("year", "required");
+            }
+            let figures = ReportFigures {
+                employees: cells.integer("employees"),
+                st_staff: cells.integer("st_staff"),
+                total_income_yuan: cells.money("total_income_yuan"),
+                sales_revenue_yuan: cells.money("sales_revenue_yuan"),
+                hightech_income_yuan: cells.money("hightech_income_yuan"),
+                rd_expense_yuan: cells.money("rd_expense_yuan"),
+                rd_expense_domestic_yuan: cells.money("rd_expense_domestic_yuan"),
+                total_costs_yuan: cells.money("total_costs_yuan"),
+                net_assets_yuan: cells.money("net_assets_yuan"),
+                total_assets_yuan: cells.money("total_assets_yuan"),
+                industrial_output_yuan: cells.money("industrial_output_yuan"),
+                tax_paid_yuan: cells.money("tax_paid_yuan"),
+                invention_patents: cells.integer("invention_patents"),
+                class1_ip: cells.integer("class1_ip"),
+                class2_ip: cells.integer("class2_ip"),
+                new_ip: cells.integer("new_ip"),
+                conversions: cells.integer("conversions"),
+                rd_institution: cells
+                    .choice("rd_institution", RD_INSTITUTIONS)
+                    .and_then(|r| RdInstitution::parse(r).ok()),
+            };
+            for e in figures.validate() {
+                cells.fail(&e.field, e.message);
+            }
+            Item::Report {
+                year: year.unwrap_or_default(),
+                figures,
+            }
+        }
+        ImportKind::PoolEntries => {
+            let year = cells.year("year").unwrap_or_default();
+            if let Err(e) = check_programme_year(year, today) {
+                cells.fail("year", e);
+            }
+            let batch = cells.integer("batch").unwrap_or_default();
+            if !(1..=99).contains(&batch) {
+                cells.fail("batch", "batch must be between 1 and 99");
+            }
+            let entered_on = cells.date("entered_on");
+            let exited_on = cells.date("exited_on");
+            let exit_reason = cells.text("exit_reason");
+            if exited_on.is_some() != exit_reason.is_some() {
+                cells.fail("exit_reason", "exited_on and exit_reason go together");
+            }
+            if let (Some(entered), Some(exited)) = (entered_on, exited_on)
+                && exited < entered
+            {
+                cells.fail("exited_on", "exited_on is before entered_on");
+            }
+            Item::Pool(PoolEntryRow {
+                credit_code: code.clone(),
+                year,
+                batch: batch as i32,
+                source: cells.required("source").unwrap_or_default(),
+                entered_on: entered_on.unwrap_or(today),
+                exited_on,
+                exit_reason,
+                created_at: now(),
+            })
+        }
+        ImportKind::Certificates => {
+            let issued_on = cells.date("issued_on");
+            let number = match (cells.required("certificate_no"), issued_on) {
+                (Some(raw), Some(issued)) => match CertificateNo::parse(&raw, issued) {
+                    Ok(n) => n.as_str().to_owned(),
+                    Err((_, message)) => {
+                        cells.fail("certificate_no", message);
+                        raw
+                    }
+                },
+                (raw, _) => raw.unwrap_or_default(),
+            };
+            let issued_on = issued_on.unwrap_or(today);
+            let revoked_on = cells.date("revoked_on");
+            let revoke_reason = cells.text("revoke_reason");
+            if revoked_on.is_some() != revoke_reason.is_some() {
+                cells.fail("revoke_reason", "revoked_on and revoke_reason go together");
+            }
+            if let Some(reason) = &revoke_reason
+                && let Err(e) = parse_reason(reason)
+            {
+                cells.fail("revoke_reason", e);
+            }
+            Item::Certificate(CertificateRow {
+                certificate_no: number,
+                credit_code: code.clone(),
+                issued_on,
+                expires_on: certificate_expiry(issued_on),
+                revoked_on,
+                revoke_reason,
+                created_at: now(),
+            })
+        }
+        ImportKind::Labels => {
+            let year = cells.year("year").unwrap_or_default();
+            if let Err(e) = check_programme_year(year, today) {
+                cells.fail("year", e);
+            }
+            Item::Label(LabelRow {
+                credit_code: code.clone(),
+                kind: cells
+                    .choice("kind", LABEL_KINDS)
+                    .unwrap_or_default()
+                    .to_owned(),
+                year,
+                level: cells
+                    .choice("level", LABEL_LEVELS)
+                    .unwrap_or_default()
+                    .to_owned(),
+                issuer: cells.text("issuer"),
+                revoked_on: None,
+                revoke_reason: None,
+                created_at: now(),
+            })
+        }
+    };
+    if !cells.errors.is_empty() {
+        return Err(row_errors(cells.errors));
+    }
+    Ok(ParsedRow {
+        line,
+        credit_code: code,
+        item,
+    })
+}
+
+// ---- writing batches ------------------------------------------------------------------------
+
+enum Applied {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+fn rejected(line: u64, column: Option<&str>, reason: impl Into<String>) -> RowError {
+    RowError {
+        line,
+        column: column.map(str::to_owned),
+        reason: reason.into(),
+    }
+}
+
+/// Writes one batch of parsed rows; returns per-row results in order.
+fn apply_batch(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    reason: &str,
+    rows: Vec<ParsedRow>,
+) -> Result<Vec<Result<Applied, RowError>>, RegistryError> {
+    let codes: Vec<String> = rows.iter().map(|r| r.credit_code.clone()).collect();
+    let mut firms: HashMap<String, EnterpriseRow> = enterprises::table
+        .filter(enterprises::credit_code.eq_any(&codes))
+        .select(EnterpriseRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| (row.credit_code.clone(), row))
+        .collect();
+    let mut chain = ChainWriter::begin(conn)?;
+    let mut results = Vec::with_capacity(rows.len());
+    let today = today();
+    for row in rows {
+        let region_ok = |firm: &EnterpriseRow| {
+            RegionCode::parse(&firm.region_code).is_ok_and(|region| caller.may_write(&region))
+        };
+        let firm = firms.get(&row.credit_code).cloned();
+        // Child records need a firm the caller may write; other regions' firms look absent.
+        if !matches!(row.item, Item::Enterprise(_)) {
+            match &firm {
+                Some(f) if region_ok(f) => {}
+                Some(f)
+                    if caller.may_read(
+                        &RegionCode::parse(&f.region_code)
+                            .unwrap_or(hte_shared::regions::PROVINCE_CODE),
+                    ) =>
+                {
+                    results.push(Err(rejected(
+                        row.line,
+                        Some("credit_code"),
+                        "your token may not write this enterprise's region",
+                    )));
+                    continue;
+                }
+                _ => {
+                    results.push(Err(rejected(
+                        row.line,
+                        Some("credit_code"),
+                        format!(
+                            "no enterprise {} in your region; import the enterprise first",
+                            row.credit_code
+                        ),
+                    )));
+                    continue;
+                }
+            }
+        }
+        let code = row.credit_code.clone();
+        let result = match row.item {
+            Item::Enterprise(request) => {
+                let fields = match request.parse(today) {
+                    Ok(fields) => fields,
+                    Err(problem) => {
+                        results.push(Err(rejected(
+                            row.line,
+                            problem.errors.first().map(|e| e.field.as_str()),
+                            problem.detail.unwrap_or_default(),
+                        )));
+                        continue;
+                    }
+                };
+                if !caller.may_write(&fields.county.code())
+                    || firm.as_ref().is_some_and(|f| !region_ok(f))
+                {
+                    results.push(Err(rejected(
+                        row.line,
+                        Some("region_code"),
+                        format!("your token may not write region {}", fields.county.code()),
+                    )));
+                    continue;
+                }
+                let candidate = fields.into_row(firm.as_ref());
+                match &firm {
+                    Some(existing) if same_enterprise(existing, &candidate) => Applied::Unchanged,
+                    Some(existing) => {
+                        diesel::update(enterprises::table.find(&code))
+                            .set(&candidate)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "enterprise",
+                                entity_key: &code,
+                                action: "update",
+                                reason: Some(reason),
+                                before: Some(record_json(existing)),
+                                after: Some(record_json(&candidate)),
+                            },
+                        );
+                        firms.insert(code.clone(), candidate);
+                        Applied::Updated
+                    }
+                    None => {
+                        diesel::insert_into(enterprises::table)
+                            .values(&candidate)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "enterprise",
+                                entity_key: &code,
+                                action: "create",
+                                reason: Some(reason),
+                                before: None,
+                                after: Some(record_json(&candidate)),
+                            },
+                        );
+                        firms.insert(code.clone(), candidate);
+                        Applied::Created
+                    }
+                }
+            }
+            Item::Report { year, figures } => {
+                let registered = firm.as_ref().map_or(today, |f| f.registered_on);
+                if let Err(e) = check_year(year, registered.year(), today.year()) {
+                    results.push(Err(rejected(row.line, Some("year"), e.message)));
+                    continue;
+                }
+                let existing: Option<AnnualReportRow> = annual_reports::table
+                    .find((&code, year))
+                    .select(AnnualReportRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                match existing {
+                    Some(before) if figures_of(&before) == figures => Applied::Unchanged,
+                    Some(before) => {
+                        let after = row_of(&code, year, &figures, before.version + 1);
+                        diesel::update(annual_reports::table.find((&code, year)))
+                            .set(&after)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "annual_report",
+                                entity_key: &code,
+                                action: "replace",
+                                reason: Some(reason),
+                                before: serde_json::to_value(figures_of(&before)).ok(),
+                                after: serde_json::to_value(&figures).ok(),
+                            },
+                        );
+                        Applied::Updated
+                    }
+                    None => {
+                        let after = row_of(&code, year, &figures, 1);
+                        diesel::insert_into(annual_reports::table)
+                            .values(&after)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "annual_report",
+                                entity_key: &code,
+                                action: "create",
+                                reason: Some(reason),
+                                before: None,
+                                after: serde_json::to_value(&figures).ok(),
+                            },
+                        );
+                        Applied::Created
+                    }
+                }
+            }
+            Item::Pool(entry) => {
+                let existing: Option<PoolEntryRow> = pool_entries::table
+                    .find((&code, entry.year))
+                    .select(PoolEntryRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                let key = |e: &PoolEntryRow| {
+                    (
+                        e.batch,
+                        e.source.clone(),
+                        e.entered_on,
+                        e.exited_on,
+                        e.exit_reason.clone(),
+                    )
+                };
+                let json = |e: &PoolEntryRow| serde_json::json!({"year": e.year, "batch": e.batch, "source": e.source, "entered_on": e.entered_on, "exited_on": e.exited_on, "exit_reason": e.exit_reason});
+                match existing {
+                    Some(before) if key(&before) == key(&entry) => Applied::Unchanged,
+                    Some(before) => {
+                        let after = PoolEntryRow {
+                            created_at: before.created_at,
+                            ..entry
+                        };
+                        diesel::update(pool_entries::table.find((&code, after.year)))
+                            .set(&after)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "pool_entry",
+                                entity_key: &code,
+                                action: "update",
+                                reason: Some(reason),
+                                before: Some(json(&before)),
+                                after: Some(json(&after)),
+                            },
+                        );
+                        Applied::Updated
+                    }
+                    None => {
+                        diesel::insert_into(pool_entries::table)
+                            .values(&entry)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "pool_entry",
+                                entity_key: &code,
+                                action: "create",
+                                reason: Some(reason),
+                                before: None,
+                                after: Some(json(&entry)),
+                            },
+                        );
+                        Applied::Created
+                    }
+                }
+            }
+            Item::Certificate(certificate) => {
+                let existing: Option<CertificateRow> = certificates::table
+                    .find(&certificate.certificate_no)
+                    .select(CertificateRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                let key = |c: &CertificateRow| {
+                    (
+                        c.credit_code.clone(),
+                        c.issued_on,
+                        c.revoked_on,
+                        c.revoke_reason.clone(),
+                    )
+                };
+                let json = |c: &CertificateRow| serde_json::json!({"certificate_no": c.certificate_no, "issued_on": c.issued_on, "expires_on": c.expires_on, "revoked_on": c.revoked_on, "revoke_reason": c.revoke_reason});
+                match existing {
+                    Some(before) if before.credit_code != code => {
+                        results.push(Err(rejected(
+                            row.line,
+                            Some("certificate_no"),
+                            format!(
+                                "certificate {} belongs to another enterprise",
+                                before.certificate_no
+                            ),
+                        )));
+                        continue;
+                    }
+                    Some(before) if key(&before) == key(&certificate) => Applied::Unchanged,
+                    Some(before) => {
+                        let after = CertificateRow {
+                            created_at: before.created_at,
+                            ..certificate
+                        };
+                        diesel::update(certificates::table.find(&after.certificate_no))
+                            .set(&after)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "certificate",
+                                entity_key: &code,
+                                action: "update",
+                                reason: Some(reason),
+                                before: Some(json(&before)),
+                                after: Some(json(&after)),
+                            },
+                        );
+                        Applied::Updated
+                    }
+                    None => {
+                        if firm
+                            .as_ref()
+                            .is_some_and(|f| certificate.issued_on < f.registered_on)
+                        {
+                            results.push(Err(rejected(
+                                row.line,
+                                Some("issued_on"),
+                                "issued before the enterprise was registered",
+                            )));
+                            continue;
+                        }
+                        diesel::insert_into(certificates::table)
+                            .values(&certificate)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "certificate",
+                                entity_key: &code,
+                                action: "create",
+                                reason: Some(reason),
+                                before: None,
+                                after: Some(json(&certificate)),
+                            },
+                        );
+                        Applied::Created
+                    }
+                }
+            }
+            Item::Label(label) => {
+                let existing: Option<LabelRow> = labels::table
+                    .find((&code, &label.kind, label.year))
+                    .select(LabelRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                let json = |l: &LabelRow| serde_json::json!({"kind": l.kind, "year": l.year, "level": l.level, "issuer": l.issuer});
+                match existing {
+                    Some(before)
+                        if before.level == label.level && before.issuer == label.issuer =>
+                    {
+                        Applied::Unchanged
+                    }
+                    Some(before) => {
+                        let after = LabelRow {
+                            created_at: before.created_at,
+                            revoked_on: before.revoked_on,
+                            revoke_reason: before.revoke_reason.clone(),
+                            ..label
+                        };
+                        diesel::update(labels::table.find((&code, &after.kind, after.year)))
+                            .set(&after)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "label",
+                                entity_key: &code,
+                                action: "update",
+                                reason: Some(reason),
+                                before: Some(json(&before)),
+                                after: Some(json(&after)),
+                            },
+                        );
+                        Applied::Updated
+                    }
+                    None => {
+                        diesel::insert_into(labels::table)
+                            .values(&label)
+                            .execute(conn)?;
+                        chain.push(
+                            actor,
+                            Change {
+                                entity_type: "label",
+                                entity_key: &code,
+                                action: "create",
+                                reason: Some(reason),
+                                before: None,
+                                after: Some(json(&label)),
+                            },
+                        );
+                        Applied::Created
+                    }
+                }
+            }
+        };
+        results.push(Ok(result));
+    }
+    chain.flush(conn)?;
+    Ok(results)
+}
+
+fn same_enterprise(a: &EnterpriseRow, b: &EnterpriseRow) -> bool {
+    (
+        &a.name,
+        &a.region_code,
+        a.registered_on,
+        &a.industry_code,
+        &a.tech_domain,
+        &a.zone_level,
+        &a.zone_id,
+        a.above_scale,
+        &a.carrier_id,
+        &a.listing_status,
+    ) == (
+        &b.name,
+        &b.region_code,
+        b.registered_on,
+        &b.industry_code,
+        &b.tech_domain,
+        &b.zone_level,
+        &b.zone_id,
+        b.above_scale,
+        &b.carrier_id,
+        &b.listing_status,
+    )
+}
+
+struct Tally {
+    counts: Counts,
+    errors: Vec<RowError>,
+    truncated: bool,
+}
+
+impl Tally {
+    fn reject(&mut self, errors: Vec<RowError>) {
+        self.counts.rejected += 1;
+        for error in errors {
+            if self.errors.len() < MAX_KEPT_ERRORS {
+                self.errors.push(error);
+            } else {
+                self.truncated = true;
+            }
+        }
+    }
+}
+
+/// Reads the file and applies it per `settings.mode`. File-level problems (unreadable,
+/// empty, wrong header) are returned as errors before anything is written.
+pub fn run(
+    conn: &mut DbConnection,
+    path: &Path,
+    settings: &Settings,
+    caller: &Caller,
+    actor: &Actor,
+    import_id: &str,
+) -> Result<Outcome, RegistryError> {
+    let (header_cells, records, encoding) = open_records(path, settings)?;
+    let header = import::resolve_header(settings.kind, &header_cells)
+        .map_err(|e| file_problem("header", e))?;
+    let reason = format!("import {import_id}");
+    let today = today();
+    let mut tally = Tally {
+        counts: Counts::default(),
+        errors: Vec::new(),
+        truncated: false,
+    };
+
+    let process = |conn: &mut DbConnection,
+                   records: Records,
+                   per_batch_transactions: bool,
+                   tally: &mut Tally|
+     -> Result<(), RegistryError> {
+        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        let mut records = records.peekable();
+        while let Some(record) = records.next() {
+            let (line, values) = record?;
+            if values.iter().all(|v| v.trim().is_empty()) {
+                continue;
+            }
+            tally.counts.rows += 1;
+            match parse_row(settings.kind, &header, line, &values, settings.unit, today) {
+                Ok(row) => batch.push(row),
+                Err(errors) => tally.reject(errors),
+            }
+            if batch.len() == BATCH_ROWS || records.peek().is_none() {
+                let rows = std::mem::take(&mut batch);
+                let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+                let results = if per_batch_transactions {
+                    conn.transaction(|conn| apply_batch(conn, caller, actor, &reason, rows))?
+                } else {
+                    apply_batch(conn, caller, actor, &reason, rows)?
+                };
+                for (result, _line) in results.into_iter().zip(lines) {
+                    match result {
+                        Ok(Applied::Created) => tally.counts.created += 1,
+                        Ok(Applied::Updated) => tally.counts.updated += 1,
+                        Ok(Applied::Unchanged) => tally.counts.unchanged += 1,
+                        Err(error) => tally.reject(vec![error]),
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+
+    let committed = match settings.mode {
+        Mode::DryRun => {
+            rehearse(conn, |conn| process(conn, records, false, &mut tally))?;
+            false
+        }
+        Mode::Partial => {
+            process(conn, records, true, &mut tally)?;
+            true
+        }
+        Mode::Atomic => {
+            // One transaction; any refused row rolls everything back.
+            let mut all_good = false;
+            let result = conn.transaction::<_, RegistryError, _>(|conn| {
+                process(conn, records, false, &mut tally)?;
+                all_good = tally.counts.rejected == 0;
+                if all_good {
+                    Ok(())
+                } else {
+                    Err(RegistryError::from(
+                        diesel::result::Error::RollbackTransaction,
+                    ))
+                }
+            });
+            match result {
+                Ok(()) => true,
+                Err(RegistryError::Db(hte_shared::db::DbError::Query(
+                    diesel::result::Error::RollbackTransaction,
+                ))) if !all_good => false,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    Ok(Outcome {
+        counts: tally.counts,
+        errors: tally.errors,
+        errors_truncated: tally.truncated,
+        encoding,
+        committed,
+    })
+}

@@ -1,0 +1,446 @@
+//! Bulk files in and out: `POST /imports` (CSV, GBK CSV or XLSX), `GET /imports/{id}`, and
+//! `GET /exports/enterprises` (CSV or XLSX, Chinese or English headers).
+
+use std::io::Write;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use futures_util::StreamExt;
+use hte_shared::audit::Actor;
+use hte_shared::auth::Caller;
+use hte_shared::db::Db;
+use hte_shared::openapi::{BadRequest, NotFound, PayloadTooLarge};
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::regions::RegionCode;
+use hte_shared::telemetry::RequestId;
+use hte_shared::time::now;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::enterprises::{EnterpriseFilter, views_with_status};
+use crate::db::enterprises::{self as enterprise_queries, ListCursor, SortKey};
+use crate::db::imports::{self as queries, ImportRow};
+use crate::domain::import::{ImportKind, MoneyUnit};
+use crate::error::RegistryError;
+use crate::export::{self, Cell, Column, Format, Language};
+use crate::importer::{self, Counts, EncodingChoice, FileFormat, Mode, RowError, Settings};
+
+/// Largest file accepted (a province of 200,000 firms with five years of reports fits).
+pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// An import (导入批次) and what became of each row.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ImportView {
+    pub id: String,
+    pub kind: ImportKind,
+    pub mode: Mode,
+    /// `completed` (rows written, or rehearsed for dry_run) or `rejected` (atomic import with
+    /// refused rows: nothing written).
+    pub status: String,
+    pub file_format: String,
+    pub encoding: String,
+    pub counts: Counts,
+    /// Refused rows with line, column and reason (at most 1,000 kept).
+    pub errors: Vec<RowError>,
+    pub errors_truncated: bool,
+    pub created_by: String,
+    pub created_at: chrono::NaiveDateTime,
+    pub finished_at: chrono::NaiveDateTime,
+}
+
+fn view_of(row: &ImportRow) -> ImportView {
+    ImportView {
+        id: row.id.clone(),
+        kind: ImportKind::from_key(&row.kind).unwrap_or(ImportKind::Enterprises),
+        mode: Mode::from_key(&row.mode).unwrap_or(Mode::Atomic),
+        status: row.status.clone(),
+        file_format: row.file_format.clone(),
+        encoding: row.encoding.clone(),
+        counts: Counts {
+            rows: row.rows_total,
+            created: row.created,
+            updated: row.updated,
+            unchanged: row.unchanged,
+            rejected: row.rejected,
+        },
+        errors: serde_json::from_str(&row.errors_json).unwrap_or_default(),
+        errors_truncated: row.errors_truncated,
+        created_by: row.created_by.clone(),
+        created_at: row.created_at,
+        finished_at: row.finished_at,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// enterprises, annual_reports, pool_entries, certificates or labels.
+    kind: String,
+    /// dry_run, atomic (default) or partial.
+    mode: Option<String>,
+    /// Unit of money columns without a unit in their header: yuan (default), thousand_yuan
+    /// (千元) or ten_thousand_yuan (万元). A header such as `总收入（万元）` declares its own.
+    unit: Option<String>,
+    /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 or gbk. CSV only.
+    encoding: Option<String>,
+}
+
+/// Import a file (CSV or XLSX body). Rows are upserted by natural key (credit code; code and
+/// year; certificate number; code, kind and year), so importing the same file twice changes
+/// nothing the second time. Each row is authorised against your region and audited.
+#[utoipa::path(
+    tag = "bulk",
+    params(ImportParams),
+    request_body(content = Vec<u8>, description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English",
+        content_type = "text/csv"),
+    responses(
+        (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 413, response = PayloadTooLarge),
+    )
+)]
+#[post("/imports")]
+pub async fn create_import(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    request: HttpRequest,
+    params: web::Query<ImportParams>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, RegistryError> {
+    caller.require_writer()?;
+    let mut errors = Vec::new();
+    let kind = ImportKind::from_key(&params.kind);
+    if kind.is_none() {
+        errors.push(FieldError::new(
+            "kind",
+            "enum",
+            "kind must be enterprises, annual_reports, pool_entries, certificates or labels",
+        ));
+    }
+    let mode = match params.mode.as_deref() {
+        None => Some(Mode::Atomic),
+        Some(raw) => Mode::from_key(raw),
+    };
+    if mode.is_none() {
+        errors.push(FieldError::new(
+            "mode",
+            "enum",
+            "mode must be dry_run, atomic or partial",
+        ));
+    }
+    let unit = match params.unit.as_deref() {
+        None => Some(MoneyUnit::Yuan),
+        Some(raw) => MoneyUnit::from_key(raw),
+    };
+    if unit.is_none() {
+        errors.push(FieldError::new(
+            "unit",
+            "enum",
+            "unit must be yuan, thousand_yuan or ten_thousand_yuan",
+        ));
+    }
+    let encoding = match params
+        .encoding
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("auto") => Some(EncodingChoice::Auto),
+        Some("utf-8" | "utf8") => Some(EncodingChoice::Utf8),
+        Some("gbk" | "gb2312" | "gb18030") => Some(EncodingChoice::Gbk),
+        Some(_) => None,
+    };
+    if encoding.is_none() {
+        errors.push(FieldError::new(
+            "encoding",
+            "enum",
+            "encoding must be auto, utf-8 or gbk",
+        ));
+    }
+    let (Some(kind), Some(mode), Some(unit), Some(encoding)) = (kind, mode, unit, encoding) else {
+        return Err(Problem::validation(errors).into());
+    };
+
+    // The body goes to a temporary file, never into memory as one document.
+    let mut file = tempfile::NamedTempFile::new().map_err(|e| {
+        tracing::error!(error = %e, "cannot create a temporary file");
+        Problem::internal()
+    })?;
+    let mut size = 0u64;
+    let mut first_bytes = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Problem::bad_request(format!("the upload failed: {e}")))?;
+        size += chunk.len() as u64;
+        if size > MAX_IMPORT_BYTES {
+            return Err(Problem::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                hte_shared::problem::types::PAYLOAD_TOO_LARGE,
+                "Payload too large",
+            )
+            .with_detail(format!(
+                "files are limited to {MAX_IMPORT_BYTES} bytes; split the file"
+            ))
+            .into());
+        }
+        if first_bytes.len() < 4 {
+            first_bytes.extend_from_slice(&chunk[..chunk.len().min(4)]);
+        }
+        file.write_all(&chunk).map_err(|e| {
+            tracing::error!(error = %e, "cannot write the temporary file");
+            Problem::internal()
+        })?;
+    }
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let format = if first_bytes.starts_with(b"PK\x03\x04") || content_type.contains("spreadsheetml")
+    {
+        FileFormat::Xlsx
+    } else {
+        FileFormat::Csv
+    };
+    let settings = Settings {
+        kind,
+        mode,
+        unit,
+        encoding,
+        format,
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let actor = Actor::new(&caller, &request_id);
+    let started = now();
+    let row = db
+        .write_batches(move |conn| {
+            let outcome = importer::run(conn, file.path(), &settings, &caller, &actor, &id)?;
+            let row = ImportRow {
+                id: id.clone(),
+                kind: kind.key().to_owned(),
+                mode: mode.key().to_owned(),
+                status: if mode == Mode::Atomic && !outcome.committed {
+                    "rejected"
+                } else {
+                    "completed"
+                }
+                .to_owned(),
+                file_format: if format == FileFormat::Xlsx {
+                    "xlsx"
+                } else {
+                    "csv"
+                }
+                .to_owned(),
+                encoding: outcome.encoding.to_owned(),
+                rows_total: outcome.counts.rows,
+                created: outcome.counts.created,
+                updated: outcome.counts.updated,
+                unchanged: outcome.counts.unchanged,
+                rejected: outcome.counts.rejected,
+                errors_json: serde_json::to_string(&outcome.errors).unwrap_or_else(|_| "[]".into()),
+                errors_truncated: outcome.errors_truncated,
+                created_by: actor.subject.clone(),
+                created_by_region: caller.region.to_string(),
+                created_at: started,
+                finished_at: now(),
+            };
+            use diesel::Connection;
+            conn.transaction(|conn| queries::insert(conn, &row))?;
+            Ok::<_, RegistryError>(row)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/imports/{}", row.id)))
+        .json(view_of(&row)))
+}
+
+/// An import's counts and refused rows.
+#[utoipa::path(
+    tag = "bulk",
+    params(("id" = String, Path, description = "Import id")),
+    responses((status = 200, description = "The import", body = ImportView), (status = 404, response = NotFound))
+)]
+#[get("/imports/{id}")]
+pub async fn get_import(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    let id = path.into_inner();
+    let row = db
+        .read(move |conn| {
+            let row = queries::find(conn, &id)?
+                .ok_or_else(|| Problem::not_found(format!("no import {id}")))?;
+            let region = RegionCode::parse(&row.created_by_region)
+                .unwrap_or(hte_shared::regions::PROVINCE_CODE);
+            // Imports made for a region are visible to whoever may read that region.
+            if row.created_by == caller.subject || caller.may_read(&region) {
+                Ok::<_, RegistryError>(row)
+            } else {
+                Err(Problem::not_found(format!("no import {id}")).into())
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view_of(&row)))
+}
+
+const EXPORT_COLUMNS: &[Column] = &[
+    Column {
+        en: "credit_code",
+        zh: "统一社会信用代码",
+    },
+    Column {
+        en: "name",
+        zh: "企业名称",
+    },
+    Column {
+        en: "region_code",
+        zh: "所在县区",
+    },
+    Column {
+        en: "city_code",
+        zh: "设区市",
+    },
+    Column {
+        en: "registered_on",
+        zh: "成立日期",
+    },
+    Column {
+        en: "industry_code",
+        zh: "行业代码",
+    },
+    Column {
+        en: "tech_domain",
+        zh: "技术领域",
+    },
+    Column {
+        en: "zone_level",
+        zh: "高新区级别",
+    },
+    Column {
+        en: "zone_id",
+        zh: "所在高新区",
+    },
+    Column {
+        en: "above_scale",
+        zh: "规上企业",
+    },
+    Column {
+        en: "carrier_id",
+        zh: "孵化载体",
+    },
+    Column {
+        en: "listing_status",
+        zh: "上市状态",
+    },
+    Column {
+        en: "status",
+        zh: "状态",
+    },
+    Column {
+        en: "status_as_of",
+        zh: "状态日期",
+    },
+];
+
+fn key_of<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// csv (default) or xlsx; or the Accept header.
+    format: Option<String>,
+    /// Header language: zh (default) or en.
+    lang: Option<String>,
+}
+
+/// Export enterprises with the list's filters (region, status, as_of, tech_domain, label,
+/// zone_level, above_scale, q) as CSV or XLSX, read in pages of 1,000. The file imports back
+/// unchanged.
+#[utoipa::path(
+    tag = "bulk",
+    params(ExportParams, EnterpriseFilter),
+    responses(
+        (status = 200, description = "The file", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, response = BadRequest),
+    )
+)]
+#[get("/exports/enterprises")]
+pub async fn export_enterprises(
+    db: web::Data<Db>,
+    caller: Caller,
+    request: HttpRequest,
+    params: web::Query<ExportParams>,
+    filter: web::Query<EnterpriseFilter>,
+) -> Result<HttpResponse, RegistryError> {
+    let format = export::negotiate(
+        params.format.as_deref(),
+        request.headers().get(header::ACCEPT),
+        Format::Csv,
+    )?;
+    if format == Format::Json {
+        return Err(Problem::invalid_field(
+            "format",
+            "enum",
+            "exports are csv or xlsx; use GET /api/v1/enterprises for JSON",
+        )
+        .into());
+    }
+    let language = Language::parse(params.lang.as_deref())?;
+    let parsed = filter.parse(&caller)?;
+    let as_of = parsed.as_of;
+    let stem = format!("enterprises-{as_of}");
+    let bytes = db
+        .read(move |conn| {
+            let mut rows: Vec<Vec<Cell>> = Vec::new();
+            let mut after: Option<ListCursor> = None;
+            loop {
+                let page = enterprise_queries::list(
+                    conn,
+                    &parsed.filter,
+                    SortKey::CreditCode,
+                    after.as_ref(),
+                    1_000,
+                )?;
+                let Some(last) = page.last() else { break };
+                after = Some(ListCursor {
+                    sort: "credit_code".into(),
+                    value: last.credit_code.clone(),
+                    credit_code: last.credit_code.clone(),
+                });
+                for view in views_with_status(conn, &page, as_of)? {
+                    rows.push(vec![
+                        view.credit_code.into(),
+                        view.name.into(),
+                        view.region_code.into(),
+                        view.city_code.into(),
+                        view.registered_on.to_string().into(),
+                        view.industry_code.into(),
+                        view.tech_domain.map(|d| d.key().to_owned()).into(),
+                        key_of(view.zone_level).into(),
+                        view.zone_id.into(),
+                        view.above_scale.to_string().into(),
+                        view.carrier_id.into(),
+                        key_of(view.listing_status).into(),
+                        key_of(view.status).into(),
+                        view.status_as_of.to_string().into(),
+                    ]);
+                }
+                if page.len() < 1_000 {
+                    break;
+                }
+            }
+            match format {
+                Format::Xlsx => export::xlsx_bytes("enterprises", EXPORT_COLUMNS, &rows, language),
+                _ => export::csv_bytes(EXPORT_COLUMNS, &rows, language),
+            }
+            .map_err(RegistryError::from)
+        })
+        .await?;
+    Ok(export::file_response(format, &stem, bytes))
+}

@@ -1,0 +1,486 @@
+use hte_shared::auth::Role;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, assert_problem, credit_code};
+
+async fn import(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/imports?{query}")))
+        .bearer_auth(token)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn import_ok(app: &TestApp, query: &str, body: Vec<u8>) -> Value {
+    let response = import(app, &app.province_token(), query, "text/csv", body).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+async fn enterprise_count(app: &TestApp) -> usize {
+    let page: Value = app
+        .get_as(&app.province_token(), "/api/v1/enterprises?limit=500")
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"].as_array().unwrap().len()
+}
+
+async fn audit_entries(app: &TestApp) -> u64 {
+    let report: Value = app
+        .get_as(
+            &app.token(Role::Auditor, "320000"),
+            "/api/v1/audit/verification",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["valid"], true);
+    report["entries_checked"].as_u64().unwrap()
+}
+
+fn enterprises_csv_zh(codes: &[(String, &str)]) -> String {
+    let mut text = "统一社会信用代码,企业名称,所在县区,成立日期,行业代码,技术领域,高新区级别,所在高新区,规上企业\n".to_owned();
+    for (i, (code, county)) in codes.iter().enumerate() {
+        text.push_str(&format!("{code},导入测试{i}号科技有限公司,{county},2019/5/{},C3491,新材料,国家级,示范高新区,是\n", i + 1));
+    }
+    text
+}
+
+#[tokio::test]
+async fn utf8_bom_and_gbk_files_with_chinese_headers_import_and_reimport_unchanged() {
+    let app = TestApp::spawn().await;
+    let codes: Vec<(String, &str)> = (0..3)
+        .map(|i| (credit_code("320583", i), "320583"))
+        .collect();
+    let mut utf8 = b"\xEF\xBB\xBF".to_vec();
+    utf8.extend(enterprises_csv_zh(&codes).as_bytes());
+    let first = import_ok(&app, "kind=enterprises&mode=partial", utf8.clone()).await;
+    assert_eq!(first["encoding"], "utf-8");
+    assert_eq!(first["counts"]["created"], 3, "{first}");
+    let detail: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/enterprises/{}", codes[0].0),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["tech_domain"], "new_materials");
+    assert_eq!(detail["zone_level"], "national");
+    assert_eq!(detail["above_scale"], true);
+    assert_eq!(detail["registered_on"], "2019-05-01");
+    let entries = audit_entries(&app).await;
+    assert_eq!(entries, 3, "every imported change is audited");
+
+    // The same file again changes nothing.
+    let again = import_ok(&app, "kind=enterprises&mode=partial", utf8).await;
+    assert_eq!(again["counts"]["unchanged"], 3);
+    assert_eq!(again["counts"]["created"], 0);
+    assert_eq!(audit_entries(&app).await, entries);
+
+    // GBK, as Chinese Excel writes it, with one changed name.
+    let text = enterprises_csv_zh(&codes).replace("导入测试1号", "导入测试壹号");
+    let (gbk, _, had_errors) = encoding_rs::GBK.encode(&text);
+    assert!(!had_errors);
+    let gbk_import = import_ok(&app, "kind=enterprises&mode=partial", gbk.into_owned()).await;
+    assert_eq!(gbk_import["encoding"], "gbk");
+    assert_eq!(gbk_import["counts"]["updated"], 1);
+    assert_eq!(gbk_import["counts"]["unchanged"], 2);
+    let renamed: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/enterprises/{}", codes[1].0),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(renamed["name"], "导入测试壹号科技有限公司");
+    assert_eq!(renamed["version"], 2);
+
+    let fetched: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/imports/{}", gbk_import["id"].as_str().unwrap()),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fetched["counts"], gbk_import["counts"]);
+}
+
+#[tokio::test]
+async fn money_units_convert_exactly_and_bad_rows_are_reported() {
+    let app = TestApp::spawn().await;
+    let code = credit_code("320583", 1);
+    import_ok(
+        &app,
+        "kind=enterprises",
+        enterprises_csv_zh(&[(code.clone(), "320583")]).into_bytes(),
+    )
+    .await;
+    let reports = format!(
+        "统一社会信用代码,年度,职工总数,科技人员数,总收入（万元）,销售收入(千元),研发费用,研发机构\n\
+         {code},2024,100,20,4200.5,40000,2400000,省级\n\
+         {code},2023,100,120,10,10,10,无\n\
+         {code},2022,100,20,0.00001,10,10,无\n\
+         {code},2021,abc,20,1,1,1,无\n"
+    );
+    let result = import_ok(
+        &app,
+        "kind=annual_reports&mode=partial",
+        reports.into_bytes(),
+    )
+    .await;
+    assert_eq!(result["counts"]["created"], 1);
+    assert_eq!(result["counts"]["rejected"], 3);
+    let errors = result["errors"].as_array().unwrap();
+    let by_line: Vec<(u64, &str)> = errors
+        .iter()
+        .map(|e| (e["line"].as_u64().unwrap(), e["column"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        by_line,
+        [(3, "st_staff"), (4, "total_income_yuan"), (5, "employees")]
+    );
+    assert!(
+        errors[1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("whole number of yuan")
+    );
+    let report: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/enterprises/{code}/annual-reports/2024"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["total_income_yuan"], 42_005_000, "4200.5 万元");
+    assert_eq!(report["sales_revenue_yuan"], 40_000_000, "40000 千元");
+    assert_eq!(report["rd_expense_yuan"], 2_400_000);
+    assert_eq!(report["rd_institution"], "provincial");
+
+    let whole_file_unit = import_ok(
+        &app,
+        "kind=annual_reports&unit=ten_thousand_yuan",
+        format!("credit_code,year,rd_expense_yuan\n{code},2025,12.3456\n").into_bytes(),
+    )
+    .await;
+    assert_eq!(whole_file_unit["counts"]["created"], 1);
+    let report: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/enterprises/{code}/annual-reports/2025"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["rd_expense_yuan"], 123_456);
+}
+
+#[tokio::test]
+async fn modes_dry_run_atomic_and_partial() {
+    let app = TestApp::spawn().await;
+    let good: Vec<(String, &str)> = (0..3)
+        .map(|i| (credit_code("320583", i), "320583"))
+        .collect();
+    let mut text = enterprises_csv_zh(&good);
+    text.push_str("914403001922038217,坏代码有限公司,320583,2019/5/1,C3491,新材料,无,,否\n");
+
+    let dry = import_ok(
+        &app,
+        "kind=enterprises&mode=dry_run",
+        text.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(dry["status"], "completed");
+    assert_eq!(dry["counts"]["created"], 3);
+    assert_eq!(dry["counts"]["rejected"], 1);
+    assert_eq!(enterprise_count(&app).await, 0, "a dry run writes nothing");
+    assert_eq!(audit_entries(&app).await, 0);
+
+    let atomic = import_ok(
+        &app,
+        "kind=enterprises&mode=atomic",
+        text.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(atomic["status"], "rejected");
+    assert_eq!(atomic["errors"][0]["line"], 5);
+    assert_eq!(atomic["errors"][0]["column"], "credit_code");
+    assert_eq!(
+        enterprise_count(&app).await,
+        0,
+        "one bad row: the database is exactly as before"
+    );
+    assert_eq!(audit_entries(&app).await, 0);
+
+    let partial = import_ok(&app, "kind=enterprises&mode=partial", text.into_bytes()).await;
+    assert_eq!(partial["counts"]["created"], 3);
+    assert_eq!(partial["counts"]["rejected"], 1);
+    assert_eq!(enterprise_count(&app).await, 3);
+
+    let all_good = import_ok(
+        &app,
+        "kind=enterprises&mode=atomic",
+        enterprises_csv_zh(&good).into_bytes(),
+    )
+    .await;
+    assert_eq!(all_good["status"], "completed");
+    assert_eq!(all_good["counts"]["unchanged"], 3);
+}
+
+#[tokio::test]
+async fn rows_are_authorised_one_by_one() {
+    let app = TestApp::spawn().await;
+    let suzhou_firm = credit_code("320583", 1);
+    let nanjing_firm = credit_code("320106", 2);
+    import_ok(
+        &app,
+        "kind=enterprises",
+        enterprises_csv_zh(&[(nanjing_firm.clone(), "320106")]).into_bytes(),
+    )
+    .await;
+    let city = app.token(Role::City, "320500");
+    let text = enterprises_csv_zh(&[
+        (suzhou_firm.clone(), "320583"),
+        (credit_code("320106", 3), "320106"),
+    ]);
+    let response = import(
+        &app,
+        &city,
+        "kind=enterprises&mode=partial",
+        "text/csv",
+        text.into_bytes(),
+    )
+    .await;
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["created"], 1);
+    assert_eq!(result["counts"]["rejected"], 1);
+    assert!(
+        result["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("320106")
+    );
+    // A child record of another city's firm looks like an unknown firm.
+    let labels = format!(
+        "credit_code,kind,year,level\n{nanjing_firm},gazelle,2024,provincial\n{suzhou_firm},瞪羚企业,2024,省级\n"
+    );
+    let response = import(
+        &app,
+        &city,
+        "kind=labels&mode=partial",
+        "text/csv",
+        labels.into_bytes(),
+    )
+    .await;
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["created"], 1);
+    assert!(
+        result["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("in your region"),
+        "{result}"
+    );
+    let auditor = app.token(Role::Auditor, "320000");
+    assert_problem(
+        import(&app, &auditor, "kind=labels", "text/csv", b"x".to_vec()).await,
+        403,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn malformed_files_get_a_clear_problem_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let valid = enterprises_csv_zh(&[(credit_code("320583", 1), "320583")]);
+
+    let empty = assert_problem(
+        import(&app, &token, "kind=enterprises", "text/csv", Vec::new()).await,
+        400,
+    )
+    .await;
+    assert_eq!(empty["errors"][0]["rule"], "not_empty");
+
+    let semicolons = valid.replace(',', ";");
+    let wrong = assert_problem(
+        import(
+            &app,
+            &token,
+            "kind=enterprises",
+            "text/csv",
+            semicolons.into_bytes(),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert!(
+        wrong["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("delimiter"),
+        "{wrong}"
+    );
+
+    let long_line = vec![b'a'; 10 * 1024 * 1024];
+    let long = assert_problem(
+        import(&app, &token, "kind=enterprises", "text/csv", long_line).await,
+        400,
+    )
+    .await;
+    assert_eq!(long["errors"][0]["rule"], "record_size");
+
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (col, header) in [
+        "credit_code",
+        "name",
+        "region_code",
+        "registered_on",
+        "industry_code",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    let xlsx = workbook.save_to_buffer().unwrap();
+    let truncated = xlsx[..xlsx.len() / 2].to_vec();
+    let broken = assert_problem(
+        import(&app, &token, "kind=enterprises", "text/csv", truncated).await,
+        400,
+    )
+    .await;
+    assert_eq!(broken["errors"][0]["rule"], "xlsx");
+
+    let unknown_kind = assert_problem(
+        import(
+            &app,
+            &token,
+            "kind=people&mode=all",
+            "text/csv",
+            valid.into_bytes(),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(unknown_kind["errors"].as_array().unwrap().len(), 2);
+    assert_eq!(enterprise_count(&app).await, 0);
+    assert_eq!(audit_entries(&app).await, 0);
+}
+
+#[tokio::test]
+async fn xlsx_files_import_and_exports_round_trip() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code("320583", 9);
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let headers = [
+        "统一社会信用代码",
+        "企业名称",
+        "所在县区",
+        "成立日期",
+        "行业代码",
+        "规上企业",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, &code).unwrap();
+    sheet.write_string(1, 1, "表格导入科技有限公司").unwrap();
+    sheet.write_number(1, 2, 320583.0).unwrap();
+    sheet.write_string(1, 3, "2020-01-15").unwrap();
+    sheet.write_string(1, 4, "C3491").unwrap();
+    sheet.write_boolean(1, 5, true).unwrap();
+    let response = import(
+        &app,
+        &token,
+        "kind=enterprises",
+        rust_xlsxwriter_mime(),
+        workbook.save_to_buffer().unwrap(),
+    )
+    .await;
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["file_format"], "xlsx");
+    assert_eq!(result["counts"]["created"], 1, "{result}");
+
+    let csv = app
+        .get_as(&token, "/api/v1/exports/enterprises?region=320500")
+        .await;
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(".csv")
+    );
+    let bytes = csv.bytes().await.unwrap().to_vec();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.contains("表格导入科技有限公司"));
+    let reimport = import_ok(&app, "kind=enterprises", bytes).await;
+    assert_eq!(
+        reimport["counts"]["unchanged"], 1,
+        "an export imports back unchanged: {reimport}"
+    );
+
+    let english = app
+        .get_as(
+            &token,
+            "/api/v1/exports/enterprises?lang=en&status=registered",
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        english
+            .trim_start_matches('\u{feff}')
+            .starts_with("credit_code,name,region_code")
+    );
+    let xlsx = app
+        .get_as(&token, "/api/v1/exports/enterprises?format=xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+    let city = app.token(Role::City, "320100");
+    let none = app
+        .get_as(&city, "/api/v1/exports/enterprises")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        none.lines().count(),
+        1,
+        "another city's firms are not exported"
+    );
+}
+
+fn rust_xlsxwriter_mime() -> &'static str {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+}
