@@ -114,16 +114,30 @@ pub fn csv_bytes(
     rows: &[Vec<Cell>],
     language: Language,
 ) -> Result<Vec<u8>, Problem> {
-    let mut buffer = b"\xEF\xBB\xBF".to_vec();
+    csv_chunk(Some((columns, language)), rows)
+}
+
+/// CSV text for `rows`, preceded by the byte-order mark and header row when `header_of` is
+/// given (the first chunk of a streamed file).
+pub fn csv_chunk(
+    header_of: Option<(&[Column], Language)>,
+    rows: &[Vec<Cell>],
+) -> Result<Vec<u8>, Problem> {
+    let fail = |e: csv::Error| {
+        tracing::error!(error = %e, "CSV export failed");
+        Problem::internal()
+    };
+    let mut buffer = Vec::new();
+    if header_of.is_some() {
+        buffer.extend_from_slice(b"\xEF\xBB\xBF");
+    }
     {
         let mut writer = csv::Writer::from_writer(&mut buffer);
-        let fail = |e: csv::Error| {
-            tracing::error!(error = %e, "CSV export failed");
-            Problem::internal()
-        };
-        writer
-            .write_record(columns.iter().map(|c| header(c, language)))
-            .map_err(fail)?;
+        if let Some((columns, language)) = header_of {
+            writer
+                .write_record(columns.iter().map(|c| header(c, language)))
+                .map_err(fail)?;
+        }
         for row in rows {
             writer
                 .write_record(row.iter().map(|cell| match cell {
@@ -145,26 +159,51 @@ pub fn xlsx_bytes(
     rows: &[Vec<Cell>],
     language: Language,
 ) -> Result<Vec<u8>, Problem> {
-    use rust_xlsxwriter::{Format as CellFormat, Workbook};
-    let fail = |e: rust_xlsxwriter::XlsxError| {
-        tracing::error!(error = %e, "XLSX export failed");
-        Problem::internal()
-    };
-    let mut workbook = Workbook::new();
-    let bold = CellFormat::new().set_bold();
-    let worksheet = workbook
-        .add_worksheet_with_constant_memory()
-        .map_err(fail)?;
-    worksheet.set_name(sheet).map_err(fail)?;
-    for (col, column) in columns.iter().enumerate() {
-        let col = u16::try_from(col).map_err(|_| Problem::internal())?;
-        worksheet
-            .write_string_with_format(0, col, header(column, language), &bold)
-            .map_err(fail)?;
-        worksheet.set_column_width(col, 16).map_err(fail)?;
+    let mut writer = XlsxWriter::new(sheet, columns, language)?;
+    for row in rows {
+        writer.write_row(row)?;
     }
-    for (r, row) in rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).map_err(|_| Problem::internal())?;
+    writer.finish()
+}
+
+fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> Problem {
+    tracing::error!(error = %e, "XLSX export failed");
+    Problem::internal()
+}
+
+/// An XLSX sheet written row by row in constant memory (rows spill to a temporary file).
+pub struct XlsxWriter {
+    workbook: rust_xlsxwriter::Workbook,
+    next_row: u32,
+}
+
+impl XlsxWriter {
+    pub fn new(sheet: &str, columns: &[Column], language: Language) -> Result<Self, Problem> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        let worksheet = workbook
+            .add_worksheet_with_constant_memory()
+            .map_err(xlsx_failure)?;
+        worksheet.set_name(sheet).map_err(xlsx_failure)?;
+        for (col, column) in columns.iter().enumerate() {
+            let col = u16::try_from(col).map_err(|_| Problem::internal())?;
+            worksheet.set_column_width(col, 16).map_err(xlsx_failure)?;
+            worksheet
+                .write_string_with_format(0, col, header(column, language), &bold)
+                .map_err(xlsx_failure)?;
+        }
+        Ok(Self {
+            workbook,
+            next_row: 1,
+        })
+    }
+
+    pub fn write_row(&mut self, row: &[Cell]) -> Result<(), Problem> {
+        let r = self.next_row;
+        let worksheet = self
+            .workbook
+            .worksheet_from_index(0)
+            .map_err(xlsx_failure)?;
         for (c, cell) in row.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| Problem::internal())?;
             match cell {
@@ -173,23 +212,32 @@ pub fn xlsx_bytes(
                 Cell::Number(n) => worksheet.write_number(r, c, *n).map(|_| ()),
                 Cell::Empty => Ok(()),
             }
-            .map_err(fail)?;
+            .map_err(xlsx_failure)?;
         }
+        self.next_row += 1;
+        Ok(())
     }
-    workbook.save_to_buffer().map_err(fail)
+
+    pub fn finish(mut self) -> Result<Vec<u8>, Problem> {
+        self.workbook.save_to_buffer().map_err(xlsx_failure)
+    }
 }
 
 /// A download: the right content type and a file name.
 pub fn file_response(format: Format, stem: &str, bytes: Vec<u8>) -> HttpResponse {
+    file_response_builder(format, stem).body(bytes)
+}
+
+/// Headers of a download, for a body given now or streamed.
+pub fn file_response_builder(format: Format, stem: &str) -> actix_web::HttpResponseBuilder {
     let (mime, extension) = match format {
         Format::Xlsx => (XLSX_MIME, "xlsx"),
         _ => ("text/csv; charset=utf-8", "csv"),
     };
-    HttpResponse::Ok()
-        .content_type(mime)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{stem}.{extension}\""),
-        ))
-        .body(bytes)
+    let mut builder = HttpResponse::Ok();
+    builder.content_type(mime).insert_header((
+        header::CONTENT_DISPOSITION,
+        format!("attachment; filename=\"{stem}.{extension}\""),
+    ));
+    builder
 }

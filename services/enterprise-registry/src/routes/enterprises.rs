@@ -722,6 +722,7 @@ pub struct EnterpriseFilter {
     cursor: Option<String>,
 }
 
+#[derive(Clone)]
 pub(crate) struct ParsedFilter {
     pub filter: ListFilter,
     pub as_of: NaiveDate,

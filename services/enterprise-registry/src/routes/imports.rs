@@ -395,52 +395,124 @@ pub async fn export_enterprises(
     let parsed = filter.parse(&caller)?;
     let as_of = parsed.as_of;
     let stem = format!("enterprises-{as_of}");
-    let bytes = db
-        .read(move |conn| {
-            let mut rows: Vec<Vec<Cell>> = Vec::new();
-            let mut after: Option<ListCursor> = None;
-            loop {
-                let page = enterprise_queries::list(
-                    conn,
-                    &parsed.filter,
-                    SortKey::CreditCode,
-                    after.as_ref(),
-                    1_000,
-                )?;
-                let Some(last) = page.last() else { break };
-                after = Some(ListCursor {
-                    sort: "credit_code".into(),
-                    value: last.credit_code.clone(),
-                    credit_code: last.credit_code.clone(),
-                });
-                for view in views_with_status(conn, &page, as_of)? {
-                    rows.push(vec![
-                        view.credit_code.into(),
-                        view.name.into(),
-                        view.region_code.into(),
-                        view.city_code.into(),
-                        view.registered_on.to_string().into(),
-                        view.industry_code.into(),
-                        view.tech_domain.map(|d| d.key().to_owned()).into(),
-                        key_of(view.zone_level).into(),
-                        view.zone_id.into(),
-                        view.above_scale.to_string().into(),
-                        view.carrier_id.into(),
-                        key_of(view.listing_status).into(),
-                        key_of(view.status).into(),
-                        view.status_as_of.to_string().into(),
-                    ]);
+    if format == Format::Xlsx {
+        // Rows go straight into a constant-memory worksheet, page by page.
+        let bytes = db
+            .read(move |conn| {
+                let mut writer = export::XlsxWriter::new("enterprises", EXPORT_COLUMNS, language)?;
+                let mut after: Option<ListCursor> = None;
+                while let Some(rows) = next_page(conn, &parsed, &mut after)? {
+                    for row in &rows {
+                        writer.write_row(row)?;
+                    }
                 }
-                if page.len() < 1_000 {
-                    break;
+                writer.finish().map_err(RegistryError::from)
+            })
+            .await?;
+        return Ok(export::file_response(format, &stem, bytes));
+    }
+    // CSV is streamed: each page of 1,000 is read, encoded and sent before the next.
+    struct State {
+        db: web::Data<Db>,
+        parsed: Option<super::enterprises::ParsedFilter>,
+        after: Option<ListCursor>,
+        first: bool,
+        done: bool,
+    }
+    let state = State {
+        db,
+        parsed: Some(parsed),
+        after: None,
+        first: true,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(state, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        let parsed = state.parsed.take()?;
+        let after = state.after.take();
+        let result = state
+            .db
+            .read(move |conn| {
+                let mut after = after;
+                let page = next_page(conn, &parsed, &mut after)?;
+                Ok::<_, RegistryError>((parsed, after, page))
+            })
+            .await;
+        match result {
+            Ok((parsed, after, page)) => {
+                let header = state.first.then_some((EXPORT_COLUMNS, language));
+                state.first = false;
+                state.done = page.is_none();
+                state.parsed = Some(parsed);
+                state.after = after;
+                let rows = page.unwrap_or_default();
+                if rows.is_empty() && header.is_none() {
+                    return None;
                 }
+                let chunk = export::csv_chunk(header, &rows)
+                    .map(web::Bytes::from)
+                    .map_err(actix_web::Error::from);
+                Some((chunk, state))
             }
-            match format {
-                Format::Xlsx => export::xlsx_bytes("enterprises", EXPORT_COLUMNS, &rows, language),
-                _ => export::csv_bytes(EXPORT_COLUMNS, &rows, language),
+            Err(error) => {
+                // The status line is gone; ending early makes the truncation visible.
+                tracing::error!(%error, "export stopped");
+                state.done = true;
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError(
+                        "export interrupted",
+                    )),
+                    state,
+                ))
             }
-            .map_err(RegistryError::from)
+        }
+    });
+    Ok(export::file_response_builder(format, &stem).streaming(stream))
+}
+
+/// The next page of export rows after `after` (advanced), or `None` when done.
+fn next_page(
+    conn: &mut hte_shared::db::DbConnection,
+    parsed: &super::enterprises::ParsedFilter,
+    after: &mut Option<ListCursor>,
+) -> Result<Option<Vec<Vec<Cell>>>, RegistryError> {
+    let page = enterprise_queries::list(
+        conn,
+        &parsed.filter,
+        SortKey::CreditCode,
+        after.as_ref(),
+        1_000,
+    )?;
+    let Some(last) = page.last() else {
+        return Ok(None);
+    };
+    *after = Some(ListCursor {
+        sort: "credit_code".into(),
+        value: last.credit_code.clone(),
+        credit_code: last.credit_code.clone(),
+    });
+    let rows = views_with_status(conn, &page, parsed.as_of)?
+        .into_iter()
+        .map(|view| {
+            vec![
+                view.credit_code.into(),
+                view.name.into(),
+                view.region_code.into(),
+                view.city_code.into(),
+                view.registered_on.to_string().into(),
+                view.industry_code.into(),
+                view.tech_domain.map(|d| d.key().to_owned()).into(),
+                key_of(view.zone_level).into(),
+                view.zone_id.into(),
+                view.above_scale.to_string().into(),
+                view.carrier_id.into(),
+                key_of(view.listing_status).into(),
+                key_of(view.status).into(),
+                view.status_as_of.to_string().into(),
+            ]
         })
-        .await?;
-    Ok(export::file_response(format, &stem, bytes))
+        .collect();
+    Ok(Some(rows))
 }
