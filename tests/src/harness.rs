@@ -91,6 +91,14 @@ impl Suite {
     pub fn token(&self, role: Role, region: &str) -> String {
         token(&self.keys, role, region)
     }
+
+    /// Stops the registry gracefully; its port then refuses connections, as when the
+    /// registry is down.
+    pub async fn stop_registry(&self) {
+        if let Some(registry) = self.handles.first() {
+            registry.stop(true).await;
+        }
+    }
 }
 
 impl Drop for Suite {

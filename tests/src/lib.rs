@@ -4,6 +4,8 @@
 pub mod harness;
 
 #[cfg(test)]
+mod allocation_progress;
+#[cfg(test)]
 mod openapi_documents;
 #[cfg(test)]
 mod suite_starts;

@@ -9,6 +9,9 @@ use hte_shared::server::{self, RunningServer, ServiceSpec};
 use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
 
+use actix_web::web;
+
+use crate::clients::registry::RegistryClient;
 use crate::config::{AllocationConfig, SERVICE_NAME};
 use crate::routes;
 
@@ -22,6 +25,11 @@ pub const MIGRATIONS: Migrations = Migrations {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(tags(
+    (name = "plans", description = "Plans (规划/工作方案) and their indicators (指标): draft → published → closed"),
+    (name = "targets", description = "The target tree (目标树) per plan: province → city → county; every change is a new version with actor and reason"),
+    (name = "allocations", description = "Proposed splits of a region's target among its children (任务分解), accepted by a second call"),
+    (name = "progress", description = "Target against actual by region (进度), from the enterprise registry"),
+    (name = "assessments", description = "Year-end assessments of the cities (年度考核), frozen when published"),
     (name = "operations", description = "Liveness, readiness and metrics"),
 ))]
 struct ApiDoc;
@@ -59,8 +67,15 @@ impl Application {
             openapi: openapi(),
             api: routes::configure,
         };
+        let registry = web::Data::new(RegistryClient::new(
+            config.registry_url.clone(),
+            keys.clone(),
+            config.common.upstream_timeout,
+        )?);
         let (server, db) = server::launch(spec, &config.service, keys, listener, |_| {
-            server::no_app_data
+            move |cfg: &mut web::ServiceConfig| {
+                cfg.app_data(registry.clone());
+            }
         })
         .await?;
         Ok(Self { server, db })

@@ -3,5 +3,31 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod allocations;
+pub mod assessments;
+pub mod plans;
+pub mod progress;
+pub mod targets;
+
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
-pub fn configure(_cfg: &mut ServiceConfig) {}
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(plans::list_plans)
+        .service(plans::create_plan)
+        .service(plans::get_plan)
+        .service(plans::update_plan)
+        .service(plans::publish_plan)
+        .service(plans::close_plan)
+        .service(targets::get_targets)
+        .service(targets::list_tree_versions)
+        .service(targets::put_target)
+        .service(targets::post_adjustment)
+        .service(allocations::propose_allocation)
+        .service(allocations::list_allocations)
+        .service(allocations::get_allocation)
+        .service(allocations::accept_allocation)
+        .service(progress::get_progress)
+        .service(assessments::create_assessment)
+        .service(assessments::list_assessments)
+        .service(assessments::get_assessment)
+        .service(assessments::publish_assessment);
+}

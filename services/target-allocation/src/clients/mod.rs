@@ -1,0 +1,3 @@
+//! Typed clients of the other services this one calls.
+
+pub mod registry;

@@ -1,0 +1,92 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hte_shared::db::DbConnection;
+
+use super::schema::allocations;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = allocations)]
+#[diesel(treat_none_as_null = true)]
+pub struct AllocationRow {
+    pub id: String,
+    pub plan_id: String,
+    pub indicator: String,
+    pub period: String,
+    pub parent_code: String,
+    pub parent_value: i64,
+    pub method: String,
+    pub request_json: String,
+    pub children_json: String,
+    pub status: String,
+    pub base_tree_version: i32,
+    pub accepted_tree_version: Option<i32>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<NaiveDateTime>,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<()> {
+    diesel::insert_into(allocations::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    id: &str,
+) -> QueryResult<Option<AllocationRow>> {
+    allocations::table
+        .filter(allocations::plan_id.eq(plan_id))
+        .filter(allocations::id.eq(id))
+        .select(AllocationRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The plan's proposals, newest first, after the cursor `(created_at, id)`.
+pub fn list(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<AllocationRow>> {
+    let mut query = allocations::table
+        .filter(allocations::plan_id.eq(plan_id))
+        .order((allocations::created_at.desc(), allocations::id.desc()))
+        .limit(limit)
+        .select(AllocationRow::as_select())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            allocations::created_at
+                .lt(at)
+                .or(allocations::created_at.eq(at).and(allocations::id.lt(id))),
+        );
+    }
+    query.load(conn)
+}
+
+pub fn save(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<()> {
+    diesel::update(allocations::table.find(&row.id))
+        .set(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Marks other open proposals for the same split as superseded.
+pub fn supersede_others(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<usize> {
+    diesel::update(
+        allocations::table
+            .filter(allocations::plan_id.eq(&row.plan_id))
+            .filter(allocations::indicator.eq(&row.indicator))
+            .filter(allocations::period.eq(&row.period))
+            .filter(allocations::parent_code.eq(&row.parent_code))
+            .filter(allocations::status.eq("proposed"))
+            .filter(allocations::id.ne(&row.id)),
+    )
+    .set(allocations::status.eq("superseded"))
+    .execute(conn)
+}

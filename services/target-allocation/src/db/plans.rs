@@ -1,0 +1,107 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hte_shared::db::DbConnection;
+
+use super::schema::{indicators, plans};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = plans)]
+#[diesel(treat_none_as_null = true)]
+pub struct PlanRow {
+    pub id: String,
+    pub name: String,
+    pub name_en: Option<String>,
+    pub document_no: Option<String>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: String,
+    pub version: i32,
+    pub tree_version: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = indicators)]
+pub struct IndicatorRow {
+    pub plan_id: String,
+    pub indicator_key: String,
+    pub position: i32,
+    pub name_zh: String,
+    pub name_en: String,
+    pub unit: String,
+    pub comparator: String,
+    pub target_value: Option<String>,
+    pub source: String,
+    pub splittable: bool,
+    pub measure: Option<String>,
+    pub aggregation: String,
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlanRow>> {
+    plans::table
+        .find(id)
+        .select(PlanRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Plans ordered by id, after `after`, at most `limit`.
+pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> QueryResult<Vec<PlanRow>> {
+    let mut query = plans::table
+        .select(PlanRow::as_select())
+        .order(plans::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(plans::id.gt(after.to_owned()));
+    }
+    query.load(conn)
+}
+
+pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> QueryResult<()> {
+    diesel::insert_into(plans::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Saves `row` if the stored version is still `expected`; false when it changed meanwhile.
+pub fn update_if_version(
+    conn: &mut DbConnection,
+    row: &PlanRow,
+    expected: i32,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        plans::table
+            .filter(plans::id.eq(&row.id))
+            .filter(plans::version.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn indicators_of(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<IndicatorRow>> {
+    indicators::table
+        .filter(indicators::plan_id.eq(plan_id))
+        .order(indicators::position.asc())
+        .select(IndicatorRow::as_select())
+        .load(conn)
+}
+
+pub fn replace_indicators(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    rows: &[IndicatorRow],
+) -> QueryResult<()> {
+    diesel::delete(indicators::table.filter(indicators::plan_id.eq(plan_id))).execute(conn)?;
+    for row in rows {
+        diesel::insert_into(indicators::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! The target tree's invariant: once a region's target is split (any child has a target for
+//! the same indicator and period), its children's targets add up to it exactly. A child
+//! without a target counts as 0; a child with a target under a parent without one breaks
+//! the invariant too (its parent is not set).
+
+use std::collections::BTreeMap;
+
+use hte_shared::regions::{self, RegionCode};
+
+/// One target value: indicator, region, period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetValue {
+    pub indicator: String,
+    pub region: RegionCode,
+    pub period: String,
+    pub value: i64,
+}
+
+/// Where the invariant is broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub indicator: String,
+    pub period: String,
+    /// The region whose children do not add up to it.
+    pub region: RegionCode,
+    /// Its target, or `None` when it has none although children do.
+    pub value: Option<i64>,
+    pub children_sum: i64,
+}
+
+impl Violation {
+    /// `targets.<indicator>.<period>.<region>`, the field an API error names.
+    pub fn field(&self) -> String {
+        format!("targets.{}.{}.{}", self.indicator, self.period, self.region)
+    }
+
+    pub fn message(&self) -> String {
+        let name = regions::find(&self.region).map_or("", |r| r.name.as_str());
+        match self.value {
+            Some(value) => {
+                let difference = self.children_sum - value;
+                format!(
+                    "the children of {} {name} add up to {} for {} {}, but its target is {value} \
+                     ({} {})",
+                    self.region,
+                    self.children_sum,
+                    self.indicator,
+                    self.period,
+                    difference.abs(),
+                    if difference > 0 {
+                        "too many"
+                    } else {
+                        "too few"
+                    },
+                )
+            }
+            None => format!(
+                "{} {name} has no target for {} {}, yet its children's targets add up to {}",
+                self.region, self.indicator, self.period, self.children_sum
+            ),
+        }
+    }
+}
+
+/// The sum of the children's targets of every split node, keyed by (indicator, period,
+/// region).
+pub fn children_sums(values: &[TargetValue]) -> BTreeMap<(String, String, RegionCode), i64> {
+    let mut sums: BTreeMap<(String, String, RegionCode), i64> = BTreeMap::new();
+    for v in values {
+        if let Some(parent) = regions::find(&v.region).and_then(|r| r.parent) {
+            *sums
+                .entry((v.indicator.clone(), v.period.clone(), parent))
+                .or_default() += v.value;
+        }
+    }
+    sums
+}
+
+/// Every place the invariant fails, ordered by indicator, period and region code.
+pub fn violations(values: &[TargetValue]) -> Vec<Violation> {
+    let own: BTreeMap<(String, String, RegionCode), i64> = values
+        .iter()
+        .map(|v| ((v.indicator.clone(), v.period.clone(), v.region), v.value))
+        .collect();
+    let mut out = Vec::new();
+    for (key, sum) in children_sums(values) {
+        let value = own.get(&key).copied();
+        if value != Some(sum) {
+            out.push(Violation {
+                indicator: key.0,
+                period: key.1,
+                region: key.2,
+                value,
+                children_sum: sum,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tv(region: &str, value: i64) -> TargetValue {
+        TargetValue {
+            indicator: "hte_count".into(),
+            region: RegionCode::parse(region).unwrap(),
+            period: "2020".into(),
+            value,
+        }
+    }
+
+    #[test]
+    fn unsplit_regions_are_fine_and_sums_must_match() {
+        assert!(violations(&[tv("320000", 100)]).is_empty());
+        assert!(violations(&[tv("320000", 100), tv("320100", 60), tv("320500", 40)]).is_empty());
+        let broken = violations(&[tv("320000", 100), tv("320100", 60), tv("320500", 30)]);
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0].region.to_string(), "320000");
+        assert_eq!(broken[0].children_sum, 90);
+        assert_eq!(broken[0].field(), "targets.hte_count.2020.320000");
+        assert!(broken[0].message().contains("10 too few"));
+    }
+
+    #[test]
+    fn a_child_under_a_parent_without_target_is_reported() {
+        let broken = violations(&[tv("320583", 5)]);
+        assert_eq!(broken[0].region.to_string(), "320500");
+        assert_eq!(broken[0].value, None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Target allocation over real HTTP, each test on its own database (SQLite by default,
+//! PostgreSQL with TEST_DATABASE_URL). Tests that need the registry's figures live in the
+//! cross-service crate (`tests/src/allocation_progress.rs`); here the registry is absent.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod allocations;
+mod helpers;
+mod plans;
+mod progress;
+mod targets;

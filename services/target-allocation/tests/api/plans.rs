@@ -1,0 +1,251 @@
+use hte_shared::auth::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{SEEDED, TestApp, assert_problem, fields, plan_body};
+
+#[tokio::test]
+async fn the_2019_2020_plan_is_seeded_with_its_indicators_and_target() {
+    let app = TestApp::spawn().await;
+    let auditor = app.token(Role::Auditor, "320000");
+    let response = app
+        .get_as(&auditor, &format!("/api/v1/plans/{SEEDED}"))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["etag"], "\"v1\"");
+    let plan: Value = response.json().await.unwrap();
+    assert_eq!(plan["status"], "draft");
+    assert_eq!(plan["document_no"], "苏政办发〔2019〕57号");
+    assert_eq!(plan["starts_on"], "2019-01-01");
+    assert_eq!(plan["ends_on"], "2020-12-31");
+    let keys: Vec<&str> = plan["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "hte_count",
+            "rd_institution_rate",
+            "hte_rd_share",
+            "hte_invention_patents",
+            "zone_hte_share",
+            "hightech_output_share",
+            "new_hte"
+        ]
+    );
+    let hte = &plan["indicators"][0];
+    assert_eq!(hte["target_value"], 30000.0);
+    assert_eq!(hte["splittable"], true);
+    assert_eq!(plan["indicators"][1]["target_value"], 1.0);
+    assert_eq!(plan["indicators"][1]["unit"], "ratio");
+    assert_eq!(plan["indicators"][2]["source"], "registry_and_external");
+    assert_eq!(plan["indicators"][5]["source"], "external");
+    assert_eq!(plan["indicators"][5]["splittable"], false);
+
+    let tree: Value = app
+        .get_as(&auditor, &format!("/api/v1/plans/{SEEDED}/targets"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tree["version"], 1);
+    assert_eq!(tree["change"]["kind"], "seed");
+    assert_eq!(tree["targets"].as_array().unwrap().len(), 1);
+    let target = &tree["targets"][0];
+    assert_eq!(target["plan_id"], SEEDED);
+    assert_eq!(target["indicator"], "hte_count");
+    assert_eq!(target["region_code"], "320000");
+    assert_eq!(target["period"], "2020");
+    assert_eq!(target["value"], 30000);
+}
+
+#[tokio::test]
+async fn plans_are_created_once_listed_and_read() {
+    let app = TestApp::spawn().await;
+    let province = app.province();
+    let send = |key: &'static str, body: Value| {
+        let app = &app;
+        let province = province.clone();
+        async move {
+            app.client
+                .post(app.url("/api/v1/plans"))
+                .bearer_auth(province)
+                .header("Idempotency-Key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let first = send("k1", plan_body("test-2024")).await;
+    assert_eq!(first.status(), 201);
+    assert_eq!(first.headers()["location"], "/api/v1/plans/test-2024");
+    let created: Value = first.json().await.unwrap();
+    assert_eq!(created["status"], "draft");
+    assert_eq!(created["tree_version"], 0);
+    assert_eq!(created["indicators"][1]["aggregation"], "annual");
+    // A replay gets the first answer; the same key with another body is a 422.
+    let replay = send("k1", plan_body("test-2024")).await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.json::<Value>().await.unwrap(), created);
+    assert_problem(send("k1", plan_body("test-other")).await, 422).await;
+    // Without the key, the same id is a conflict.
+    let again = app
+        .post_as(&province, "/api/v1/plans", &plan_body("test-2024"))
+        .await;
+    assert_problem(again, 409).await;
+
+    let list: Value = app
+        .get_as(&app.token(Role::County, "320583"), "/api/v1/plans?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["id"], "jiangsu-2019-57");
+    let cursor = list["next_cursor"].as_str().unwrap();
+    let next: Value = app
+        .get_as(&province, &format!("/api/v1/plans?limit=1&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["items"][0]["id"], "test-2024");
+    assert!(next.get("next_cursor").is_none());
+
+    assert_problem(app.get_as(&province, "/api/v1/plans/nope-nope").await, 404).await;
+}
+
+#[tokio::test]
+async fn bad_plans_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let mut body = plan_body("Bad Id");
+    body["ends_on"] = json!("2023-01-01");
+    body["indicators"][2]["splittable"] = json!(true);
+    body["indicators"][1]["key"] = json!("hte_count");
+    let problem = assert_problem(
+        app.post_as(&app.province(), "/api/v1/plans", &body).await,
+        400,
+    )
+    .await;
+    let named = fields(&problem);
+    for expected in [
+        "id",
+        "ends_on",
+        "indicators[2].splittable",
+        "indicators[1].key",
+    ] {
+        assert!(
+            named.contains(&expected.to_owned()),
+            "{expected} in {named:?}"
+        );
+    }
+    let mut body = plan_body("good-id");
+    body["indicators"][0]["colour"] = json!("red");
+    let problem = assert_problem(
+        app.post_as(&app.province(), "/api/v1/plans", &body).await,
+        400,
+    )
+    .await;
+    assert_eq!(fields(&problem), ["indicators[0].colour"]);
+}
+
+#[tokio::test]
+async fn only_the_province_writes_plans() {
+    let app = TestApp::spawn().await;
+    for (role, region) in [
+        (Role::City, "320500"),
+        (Role::County, "320583"),
+        (Role::Auditor, "320000"),
+        (Role::Service, "320000"),
+    ] {
+        let token = app.token(role, region);
+        let response = app
+            .post_as(&token, "/api/v1/plans", &plan_body("city-plan"))
+            .await;
+        assert_problem(response, 403).await;
+        let response = app
+            .post_as(
+                &token,
+                &format!("/api/v1/plans/{SEEDED}/publish"),
+                &json!({}),
+            )
+            .await;
+        assert_problem(response, 403).await;
+    }
+    let response = app
+        .client
+        .get(app.url("/api/v1/plans"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
+    let app = TestApp::spawn().await;
+    let province = app.province();
+    app.create_plan("edit-me").await;
+    let path = "/api/v1/plans/edit-me";
+    let patch = json!({"name": "改名后的规划", "document_no": "苏科高发〔2024〕1号"});
+    let missing = app
+        .send_with_etag(Method::PATCH, &province, path, None, &patch)
+        .await;
+    assert_problem(missing, 428).await;
+    let stale = app
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v9\""), &patch)
+        .await;
+    assert_problem(stale, 412).await;
+    let ok = app
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v1\""), &patch)
+        .await;
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["etag"], "\"v2\"");
+    let plan: Value = ok.json().await.unwrap();
+    assert_eq!(plan["name"], "改名后的规划");
+    assert_eq!(plan["version"], 2);
+
+    // An indicator with targets cannot be dropped.
+    let put = app
+        .put_target(&province, "edit-me", "320000", "hte_count", "2025", 1300)
+        .await;
+    assert_eq!(put.status(), 200);
+    let drop_it = json!({"indicators": [plan_body("x")["indicators"][1]]});
+    let conflict = app
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v2\""), &drop_it)
+        .await;
+    assert_problem(conflict, 409).await;
+
+    // Publish, then the plan is frozen; publishing again is a conflict; close ends it.
+    let published = app
+        .post_as(&province, &format!("{path}/publish"), &json!({}))
+        .await;
+    assert_eq!(published.status(), 200);
+    let plan: Value = published.json().await.unwrap();
+    assert_eq!(plan["status"], "published");
+    assert!(plan["published_at"].is_string());
+    let frozen = app
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v3\""), &patch)
+        .await;
+    assert_problem(frozen, 409).await;
+    assert_problem(
+        app.post_as(&province, &format!("{path}/publish"), &json!({}))
+            .await,
+        409,
+    )
+    .await;
+    let closed: Value = app
+        .post_as(&province, &format!("{path}/close"), &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed["status"], "closed");
+    let after_close = app
+        .put_target(&province, "edit-me", "320000", "hte_count", "2025", 1400)
+        .await;
+    assert_problem(after_close, 409).await;
+}

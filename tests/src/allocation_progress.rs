@@ -1,0 +1,306 @@
+//! Progress and assessments of target allocation against the real registry over HTTP:
+//! figures follow the registry's certificates; with the registry stopped, the last good
+//! figures come back marked stale, and a question never answered before is a 503.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use enterprise_registry::domain::credit_code::check_character;
+use hte_shared::auth::Role;
+use serde_json::{Value, json};
+
+use crate::harness::Suite;
+
+const PLAN: &str = "jiangsu-2019-57";
+
+fn credit_code(division: &str, serial: u32) -> String {
+    let first17 = format!("91{division}{serial:08}0");
+    let check = check_character(&first17).unwrap();
+    format!("{first17}{check}")
+}
+
+impl Suite {
+    async fn post(&self, base: &str, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{base}{path}"))
+            .bearer_auth(self.token(Role::Province, "320000"))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, base: &str, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{base}{path}"))
+            .bearer_auth(self.token(Role::County, "320583"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers an HTE in `county` with a certificate issued on `issued_on`.
+    async fn add_hte(&self, county: &str, serial: u32, issued_on: &str) {
+        let code = credit_code(county, serial);
+        let body = json!({
+            "credit_code": code, "name": format!("测试高企{serial}有限公司"),
+            "region_code": county, "registered_on": "2015-03-01", "industry_code": "C3491",
+            "tech_domain": "advanced_manufacturing_and_automation", "above_scale": true
+        });
+        let response = self
+            .post(&self.registry, "/api/v1/enterprises", &body)
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let number = format!("GR{}32{serial:06}", &issued_on[..4]);
+        let response = self
+            .post(
+                &self.registry,
+                &format!("/api/v1/enterprises/{code}/certificates"),
+                &json!({"certificate_no": number, "issued_on": issued_on}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    }
+
+    async fn propose_and_accept(&self, body: &Value) -> Value {
+        let response = self
+            .post(
+                &self.allocation,
+                &format!("/api/v1/plans/{PLAN}/allocations"),
+                body,
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let proposal: Value = response.json().await.unwrap();
+        let id = proposal["id"].as_str().unwrap();
+        let response = self
+            .post(
+                &self.allocation,
+                &format!("/api/v1/plans/{PLAN}/allocations/{id}/accept"),
+                &json!({"reason": "按基数分解"}),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+
+    async fn progress(&self, query: &str) -> reqwest::Response {
+        self.get(
+            &self.allocation,
+            &format!("/api/v1/plans/{PLAN}/progress?{query}"),
+        )
+        .await
+    }
+}
+
+fn row<'a>(report: &'a Value, code: &str) -> &'a Value {
+    report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region_code"] == code)
+        .unwrap_or_else(|| panic!("no row for {code} in {report}"))
+}
+
+fn share_of(proposal: &Value, code: &str) -> i64 {
+    proposal["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["region_code"] == code)
+        .unwrap()["share"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
+    let suite = Suite::start().await;
+    // Two HTEs in Kunshan (Suzhou), one in Xuanwu (Nanjing).
+    suite.add_hte("320583", 1, "2019-11-20").await;
+    suite.add_hte("320583", 2, "2020-03-10").await;
+    suite.add_hte("320102", 3, "2020-02-01").await;
+
+    // The province splits the seeded 30,000 proportionally to the registry's current HTEs
+    // (2 : 1, others 0) on 2020-06-30.
+    let split = suite
+        .propose_and_accept(&json!({
+            "indicator": "hte_count", "period": "2020", "region_code": "320000",
+            "method": "proportional", "baseline": "hte", "baseline_as_of": "2020-06-30"
+        }))
+        .await;
+    assert_eq!(split["baseline"], "hte");
+    assert_eq!(share_of(&split, "320500"), 20000);
+    assert_eq!(share_of(&split, "320100"), 10000);
+    assert_eq!(share_of(&split, "320300"), 0);
+
+    let query = "level=city&as_of=2020-06-30";
+    let response = suite.progress(query).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["stale"], false);
+    assert_eq!(report["period"], "2020");
+    assert_eq!(report["items"].as_array().unwrap().len(), 13);
+    // 2019-01-01 … 2020-06-30 is 547 of the plan's 731 days.
+    assert_eq!(report["expected_completion"], 0.748290);
+    let suzhou = row(&report, "320500");
+    assert_eq!(suzhou["target"], 20000);
+    assert_eq!(suzhou["actual"], 2);
+    assert_eq!(suzhou["completion_rate"], 0.0001);
+    assert_eq!(suzhou["on_track"], false);
+    assert_eq!(suzhou["rank"], 1);
+    let nanjing = row(&report, "320100");
+    assert_eq!(nanjing["actual"], 1);
+    assert_eq!(
+        nanjing["rank"], 1,
+        "1/10000 = 2/20000: same rate, same rank"
+    );
+    assert_eq!(
+        row(&report, "320300")["rank"],
+        Value::Null,
+        "no positive target, no rank"
+    );
+    assert_eq!(report["parent"]["target"], 30000);
+    assert_eq!(report["parent"]["actual"], 3);
+
+    // A new certificate in Nanjing shows up.
+    suite.add_hte("320102", 4, "2020-05-05").await;
+    let report: Value = suite.progress(query).await.json().await.unwrap();
+    assert_eq!(row(&report, "320100")["actual"], 2);
+    assert_eq!(row(&report, "320100")["completion_rate"], 0.0002);
+    assert_eq!(row(&report, "320100")["rank"], 1);
+    assert_eq!(row(&report, "320500")["rank"], 2);
+    let fresh_at = report["fetched_at"].clone();
+
+    // Counties of Suzhou; the county token defaults to its own city.
+    let counties: Value = suite
+        .progress("level=county&as_of=2020-06-30")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counties["parent_code"], "320500");
+    assert_eq!(row(&counties, "320583")["actual"], 2);
+    assert_eq!(row(&counties, "320583")["target"], Value::Null);
+
+    // New HTEs per year: set and split the 2020 figure, assess the cities, publish.
+    let etag = suite
+        .get(&suite.allocation, &format!("/api/v1/plans/{PLAN}/targets"))
+        .await
+        .headers()["etag"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let response = suite
+        .client
+        .put(format!("{}/api/v1/plans/{PLAN}/targets/320000", suite.allocation))
+        .bearer_auth(suite.token(Role::Province, "320000"))
+        .header("If-Match", etag)
+        .json(&json!({"indicator": "new_hte", "period": "2020", "value": 4, "reason": "2020年新增目标"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let manual: serde_json::Map<String, Value> = hte_shared::regions::cities()
+        .map(|c| {
+            let share = match c.code.to_string().as_str() {
+                "320500" => 2,
+                "320100" => 2,
+                _ => 0,
+            };
+            (c.code.to_string(), json!(share))
+        })
+        .collect();
+    suite
+        .propose_and_accept(&json!({
+            "indicator": "new_hte", "period": "2020", "region_code": "320000",
+            "method": "manual", "shares": manual
+        }))
+        .await;
+    let response = suite
+        .post(
+            &suite.allocation,
+            &format!("/api/v1/plans/{PLAN}/assessments"),
+            &json!({"indicator": "new_hte", "period": "2020", "cap": 1.2, "weight": 100}),
+        )
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let assessment: Value = response.json().await.unwrap();
+    assert_eq!(assessment["as_of"], "2020-12-31");
+    assert_eq!(
+        assessment["formula"]["expression"],
+        "score = min(completion_rate, cap) × weight"
+    );
+    let line = |a: &Value, code: &str| {
+        a["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["region_code"] == code)
+            .unwrap()
+            .clone()
+    };
+    // Issued in 2020: Kunshan 1 (the 2019 one does not count), Nanjing 2.
+    assert_eq!(line(&assessment, "320500")["achieved"], 1);
+    assert_eq!(line(&assessment, "320500")["score"], 50.0);
+    assert_eq!(line(&assessment, "320500")["rank"], 2);
+    assert_eq!(line(&assessment, "320100")["achieved"], 2);
+    assert_eq!(line(&assessment, "320100")["score"], 100.0);
+    assert_eq!(line(&assessment, "320100")["rank"], 1);
+    let id = assessment["id"].as_str().unwrap();
+    let published = suite
+        .post(
+            &suite.allocation,
+            &format!("/api/v1/plans/{PLAN}/assessments/{id}/publish"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(published.status(), 200);
+    let published: Value = published.json().await.unwrap();
+    assert_eq!(published["status"], "published");
+
+    // Later registry changes do not rewrite the published assessment.
+    suite.add_hte("320583", 5, "2020-09-09").await;
+    let again: Value = suite
+        .get(
+            &suite.allocation,
+            &format!("/api/v1/plans/{PLAN}/assessments/{id}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["rows"], published["rows"]);
+    assert_eq!(line(&again, "320500")["achieved"], 1);
+
+    // Registry down: the question asked before gets its last good figures, marked stale.
+    suite.stop_registry().await;
+    let response = suite.progress(query).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let stale: Value = response.json().await.unwrap();
+    assert_eq!(stale["stale"], true);
+    assert_eq!(stale["fetched_at"], fresh_at);
+    assert_eq!(row(&stale, "320100")["actual"], 2);
+    assert_eq!(row(&stale, "320500")["target"], 20000);
+
+    // A question never answered is a clear 503, not a guess.
+    let response = suite.progress("level=city&as_of=2020-07-01").await;
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(
+        problem["type"],
+        "urn:jiangsu-hte:problem:upstream-unavailable"
+    );
+
+    // New assessments need live figures.
+    let response = suite
+        .post(
+            &suite.allocation,
+            &format!("/api/v1/plans/{PLAN}/assessments"),
+            &json!({"indicator": "new_hte", "period": "2020"}),
+        )
+        .await;
+    assert_eq!(response.status(), 503);
+}
