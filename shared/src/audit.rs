@@ -353,10 +353,11 @@ pub fn verify_chain(conn: &mut DbConnection) -> QueryResult<ChainReport> {
     }
 }
 
-/// Appends many entries cheaply: takes the chain lock and reads the head once, then writes
-/// each batch of entries in one insert. Use inside the transaction of the writes recorded.
+/// Appends many entries cheaply: entries are collected as the rows they record are written,
+/// then chained and inserted in one go by [`ChainWriter::flush`], which takes the chain lock
+/// only then, after the rows: the same order as [`append`], so the two never deadlock.
+#[derive(Default)]
 pub struct ChainWriter {
-    prev_hash: String,
     pending: Vec<PendingEntry>,
 }
 
@@ -369,66 +370,63 @@ struct PendingEntry {
     reason: Option<String>,
     before_json: Option<String>,
     after_json: Option<String>,
-    prev_hash: String,
-    hash: String,
 }
 
 impl ChainWriter {
-    pub fn begin(conn: &mut DbConnection) -> QueryResult<Self> {
-        if let DbConnection::Postgresql(pg) = conn {
-            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"))?;
-        }
-        let prev_hash = audit_log::table
-            .order(audit_log::id.desc())
-            .select(audit_log::hash)
-            .first(conn)
-            .optional()?
-            .unwrap_or_else(|| GENESIS.to_owned());
-        Ok(Self {
-            prev_hash,
-            pending: Vec::new(),
-        })
+    pub fn new() -> Self {
+        Self::default()
     }
 
     pub fn push(&mut self, actor: &Actor, change: Change<'_>) {
-        let occurred_at = crate::time::now();
-        let before_json = change.before.as_ref().map(ToString::to_string);
-        let after_json = change.after.as_ref().map(ToString::to_string);
-        let hash = entry_hash(&HashInput {
-            occurred_at: &occurred_at,
-            actor: &actor.subject,
-            actor_role: &actor.role,
-            actor_region: &actor.region,
-            request_id: &actor.request_id,
-            entity_type: change.entity_type,
-            entity_key: change.entity_key,
-            action: change.action,
-            reason: change.reason,
-            before_json: before_json.as_deref(),
-            after_json: after_json.as_deref(),
-            prev_hash: &self.prev_hash,
-        });
-        let prev_hash = std::mem::replace(&mut self.prev_hash, hash.clone());
         self.pending.push(PendingEntry {
-            occurred_at,
+            occurred_at: crate::time::now(),
             actor: actor.clone(),
             entity_type: change.entity_type.to_owned(),
             entity_key: change.entity_key.to_owned(),
             action: change.action.to_owned(),
             reason: change.reason.map(str::to_owned),
-            before_json,
-            after_json,
-            prev_hash,
-            hash,
+            before_json: change.before.as_ref().map(ToString::to_string),
+            after_json: change.after.as_ref().map(ToString::to_string),
         });
     }
 
-    /// Writes the pending entries, in order.
+    /// Chains the pending entries to the current head and writes them, in order.
     pub fn flush(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
-        for chunk in self.pending.chunks(200) {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        if let DbConnection::Postgresql(pg) = conn {
+            pg.batch_execute(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK_KEY})"))?;
+        }
+        let mut prev_hash: String = audit_log::table
+            .order(audit_log::id.desc())
+            .select(audit_log::hash)
+            .first(conn)
+            .optional()?
+            .unwrap_or_else(|| GENESIS.to_owned());
+        let mut chained = Vec::with_capacity(self.pending.len());
+        for e in self.pending.drain(..) {
+            let hash = entry_hash(&HashInput {
+                occurred_at: &e.occurred_at,
+                actor: &e.actor.subject,
+                actor_role: &e.actor.role,
+                actor_region: &e.actor.region,
+                request_id: &e.actor.request_id,
+                entity_type: &e.entity_type,
+                entity_key: &e.entity_key,
+                action: &e.action,
+                reason: e.reason.as_deref(),
+                before_json: e.before_json.as_deref(),
+                after_json: e.after_json.as_deref(),
+                prev_hash: &prev_hash,
+            });
+            let prev = std::mem::replace(&mut prev_hash, hash.clone());
+            chained.push((e, prev, hash));
+        }
+        for chunk in chained.chunks(200) {
             let rows: Vec<_> = chunk
                 .iter()
-                .map(|e| {
+                .map(|(e, prev, hash)| {
                     (
                         audit_log::occurred_at.eq(e.occurred_at),
                         audit_log::actor.eq(&e.actor.subject),
@@ -441,8 +439,8 @@ impl ChainWriter {
                         audit_log::reason.eq(e.reason.as_deref()),
                         audit_log::before_json.eq(e.before_json.as_deref()),
                         audit_log::after_json.eq(e.after_json.as_deref()),
-                        audit_log::prev_hash.eq(&e.prev_hash),
-                        audit_log::hash.eq(&e.hash),
+                        audit_log::prev_hash.eq(prev),
+                        audit_log::hash.eq(hash),
                     )
                 })
                 .collect();
@@ -456,7 +454,6 @@ impl ChainWriter {
                     .execute(sqlite)?,
             };
         }
-        self.pending.clear();
         Ok(())
     }
 }

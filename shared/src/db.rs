@@ -344,13 +344,15 @@ impl Db {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            // A poisoned lock only means another writer panicked; its transaction rolled back.
+            // Take the turn before a connection, so writers queued behind a long job do not
+            // hold every pooled connection while readers wait. A poisoned lock only means
+            // another writer panicked; its transaction rolled back.
             let _guard = turn
                 .as_ref()
                 .map(|t| t.lock().unwrap_or_else(|p| p.into_inner()));
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
             Connection::transaction(&mut *conn, work)
         })
         .await
@@ -370,12 +372,12 @@ impl Db {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
             let _guard = turn
                 .as_ref()
                 .map(|t| t.lock().unwrap_or_else(|p| p.into_inner()));
+            let mut conn = pool
+                .get()
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
             work(&mut conn)
         })
         .await

@@ -338,7 +338,11 @@ pub async fn problem_json_middleware(
     let mut new = render(&problem);
     // Keep headers such as WWW-Authenticate, Allow and ETag set by whoever made the error.
     for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        // The body is new: headers describing the old one's encoding do not apply.
+        if name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+            && name != header::CONTENT_ENCODING
+        {
             new.headers_mut().append(name.clone(), value.clone());
         }
     }

@@ -182,10 +182,11 @@ where
             .app_data(problem::query_config())
             .app_data(problem::path_config())
             .configure(data.clone())
-            .wrap(Compress::default())
             .wrap(from_fn(problem_json_middleware))
             .wrap(from_fn(request_id_middleware))
             .wrap(from_fn(metrics_middleware))
+            // Outermost, so it compresses the final body, problem+json included.
+            .wrap(Compress::default())
             .into_utoipa_app()
             .service(utoipa_actix_web::scope("/api/v1").configure(api.clone()))
             .configure(ops_routes)

@@ -26,7 +26,7 @@ use crate::db::enterprises::EnterpriseRow;
 use crate::db::programme::{CertificateRow, LabelRow, PoolEntryRow};
 use crate::db::schema::{annual_reports, certificates, enterprises, labels, pool_entries};
 use crate::domain::annual_report::{ReportFigures, check_year};
-use crate::domain::enterprise::{ListingStatus, ZoneLevel, parse_reason};
+use crate::domain::enterprise::{ListingStatus, ZoneLevel, check_past_date, parse_reason};
 use crate::domain::import::{
     self, HeaderColumn, ImportKind, LABEL_KINDS, LABEL_LEVELS, LISTING, MoneyUnit, RD_INSTITUTIONS,
     TECH_DOMAINS, ZONE_LEVELS,
@@ -245,8 +245,18 @@ fn detect_encoding(head: &[u8]) -> &'static encoding_rs::Encoding {
     }
 }
 
+/// XLSX sheets are unpacked whole; larger files should come as CSV, which is streamed.
+pub const MAX_XLSX_BYTES: u64 = 64 * 1024 * 1024;
+
 fn xlsx_records(file: File) -> Result<(Vec<String>, Records, &'static str), Problem> {
     use calamine::{Data, Reader, Xlsx};
+    let length = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if length > MAX_XLSX_BYTES {
+        return Err(file_problem(
+            "xlsx_size",
+            format!("XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV"),
+        ));
+    }
     let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(|e| {
         file_problem(
             "xlsx",
@@ -397,6 +407,33 @@ impl<'a> Cells<'a> {
     fn choice(&mut self, field: &str, choices: &[(&'static str, &[&str])]) -> Option<&'static str> {
         self.parse(field, |raw| import::parse_choice(raw, choices))
     }
+
+    /// A date that must be present and neither in the future nor implausibly old.
+    fn past_date(&mut self, field: &str, required: bool, today: NaiveDate) -> Option<NaiveDate> {
+        if required && self.raw(field).is_none() {
+            self.fail(field, "required");
+            return None;
+        }
+        let date = self.date(field)?;
+        let mut errors = Vec::new();
+        check_past_date(field, date, today, &mut errors);
+        for e in errors {
+            self.fail(field, e.message);
+        }
+        Some(date)
+    }
+
+    fn required_choice(
+        &mut self,
+        field: &str,
+        choices: &[(&'static str, &[&str])],
+    ) -> Option<&'static str> {
+        if self.raw(field).is_none() {
+            self.fail(field, "required");
+            return None;
+        }
+        self.choice(field, choices)
+    }
 }
 
 fn parse_row(
@@ -520,8 +557,8 @@ fn parse_row(
             if !(1..=99).contains(&batch) {
                 cells.fail("batch", "batch must be between 1 and 99");
             }
-            let entered_on = cells.date("entered_on");
-            let exited_on = cells.date("exited_on");
+            let entered_on = cells.past_date("entered_on", true, today);
+            let exited_on = cells.past_date("exited_on", false, today);
             let exit_reason = cells.text("exit_reason");
             if exited_on.is_some() != exit_reason.is_some() {
                 cells.fail("exit_reason", "exited_on and exit_reason go together");
@@ -543,7 +580,7 @@ fn parse_row(
             })
         }
         ImportKind::Certificates => {
-            let issued_on = cells.date("issued_on");
+            let issued_on = cells.past_date("issued_on", true, today);
             let number = match (cells.required("certificate_no"), issued_on) {
                 (Some(raw), Some(issued)) => match CertificateNo::parse(&raw, issued) {
                     Ok(n) => n.as_str().to_owned(),
@@ -554,8 +591,13 @@ fn parse_row(
                 },
                 (raw, _) => raw.unwrap_or_default(),
             };
+            let revoked_on = cells.past_date("revoked_on", false, today);
+            if let (Some(issued), Some(revoked)) = (issued_on, revoked_on)
+                && revoked < issued
+            {
+                cells.fail("revoked_on", "revoked_on is before issued_on");
+            }
             let issued_on = issued_on.unwrap_or(today);
-            let revoked_on = cells.date("revoked_on");
             let revoke_reason = cells.text("revoke_reason");
             if revoked_on.is_some() != revoke_reason.is_some() {
                 cells.fail("revoke_reason", "revoked_on and revoke_reason go together");
@@ -583,12 +625,12 @@ fn parse_row(
             Item::Label(LabelRow {
                 credit_code: code.clone(),
                 kind: cells
-                    .choice("kind", LABEL_KINDS)
+                    .required_choice("kind", LABEL_KINDS)
                     .unwrap_or_default()
                     .to_owned(),
                 year,
                 level: cells
-                    .choice("level", LABEL_LEVELS)
+                    .required_choice("level", LABEL_LEVELS)
                     .unwrap_or_default()
                     .to_owned(),
                 issuer: cells.text("issuer"),
@@ -640,7 +682,7 @@ fn apply_batch(
         .into_iter()
         .map(|row| (row.credit_code.clone(), row))
         .collect();
-    let mut chain = ChainWriter::begin(conn)?;
+    let mut chain = ChainWriter::new();
     let mut results = Vec::with_capacity(rows.len());
     let today = today();
     for row in rows {
@@ -706,9 +748,22 @@ fn apply_batch(
                 match &firm {
                     Some(existing) if same_enterprise(existing, &candidate) => Applied::Unchanged,
                     Some(existing) => {
-                        diesel::update(enterprises::table.find(&code))
-                            .set(&candidate)
-                            .execute(conn)?;
+                        // Only over the version read: a concurrent API update is not overwritten.
+                        let written = diesel::update(
+                            enterprises::table
+                                .find(&code)
+                                .filter(enterprises::version.eq(existing.version)),
+                        )
+                        .set(&candidate)
+                        .execute(conn)?;
+                        if written == 0 {
+                            results.push(Err(rejected(
+                                row.line,
+                                None,
+                                "the enterprise changed while importing; import the row again",
+                            )));
+                            continue;
+                        }
                         chain.push(
                             actor,
                             Change {
@@ -758,9 +813,21 @@ fn apply_batch(
                     Some(before) if figures_of(&before) == figures => Applied::Unchanged,
                     Some(before) => {
                         let after = row_of(&code, year, &figures, before.version + 1);
-                        diesel::update(annual_reports::table.find((&code, year)))
-                            .set(&after)
-                            .execute(conn)?;
+                        let written = diesel::update(
+                            annual_reports::table
+                                .find((&code, year))
+                                .filter(annual_reports::version.eq(before.version)),
+                        )
+                        .set(&after)
+                        .execute(conn)?;
+                        if written == 0 {
+                            results.push(Err(rejected(
+                                row.line,
+                                None,
+                                "the report changed while importing; import the row again",
+                            )));
+                            continue;
+                        }
                         chain.push(
                             actor,
                             Change {
@@ -800,6 +867,26 @@ fn apply_batch(
                     .select(PoolEntryRow::as_select())
                     .first(conn)
                     .optional()?;
+                if firm
+                    .as_ref()
+                    .is_some_and(|f| entry.entered_on < f.registered_on)
+                {
+                    results.push(Err(rejected(
+                        row.line,
+                        Some("entered_on"),
+                        "entered the pool before the enterprise was registered",
+                    )));
+                    continue;
+                }
+                // A file without exit columns does not reopen an exit recorded since.
+                let entry = match &existing {
+                    Some(before) if entry.exited_on.is_none() => PoolEntryRow {
+                        exited_on: before.exited_on,
+                        exit_reason: before.exit_reason.clone(),
+                        ..entry
+                    },
+                    _ => entry,
+                };
                 let key = |e: &PoolEntryRow| {
                     (
                         e.batch,
@@ -858,6 +945,15 @@ fn apply_batch(
                     .select(CertificateRow::as_select())
                     .first(conn)
                     .optional()?;
+                // A file without revocation columns does not undo a revocation recorded since.
+                let certificate = match &existing {
+                    Some(before) if certificate.revoked_on.is_none() => CertificateRow {
+                        revoked_on: before.revoked_on,
+                        revoke_reason: before.revoke_reason.clone(),
+                        ..certificate
+                    },
+                    _ => certificate,
+                };
                 let key = |c: &CertificateRow| {
                     (
                         c.credit_code.clone(),
@@ -1065,8 +1161,23 @@ pub fn run(
                    tally: &mut Tally|
      -> Result<(), RegistryError> {
         let mut batch = Vec::with_capacity(BATCH_ROWS);
-        let mut records = records.peekable();
-        while let Some(record) = records.next() {
+        let mut flush = |batch: Vec<ParsedRow>, tally: &mut Tally| -> Result<(), RegistryError> {
+            let results = if per_batch_transactions {
+                conn.transaction(|conn| apply_batch(conn, caller, actor, &reason, batch))?
+            } else {
+                apply_batch(conn, caller, actor, &reason, batch)?
+            };
+            for result in results {
+                match result {
+                    Ok(Applied::Created) => tally.counts.created += 1,
+                    Ok(Applied::Updated) => tally.counts.updated += 1,
+                    Ok(Applied::Unchanged) => tally.counts.unchanged += 1,
+                    Err(error) => tally.reject(vec![error]),
+                }
+            }
+            Ok(())
+        };
+        for record in records {
             let (line, values) = record?;
             if values.iter().all(|v| v.trim().is_empty()) {
                 continue;
@@ -1076,23 +1187,13 @@ pub fn run(
                 Ok(row) => batch.push(row),
                 Err(errors) => tally.reject(errors),
             }
-            if batch.len() == BATCH_ROWS || records.peek().is_none() {
-                let rows = std::mem::take(&mut batch);
-                let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
-                let results = if per_batch_transactions {
-                    conn.transaction(|conn| apply_batch(conn, caller, actor, &reason, rows))?
-                } else {
-                    apply_batch(conn, caller, actor, &reason, rows)?
-                };
-                for (result, _line) in results.into_iter().zip(lines) {
-                    match result {
-                        Ok(Applied::Created) => tally.counts.created += 1,
-                        Ok(Applied::Updated) => tally.counts.updated += 1,
-                        Ok(Applied::Unchanged) => tally.counts.unchanged += 1,
-                        Err(error) => tally.reject(vec![error]),
-                    }
-                }
+            if batch.len() == BATCH_ROWS {
+                flush(std::mem::take(&mut batch), tally)?;
             }
+        }
+        // Whatever follows the last full batch, blank trailing rows included.
+        if !batch.is_empty() {
+            flush(batch, tally)?;
         }
         Ok(())
     };

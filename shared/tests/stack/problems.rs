@@ -75,6 +75,26 @@ async fn framework_errors_are_problem_json() {
     let body = assert_problem(response, 400).await;
     assert_eq!(body["errors"][0]["field"], "region");
 
+    // Compression applies to the final problem body, so what is labelled gzip is gzip.
+    let compressed = app
+        .client
+        .get(app.url("/api/v1/no-such-thing"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.status(), 404);
+    let gzip = compressed
+        .headers()
+        .get("content-encoding")
+        .is_some_and(|v| v == "gzip");
+    let bytes = compressed.bytes().await.unwrap();
+    assert_eq!(
+        gzip,
+        bytes.starts_with(&[0x1f, 0x8b]),
+        "content-encoding must describe the body"
+    );
+
     // The server refuses an oversized body from its Content-Length, before reading it. A raw
     // request shows that without racing the client's upload against the server's close.
     let head = format!(

@@ -140,6 +140,8 @@ pub struct ListFilter {
     pub name_contains: Option<String>,
 }
 
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
 type Boxed<'a> = enterprises::BoxedQuery<'a, hte_shared::db::MultiBackend>;
 
 fn certificate_valid_on(date: NaiveDate) -> impl Fn(Boxed<'_>, bool) -> Boxed<'_> {
@@ -220,7 +222,12 @@ pub fn list(
         query = query.filter(enterprises::above_scale.eq(above));
     }
     if let Some(text) = &filter.name_contains {
-        query = query.filter(enterprises::name.like(like_pattern(text)).escape('\\'));
+        // lower() on both sides: LIKE ignores ASCII case on SQLite but not on PostgreSQL.
+        query = query.filter(
+            lower(enterprises::name)
+                .like(like_pattern(&text.to_lowercase()))
+                .escape('\\'),
+        );
     }
     if let Some(kind) = &filter.label {
         query = query.filter(exists(

@@ -75,11 +75,16 @@ pub fn insert_pool_entry(conn: &mut DbConnection, row: &PoolEntryRow) -> QueryRe
     Ok(())
 }
 
-pub fn save_pool_entry(conn: &mut DbConnection, row: &PoolEntryRow) -> QueryResult<()> {
-    diesel::update(pool_entries::table.find((&row.credit_code, row.year)))
-        .set(row)
-        .execute(conn)?;
-    Ok(())
+/// Records an exit, unless one was recorded meanwhile; false then.
+pub fn exit_pool_entry(conn: &mut DbConnection, row: &PoolEntryRow) -> QueryResult<bool> {
+    let updated = diesel::update(
+        pool_entries::table
+            .find((&row.credit_code, row.year))
+            .filter(pool_entries::exited_on.is_null()),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 pub fn certificates_of(
@@ -111,11 +116,16 @@ pub fn insert_certificate(conn: &mut DbConnection, row: &CertificateRow) -> Quer
     Ok(())
 }
 
-pub fn save_certificate(conn: &mut DbConnection, row: &CertificateRow) -> QueryResult<()> {
-    diesel::update(certificates::table.find(&row.certificate_no))
-        .set(row)
-        .execute(conn)?;
-    Ok(())
+/// Records a revocation, unless one was recorded meanwhile; false then.
+pub fn revoke_certificate(conn: &mut DbConnection, row: &CertificateRow) -> QueryResult<bool> {
+    let updated = diesel::update(
+        certificates::table
+            .find(&row.certificate_no)
+            .filter(certificates::revoked_on.is_null()),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(updated == 1)
 }
 
 pub fn labels_of(conn: &mut DbConnection, credit_code: &str) -> QueryResult<Vec<LabelRow>> {
@@ -146,9 +156,14 @@ pub fn insert_label(conn: &mut DbConnection, row: &LabelRow) -> QueryResult<()> 
     Ok(())
 }
 
-pub fn save_label(conn: &mut DbConnection, row: &LabelRow) -> QueryResult<()> {
-    diesel::update(labels::table.find((&row.credit_code, &row.kind, row.year)))
-        .set(row)
-        .execute(conn)?;
-    Ok(())
+/// Records a revocation, unless one was recorded meanwhile; false then.
+pub fn revoke_label(conn: &mut DbConnection, row: &LabelRow) -> QueryResult<bool> {
+    let updated = diesel::update(
+        labels::table
+            .find((&row.credit_code, &row.kind, row.year))
+            .filter(labels::revoked_on.is_null()),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(updated == 1)
 }

@@ -472,7 +472,9 @@ pub async fn exit_pool_entry(
                 exit_reason: Some(reason.clone()),
                 ..before.clone()
             };
-            queries::save_pool_entry(conn, &after)?;
+            if !queries::exit_pool_entry(conn, &after)? {
+                return Err(Problem::conflict("the pool entry was ended concurrently").into());
+            }
             audit::append(
                 conn,
                 &actor,
@@ -676,7 +678,9 @@ pub async fn revoke_certificate(
                 revoke_reason: Some(reason.clone()),
                 ..before.clone()
             };
-            queries::save_certificate(conn, &after)?;
+            if !queries::revoke_certificate(conn, &after)? {
+                return Err(Problem::conflict("the certificate was revoked concurrently").into());
+            }
             audit::append(
                 conn,
                 &actor,
@@ -873,7 +877,9 @@ pub async fn revoke_label(
                 revoke_reason: Some(reason.clone()),
                 ..before.clone()
             };
-            queries::save_label(conn, &after)?;
+            if !queries::revoke_label(conn, &after)? {
+                return Err(Problem::conflict("the label was revoked concurrently").into());
+            }
             audit::append(
                 conn,
                 &actor,

@@ -116,7 +116,12 @@ pub async fn get_statistics(
     params: web::Query<StatisticsParams>,
 ) -> Result<HttpResponse, RegistryError> {
     let mut errors = Vec::new();
-    let level = match params.level.as_deref().unwrap_or("city") {
+    // A county official's figures are county figures.
+    let default_level = match caller.read_scope().and_then(regions::find) {
+        Some(region) if region.level == RegionLevel::County => "county",
+        _ => "city",
+    };
+    let level = match params.level.as_deref().unwrap_or(default_level) {
         "city" => RegionLevel::City,
         "county" => RegionLevel::County,
         other => {
@@ -213,7 +218,9 @@ pub async fn get_statistics(
         .map(|n| (n.region_code, n.new_certificates))
         .collect();
     let in_scope = |code: &RegionCode| {
-        scope.is_none_or(|s| code.is_within(&s)) && parent.is_none_or(|p| code.is_within(&p))
+        // A county official asking by city gets its city's row, holding its county's figures.
+        scope.is_none_or(|s| code.is_within(&s) || s.is_within(code))
+            && parent.is_none_or(|p| code.is_within(&p))
     };
     let items: Vec<RegionStatistics> = regions::all()
         .iter()

@@ -356,6 +356,15 @@ async fn list_filters_and_pages_stably() {
         403,
     )
     .await;
+    let token_p = app.province_token();
+    let mut ascii = enterprise_body(&credit_code("320583", 77), "320583", "ABC智能装备有限公司");
+    ascii["above_scale"] = json!(false);
+    app.post_as(&token_p, "/api/v1/enterprises", &ascii).await;
+    assert_eq!(
+        count("q=abc").await,
+        1,
+        "name search ignores ASCII case on both backends"
+    );
 }
 
 #[tokio::test]

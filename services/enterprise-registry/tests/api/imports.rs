@@ -484,3 +484,62 @@ async fn xlsx_files_import_and_exports_round_trip() {
 fn rust_xlsxwriter_mime() -> &'static str {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 }
+
+#[tokio::test]
+async fn trailing_blank_rows_and_reimports_keep_what_was_recorded_since() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code("320583", 1);
+    // Excel's "save as CSV" leaves rows of empty cells at the end.
+    let mut enterprises = enterprises_csv_zh(&[(code.clone(), "320583")]);
+    enterprises.push_str(",,,,,,,,\n,,,,,,,,\n");
+    let result = import_ok(
+        &app,
+        "kind=enterprises&mode=atomic",
+        enterprises.into_bytes(),
+    )
+    .await;
+    assert_eq!(result["counts"]["created"], 1, "{result}");
+    assert_eq!(enterprise_count(&app).await, 1);
+
+    let certificates =
+        format!("credit_code,certificate_no,issued_on\n{code},gr202332000001,2023-11-06\n");
+    let first = import_ok(&app, "kind=certificates", certificates.clone().into_bytes()).await;
+    assert_eq!(first["counts"]["created"], 1);
+    let revoke = app
+        .post_as(
+            &token,
+            &format!("/api/v1/enterprises/{code}/certificates/GR202332000001/revoke"),
+            &serde_json::json!({"revoked_on": "2024-06-01", "reason": "复核不合格"}),
+        )
+        .await;
+    assert_eq!(revoke.status(), 200);
+    let again = import_ok(&app, "kind=certificates", certificates.into_bytes()).await;
+    assert_eq!(
+        again["counts"]["unchanged"], 1,
+        "a re-import does not undo a revocation: {again}"
+    );
+    let list: Value = app
+        .get_as(&token, &format!("/api/v1/enterprises/{code}/certificates"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["revoked_on"], "2024-06-01");
+
+    let blanks =
+        format!("credit_code,kind,year,level\n{code},,2024,provincial\n{code},gazelle,2024,\n");
+    let refused = import_ok(&app, "kind=labels&mode=partial", blanks.into_bytes()).await;
+    assert_eq!(refused["counts"]["rejected"], 2);
+    let future = format!(
+        "credit_code,year,batch,source,entered_on\n{code},2025,1,市推荐,2999-01-01\n{code},2024,1,市推荐,\n"
+    );
+    let refused = import_ok(&app, "kind=pool_entries&mode=partial", future.into_bytes()).await;
+    let columns: Vec<&str> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns, ["entered_on", "entered_on"], "{refused}");
+}

@@ -135,6 +135,24 @@ async fn counts_and_sums_by_city_and_county_as_of_a_date() {
     );
     assert_eq!(counties["totals"]["region_code"], "320500");
 
+    // A county official gets its county by default, and its city's row holds only its county.
+    let kunshan = app.token(Role::County, "320583");
+    let own_county: Value = app
+        .get_as(&kunshan, "/api/v1/statistics?as_of=2025-06-30")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own_county["level"], "county");
+    assert_eq!(row(&own_county, "320583")["registered"], 2);
+    let by_city: Value = app
+        .get_as(&kunshan, "/api/v1/statistics?level=city&as_of=2025-06-30")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(row(&by_city, "320500")["registered"], 2);
+
     // A city official sees its own city only.
     let nanjing = app.token(Role::City, "320100");
     let own: Value = app
