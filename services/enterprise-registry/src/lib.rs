@@ -10,3 +10,4 @@ pub mod export;
 pub mod importer;
 pub mod routes;
 pub mod startup;
+pub mod synthetic;
