@@ -101,7 +101,11 @@ impl ConnectionManager {
     pub fn establish(&self) -> Result<DbConnection, ConnectError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                Ok(DbConnection::Postgresql(PgConnection::establish(url)?))
+                let mut conn = PgConnection::establish(url)?;
+                // JIT compilation costs more than it saves on this service's queries (it took
+                // 5x the execution time of the grouped statistics).
+                conn.batch_execute("SET jit = off")?;
+                Ok(DbConnection::Postgresql(conn))
             }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;

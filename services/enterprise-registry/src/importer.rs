@@ -666,22 +666,135 @@ fn rejected(line: u64, column: Option<&str>, reason: impl Into<String>) -> RowEr
     }
 }
 
-/// Writes one batch of parsed rows; returns per-row results in order.
+/// Rows created by a batch, inserted together at its end (several hundred per statement).
+#[derive(Default)]
+struct NewRows {
+    enterprises: Vec<EnterpriseRow>,
+    reports: Vec<AnnualReportRow>,
+    pool: Vec<PoolEntryRow>,
+    certificates: Vec<CertificateRow>,
+    labels: Vec<LabelRow>,
+}
+
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        for chunk in $rows.chunks(500) {
+            // Multi-row inserts are backend-specific in diesel: go through the concrete type.
+            match &mut *$conn {
+                DbConnection::Postgresql(pg) => {
+                    diesel::insert_into($table).values(chunk).execute(pg)?
+                }
+                DbConnection::Sqlite(sqlite) => {
+                    diesel::insert_into($table).values(chunk).execute(sqlite)?
+                }
+            };
+        }
+    }};
+}
+
+impl NewRows {
+    fn insert(&self, conn: &mut DbConnection) -> QueryResult<()> {
+        // Parents first: the other tables refer to enterprises.
+        insert_many!(conn, enterprises::table, self.enterprises);
+        insert_many!(conn, annual_reports::table, self.reports);
+        insert_many!(conn, pool_entries::table, self.pool);
+        insert_many!(conn, certificates::table, self.certificates);
+        insert_many!(conn, labels::table, self.labels);
+        Ok(())
+    }
+}
+
+/// What is stored already for a batch's keys, read in one query per table.
+struct Existing {
+    firms: HashMap<String, EnterpriseRow>,
+    reports: HashMap<(String, i32), AnnualReportRow>,
+    pool: HashMap<(String, i32), PoolEntryRow>,
+    certificates: HashMap<String, CertificateRow>,
+    labels: HashMap<(String, String, i32), LabelRow>,
+}
+
+impl Existing {
+    fn load(conn: &mut DbConnection, kind: ImportKind, rows: &[ParsedRow]) -> QueryResult<Self> {
+        let mut codes: Vec<String> = rows.iter().map(|r| r.credit_code.clone()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let firms = enterprises::table
+            .filter(enterprises::credit_code.eq_any(&codes))
+            .select(EnterpriseRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|row| (row.credit_code.clone(), row))
+            .collect();
+        let mut existing = Self {
+            firms,
+            reports: HashMap::new(),
+            pool: HashMap::new(),
+            certificates: HashMap::new(),
+            labels: HashMap::new(),
+        };
+        match kind {
+            ImportKind::Enterprises => {}
+            ImportKind::AnnualReports => {
+                existing.reports = annual_reports::table
+                    .filter(annual_reports::credit_code.eq_any(&codes))
+                    .select(AnnualReportRow::as_select())
+                    .load(conn)?
+                    .into_iter()
+                    .map(|r| ((r.credit_code.clone(), r.year), r))
+                    .collect();
+            }
+            ImportKind::PoolEntries => {
+                existing.pool = pool_entries::table
+                    .filter(pool_entries::credit_code.eq_any(&codes))
+                    .select(PoolEntryRow::as_select())
+                    .load(conn)?
+                    .into_iter()
+                    .map(|r| ((r.credit_code.clone(), r.year), r))
+                    .collect();
+            }
+            ImportKind::Certificates => {
+                let numbers: Vec<String> = rows
+                    .iter()
+                    .filter_map(|r| match &r.item {
+                        Item::Certificate(c) => Some(c.certificate_no.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                existing.certificates = certificates::table
+                    .filter(certificates::certificate_no.eq_any(&numbers))
+                    .select(CertificateRow::as_select())
+                    .load(conn)?
+                    .into_iter()
+                    .map(|r| (r.certificate_no.clone(), r))
+                    .collect();
+            }
+            ImportKind::Labels => {
+                existing.labels = labels::table
+                    .filter(labels::credit_code.eq_any(&codes))
+                    .select(LabelRow::as_select())
+                    .load(conn)?
+                    .into_iter()
+                    .map(|r| ((r.credit_code.clone(), r.kind.clone(), r.year), r))
+                    .collect();
+            }
+        }
+        Ok(existing)
+    }
+}
+
+/// Writes one batch of parsed rows; returns per-row results in order. Existing rows are read
+/// in one query per table, new rows are inserted together at the end, and the audit entries
+/// are chained and written in one go.
 fn apply_batch(
     conn: &mut DbConnection,
     caller: &Caller,
     actor: &Actor,
     reason: &str,
+    kind: ImportKind,
     rows: Vec<ParsedRow>,
 ) -> Result<Vec<Result<Applied, RowError>>, RegistryError> {
-    let codes: Vec<String> = rows.iter().map(|r| r.credit_code.clone()).collect();
-    let mut firms: HashMap<String, EnterpriseRow> = enterprises::table
-        .filter(enterprises::credit_code.eq_any(&codes))
-        .select(EnterpriseRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|row| (row.credit_code.clone(), row))
-        .collect();
+    let mut existing = Existing::load(conn, kind, &rows)?;
+    let mut created = NewRows::default();
     let mut chain = ChainWriter::new();
     let mut results = Vec::with_capacity(rows.len());
     let today = today();
@@ -689,7 +802,7 @@ fn apply_batch(
         let region_ok = |firm: &EnterpriseRow| {
             RegionCode::parse(&firm.region_code).is_ok_and(|region| caller.may_write(&region))
         };
-        let firm = firms.get(&row.credit_code).cloned();
+        let firm = existing.firms.get(&row.credit_code).cloned();
         // Child records need a firm the caller may write; other regions' firms look absent.
         if !matches!(row.item, Item::Enterprise(_)) {
             match &firm {
@@ -745,14 +858,29 @@ fn apply_batch(
                     continue;
                 }
                 let candidate = fields.into_row(firm.as_ref());
-                match &firm {
-                    Some(existing) if same_enterprise(existing, &candidate) => Applied::Unchanged,
-                    Some(existing) => {
+                let pending = created
+                    .enterprises
+                    .iter()
+                    .position(|e| e.credit_code == code);
+                match (&firm, pending) {
+                    (Some(existing_row), _) if same_enterprise(existing_row, &candidate) => {
+                        Applied::Unchanged
+                    }
+                    (Some(_), Some(index)) => {
+                        // The same firm twice in one batch: the later row wins.
+                        created.enterprises[index] = EnterpriseRow {
+                            version: 1,
+                            ..candidate.clone()
+                        };
+                        existing.firms.insert(code.clone(), candidate);
+                        Applied::Updated
+                    }
+                    (Some(existing_row), None) => {
                         // Only over the version read: a concurrent API update is not overwritten.
                         let written = diesel::update(
                             enterprises::table
                                 .find(&code)
-                                .filter(enterprises::version.eq(existing.version)),
+                                .filter(enterprises::version.eq(existing_row.version)),
                         )
                         .set(&candidate)
                         .execute(conn)?;
@@ -771,17 +899,14 @@ fn apply_batch(
                                 entity_key: &code,
                                 action: "update",
                                 reason: Some(reason),
-                                before: Some(record_json(existing)),
+                                before: Some(record_json(existing_row)),
                                 after: Some(record_json(&candidate)),
                             },
                         );
-                        firms.insert(code.clone(), candidate);
+                        existing.firms.insert(code.clone(), candidate);
                         Applied::Updated
                     }
-                    None => {
-                        diesel::insert_into(enterprises::table)
-                            .values(&candidate)
-                            .execute(conn)?;
+                    (None, _) => {
                         chain.push(
                             actor,
                             Change {
@@ -793,7 +918,8 @@ fn apply_batch(
                                 after: Some(record_json(&candidate)),
                             },
                         );
-                        firms.insert(code.clone(), candidate);
+                        existing.firms.insert(code.clone(), candidate.clone());
+                        created.enterprises.push(candidate);
                         Applied::Created
                     }
                 }
@@ -804,14 +930,19 @@ fn apply_batch(
                     results.push(Err(rejected(row.line, Some("year"), e.message)));
                     continue;
                 }
-                let existing: Option<AnnualReportRow> = annual_reports::table
-                    .find((&code, year))
-                    .select(AnnualReportRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                match existing {
-                    Some(before) if figures_of(&before) == figures => Applied::Unchanged,
-                    Some(before) => {
+                let key = (code.clone(), year);
+                let pending = created
+                    .reports
+                    .iter()
+                    .position(|r| r.credit_code == code && r.year == year);
+                match (existing.reports.get(&key).cloned(), pending) {
+                    (Some(before), _) if figures_of(&before) == figures => Applied::Unchanged,
+                    (Some(_), Some(index)) => {
+                        created.reports[index] = row_of(&code, year, &figures, 1);
+                        existing.reports.insert(key, created.reports[index].clone());
+                        Applied::Updated
+                    }
+                    (Some(before), None) => {
                         let after = row_of(&code, year, &figures, before.version + 1);
                         let written = diesel::update(
                             annual_reports::table
@@ -839,13 +970,11 @@ fn apply_batch(
                                 after: serde_json::to_value(&figures).ok(),
                             },
                         );
+                        existing.reports.insert(key, after);
                         Applied::Updated
                     }
-                    None => {
+                    (None, _) => {
                         let after = row_of(&code, year, &figures, 1);
-                        diesel::insert_into(annual_reports::table)
-                            .values(&after)
-                            .execute(conn)?;
                         chain.push(
                             actor,
                             Change {
@@ -857,19 +986,19 @@ fn apply_batch(
                                 after: serde_json::to_value(&figures).ok(),
                             },
                         );
+                        existing.reports.insert(key, after.clone());
+                        created.reports.push(after);
                         Applied::Created
                     }
                 }
             }
             Item::Pool(entry) => {
-                let existing: Option<PoolEntryRow> = pool_entries::table
-                    .find((&code, entry.year))
-                    .select(PoolEntryRow::as_select())
-                    .first(conn)
-                    .optional()?;
-                if firm
-                    .as_ref()
-                    .is_some_and(|f| entry.entered_on < f.registered_on)
+                let key = (code.clone(), entry.year);
+                let stored = existing.pool.get(&key).cloned();
+                if stored.is_none()
+                    && firm
+                        .as_ref()
+                        .is_some_and(|f| entry.entered_on < f.registered_on)
                 {
                     results.push(Err(rejected(
                         row.line,
@@ -879,7 +1008,7 @@ fn apply_batch(
                     continue;
                 }
                 // A file without exit columns does not reopen an exit recorded since.
-                let entry = match &existing {
+                let entry = match &stored {
                     Some(before) if entry.exited_on.is_none() => PoolEntryRow {
                         exited_on: before.exited_on,
                         exit_reason: before.exit_reason.clone(),
@@ -887,7 +1016,7 @@ fn apply_batch(
                     },
                     _ => entry,
                 };
-                let key = |e: &PoolEntryRow| {
+                let same = |e: &PoolEntryRow| {
                     (
                         e.batch,
                         e.source.clone(),
@@ -897,9 +1026,18 @@ fn apply_batch(
                     )
                 };
                 let json = |e: &PoolEntryRow| serde_json::json!({"year": e.year, "batch": e.batch, "source": e.source, "entered_on": e.entered_on, "exited_on": e.exited_on, "exit_reason": e.exit_reason});
-                match existing {
-                    Some(before) if key(&before) == key(&entry) => Applied::Unchanged,
-                    Some(before) => {
+                let pending = created
+                    .pool
+                    .iter()
+                    .position(|p| p.credit_code == code && p.year == entry.year);
+                match (stored, pending) {
+                    (Some(before), _) if same(&before) == same(&entry) => Applied::Unchanged,
+                    (Some(_), Some(index)) => {
+                        created.pool[index] = entry.clone();
+                        existing.pool.insert(key, entry);
+                        Applied::Updated
+                    }
+                    (Some(before), None) => {
                         let after = PoolEntryRow {
                             created_at: before.created_at,
                             ..entry
@@ -918,12 +1056,10 @@ fn apply_batch(
                                 after: Some(json(&after)),
                             },
                         );
+                        existing.pool.insert(key, after);
                         Applied::Updated
                     }
-                    None => {
-                        diesel::insert_into(pool_entries::table)
-                            .values(&entry)
-                            .execute(conn)?;
+                    (None, _) => {
                         chain.push(
                             actor,
                             Change {
@@ -935,18 +1071,19 @@ fn apply_batch(
                                 after: Some(json(&entry)),
                             },
                         );
+                        existing.pool.insert(key, entry.clone());
+                        created.pool.push(entry);
                         Applied::Created
                     }
                 }
             }
             Item::Certificate(certificate) => {
-                let existing: Option<CertificateRow> = certificates::table
-                    .find(&certificate.certificate_no)
-                    .select(CertificateRow::as_select())
-                    .first(conn)
-                    .optional()?;
+                let stored = existing
+                    .certificates
+                    .get(&certificate.certificate_no)
+                    .cloned();
                 // A file without revocation columns does not undo a revocation recorded since.
-                let certificate = match &existing {
+                let certificate = match &stored {
                     Some(before) if certificate.revoked_on.is_none() => CertificateRow {
                         revoked_on: before.revoked_on,
                         revoke_reason: before.revoke_reason.clone(),
@@ -954,7 +1091,7 @@ fn apply_batch(
                     },
                     _ => certificate,
                 };
-                let key = |c: &CertificateRow| {
+                let same = |c: &CertificateRow| {
                     (
                         c.credit_code.clone(),
                         c.issued_on,
@@ -963,8 +1100,12 @@ fn apply_batch(
                     )
                 };
                 let json = |c: &CertificateRow| serde_json::json!({"certificate_no": c.certificate_no, "issued_on": c.issued_on, "expires_on": c.expires_on, "revoked_on": c.revoked_on, "revoke_reason": c.revoke_reason});
-                match existing {
-                    Some(before) if before.credit_code != code => {
+                let pending = created
+                    .certificates
+                    .iter()
+                    .position(|c| c.certificate_no == certificate.certificate_no);
+                match (stored, pending) {
+                    (Some(before), _) if before.credit_code != code => {
                         results.push(Err(rejected(
                             row.line,
                             Some("certificate_no"),
@@ -975,8 +1116,15 @@ fn apply_batch(
                         )));
                         continue;
                     }
-                    Some(before) if key(&before) == key(&certificate) => Applied::Unchanged,
-                    Some(before) => {
+                    (Some(before), _) if same(&before) == same(&certificate) => Applied::Unchanged,
+                    (Some(_), Some(index)) => {
+                        created.certificates[index] = certificate.clone();
+                        existing
+                            .certificates
+                            .insert(certificate.certificate_no.clone(), certificate);
+                        Applied::Updated
+                    }
+                    (Some(before), None) => {
                         let after = CertificateRow {
                             created_at: before.created_at,
                             ..certificate
@@ -995,9 +1143,12 @@ fn apply_batch(
                                 after: Some(json(&after)),
                             },
                         );
+                        existing
+                            .certificates
+                            .insert(after.certificate_no.clone(), after);
                         Applied::Updated
                     }
-                    None => {
+                    (None, _) => {
                         if firm
                             .as_ref()
                             .is_some_and(|f| certificate.issued_on < f.registered_on)
@@ -1009,9 +1160,6 @@ fn apply_batch(
                             )));
                             continue;
                         }
-                        diesel::insert_into(certificates::table)
-                            .values(&certificate)
-                            .execute(conn)?;
                         chain.push(
                             actor,
                             Change {
@@ -1023,24 +1171,32 @@ fn apply_batch(
                                 after: Some(json(&certificate)),
                             },
                         );
+                        existing
+                            .certificates
+                            .insert(certificate.certificate_no.clone(), certificate.clone());
+                        created.certificates.push(certificate);
                         Applied::Created
                     }
                 }
             }
             Item::Label(label) => {
-                let existing: Option<LabelRow> = labels::table
-                    .find((&code, &label.kind, label.year))
-                    .select(LabelRow::as_select())
-                    .first(conn)
-                    .optional()?;
+                let key = (code.clone(), label.kind.clone(), label.year);
                 let json = |l: &LabelRow| serde_json::json!({"kind": l.kind, "year": l.year, "level": l.level, "issuer": l.issuer});
-                match existing {
-                    Some(before)
+                let pending = created.labels.iter().position(|l| {
+                    l.credit_code == code && l.kind == label.kind && l.year == label.year
+                });
+                match (existing.labels.get(&key).cloned(), pending) {
+                    (Some(before), _)
                         if before.level == label.level && before.issuer == label.issuer =>
                     {
                         Applied::Unchanged
                     }
-                    Some(before) => {
+                    (Some(_), Some(index)) => {
+                        created.labels[index] = label.clone();
+                        existing.labels.insert(key, label);
+                        Applied::Updated
+                    }
+                    (Some(before), None) => {
                         let after = LabelRow {
                             created_at: before.created_at,
                             revoked_on: before.revoked_on,
@@ -1061,12 +1217,10 @@ fn apply_batch(
                                 after: Some(json(&after)),
                             },
                         );
+                        existing.labels.insert(key, after);
                         Applied::Updated
                     }
-                    None => {
-                        diesel::insert_into(labels::table)
-                            .values(&label)
-                            .execute(conn)?;
+                    (None, _) => {
                         chain.push(
                             actor,
                             Change {
@@ -1078,6 +1232,8 @@ fn apply_batch(
                                 after: Some(json(&label)),
                             },
                         );
+                        existing.labels.insert(key, label.clone());
+                        created.labels.push(label);
                         Applied::Created
                     }
                 }
@@ -1085,6 +1241,7 @@ fn apply_batch(
         };
         results.push(Ok(result));
     }
+    created.insert(conn)?;
     chain.flush(conn)?;
     Ok(results)
 }
@@ -1163,9 +1320,11 @@ pub fn run(
         let mut batch = Vec::with_capacity(BATCH_ROWS);
         let mut flush = |batch: Vec<ParsedRow>, tally: &mut Tally| -> Result<(), RegistryError> {
             let results = if per_batch_transactions {
-                conn.transaction(|conn| apply_batch(conn, caller, actor, &reason, batch))?
+                conn.transaction(|conn| {
+                    apply_batch(conn, caller, actor, &reason, settings.kind, batch)
+                })?
             } else {
-                apply_batch(conn, caller, actor, &reason, batch)?
+                apply_batch(conn, caller, actor, &reason, settings.kind, batch)?
             };
             for result in results {
                 match result {
