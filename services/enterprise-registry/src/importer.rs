@@ -795,6 +795,8 @@ fn apply_batch(
 ) -> Result<Vec<Result<Applied, RowError>>, RegistryError> {
     let mut existing = Existing::load(conn, kind, &rows)?;
     let mut created = NewRows::default();
+    // Where a key created earlier in this batch sits in `created`, for repeated keys.
+    let mut pending_at: HashMap<String, usize> = HashMap::new();
     let mut chain = ChainWriter::new();
     let mut results = Vec::with_capacity(rows.len());
     let today = today();
@@ -858,10 +860,7 @@ fn apply_batch(
                     continue;
                 }
                 let candidate = fields.into_row(firm.as_ref());
-                let pending = created
-                    .enterprises
-                    .iter()
-                    .position(|e| e.credit_code == code);
+                let pending = pending_at.get(&code).copied();
                 match (&firm, pending) {
                     (Some(existing_row), _) if same_enterprise(existing_row, &candidate) => {
                         Applied::Unchanged
@@ -919,6 +918,7 @@ fn apply_batch(
                             },
                         );
                         existing.firms.insert(code.clone(), candidate.clone());
+                        pending_at.insert(code.clone(), created.enterprises.len());
                         created.enterprises.push(candidate);
                         Applied::Created
                     }
@@ -931,10 +931,8 @@ fn apply_batch(
                     continue;
                 }
                 let key = (code.clone(), year);
-                let pending = created
-                    .reports
-                    .iter()
-                    .position(|r| r.credit_code == code && r.year == year);
+                let pending_key = format!("{code}/{year}");
+                let pending = pending_at.get(&pending_key).copied();
                 match (existing.reports.get(&key).cloned(), pending) {
                     (Some(before), _) if figures_of(&before) == figures => Applied::Unchanged,
                     (Some(_), Some(index)) => {
@@ -987,6 +985,7 @@ fn apply_batch(
                             },
                         );
                         existing.reports.insert(key, after.clone());
+                        pending_at.insert(pending_key, created.reports.len());
                         created.reports.push(after);
                         Applied::Created
                     }
@@ -1026,10 +1025,8 @@ fn apply_batch(
                     )
                 };
                 let json = |e: &PoolEntryRow| serde_json::json!({"year": e.year, "batch": e.batch, "source": e.source, "entered_on": e.entered_on, "exited_on": e.exited_on, "exit_reason": e.exit_reason});
-                let pending = created
-                    .pool
-                    .iter()
-                    .position(|p| p.credit_code == code && p.year == entry.year);
+                let pending_key = format!("{code}/{}", entry.year);
+                let pending = pending_at.get(&pending_key).copied();
                 match (stored, pending) {
                     (Some(before), _) if same(&before) == same(&entry) => Applied::Unchanged,
                     (Some(_), Some(index)) => {
@@ -1072,6 +1069,7 @@ fn apply_batch(
                             },
                         );
                         existing.pool.insert(key, entry.clone());
+                        pending_at.insert(pending_key, created.pool.len());
                         created.pool.push(entry);
                         Applied::Created
                     }
@@ -1100,10 +1098,7 @@ fn apply_batch(
                     )
                 };
                 let json = |c: &CertificateRow| serde_json::json!({"certificate_no": c.certificate_no, "issued_on": c.issued_on, "expires_on": c.expires_on, "revoked_on": c.revoked_on, "revoke_reason": c.revoke_reason});
-                let pending = created
-                    .certificates
-                    .iter()
-                    .position(|c| c.certificate_no == certificate.certificate_no);
+                let pending = pending_at.get(&certificate.certificate_no).copied();
                 match (stored, pending) {
                     (Some(before), _) if before.credit_code != code => {
                         results.push(Err(rejected(
@@ -1174,6 +1169,10 @@ fn apply_batch(
                         existing
                             .certificates
                             .insert(certificate.certificate_no.clone(), certificate.clone());
+                        pending_at.insert(
+                            certificate.certificate_no.clone(),
+                            created.certificates.len(),
+                        );
                         created.certificates.push(certificate);
                         Applied::Created
                     }
@@ -1182,9 +1181,8 @@ fn apply_batch(
             Item::Label(label) => {
                 let key = (code.clone(), label.kind.clone(), label.year);
                 let json = |l: &LabelRow| serde_json::json!({"kind": l.kind, "year": l.year, "level": l.level, "issuer": l.issuer});
-                let pending = created.labels.iter().position(|l| {
-                    l.credit_code == code && l.kind == label.kind && l.year == label.year
-                });
+                let pending_key = format!("{code}/{}/{}", label.kind, label.year);
+                let pending = pending_at.get(&pending_key).copied();
                 match (existing.labels.get(&key).cloned(), pending) {
                     (Some(before), _)
                         if before.level == label.level && before.issuer == label.issuer =>
@@ -1233,6 +1231,7 @@ fn apply_batch(
                             },
                         );
                         existing.labels.insert(key, label.clone());
+                        pending_at.insert(pending_key, created.labels.len());
                         created.labels.push(label);
                         Applied::Created
                     }

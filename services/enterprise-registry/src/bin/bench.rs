@@ -838,6 +838,8 @@ async fn main() -> Result<()> {
             };
             let (counts, new) = (counts_sql(&query), new_certificates_sql(&query));
             let mut conn = PgConnection::establish(&url)?;
+            // The service's own session setting, so both sides run the same plan.
+            diesel::connection::SimpleConnection::batch_execute(&mut conn, "SET jit = off")?;
             let mut times = Vec::new();
             let mut last = (Vec::new(), Vec::new());
             for i in 0..(3 + runs) {
