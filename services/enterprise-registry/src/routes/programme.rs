@@ -249,6 +249,34 @@ struct Requester {
     key: MaybeIdempotencyKey,
 }
 
+/// Audits the creation of a fact and shapes its 201 answer.
+fn created<T: Serialize>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    entity_type: &str,
+    credit_code: &str,
+    collection: &str,
+    view: &T,
+) -> Result<Created, RegistryError> {
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type,
+            entity_key: credit_code,
+            action: "create",
+            reason: None,
+            before: None,
+            after: Some(json(view)),
+        },
+    )?;
+    Ok(Created {
+        status: StatusCode::CREATED,
+        location: Some(format!("/api/v1/enterprises/{credit_code}/{collection}")),
+        body: json(view),
+    })
+}
+
 /// Shared shape of the creating POSTs below: authorise, then create once under the key.
 async fn create_fact<F>(
     db: &Db,
@@ -355,27 +383,14 @@ pub async fn create_pool_entry(
                 created_at: now(),
             };
             queries::insert_pool_entry(conn, &row)?;
-            let view = pool_view(&row);
-            audit::append(
+            created(
                 conn,
                 actor,
-                Change {
-                    entity_type: "pool_entry",
-                    entity_key: &row.credit_code,
-                    action: "create",
-                    reason: None,
-                    before: None,
-                    after: Some(json(&view)),
-                },
-            )?;
-            Ok(Created {
-                status: StatusCode::CREATED,
-                location: Some(format!(
-                    "/api/v1/enterprises/{}/pool-entries",
-                    row.credit_code
-                )),
-                body: json(&view),
-            })
+                "pool_entry",
+                &row.credit_code,
+                "pool-entries",
+                &pool_view(&row),
+            )
         },
     )
     .await
@@ -567,27 +582,14 @@ pub async fn create_certificate(
                 created_at: now(),
             };
             queries::insert_certificate(conn, &row)?;
-            let view = certificate_view(&row);
-            audit::append(
+            created(
                 conn,
                 actor,
-                Change {
-                    entity_type: "certificate",
-                    entity_key: &row.credit_code,
-                    action: "create",
-                    reason: None,
-                    before: None,
-                    after: Some(json(&view)),
-                },
-            )?;
-            Ok(Created {
-                status: StatusCode::CREATED,
-                location: Some(format!(
-                    "/api/v1/enterprises/{}/certificates",
-                    row.credit_code
-                )),
-                body: json(&view),
-            })
+                "certificate",
+                &row.credit_code,
+                "certificates",
+                &certificate_view(&row),
+            )
         },
     )
     .await
@@ -774,24 +776,14 @@ pub async fn create_label(
                 created_at: now(),
             };
             queries::insert_label(conn, &row)?;
-            let view = label_view(&row);
-            audit::append(
+            created(
                 conn,
                 actor,
-                Change {
-                    entity_type: "label",
-                    entity_key: &row.credit_code,
-                    action: "create",
-                    reason: None,
-                    before: None,
-                    after: Some(json(&view)),
-                },
-            )?;
-            Ok(Created {
-                status: StatusCode::CREATED,
-                location: Some(format!("/api/v1/enterprises/{}/labels", row.credit_code)),
-                body: json(&view),
-            })
+                "label",
+                &row.credit_code,
+                "labels",
+                &label_view(&row),
+            )
         },
     )
     .await
