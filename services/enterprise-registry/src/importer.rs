@@ -136,7 +136,7 @@ fn file_problem(rule: &str, message: impl Into<String>) -> Problem {
 
 // ---- reading records ------------------------------------------------------------------------
 
-type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), Problem>>>;
+type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), Problem>> + Send>;
 
 /// Opens the file and returns its header cells and an iterator of (line, cells).
 fn open_records(
@@ -1271,6 +1271,14 @@ fn same_enterprise(a: &EnterpriseRow, b: &EnterpriseRow) -> bool {
     )
 }
 
+/// Rows read and parsed by the reader thread, ready to be written.
+#[derive(Default)]
+struct Parsed {
+    read: i64,
+    rows: Vec<ParsedRow>,
+    rejected: Vec<Vec<RowError>>,
+}
+
 struct Tally {
     counts: Counts,
     errors: Vec<RowError>,
@@ -1316,7 +1324,6 @@ pub fn run(
                    per_batch_transactions: bool,
                    tally: &mut Tally|
      -> Result<(), RegistryError> {
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
         let mut flush = |batch: Vec<ParsedRow>, tally: &mut Tally| -> Result<(), RegistryError> {
             let results = if per_batch_transactions {
                 conn.transaction(|conn| {
@@ -1335,24 +1342,50 @@ pub fn run(
             }
             Ok(())
         };
-        for record in records {
-            let (line, values) = record?;
-            if values.iter().all(|v| v.trim().is_empty()) {
-                continue;
+        // Reading, decoding and validating run on their own thread, a batch or two ahead of
+        // the writes: the file and the database each keep a core busy.
+        std::thread::scope(|scope| -> Result<(), RegistryError> {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<Parsed, Problem>>(2);
+            let header = &header;
+            scope.spawn(move || {
+                let mut chunk = Parsed::default();
+                for record in records {
+                    let (line, values) = match record {
+                        Ok(record) => record,
+                        Err(problem) => {
+                            let _ = sender.send(Err(problem));
+                            return;
+                        }
+                    };
+                    if values.iter().all(|v| v.trim().is_empty()) {
+                        continue;
+                    }
+                    chunk.read += 1;
+                    match parse_row(settings.kind, header, line, &values, settings.unit, today) {
+                        Ok(row) => chunk.rows.push(row),
+                        Err(errors) => chunk.rejected.push(errors),
+                    }
+                    if chunk.rows.len() == BATCH_ROWS
+                        && sender.send(Ok(std::mem::take(&mut chunk))).is_err()
+                    {
+                        return;
+                    }
+                }
+                // Whatever follows the last full batch, blank trailing rows included.
+                let _ = sender.send(Ok(chunk));
+            });
+            for chunk in receiver {
+                let chunk = chunk?;
+                tally.counts.rows += chunk.read;
+                for errors in chunk.rejected {
+                    tally.reject(errors);
+                }
+                if !chunk.rows.is_empty() {
+                    flush(chunk.rows, tally)?;
+                }
             }
-            tally.counts.rows += 1;
-            match parse_row(settings.kind, &header, line, &values, settings.unit, today) {
-                Ok(row) => batch.push(row),
-                Err(errors) => tally.reject(errors),
-            }
-            if batch.len() == BATCH_ROWS {
-                flush(std::mem::take(&mut batch), tally)?;
-            }
-        }
-        // Whatever follows the last full batch, blank trailing rows included.
-        if !batch.is_empty() {
-            flush(batch, tally)?;
-        }
+            Ok(())
+        })?;
         Ok(())
     };
 
