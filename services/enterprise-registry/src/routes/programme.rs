@@ -277,6 +277,33 @@ fn created<T: Serialize>(
     })
 }
 
+/// Audits the end of a fact (exit, revocation) with its reason and the record before and after.
+#[allow(clippy::too_many_arguments)]
+fn ended<T: Serialize>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    entity_type: &str,
+    credit_code: &CreditCode,
+    action: &str,
+    reason: &str,
+    before: &T,
+    after: &T,
+) -> Result<(), RegistryError> {
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type,
+            entity_key: credit_code.as_str(),
+            action,
+            reason: Some(reason),
+            before: Some(json(before)),
+            after: Some(json(after)),
+        },
+    )?;
+    Ok(())
+}
+
 /// Shared shape of the creating POSTs below: authorise, then create once under the key.
 async fn create_fact<F>(
     db: &Db,
@@ -490,17 +517,15 @@ pub async fn exit_pool_entry(
             if !queries::exit_pool_entry(conn, &after)? {
                 return Err(Problem::conflict("the pool entry was ended concurrently").into());
             }
-            audit::append(
+            ended(
                 conn,
                 &actor,
-                Change {
-                    entity_type: "pool_entry",
-                    entity_key: code.as_str(),
-                    action: "exit",
-                    reason: Some(&reason),
-                    before: Some(json(&pool_view(&before))),
-                    after: Some(json(&pool_view(&after))),
-                },
+                "pool_entry",
+                &code,
+                "exit",
+                &reason,
+                &pool_view(&before),
+                &pool_view(&after),
             )?;
             Ok::<_, RegistryError>(pool_view(&after))
         })
@@ -683,17 +708,15 @@ pub async fn revoke_certificate(
             if !queries::revoke_certificate(conn, &after)? {
                 return Err(Problem::conflict("the certificate was revoked concurrently").into());
             }
-            audit::append(
+            ended(
                 conn,
                 &actor,
-                Change {
-                    entity_type: "certificate",
-                    entity_key: code.as_str(),
-                    action: "revoke",
-                    reason: Some(&reason),
-                    before: Some(json(&certificate_view(&before))),
-                    after: Some(json(&certificate_view(&after))),
-                },
+                "certificate",
+                &code,
+                "revoke",
+                &reason,
+                &certificate_view(&before),
+                &certificate_view(&after),
             )?;
             Ok::<_, RegistryError>(certificate_view(&after))
         })
@@ -872,17 +895,15 @@ pub async fn revoke_label(
             if !queries::revoke_label(conn, &after)? {
                 return Err(Problem::conflict("the label was revoked concurrently").into());
             }
-            audit::append(
+            ended(
                 conn,
                 &actor,
-                Change {
-                    entity_type: "label",
-                    entity_key: code.as_str(),
-                    action: "revoke",
-                    reason: Some(&reason),
-                    before: Some(json(&label_view(&before))),
-                    after: Some(json(&label_view(&after))),
-                },
+                "label",
+                &code,
+                "revoke",
+                &reason,
+                &label_view(&before),
+                &label_view(&after),
             )?;
             Ok::<_, RegistryError>(label_view(&after))
         })
