@@ -423,36 +423,41 @@ impl ChainWriter {
             let prev = std::mem::replace(&mut prev_hash, hash.clone());
             chained.push((e, prev, hash));
         }
-        for chunk in chained.chunks(200) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|(e, prev, hash)| {
-                    (
-                        audit_log::occurred_at.eq(e.occurred_at),
-                        audit_log::actor.eq(&e.actor.subject),
-                        audit_log::actor_role.eq(&e.actor.role),
-                        audit_log::actor_region.eq(&e.actor.region),
-                        audit_log::request_id.eq(&e.actor.request_id),
-                        audit_log::entity_type.eq(&e.entity_type),
-                        audit_log::entity_key.eq(&e.entity_key),
-                        audit_log::action.eq(&e.action),
-                        audit_log::reason.eq(e.reason.as_deref()),
-                        audit_log::before_json.eq(e.before_json.as_deref()),
-                        audit_log::after_json.eq(e.after_json.as_deref()),
-                        audit_log::prev_hash.eq(prev),
-                        audit_log::hash.eq(hash),
-                    )
-                })
-                .collect();
-            // Multi-row inserts are backend-specific in diesel: go through the concrete type.
-            match conn {
-                DbConnection::Postgresql(pg) => diesel::insert_into(audit_log::table)
-                    .values(rows)
-                    .execute(pg)?,
-                DbConnection::Sqlite(sqlite) => diesel::insert_into(audit_log::table)
-                    .values(rows)
-                    .execute(sqlite)?,
-            };
+        let rows: Vec<_> = chained
+            .iter()
+            .map(|(e, prev, hash)| {
+                (
+                    audit_log::occurred_at.eq(e.occurred_at),
+                    audit_log::actor.eq(&e.actor.subject),
+                    audit_log::actor_role.eq(&e.actor.role),
+                    audit_log::actor_region.eq(&e.actor.region),
+                    audit_log::request_id.eq(&e.actor.request_id),
+                    audit_log::entity_type.eq(&e.entity_type),
+                    audit_log::entity_key.eq(&e.entity_key),
+                    audit_log::action.eq(&e.action),
+                    audit_log::reason.eq(e.reason.as_deref()),
+                    audit_log::before_json.eq(e.before_json.as_deref()),
+                    audit_log::after_json.eq(e.after_json.as_deref()),
+                    audit_log::prev_hash.eq(prev),
+                    audit_log::hash.eq(hash),
+                )
+            })
+            .collect();
+        // Backend-specific in diesel, so through the concrete connection. PostgreSQL takes the
+        // entries as one binary COPY, whose rows get their ids in order: the chain order.
+        match conn {
+            DbConnection::Postgresql(pg) => {
+                diesel::copy_from(audit_log::table)
+                    .from_insertable(rows)
+                    .execute(pg)?;
+            }
+            DbConnection::Sqlite(sqlite) => {
+                for chunk in rows.chunks(200) {
+                    diesel::insert_into(audit_log::table)
+                        .values(chunk)
+                        .execute(sqlite)?;
+                }
+            }
         }
         Ok(())
     }

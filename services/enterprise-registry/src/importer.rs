@@ -678,16 +678,22 @@ struct NewRows {
 
 macro_rules! insert_many {
     ($conn:expr, $table:expr, $rows:expr) => {{
-        for chunk in $rows.chunks(500) {
-            // Multi-row inserts are backend-specific in diesel: go through the concrete type.
+        // Backend-specific in diesel, so through the concrete connection: PostgreSQL takes
+        // the whole batch as one binary COPY (several times faster than multi-row INSERTs
+        // and still inside the batch's transaction); SQLite takes multi-row INSERTs.
+        if !$rows.is_empty() {
             match &mut *$conn {
                 DbConnection::Postgresql(pg) => {
-                    diesel::insert_into($table).values(chunk).execute(pg)?
+                    diesel::copy_from($table)
+                        .from_insertable(&$rows)
+                        .execute(pg)?;
                 }
                 DbConnection::Sqlite(sqlite) => {
-                    diesel::insert_into($table).values(chunk).execute(sqlite)?
+                    for chunk in $rows.chunks(500) {
+                        diesel::insert_into($table).values(chunk).execute(sqlite)?;
+                    }
                 }
-            };
+            }
         }
     }};
 }

@@ -6,7 +6,7 @@ use super::schema::annual_reports;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = annual_reports)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct AnnualReportRow {
     pub credit_code: String,
     pub year: i32,

@@ -11,7 +11,7 @@ use crate::domain::status::{CertificateSpan, EnterpriseStatus, PoolSpan};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = enterprises)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct EnterpriseRow {
     pub credit_code: String,
     pub name: String,

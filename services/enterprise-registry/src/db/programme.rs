@@ -6,7 +6,7 @@ use super::schema::{certificates, labels, pool_entries};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = pool_entries)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct PoolEntryRow {
     pub credit_code: String,
     pub year: i32,
@@ -20,7 +20,7 @@ pub struct PoolEntryRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = certificates)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct CertificateRow {
     pub certificate_no: String,
     pub credit_code: String,
@@ -33,7 +33,7 @@ pub struct CertificateRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = labels)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct LabelRow {
     pub credit_code: String,
     pub kind: String,
