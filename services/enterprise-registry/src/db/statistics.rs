@@ -95,26 +95,48 @@ fn group_column(query: &StatisticsQuery) -> &'static str {
 }
 
 /// The grouped counts and sums, one row per region that has enterprises.
+///
+/// Who holds a valid certificate, who is in the pool and which labels each firm carries are
+/// first reduced to one row per firm, then joined: one pass over each table. (Correlated
+/// EXISTS per firm were re-evaluated for every reference to them: 14× slower at 200,000.)
 pub fn counts_sql(query: &StatisticsQuery) -> String {
     let d = query.as_of.format("%Y-%m-%d");
     let year = query.as_of.format("%Y");
-    let label = |kind: LabelKind| {
-        // A tech-SME registration counts only in its own year; other labels from their year on.
-        let year_rule = if kind == LabelKind::TechSme {
-            format!("l.year = {year}")
-        } else {
-            format!("l.year <= {year}")
-        };
-        format!(
-            "CASE WHEN EXISTS (SELECT 1 FROM labels l WHERE l.credit_code = e.credit_code AND l.kind = '{}' \
-             AND {year_rule} AND (l.revoked_on IS NULL OR l.revoked_on > '{d}')) THEN 1 ELSE 0 END AS {}",
-            kind.key(),
-            kind.key()
-        )
-    };
-    let labels: Vec<String> = LabelKind::ALL.into_iter().map(label).collect();
+    let flags: Vec<String> = LabelKind::ALL
+        .into_iter()
+        .map(|kind| {
+            // A tech-SME registration counts only in its own year; other labels from their
+            // year on (the filter below already keeps years up to this one).
+            let own_year = if kind == LabelKind::TechSme {
+                format!(" AND year = {year}")
+            } else {
+                String::new()
+            };
+            format!(
+                "MAX(CASE WHEN kind = '{key}'{own_year} THEN 1 ELSE 0 END) AS {key}",
+                key = kind.key()
+            )
+        })
+        .collect();
+    let columns: Vec<String> = LabelKind::ALL
+        .into_iter()
+        .map(|kind| format!("COALESCE(lf.{key}, 0) AS {key}", key = kind.key()))
+        .collect();
     format!(
-        "SELECT g AS region_code,
+        "WITH valid_hte AS (
+            SELECT DISTINCT credit_code FROM certificates
+            WHERE issued_on <= '{d}' AND expires_on >= '{d}' AND (revoked_on IS NULL OR revoked_on > '{d}')
+        ), in_pool AS (
+            SELECT DISTINCT credit_code FROM pool_entries
+            WHERE entered_on <= '{d}' AND (exited_on IS NULL OR exited_on > '{d}')
+        ), label_flags AS (
+            SELECT credit_code,
+                {flags}
+            FROM labels
+            WHERE year <= {year} AND (revoked_on IS NULL OR revoked_on > '{d}')
+            GROUP BY credit_code
+        )
+        SELECT g AS region_code,
             CAST(COUNT(*) AS BIGINT) AS registered,
             CAST(SUM(is_hte) AS BIGINT) AS hte,
             CAST(SUM(in_pool) AS BIGINT) AS pool,
@@ -135,19 +157,20 @@ pub fn counts_sql(query: &StatisticsQuery) -> String {
         FROM (
             SELECT {group} AS g, e.above_scale, e.zone_level,
                 r.rd_institution, r.rd_expense_yuan, r.invention_patents, r.hightech_income_yuan,
-                CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.credit_code = e.credit_code
-                    AND c.issued_on <= '{d}' AND c.expires_on >= '{d}'
-                    AND (c.revoked_on IS NULL OR c.revoked_on > '{d}')) THEN 1 ELSE 0 END AS is_hte,
-                CASE WHEN EXISTS (SELECT 1 FROM pool_entries p WHERE p.credit_code = e.credit_code
-                    AND p.entered_on <= '{d}' AND (p.exited_on IS NULL OR p.exited_on > '{d}')) THEN 1 ELSE 0 END AS in_pool,
-                {labels}
+                CASE WHEN h.credit_code IS NULL THEN 0 ELSE 1 END AS is_hte,
+                CASE WHEN p.credit_code IS NULL THEN 0 ELSE 1 END AS in_pool,
+                {columns}
             FROM enterprises e
             LEFT JOIN annual_reports r ON r.credit_code = e.credit_code AND r.year = {report_year}
+            LEFT JOIN valid_hte h ON h.credit_code = e.credit_code
+            LEFT JOIN in_pool p ON p.credit_code = e.credit_code
+            LEFT JOIN label_flags lf ON lf.credit_code = e.credit_code
             WHERE e.registered_on <= '{d}' AND (e.deregistered_on IS NULL OR e.deregistered_on > '{d}'){scope}
         ) t
         GROUP BY g",
         group = group_column(query),
-        labels = labels.join(",\n                "),
+        flags = flags.join(",\n                "),
+        columns = columns.join(",\n                "),
         report_year = query.report_year,
         scope = scope_sql(query),
     )

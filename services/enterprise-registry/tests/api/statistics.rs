@@ -180,3 +180,94 @@ async fn counts_and_sums_by_city_and_county_as_of_a_date() {
     .await;
     assert_eq!(problem["errors"].as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn each_firm_counts_once_and_labels_follow_their_year_and_revocation() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let firm = credit_code("320412", 7);
+    app.create_enterprise(&enterprise_body(&firm, "320412", "统计丁有限公司"))
+        .await;
+    let base = format!("/api/v1/enterprises/{firm}");
+    // Two overlapping valid certificates (a renewal issued before the old one expired).
+    for (number, issued_on) in [
+        ("GR202232000009", "2022-12-01"),
+        ("GR202532000009", "2025-05-20"),
+    ] {
+        let response = app
+            .post_as(
+                &token,
+                &format!("{base}/certificates"),
+                &json!({"certificate_no": number, "issued_on": issued_on}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    // Two pool years, both still open.
+    for (year, entered_on) in [(2024, "2024-03-01"), (2025, "2025-03-01")] {
+        let response = app
+            .post_as(
+                &token,
+                &format!("{base}/pool-entries"),
+                &json!({"year": year, "batch": 1, "source": "市推荐", "entered_on": entered_on}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    // Gazelle in two years; a tech-SME registration last year only; a revoked top-100 label.
+    for (kind, year) in [
+        ("gazelle", 2023),
+        ("gazelle", 2024),
+        ("tech_sme", 2024),
+        ("top100", 2024),
+    ] {
+        let response = app
+            .post_as(
+                &token,
+                &format!("{base}/labels"),
+                &json!({"kind": kind, "year": year, "level": "provincial"}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{kind} {year}");
+    }
+    let response = app
+        .post_as(
+            &token,
+            &format!("{base}/labels/top100/2024/revoke"),
+            &json!({"revoked_on": "2025-02-01", "reason": "复核未通过"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let stats: Value = app
+        .get_as(&token, "/api/v1/statistics?level=city&as_of=2025-06-30")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let changzhou = row(&stats, "320400");
+    assert_eq!(changzhou["registered"], 1);
+    assert_eq!(changzhou["hte"], 1, "two certificates, one firm");
+    assert_eq!(changzhou["pool"], 1, "two pool years, one firm");
+    assert_eq!(
+        changzhou["labels"]["gazelle"], 1,
+        "two gazelle years, one firm"
+    );
+    assert_eq!(
+        changzhou["tech_sme"], 0,
+        "last year's tech-SME registration"
+    );
+    assert_eq!(changzhou["labels"]["top100"], 0, "revoked");
+
+    // Before the revocation, in the tech-SME's own year.
+    let earlier: Value = app
+        .get_as(&token, "/api/v1/statistics?level=city&as_of=2024-12-31")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let changzhou = row(&earlier, "320400");
+    assert_eq!(changzhou["tech_sme"], 1);
+    assert_eq!(changzhou["labels"]["top100"], 1);
+    assert_eq!(changzhou["labels"]["gazelle"], 1);
+}
