@@ -1,5 +1,5 @@
 //! Bulk import of officials' files: CSV (UTF-8 with or without BOM, or GBK) or XLSX, read
-//! record by record from a temporary file and written in batches of 1,000 rows, each row
+//! record by record from a temporary file and written in batches of 5,000 rows, each row
 //! validated by the same domain rules as the API, authorised for the caller's region,
 //! upserted by its natural key (so a second import of the same file changes nothing) and
 //! audited. Modes: `dry_run` rehearses and rolls back, `atomic` lands all rows or none,
@@ -38,7 +38,9 @@ use crate::error::RegistryError;
 use crate::routes::annual_reports::{figures_of, row_of};
 use crate::routes::enterprises::{NewEnterprise, record_json};
 
-pub const BATCH_ROWS: usize = 1_000;
+/// Rows per batch (one transaction in `partial` mode, one COPY per table on PostgreSQL):
+/// 1,000 gave 20,400 rows/s at 20,000 firms, 5,000 gave 23,000; memory stays a few MiB.
+pub const BATCH_ROWS: usize = 5_000;
 /// Longer records are not spreadsheet rows but damaged files.
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 /// At most this many row errors are kept with the import (the count is always exact).
