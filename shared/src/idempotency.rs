@@ -96,7 +96,15 @@ pub enum Lookup {
     Replay(StoredResponse),
     /// Same key, different request.
     Mismatch,
+    /// Same key and request, claimed by a long request that has not finished ([`claim`]).
+    InProgress,
 }
+
+/// Status stored for a key claimed by a request whose work spans many transactions.
+const IN_PROGRESS: i32 = 0;
+
+/// A claim older than this is taken to be from a process that died mid-request.
+pub const ABANDONED_AFTER_MINUTES: i64 = 60;
 
 /// Looks the key up inside the write transaction. On PostgreSQL it also takes a transaction
 /// lock on the key, so two concurrent requests with one key run one after the other and the
@@ -124,9 +132,13 @@ pub fn lookup(
         ))
         .first(conn)
         .optional()?;
+    let abandoned =
+        (chrono::Utc::now() - chrono::Duration::minutes(ABANDONED_AFTER_MINUTES)).naive_utc();
     Ok(match row {
         None => Lookup::New,
-        Some((_, _, _, _, created)) if created < cutoff => {
+        Some((_, status, _, _, created))
+            if created < cutoff || (status == IN_PROGRESS && created < abandoned) =>
+        {
             diesel::delete(
                 idempotency_keys::table
                     .filter(idempotency_keys::actor.eq(actor))
@@ -136,6 +148,7 @@ pub fn lookup(
             Lookup::New
         }
         Some((hash, _, _, _, _)) if hash != request_hash => Lookup::Mismatch,
+        Some((_, IN_PROGRESS, _, _, _)) => Lookup::InProgress,
         Some((_, status, body, location, _)) => Lookup::Replay(StoredResponse {
             status: u16::try_from(status).unwrap_or(200),
             body,
@@ -184,6 +197,96 @@ fn lock_id(actor: &str, key: &IdempotencyKey) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
+/// What [`claim`] found.
+pub enum Claim {
+    /// The key is now held by this request: do the work, then [`complete`] or [`release`].
+    Claimed,
+    Replay(StoredResponse),
+    Mismatch,
+    InProgress,
+}
+
+/// For a request whose work spans many transactions (a bulk import): claims the key in a
+/// transaction of its own, so a concurrent or retried request with the same key waits for
+/// the first answer instead of doing the work twice.
+pub fn claim(
+    conn: &mut DbConnection,
+    actor: &str,
+    key: &IdempotencyKey,
+    route: &str,
+    request_hash: &str,
+) -> QueryResult<Claim> {
+    conn.transaction(|conn| {
+        Ok(match lookup(conn, actor, key, request_hash)? {
+            Lookup::New => {
+                let claimed = StoredResponse {
+                    status: 0,
+                    body: String::new(),
+                    location: None,
+                };
+                store(conn, actor, key, route, request_hash, &claimed)?;
+                Claim::Claimed
+            }
+            Lookup::Replay(stored) => Claim::Replay(stored),
+            Lookup::Mismatch => Claim::Mismatch,
+            Lookup::InProgress => Claim::InProgress,
+        })
+    })
+}
+
+/// Records the answer to a claimed key; call in the transaction that finishes the work.
+pub fn complete(
+    conn: &mut DbConnection,
+    actor: &str,
+    key: &IdempotencyKey,
+    response: &StoredResponse,
+) -> QueryResult<()> {
+    diesel::update(
+        idempotency_keys::table
+            .filter(idempotency_keys::actor.eq(actor))
+            .filter(idempotency_keys::idempotency_key.eq(key.as_str()))
+            .filter(idempotency_keys::response_status.eq(IN_PROGRESS)),
+    )
+    .set((
+        idempotency_keys::response_status.eq(i32::from(response.status)),
+        idempotency_keys::response_body.eq(&response.body),
+        idempotency_keys::response_location.eq(response.location.as_deref()),
+    ))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Gives a claimed key up after the work failed, so the request can be retried.
+pub fn release(conn: &mut DbConnection, actor: &str, key: &IdempotencyKey) -> QueryResult<()> {
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::actor.eq(actor))
+            .filter(idempotency_keys::idempotency_key.eq(key.as_str()))
+            .filter(idempotency_keys::response_status.eq(IN_PROGRESS)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// 409 for a key whose first request is still being worked on.
+pub fn in_progress_problem() -> Problem {
+    Problem::conflict(
+        "a request with this Idempotency-Key is still being processed; ask again when it has finished",
+    )
+}
+
+/// The stored answer as an HTTP response.
+pub fn replay_response(response: &StoredResponse) -> actix_web::HttpResponse {
+    let status = actix_web::http::StatusCode::from_u16(response.status)
+        .unwrap_or(actix_web::http::StatusCode::OK);
+    let mut builder = actix_web::HttpResponse::build(status);
+    builder.content_type("application/json");
+    if let Some(location) = &response.location {
+        builder.insert_header((actix_web::http::header::LOCATION, location.as_str()));
+    }
+    builder.body(response.body.clone())
+}
+
 /// 422 for a key reused with another request.
 pub fn mismatch_problem() -> Problem {
     Problem::unprocessable(
@@ -227,6 +330,7 @@ where
             match lookup(conn, &actor.subject, &key, &request_hash)? {
                 Lookup::Replay(stored) => Ok(stored),
                 Lookup::Mismatch => Err(E::from(mismatch_problem())),
+                Lookup::InProgress => Err(E::from(in_progress_problem())),
                 Lookup::New => {
                     let created = work(conn, &actor)?;
                     let stored = StoredResponse {
@@ -240,12 +344,5 @@ where
             }
         })
         .await?;
-    let status = actix_web::http::StatusCode::from_u16(response.status)
-        .unwrap_or(actix_web::http::StatusCode::OK);
-    let mut builder = actix_web::HttpResponse::build(status);
-    builder.content_type("application/json");
-    if let Some(location) = &response.location {
-        builder.insert_header((actix_web::http::header::LOCATION, location.as_str()));
-    }
-    Ok(builder.body(response.body))
+    Ok(replay_response(&response))
 }

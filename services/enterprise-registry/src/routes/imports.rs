@@ -9,12 +9,14 @@ use futures_util::StreamExt;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, NotFound, PayloadTooLarge};
+use hte_shared::idempotency::{self, Claim, MaybeIdempotencyKey, StoredResponse};
+use hte_shared::openapi::{BadRequest, Conflict, NotFound, PayloadTooLarge, UnprocessableEntity};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::RegionCode;
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::enterprises::{EnterpriseFilter, views_with_status};
@@ -88,15 +90,20 @@ pub struct ImportParams {
 /// Import a file (CSV or XLSX body). Rows are upserted by natural key (credit code; code and
 /// year; certificate number; code, kind and year), so importing the same file twice changes
 /// nothing the second time. Each row is authorised against your region and audited.
+/// With an `Idempotency-Key`, a retried upload of the same file gets the first import back
+/// instead of a second import record.
 #[utoipa::path(
     tag = "bulk",
-    params(ImportParams),
+    params(ImportParams,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first import; 409 while it is still running")),
     request_body(content = Vec<u8>, description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English",
         content_type = "text/csv"),
     responses(
         (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[post("/imports")]
@@ -104,6 +111,7 @@ pub async fn create_import(
     db: web::Data<Db>,
     caller: Caller,
     request_id: RequestId,
+    key: MaybeIdempotencyKey,
     request: HttpRequest,
     params: web::Query<ImportParams>,
     mut payload: web::Payload,
@@ -169,8 +177,10 @@ pub async fn create_import(
     })?;
     let mut size = 0u64;
     let mut first_bytes = Vec::new();
+    let mut digest = Sha256::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| Problem::bad_request(format!("the upload failed: {e}")))?;
+        digest.update(&chunk);
         size += chunk.len() as u64;
         if size > MAX_IMPORT_BYTES {
             return Err(Problem::new(
@@ -209,49 +219,128 @@ pub async fn create_import(
         encoding,
         format,
     };
-    let id = uuid::Uuid::new_v4().to_string();
     let actor = Actor::new(&caller, &request_id);
-    let started = now();
-    let row = db
-        .write_batches(move |conn| {
-            let outcome = importer::run(conn, file.path(), &settings, &caller, &actor, &id)?;
-            let row = ImportRow {
-                id: id.clone(),
-                kind: kind.key().to_owned(),
-                mode: mode.key().to_owned(),
-                status: if mode == Mode::Atomic && !outcome.committed {
-                    "rejected"
-                } else {
-                    "completed"
-                }
-                .to_owned(),
-                file_format: if format == FileFormat::Xlsx {
-                    "xlsx"
-                } else {
-                    "csv"
-                }
-                .to_owned(),
-                encoding: outcome.encoding.to_owned(),
-                rows_total: outcome.counts.rows,
-                created: outcome.counts.created,
-                updated: outcome.counts.updated,
-                unchanged: outcome.counts.unchanged,
-                rejected: outcome.counts.rejected,
-                errors_json: serde_json::to_string(&outcome.errors).unwrap_or_else(|_| "[]".into()),
-                errors_truncated: outcome.errors_truncated,
-                created_by: actor.subject.clone(),
-                created_by_region: caller.region.to_string(),
-                created_at: started,
-                finished_at: now(),
-            };
-            use diesel::Connection;
-            conn.transaction(|conn| queries::insert(conn, &row))?;
-            Ok::<_, RegistryError>(row)
-        })
-        .await?;
+    // The same file with the same parameters is the same request, whatever its headers.
+    let claimed = match key.0 {
+        None => None,
+        Some(key) => {
+            let request_hash = idempotency::fingerprint(
+                ROUTE,
+                &serde_json::json!({
+                    "kind": kind.key(),
+                    "mode": mode.key(),
+                    "unit": format!("{unit:?}"),
+                    "encoding": format!("{encoding:?}"),
+                    "format": format!("{format:?}"),
+                    "body_sha256": format!("{:x}", digest.finalize()),
+                }),
+            );
+            let subject = actor.subject.clone();
+            let claim_key = key.clone();
+            let claim = db
+                .write(move |conn| {
+                    idempotency::claim(conn, &subject, &claim_key, ROUTE, &request_hash)
+                        .map_err(RegistryError::from)
+                })
+                .await?;
+            match claim {
+                Claim::Claimed => Some(key),
+                Claim::Replay(stored) => return Ok(idempotency::replay_response(&stored)),
+                Claim::Mismatch => return Err(idempotency::mismatch_problem().into()),
+                Claim::InProgress => return Err(idempotency::in_progress_problem().into()),
+            }
+        }
+    };
+    let result = run_import(&db, file, settings, caller, actor.clone(), claimed.clone()).await;
+    if result.is_err()
+        && let Some(key) = claimed
+    {
+        // The work failed: give the key up so the upload can be retried.
+        let subject = actor.subject.clone();
+        let released = db
+            .write(move |conn| {
+                idempotency::release(conn, &subject, &key).map_err(RegistryError::from)
+            })
+            .await;
+        if let Err(e) = released {
+            tracing::error!(error = %e, "cannot release the Idempotency-Key of a failed import");
+        }
+    }
+    let row = result?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/imports/{}", row.id)))
+        .insert_header((header::LOCATION, location_of(&row)))
         .json(view_of(&row)))
+}
+
+const ROUTE: &str = "POST /api/v1/imports";
+
+fn location_of(row: &ImportRow) -> String {
+    format!("/api/v1/imports/{}", row.id)
+}
+
+/// Applies the file and records the import; with a claimed key, its answer is stored in the
+/// transaction that records the import.
+async fn run_import(
+    db: &Db,
+    file: tempfile::NamedTempFile,
+    settings: Settings,
+    caller: Caller,
+    actor: Actor,
+    key: Option<idempotency::IdempotencyKey>,
+) -> Result<ImportRow, RegistryError> {
+    let Settings {
+        kind, mode, format, ..
+    } = settings;
+    let id = uuid::Uuid::new_v4().to_string();
+    let started = now();
+    db.write_batches(move |conn| {
+        let outcome = importer::run(conn, file.path(), &settings, &caller, &actor, &id)?;
+        let row = ImportRow {
+            id: id.clone(),
+            kind: kind.key().to_owned(),
+            mode: mode.key().to_owned(),
+            status: if mode == Mode::Atomic && !outcome.committed {
+                "rejected"
+            } else {
+                "completed"
+            }
+            .to_owned(),
+            file_format: if format == FileFormat::Xlsx {
+                "xlsx"
+            } else {
+                "csv"
+            }
+            .to_owned(),
+            encoding: outcome.encoding.to_owned(),
+            rows_total: outcome.counts.rows,
+            created: outcome.counts.created,
+            updated: outcome.counts.updated,
+            unchanged: outcome.counts.unchanged,
+            rejected: outcome.counts.rejected,
+            errors_json: serde_json::to_string(&outcome.errors).unwrap_or_else(|_| "[]".into()),
+            errors_truncated: outcome.errors_truncated,
+            created_by: actor.subject.clone(),
+            created_by_region: caller.region.to_string(),
+            created_at: started,
+            finished_at: now(),
+        };
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            queries::insert(conn, &row)?;
+            if let Some(key) = &key {
+                let answer = StoredResponse {
+                    status: 201,
+                    body: serde_json::to_string(&view_of(&row))
+                        .map_err(|_| RegistryError::from(Problem::internal()))?,
+                    location: Some(location_of(&row)),
+                };
+                idempotency::complete(conn, &actor.subject, key, &answer)?;
+            }
+            Ok::<_, RegistryError>(())
+        })?;
+        Ok::<_, RegistryError>(row)
+    })
+    .await
 }
 
 /// An import's counts and refused rows.

@@ -543,3 +543,105 @@ async fn trailing_blank_rows_and_reimports_keep_what_was_recorded_since() {
         .collect();
     assert_eq!(columns, ["entered_on", "entered_on"], "{refused}");
 }
+
+async fn import_with_key(app: &TestApp, key: &str, query: &str, body: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/imports?{query}")))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", "text/csv")
+        .header("Idempotency-Key", key)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn set_key_state(app: &TestApp, sql: String) {
+    use diesel::RunQueryDsl;
+    app.db
+        .write(move |conn| {
+            diesel::sql_query(sql)
+                .execute(conn)
+                .map_err(hte_shared::db::DbError::from)
+        })
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_retried_upload_with_its_idempotency_key_gets_the_first_import_back() {
+    let app = TestApp::spawn().await;
+    let file = enterprises_csv_zh(&[
+        (credit_code("320583", 61), "320583"),
+        (credit_code("320106", 62), "320106"),
+    ]);
+    let first = import_with_key(&app, "upload-1", "kind=enterprises", &file).await;
+    assert_eq!(first.status(), 201);
+    let location = first.headers()["location"].to_str().unwrap().to_owned();
+    let first: Value = first.json().await.unwrap();
+    assert_eq!(first["counts"]["created"], 2);
+    let entries = audit_entries(&app).await;
+
+    // The retry is answered from the first import: same id, same counts, nothing re-run.
+    let replay = import_with_key(&app, "upload-1", "kind=enterprises", &file).await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.headers()["location"].to_str().unwrap(), location);
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay, first);
+    assert_eq!(audit_entries(&app).await, entries);
+
+    // The key with another file, or the same file in another mode, is another request.
+    let other = enterprises_csv_zh(&[(credit_code("320583", 63), "320583")]);
+    assert_problem(
+        import_with_key(&app, "upload-1", "kind=enterprises", &other).await,
+        422,
+    )
+    .await;
+    assert_problem(
+        import_with_key(&app, "upload-1", "kind=enterprises&mode=partial", &file).await,
+        422,
+    )
+    .await;
+    // Without a key the same file is a new import (that changes nothing).
+    let again = import_ok(&app, "kind=enterprises", file.clone().into_bytes()).await;
+    assert_ne!(again["id"], first["id"]);
+    assert_eq!(again["counts"]["unchanged"], 2);
+
+    // A file refused as a whole does not hold its key: the corrected upload can use it.
+    assert_problem(
+        import_with_key(&app, "upload-2", "kind=enterprises", "").await,
+        400,
+    )
+    .await;
+    let corrected = import_with_key(&app, "upload-2", "kind=enterprises", &other).await;
+    assert_eq!(corrected.status(), 201);
+
+    // While the first request with a key still runs, a second one is told so (409); a
+    // claim left behind by a process that died is taken over after an hour.
+    set_key_state(
+        &app,
+        "UPDATE idempotency_keys SET response_status = 0 WHERE idempotency_key = 'upload-1'"
+            .to_owned(),
+    )
+    .await;
+    assert_problem(
+        import_with_key(&app, "upload-1", "kind=enterprises", &file).await,
+        409,
+    )
+    .await;
+    let two_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(2))
+        .naive_utc()
+        .format("%Y-%m-%d %H:%M:%S");
+    set_key_state(
+        &app,
+        format!(
+            "UPDATE idempotency_keys SET created_at = '{two_hours_ago}' WHERE idempotency_key = 'upload-1'"
+        ),
+    )
+    .await;
+    let taken_over = import_with_key(&app, "upload-1", "kind=enterprises", &file).await;
+    assert_eq!(taken_over.status(), 201);
+    let taken_over: Value = taken_over.json().await.unwrap();
+    assert_ne!(taken_over["id"], first["id"]);
+    assert_eq!(taken_over["counts"]["unchanged"], 2);
+}
