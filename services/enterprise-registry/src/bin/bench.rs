@@ -204,10 +204,17 @@ impl Drop for Databases {
         match PgConnection::establish(&self.admin_url) {
             Ok(mut admin) => {
                 for name in &self.names {
-                    if let Err(e) = admin
-                        .batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    {
-                        eprintln!("could not drop {name}: {e}");
+                    let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    // Autovacuum may still be analysing the fresh tables, and its worker is
+                    // not ours to terminate: wait for it rather than leave the database.
+                    let mut attempt = 0;
+                    while let Err(e) = admin.batch_execute(&drop) {
+                        attempt += 1;
+                        if attempt == 30 {
+                            eprintln!("could not drop {name}: {e}");
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_secs(2));
                     }
                 }
             }
