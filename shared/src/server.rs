@@ -172,9 +172,11 @@ where
     let db = web::Data::new(parts.db.clone());
     let keys = web::Data::new(parts.keys.clone());
     let openapi = parts.openapi.clone();
+    let known_paths = web::Data::new(KnownPaths::from_openapi(&parts.openapi));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(metrics_data.clone())
+            .app_data(known_paths.clone())
             .app_data(db.clone())
             .app_data(keys.clone())
             .app_data(problem::json_config(JSON_LIMIT_BYTES))
@@ -197,7 +199,7 @@ where
                     .config(utoipa_swagger_ui::Config::default().validator_url("none")),
             )
             .service(docs_redirect)
-            .default_service(web::to(problem::not_found))
+            .default_service(web::to(unmatched))
     })
     .workers(parts.workers.max(1))
     .disable_signals()
@@ -205,6 +207,90 @@ where
     .listen(listener)?
     .run();
     Ok(RunningServer { port, server })
+}
+
+/// The documented path templates and their methods, so that a known path asked with a method
+/// it does not have is answered 405 with `Allow` (RFC 9110), not 404.
+struct KnownPaths(Vec<(Vec<Option<String>>, Vec<&'static str>)>);
+
+impl KnownPaths {
+    fn from_openapi(document: &OpenApi) -> Self {
+        let paths = document
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template
+                    .split('/')
+                    .map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned()))
+                    .collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(method, present)| present.then_some(method))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        Self(paths)
+    }
+
+    /// The methods of every template `path` matches; empty when it matches none.
+    fn allowed(&self, path: &str) -> Vec<&'static str> {
+        let asked: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<&'static str> = Vec::new();
+        for (segments, methods) in &self.0 {
+            let matches = segments.len() == asked.len()
+                && segments
+                    .iter()
+                    .zip(&asked)
+                    .all(|(segment, part)| match segment {
+                        Some(literal) => literal == part,
+                        None => !part.is_empty(),
+                    });
+            if matches {
+                for method in methods {
+                    if !allowed.contains(method) {
+                        allowed.push(method);
+                    }
+                }
+            }
+        }
+        allowed
+    }
+}
+
+/// Fallback for requests no route takes: 405 for a known path, else 404.
+async fn unmatched(
+    request: actix_web::HttpRequest,
+    known: web::Data<KnownPaths>,
+) -> Result<HttpResponse, Problem> {
+    let allowed = known.allowed(request.path());
+    if allowed.is_empty() || allowed.contains(&request.method().as_str()) {
+        return problem::not_found().await;
+    }
+    let allow = allowed.join(", ");
+    let problem = Problem::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        problem::types::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+    )
+    .with_detail(format!(
+        "{} is not supported at this path; use {allow}",
+        request.method()
+    ));
+    let mut response = actix_web::ResponseError::error_response(&problem);
+    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::ALLOW, value);
+    }
+    Ok(response)
 }
 
 /// The service's OpenAPI document, built from the same handler registrations the server

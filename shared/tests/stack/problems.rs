@@ -65,6 +65,26 @@ async fn framework_errors_are_problem_json() {
     let body = assert_problem(response, 404).await;
     assert_eq!(body["instance"], "/api/v1/no-such-thing");
 
+    // A known path asked with a method it lacks is a 405 that says which methods it has.
+    let response = app
+        .client
+        .delete(app.url("/api/v1/probe/320500"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, POST");
+    let body = assert_problem(response, 405).await;
+    assert_eq!(body["type"], "urn:jiangsu-hte:problem:method-not-allowed");
+    let response = app.client.post(app.url("/livez")).send().await.unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    assert_problem(response, 405).await;
+    // Deeper than any template, or an empty segment where a parameter goes: still 404.
+    for path in ["/api/v1/probe/320500/extra", "/api/v1/probe/"] {
+        let response = app.client.delete(app.url(path)).send().await.unwrap();
+        assert_problem(response, 404).await;
+    }
+
     let response = app
         .client
         .get(app.url("/api/v1/probe/32O500"))
