@@ -247,11 +247,14 @@ fn detect_encoding(head: &[u8]) -> &'static encoding_rs::Encoding {
     }
 }
 
-/// XLSX sheets are unpacked whole; larger files should come as CSV, which is streamed.
+/// The first worksheet is streamed row by row, but its shared-strings table is unpacked whole
+/// (that is how XLSX stores text), so the file size is capped; larger sheets should be CSV.
 pub const MAX_XLSX_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Rows read ahead of the importer from an XLSX sheet.
+const XLSX_ROWS_AHEAD: usize = 1_024;
+
 fn xlsx_records(file: File) -> Result<(Vec<String>, Records, &'static str), Problem> {
-    use calamine::{Data, Reader, Xlsx};
     let length = file.metadata().map(|m| m.len()).unwrap_or(0);
     if length > MAX_XLSX_BYTES {
         return Err(file_problem(
@@ -259,53 +262,127 @@ fn xlsx_records(file: File) -> Result<(Vec<String>, Records, &'static str), Prob
             format!("XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV"),
         ));
     }
-    let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(|e| {
+    // The cell reader borrows the workbook, so both live on a thread of their own that sends
+    // rows through a bounded channel: the sheet is never held whole. Dropping the receiver
+    // (the import stopped) ends the thread at its next send.
+    let (sender, receiver) = std::sync::mpsc::sync_channel(XLSX_ROWS_AHEAD);
+    std::thread::Builder::new()
+        .name("xlsx-reader".into())
+        .spawn(move || send_xlsx_rows(file, &sender))
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot start the XLSX reader");
+            Problem::internal()
+        })?;
+    let mut rows = receiver.into_iter();
+    let header = match rows.next() {
+        None => return Err(file_problem("not_empty", "the worksheet is empty")),
+        Some(Err(problem)) => return Err(problem),
+        Some(Ok((_, header))) => header,
+    };
+    // The header may carry trailing empty cells from formatting.
+    let mut header: Vec<String> = header;
+    while header.last().is_some_and(String::is_empty) {
+        header.pop();
+    }
+    Ok((header, Box::new(rows), "xlsx"))
+}
+
+/// Reads the first worksheet cell by cell and sends each row as (Excel row number, cells).
+fn send_xlsx_rows(
+    file: File,
+    sender: &std::sync::mpsc::SyncSender<Result<(u64, Vec<String>), Problem>>,
+) {
+    use calamine::{DataRef, Reader, Xlsx};
+    let unreadable = |e: &dyn std::fmt::Display| {
         file_problem(
             "xlsx",
             format!("the XLSX file cannot be read (truncated or not XLSX?): {e}"),
         )
-    })?;
-    let sheet = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| file_problem("xlsx", "the workbook has no worksheet"))?
-        .map_err(|e| file_problem("xlsx", format!("the first worksheet cannot be read: {e}")))?;
-    let cell_text = |cell: &Data| match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => s.clone(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => {
+    };
+    let mut workbook: Xlsx<_> = match Xlsx::new(BufReader::new(file)) {
+        Ok(workbook) => workbook,
+        Err(e) => {
+            let _ = sender.send(Err(unreadable(&e)));
+            return;
+        }
+    };
+    let Some(first) = workbook.sheet_names().first().cloned() else {
+        let _ = sender.send(Err(file_problem("xlsx", "the workbook has no worksheet")));
+        return;
+    };
+    let mut cells = match workbook.worksheet_cells_reader(&first) {
+        Ok(cells) => cells,
+        Err(e) => {
+            let _ = sender.send(Err(file_problem(
+                "xlsx",
+                format!("the first worksheet cannot be read: {e}"),
+            )));
+            return;
+        }
+    };
+    let cell_text = |cell: &DataRef<'_>| match cell {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => {
             excel_date(d.as_f64()).map_or_else(|| d.as_f64().to_string(), |d| d.to_string())
         }
-        Data::DateTimeIso(s) => s.chars().take(10).collect(),
-        Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
+        DataRef::Error(e) => format!("#{e:?}"),
     };
-    let mut rows = sheet.rows();
-    let header: Vec<String> = rows
-        .next()
-        .ok_or_else(|| file_problem("not_empty", "the worksheet is empty"))?
-        .iter()
-        .map(cell_text)
-        .collect();
-    let start = sheet.start().map_or(0, |(row, _)| u64::from(row));
-    let data: Vec<Result<(u64, Vec<String>), Problem>> = rows
-        .enumerate()
-        .map(|(i, row)| Ok((start + i as u64 + 2, row.iter().map(cell_text).collect())))
-        .collect();
-    // The header may carry trailing empty cells from formatting.
-    let header: Vec<String> = header
-        .into_iter()
-        .rev()
-        .skip_while(String::is_empty)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    Ok((header, Box::new(data.into_iter()), "xlsx"))
+    // Cells arrive in row order; a row is complete when the next row's first cell arrives.
+    let mut current: Option<(u32, Vec<String>)> = None;
+    loop {
+        let cell = match cells.next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = sender.send(Err(unreadable(&e)));
+                return;
+            }
+        };
+        let (row, column) = cell.get_position();
+        if current.as_ref().is_some_and(|(r, _)| *r != row)
+            && let Some((r, values)) = current.take()
+            // Rows of formatted but empty cells are not rows (nor the header).
+            && !values.is_empty()
+            && sender.send(Ok((u64::from(r) + 1, values))).is_err()
+        {
+            return;
+        }
+        let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
+        let column = usize::try_from(column).unwrap_or(usize::MAX);
+        if column >= MAX_XLSX_COLUMNS {
+            let _ = sender.send(Err(file_problem(
+                "xlsx",
+                format!(
+                    "row {} has a cell beyond column {MAX_XLSX_COLUMNS}",
+                    row + 1
+                ),
+            )));
+            return;
+        }
+        let text = cell_text(cell.get_value());
+        if !text.is_empty() {
+            if values.len() <= column {
+                values.resize(column + 1, String::new());
+            }
+            values[column] = text;
+        }
+    }
+    if let Some((r, values)) = current
+        && !values.is_empty()
+    {
+        let _ = sender.send(Ok((u64::from(r) + 1, values)));
+    }
 }
+
+/// No sheet of ours has more than a few dozen columns; a cell far to the right is damage.
+const MAX_XLSX_COLUMNS: usize = 1_024;
 
 fn excel_date(serial: f64) -> Option<NaiveDate> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
@@ -1403,6 +1480,12 @@ pub fn run(
             false
         }
         Mode::Partial => {
+            // Batches are committed as they go, so a file that breaks off half-way (a damaged
+            // line, a truncated sheet) must be found before the first one: read it through.
+            let (_, check, _) = open_records(path, settings)?;
+            for record in check {
+                record?;
+            }
             process(conn, records, true, &mut tally)?;
             true
         }

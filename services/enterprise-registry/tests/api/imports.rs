@@ -645,3 +645,102 @@ async fn a_retried_upload_with_its_idempotency_key_gets_the_first_import_back() 
     assert_ne!(taken_over["id"], first["id"]);
     assert_eq!(taken_over["counts"]["unchanged"], 2);
 }
+
+#[tokio::test]
+async fn a_partial_import_of_a_file_that_breaks_off_after_a_full_batch_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut file = "credit_code,name,region_code,registered_on,industry_code\n".to_owned();
+    for serial in 1..=enterprise_registry::importer::BATCH_ROWS as u32 + 10 {
+        let code = credit_code("320583", serial);
+        file.push_str(&format!(
+            "{code},分批测试{serial}号有限公司,320583,2019-05-01,C3491\n"
+        ));
+    }
+    // A damaged tail: one line far longer than any record.
+    file.push_str(&"x".repeat(200 * 1024));
+    file.push('\n');
+    let problem = assert_problem(
+        import(
+            &app,
+            &app.province_token(),
+            "kind=enterprises&mode=partial",
+            "text/csv",
+            file.into_bytes(),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["rule"], "record_size");
+    assert_eq!(enterprise_count(&app).await, 0);
+    assert_eq!(audit_entries(&app).await, 0);
+}
+
+#[tokio::test]
+async fn xlsx_sheets_are_read_row_by_row_with_their_own_row_numbers() {
+    let app = TestApp::spawn().await;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    // A title-free sheet whose header sits on row 2, with a blank row between the firms, a
+    // date typed as a date, and a firm whose optional cell in the middle is left empty.
+    let headers = [
+        "credit_code",
+        "name",
+        "region_code",
+        "registered_on",
+        "industry_code",
+        "zone_id",
+        "above_scale",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(1, col as u16, *header).unwrap();
+    }
+    let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let good = credit_code("320583", 31);
+    sheet.write_string(2, 0, &good).unwrap();
+    sheet.write_string(2, 1, "逐行读取科技有限公司").unwrap();
+    sheet.write_number(2, 2, 320583.0).unwrap();
+    sheet
+        .write_datetime_with_format(
+            2,
+            3,
+            rust_xlsxwriter::ExcelDateTime::from_ymd(2020, 1, 15).unwrap(),
+            &date_format,
+        )
+        .unwrap();
+    sheet.write_string(2, 4, "C3491").unwrap();
+    sheet.write_boolean(2, 6, false).unwrap();
+    sheet.write_string(4, 0, "91320583MA1XXXXXXX").unwrap();
+    sheet.write_string(4, 1, "坏代码有限公司").unwrap();
+    sheet.write_number(4, 2, 320583.0).unwrap();
+    sheet.write_string(4, 3, "2020-01-15").unwrap();
+    sheet.write_string(4, 4, "C3491").unwrap();
+    let response = import(
+        &app,
+        &app.province_token(),
+        "kind=enterprises&mode=partial",
+        rust_xlsxwriter_mime(),
+        workbook.save_to_buffer().unwrap(),
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["rows"], 2, "{result}");
+    assert_eq!(result["counts"]["created"], 1, "{result}");
+    assert_eq!(
+        result["errors"][0]["line"], 5,
+        "Excel's row number: {result}"
+    );
+    assert_eq!(result["errors"][0]["column"], "credit_code");
+    let firm: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/enterprises/{good}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(firm["registered_on"], "2020-01-15");
+    assert_eq!(firm["above_scale"], false);
+}
