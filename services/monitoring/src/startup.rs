@@ -32,7 +32,7 @@ pub fn openapi() -> OpenApi {
         ApiDoc::openapi(),
         routes::configure,
         "Jiangsu HTE — monitoring",
-        "External statistics, snapshots per period, KPI values, alerts, bulletins (通报) and webhook subscriptions for the 小升高 plan. Errors are RFC 9457 problem+json.",
+        "Monitoring of the 小升高 plan (statistics snapshots, KPI values, alerts, bulletins 通报, webhooks). Not built yet: this version serves only the operational routes. Errors are RFC 9457 problem+json.",
     )
 }
 
