@@ -268,12 +268,19 @@ fn xlsx_records(file: File) -> Result<(Vec<String>, Records, &'static str), Prob
     let (sender, receiver) = std::sync::mpsc::sync_channel(XLSX_ROWS_AHEAD);
     std::thread::Builder::new()
         .name("xlsx-reader".into())
-        .spawn(move || send_xlsx_rows(file, &sender))
+        .spawn(move || {
+            if send_xlsx_rows(file, &sender) {
+                let _ = sender.send(SheetMessage::End);
+            }
+        })
         .map_err(|e| {
             tracing::error!(error = %e, "cannot start the XLSX reader");
             Problem::internal()
         })?;
-    let mut rows = receiver.into_iter();
+    let mut rows = SheetRows {
+        receiver,
+        done: false,
+    };
     let header = match rows.next() {
         None => return Err(file_problem("not_empty", "the worksheet is empty")),
         Some(Err(problem)) => return Err(problem),
@@ -287,11 +294,48 @@ fn xlsx_records(file: File) -> Result<(Vec<String>, Records, &'static str), Prob
     Ok((header, Box::new(rows), "xlsx"))
 }
 
-/// Reads the first worksheet cell by cell and sends each row as (Excel row number, cells).
-fn send_xlsx_rows(
-    file: File,
-    sender: &std::sync::mpsc::SyncSender<Result<(u64, Vec<String>), Problem>>,
-) {
+enum SheetMessage {
+    Row(u64, Vec<String>),
+    Failed(Problem),
+    /// The sheet was read to its end; without it a closed channel means the reader died.
+    End,
+}
+
+/// The rows the XLSX reader thread sends, as the importer's records.
+struct SheetRows {
+    receiver: std::sync::mpsc::Receiver<SheetMessage>,
+    done: bool,
+}
+
+impl Iterator for SheetRows {
+    type Item = Result<(u64, Vec<String>), Problem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.receiver.recv() {
+            Ok(SheetMessage::Row(line, values)) => Some(Ok((line, values))),
+            Ok(SheetMessage::End) => {
+                self.done = true;
+                None
+            }
+            Ok(SheetMessage::Failed(problem)) => {
+                self.done = true;
+                Some(Err(problem))
+            }
+            Err(_) => {
+                self.done = true;
+                tracing::error!("the XLSX reader stopped before the end of the sheet");
+                Some(Err(Problem::internal()))
+            }
+        }
+    }
+}
+
+/// Reads the first worksheet cell by cell and sends each row as (Excel row number, cells),
+/// columns counted from the header's first. Returns whether the sheet was read to its end.
+fn send_xlsx_rows(file: File, sender: &std::sync::mpsc::SyncSender<SheetMessage>) -> bool {
     use calamine::{DataRef, Reader, Xlsx};
     let unreadable = |e: &dyn std::fmt::Display| {
         file_problem(
@@ -302,22 +346,25 @@ fn send_xlsx_rows(
     let mut workbook: Xlsx<_> = match Xlsx::new(BufReader::new(file)) {
         Ok(workbook) => workbook,
         Err(e) => {
-            let _ = sender.send(Err(unreadable(&e)));
-            return;
+            let _ = sender.send(SheetMessage::Failed(unreadable(&e)));
+            return false;
         }
     };
     let Some(first) = workbook.sheet_names().first().cloned() else {
-        let _ = sender.send(Err(file_problem("xlsx", "the workbook has no worksheet")));
-        return;
+        let _ = sender.send(SheetMessage::Failed(file_problem(
+            "xlsx",
+            "the workbook has no worksheet",
+        )));
+        return false;
     };
     let mut cells = match workbook.worksheet_cells_reader(&first) {
         Ok(cells) => cells,
         Err(e) => {
-            let _ = sender.send(Err(file_problem(
+            let _ = sender.send(SheetMessage::Failed(file_problem(
                 "xlsx",
                 format!("the first worksheet cannot be read: {e}"),
             )));
-            return;
+            return false;
         }
     };
     let cell_text = |cell: &DataRef<'_>| match cell {
@@ -335,14 +382,16 @@ fn send_xlsx_rows(
         DataRef::Error(e) => format!("#{e:?}"),
     };
     // Cells arrive in row order; a row is complete when the next row's first cell arrives.
+    // Columns count from the header's first cell, so a table may start right of column A.
+    let mut first_column: Option<u32> = None;
     let mut current: Option<(u32, Vec<String>)> = None;
     loop {
         let cell = match cells.next_cell() {
             Ok(Some(cell)) => cell,
             Ok(None) => break,
             Err(e) => {
-                let _ = sender.send(Err(unreadable(&e)));
-                return;
+                let _ = sender.send(SheetMessage::Failed(unreadable(&e)));
+                return false;
             }
         };
         let (row, column) = cell.get_position();
@@ -350,35 +399,48 @@ fn send_xlsx_rows(
             && let Some((r, values)) = current.take()
             // Rows of formatted but empty cells are not rows (nor the header).
             && !values.is_empty()
-            && sender.send(Ok((u64::from(r) + 1, values))).is_err()
+            && sender
+                .send(SheetMessage::Row(u64::from(r) + 1, values))
+                .is_err()
         {
-            return;
+            return false;
         }
+        let text = cell_text(cell.get_value());
         let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
-        let column = usize::try_from(column).unwrap_or(usize::MAX);
-        if column >= MAX_XLSX_COLUMNS {
-            let _ = sender.send(Err(file_problem(
+        if text.is_empty() {
+            continue;
+        }
+        // The header row is the first with text; its first cell (cells come in column
+        // order) fixes the first column.
+        let start = *first_column.get_or_insert(column);
+        let Some(index) = column.checked_sub(start) else {
+            continue; // left of the table
+        };
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        if index >= MAX_XLSX_COLUMNS {
+            let _ = sender.send(SheetMessage::Failed(file_problem(
                 "xlsx",
                 format!(
                     "row {} has a cell beyond column {MAX_XLSX_COLUMNS}",
                     row + 1
                 ),
             )));
-            return;
+            return false;
         }
-        let text = cell_text(cell.get_value());
-        if !text.is_empty() {
-            if values.len() <= column {
-                values.resize(column + 1, String::new());
-            }
-            values[column] = text;
+        if values.len() <= index {
+            values.resize(index + 1, String::new());
         }
+        values[index] = text;
     }
     if let Some((r, values)) = current
         && !values.is_empty()
+        && sender
+            .send(SheetMessage::Row(u64::from(r) + 1, values))
+            .is_err()
     {
-        let _ = sender.send(Ok((u64::from(r) + 1, values)));
+        return false;
     }
+    true
 }
 
 /// No sheet of ours has more than a few dozen columns; a cell far to the right is damage.
@@ -1393,6 +1455,15 @@ pub fn run(
     actor: &Actor,
     import_id: &str,
 ) -> Result<Outcome, RegistryError> {
+    if settings.mode == Mode::Partial {
+        // Batches are committed as they go, so a file that breaks off half-way (a damaged
+        // line, a truncated sheet) must be found before the first one: read it through
+        // (before the real reader opens, so an XLSX workbook is unpacked once at a time).
+        let (_, check, _) = open_records(path, settings)?;
+        for record in check {
+            record?;
+        }
+    }
     let (header_cells, records, encoding) = open_records(path, settings)?;
     let header = import::resolve_header(settings.kind, &header_cells)
         .map_err(|e| file_problem("header", e))?;
@@ -1480,12 +1551,6 @@ pub fn run(
             false
         }
         Mode::Partial => {
-            // Batches are committed as they go, so a file that breaks off half-way (a damaged
-            // line, a truncated sheet) must be found before the first one: read it through.
-            let (_, check, _) = open_records(path, settings)?;
-            for record in check {
-                record?;
-            }
             process(conn, records, true, &mut tally)?;
             true
         }

@@ -18,6 +18,9 @@ CREATE TABLE audit_log_rebuilt (
     hash TEXT NOT NULL
 );
 INSERT INTO audit_log_rebuilt SELECT * FROM audit_log;
+-- Carry the id high-water mark over, so ids of removed tail entries are never reused.
+DELETE FROM sqlite_sequence WHERE name = 'audit_log_rebuilt';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'audit_log_rebuilt', seq FROM sqlite_sequence WHERE name = 'audit_log';
 DROP TABLE audit_log;
 ALTER TABLE audit_log_rebuilt RENAME TO audit_log;
 CREATE INDEX audit_log_entity ON audit_log (entity_key, id);
