@@ -32,6 +32,13 @@ pub const HEADER: &str = "Idempotency-Key";
 pub struct IdempotencyKey(String);
 
 impl IdempotencyKey {
+    /// A key from its header value (surrounding spaces ignored).
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        (!value.is_empty() && value.len() <= 255 && value.bytes().all(|b| b.is_ascii_graphic()))
+            .then(|| Self(value.to_owned()))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -51,11 +58,8 @@ impl FromRequest for MaybeIdempotencyKey {
             Some(value) => value
                 .to_str()
                 .ok()
-                .map(str::trim)
-                .filter(|v| {
-                    !v.is_empty() && v.len() <= 255 && v.bytes().all(|b| b.is_ascii_graphic())
-                })
-                .map(|v| Self(Some(IdempotencyKey(v.to_owned()))))
+                .and_then(IdempotencyKey::parse)
+                .map(|key| Self(Some(key)))
                 .ok_or_else(|| {
                     Problem::invalid_field(
                         HEADER,
@@ -197,10 +201,15 @@ fn lock_id(actor: &str, key: &IdempotencyKey) -> i64 {
     i64::from_be_bytes(bytes)
 }
 
+/// Names one claim, so only the request that made it answers or releases it (a claim taken
+/// over as abandoned belongs to the request that took it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimToken(String);
+
 /// What [`claim`] found.
 pub enum Claim {
     /// The key is now held by this request: do the work, then [`complete`] or [`release`].
-    Claimed,
+    Claimed(ClaimToken),
     Replay(StoredResponse),
     Mismatch,
     InProgress,
@@ -219,13 +228,15 @@ pub fn claim(
     conn.transaction(|conn| {
         Ok(match lookup(conn, actor, key, request_hash)? {
             Lookup::New => {
+                // While in progress the body column holds the claim's token.
+                let token = ClaimToken(format!("claim:{}", uuid::Uuid::new_v4()));
                 let claimed = StoredResponse {
                     status: 0,
-                    body: String::new(),
+                    body: token.0.clone(),
                     location: None,
                 };
                 store(conn, actor, key, route, request_hash, &claimed)?;
-                Claim::Claimed
+                Claim::Claimed(token)
             }
             Lookup::Replay(stored) => Claim::Replay(stored),
             Lookup::Mismatch => Claim::Mismatch,
@@ -235,17 +246,20 @@ pub fn claim(
 }
 
 /// Records the answer to a claimed key; call in the transaction that finishes the work.
+/// Returns false when the claim is no longer this request's (taken over as abandoned).
 pub fn complete(
     conn: &mut DbConnection,
     actor: &str,
     key: &IdempotencyKey,
+    token: &ClaimToken,
     response: &StoredResponse,
-) -> QueryResult<()> {
-    diesel::update(
+) -> QueryResult<bool> {
+    let updated = diesel::update(
         idempotency_keys::table
             .filter(idempotency_keys::actor.eq(actor))
             .filter(idempotency_keys::idempotency_key.eq(key.as_str()))
-            .filter(idempotency_keys::response_status.eq(IN_PROGRESS)),
+            .filter(idempotency_keys::response_status.eq(IN_PROGRESS))
+            .filter(idempotency_keys::response_body.eq(&token.0)),
     )
     .set((
         idempotency_keys::response_status.eq(i32::from(response.status)),
@@ -253,16 +267,22 @@ pub fn complete(
         idempotency_keys::response_location.eq(response.location.as_deref()),
     ))
     .execute(conn)?;
-    Ok(())
+    Ok(updated == 1)
 }
 
 /// Gives a claimed key up after the work failed, so the request can be retried.
-pub fn release(conn: &mut DbConnection, actor: &str, key: &IdempotencyKey) -> QueryResult<()> {
+pub fn release(
+    conn: &mut DbConnection,
+    actor: &str,
+    key: &IdempotencyKey,
+    token: &ClaimToken,
+) -> QueryResult<()> {
     diesel::delete(
         idempotency_keys::table
             .filter(idempotency_keys::actor.eq(actor))
             .filter(idempotency_keys::idempotency_key.eq(key.as_str()))
-            .filter(idempotency_keys::response_status.eq(IN_PROGRESS)),
+            .filter(idempotency_keys::response_status.eq(IN_PROGRESS))
+            .filter(idempotency_keys::response_body.eq(&token.0)),
     )
     .execute(conn)?;
     Ok(())

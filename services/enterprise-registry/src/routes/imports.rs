@@ -221,55 +221,58 @@ pub async fn create_import(
     };
     let actor = Actor::new(&caller, &request_id);
     // The same file with the same parameters is the same request, whatever its headers.
-    let claimed = match key.0 {
-        None => None,
-        Some(key) => {
-            let request_hash = idempotency::fingerprint(
-                ROUTE,
-                &serde_json::json!({
-                    "kind": kind.key(),
-                    "mode": mode.key(),
-                    "unit": format!("{unit:?}"),
-                    "encoding": format!("{encoding:?}"),
-                    "format": format!("{format:?}"),
-                    "body_sha256": format!("{:x}", digest.finalize()),
-                }),
-            );
-            let subject = actor.subject.clone();
-            let claim_key = key.clone();
-            let claim = db
-                .write(move |conn| {
-                    idempotency::claim(conn, &subject, &claim_key, ROUTE, &request_hash)
-                        .map_err(RegistryError::from)
-                })
-                .await?;
-            match claim {
-                Claim::Claimed => Some(key),
-                Claim::Replay(stored) => return Ok(idempotency::replay_response(&stored)),
-                Claim::Mismatch => return Err(idempotency::mismatch_problem().into()),
-                Claim::InProgress => return Err(idempotency::in_progress_problem().into()),
+    let key = key.0.map(|key| {
+        let request_hash = idempotency::fingerprint(
+            ROUTE,
+            &serde_json::json!({
+                "kind": kind.key(),
+                "mode": mode.key(),
+                "unit": format!("{unit:?}"),
+                "encoding": format!("{encoding:?}"),
+                "format": format!("{format:?}"),
+                "body_sha256": format!("{:x}", digest.finalize()),
+            }),
+        );
+        (key, request_hash)
+    });
+    // Claim, import and release run in one blocking task, which finishes even when the
+    // client goes away mid-request: a claimed key is always answered or given up.
+    let answer = db
+        .write_batches(move |conn| {
+            let claimed = match key {
+                None => None,
+                Some((key, request_hash)) => {
+                    match idempotency::claim(conn, &actor.subject, &key, ROUTE, &request_hash)? {
+                        Claim::Claimed(token) => Some((key, token)),
+                        Claim::Replay(stored) => return Ok(Answer::Replay(stored)),
+                        Claim::Mismatch => return Err(idempotency::mismatch_problem().into()),
+                        Claim::InProgress => {
+                            return Err(idempotency::in_progress_problem().into());
+                        }
+                    }
+                }
+            };
+            let result = import_file(conn, &file, settings, &caller, &actor, claimed.as_ref());
+            if result.is_err()
+                && let Some((key, token)) = &claimed
+                && let Err(e) = idempotency::release(conn, &actor.subject, key, token)
+            {
+                tracing::error!(error = %e, "cannot release the Idempotency-Key of a failed import");
             }
-        }
-    };
-    let result = run_import(&db, file, settings, caller, actor.clone(), claimed.clone()).await;
-    if result.is_err()
-        && let Some(key) = claimed
-    {
-        // The work failed: give the key up so the upload can be retried.
-        let subject = actor.subject.clone();
-        let released = db
-            .write(move |conn| {
-                idempotency::release(conn, &subject, &key).map_err(RegistryError::from)
-            })
-            .await;
-        if let Err(e) = released {
-            tracing::error!(error = %e, "cannot release the Idempotency-Key of a failed import");
-        }
-    }
-    let row = result?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, location_of(&row)))
-        .json(view_of(&row)))
+            result.map(|row| Answer::Imported(Box::new(row)))
+        })
+        .await?;
+    Ok(match answer {
+        Answer::Replay(stored) => idempotency::replay_response(&stored),
+        Answer::Imported(row) => HttpResponse::Created()
+            .insert_header((header::LOCATION, location_of(&row)))
+            .json(view_of(&row)),
+    })
+}
+
+enum Answer {
+    Imported(Box<ImportRow>),
+    Replay(StoredResponse),
 }
 
 const ROUTE: &str = "POST /api/v1/imports";
@@ -280,67 +283,68 @@ fn location_of(row: &ImportRow) -> String {
 
 /// Applies the file and records the import; with a claimed key, its answer is stored in the
 /// transaction that records the import.
-async fn run_import(
-    db: &Db,
-    file: tempfile::NamedTempFile,
+fn import_file(
+    conn: &mut hte_shared::db::DbConnection,
+    file: &tempfile::NamedTempFile,
     settings: Settings,
-    caller: Caller,
-    actor: Actor,
-    key: Option<idempotency::IdempotencyKey>,
+    caller: &Caller,
+    actor: &Actor,
+    claimed: Option<&(idempotency::IdempotencyKey, idempotency::ClaimToken)>,
 ) -> Result<ImportRow, RegistryError> {
     let Settings {
         kind, mode, format, ..
     } = settings;
     let id = uuid::Uuid::new_v4().to_string();
     let started = now();
-    db.write_batches(move |conn| {
-        let outcome = importer::run(conn, file.path(), &settings, &caller, &actor, &id)?;
-        let row = ImportRow {
-            id: id.clone(),
-            kind: kind.key().to_owned(),
-            mode: mode.key().to_owned(),
-            status: if mode == Mode::Atomic && !outcome.committed {
-                "rejected"
-            } else {
-                "completed"
+    let outcome = importer::run(conn, file.path(), &settings, caller, actor, &id)?;
+    let row = ImportRow {
+        id: id.clone(),
+        kind: kind.key().to_owned(),
+        mode: mode.key().to_owned(),
+        status: if mode == Mode::Atomic && !outcome.committed {
+            "rejected"
+        } else {
+            "completed"
+        }
+        .to_owned(),
+        file_format: if format == FileFormat::Xlsx {
+            "xlsx"
+        } else {
+            "csv"
+        }
+        .to_owned(),
+        encoding: outcome.encoding.to_owned(),
+        rows_total: outcome.counts.rows,
+        created: outcome.counts.created,
+        updated: outcome.counts.updated,
+        unchanged: outcome.counts.unchanged,
+        rejected: outcome.counts.rejected,
+        errors_json: serde_json::to_string(&outcome.errors).unwrap_or_else(|_| "[]".into()),
+        errors_truncated: outcome.errors_truncated,
+        created_by: actor.subject.clone(),
+        created_by_region: caller.region.to_string(),
+        created_at: started,
+        finished_at: now(),
+    };
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        queries::insert(conn, &row)?;
+        if let Some((key, token)) = claimed {
+            let answer = StoredResponse {
+                status: 201,
+                body: serde_json::to_string(&view_of(&row))
+                    .map_err(|_| RegistryError::from(Problem::internal()))?,
+                location: Some(location_of(&row)),
+            };
+            if !idempotency::complete(conn, &actor.subject, key, token, &answer)? {
+                // Only after an hour, when the claim counted as abandoned and another request
+                // took the key over: that request answers it; this import stands on its own.
+                tracing::warn!(import = %row.id, "the Idempotency-Key was taken over; answer not stored");
             }
-            .to_owned(),
-            file_format: if format == FileFormat::Xlsx {
-                "xlsx"
-            } else {
-                "csv"
-            }
-            .to_owned(),
-            encoding: outcome.encoding.to_owned(),
-            rows_total: outcome.counts.rows,
-            created: outcome.counts.created,
-            updated: outcome.counts.updated,
-            unchanged: outcome.counts.unchanged,
-            rejected: outcome.counts.rejected,
-            errors_json: serde_json::to_string(&outcome.errors).unwrap_or_else(|_| "[]".into()),
-            errors_truncated: outcome.errors_truncated,
-            created_by: actor.subject.clone(),
-            created_by_region: caller.region.to_string(),
-            created_at: started,
-            finished_at: now(),
-        };
-        use diesel::Connection;
-        conn.transaction(|conn| {
-            queries::insert(conn, &row)?;
-            if let Some(key) = &key {
-                let answer = StoredResponse {
-                    status: 201,
-                    body: serde_json::to_string(&view_of(&row))
-                        .map_err(|_| RegistryError::from(Problem::internal()))?,
-                    location: Some(location_of(&row)),
-                };
-                idempotency::complete(conn, &actor.subject, key, &answer)?;
-            }
-            Ok::<_, RegistryError>(())
-        })?;
-        Ok::<_, RegistryError>(row)
-    })
-    .await
+        }
+        Ok::<_, RegistryError>(())
+    })?;
+    Ok(row)
 }
 
 /// An import's counts and refused rows.

@@ -681,7 +681,7 @@ async fn xlsx_sheets_are_read_row_by_row_with_their_own_row_numbers() {
     let app = TestApp::spawn().await;
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    // A title-free sheet whose header sits on row 2, with a blank row between the firms, a
+    // A table that starts at B2 (header on row 2, column A left empty), with a blank row between the firms, a
     // date typed as a date, and a firm whose optional cell in the middle is left empty.
     let headers = [
         "credit_code",
@@ -693,28 +693,28 @@ async fn xlsx_sheets_are_read_row_by_row_with_their_own_row_numbers() {
         "above_scale",
     ];
     for (col, header) in headers.iter().enumerate() {
-        sheet.write_string(1, col as u16, *header).unwrap();
+        sheet.write_string(1, col as u16 + 1, *header).unwrap();
     }
     let date_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
     let good = credit_code("320583", 31);
-    sheet.write_string(2, 0, &good).unwrap();
-    sheet.write_string(2, 1, "逐行读取科技有限公司").unwrap();
-    sheet.write_number(2, 2, 320583.0).unwrap();
+    sheet.write_string(2, 1, &good).unwrap();
+    sheet.write_string(2, 2, "逐行读取科技有限公司").unwrap();
+    sheet.write_number(2, 3, 320583.0).unwrap();
     sheet
         .write_datetime_with_format(
             2,
-            3,
+            4,
             rust_xlsxwriter::ExcelDateTime::from_ymd(2020, 1, 15).unwrap(),
             &date_format,
         )
         .unwrap();
-    sheet.write_string(2, 4, "C3491").unwrap();
-    sheet.write_boolean(2, 6, false).unwrap();
-    sheet.write_string(4, 0, "91320583MA1XXXXXXX").unwrap();
-    sheet.write_string(4, 1, "坏代码有限公司").unwrap();
-    sheet.write_number(4, 2, 320583.0).unwrap();
-    sheet.write_string(4, 3, "2020-01-15").unwrap();
-    sheet.write_string(4, 4, "C3491").unwrap();
+    sheet.write_string(2, 5, "C3491").unwrap();
+    sheet.write_boolean(2, 7, false).unwrap();
+    sheet.write_string(4, 1, "91320583MA1XXXXXXX").unwrap();
+    sheet.write_string(4, 2, "坏代码有限公司").unwrap();
+    sheet.write_number(4, 3, 320583.0).unwrap();
+    sheet.write_string(4, 4, "2020-01-15").unwrap();
+    sheet.write_string(4, 5, "C3491").unwrap();
     let response = import(
         &app,
         &app.province_token(),
@@ -743,4 +743,69 @@ async fn xlsx_sheets_are_read_row_by_row_with_their_own_row_numbers() {
         .unwrap();
     assert_eq!(firm["registered_on"], "2020-01-15");
     assert_eq!(firm["above_scale"], false);
+}
+
+#[tokio::test]
+async fn a_claim_taken_over_as_abandoned_belongs_to_the_request_that_took_it() {
+    use hte_shared::idempotency::{self, Claim, IdempotencyKey, Lookup, StoredResponse};
+    let app = TestApp::spawn().await;
+    let outcome = app
+        .db
+        .write_batches(|conn| {
+            let key = IdempotencyKey::parse("upload-7").unwrap();
+            let claim = |conn: &mut hte_shared::db::DbConnection| match idempotency::claim(
+                conn,
+                "test-user",
+                &key,
+                "POST /x",
+                "hash-1",
+            )
+            .unwrap()
+            {
+                Claim::Claimed(token) => token,
+                _ => panic!("expected a fresh claim"),
+            };
+            let first = claim(conn);
+            assert!(matches!(
+                idempotency::claim(conn, "test-user", &key, "POST /x", "hash-1").unwrap(),
+                Claim::InProgress
+            ));
+            // An hour and more later the first claim counts as abandoned and is taken over.
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(format!(
+                    "UPDATE idempotency_keys SET created_at = '{}'",
+                    (chrono::Utc::now() - chrono::Duration::minutes(61))
+                        .naive_utc()
+                        .format("%Y-%m-%d %H:%M:%S")
+                )),
+                conn,
+            )
+            .unwrap();
+            let second = claim(conn);
+            assert_ne!(first, second);
+            let answer = |body: &str| StoredResponse {
+                status: 201,
+                body: body.to_owned(),
+                location: None,
+            };
+            // The first request, finishing late, neither answers nor frees the second's claim.
+            assert!(
+                !idempotency::complete(conn, "test-user", &key, &first, &answer("first")).unwrap()
+            );
+            idempotency::release(conn, "test-user", &key, &first).unwrap();
+            assert!(matches!(
+                idempotency::lookup(conn, "test-user", &key, "hash-1").unwrap(),
+                Lookup::InProgress
+            ));
+            assert!(
+                idempotency::complete(conn, "test-user", &key, &second, &answer("second")).unwrap()
+            );
+            match idempotency::lookup(conn, "test-user", &key, "hash-1").unwrap() {
+                Lookup::Replay(stored) => Ok::<_, hte_shared::db::DbError>(stored.body),
+                _ => panic!("expected the stored answer"),
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(outcome, "second");
 }
