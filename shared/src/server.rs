@@ -184,6 +184,7 @@ where
             .app_data(problem::query_config())
             .app_data(problem::path_config())
             .configure(data.clone())
+            .wrap(from_fn(head_as_get))
             .wrap(from_fn(problem_json_middleware))
             .wrap(from_fn(request_id_middleware))
             .wrap(from_fn(metrics_middleware))
@@ -207,6 +208,18 @@ where
     .listen(listener)?
     .run();
     Ok(RunningServer { port, server })
+}
+
+/// HEAD is answered by the GET route (RFC 9110 asks every GET resource to take HEAD); the
+/// HTTP layer remembers the request was HEAD and sends the headers without the body.
+async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
 }
 
 /// The documented path templates and their methods, so that a known path asked with a method

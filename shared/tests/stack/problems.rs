@@ -79,6 +79,10 @@ async fn framework_errors_are_problem_json() {
     let response = app.client.post(app.url("/livez")).send().await.unwrap();
     assert_eq!(response.headers()["allow"], "GET");
     assert_problem(response, 405).await;
+    // HEAD is served by the GET route: its headers, no body.
+    let response = app.client.head(app.url("/livez")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.bytes().await.unwrap().is_empty());
     // Deeper than any template, or an empty segment where a parameter goes: still 404.
     for path in ["/api/v1/probe/320500/extra", "/api/v1/probe/"] {
         let response = app.client.delete(app.url(path)).send().await.unwrap();
