@@ -109,6 +109,7 @@ pub struct AuditEntry {
     /// Position in the service's audit log.
     pub id: i64,
     /// When (UTC).
+    #[serde(with = "crate::time::utc")]
     pub occurred_at: NaiveDateTime,
     /// Who (token subject).
     pub actor: String,

@@ -32,3 +32,91 @@ pub fn parse_date_param(
         }),
     }
 }
+
+/// Serde for UTC timestamps as RFC 3339 with the `Z` offset (`2026-11-29T03:03:35.020018Z`),
+/// which `format: date-time` requires; a value without an offset is still read as UTC.
+/// Use as `#[serde(with = "hte_shared::time::utc")]`, or `utc::option` for `Option`s.
+pub mod utc {
+    use chrono::{NaiveDateTime, SecondsFormat};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        value: &NaiveDateTime,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&value.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<NaiveDateTime, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!("{text:?} is not an RFC 3339 timestamp"))
+        })
+    }
+
+    fn parse(text: &str) -> Option<NaiveDateTime> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.naive_utc())
+            .ok()
+            .or_else(|| text.parse::<NaiveDateTime>().ok())
+    }
+
+    pub mod option {
+        use chrono::NaiveDateTime;
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(
+            value: &Option<NaiveDateTime>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(value) => super::serialize(value, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            deserializer: D,
+        ) -> Result<Option<NaiveDateTime>, D::Error> {
+            match Option::<String>::deserialize(deserializer)? {
+                None => Ok(None),
+                Some(text) => super::parse(&text).map(Some).ok_or_else(|| {
+                    serde::de::Error::custom(format!("{text:?} is not an RFC 3339 timestamp"))
+                }),
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+        struct At {
+            #[serde(with = "super")]
+            at: chrono::NaiveDateTime,
+            #[serde(with = "super::option")]
+            maybe: Option<chrono::NaiveDateTime>,
+        }
+
+        #[test]
+        fn timestamps_carry_their_utc_offset_and_read_back() {
+            let at = chrono::NaiveDate::from_ymd_opt(2026, 11, 29)
+                .and_then(|d| d.and_hms_micro_opt(3, 3, 35, 20_018))
+                .expect("a valid time");
+            let value = At { at, maybe: None };
+            let json = serde_json::to_string(&value).expect("serialises");
+            assert_eq!(json, r#"{"at":"2026-11-29T03:03:35.020018Z","maybe":null}"#);
+            assert_eq!(
+                serde_json::from_str::<At>(&json).expect("reads back"),
+                value
+            );
+            let offset: At = serde_json::from_str(
+                r#"{"at":"2026-11-29T11:03:35.020018+08:00","maybe":"2026-11-29T03:03:35.020018"}"#,
+            )
+            .expect("reads an offset and a bare time");
+            assert_eq!(offset.at, at);
+            assert_eq!(offset.maybe, Some(at));
+        }
+    }
+}

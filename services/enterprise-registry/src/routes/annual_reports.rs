@@ -32,6 +32,7 @@ pub struct AnnualReportView {
     pub figures: ReportFigures,
     /// Version; the ETag is `"v<version>"`.
     pub version: i32,
+    #[serde(with = "hte_shared::time::utc")]
     pub updated_at: chrono::NaiveDateTime,
 }
 

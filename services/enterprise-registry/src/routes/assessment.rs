@@ -117,9 +117,11 @@ pub(crate) fn resolve_rule_set(
 pub struct RuleSetSummary {
     pub version: String,
     pub description: Option<String>,
+    #[serde(with = "hte_shared::time::utc::option")]
     pub created_at: Option<chrono::NaiveDateTime>,
     pub created_by: Option<String>,
     /// When it became the active rule set, if it did.
+    #[serde(with = "hte_shared::time::utc::option")]
     pub activated_at: Option<chrono::NaiveDateTime>,
     /// Whether assessments use it now.
     pub active: bool,

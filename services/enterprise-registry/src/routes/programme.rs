@@ -47,6 +47,7 @@ pub struct PoolEntryView {
     pub exited_on: Option<NaiveDate>,
     /// Why it left (出库原因).
     pub exit_reason: Option<String>,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -93,6 +94,7 @@ pub struct CertificateView {
     pub revoked_on: Option<NaiveDate>,
     /// Why it was revoked (撤销原因).
     pub revoke_reason: Option<String>,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
@@ -133,6 +135,7 @@ pub struct LabelView {
     pub issuer: Option<String>,
     pub revoked_on: Option<NaiveDate>,
     pub revoke_reason: Option<String>,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
 }
 

@@ -149,8 +149,10 @@ pub struct AllocationView {
     /// Tree version it created when accepted.
     pub accepted_tree_version: Option<i32>,
     pub created_by: String,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
     pub decided_by: Option<String>,
+    #[serde(with = "hte_shared::time::utc::option")]
     pub decided_at: Option<NaiveDateTime>,
 }
 

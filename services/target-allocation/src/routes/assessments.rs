@@ -99,10 +99,13 @@ pub struct AssessmentView {
     /// Tree version the targets were read from.
     pub tree_version: i32,
     /// When the figures were computed (UTC).
+    #[serde(with = "hte_shared::time::utc")]
     pub computed_at: NaiveDateTime,
     pub created_by: String,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
     pub published_by: Option<String>,
+    #[serde(with = "hte_shared::time::utc::option")]
     pub published_at: Option<NaiveDateTime>,
     /// One line per city, ordered by code.
     pub rows: Vec<AssessmentLine>,

@@ -96,11 +96,15 @@ pub struct PlanView {
     pub version: i32,
     /// Current version of the target tree (目标树版本).
     pub tree_version: i32,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
+    #[serde(with = "hte_shared::time::utc")]
     pub updated_at: NaiveDateTime,
     /// When it was published (发布时间).
+    #[serde(with = "hte_shared::time::utc::option")]
     pub published_at: Option<NaiveDateTime>,
     /// When it was closed (结束时间).
+    #[serde(with = "hte_shared::time::utc::option")]
     pub closed_at: Option<NaiveDateTime>,
 }
 

@@ -218,6 +218,7 @@ pub struct ProgressReport {
     /// True when the registry could not be reached and these are the last good figures.
     pub stale: bool,
     /// When the registry figures were fetched (UTC).
+    #[serde(with = "hte_shared::time::utc")]
     pub fetched_at: NaiveDateTime,
     /// The parent region's own line (its target; actual = sum over the rows).
     pub parent: ProgressRow,

@@ -79,6 +79,7 @@ pub struct TreeVersionView {
     pub allocation_id: Option<String>,
     /// How many values changed.
     pub changes: i32,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
 }
 
