@@ -287,7 +287,8 @@ fn caller_from_claims(claims: Claims) -> Result<Caller, Problem> {
     let consistent = match claims.role {
         Role::City => level == Some(RegionLevel::City),
         Role::County => level == Some(RegionLevel::County),
-        Role::Province | Role::Auditor | Role::Service => true,
+        Role::Province => level == Some(RegionLevel::Province),
+        Role::Auditor | Role::Service => true,
     };
     if !consistent {
         return Err(Problem::unauthenticated(format!(

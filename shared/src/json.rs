@@ -46,6 +46,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 
 /// Deserialises `bytes`, turning serde's error into a problem naming the field path.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    // Every request body is an object. serde would also fill a struct from an array, by
+    // position, which no client should rely on and the documents do not allow.
+    if let Some(first) = bytes.iter().find(|b| !b.is_ascii_whitespace())
+        && *first != b'{'
+    {
+        return Err(Problem::invalid_field(
+            "body",
+            "type",
+            "the body must be a JSON object ({ … })",
+        ));
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize(&mut deserializer) {
         Ok(value) => Ok(value),
@@ -123,6 +134,22 @@ mod tests {
             problem.errors[0].field.clone(),
             problem.errors[0].rule.clone(),
         )
+    }
+
+    #[test]
+    fn a_body_must_be_an_object() {
+        for body in [r#"["a", 1]"#, "  3", r#""text""#, "null"] {
+            let problem = parse::<Outer>(body.as_bytes()).unwrap_err();
+            assert_eq!(
+                problem.status_code(),
+                actix_web::http::StatusCode::BAD_REQUEST
+            );
+            assert_eq!(
+                field_of(body),
+                ("body".to_owned(), "type".to_owned()),
+                "{body}"
+            );
+        }
     }
 
     #[test]

@@ -52,11 +52,12 @@ impl IfMatch {
                 etag(current_version)
             )));
         };
+        // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
         let matches = raw == "*"
-            || raw.split(',').map(str::trim).any(|tag| {
-                let tag = tag.strip_prefix("W/").unwrap_or(tag);
-                tag == etag(current_version)
-            });
+            || raw
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == etag(current_version));
         if matches {
             Ok(())
         } else {

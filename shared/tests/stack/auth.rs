@@ -30,6 +30,7 @@ async fn api_routes_need_a_valid_bearer_token() {
         exp: now + 600,
     });
     let city_with_county_region = app.token(Role::City, KUNSHAN);
+    let province_with_city_region = app.token(Role::Province, SUZHOU);
     let cases: Vec<(&str, Option<String>, &str)> = vec![
         ("no header", None, "needs an Authorization"),
         ("basic scheme", Some("Basic dXNlcjpwYXNz".into()), "Bearer"),
@@ -57,6 +58,11 @@ async fn api_routes_need_a_valid_bearer_token() {
             "city role with a county region",
             Some(format!("Bearer {city_with_county_region}")),
             "city-level region",
+        ),
+        (
+            "province role with a city region",
+            Some(format!("Bearer {province_with_city_region}")),
+            "province-level region",
         ),
     ];
     for (case, header, expected) in cases {
