@@ -1009,7 +1009,7 @@ fn apply_batch(
                 let candidate = fields.into_row(firm.as_ref());
                 let pending = pending_at.get(&code).copied();
                 match (&firm, pending) {
-                    (Some(existing_row), _) if same_enterprise(existing_row, &candidate) => {
+                    (Some(existing_row), _) if existing_row.same_facts(&candidate) => {
                         Applied::Unchanged
                     }
                     (Some(_), Some(index)) => {
@@ -1390,32 +1390,6 @@ fn apply_batch(
     created.insert(conn)?;
     chain.flush(conn)?;
     Ok(results)
-}
-
-fn same_enterprise(a: &EnterpriseRow, b: &EnterpriseRow) -> bool {
-    (
-        &a.name,
-        &a.region_code,
-        a.registered_on,
-        &a.industry_code,
-        &a.tech_domain,
-        &a.zone_level,
-        &a.zone_id,
-        a.above_scale,
-        &a.carrier_id,
-        &a.listing_status,
-    ) == (
-        &b.name,
-        &b.region_code,
-        b.registered_on,
-        &b.industry_code,
-        &b.tech_domain,
-        &b.zone_level,
-        &b.zone_id,
-        b.above_scale,
-        &b.carrier_id,
-        &b.listing_status,
-    )
 }
 
 /// Rows read and parsed by the reader thread, ready to be written.

@@ -32,6 +32,81 @@ pub struct EnterpriseRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl EnterpriseRow {
+    /// Whether two versions record the same facts (server-owned fields aside).
+    pub fn same_facts(&self, other: &Self) -> bool {
+        (
+            &self.name,
+            &self.region_code,
+            self.registered_on,
+            &self.industry_code,
+            &self.tech_domain,
+            &self.zone_level,
+            &self.zone_id,
+            self.above_scale,
+            &self.carrier_id,
+            &self.listing_status,
+        ) == (
+            &other.name,
+            &other.region_code,
+            other.registered_on,
+            &other.industry_code,
+            &other.tech_domain,
+            &other.zone_level,
+            &other.zone_id,
+            other.above_scale,
+            &other.carrier_id,
+            &other.listing_status,
+        )
+    }
+}
+
+/// The earliest facts recorded for an enterprise, which its registration may not follow.
+#[derive(Debug, Default)]
+pub struct EarliestFacts {
+    pub report_year: Option<i32>,
+    pub pool_entered_on: Option<NaiveDate>,
+    pub certificate_issued_on: Option<NaiveDate>,
+}
+
+impl EarliestFacts {
+    /// Why `registered_on` would contradict them, if it would (the rules the creating
+    /// routes apply: reports from the registration year on, entries and certificates from
+    /// the registration date on).
+    pub fn contradiction(&self, registered_on: NaiveDate) -> Option<String> {
+        use chrono::Datelike;
+        if let Some(year) = self.report_year.filter(|y| *y < registered_on.year()) {
+            return Some(format!("an annual report for {year} is recorded"));
+        }
+        if let Some(date) = self.pool_entered_on.filter(|d| *d < registered_on) {
+            return Some(format!("a pool entry from {date} is recorded"));
+        }
+        if let Some(date) = self.certificate_issued_on.filter(|d| *d < registered_on) {
+            return Some(format!("a certificate issued on {date} is recorded"));
+        }
+        None
+    }
+}
+
+pub fn earliest_facts(conn: &mut DbConnection, credit_code: &str) -> QueryResult<EarliestFacts> {
+    use super::schema::annual_reports;
+    use diesel::dsl::min;
+    Ok(EarliestFacts {
+        report_year: annual_reports::table
+            .filter(annual_reports::credit_code.eq(credit_code))
+            .select(min(annual_reports::year))
+            .first(conn)?,
+        pool_entered_on: pool_entries::table
+            .filter(pool_entries::credit_code.eq(credit_code))
+            .select(min(pool_entries::entered_on))
+            .first(conn)?,
+        certificate_issued_on: certificates::table
+            .filter(certificates::credit_code.eq(credit_code))
+            .select(min(certificates::issued_on))
+            .first(conn)?,
+    })
+}
+
 pub fn find(conn: &mut DbConnection, credit_code: &str) -> QueryResult<Option<EnterpriseRow>> {
     enterprises::table
         .find(credit_code)

@@ -73,7 +73,9 @@ pub struct EnterpriseView {
     pub deregistration_reason: Option<String>,
     /// Version; the ETag is `"v<version>"`.
     pub version: i32,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: chrono::NaiveDateTime,
+    #[serde(with = "hte_shared::time::utc")]
     pub updated_at: chrono::NaiveDateTime,
 }
 
@@ -118,22 +120,46 @@ pub struct NewEnterprise {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnterprisePatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub region_code: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub registered_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub industry_code: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<TechDomain>)]
     pub tech_domain: Option<Option<TechDomain>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub zone_level: Option<ZoneLevel>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub zone_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub above_scale: Option<bool>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub carrier_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub listing_status: Option<ListingStatus>,
+}
+
+/// A field that may be left out but not sent as `null` (it has no empty value to clear to).
+fn not_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    match Option::<T>::deserialize(d)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "null is not allowed here: leave the field out to keep its value",
+        )),
+    }
 }
 
 /// Distinguishes an absent field (outer `None`) from an explicit `null` (`Some(None)`).
@@ -584,6 +610,29 @@ pub async fn update_enterprise(
                 .parse(today)?;
             caller.require_write(&fields.county.code())?;
             let after = fields.into_row(Some(&before));
+            if after.same_facts(&before) {
+                // Nothing to change: no new version, so other clients' ETags stay good.
+                return view_with_status(conn, &before, today);
+            }
+            if after.registered_on != before.registered_on {
+                let contradiction = if before
+                    .deregistered_on
+                    .is_some_and(|d| d < after.registered_on)
+                {
+                    Some("the enterprise was deregistered before it".to_owned())
+                } else {
+                    queries::earliest_facts(conn, &before.credit_code)?
+                        .contradiction(after.registered_on)
+                };
+                if let Some(why) = contradiction {
+                    return Err(Problem::invalid_field(
+                        "registered_on",
+                        "not_after_recorded_facts",
+                        format!("registered_on {} cannot be: {why}", after.registered_on),
+                    )
+                    .into());
+                }
+            }
             if !queries::update_if_version(conn, &after, before.version)? {
                 return Err(Problem::precondition_failed(
                     "the record changed while this update was being applied; read it again",

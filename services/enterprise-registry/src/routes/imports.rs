@@ -46,7 +46,9 @@ pub struct ImportView {
     pub errors: Vec<RowError>,
     pub errors_truncated: bool,
     pub created_by: String,
+    #[serde(with = "hte_shared::time::utc")]
     pub created_at: chrono::NaiveDateTime,
+    #[serde(with = "hte_shared::time::utc")]
     pub finished_at: chrono::NaiveDateTime,
 }
 
@@ -366,8 +368,9 @@ pub async fn get_import(
                 .ok_or_else(|| Problem::not_found(format!("no import {id}")))?;
             let region = RegionCode::parse(&row.created_by_region)
                 .unwrap_or(hte_shared::regions::PROVINCE_CODE);
-            // Imports made for a region are visible to whoever may read that region.
-            if row.created_by == caller.subject || caller.may_read(&region) {
+            // Visible to whoever may read the region it was made for (a token's subject is
+            // no identity on its own: the same name may hold tokens for other regions).
+            if caller.may_read(&region) {
                 Ok::<_, RegistryError>(row)
             } else {
                 Err(Problem::not_found(format!("no import {id}")).into())

@@ -424,3 +424,133 @@ async fn deregistration_keeps_the_record() {
         .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn patches_compare_etags_strongly_refuse_null_for_required_fields_and_skip_no_ops() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code(KUNSHAN, 17);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "补丁测试有限公司"))
+        .await;
+    let path = format!("/api/v1/enterprises/{code}");
+
+    let weak = app
+        .patch_as(
+            &token,
+            &path,
+            Some("W/\"v1\""),
+            &json!({"name": "改名有限公司"}),
+        )
+        .await;
+    assert_problem(weak, 412).await;
+
+    for field in [
+        "name",
+        "region_code",
+        "registered_on",
+        "above_scale",
+        "zone_level",
+    ] {
+        let null = app
+            .patch_as(&token, &path, Some("\"v1\""), &json!({ field: null }))
+            .await;
+        let problem = assert_problem(null, 400).await;
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+
+    // Nothing to change: same version, same ETag, no audit entry.
+    for body in [json!({}), json!({"name": "补丁测试有限公司"})] {
+        let same = app.patch_as(&token, &path, Some("\"v1\""), &body).await;
+        assert_eq!(same.status(), 200);
+        assert_eq!(same.headers()["etag"], "\"v1\"");
+    }
+    let history: Value = app
+        .get_as(&token, &format!("{path}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["items"].as_array().unwrap().len(), 1, "{history}");
+}
+
+#[tokio::test]
+async fn a_registration_date_cannot_move_past_what_is_recorded_after_it() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code(KUNSHAN, 18);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "日期测试有限公司"))
+        .await;
+    let path = format!("/api/v1/enterprises/{code}");
+    let report = app
+        .put_as(
+            &token,
+            &format!("{path}/annual-reports/2020"),
+            &json!({"employees": 50, "st_staff": 10, "total_income_yuan": 10_000_000}),
+        )
+        .await;
+    assert!(
+        report.status().is_success(),
+        "{}",
+        report.text().await.unwrap()
+    );
+    let entry = app
+        .post_as(
+            &token,
+            &format!("{path}/pool-entries"),
+            &json!({"year": 2022, "batch": 1, "source": "市推荐", "entered_on": "2022-04-01"}),
+        )
+        .await;
+    assert_eq!(entry.status(), 201);
+
+    // Later within the report's year is fine; past the report year or the entry is not.
+    let within = app
+        .patch_as(
+            &token,
+            &path,
+            Some("\"v1\""),
+            &json!({"registered_on": "2020-06-01"}),
+        )
+        .await;
+    assert_eq!(within.status(), 200);
+    for (date, what) in [("2021-01-10", "annual report"), ("2019-01-01", "")] {
+        let moved = app
+            .patch_as(
+                &token,
+                &path,
+                Some("\"v2\""),
+                &json!({"registered_on": date}),
+            )
+            .await;
+        if what.is_empty() {
+            assert_eq!(moved.status(), 200, "earlier is always fine");
+        } else {
+            let problem = assert_problem(moved, 400).await;
+            assert_eq!(problem["errors"][0]["rule"], "not_after_recorded_facts");
+            assert!(
+                problem["detail"].as_str().unwrap().contains(what),
+                "{problem}"
+            );
+        }
+    }
+    let deregistered = app
+        .post_as(
+            &token,
+            &format!("{path}/deregister"),
+            &json!({"deregistered_on": "2023-03-01", "reason": "迁出本省"}),
+        )
+        .await;
+    assert_eq!(deregistered.status(), 200);
+    let after_deregistration = app
+        .patch_as(
+            &token,
+            &path,
+            Some("\"v4\""),
+            &json!({"registered_on": "2023-06-01"}),
+        )
+        .await;
+    let problem = assert_problem(after_deregistration, 400).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("deregistered"),
+        "{problem}"
+    );
+}
