@@ -44,6 +44,31 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// For PATCH fields that can be cleared: absent is `None` (keep), `null` is `Some(None)`
+/// (clear). Use with `#[serde(default, deserialize_with = "hte_shared::json::nullable")]`.
+pub fn nullable<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// For PATCH fields that may be left out but have no empty value to clear to: `null` is an
+/// error naming the field. Use with `#[serde(default, deserialize_with = …)]`.
+pub fn not_null<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    match <Option<T> as serde::Deserialize>::deserialize(d)? {
+        Some(value) => Ok(Some(value)),
+        None => Err(serde::de::Error::custom(
+            "null is not allowed here: leave the field out to keep its value",
+        )),
+    }
+}
+
 /// Deserialises `bytes`, turning serde's error into a problem naming the field path.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
     // Every request body is an object. serde would also fill a struct from an array, by

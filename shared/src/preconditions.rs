@@ -44,6 +44,15 @@ impl FromRequest for IfMatch {
 }
 
 impl IfMatch {
+    /// For actions where If-Match is optional (publish, close, deregister): checked when
+    /// sent, so a client that sends it still never acts on a version it has not seen.
+    pub fn check_if_sent(&self, current_version: i32) -> Result<(), Problem> {
+        match self.0 {
+            None => Ok(()),
+            Some(_) => self.check(current_version),
+        }
+    }
+
     /// Checks the header against the current version: 428 when absent, 412 when stale.
     pub fn check(&self, current_version: i32) -> Result<(), Problem> {
         let Some(raw) = &self.0 else {

@@ -29,9 +29,14 @@ impl Suite {
     }
 
     async fn get(&self, base: &str, path: &str) -> reqwest::Response {
+        self.get_as(&self.token(Role::Province, "320000"), base, path)
+            .await
+    }
+
+    async fn get_as(&self, token: &str, base: &str, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{base}{path}"))
-            .bearer_auth(self.token(Role::County, "320583"))
+            .bearer_auth(token)
             .send()
             .await
             .unwrap()
@@ -170,16 +175,31 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     assert_eq!(row(&report, "320500")["rank"], 2);
     let fresh_at = report["fetched_at"].clone();
 
-    // Counties of Suzhou; the county token defaults to its own city.
+    // Counties of Suzhou; the county token defaults to its own city and sees its own row,
+    // ranked among all of Suzhou's counties. A neighbour's counties are not Nanjing's to see.
+    let progress_path = format!("/api/v1/plans/{PLAN}/progress?level=county&as_of=2020-06-30");
     let counties: Value = suite
-        .progress("level=county&as_of=2020-06-30")
+        .get_as(
+            &suite.token(Role::County, "320583"),
+            &suite.allocation,
+            &progress_path,
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(counties["parent_code"], "320500");
+    assert_eq!(counties["items"].as_array().unwrap().len(), 1, "{counties}");
     assert_eq!(row(&counties, "320583")["actual"], 2);
     assert_eq!(row(&counties, "320583")["target"], Value::Null);
+    let neighbour = suite
+        .get_as(
+            &suite.token(Role::City, "320100"),
+            &suite.allocation,
+            &format!("{progress_path}&parent=320500"),
+        )
+        .await;
+    assert_eq!(neighbour.status(), 404);
 
     // New HTEs per year: set and split the 2020 figure, assess the cities, publish.
     let etag = suite

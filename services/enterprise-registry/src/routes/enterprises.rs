@@ -17,7 +17,7 @@ use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::{now, parse_date_param, today};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::db::enterprises::{self as queries, EnterpriseRow, ListCursor, ListFilter, SortKey};
@@ -120,53 +120,36 @@ pub struct NewEnterprise {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnterprisePatch {
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub region_code: Option<String>,
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub registered_on: Option<NaiveDate>,
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub industry_code: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
     #[schema(value_type = Option<TechDomain>)]
     pub tech_domain: Option<Option<TechDomain>>,
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub zone_level: Option<ZoneLevel>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
     #[schema(value_type = Option<String>)]
     pub zone_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub above_scale: Option<bool>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
     #[schema(value_type = Option<String>)]
     pub carrier_id: Option<Option<String>>,
-    #[serde(default, deserialize_with = "not_null")]
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub listing_status: Option<ListingStatus>,
-}
-
-/// A field that may be left out but not sent as `null` (it has no empty value to clear to).
-fn not_null<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    match Option::<T>::deserialize(d)? {
-        Some(value) => Ok(Some(value)),
-        None => Err(serde::de::Error::custom(
-            "null is not allowed here: leave the field out to keep its value",
-        )),
-    }
-}
-
-/// Distinguishes an absent field (outer `None`) from an explicit `null` (`Some(None)`).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Body of `POST /enterprises/{credit_code}/deregister`.

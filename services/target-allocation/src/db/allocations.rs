@@ -47,9 +47,12 @@ pub fn find(
 }
 
 /// The plan's proposals, newest first, after the cursor `(created_at, id)`.
+/// A page of the plan's proposals, newest first; with `parents`, only proposals splitting
+/// one of those regions.
 pub fn list(
     conn: &mut DbConnection,
     plan_id: &str,
+    parents: Option<&[String]>,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<AllocationRow>> {
@@ -59,6 +62,9 @@ pub fn list(
         .limit(limit)
         .select(AllocationRow::as_select())
         .into_boxed();
+    if let Some(parents) = parents {
+        query = query.filter(allocations::parent_code.eq_any(parents));
+    }
     if let Some((at, id)) = after {
         query = query.filter(
             allocations::created_at

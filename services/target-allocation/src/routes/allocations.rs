@@ -197,6 +197,9 @@ fn view(row: &AllocationRow) -> AllocationView {
 }
 
 /// Turns a per-child map into a vector in child order, naming unknown and missing children.
+/// Largest weight accepted (10^12: a region's output in yuan fits; products stay exact).
+const MAX_WEIGHT: u64 = 1_000_000_000_000;
+
 fn per_child<T: Copy>(
     field: &str,
     map: &BTreeMap<String, T>,
@@ -362,7 +365,19 @@ pub async fn propose_allocation(
             None
         }
         (_, Some(Baseline::Weights)) => match &input.weights {
-            Some(map) => Some(per_child("weights", map, &children, None, &mut errors)),
+            Some(map) => {
+                // Weights are documented as int64 and enter exact products: keep them sane.
+                for (key, weight) in map {
+                    if *weight > MAX_WEIGHT {
+                        errors.push(FieldError::new(
+                            format!("weights.{key}"),
+                            "range",
+                            format!("a weight is at most {MAX_WEIGHT}; got {weight}"),
+                        ));
+                    }
+                }
+                Some(per_child("weights", map, &children, None, &mut errors))
+            }
             None => {
                 errors.push(FieldError::new(
                     "weights",
@@ -553,16 +568,28 @@ pub async fn propose_allocation(
 #[get("/plans/{id}/allocations")]
 pub async fn list_allocations(
     db: web::Data<Db>,
-    _caller: Caller,
+    caller: Caller,
     path: web::Path<String>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let plan_id = path.into_inner();
     let page = page.parse::<(NaiveDateTime, String)>()?;
+    // City and county officials see the splits of regions in their own subtree.
+    let parents: Option<Vec<String>> = caller.read_scope().map(|scope| {
+        hte_shared::regions::subtree(scope)
+            .map(|r| r.code.to_string())
+            .collect()
+    });
     let result = db
         .read(move |conn| {
             load_plan(conn, &plan_id)?;
-            let rows = queries::list(conn, &plan_id, page.after, i64::from(page.limit) + 1)?;
+            let rows = queries::list(
+                conn,
+                &plan_id,
+                parents.as_deref(),
+                page.after,
+                i64::from(page.limit) + 1,
+            )?;
             let views: Vec<AllocationView> = rows.iter().map(view).collect();
             Ok::<_, AllocationError>(Page::from_rows(views, page.limit, |v| {
                 (v.created_at, v.id.clone())
@@ -587,18 +614,23 @@ pub async fn list_allocations(
 #[get("/plans/{id}/allocations/{allocation_id}")]
 pub async fn get_allocation(
     db: web::Data<Db>,
-    _caller: Caller,
+    caller: Caller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AllocationError> {
     let (plan_id, allocation_id) = path.into_inner();
     let row = db
         .read(move |conn| {
             load_plan(conn, &plan_id)?;
-            queries::find(conn, &plan_id, &allocation_id)?.ok_or_else(|| {
-                AllocationError::from(Problem::not_found(format!(
-                    "plan {plan_id} has no proposal {allocation_id}"
-                )))
-            })
+            // Another region's proposal looks absent, as in the registry.
+            queries::find(conn, &plan_id, &allocation_id)?
+                .filter(|row| {
+                    RegionCode::parse(&row.parent_code).is_ok_and(|parent| caller.may_read(&parent))
+                })
+                .ok_or_else(|| {
+                    AllocationError::from(Problem::not_found(format!(
+                        "plan {plan_id} has no proposal {allocation_id}"
+                    )))
+                })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view(&row)))

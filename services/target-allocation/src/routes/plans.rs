@@ -131,11 +131,25 @@ pub struct NewPlan {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanPatch {
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
-    pub name_en: Option<String>,
-    pub document_no: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub name_en: Option<Option<String>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub document_no: Option<Option<String>>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
     pub starts_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
     pub ends_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
     pub indicators: Option<Vec<Indicator>>,
 }
 
@@ -510,17 +524,12 @@ pub async fn update_plan(
                     })
                     .unwrap_or_default();
             }
-            if patch.name_en.is_some() {
-                after.name_en =
-                    optional_text("name_en", patch.name_en.as_deref(), 200, &mut errors);
+            if let Some(name_en) = &patch.name_en {
+                after.name_en = optional_text("name_en", name_en.as_deref(), 200, &mut errors);
             }
-            if patch.document_no.is_some() {
-                after.document_no = optional_text(
-                    "document_no",
-                    patch.document_no.as_deref(),
-                    100,
-                    &mut errors,
-                );
+            if let Some(document_no) = &patch.document_no {
+                after.document_no =
+                    optional_text("document_no", document_no.as_deref(), 100, &mut errors);
             }
             after.starts_on = patch.starts_on.unwrap_or(before.starts_on);
             after.ends_on = patch.ends_on.unwrap_or(before.ends_on);
@@ -553,6 +562,10 @@ pub async fn update_plan(
                     ))
                     .into());
                 }
+            }
+            if json(&plan_view(&after, &indicators)) == json(&before_view) {
+                // Nothing to change: no new version, so other clients' ETags stay good.
+                return Ok(before_view);
             }
             after.version = before.version + 1;
             after.updated_at = now();
@@ -591,11 +604,13 @@ pub async fn update_plan(
 /// Province only.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id (规划代码)")),
+    params(("id" = String, Path, description = "Plan id (规划代码)"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
     responses(
         (status = 200, description = "Published", body = PlanView, headers(("ETag" = String))),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
         (status = 422, response = UnprocessableEntity),
     )
 )]
@@ -605,6 +620,7 @@ pub async fn publish_plan(
     caller: Caller,
     request_id: RequestId,
     path: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AllocationError> {
     require_province(&caller, "publish plans")?;
     transition(
@@ -612,6 +628,7 @@ pub async fn publish_plan(
         caller,
         request_id,
         path.into_inner(),
+        if_match,
         PlanStatus::Published,
     )
     .await
@@ -620,11 +637,13 @@ pub async fn publish_plan(
 /// Close a published plan (结束): it becomes read-only. Province only.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id (规划代码)")),
+    params(("id" = String, Path, description = "Plan id (规划代码)"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
     responses(
         (status = 200, description = "Closed", body = PlanView, headers(("ETag" = String))),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
     )
 )]
 #[post("/plans/{id}/close")]
@@ -633,6 +652,7 @@ pub async fn close_plan(
     caller: Caller,
     request_id: RequestId,
     path: web::Path<String>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AllocationError> {
     require_province(&caller, "close plans")?;
     transition(
@@ -640,6 +660,7 @@ pub async fn close_plan(
         caller,
         request_id,
         path.into_inner(),
+        if_match,
         PlanStatus::Closed,
     )
     .await
@@ -650,12 +671,14 @@ async fn transition(
     caller: Caller,
     request_id: RequestId,
     id: String,
+    if_match: IfMatch,
     to: PlanStatus,
 ) -> Result<HttpResponse, AllocationError> {
     let actor = Actor::new(&caller, &request_id);
     let view = db
         .write(move |conn| {
             let before = load_plan(conn, &id)?;
+            if_match.check_if_sent(before.version)?;
             let from = status_of(&before);
             let allowed = matches!(
                 (from, to),

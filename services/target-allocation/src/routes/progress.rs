@@ -97,14 +97,16 @@ pub(crate) async fn fetch_figures(
 }
 
 /// Dates sent to the registry stay within years it accepts.
+/// Registry figures exist from 2000 up to today, not for dates still to come.
 pub(crate) fn check_figures_date(field: &str, date: NaiveDate) -> Result<(), Problem> {
-    if (2000..=2100).contains(&date.year()) {
+    let today = today();
+    if date.year() >= 2000 && date <= today {
         Ok(())
     } else {
         Err(Problem::invalid_field(
             field,
             "range",
-            format!("{field} must lie between 2000 and 2100; got {date}"),
+            format!("{field} must lie between 2000-01-01 and today ({today}); got {date}"),
         ))
     }
 }
@@ -227,7 +229,9 @@ pub struct ProgressReport {
 }
 
 /// Target against actual per region, completion rate, expected completion by elapsed time
-/// and rank among siblings. If the registry is unreachable, the last good figures for the
+/// and rank among siblings. City and county officials get the rows of their own subtree
+/// (ranked among all siblings) and may not ask about a neighbour's region (404). If the
+/// registry is unreachable, the last good figures for the
 /// same question are returned with `stale: true` and `fetched_at`; if there are none, a
 /// 503 problem of type `urn:jiangsu-hte:problem:upstream-unavailable`.
 #[utoipa::path(
@@ -297,6 +301,16 @@ pub async fn get_progress(
     }
     if !errors.is_empty() {
         return Err(Problem::validation(errors).into());
+    }
+    // City and county officials see rows of their own subtree; they may ask about their own
+    // region or a region above it (to see where they stand), not a neighbour.
+    let scope = caller.read_scope().copied();
+    if let Some(scope) = scope
+        && !(parent.is_within(&scope) || scope.is_within(&parent))
+    {
+        return Err(
+            Problem::not_found(format!("region {parent} is outside your region {scope}")).into(),
+        );
     }
     let indicator_key = params
         .indicator
@@ -368,6 +382,12 @@ pub async fn get_progress(
     let ranks = competition_ranks(&items.iter().map(|r| r.completion_rate).collect::<Vec<_>>());
     for (item, rank) in items.iter_mut().zip(ranks) {
         item.rank = rank;
+    }
+    // Ranked among all siblings first, so a region's rank is the same whoever asks.
+    if let Some(scope) = scope {
+        items.retain(|item| {
+            RegionCode::parse(&item.region_code).is_ok_and(|code| code.is_within(&scope))
+        });
     }
     let parent_name = regions::find(&parent)
         .map(|r| r.name.clone())

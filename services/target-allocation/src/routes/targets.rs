@@ -426,7 +426,7 @@ fn check_value(field: &str, value: i64, errors: &mut Vec<FieldError>) {
 #[get("/plans/{id}/targets")]
 pub async fn get_targets(
     db: web::Data<Db>,
-    _caller: Caller,
+    caller: Caller,
     path: web::Path<String>,
     params: web::Query<TreeParams>,
 ) -> Result<HttpResponse, AllocationError> {
@@ -435,6 +435,17 @@ pub async fn get_targets(
     let region = match params.region.as_deref() {
         Some(raw) => Some(parse_region("region", raw)?),
         None => None,
+    };
+    // City and county officials see their own subtree (by default, and at most).
+    let region = match (region, caller.read_scope()) {
+        (Some(asked), Some(scope)) if !asked.is_within(scope) => {
+            return Err(Problem::not_found(format!(
+                "region {asked} is outside your region {scope}"
+            ))
+            .into());
+        }
+        (None, Some(scope)) => Some(*scope),
+        (asked, _) => asked,
     };
     let tree = db
         .read(move |conn| {
@@ -452,7 +463,10 @@ pub async fn get_targets(
                 .into());
             }
             let rows = queries::targets_at(conn, &id, version)?;
-            let broken = violations(&tree_values(&rows));
+            let broken: Vec<_> = violations(&tree_values(&rows))
+                .into_iter()
+                .filter(|v| region.is_none_or(|r| v.region.is_within(&r)))
+                .collect();
             let change = queries::find_version(conn, &id, version)?
                 .as_ref()
                 .map(version_view);

@@ -222,6 +222,65 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
         )
         .await;
     assert_problem(response, 403).await;
+
+    // Reads are scoped like writes: Nanjing sees neither Suzhou's targets nor its proposals.
+    let proposal_path = format!(
+        "/api/v1/plans/city-split/allocations/{}",
+        proposal["id"].as_str().unwrap()
+    );
+    assert_eq!(app.get_as(&suzhou, &proposal_path).await.status(), 200);
+    assert_problem(app.get_as(&nanjing, &proposal_path).await, 404).await;
+    assert_problem(
+        app.get_as(&nanjing, "/api/v1/plans/city-split/targets?region=320500")
+            .await,
+        404,
+    )
+    .await;
+    let own: Value = app
+        .get_as(&nanjing, "/api/v1/plans/city-split/targets")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let own_targets = own["targets"].as_array().unwrap();
+    assert!(!own_targets.is_empty());
+    assert!(
+        own_targets
+            .iter()
+            .all(|t| t["region_code"].as_str().unwrap().starts_with("3201")),
+        "{own}"
+    );
+    let parents_seen = |token: String| {
+        let app = &app;
+        async move {
+            let page: Value = app
+                .get_as(&token, "/api/v1/plans/city-split/allocations?limit=100")
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["region_code"].as_str().unwrap().to_owned())
+                .collect::<std::collections::BTreeSet<_>>()
+        }
+    };
+    assert_eq!(
+        parents_seen(province.clone()).await,
+        ["320000", "320500"].map(str::to_owned).into()
+    );
+    assert_eq!(
+        parents_seen(suzhou.clone()).await,
+        ["320500"].map(str::to_owned).into()
+    );
+    assert!(parents_seen(nanjing.clone()).await.is_empty());
+    assert!(
+        parents_seen(app.token(Role::County, "320583"))
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -253,6 +312,17 @@ async fn bad_splits_are_refused_naming_the_child() {
                       "method": "proportional", "baseline": "weights", "weights": weights});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
     assert_eq!(fields(&problem), ["weights.320100"]);
+    // Beyond int64 (and beyond any sane weight).
+    weights["320100"] = json!(18_446_744_073_709_551_615u64);
+    let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
+                      "method": "proportional", "baseline": "weights", "weights": weights});
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    assert_eq!(fields(&problem), ["weights.320100"]);
+    // Registry figures from the future do not exist.
+    let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
+                      "method": "proportional", "baseline": "hte", "baseline_as_of": "2099-01-01"});
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    assert_eq!(fields(&problem), ["baseline_as_of"]);
 
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional_with_minimums", "baseline": "weights",

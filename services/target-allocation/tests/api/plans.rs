@@ -208,6 +208,39 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
     assert_eq!(plan["name"], "改名后的规划");
     assert_eq!(plan["version"], 2);
 
+    // A patch that changes nothing keeps the version; null clears an optional field and is
+    // refused for a required one.
+    let same = app
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v2\""), &patch)
+        .await;
+    assert_eq!(same.headers()["etag"], "\"v2\"");
+    let refused = app
+        .send_with_etag(
+            Method::PATCH,
+            &province,
+            path,
+            Some("\"v2\""),
+            &json!({"name": null}),
+        )
+        .await;
+    assert_eq!(fields(&assert_problem(refused, 400).await), ["name"]);
+    let cleared = app
+        .send_with_etag(
+            Method::PATCH,
+            &province,
+            path,
+            Some("\"v2\""),
+            &json!({"document_no": null}),
+        )
+        .await;
+    assert_eq!(cleared.headers()["etag"], "\"v3\"");
+    let plan: Value = cleared.json().await.unwrap();
+    assert_eq!(plan["document_no"], Value::Null);
+    let restored = app
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v3\""), &patch)
+        .await;
+    assert_eq!(restored.headers()["etag"], "\"v4\"");
+
     // An indicator with targets cannot be dropped.
     let put = app
         .put_target(&province, "edit-me", "320000", "hte_count", "2025", 1300)
@@ -215,11 +248,22 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
     assert_eq!(put.status(), 200);
     let drop_it = json!({"indicators": [plan_body("x")["indicators"][1]]});
     let conflict = app
-        .send_with_etag(Method::PATCH, &province, path, Some("\"v2\""), &drop_it)
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v4\""), &drop_it)
         .await;
     assert_problem(conflict, 409).await;
 
-    // Publish, then the plan is frozen; publishing again is a conflict; close ends it.
+    // Publish (an If-Match, when sent, must be current), then the plan is frozen;
+    // publishing again is a conflict; close ends it.
+    let stale_publish = app
+        .send_with_etag(
+            Method::POST,
+            &province,
+            &format!("{path}/publish"),
+            Some("\"v2\""),
+            &json!({}),
+        )
+        .await;
+    assert_problem(stale_publish, 412).await;
     let published = app
         .post_as(&province, &format!("{path}/publish"), &json!({}))
         .await;
@@ -228,7 +272,7 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
     assert_eq!(plan["status"], "published");
     assert!(plan["published_at"].is_string());
     let frozen = app
-        .send_with_etag(Method::PATCH, &province, path, Some("\"v3\""), &patch)
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v5\""), &patch)
         .await;
     assert_problem(frozen, 409).await;
     assert_problem(

@@ -44,6 +44,7 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
         ("level=town", "level"),
         ("as_of=2020-13-01", "as_of"),
         ("as_of=1980-01-01", "as_of"),
+        ("as_of=2099-01-01", "as_of"),
         ("level=county&parent=320583", "parent"),
         ("indicator=hightech_output_share", "indicator"),
         ("period=2018", "period"),
@@ -62,4 +63,12 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
         )
         .await;
     assert_eq!(fields(&assert_problem(response, 400).await), ["cap"]);
+    let response = app
+        .post_as(
+            &token,
+            &format!("/api/v1/plans/{SEEDED}/assessments"),
+            &json!({"period": "2020", "as_of": "2099-01-01"}),
+        )
+        .await;
+    assert_eq!(fields(&assert_problem(response, 400).await), ["as_of"]);
 }
