@@ -76,6 +76,7 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
     for (name, response) in problem_response_components() {
         components.responses.insert(name, response);
     }
+    merge_flattened(components);
 
     let response_ref = |name: &str| {
         RefOr::Ref(utoipa::openapi::Ref::new(format!(
@@ -94,6 +95,15 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
                     ("403", "Forbidden"),
                     ("503", "ServiceUnavailable"),
                 ] {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| response_ref(name));
+                }
+            }
+            // Any body can be too large or of the wrong type; the server says so for all.
+            if operation.request_body.is_some() {
+                for (status, name) in [("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]
+                {
                     responses
                         .entry(status.to_owned())
                         .or_insert_with(|| response_ref(name));
@@ -128,4 +138,42 @@ pub fn to_pretty_json(doc: &OpenApi) -> String {
     let mut text = doc.to_pretty_json().unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// utoipa renders `#[serde(flatten)]` as `allOf: [$ref, own fields]`. When the referenced
+/// schema is closed (`additionalProperties: false`, from `deny_unknown_fields`), no object
+/// can satisfy every part, so validators and generated clients reject real responses.
+/// Such compositions become one object holding every part's properties.
+fn merge_flattened(components: &mut utoipa::openapi::Components) {
+    use utoipa::openapi::schema::{Object, Schema, SchemaType, Type};
+    let snapshot = components.schemas.clone();
+    for schema in components.schemas.values_mut() {
+        let RefOr::T(Schema::AllOf(all_of)) = schema else {
+            continue;
+        };
+        let mut merged = Object::new();
+        merged.schema_type = SchemaType::Type(Type::Object);
+        merged.description = all_of.description.clone();
+        let mut mergeable = true;
+        for item in &all_of.items {
+            let part = match item {
+                RefOr::Ref(reference) => reference
+                    .ref_location
+                    .rsplit('/')
+                    .next()
+                    .and_then(|name| snapshot.get(name)),
+                inline => Some(inline),
+            };
+            match part {
+                Some(RefOr::T(Schema::Object(object))) => {
+                    merged.properties.extend(object.properties.clone());
+                    merged.required.extend(object.required.iter().cloned());
+                }
+                _ => mergeable = false,
+            }
+        }
+        if mergeable {
+            *schema = RefOr::T(Schema::Object(merged));
+        }
+    }
 }
