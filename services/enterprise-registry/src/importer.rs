@@ -94,7 +94,8 @@ pub enum EncodingChoice {
 pub struct Counts {
     /// Data rows read (header excluded).
     pub rows: i64,
-    /// New records.
+    /// New records (for `dry_run`, those that would be; for a rejected `atomic` import,
+    /// which writes nothing, 0 like `updated` and `unchanged`).
     pub created: i64,
     /// Existing records changed.
     pub updated: i64,
@@ -996,13 +997,20 @@ fn apply_batch(
                         continue;
                     }
                 };
-                if !caller.may_write(&fields.county.code())
-                    || firm.as_ref().is_some_and(|f| !region_ok(f))
-                {
+                // Name the region that is not the caller's: the new one, or where the firm
+                // is registered now (moving a firm needs a right over both).
+                let refused_region = if !caller.may_write(&fields.county.code()) {
+                    Some(fields.county.code().to_string())
+                } else {
+                    firm.as_ref()
+                        .filter(|f| !region_ok(f))
+                        .map(|f| f.region_code.clone())
+                };
+                if let Some(region) = refused_region {
                     results.push(Err(rejected(
                         row.line,
                         Some("region_code"),
-                        format!("your token may not write region {}", fields.county.code()),
+                        format!("your token may not write region {region}"),
                     )));
                     continue;
                 }
@@ -1546,7 +1554,13 @@ pub fn run(
                 Ok(()) => true,
                 Err(RegistryError::Db(hte_shared::db::DbError::Query(
                     diesel::result::Error::RollbackTransaction,
-                ))) if !all_good => false,
+                ))) if !all_good => {
+                    // Nothing was written: no row counts as created, updated or unchanged.
+                    tally.counts.created = 0;
+                    tally.counts.updated = 0;
+                    tally.counts.unchanged = 0;
+                    false
+                }
                 Err(e) => return Err(e),
             }
         }

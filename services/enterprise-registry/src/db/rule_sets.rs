@@ -53,3 +53,11 @@ pub fn activate(conn: &mut DbConnection, version: &str, at: NaiveDateTime) -> Qu
         .execute(conn)?;
     Ok(())
 }
+
+/// No stored rule set is active any more: the built-in one applies again.
+pub fn deactivate_all(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::update(rule_sets::table.filter(rule_sets::activated_at.is_not_null()))
+        .set(rule_sets::activated_at.eq(None::<NaiveDateTime>))
+        .execute(conn)?;
+    Ok(())
+}

@@ -105,7 +105,11 @@ impl ReportFigures {
                     errors.push(FieldError::new(
                         field,
                         "range",
-                        format!("{field} is implausibly large ({v}); amounts are in yuan"),
+                        if field.ends_with("_yuan") {
+                            format!("{field} is implausibly large ({v}); amounts are in yuan")
+                        } else {
+                            format!("{field} is implausibly large ({v})")
+                        },
                     ));
                 }
             }

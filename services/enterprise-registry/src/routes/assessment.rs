@@ -330,7 +330,8 @@ pub async fn put_rule_set(
     .json(document))
 }
 
-/// Make a stored rule set the one assessments use (province only).
+/// Make a rule set the one assessments use (province only): a stored one, or the built-in
+/// national rules again.
 #[utoipa::path(
     tag = "assessment",
     params(("version" = String, Path, description = "Rule set version (规则版本)")),
@@ -350,12 +351,28 @@ pub async fn activate_rule_set(
     let actor = Actor::new(&caller, &request_id);
     let result = db
         .write(move |conn| {
+            let previous = queries::active(conn)?.map(|r| r.version);
+            if version == RuleSet::national_2016().version {
+                queries::deactivate_all(conn)?;
+                audit::append(
+                    conn,
+                    &actor,
+                    Change {
+                        entity_type: "rule_set",
+                        entity_key: &version,
+                        action: "activate",
+                        reason: None,
+                        before: Some(serde_json::json!({"active": previous})),
+                        after: Some(serde_json::json!({"active": version})),
+                    },
+                )?;
+                return Ok::<_, RegistryError>(builtin_summary(None));
+            }
             let row = queries::find(conn, &version)?.ok_or_else(|| {
                 Problem::not_found(format!(
                     "no stored rule set {version:?} (the built-in one is active when no other is)"
                 ))
             })?;
-            let previous = queries::active(conn)?.map(|r| r.version);
             let at = now();
             queries::activate(conn, &version, at)?;
             audit::append(

@@ -746,6 +746,12 @@ pub struct EnterpriseFilter {
     above_scale: Option<bool>,
     /// Name contains this text (名称包含).
     q: Option<String>,
+}
+
+/// Order and page of `GET /enterprises` (exports take the filters only: they hold them all).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EnterprisePage {
     /// Order: `credit_code` (default), `name`, or `updated_at`; always ascending, ties by credit code.
     sort: Option<String>,
     /// Page size, 1–500 (default 50).
@@ -878,7 +884,7 @@ pub(crate) fn region_filter(
 /// List enterprises in your region, filtered, with cursor pagination.
 #[utoipa::path(
     tag = "enterprises",
-    params(EnterpriseFilter),
+    params(EnterpriseFilter, EnterprisePage),
     responses(
         (status = 200, description = "A page of enterprises", body = Page<EnterpriseView>),
         (status = 400, response = BadRequest),
@@ -889,8 +895,10 @@ pub async fn list_enterprises(
     db: web::Data<Db>,
     caller: Caller,
     query: web::Query<EnterpriseFilter>,
+    order: web::Query<EnterprisePage>,
 ) -> Result<HttpResponse, RegistryError> {
     let parsed = query.parse(&caller)?;
+    let query = order.into_inner();
     let sort = match query.sort.as_deref().unwrap_or("credit_code") {
         "credit_code" => SortKey::CreditCode,
         "name" => SortKey::Name,
@@ -918,6 +926,20 @@ pub async fn list_enterprises(
             "cursor",
             "sort_mismatch",
             "the cursor belongs to another sort order",
+        )
+        .into());
+    }
+    // A cursor is opaque but decodable; one whose position does not fit its order was not
+    // issued here.
+    if page.after.as_ref().is_some_and(|c| {
+        sort == SortKey::UpdatedAt
+            && chrono::NaiveDateTime::parse_from_str(&c.value, queries::CURSOR_TIME_FORMAT).is_err()
+            || CreditCode::parse(&c.credit_code).is_err()
+    }) {
+        return Err(Problem::invalid_field(
+            "cursor",
+            "format",
+            "the cursor is not one this service issued; start again without it",
         )
         .into());
     }

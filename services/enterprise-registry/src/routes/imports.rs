@@ -27,6 +27,19 @@ use crate::error::RegistryError;
 use crate::export::{self, Cell, Column, Format, Language};
 use crate::importer::{self, Counts, EncodingChoice, FileFormat, Mode, RowError, Settings};
 
+const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// What a CSV or XLSX upload is labelled by browsers, Excel and scripts.
+const FILE_MEDIA_TYPES: &[&str] = &[
+    "text/csv",
+    "text/plain",
+    "text/comma-separated-values",
+    "application/csv",
+    "application/vnd.ms-excel",
+    "application/octet-stream",
+    XLSX_MEDIA_TYPE,
+];
+
 /// Largest file accepted (a province of 200,000 firms with five years of reports fits).
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
@@ -172,6 +185,26 @@ pub async fn create_import(
         return Err(Problem::validation(errors).into());
     };
 
+    // A file, not JSON or a form: refuse other bodies before reading them.
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !(media_type.is_empty() || FILE_MEDIA_TYPES.contains(&media_type)) {
+        return Err(Problem::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            hte_shared::problem::types::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+        )
+        .with_detail(format!(
+            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}"
+        ))
+        .into());
+    }
+
     // The body goes to a temporary file, never into memory as one document.
     let mut file = tempfile::NamedTempFile::new().map_err(|e| {
         tracing::error!(error = %e, "cannot create a temporary file");
@@ -203,13 +236,7 @@ pub async fn create_import(
             Problem::internal()
         })?;
     }
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let format = if first_bytes.starts_with(b"PK\x03\x04") || content_type.contains("spreadsheetml")
-    {
+    let format = if first_bytes.starts_with(b"PK\x03\x04") || media_type == XLSX_MEDIA_TYPE {
         FileFormat::Xlsx
     } else {
         FileFormat::Csv
@@ -457,7 +484,7 @@ pub struct ExportParams {
 
 /// Export enterprises with the list's filters (region, status, as_of, tech_domain, label,
 /// zone_level, above_scale, q) as CSV or XLSX, read in pages of 1,000. The file imports back
-/// unchanged.
+/// unchanged (a deregistration, an action with its own reason, is not part of the file).
 #[utoipa::path(
     tag = "bulk",
     params(ExportParams, EnterpriseFilter),
@@ -474,6 +501,16 @@ pub async fn export_enterprises(
     params: web::Query<ExportParams>,
     filter: web::Query<EnterpriseFilter>,
 ) -> Result<HttpResponse, RegistryError> {
+    if let Some(asked) = params.format.as_deref()
+        && !matches!(asked, "csv" | "xlsx")
+    {
+        return Err(Problem::invalid_field(
+            "format",
+            "enum",
+            format!("format must be csv or xlsx; got {asked:?}"),
+        )
+        .into());
+    }
     let format = export::negotiate(
         params.format.as_deref(),
         request.headers().get(header::ACCEPT),

@@ -224,6 +224,21 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
         .map(|r| r["version"].as_str().unwrap())
         .collect();
     assert_eq!(active, ["jiangsu-2026-1"]);
+
+    // The built-in rules can be made active again.
+    let back = app
+        .post_as(
+            &token,
+            "/api/v1/rule-sets/2016-national-1/activate",
+            &json!({}),
+        )
+        .await;
+    assert_eq!(back.status(), 200);
+    let back: Value = back.json().await.unwrap();
+    assert_eq!(back["builtin"], true);
+    assert_eq!(back["active"], true);
+    let again: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    assert_eq!(again, before);
 }
 
 #[tokio::test]

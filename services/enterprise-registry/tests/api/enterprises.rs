@@ -305,6 +305,38 @@ async fn list_filters_and_pages_stably() {
     assert_eq!(seen.len(), 10);
     assert_eq!(seen, sorted);
 
+    // By last change, every firm once; a cursor whose position does not fit is refused.
+    let mut by_update = std::collections::BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = "/api/v1/enterprises?limit=4&sort=updated_at".to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = app.get_as(&token, &path).await.json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            assert!(by_update.insert(item["credit_code"].as_str().unwrap().to_owned()));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(by_update.len(), 10);
+    let forged = hte_shared::pagination::encode_cursor(&json!({
+        "sort": "updated_at", "value": "notadate", "credit_code": credit_code(counties[0], 0)
+    }));
+    let problem = assert_problem(
+        app.get_as(
+            &token,
+            &format!("/api/v1/enterprises?sort=updated_at&cursor={forged}"),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "cursor");
+
     let count = |query: &'static str| {
         let app = &app;
         let token = &token;

@@ -224,6 +224,9 @@ async fn modes_dry_run_atomic_and_partial() {
     )
     .await;
     assert_eq!(atomic["status"], "rejected");
+    assert_eq!(atomic["counts"]["rows"], 4);
+    assert_eq!(atomic["counts"]["created"], 0, "nothing was written");
+    assert_eq!(atomic["counts"]["rejected"], 1);
     assert_eq!(atomic["errors"][0]["line"], 5);
     assert_eq!(atomic["errors"][0]["column"], "credit_code");
     assert_eq!(
@@ -374,6 +377,20 @@ async fn malformed_files_get_a_clear_problem_and_write_nothing() {
     )
     .await;
     assert_eq!(broken["errors"][0]["rule"], "xlsx");
+
+    let json_body = assert_problem(
+        import(
+            &app,
+            &token,
+            "kind=enterprises",
+            "application/json",
+            valid.clone().into_bytes(),
+        )
+        .await,
+        415,
+    )
+    .await;
+    assert!(json_body["detail"].as_str().unwrap().contains("text/csv"));
 
     let unknown_kind = assert_problem(
         import(
