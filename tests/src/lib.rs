@@ -8,4 +8,6 @@ mod allocation_progress;
 #[cfg(test)]
 mod openapi_documents;
 #[cfg(test)]
+mod response_schemas;
+#[cfg(test)]
 mod suite_starts;
