@@ -352,29 +352,23 @@ pub async fn activate_rule_set(
     let result = db
         .write(move |conn| {
             let previous = queries::active(conn)?.map(|r| r.version);
-            if version == RuleSet::national_2016().version {
+            let activated = if version == RuleSet::national_2016().version {
                 queries::deactivate_all(conn)?;
-                audit::append(
-                    conn,
-                    &actor,
-                    Change {
-                        entity_type: "rule_set",
-                        entity_key: &version,
-                        action: "activate",
-                        reason: None,
-                        before: Some(serde_json::json!({"active": previous})),
-                        after: Some(serde_json::json!({"active": version})),
-                    },
-                )?;
-                return Ok::<_, RegistryError>(builtin_summary(None));
-            }
-            let row = queries::find(conn, &version)?.ok_or_else(|| {
-                Problem::not_found(format!(
-                    "no stored rule set {version:?} (the built-in one is active when no other is)"
-                ))
-            })?;
-            let at = now();
-            queries::activate(conn, &version, at)?;
+                builtin_summary(None)
+            } else {
+                let row = queries::find(conn, &version)?.ok_or_else(|| {
+                    Problem::not_found(format!(
+                        "no stored rule set {version:?} (the built-in one is active when no other is)"
+                    ))
+                })?;
+                let at = now();
+                queries::activate(conn, &version, at)?;
+                RuleSetSummary {
+                    activated_at: Some(at),
+                    active: true,
+                    ..summary(&row, None)
+                }
+            };
             audit::append(
                 conn,
                 &actor,
@@ -387,11 +381,7 @@ pub async fn activate_rule_set(
                     after: Some(serde_json::json!({"active": version})),
                 },
             )?;
-            Ok::<_, RegistryError>(RuleSetSummary {
-                activated_at: Some(at),
-                active: true,
-                ..summary(&row, None)
-            })
+            Ok::<_, RegistryError>(activated)
         })
         .await?;
     Ok(HttpResponse::Ok().json(result))
