@@ -76,10 +76,12 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("{region} is not a Jiangsu region code");
             }
             let keys = load_keys(&CommonConfig::from_env(&Env::Process)?)?;
-            println!(
-                "{}",
-                keys.sign(&subject, role, &region, chrono::Duration::hours(ttl_hours))
-            );
+            let token = keys.sign(&subject, role, &region, chrono::Duration::hours(ttl_hours));
+            // Never print a token the services would refuse (e.g. a city role with a county).
+            if let Err(problem) = keys.verify(&token) {
+                anyhow::bail!("{}", problem.detail.unwrap_or_default());
+            }
+            println!("{token}");
             Ok(())
         }
         Command::Openapi { out } => write_openapi(&out),
