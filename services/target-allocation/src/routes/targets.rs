@@ -269,7 +269,8 @@ pub(crate) struct TreeEdit {
 
 /// Applies an edit as a new tree version inside the caller's transaction: refused on a
 /// closed plan, and on a published plan when the result would break the sum rule (409
-/// naming each region). Records the version and an audit entry. Returns the new version.
+/// naming each region). Records the version and an audit entry. Returns the new version, or
+/// the current one when the edit changes no value.
 pub(crate) fn commit_tree_edit(
     conn: &mut DbConnection,
     plan: &PlanRow,
@@ -287,6 +288,12 @@ pub(crate) fn commit_tree_edit(
     let before = queries::targets_at(conn, &plan.id, plan.tree_version)?;
     let version = plan.tree_version + 1;
     let changed = queries::apply(conn, &plan.id, version, &edit.changes)?;
+    if changed == 0
+        && let Some(current) = queries::find_version(conn, &plan.id, plan.tree_version)?
+    {
+        // Every value is already so: the current version stands, no empty version is added.
+        return Ok(current);
+    }
     if status == PlanStatus::Published {
         let after = queries::targets_at(conn, &plan.id, version)?;
         let broken = violations(&tree_values(&after));

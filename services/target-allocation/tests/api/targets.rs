@@ -22,6 +22,14 @@ async fn every_change_is_a_version_and_old_versions_stay_readable() {
         .put_target(&province, "versions", "320000", "hte_count", "2025", 1200)
         .await;
     assert_eq!(second.headers()["etag"], "\"v2\"");
+    // Setting the value it already has adds no empty version.
+    let same = app
+        .put_target(&province, "versions", "320000", "hte_count", "2025", 1200)
+        .await;
+    assert_eq!(same.status(), 200);
+    assert_eq!(same.headers()["etag"], "\"v2\"");
+    let same: Value = same.json().await.unwrap();
+    assert_eq!(same["set_in_version"], 2);
 
     let tree: Value = app
         .get_as(&province, "/api/v1/plans/versions/targets?version=1")
