@@ -86,6 +86,12 @@ pub fn fingerprint(route: &str, body: &serde_json::Value) -> String {
         .collect()
 }
 
+/// Whose key it is: the subject with the role and region of the token, since one name
+/// may hold tokens for several regions and a replay must never cross them.
+pub fn scope_of(actor: &crate::audit::Actor) -> String {
+    format!("{}|{}|{}", actor.subject, actor.role, actor.region)
+}
+
 /// A stored first answer.
 #[derive(Debug, Clone)]
 pub struct StoredResponse {
@@ -347,7 +353,8 @@ where
                 });
             };
             let request_hash = fingerprint(&route, &request);
-            match lookup(conn, &actor.subject, &key, &request_hash)? {
+            let scope = scope_of(&actor);
+            match lookup(conn, &scope, &key, &request_hash)? {
                 Lookup::Replay(stored) => Ok(stored),
                 Lookup::Mismatch => Err(E::from(mismatch_problem())),
                 Lookup::InProgress => Err(E::from(in_progress_problem())),
@@ -358,7 +365,7 @@ where
                         body: created.body.to_string(),
                         location: created.location,
                     };
-                    store(conn, &actor.subject, &key, &route, &request_hash, &stored)?;
+                    store(conn, &scope, &key, &route, &request_hash, &stored)?;
                     Ok(stored)
                 }
             }

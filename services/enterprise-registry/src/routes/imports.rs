@@ -271,7 +271,8 @@ pub async fn create_import(
             let claimed = match key {
                 None => None,
                 Some((key, request_hash)) => {
-                    match idempotency::claim(conn, &actor.subject, &key, ROUTE, &request_hash)? {
+                    let scope = idempotency::scope_of(&actor);
+                    match idempotency::claim(conn, &scope, &key, ROUTE, &request_hash)? {
                         Claim::Claimed(token) => Some((key, token)),
                         Claim::Replay(stored) => return Ok(Answer::Replay(stored)),
                         Claim::Mismatch => return Err(idempotency::mismatch_problem().into()),
@@ -284,7 +285,8 @@ pub async fn create_import(
             let result = import_file(conn, &file, settings, &caller, &actor, claimed.as_ref());
             if result.is_err()
                 && let Some((key, token)) = &claimed
-                && let Err(e) = idempotency::release(conn, &actor.subject, key, token)
+                && let Err(e) =
+                    idempotency::release(conn, &idempotency::scope_of(&actor), key, token)
             {
                 tracing::error!(error = %e, "cannot release the Idempotency-Key of a failed import");
             }
@@ -365,7 +367,7 @@ fn import_file(
                     .map_err(|_| RegistryError::from(Problem::internal()))?,
                 location: Some(location_of(&row)),
             };
-            if !idempotency::complete(conn, &actor.subject, key, token, &answer)? {
+            if !idempotency::complete(conn, &idempotency::scope_of(actor), key, token, &answer)? {
                 // Only after an hour, when the claim counted as abandoned and another request
                 // took the key over: that request answers it; this import stands on its own.
                 tracing::warn!(import = %row.id, "the Idempotency-Key was taken over; answer not stored");

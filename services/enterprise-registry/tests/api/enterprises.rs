@@ -586,3 +586,31 @@ async fn a_registration_date_cannot_move_past_what_is_recorded_after_it() {
         "{problem}"
     );
 }
+
+#[tokio::test]
+async fn an_idempotency_key_is_never_replayed_across_regions() {
+    let app = TestApp::spawn().await;
+    let code = credit_code(KUNSHAN, 19);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "键值测试有限公司"))
+        .await;
+    let label = json!({"kind": "gazelle", "year": 2025, "level": "provincial"});
+    let send = |token: String| {
+        let app = &app;
+        let label = &label;
+        let code = &code;
+        async move {
+            app.client
+                .post(app.url(&format!("/api/v1/enterprises/{code}/labels")))
+                .bearer_auth(token)
+                .header("Idempotency-Key", "shared-key-1")
+                .json(label)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The same subject holds tokens for Suzhou and for Nanjing.
+    assert_eq!(send(app.token(Role::City, "320500")).await.status(), 201);
+    assert_eq!(send(app.token(Role::City, "320500")).await.status(), 201);
+    assert_problem(send(app.token(Role::City, "320100")).await, 404).await;
+}
