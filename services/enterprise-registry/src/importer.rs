@@ -468,6 +468,45 @@ struct ParsedRow {
     item: Item,
 }
 
+impl ParsedRow {
+    /// The record's natural key and the column that names it: a file may hold each record
+    /// once, or a second import of it would not be a no-op.
+    fn natural_key(&self) -> (String, &'static str) {
+        let code = &self.credit_code;
+        match &self.item {
+            Item::Enterprise(_) => (code.clone(), "credit_code"),
+            Item::Report { year, .. } => (format!("{code}/{year}"), "year"),
+            Item::Pool(entry) => (format!("{code}/{}", entry.year), "year"),
+            Item::Certificate(c) => (c.certificate_no.clone(), "certificate_no"),
+            Item::Label(l) => (format!("{code}/{}/{}", l.kind, l.year), "year"),
+        }
+    }
+}
+
+/// `from_file` with every field whose column the file lacks taken from `stored`: a column
+/// left out of a file means "keep", never "clear". (Field and column names are the same.)
+fn keep_absent<T: Serialize + serde::de::DeserializeOwned + Clone>(
+    from_file: &T,
+    stored: &T,
+    present: &[&str],
+) -> T {
+    let (Ok(mut merged), Ok(stored_value)) = (
+        serde_json::to_value(from_file),
+        serde_json::to_value(stored),
+    ) else {
+        return from_file.clone();
+    };
+    if let (Some(merged_map), Some(stored_map)) = (merged.as_object_mut(), stored_value.as_object())
+    {
+        for (field, value) in stored_map {
+            if !present.contains(&field.as_str()) {
+                merged_map.insert(field.clone(), value.clone());
+            }
+        }
+    }
+    serde_json::from_value(merged).unwrap_or_else(|_| from_file.clone())
+}
+
 struct Cells<'a> {
     header: &'a [HeaderColumn],
     values: &'a [String],
@@ -939,6 +978,7 @@ fn apply_batch(
     actor: &Actor,
     reason: &str,
     kind: ImportKind,
+    present: &[&str],
     rows: Vec<ParsedRow>,
 ) -> Result<Vec<Result<Applied, RowError>>, RegistryError> {
     let mut existing = Existing::load(conn, kind, &rows)?;
@@ -986,6 +1026,12 @@ fn apply_batch(
         let code = row.credit_code.clone();
         let result = match row.item {
             Item::Enterprise(request) => {
+                let request = match &firm {
+                    Some(stored) => {
+                        keep_absent(&*request, &NewEnterprise::from_row(stored), present)
+                    }
+                    None => *request,
+                };
                 let fields = match request.parse(today) {
                     Ok(fields) => fields,
                     Err(problem) => {
@@ -1080,6 +1126,10 @@ fn apply_batch(
                 }
             }
             Item::Report { year, figures } => {
+                let figures = match existing.reports.get(&(code.clone(), year)) {
+                    Some(stored) => keep_absent(&figures, &figures_of(stored), present),
+                    None => figures,
+                };
                 let registered = firm.as_ref().map_or(today, |f| f.registered_on);
                 if let Err(e) = check_year(year, registered.year(), today.year()) {
                     results.push(Err(rejected(row.line, Some("year"), e.message)));
@@ -1450,6 +1500,11 @@ pub fn run(
     let header = import::resolve_header(settings.kind, &header_cells)
         .map_err(|e| file_problem("header", e))?;
     let reason = format!("import {import_id}");
+    let present: Vec<&'static str> = header
+        .iter()
+        .map(|c| c.field)
+        .filter(|f| !f.is_empty())
+        .collect();
     let today = today();
     let mut tally = Tally {
         counts: Counts::default(),
@@ -1465,10 +1520,10 @@ pub fn run(
         let mut flush = |batch: Vec<ParsedRow>, tally: &mut Tally| -> Result<(), RegistryError> {
             let results = if per_batch_transactions {
                 conn.transaction(|conn| {
-                    apply_batch(conn, caller, actor, &reason, settings.kind, batch)
+                    apply_batch(conn, caller, actor, &reason, settings.kind, &present, batch)
                 })?
             } else {
-                apply_batch(conn, caller, actor, &reason, settings.kind, batch)?
+                apply_batch(conn, caller, actor, &reason, settings.kind, &present, batch)?
             };
             for result in results {
                 match result {
@@ -1487,6 +1542,9 @@ pub fn run(
             let header = &header;
             scope.spawn(move || {
                 let mut chunk = Parsed::default();
+                // First line of each natural key, by a 64-bit hash of it (a few MiB for a
+                // province, where the keys themselves would take tens).
+                let mut first_line: HashMap<u64, u64> = HashMap::new();
                 for record in records {
                     let (line, values) = match record {
                         Ok(record) => record,
@@ -1500,7 +1558,31 @@ pub fn run(
                     }
                     chunk.read += 1;
                     match parse_row(settings.kind, header, line, &values, settings.unit, today) {
-                        Ok(row) => chunk.rows.push(row),
+                        Ok(row) => {
+                            let (key, column) = row.natural_key();
+                            let hash = {
+                                use std::hash::{Hash, Hasher};
+                                let mut hasher = std::hash::DefaultHasher::new();
+                                key.hash(&mut hasher);
+                                hasher.finish()
+                            };
+                            match first_line.entry(hash) {
+                                std::collections::hash_map::Entry::Occupied(first) => {
+                                    chunk.rejected.push(vec![rejected(
+                                        line,
+                                        Some(column),
+                                        format!(
+                                            "the same record as line {} ({key}); a file may hold each record once",
+                                            first.get()
+                                        ),
+                                    )]);
+                                }
+                                std::collections::hash_map::Entry::Vacant(slot) => {
+                                    slot.insert(line);
+                                    chunk.rows.push(row);
+                                }
+                            }
+                        }
                         Err(errors) => chunk.rejected.push(errors),
                     }
                     if chunk.rows.len() == BATCH_ROWS

@@ -83,9 +83,18 @@ impl ImportKind {
                 (
                     "rd_expense_yuan",
                     false,
-                    &["研发费用", "研究开发费用", "研发费用总额"],
+                    &[
+                        "研发费用",
+                        "研究开发费用",
+                        "研发费用总额",
+                        "研究开发费用总额",
+                    ],
                 ),
-                ("rd_expense_domestic_yuan", false, &["境内研发费用"]),
+                (
+                    "rd_expense_domestic_yuan",
+                    false,
+                    &["境内研发费用", "境内研究开发费用"],
+                ),
                 (
                     "total_costs_yuan",
                     false,

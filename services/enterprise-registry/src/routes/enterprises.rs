@@ -253,7 +253,7 @@ impl NewEnterprise {
         }
     }
 
-    fn from_row(row: &EnterpriseRow) -> Self {
+    pub(crate) fn from_row(row: &EnterpriseRow) -> Self {
         Self {
             credit_code: row.credit_code.clone(),
             name: row.name.clone(),

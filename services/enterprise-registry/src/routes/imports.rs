@@ -95,8 +95,10 @@ pub struct ImportParams {
     kind: String,
     /// dry_run, atomic (default) or partial.
     mode: Option<String>,
-    /// Unit of money columns without a unit in their header: yuan (default), thousand_yuan
-    /// (千元) or ten_thousand_yuan (万元). A header such as `总收入（万元）` declares its own.
+    /// Unit of money columns without a unit in brackets in their header: yuan (default),
+    /// thousand_yuan (千元) or ten_thousand_yuan (万元). A header such as `总收入（万元）` or
+    /// `total_income_yuan(万元)` declares its own; the English field names (`…_yuan`) are
+    /// names, not units, so `unit` applies to them too.
     unit: Option<String>,
     /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 or gbk. CSV only.
     encoding: Option<String>,

@@ -826,3 +826,87 @@ async fn a_claim_taken_over_as_abandoned_belongs_to_the_request_that_took_it() {
         .unwrap();
     assert_eq!(outcome, "second");
 }
+
+#[tokio::test]
+async fn absent_columns_keep_what_is_stored_and_a_record_may_appear_once_per_file() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code("320583", 71);
+    let mut body = crate::helpers::enterprise_body(&code, "320583", "列缺失测试有限公司");
+    body["tech_domain"] = serde_json::json!("electronic_information");
+    app.create_enterprise(&body).await;
+    let report = app
+        .put_as(
+            &token,
+            &format!("/api/v1/enterprises/{code}/annual-reports/2024"),
+            &serde_json::json!({"employees": 80, "total_income_yuan": 30_000_000, "rd_expense_yuan": 2_000_000}),
+        )
+        .await;
+    assert!(report.status().is_success());
+
+    // A file without the tech_domain column changes nothing.
+    let firms = format!(
+        "credit_code,name,region_code,registered_on,industry_code\n{code},列缺失测试有限公司,320583,2018-03-01,C3491\n"
+    );
+    let result = import_ok(&app, "kind=enterprises", firms.into_bytes()).await;
+    assert_eq!(result["counts"]["unchanged"], 1, "{result}");
+    let firm: Value = app
+        .get_as(&token, &format!("/api/v1/enterprises/{code}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(firm["tech_domain"], "electronic_information");
+
+    // Reports: the columns given change, the others stay; the documented Chinese name of
+    // R&D expense is known, and a unit in brackets beats ?unit=.
+    let reports = format!(
+        "credit_code,year,employees,total_income_yuan(元),研究开发费用总额\n{code},2024,90,31000000,250\n"
+    );
+    let result = import_ok(
+        &app,
+        "kind=annual_reports&unit=ten_thousand_yuan",
+        reports.into_bytes(),
+    )
+    .await;
+    assert_eq!(result["counts"]["updated"], 1, "{result}");
+    let stored: Value = app
+        .get_as(
+            &token,
+            &format!("/api/v1/enterprises/{code}/annual-reports/2024"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["employees"], 90);
+    assert_eq!(stored["total_income_yuan"], 31_000_000);
+    assert_eq!(stored["rd_expense_yuan"], 2_500_000);
+
+    // The same record twice in one file: the second is refused, naming the first.
+    let twice =
+        format!("credit_code,year,employees\n{code},2023,10\n{code},2023,20\n{code},2023,20\n");
+    let result = import_ok(
+        &app,
+        "kind=annual_reports&mode=partial",
+        twice.clone().into_bytes(),
+    )
+    .await;
+    assert_eq!(result["counts"]["created"], 1, "{result}");
+    assert_eq!(result["counts"]["rejected"], 2);
+    assert!(
+        result["errors"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 2"),
+        "{result}"
+    );
+    let entries = audit_entries(&app).await;
+    let again = import_ok(&app, "kind=annual_reports&mode=partial", twice.into_bytes()).await;
+    assert_eq!(again["counts"]["unchanged"], 1, "{again}");
+    assert_eq!(
+        audit_entries(&app).await,
+        entries,
+        "a second import changes nothing"
+    );
+}
