@@ -266,6 +266,25 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     assert_eq!(line(&assessment, "320100")["score"], 100.0);
     assert_eq!(line(&assessment, "320100")["rank"], 1);
     let id = assessment["id"].as_str().unwrap();
+    // A draft plan's assessment is a preview: it is published once the plan is.
+    let publish_path = format!("/api/v1/plans/{PLAN}/assessments/{id}/publish");
+    let early = suite
+        .post(&suite.allocation, &publish_path, &json!({}))
+        .await;
+    assert_eq!(early.status(), 409);
+    let plan_published = suite
+        .post(
+            &suite.allocation,
+            &format!("/api/v1/plans/{PLAN}/publish"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        plan_published.status(),
+        200,
+        "{}",
+        plan_published.text().await.unwrap()
+    );
     let published = suite
         .post(
             &suite.allocation,

@@ -6,7 +6,7 @@
 //! a positive target gets no rate, score or rank. Ranks are competition ranks by score
 //! (1, 2, 2, 4); equal scores share a rank.
 
-use crate::domain::progress::{competition_ranks, round6};
+use crate::domain::progress::{Capped, ExactRate, completion_rate, ranks_by, round6};
 
 pub const DEFAULT_CAP: f64 = 1.2;
 pub const DEFAULT_WEIGHT: f64 = 100.0;
@@ -42,13 +42,25 @@ impl Formula {
     }
 }
 
-/// Scores and ranks for a list of completion rates.
+/// Scores and ranks for (achieved, target) pairs. Ranks follow the exact capped rate (the
+/// weight is common to all), not the score rounded for display.
 pub fn score_and_rank(
     formula: &Formula,
-    completions: &[Option<f64>],
+    lines: &[(i64, Option<i64>)],
 ) -> Vec<(Option<f64>, Option<u32>)> {
-    let scores: Vec<Option<f64>> = completions.iter().map(|c| formula.score(*c)).collect();
-    let ranks = competition_ranks(&scores);
+    let scores: Vec<Option<f64>> = lines
+        .iter()
+        .map(|(achieved, target)| formula.score(completion_rate(*achieved, *target)))
+        .collect();
+    // At the cap ranks above every rate below it (those by exact rate); all at the cap tie,
+    // as their scores do.
+    let keys: Vec<Option<Capped>> = lines
+        .iter()
+        .map(|(achieved, target)| {
+            ExactRate::new(*achieved, *target).map(|rate| rate.capped(formula.cap))
+        })
+        .collect();
+    let ranks = ranks_by(&keys);
     scores.into_iter().zip(ranks).collect()
 }
 
@@ -59,11 +71,23 @@ mod tests {
     #[test]
     fn capped_score_and_ranks() {
         let f = Formula::new(1.2, 100.0).unwrap();
-        let rows = score_and_rank(&f, &[Some(1.5), Some(0.8), None, Some(1.2)]);
+        let rows = score_and_rank(
+            &f,
+            &[
+                (15, Some(10)),
+                (8, Some(10)),
+                (3, None),
+                (12, Some(10)),
+                (2, Some(1924)),
+                (2, Some(1923)),
+            ],
+        );
         assert_eq!(rows[0], (Some(120.0), Some(1)));
         assert_eq!(rows[1], (Some(80.0), Some(3)));
         assert_eq!(rows[2], (None, None));
         assert_eq!(rows[3], (Some(120.0), Some(1)));
+        assert_eq!(rows[4].0, rows[5].0, "equal once rounded");
+        assert_eq!((rows[4].1, rows[5].1), (Some(5), Some(4)));
         assert!(Formula::new(0.0, 1.0).is_err());
         assert!(Formula::new(1.0, -1.0).is_err());
     }

@@ -29,12 +29,59 @@ pub fn completion_rate(actual: i64, target: Option<i64>) -> Option<f64> {
     }
 }
 
+/// A completion rate as the exact fraction achieved ÷ target, so ranks compare what was
+/// achieved, not rates rounded for display (2/1924 and 2/1923 are not a tie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExactRate {
+    achieved: i64,
+    target: i64,
+}
+
+impl ExactRate {
+    /// `None` without a positive target.
+    pub fn new(achieved: i64, target: Option<i64>) -> Option<Self> {
+        target
+            .filter(|t| *t > 0)
+            .map(|target| Self { achieved, target })
+    }
+
+    /// The rate capped at `cap`, still exact below it.
+    pub fn capped(self, cap: f64) -> Capped {
+        if self.achieved as f64 >= cap * self.target as f64 {
+            Capped::AtCap
+        } else {
+            Capped::Below(self)
+        }
+    }
+}
+
+/// A rate under a cap: every rate at or above the cap counts the same, above all below it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Capped {
+    Below(ExactRate),
+    AtCap,
+}
+
+impl PartialOrd for ExactRate {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ExactRate {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // a/b against c/d with b, d > 0: a·d against c·b, exactly in i128.
+        (i128::from(self.achieved) * i128::from(other.target))
+            .cmp(&(i128::from(other.achieved) * i128::from(self.target)))
+    }
+}
+
 /// Competition ranks (1, 2, 2, 4) by descending key; `None` keys get no rank.
-pub fn competition_ranks(keys: &[Option<f64>]) -> Vec<Option<u32>> {
+pub fn ranks_by<K: PartialOrd>(keys: &[Option<K>]) -> Vec<Option<u32>> {
     keys.iter()
         .map(|key| {
-            key.map(|k| {
-                let better = keys.iter().flatten().filter(|other| **other > k).count();
+            key.as_ref().map(|k| {
+                let better = keys.iter().flatten().filter(|other| *other > k).count();
                 u32::try_from(better).unwrap_or(u32::MAX).saturating_add(1)
             })
         })
@@ -49,6 +96,27 @@ pub fn round6(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranks_compare_exact_rates_not_rounded_ones() {
+        let rates = [
+            ExactRate::new(2, Some(1924)),
+            ExactRate::new(2, Some(1923)),
+            ExactRate::new(1, Some(10_000)),
+            ExactRate::new(2, Some(20_000)),
+            ExactRate::new(5, Some(0)),
+        ];
+        assert_eq!(
+            completion_rate(2, Some(1924)),
+            completion_rate(2, Some(1923)),
+            "equal once rounded"
+        );
+        assert_eq!(
+            ranks_by(&rates),
+            [Some(2), Some(1), Some(3), Some(3), None],
+            "1/10000 and 2/20000 are one rate"
+        );
+    }
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -81,7 +149,7 @@ mod tests {
         assert_eq!(completion_rate(3, Some(0)), None);
         assert_eq!(completion_rate(3, None), None);
         assert_eq!(
-            competition_ranks(&[Some(0.5), Some(0.9), None, Some(0.5), Some(0.1)]),
+            ranks_by(&[Some(0.5), Some(0.9), None, Some(0.5), Some(0.1)]),
             vec![Some(2), Some(1), None, Some(2), Some(4)]
         );
     }

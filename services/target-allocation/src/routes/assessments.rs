@@ -5,7 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use hte_shared::audit::{self, Actor, Change};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
@@ -29,7 +29,7 @@ use crate::db::assessments::{self as queries, AssessmentRow};
 use crate::db::plans as plan_queries;
 use crate::db::targets;
 use crate::domain::assessment::{DEFAULT_CAP, DEFAULT_WEIGHT, Formula, score_and_rank};
-use crate::domain::plan::parse_target_period;
+use crate::domain::plan::{PlanStatus, parse_target_period};
 use crate::domain::progress::completion_rate;
 use crate::error::AllocationError;
 
@@ -191,12 +191,29 @@ pub async fn create_assessment(
         })
         .await?
     };
+    if super::plans::status_of(&plan) == PlanStatus::Closed {
+        return Err(Problem::conflict(format!(
+            "plan {} is closed; it is read-only and takes no new assessments",
+            plan.id
+        ))
+        .into());
+    }
     let year = parse_target_period(&input.period, plan.starts_on, plan.ends_on)
         .map_err(|e| Problem::invalid_field("period", "period", e))?;
-    let as_of = input
-        .as_of
-        .or_else(|| NaiveDate::from_ymd_opt(year, 12, 31))
-        .unwrap_or(plan.ends_on);
+    // By default the year's end, or today while the year runs; always inside the year.
+    let as_of = input.as_of.unwrap_or_else(|| {
+        NaiveDate::from_ymd_opt(year, 12, 31)
+            .unwrap_or(plan.ends_on)
+            .min(hte_shared::time::today())
+    });
+    if as_of.year() != year {
+        return Err(Problem::invalid_field(
+            "as_of",
+            "period",
+            format!("as_of {as_of} must fall within the assessed year {year}"),
+        )
+        .into());
+    }
     check_figures_date("as_of", as_of)?;
     let (measure, new_from, new_to) = measure_and_window(&indicator, year, as_of)?;
     let query = StatisticsQuery {
@@ -241,7 +258,10 @@ pub async fn create_assessment(
         .collect();
     let scored = score_and_rank(
         &formula,
-        &lines.iter().map(|l| l.completion_rate).collect::<Vec<_>>(),
+        &lines
+            .iter()
+            .map(|l| (l.achieved, l.target))
+            .collect::<Vec<_>>(),
     );
     for (line, (score, rank)) in lines.iter_mut().zip(scored) {
         line.score = score;
@@ -383,6 +403,7 @@ pub async fn publish_assessment(
     let actor = Actor::new(&caller, &request_id);
     let row = db
         .write(move |conn| {
+            require_published(&load_plan(conn, &plan_id)?)?;
             let mut row = queries::find(conn, &plan_id, &id)?.ok_or_else(|| {
                 Problem::not_found(format!("plan {plan_id} has no assessment {id}"))
             })?;
@@ -429,4 +450,17 @@ pub async fn publish_assessment(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view(&row)))
+}
+
+/// 409 unless the plan is published: an assessment of a draft (whose targets may still
+/// change) is a preview, and a closed plan is read-only, so neither publishes one.
+fn require_published(plan: &crate::db::plans::PlanRow) -> Result<(), Problem> {
+    match super::plans::status_of(plan) {
+        PlanStatus::Published => Ok(()),
+        other => Err(Problem::conflict(format!(
+            "plan {} is {}; assessments are published on a published plan",
+            plan.id,
+            other.key()
+        ))),
+    }
 }

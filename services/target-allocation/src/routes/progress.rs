@@ -22,7 +22,7 @@ use crate::clients::registry::{RegistryClient, Statistics, StatisticsQuery};
 use crate::db::plans::{self as plan_queries, IndicatorRow, PlanRow};
 use crate::db::{cache, targets};
 use crate::domain::plan::{Aggregation, Measure};
-use crate::domain::progress::{competition_ranks, completion_rate, elapsed_fraction};
+use crate::domain::progress::{ExactRate, completion_rate, elapsed_fraction, ranks_by};
 use crate::error::AllocationError;
 
 /// Registry figures and where they came from.
@@ -379,7 +379,12 @@ pub async fn get_progress(
         .iter()
         .map(|i| row(i.region_code.clone(), i.name.clone(), i.get(measure)))
         .collect();
-    let ranks = competition_ranks(&items.iter().map(|r| r.completion_rate).collect::<Vec<_>>());
+    let ranks = ranks_by(
+        &items
+            .iter()
+            .map(|r| ExactRate::new(r.actual, r.target))
+            .collect::<Vec<_>>(),
+    );
     for (item, rank) in items.iter_mut().zip(ranks) {
         item.rank = rank;
     }

@@ -292,4 +292,12 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
         .put_target(&province, "edit-me", "320000", "hte_count", "2025", 1400)
         .await;
     assert_problem(after_close, 409).await;
+    let assessment = app
+        .post_as(
+            &province,
+            &format!("{path}/assessments"),
+            &json!({"indicator": "hte_count", "period": "2025", "as_of": "2025-12-31"}),
+        )
+        .await;
+    assert_problem(assessment, 409).await;
 }

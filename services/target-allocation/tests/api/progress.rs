@@ -71,4 +71,13 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
         )
         .await;
     assert_eq!(fields(&assert_problem(response, 400).await), ["as_of"]);
+    // Figures of another year do not assess this one.
+    let response = app
+        .post_as(
+            &token,
+            &format!("/api/v1/plans/{SEEDED}/assessments"),
+            &json!({"period": "2020", "as_of": "2019-12-31"}),
+        )
+        .await;
+    assert_eq!(fields(&assert_problem(response, 400).await), ["as_of"]);
 }
