@@ -483,6 +483,21 @@ impl ParsedRow {
     }
 }
 
+/// Why a new fact dated `date` cannot belong to the firm, if it cannot: before its
+/// registration or after its deregistration (the API routes' rule).
+fn outside_existence(firm: Option<&EnterpriseRow>, date: NaiveDate) -> Option<String> {
+    let firm = firm?;
+    if date < firm.registered_on {
+        return Some(format!(
+            "before the enterprise was registered ({})",
+            firm.registered_on
+        ));
+    }
+    firm.deregistered_on
+        .filter(|gone| date > *gone)
+        .map(|gone| format!("after the enterprise was deregistered ({gone})"))
+}
+
 /// `from_file` with every field whose column the file lacks taken from `stored`: a column
 /// left out of a file means "keep", never "clear". (Field and column names are the same.)
 fn keep_absent<T: Serialize + serde::de::DeserializeOwned + Clone>(
@@ -1200,14 +1215,12 @@ fn apply_batch(
                 let key = (code.clone(), entry.year);
                 let stored = existing.pool.get(&key).cloned();
                 if stored.is_none()
-                    && firm
-                        .as_ref()
-                        .is_some_and(|f| entry.entered_on < f.registered_on)
+                    && let Some(why) = outside_existence(firm.as_ref(), entry.entered_on)
                 {
                     results.push(Err(rejected(
                         row.line,
                         Some("entered_on"),
-                        "entered the pool before the enterprise was registered",
+                        format!("entered the pool {why}"),
                     )));
                     continue;
                 }
@@ -1349,14 +1362,11 @@ fn apply_batch(
                         Applied::Updated
                     }
                     (None, _) => {
-                        if firm
-                            .as_ref()
-                            .is_some_and(|f| certificate.issued_on < f.registered_on)
-                        {
+                        if let Some(why) = outside_existence(firm.as_ref(), certificate.issued_on) {
                             results.push(Err(rejected(
                                 row.line,
                                 Some("issued_on"),
-                                "issued before the enterprise was registered",
+                                format!("issued {why}"),
                             )));
                             continue;
                         }
@@ -1385,6 +1395,20 @@ fn apply_batch(
             }
             Item::Label(label) => {
                 let key = (code.clone(), label.kind.clone(), label.year);
+                let first_day = NaiveDate::from_ymd_opt(label.year, 1, 1)
+                    .zip(firm.as_ref())
+                    .map(|(day, f)| day.max(f.registered_on));
+                if !existing.labels.contains_key(&key)
+                    && let Some(why) =
+                        first_day.and_then(|day| outside_existence(firm.as_ref(), day))
+                {
+                    results.push(Err(rejected(
+                        row.line,
+                        Some("year"),
+                        format!("a label for {} would start {why}", label.year),
+                    )));
+                    continue;
+                }
                 let json = |l: &LabelRow| serde_json::json!({"kind": l.kind, "year": l.year, "level": l.level, "issuer": l.issuer});
                 let pending_key = format!("{code}/{}/{}", label.kind, label.year);
                 let pending = pending_at.get(&pending_key).copied();

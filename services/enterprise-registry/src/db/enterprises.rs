@@ -209,7 +209,8 @@ pub struct ListFilter {
     pub county: Option<RegionCode>,
     pub status: Option<(EnterpriseStatus, NaiveDate)>,
     pub tech_domain: Option<String>,
-    pub label: Option<String>,
+    /// Holds an unrevoked label of this kind on the date (tech-SME: of that year).
+    pub label: Option<(String, NaiveDate)>,
     pub zone_level: Option<String>,
     pub above_scale: Option<bool>,
     pub name_contains: Option<String>,
@@ -304,12 +305,26 @@ pub fn list(
                 .escape('\\'),
         );
     }
-    if let Some(kind) = &filter.label {
+    if let Some((kind, date)) = &filter.label {
+        use chrono::Datelike;
+        // The statistics' rule: from the label's year on (a tech-SME registration only in its
+        // own year), until revoked.
+        let year = date.year();
+        let (from_year, to_year) = if kind == "tech_sme" {
+            (year, year)
+        } else {
+            (i32::MIN, year)
+        };
         query = query.filter(exists(
             labels::table
                 .filter(labels::credit_code.eq(enterprises::credit_code))
                 .filter(labels::kind.eq(kind.clone()))
-                .filter(labels::revoked_on.is_null()),
+                .filter(labels::year.between(from_year, to_year))
+                .filter(
+                    labels::revoked_on
+                        .is_null()
+                        .or(labels::revoked_on.gt(*date)),
+                ),
         ));
     }
     if let Some((status, date)) = filter.status {

@@ -176,11 +176,15 @@ pub fn counts_sql(query: &StatisticsQuery) -> String {
     )
 }
 
+/// Certificates issued in the window and known on `as_of`, of firms registered then (the
+/// same firms the counts cover).
 pub fn new_certificates_sql(query: &StatisticsQuery) -> String {
+    let d = query.as_of.format("%Y-%m-%d");
     format!(
         "SELECT {group} AS region_code, CAST(COUNT(*) AS BIGINT) AS new_certificates
          FROM certificates c JOIN enterprises e ON e.credit_code = c.credit_code
-         WHERE c.issued_on >= '{from}' AND c.issued_on <= '{to}'{scope}
+         WHERE c.issued_on >= '{from}' AND c.issued_on <= '{to}' AND c.issued_on <= '{d}'
+           AND e.registered_on <= '{d}' AND (e.deregistered_on IS NULL OR e.deregistered_on > '{d}'){scope}
          GROUP BY {group}",
         group = group_column(query),
         from = query.new_from.format("%Y-%m-%d"),

@@ -802,7 +802,7 @@ impl EnterpriseFilter {
         }
         if let Some(raw) = self.label.as_deref() {
             match LabelKind::from_key(raw) {
-                Some(kind) => filter.label = Some(kind.key().to_owned()),
+                Some(kind) => filter.label = Some((kind.key().to_owned(), as_of)),
                 None => errors.push(FieldError::new(
                     "label",
                     "enum",

@@ -217,11 +217,20 @@ fn validated<T>(errors: Vec<FieldError>, value: T) -> Result<T, Problem> {
     }
 }
 
+/// A new fact must fall within the enterprise's existence: not before its registration,
+/// not after its deregistration.
 fn not_before_registration(
     field: &str,
     date: NaiveDate,
     enterprise: &EnterpriseRow,
 ) -> Result<(), Problem> {
+    if let Some(gone) = enterprise.deregistered_on.filter(|gone| date > *gone) {
+        return Err(Problem::invalid_field(
+            field,
+            "after_deregistration",
+            format!("{field} {date} is after the enterprise's deregistration on {gone}"),
+        ));
+    }
     if date < enterprise.registered_on {
         Err(Problem::invalid_field(
             field,
@@ -780,6 +789,13 @@ pub async fn create_label(
         request,
         code,
         move |conn, actor, enterprise| {
+            if let Some(first_day) = NaiveDate::from_ymd_opt(label.year, 1, 1) {
+                not_before_registration(
+                    "year",
+                    first_day.max(enterprise.registered_on),
+                    enterprise,
+                )?;
+            }
             if queries::find_label(conn, &enterprise.credit_code, label.kind.key(), label.year)?
                 .is_some()
             {
@@ -880,7 +896,7 @@ pub async fn revoke_label(
     let actor = Actor::new(&caller, &request_id);
     let view = db
         .write(move |conn| {
-            load_writable(conn, &caller, &code)?;
+            let enterprise = load_writable(conn, &caller, &code)?;
             let before =
                 queries::find_label(conn, code.as_str(), kind.key(), year)?.ok_or_else(|| {
                     Problem::not_found(format!("{code} has no {} label for {year}", kind.key()))
@@ -889,6 +905,18 @@ pub async fn revoke_label(
                 return Err(
                     Problem::conflict(format!("this label was already revoked on {date}")).into(),
                 );
+            }
+            // A label holds from its year on; it cannot be revoked before it was granted.
+            let granted = NaiveDate::from_ymd_opt(year, 1, 1)
+                .unwrap_or(enterprise.registered_on)
+                .max(enterprise.registered_on);
+            if revoked_on < granted {
+                return Err(Problem::invalid_field(
+                    "revoked_on",
+                    "not_before_grant",
+                    format!("revoked_on {revoked_on} is before the label held (from {granted})"),
+                )
+                .into());
             }
             let after = LabelRow {
                 revoked_on: Some(revoked_on),

@@ -213,3 +213,62 @@ async fn programme_facts_are_checked() {
         .unwrap();
     assert_eq!(labels["items"][0]["revoke_reason"], "复核不合格");
 }
+
+#[tokio::test]
+async fn facts_stay_within_the_enterprises_existence() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code(KUNSHAN, 41);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "存续期测试有限公司"))
+        .await;
+    let base = format!("/api/v1/enterprises/{code}");
+    let label = app
+        .post_as(
+            &token,
+            &format!("{base}/labels"),
+            &json!({"kind": "gazelle", "year": 2024, "level": "provincial"}),
+        )
+        .await;
+    assert_eq!(label.status(), 201);
+    // A label holds from its year on: it cannot be revoked before.
+    let early = app
+        .post_as(
+            &token,
+            &format!("{base}/labels/gazelle/2024/revoke"),
+            &json!({"revoked_on": "2018-01-01", "reason": "测试提前撤销"}),
+        )
+        .await;
+    let problem = assert_problem(early, 400).await;
+    assert_eq!(problem["errors"][0]["rule"], "not_before_grant");
+
+    let gone = app
+        .post_as(
+            &token,
+            &format!("{base}/deregister"),
+            &json!({"deregistered_on": "2024-06-30", "reason": "企业注销"}),
+        )
+        .await;
+    assert_eq!(gone.status(), 200);
+    for (path, body, field) in [
+        (
+            "pool-entries",
+            json!({"year": 2025, "batch": 1, "source": "市推荐", "entered_on": "2025-05-01"}),
+            "entered_on",
+        ),
+        (
+            "certificates",
+            json!({"certificate_no": "GR202532000041", "issued_on": "2025-11-01"}),
+            "issued_on",
+        ),
+        (
+            "labels",
+            json!({"kind": "top100", "year": 2025, "level": "provincial"}),
+            "year",
+        ),
+    ] {
+        let response = app.post_as(&token, &format!("{base}/{path}"), &body).await;
+        let problem = assert_problem(response, 400).await;
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["rule"], "after_deregistration");
+    }
+}

@@ -271,3 +271,69 @@ async fn each_firm_counts_once_and_labels_follow_their_year_and_revocation() {
     assert_eq!(changzhou["labels"]["top100"], 1);
     assert_eq!(changzhou["labels"]["gazelle"], 1);
 }
+
+#[tokio::test]
+async fn new_certificates_and_the_label_filter_follow_as_of() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code("320583", 8);
+    app.create_enterprise(&enterprise_body(&code, "320583", "时点测试有限公司"))
+        .await;
+    let base = format!("/api/v1/enterprises/{code}");
+    for (path, body) in [
+        (
+            "certificates",
+            json!({"certificate_no": "GR202532000008", "issued_on": "2025-12-01"}),
+        ),
+        (
+            "labels",
+            json!({"kind": "gazelle", "year": 2025, "level": "provincial"}),
+        ),
+    ] {
+        let response = app.post_as(&token, &format!("{base}/{path}"), &body).await;
+        assert_eq!(response.status(), 201);
+    }
+    let new_on = |as_of: &'static str| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let stats: Value = app
+                .get_as(
+                    token,
+                    &format!(
+                        "/api/v1/statistics?level=county&parent=320500&as_of={as_of}&new_from=2025-01-01&new_to=2025-12-31"
+                    ),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            row(&stats, "320583")["new_certificates"].clone()
+        }
+    };
+    assert_eq!(new_on("2025-06-01").await, 0, "not yet issued on as_of");
+    assert_eq!(new_on("2025-12-31").await, 1);
+
+    let listed = |as_of: &'static str| {
+        let app = &app;
+        let token = &token;
+        async move {
+            let page: Value = app
+                .get_as(
+                    token,
+                    &format!("/api/v1/enterprises?label=gazelle&as_of={as_of}"),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            page["items"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(
+        listed("2024-12-15").await,
+        0,
+        "the 2025 label did not hold yet"
+    );
+    assert_eq!(listed("2025-03-01").await, 1);
+}
