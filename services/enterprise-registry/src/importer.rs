@@ -35,7 +35,7 @@ use crate::domain::programme::{CertificateNo, certificate_expiry, check_programm
 use crate::domain::rd_institution::RdInstitution;
 use crate::domain::tech_domain::TechDomain;
 use crate::error::RegistryError;
-use crate::routes::annual_reports::{figures_of, row_of};
+use crate::routes::annual_reports::{figures_of, row_of, view_of as report_view};
 use crate::routes::enterprises::{NewEnterprise, record_json};
 
 /// Rows per batch (one transaction in `partial` mode, one COPY per table on PostgreSQL):
@@ -1184,8 +1184,9 @@ fn apply_batch(
                                 entity_key: &code,
                                 action: "replace",
                                 reason: Some(reason),
-                                before: serde_json::to_value(figures_of(&before)).ok(),
-                                after: serde_json::to_value(&figures).ok(),
+                                // As the API records it: which report, which version.
+                                before: serde_json::to_value(report_view(&before)).ok(),
+                                after: serde_json::to_value(report_view(&after)).ok(),
                             },
                         );
                         existing.reports.insert(key, after);
@@ -1201,7 +1202,7 @@ fn apply_batch(
                                 action: "create",
                                 reason: Some(reason),
                                 before: None,
-                                after: serde_json::to_value(&figures).ok(),
+                                after: serde_json::to_value(report_view(&after)).ok(),
                             },
                         );
                         existing.reports.insert(key, after.clone());

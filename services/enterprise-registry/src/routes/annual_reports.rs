@@ -68,7 +68,7 @@ pub(crate) fn figures_of(row: &AnnualReportRow) -> ReportFigures {
     }
 }
 
-fn view_of(row: &AnnualReportRow) -> AnnualReportView {
+pub(crate) fn view_of(row: &AnnualReportRow) -> AnnualReportView {
     AnnualReportView {
         credit_code: row.credit_code.clone(),
         year: row.year,

@@ -882,6 +882,22 @@ async fn absent_columns_keep_what_is_stored_and_a_record_may_appear_once_per_fil
     assert_eq!(stored["employees"], 90);
     assert_eq!(stored["total_income_yuan"], 31_000_000);
     assert_eq!(stored["rd_expense_yuan"], 2_500_000);
+    // The history says which report changed, as for a change through the API.
+    let history: Value = app
+        .get_as(&token, &format!("/api/v1/enterprises/{code}/history"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let replaced = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["entity_type"] == "annual_report" && e["action"] == "replace")
+        .unwrap_or_else(|| panic!("no report replacement in {history}"));
+    assert_eq!(replaced["after"]["year"], 2024);
+    assert_eq!(replaced["after"]["version"], 2);
+    assert_eq!(replaced["before"]["employees"], 80);
 
     // The same record twice in one file: the second is refused, naming the first.
     let twice =
