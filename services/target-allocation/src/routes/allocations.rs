@@ -350,8 +350,35 @@ pub async fn propose_allocation(
         .into());
     };
 
-    // The method's inputs, per child in code order.
+    // The method's inputs, per child in code order. An input the method does not use is
+    // refused rather than silently ignored (a minimum sent with `proportional` would
+    // otherwise look honoured).
     let mut errors = Vec::new();
+    let manual = input.method == MethodKind::Manual;
+    let weighted = input.baseline == Some(Baseline::Weights);
+    for (field, sent, used) in [
+        ("shares", input.shares.is_some(), manual),
+        ("baseline", input.baseline.is_some(), !manual),
+        (
+            "baseline_as_of",
+            input.baseline_as_of.is_some(),
+            !manual && !weighted,
+        ),
+        ("weights", input.weights.is_some(), !manual && weighted),
+        (
+            "minimums",
+            input.minimums.is_some(),
+            input.method == MethodKind::ProportionalWithMinimums,
+        ),
+    ] {
+        if sent && !used {
+            errors.push(FieldError::new(
+                field,
+                "not_used",
+                format!("{field} does not apply to this method and baseline; leave it out"),
+            ));
+        }
+    }
     let baseline_as_of = input.baseline_as_of.unwrap_or_else(today);
     check_figures_date("baseline_as_of", baseline_as_of)?;
     let weights: Option<Vec<u64>> = match (input.method, input.baseline) {

@@ -318,6 +318,12 @@ async fn bad_splits_are_refused_naming_the_child() {
                       "method": "proportional", "baseline": "weights", "weights": weights});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
     assert_eq!(fields(&problem), ["weights.320100"]);
+    // An input the method does not use is refused, not ignored.
+    let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
+                      "method": "proportional", "baseline": "weights",
+                      "weights": equal_city_weights(), "minimums": {"320100": 3000}});
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    assert_eq!(fields(&problem), ["minimums"]);
     // Registry figures from the future do not exist.
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "hte", "baseline_as_of": "2099-01-01"});
