@@ -600,7 +600,20 @@ pub async fn list_allocations(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let plan_id = path.into_inner();
-    let page = page.parse::<(NaiveDateTime, String)>()?;
+    // The cursor names its plan: one from another plan's list is refused, not an empty page.
+    let page = page.parse::<(String, NaiveDateTime, String)>()?;
+    let after = match page.after {
+        Some((cursor_plan, at, id)) if cursor_plan == plan_id => Some((at, id)),
+        Some(_) => {
+            return Err(Problem::invalid_field(
+                "cursor",
+                "format",
+                "the cursor belongs to another plan's list; start again without it",
+            )
+            .into());
+        }
+        None => None,
+    };
     // City and county officials see the splits of regions in their own subtree.
     let parents: Option<Vec<String>> = caller.read_scope().map(|scope| {
         hte_shared::regions::subtree(scope)
@@ -614,12 +627,12 @@ pub async fn list_allocations(
                 conn,
                 &plan_id,
                 parents.as_deref(),
-                page.after,
+                after,
                 i64::from(page.limit) + 1,
             )?;
             let views: Vec<AllocationView> = rows.iter().map(view).collect();
             Ok::<_, AllocationError>(Page::from_rows(views, page.limit, |v| {
-                (v.created_at, v.id.clone())
+                (v.plan_id.clone(), v.created_at, v.id.clone())
             }))
         })
         .await?;

@@ -432,5 +432,28 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     assert_eq!(list["items"][0]["id"], third["id"]);
-    assert!(list["next_cursor"].is_string());
+    let cursor = list["next_cursor"].as_str().unwrap().to_owned();
+    let rest: Value = app
+        .get_as(
+            &province,
+            &format!("/api/v1/plans/stale/allocations?limit=2&cursor={cursor}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!rest["items"].as_array().unwrap().is_empty());
+    assert_ne!(rest["items"][0]["id"], list["items"][0]["id"]);
+    // A cursor from this plan's list means nothing in another plan's.
+    app.create_plan("other").await;
+    let problem = assert_problem(
+        app.get_as(
+            &province,
+            &format!("/api/v1/plans/other/allocations?cursor={cursor}"),
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(fields(&problem), ["cursor"]);
 }
