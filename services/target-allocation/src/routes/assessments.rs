@@ -141,8 +141,9 @@ fn view(row: &AssessmentRow) -> AssessmentView {
 }
 
 /// Compute a draft assessment of the 13 cities from the current targets and live registry
-/// figures (no stale fallback: an assessment is never made from cached figures). Province
-/// only.
+/// figures (no stale fallback: an assessment is never made from cached figures), as of a
+/// date within the assessed year. On a draft plan it is a preview (published once the plan
+/// is); a closed plan takes none (409). Province only.
 #[utoipa::path(
     tag = "assessments",
     request_body = NewAssessment,
@@ -154,6 +155,7 @@ fn view(row: &AssessmentRow) -> AssessmentView {
         (status = 201, description = "Computed (draft)", body = AssessmentView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
         (status = 422, response = UnprocessableEntity),
         (status = 503, response = ServiceUnavailable),
     )
@@ -378,7 +380,8 @@ pub async fn get_assessment(
 }
 
 /// Publish (发布) a draft assessment exactly as computed: it is frozen from then on. Only one
-/// assessment per indicator and year may be published. Province only.
+/// assessment per indicator and year may be published, and only on a published plan (409
+/// on a draft or closed one). Province only.
 #[utoipa::path(
     tag = "assessments",
     params(
