@@ -30,12 +30,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(Problem::new(
-                    actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    crate::problem::types::UNSUPPORTED_MEDIA_TYPE,
-                    "Unsupported media type",
+                return Err(Problem::unsupported_media_type(
+                    "the body must be JSON (Content-Type: application/json)",
                 )
-                .with_detail("the body must be JSON (Content-Type: application/json)")
                 .into());
             }
             let bytes = body.await?;

@@ -170,6 +170,24 @@ impl Problem {
         Self::new(StatusCode::NOT_FOUND, types::NOT_FOUND, "Not found").with_detail(detail)
     }
 
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            types::PAYLOAD_TOO_LARGE,
+            "Payload too large",
+        )
+        .with_detail(detail)
+    }
+
+    pub fn unsupported_media_type(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            types::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+        )
+        .with_detail(detail)
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, types::CONFLICT, "Conflict").with_detail(detail)
     }
@@ -361,26 +379,17 @@ pub fn json_config(limit_bytes: usize) -> actix_web::web::JsonConfig {
         .error_handler(|error, _req| {
             use actix_web::error::JsonPayloadError;
             let problem = match &error {
-                JsonPayloadError::OverflowKnownLength { length, limit } => Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    types::PAYLOAD_TOO_LARGE,
-                    "Payload too large",
-                )
-                .with_detail(format!(
-                    "the body has {length} bytes; the limit is {limit} bytes"
+                JsonPayloadError::OverflowKnownLength { length, limit } => {
+                    Problem::payload_too_large(format!(
+                        "the body has {length} bytes; the limit is {limit} bytes"
+                    ))
+                }
+                JsonPayloadError::Overflow { limit } => Problem::payload_too_large(format!(
+                    "the body exceeds the limit of {limit} bytes"
                 )),
-                JsonPayloadError::Overflow { limit } => Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    types::PAYLOAD_TOO_LARGE,
-                    "Payload too large",
-                )
-                .with_detail(format!("the body exceeds the limit of {limit} bytes")),
-                JsonPayloadError::ContentType => Problem::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    types::UNSUPPORTED_MEDIA_TYPE,
-                    "Unsupported media type",
-                )
-                .with_detail("the body must be JSON (Content-Type: application/json)"),
+                JsonPayloadError::ContentType => Problem::unsupported_media_type(
+                    "the body must be JSON (Content-Type: application/json)",
+                ),
                 JsonPayloadError::Deserialize(cause) => json_problem(cause),
                 other => Problem::bad_request(other.to_string()),
             };

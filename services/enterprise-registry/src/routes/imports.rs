@@ -196,12 +196,7 @@ pub async fn create_import(
         .to_ascii_lowercase();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     if !(media_type.is_empty() || FILE_MEDIA_TYPES.contains(&media_type)) {
-        return Err(Problem::new(
-            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            hte_shared::problem::types::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported media type",
-        )
-        .with_detail(format!(
+        return Err(Problem::unsupported_media_type(format!(
             "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}"
         ))
         .into());
@@ -220,12 +215,7 @@ pub async fn create_import(
         digest.update(&chunk);
         size += chunk.len() as u64;
         if size > MAX_IMPORT_BYTES {
-            return Err(Problem::new(
-                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                hte_shared::problem::types::PAYLOAD_TOO_LARGE,
-                "Payload too large",
-            )
-            .with_detail(format!(
+            return Err(Problem::payload_too_large(format!(
                 "files are limited to {MAX_IMPORT_BYTES} bytes; split the file"
             ))
             .into());
