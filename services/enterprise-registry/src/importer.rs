@@ -33,6 +33,7 @@ use crate::domain::import::{
 };
 use crate::domain::programme::{CertificateNo, certificate_expiry, check_programme_year};
 use crate::domain::rd_institution::RdInstitution;
+use crate::domain::status::{self, OutsideExistence};
 use crate::domain::tech_domain::TechDomain;
 use crate::error::RegistryError;
 use crate::routes::annual_reports::{figures_of, row_of, view_of as report_view};
@@ -483,19 +484,19 @@ impl ParsedRow {
     }
 }
 
-/// Why a new fact dated `date` cannot belong to the firm, if it cannot: before its
-/// registration or after its deregistration (the API routes' rule).
+/// Why a new fact dated `date` cannot belong to the firm, if it cannot (the API's rule).
 fn outside_existence(firm: Option<&EnterpriseRow>, date: NaiveDate) -> Option<String> {
     let firm = firm?;
-    if date < firm.registered_on {
-        return Some(format!(
-            "before the enterprise was registered ({})",
-            firm.registered_on
-        ));
-    }
-    firm.deregistered_on
-        .filter(|gone| date > *gone)
-        .map(|gone| format!("after the enterprise was deregistered ({gone})"))
+    status::outside_existence(firm.registered_on, firm.deregistered_on, date).map(|outside| {
+        match outside {
+            OutsideExistence::BeforeRegistration(registered) => {
+                format!("before the enterprise was registered ({registered})")
+            }
+            OutsideExistence::AfterDeregistration(gone) => {
+                format!("after the enterprise was deregistered ({gone})")
+            }
+        }
+    })
 }
 
 /// `from_file` with every field whose column the file lacks taken from `stored`: a column

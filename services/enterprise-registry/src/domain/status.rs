@@ -72,6 +72,27 @@ pub struct StatusFacts<'a> {
     pub pool_entries: &'a [PoolSpan],
 }
 
+/// Why a fact dated `date` cannot belong to an enterprise: it falls before its registration
+/// or after its deregistration. One rule for the API and for imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutsideExistence {
+    BeforeRegistration(NaiveDate),
+    AfterDeregistration(NaiveDate),
+}
+
+pub fn outside_existence(
+    registered_on: NaiveDate,
+    deregistered_on: Option<NaiveDate>,
+    date: NaiveDate,
+) -> Option<OutsideExistence> {
+    if date < registered_on {
+        return Some(OutsideExistence::BeforeRegistration(registered_on));
+    }
+    deregistered_on
+        .filter(|gone| date > *gone)
+        .map(OutsideExistence::AfterDeregistration)
+}
+
 pub fn status_on(facts: &StatusFacts<'_>, date: NaiveDate) -> EnterpriseStatus {
     if date < facts.registered_on {
         EnterpriseStatus::NotYetRegistered

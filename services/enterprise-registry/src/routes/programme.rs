@@ -25,6 +25,7 @@ use crate::domain::enterprise::{check_past_date, parse_identifier, parse_reason}
 use crate::domain::programme::{
     CertificateNo, LabelKind, LabelLevel, certificate_expiry, check_programme_year,
 };
+use crate::domain::status::{OutsideExistence, outside_existence};
 use crate::error::RegistryError;
 
 // ---- shapes -------------------------------------------------------------------------------
@@ -224,24 +225,18 @@ fn not_before_registration(
     date: NaiveDate,
     enterprise: &EnterpriseRow,
 ) -> Result<(), Problem> {
-    if let Some(gone) = enterprise.deregistered_on.filter(|gone| date > *gone) {
-        return Err(Problem::invalid_field(
+    match outside_existence(enterprise.registered_on, enterprise.deregistered_on, date) {
+        None => Ok(()),
+        Some(OutsideExistence::AfterDeregistration(gone)) => Err(Problem::invalid_field(
             field,
             "after_deregistration",
             format!("{field} {date} is after the enterprise's deregistration on {gone}"),
-        ));
-    }
-    if date < enterprise.registered_on {
-        Err(Problem::invalid_field(
+        )),
+        Some(OutsideExistence::BeforeRegistration(registered)) => Err(Problem::invalid_field(
             field,
             "not_before_registration",
-            format!(
-                "{field} {date} is before the enterprise's registration on {}",
-                enterprise.registered_on
-            ),
-        ))
-    } else {
-        Ok(())
+            format!("{field} {date} is before the enterprise's registration on {registered}"),
+        )),
     }
 }
 
