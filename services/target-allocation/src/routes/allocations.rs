@@ -22,7 +22,7 @@ use hte_shared::time::{now, today};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::plans::{json, load_plan, status_of};
+use super::plans::{json, load_plan, refuse_closed};
 use super::progress::check_figures_date;
 use super::targets::{
     TreeEdit, commit_tree_edit, current_value, parse_region, require_split_right,
@@ -33,7 +33,7 @@ use crate::db::allocations::{self as queries, AllocationRow};
 use crate::db::plans as plan_queries;
 use crate::db::targets::TargetChange;
 use crate::domain::apportionment::{ApportionError, Method, apportion_detailed};
-use crate::domain::plan::{Measure, PlanStatus, check_reason, parse_target_period};
+use crate::domain::plan::{Measure, check_reason, parse_target_period};
 use crate::error::AllocationError;
 
 // ---- shapes -------------------------------------------------------------------------------
@@ -339,9 +339,7 @@ pub async fn propose_allocation(
         })
         .await?
     };
-    if status_of(&plan) == PlanStatus::Closed {
-        return Err(Problem::conflict(format!("plan {plan_id} is closed")).into());
-    }
+    refuse_closed(&plan, "")?;
     let Some(parent_value) = parent_value else {
         return Err(Problem::conflict(format!(
             "region {parent} has no {} target for {} yet; set it before splitting it",

@@ -193,13 +193,7 @@ pub async fn create_assessment(
         })
         .await?
     };
-    if super::plans::status_of(&plan) == PlanStatus::Closed {
-        return Err(Problem::conflict(format!(
-            "plan {} is closed; it is read-only and takes no new assessments",
-            plan.id
-        ))
-        .into());
-    }
+    super::plans::refuse_closed(&plan, "; it is read-only and takes no new assessments")?;
     let year = parse_target_period(&input.period, plan.starts_on, plan.ends_on)
         .map_err(|e| Problem::invalid_field("period", "period", e))?;
     // By default the year's end, or today while the year runs; always inside the year.

@@ -159,6 +159,18 @@ pub(crate) fn json<T: Serialize>(value: &T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or_default()
 }
 
+/// 409 when the plan is closed (read-only); `consequence` says what that means here.
+pub(crate) fn refuse_closed(plan: &PlanRow, consequence: &str) -> Result<(), Problem> {
+    if status_of(plan) == PlanStatus::Closed {
+        Err(Problem::conflict(format!(
+            "plan {} is closed{consequence}",
+            plan.id
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn status_of(row: &PlanRow) -> PlanStatus {
     PlanStatus::from_key(&row.status).unwrap_or(PlanStatus::Draft)
 }

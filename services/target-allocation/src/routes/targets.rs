@@ -21,7 +21,7 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::plans::{load_plan, status_of, tree_values};
+use super::plans::{load_plan, refuse_closed, status_of, tree_values};
 use crate::db::plans::{self as plan_queries, IndicatorRow, PlanRow};
 use crate::db::targets::{self as queries, TargetChange, TargetRow, TreeVersionRow};
 use crate::domain::plan::{PlanStatus, check_reason, parse_target_period};
@@ -277,14 +277,8 @@ pub(crate) fn commit_tree_edit(
     actor: &Actor,
     edit: TreeEdit,
 ) -> Result<TreeVersionRow, AllocationError> {
+    refuse_closed(plan, "; its targets are final")?;
     let status = status_of(plan);
-    if status == PlanStatus::Closed {
-        return Err(Problem::conflict(format!(
-            "plan {} is closed; its targets are final",
-            plan.id
-        ))
-        .into());
-    }
     let before = queries::targets_at(conn, &plan.id, plan.tree_version)?;
     let version = plan.tree_version + 1;
     let changed = queries::apply(conn, &plan.id, version, &edit.changes)?;
