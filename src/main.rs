@@ -95,12 +95,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn load_keys(common: &CommonConfig) -> anyhow::Result<AuthKeys> {
-    AuthKeys::load_or_generate(
-        common.jwt_secret.as_ref(),
-        &common.jwt_previous_secrets,
-        &common.data_dir,
-    )
-    .context("loading the JWT key")
+    AuthKeys::from_config(common).context("loading the JWT key")
 }
 
 async fn serve() -> anyhow::Result<()> {

@@ -4,5 +4,7 @@
 
 mod auth;
 mod helpers;
+mod identity_platform;
+mod oidc;
 mod operations;
 mod problems;
