@@ -8,6 +8,8 @@ mod allocation_progress;
 #[cfg(test)]
 mod compose_config;
 #[cfg(test)]
+mod kubernetes_config;
+#[cfg(test)]
 mod openapi_documents;
 #[cfg(test)]
 mod response_schemas;

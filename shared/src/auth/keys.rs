@@ -93,13 +93,9 @@ impl AuthKeys {
             .as_ref()
             .map(|config| oidc_verifier(config, auth.clock_skew_secs))
             .transpose()?;
+        // Missing credentials are refused when a service builds a client of another
+        // (ServiceClient::new), so the registry, which calls nobody, needs none.
         let outbound = Outbound::from_config(&auth.service_credentials, hs256_accepted)?;
-        if matches!(outbound, Outbound::Missing) {
-            tracing::warn!(
-                "no service credentials: calls to other services will fail; set \
-                 SERVICE_CLIENT_ID/SERVICE_CLIENT_SECRET or SERVICE_TOKEN"
-            );
-        }
         Ok(Self {
             inner: Arc::new(Inner {
                 signing,

@@ -5,6 +5,7 @@
 mod auth;
 mod helpers;
 mod identity_platform;
+mod migrations;
 mod oidc;
 mod operations;
 mod problems;
