@@ -4,18 +4,16 @@
 
 use std::time::Duration;
 
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, get, web};
+use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::{AuthKeys, Caller, Role};
 use hte_shared::config::{CommonConfig, Env};
 use hte_shared::http_client::{RetryPolicy, ServiceClient, UpstreamError};
-use hte_shared::problem::problem_json_middleware;
-use hte_shared::telemetry::{RequestId, request_id_middleware};
+use hte_shared::telemetry::RequestId;
 use serde_json::{Value, json};
 
 use crate::helpers::assert_problem;
 use crate::identity_platform::{
-    AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, Platform, TestKey, person, service_env,
+    AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, Platform, TestKey, person, serve, service_env,
 };
 
 #[get("/api/v1/whoami")]
@@ -36,6 +34,18 @@ struct Service {
 }
 
 impl Service {
+    /// A client of this service, as the service configured by `env` would build it.
+    fn client_for(&self, env: &[(String, String)]) -> Result<ServiceClient, String> {
+        ServiceClient::new(
+            "enterprise-registry",
+            url::Url::parse(&self.url).unwrap(),
+            Self::keys(env)?,
+            "target-allocation",
+            Duration::from_secs(5),
+        )
+        .map_err(|e| e.to_string())
+    }
+
     fn keys(env: &[(String, String)]) -> Result<AuthKeys, String> {
         let env = Env::from_pairs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let common = CommonConfig::from_env(&env).map_err(|e| e.to_string())?;
@@ -45,22 +55,9 @@ impl Service {
     async fn start(env: &[(String, String)]) -> Self {
         let keys = Self::keys(env).unwrap();
         let data = web::Data::new(keys.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .wrap(from_fn(problem_json_middleware))
-                .wrap(from_fn(request_id_middleware))
-                .service(whoami)
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
+        let (port, handle) = serve(move |cfg| {
+            cfg.app_data(data.clone()).service(whoami);
+        });
         Self {
             url: format!("http://127.0.0.1:{port}/"),
             keys,
@@ -367,14 +364,7 @@ async fn services_call_each_other_with_their_own_credentials() {
             ("OIDC_TOKEN_URL", &format!("{}/token", platform.url)),
         ],
     );
-    let client = ServiceClient::new(
-        "enterprise-registry",
-        url::Url::parse(&registry.url).unwrap(),
-        Service::keys(&caller_env).unwrap(),
-        "target-allocation",
-        Duration::from_secs(5),
-    )
-    .unwrap();
+    let client = registry.client_for(&caller_env).unwrap();
     let request_id = RequestId("test".into());
     for _ in 0..3 {
         let identity: Value = client
@@ -395,18 +385,13 @@ async fn services_call_each_other_with_their_own_credentials() {
 
     // A wrong client secret: the other service is as unreachable as if the network failed.
     let wrong = with(caller_env.clone(), &[("SERVICE_CLIENT_SECRET", "wrong")]);
-    let client = ServiceClient::new(
-        "enterprise-registry",
-        url::Url::parse(&registry.url).unwrap(),
-        Service::keys(&wrong).unwrap(),
-        "target-allocation",
-        Duration::from_secs(5),
-    )
-    .unwrap()
-    .with_retry(RetryPolicy {
-        attempts: 1,
-        first_backoff: Duration::ZERO,
-    });
+    let client = registry
+        .client_for(&wrong)
+        .unwrap()
+        .with_retry(RetryPolicy {
+            attempts: 1,
+            first_backoff: Duration::ZERO,
+        });
     let error = client
         .get_json::<Value>("api/v1/whoami", &[], &request_id)
         .await
@@ -425,13 +410,6 @@ async fn services_call_each_other_with_their_own_credentials() {
     let keys = Service::keys(&static_env).unwrap();
     let bearer = keys.service_bearer("monitoring").await.unwrap();
     assert_eq!(registry.identity(bearer.expose()).await["role"], "service");
-    let none = ServiceClient::new(
-        "enterprise-registry",
-        url::Url::parse(&registry.url).unwrap(),
-        Service::keys(&service_env(&platform)).unwrap(),
-        "target-allocation",
-        Duration::from_secs(5),
-    )
-    .unwrap_err();
-    assert!(none.to_string().contains("SERVICE_CLIENT_ID"), "{none}");
+    let none = registry.client_for(&service_env(&platform)).unwrap_err();
+    assert!(none.contains("SERVICE_CLIENT_ID"), "{none}");
 }
