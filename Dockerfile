@@ -13,5 +13,7 @@ COPY --from=build /src/target/release/enterprise-registry \
                   /src/target/release/target-allocation \
                   /src/target/release/monitoring \
                   /src/target/release/hte-suite /usr/local/bin/
-USER nobody
+# Numeric, so Kubernetes' runAsNonRoot can check it (nobody:nogroup).
+USER 65534:65534
 ENV HOST=0.0.0.0 LOG_FORMAT=json
+# Health checks: `hte-suite healthcheck <service>` GETs /readyz (the image has no curl).

@@ -1,6 +1,8 @@
 //! `cargo run`: all three services in one process on embedded SQLite, with demo data.
 //! `cargo run -- token --role city --region 320500`: a signed bearer token on stdout.
 //! `cargo run -- openapi`: regenerates the committed OpenAPI documents.
+//! `hte-suite healthcheck enterprise-registry`: exit 0 when that service on this machine is
+//! ready (containers' health checks: the slim image has no curl).
 //! `cargo run -- synthetic --firms 200000 --seed 57 --out data/synthetic`: a synthetic
 //! province as import CSV files.
 
@@ -42,6 +44,17 @@ enum Command {
         #[arg(long, default_value_t = 12)]
         ttl_hours: i64,
     },
+    /// Exit 0 when a service on this machine answers GET /readyz with 200, else 1.
+    Healthcheck {
+        /// The service; its port comes from its configuration (e.g. REGISTRY_PORT)
+        service: ServiceName,
+        /// Port to ask instead of the configured one
+        #[arg(long)]
+        port: Option<u16>,
+        /// Seconds to wait for the answer
+        #[arg(long, default_value_t = 3)]
+        timeout_secs: u64,
+    },
     /// Write the three OpenAPI documents generated from the code.
     Openapi {
         #[arg(long, default_value = "openapi")]
@@ -59,6 +72,13 @@ enum Command {
         #[arg(long, default_value = "data/synthetic")]
         out: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ServiceName {
+    EnterpriseRegistry,
+    TargetAllocation,
+    Monitoring,
 }
 
 #[tokio::main]
@@ -84,6 +104,11 @@ async fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Healthcheck {
+            service,
+            port,
+            timeout_secs,
+        } => healthcheck(service, port, std::time::Duration::from_secs(timeout_secs)).await,
         Command::Openapi { out } => write_openapi(&out),
         Command::Synthetic { firms, seed, out } => {
             let summary = enterprise_registry::synthetic::generate(firms, seed, &out)
@@ -95,12 +120,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 fn load_keys(common: &CommonConfig) -> anyhow::Result<AuthKeys> {
-    AuthKeys::load_or_generate(
-        common.jwt_secret.as_ref(),
-        &common.jwt_previous_secrets,
-        &common.data_dir,
-    )
-    .context("loading the JWT key")
+    AuthKeys::from_config(common).context("loading the JWT key")
 }
 
 async fn serve() -> anyhow::Result<()> {
@@ -152,12 +172,16 @@ async fn serve() -> anyhow::Result<()> {
         println!("  {name:<20} http://{host}:{port}/api/v1   docs http://{host}:{port}/docs/");
     }
     println!();
-    println!("Province token for the demo (valid 12 hours):");
-    println!("  export TOKEN={token}");
-    println!(
-        "  curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{}/api/v1/regions/320500",
-        registry.port()
-    );
+    if keys.accepts_hs256() {
+        println!("Province token for the demo (valid 12 hours):");
+        println!("  export TOKEN={token}");
+        println!(
+            "  curl -H \"Authorization: Bearer $TOKEN\" http://{host}:{}/api/v1/regions/320500",
+            registry.port()
+        );
+    } else {
+        println!("Sign-on is through the identity platform (OIDC_ISSUER): no demo token.");
+    }
     println!("Other roles: cargo run -- token --role city --region 320500");
     println!();
 
@@ -167,6 +191,48 @@ async fn serve() -> anyhow::Result<()> {
         monitoring.into_server(),
     ])
     .await?;
+    Ok(())
+}
+
+/// GET /readyz on the service's own address (loopback when it binds every interface).
+async fn healthcheck(
+    service: ServiceName,
+    port: Option<u16>,
+    timeout: std::time::Duration,
+) -> anyhow::Result<()> {
+    let env = Env::Process;
+    let config = match service {
+        ServiceName::EnterpriseRegistry => {
+            enterprise_registry::config::RegistryConfig::from_env(&env)?.service
+        }
+        ServiceName::TargetAllocation => {
+            target_allocation::config::AllocationConfig::from_env(&env)?.service
+        }
+        ServiceName::Monitoring => monitoring::config::MonitoringConfig::from_env(&env)?.service,
+    };
+    let host = match config.host {
+        ip if ip.is_unspecified() => std::net::IpAddr::from([127, 0, 0, 1]),
+        ip => ip,
+    };
+    let address = std::net::SocketAddr::new(host, port.unwrap_or(config.port));
+    hte_shared::http_client::install_crypto_provider();
+    let client = reqwest::Client::builder().timeout(timeout).build()?;
+    let response = client
+        .get(format!("http://{address}/readyz"))
+        .send()
+        .await
+        .with_context(|| format!("{} at {address} does not answer", config.name))?;
+    let status = response.status();
+    if !status.is_success() {
+        let body = match response.text().await {
+            Ok(body) => body,
+            Err(e) => format!("(the body could not be read: {e})"),
+        };
+        anyhow::bail!(
+            "{} at {address} is not ready ({status}): {body}",
+            config.name
+        );
+    }
     Ok(())
 }
 

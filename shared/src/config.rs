@@ -3,13 +3,16 @@
 //! Nothing here reads process-global state by itself: callers pass an [`Env`] (the process
 //! environment in binaries, a map in tests), and get plain values back.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::auth::claims::{ClaimNames, ClaimPath, RoleMap};
+use crate::auth::jwks::JwksSource;
 use crate::telemetry::LogFormat;
 
 /// A value that must never be printed: `Debug` and `Display` show a placeholder.
@@ -45,10 +48,22 @@ pub struct ConfigError {
     pub message: String,
 }
 
+impl ConfigError {
+    fn new(name: &str, message: impl Into<String>) -> Self {
+        Self {
+            name: name.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Where configuration values come from.
 pub enum Env {
     Process,
     Map(HashMap<String, String>),
+    /// A map that remembers every name a reader asked for: which variables the code takes
+    /// (the compose file's test checks its variables against it).
+    Recording(HashMap<String, String>, Mutex<BTreeSet<String>>),
 }
 
 impl Env {
@@ -61,12 +76,48 @@ impl Env {
         )
     }
 
+    pub fn recording<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        match Self::from_pairs(pairs) {
+            Self::Map(map) => Self::Recording(map, Mutex::new(BTreeSet::new())),
+            other => other,
+        }
+    }
+
+    /// The names asked for so far (only a recording environment keeps them).
+    pub fn names_read(&self) -> BTreeSet<String> {
+        match self {
+            Self::Recording(_, asked) => asked.lock().map(|a| a.clone()).unwrap_or_else(|p| {
+                // A reader that panicked mid-way still asked what it asked.
+                p.into_inner().clone()
+            }),
+            _ => BTreeSet::new(),
+        }
+    }
+
     pub fn get(&self, name: &str) -> Option<String> {
         let value = match self {
             Self::Process => std::env::var(name).ok(),
             Self::Map(map) => map.get(name).cloned(),
+            Self::Recording(map, asked) => {
+                asked
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(name.to_owned());
+                map.get(name).cloned()
+            }
         };
         value.filter(|v| !v.trim().is_empty())
+    }
+
+    /// A variable parsed by `parse`, whose error names the rule broken.
+    fn parse_with<T>(
+        &self,
+        name: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        self.get(name)
+            .map(|raw| parse(raw.trim()).map_err(|message| ConfigError::new(name, message)))
+            .transpose()
     }
 
     pub fn parse_or<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
@@ -107,6 +158,8 @@ pub struct CommonConfig {
     pub jwt_previous_secrets: Vec<Secret<String>>,
     /// `UPSTREAM_TIMEOUT_SECS`: timeout for calls to other services (default 10).
     pub upstream_timeout: Duration,
+    /// Sign-on from the identity platform and the credentials of calls between services.
+    pub auth: AuthConfig,
 }
 
 impl CommonConfig {
@@ -131,6 +184,7 @@ impl CommonConfig {
                 })
                 .unwrap_or_default(),
             upstream_timeout: Duration::from_secs(env.parse_or("UPSTREAM_TIMEOUT_SECS", 10)?),
+            auth: AuthConfig::from_env(env)?,
         })
     }
 }
@@ -173,6 +227,181 @@ impl ServiceConfig {
             db_connect_timeout: common.db_connect_timeout,
             http_workers: common.http_workers,
         })
+    }
+}
+
+/// Largest clock skew accepted between us and a token's issuer: more would keep expired
+/// tokens alive.
+pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
+
+/// Sign-on and the credentials of calls between services.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// `AUTH_CLOCK_SKEW_SECS`: leeway on `exp`/`nbf` for every token (default 30, at most 300).
+    pub clock_skew_secs: u64,
+    /// `OIDC_*`: tokens from the province's identity platform; `None` when `OIDC_ISSUER` is
+    /// unset.
+    pub oidc: Option<OidcConfig>,
+    /// `SERVICE_TOKEN` or `SERVICE_CLIENT_ID`/`SERVICE_CLIENT_SECRET`/`OIDC_TOKEN_URL`.
+    pub service_credentials: ServiceCredentialsConfig,
+}
+
+/// An OpenID Connect provider whose RS256/ES256 tokens are accepted.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// `OIDC_ISSUER`: the exact `iss` of its tokens.
+    pub issuer: String,
+    /// `OIDC_AUDIENCE`: a value the tokens' `aud` must contain (the client id of this suite).
+    pub audience: String,
+    /// `OIDC_JWKS_URL` or `OIDC_JWKS_FILE` (exactly one).
+    pub jwks: JwksSource,
+    /// `OIDC_SUBJECT_CLAIM` (`sub`), `OIDC_ROLE_CLAIM` (`role`), `OIDC_REGION_CLAIM`
+    /// (`region`), `OIDC_ROLE_MAP` (our own role names when unset).
+    pub claims: ClaimNames,
+    /// `OIDC_JWKS_MIN_REFRESH_SECS`: least time between two key-set fetches (default 10).
+    pub jwks_min_refresh: Duration,
+    /// `OIDC_JWKS_MAX_AGE_SECS`: key sets older than this are fetched again (default 600).
+    pub jwks_max_age: Duration,
+}
+
+/// What a service presents when it calls another.
+#[derive(Debug, Clone)]
+pub enum ServiceCredentialsConfig {
+    /// A service token signed with `JWT_SECRET` (the default; needs HS256 to be on).
+    Hs256,
+    /// `SERVICE_TOKEN`: a bearer token the identity platform issued to the suite.
+    Static(Secret<String>),
+    /// `SERVICE_CLIENT_ID`, `SERVICE_CLIENT_SECRET`, `OIDC_TOKEN_URL`, `SERVICE_TOKEN_SCOPE`:
+    /// the OAuth 2.0 client-credentials grant.
+    ClientCredentials {
+        token_url: url::Url,
+        client_id: String,
+        client_secret: Secret<String>,
+        scope: Option<String>,
+    },
+}
+
+impl AuthConfig {
+    /// Reads every variable before judging combinations, so each is reported by name.
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let clock_skew_secs = env.parse_or("AUTH_CLOCK_SKEW_SECS", 30)?;
+        if clock_skew_secs > MAX_CLOCK_SKEW_SECS {
+            return Err(ConfigError::new(
+                "AUTH_CLOCK_SKEW_SECS",
+                format!("{clock_skew_secs} s is more than the {MAX_CLOCK_SKEW_SECS} s allowed"),
+            ));
+        }
+        let oidc = OidcConfig::from_env(env)?;
+        let service_credentials = ServiceCredentialsConfig::from_env(env)?;
+        Ok(Self {
+            clock_skew_secs,
+            oidc,
+            service_credentials,
+        })
+    }
+}
+
+impl OidcConfig {
+    fn from_env(env: &Env) -> Result<Option<Self>, ConfigError> {
+        let issuer = env.get("OIDC_ISSUER");
+        let audience = env.get("OIDC_AUDIENCE");
+        let jwks_url = optional_url(env, "OIDC_JWKS_URL")?;
+        let jwks_file = env.get("OIDC_JWKS_FILE").map(PathBuf::from);
+        let claim = |name, default: &str| {
+            let raw = env.get(name).unwrap_or_else(|| default.to_owned());
+            ClaimPath::parse(&raw).map_err(|message| ConfigError::new(name, message))
+        };
+        let claims = ClaimNames {
+            subject: claim("OIDC_SUBJECT_CLAIM", "sub")?,
+            role: claim("OIDC_ROLE_CLAIM", "role")?,
+            region: claim("OIDC_REGION_CLAIM", "region")?,
+            roles: env
+                .parse_with("OIDC_ROLE_MAP", RoleMap::parse)?
+                .unwrap_or_else(RoleMap::identity),
+        };
+        let jwks_min_refresh = Duration::from_secs(env.parse_or("OIDC_JWKS_MIN_REFRESH_SECS", 10)?);
+        let jwks_max_age = Duration::from_secs(env.parse_or("OIDC_JWKS_MAX_AGE_SECS", 600)?);
+        let Some(issuer) = issuer else {
+            for (name, set) in [
+                ("OIDC_AUDIENCE", audience.is_some()),
+                ("OIDC_JWKS_URL", jwks_url.is_some()),
+                ("OIDC_JWKS_FILE", jwks_file.is_some()),
+            ] {
+                if set {
+                    return Err(ConfigError::new(name, "is set but OIDC_ISSUER is not"));
+                }
+            }
+            return Ok(None);
+        };
+        let audience = audience.ok_or_else(|| {
+            ConfigError::new(
+                "OIDC_AUDIENCE",
+                "is needed with OIDC_ISSUER (the suite's client id)",
+            )
+        })?;
+        let jwks = match (jwks_url, jwks_file) {
+            (Some(url), None) => JwksSource::Url(url),
+            (None, Some(path)) => JwksSource::File(path),
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new(
+                    "OIDC_JWKS_FILE",
+                    "set OIDC_JWKS_URL or OIDC_JWKS_FILE, not both",
+                ));
+            }
+            (None, None) => {
+                return Err(ConfigError::new(
+                    "OIDC_JWKS_URL",
+                    "is needed with OIDC_ISSUER (or OIDC_JWKS_FILE)",
+                ));
+            }
+        };
+        Ok(Some(Self {
+            issuer,
+            audience,
+            jwks,
+            claims,
+            jwks_min_refresh,
+            jwks_max_age,
+        }))
+    }
+}
+
+impl ServiceCredentialsConfig {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let token = env.get("SERVICE_TOKEN").map(Secret::new);
+        let client_id = env.get("SERVICE_CLIENT_ID");
+        let client_secret = env.get("SERVICE_CLIENT_SECRET").map(Secret::new);
+        let scope = env.get("SERVICE_TOKEN_SCOPE");
+        let token_url = optional_url(env, "OIDC_TOKEN_URL")?;
+        match (token, client_id) {
+            (Some(_), Some(_)) => Err(ConfigError::new(
+                "SERVICE_TOKEN",
+                "set SERVICE_TOKEN or SERVICE_CLIENT_ID, not both",
+            )),
+            (Some(token), None) => Ok(Self::Static(token)),
+            (None, Some(client_id)) => Ok(Self::ClientCredentials {
+                token_url: token_url.ok_or_else(|| {
+                    ConfigError::new("OIDC_TOKEN_URL", "is needed with SERVICE_CLIENT_ID")
+                })?,
+                client_id,
+                client_secret: client_secret.ok_or_else(|| {
+                    ConfigError::new("SERVICE_CLIENT_SECRET", "is needed with SERVICE_CLIENT_ID")
+                })?,
+                scope,
+            }),
+            (None, None) if client_secret.is_some() => Err(ConfigError::new(
+                "SERVICE_CLIENT_SECRET",
+                "is set but SERVICE_CLIENT_ID is not",
+            )),
+            (None, None) => Ok(Self::Hs256),
+        }
+    }
+}
+
+fn optional_url(env: &Env, name: &str) -> Result<Option<url::Url>, ConfigError> {
+    match env.get(name) {
+        Some(_) => base_url(env, name, "").map(Some),
+        None => Ok(None),
     }
 }
 
@@ -226,5 +455,59 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.message.contains("http"));
+    }
+
+    #[test]
+    fn sign_on_settings_are_checked_together() {
+        let auth = |pairs: &[(&str, &str)]| AuthConfig::from_env(&Env::from_pairs(pairs.to_vec()));
+        let plain = auth(&[]).unwrap();
+        assert!(plain.oidc.is_none());
+        assert!(matches!(
+            plain.service_credentials,
+            ServiceCredentialsConfig::Hs256
+        ));
+        let platform = [
+            ("OIDC_ISSUER", "https://sso.example/realms/js"),
+            ("OIDC_AUDIENCE", "hte-suite"),
+            ("OIDC_JWKS_URL", "https://sso.example/realms/js/certs"),
+            ("OIDC_ROLE_CLAIM", "realm_access.roles"),
+        ];
+        let oidc = auth(&platform).unwrap().oidc.unwrap();
+        assert_eq!(oidc.claims.role.as_str(), "realm_access.roles");
+        assert_eq!(oidc.claims.region.as_str(), "region");
+        let refused = |pairs: &[(&str, &str)]| auth(pairs).unwrap_err().name;
+        assert_eq!(refused(&platform[1..]), "OIDC_AUDIENCE");
+        assert_eq!(refused(&platform[..2]), "OIDC_JWKS_URL");
+        assert_eq!(refused(&[platform[0], platform[2]]), "OIDC_AUDIENCE");
+        let mut both = platform.to_vec();
+        both.push(("OIDC_JWKS_FILE", "/etc/jwks.json"));
+        assert_eq!(refused(&both), "OIDC_JWKS_FILE");
+        assert_eq!(
+            refused(&[("AUTH_CLOCK_SKEW_SECS", "3600")]),
+            "AUTH_CLOCK_SKEW_SECS"
+        );
+        assert_eq!(refused(&[("OIDC_ROLE_MAP", "x=mayor")]), "OIDC_ROLE_MAP");
+        assert_eq!(refused(&[("SERVICE_CLIENT_ID", "x")]), "OIDC_TOKEN_URL");
+        assert_eq!(
+            refused(&[
+                ("SERVICE_CLIENT_ID", "x"),
+                ("OIDC_TOKEN_URL", "https://sso/t")
+            ]),
+            "SERVICE_CLIENT_SECRET"
+        );
+        assert_eq!(
+            refused(&[("SERVICE_CLIENT_ID", "x"), ("SERVICE_TOKEN", "t")]),
+            "SERVICE_TOKEN"
+        );
+    }
+
+    #[test]
+    fn a_recording_environment_names_what_was_read() {
+        let env = Env::recording([("HOST", "0.0.0.0")]);
+        CommonConfig::from_env(&env).unwrap();
+        let read = env.names_read();
+        for name in ["HOST", "JWT_SECRET", "OIDC_ISSUER", "SERVICE_CLIENT_SECRET"] {
+            assert!(read.contains(name), "{name} not read: {read:?}");
+        }
     }
 }

@@ -1,14 +1,14 @@
 //! Client for calls between the suite's services: timeouts, bounded retries with backoff
-//! for idempotent requests, and the caller's request id and a service token passed on.
+//! for idempotent requests, the caller's request id passed on, and the calling service's own
+//! credentials (never the user's token: see [`AuthKeys::service_bearer`]).
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
-use crate::auth::{AuthKeys, Role};
+use crate::auth::AuthKeys;
 use crate::problem::Problem;
-use crate::regions::PROVINCE_CODE;
 use crate::telemetry::{REQUEST_ID_HEADER, RequestId};
 
 /// Installs the process-wide TLS crypto provider (ring) once; reqwest is built without a
@@ -47,6 +47,18 @@ impl From<UpstreamError> for Problem {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error(transparent)]
+    Http(#[from] reqwest::Error),
+    #[error(
+        "calls to {0} need service credentials: set SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET \
+         and OIDC_TOKEN_URL, or SERVICE_TOKEN (JWT_SECRET is unset, so HS256 service tokens \
+         are off)"
+    )]
+    NoCredentials(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts in all, including the first.
@@ -81,7 +93,10 @@ impl ServiceClient {
         keys: AuthKeys,
         caller_name: &str,
         timeout: Duration,
-    ) -> Result<Self, reqwest::Error> {
+    ) -> Result<Self, ClientError> {
+        if !keys.has_service_credentials() {
+            return Err(ClientError::NoCredentials(service.to_owned()));
+        }
         install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -107,13 +122,16 @@ impl ServiceClient {
         &self.base
     }
 
-    fn service_token(&self) -> String {
-        self.keys.sign(
-            &format!("service:{}", self.caller_name),
-            Role::Service,
-            &PROVINCE_CODE,
-            chrono::Duration::minutes(5),
-        )
+    /// This service's bearer token. A failure to get one (the identity platform's token
+    /// endpoint is down) leaves the other service as unreachable as a network fault would.
+    async fn service_token(&self) -> Result<crate::config::Secret<String>, UpstreamError> {
+        self.keys
+            .service_bearer(&self.caller_name)
+            .await
+            .map_err(|message| UpstreamError::Unreachable {
+                service: self.service.clone(),
+                message: format!("no service credentials: {message}"),
+            })
     }
 
     /// GET `path` (relative to the base URL) with query pairs, decoding JSON. Retries
@@ -133,11 +151,12 @@ impl ServiceClient {
         let mut backoff = self.retry.first_backoff;
         let mut attempt = 1;
         loop {
+            let token = self.service_token().await?;
             let result = self
                 .http
                 .get(url.clone())
                 .query(query)
-                .bearer_auth(self.service_token())
+                .bearer_auth(token.expose())
                 .header(REQUEST_ID_HEADER.as_str(), request_id.as_str())
                 .send()
                 .await;

@@ -6,6 +6,10 @@ pub mod harness;
 #[cfg(test)]
 mod allocation_progress;
 #[cfg(test)]
+mod compose_config;
+#[cfg(test)]
+mod kubernetes_config;
+#[cfg(test)]
 mod openapi_documents;
 #[cfg(test)]
 mod response_schemas;

@@ -9,11 +9,7 @@ use target_allocation::{config::AllocationConfig, startup::Application};
 async fn main() -> anyhow::Result<()> {
     let config = AllocationConfig::from_env(&Env::Process)?;
     hte_shared::telemetry::init_tracing(config.common.log_format, "info");
-    let keys = AuthKeys::load_or_generate(
-        config.common.jwt_secret.as_ref(),
-        &config.common.jwt_previous_secrets,
-        &config.common.data_dir,
-    )?;
+    let keys = AuthKeys::from_config(&config.common)?;
     let app = Application::build(config, keys).await?;
     tracing::info!(port = app.port(), "target-allocation listening");
     hte_shared::server::run_until_signal(vec![app.into_server()]).await?;

@@ -4,5 +4,8 @@
 
 mod auth;
 mod helpers;
+mod identity_platform;
+mod migrations;
+mod oidc;
 mod operations;
 mod problems;
