@@ -161,10 +161,10 @@ fn region_name(code: RegionCode) -> String {
     regions::find(&code).map_or_else(|| code.to_string(), |r| r.name.clone())
 }
 
+/// A share as a percentage with one decimal, e.g. `44.9`.
 fn percent(x: Ratio) -> String {
     x.checked_mul(Ratio::integer(100))
-        .unwrap_or(x)
-        .to_decimal(1)
+        .map_or_else(|| format!("{:.1}", x.to_f64() * 100.0), |p| p.to_decimal(1))
 }
 
 fn decimal(x: Ratio) -> f64 {

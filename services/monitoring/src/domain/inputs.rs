@@ -7,6 +7,9 @@
 //! figure that is not a whole number of yuan. A correction writes a new version with a reason
 //! and keeps the earlier ones ([`plan_write`]).
 
+use hte_shared::regions::{self, RegionCode};
+
+use super::period::Period;
 use super::ratio::Ratio;
 use super::vocabulary::closed_vocabulary;
 
@@ -206,6 +209,135 @@ pub fn reason(raw: &str) -> Result<String, InputError> {
     bounded_text("reason", raw, 2, 500)
 }
 
+/// A statistics input as submitted (a PUT body with its path, or a spreadsheet row).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Submission<'a> {
+    pub measure: &'a str,
+    pub period: &'a str,
+    pub region: &'a str,
+    /// The figure as written, e.g. `1234.56`.
+    pub value: &'a str,
+    /// The unit it is written in (`yuan`, `wan_yuan`, `yi_yuan`); default yuan.
+    pub unit: Option<&'a str>,
+    pub source_document: &'a str,
+    pub note: Option<&'a str>,
+}
+
+/// A checked statistics input, ready to store as a version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatisticsInput {
+    pub measure: InputMeasure,
+    pub period: Period,
+    pub region: RegionCode,
+    pub value_yuan: i64,
+    pub entered_value: String,
+    pub entered_unit: AmountUnit,
+    pub source_document: String,
+    pub note: Option<String>,
+}
+
+/// One refused field of a submission, with the rule's key and a bilingual message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldIssue {
+    pub field: &'static str,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl FieldIssue {
+    fn new(field: &'static str, rule: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            rule,
+            message: message.into(),
+        }
+    }
+
+    fn from_input(field: &'static str, error: &InputError) -> Self {
+        Self::new(field, error.rule(), error.to_string())
+    }
+}
+
+/// Checks every field of a submission, reporting all that fail.
+pub fn check_submission(s: &Submission<'_>) -> Result<StatisticsInput, Vec<FieldIssue>> {
+    let mut issues = Vec::new();
+    let measure = InputMeasure::from_key(s.measure.trim());
+    if measure.is_none() {
+        issues.push(FieldIssue::new(
+            "measure",
+            "enum",
+            format!(
+                "measure must be one of {} (统计指标不在目录中)",
+                InputMeasure::keys()
+            ),
+        ));
+    }
+    let period = Period::parse(s.period)
+        .map_err(|e| issues.push(FieldIssue::new("period", "format", e.to_string())))
+        .ok();
+    let region = match RegionCode::parse(s.region) {
+        Ok(code) if regions::find(&code).is_some() => Some(code),
+        Ok(code) => {
+            issues.push(FieldIssue::new(
+                "region",
+                "jiangsu_region",
+                format!("{code} is not a Jiangsu division (非江苏省行政区划代码)"),
+            ));
+            None
+        }
+        Err(e) => {
+            issues.push(FieldIssue::new("region", "format", e.to_string()));
+            None
+        }
+    };
+    let unit = match s.unit.map(str::trim) {
+        None | Some("") => Some(AmountUnit::Yuan),
+        Some(raw) => AmountUnit::from_key(raw).or_else(|| {
+            issues.push(FieldIssue::new(
+                "unit",
+                "enum",
+                format!(
+                    "unit must be one of {} (单位须为元、万元或亿元)",
+                    AmountUnit::keys()
+                ),
+            ));
+            None
+        }),
+    };
+    let value = unit.and_then(|unit| {
+        parse_amount(s.value, unit)
+            .map_err(|e| issues.push(FieldIssue::from_input("value", &e)))
+            .ok()
+    });
+    let source = source_document(s.source_document)
+        .map_err(|e| issues.push(FieldIssue::from_input("source_document", &e)))
+        .ok();
+    let note = note(s.note)
+        .map_err(|e| issues.push(FieldIssue::from_input("note", &e)))
+        .ok();
+    match (measure, period, region, unit, value, source, note) {
+        (
+            Some(measure),
+            Some(period),
+            Some(region),
+            Some(unit),
+            Some(value),
+            Some(source),
+            Some(note),
+        ) if issues.is_empty() => Ok(StatisticsInput {
+            measure,
+            period,
+            region,
+            value_yuan: value,
+            entered_value: s.value.trim().to_owned(),
+            entered_unit: unit,
+            source_document: source,
+            note,
+        }),
+        _ => Err(issues),
+    }
+}
+
 /// What a write of an input must do, decided from the current version and the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WritePlan {
@@ -325,6 +457,119 @@ mod tests {
         assert!(note(Some(&"注".repeat(1001))).is_err());
         assert!(reason("x").is_err());
         assert!(reason("更正").is_ok());
+    }
+
+    fn submission() -> Submission<'static> {
+        Submission {
+            measure: "enterprise_rd_expense_yuan",
+            period: "2019",
+            region: "320000",
+            value: "2779.5",
+            unit: Some("yi_yuan"),
+            source_document: "2019年江苏省科技经费投入统计公报",
+            note: Some("初步核算数"),
+        }
+    }
+
+    #[test]
+    fn a_sound_submission_becomes_an_input_in_yuan() {
+        let input = check_submission(&submission()).unwrap();
+        assert_eq!(input.measure, InputMeasure::EnterpriseRdExpense);
+        assert_eq!(input.period, Period::Year(2019));
+        assert_eq!(input.region.to_string(), "320000");
+        assert_eq!(input.value_yuan, 277_950_000_000);
+        assert_eq!(
+            (input.entered_value.as_str(), input.entered_unit),
+            ("2779.5", AmountUnit::YiYuan)
+        );
+        assert_eq!(input.note.as_deref(), Some("初步核算数"));
+        let plain = Submission {
+            unit: None,
+            value: "5",
+            note: None,
+            ..submission()
+        };
+        assert_eq!(check_submission(&plain).unwrap().value_yuan, 5);
+    }
+
+    #[test]
+    fn every_failing_field_of_a_submission_is_reported() {
+        let cases: [(Submission<'static>, &[(&str, &str)]); 8] = [
+            (
+                Submission {
+                    measure: "gdp_yuan",
+                    ..submission()
+                },
+                &[("measure", "enum")],
+            ),
+            (
+                Submission {
+                    period: "2019-13",
+                    ..submission()
+                },
+                &[("period", "format")],
+            ),
+            (
+                Submission {
+                    region: "3205",
+                    ..submission()
+                },
+                &[("region", "format")],
+            ),
+            (
+                Submission {
+                    region: "110000",
+                    ..submission()
+                },
+                &[("region", "jiangsu_region")],
+            ),
+            (
+                Submission {
+                    unit: Some("jiao"),
+                    ..submission()
+                },
+                &[("unit", "enum")],
+            ),
+            (
+                Submission {
+                    value: "-3",
+                    ..submission()
+                },
+                &[("value", "range")],
+            ),
+            (
+                Submission {
+                    source_document: "",
+                    note: Some(""),
+                    ..submission()
+                },
+                &[("source_document", "length")],
+            ),
+            (
+                Submission {
+                    measure: "x",
+                    period: "x",
+                    region: "x",
+                    value: "x",
+                    unit: None,
+                    source_document: "x",
+                    note: None,
+                },
+                &[
+                    ("measure", "enum"),
+                    ("period", "format"),
+                    ("region", "format"),
+                    ("value", "format"),
+                    ("source_document", "length"),
+                ],
+            ),
+        ];
+        for (sub, expected) in cases {
+            let issues = check_submission(&sub).unwrap_err();
+            let got: Vec<(&str, &str)> = issues.iter().map(|i| (i.field, i.rule)).collect();
+            assert_eq!(got, expected, "{sub:?}");
+            assert!(issues.iter().all(|i| !i.message.is_empty()));
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! and change, forecasts, alert rules and snapshot status.
 
 pub mod alert;
+pub mod event;
 pub mod forecast;
 pub mod indicator;
 pub mod inputs;
