@@ -33,6 +33,17 @@ fn snapshot(
     }
 }
 
+/// A snapshot of September 2020 taken on 1 October.
+fn september(triggered_by: &str, status: &str) -> SnapshotRow {
+    snapshot(
+        "2020-09",
+        "2020-09-30",
+        triggered_by,
+        status,
+        "2020-10-01 01:00:00",
+    )
+}
+
 fn value(
     indicator: &str,
     region: &str,
@@ -267,30 +278,12 @@ async fn a_holder_whose_lease_was_taken_over_records_nothing() {
         .await
         .unwrap();
     assert!(fast.token > slow.token);
-    let late = new(
-        snapshot(
-            "2020-09",
-            "2020-09-30",
-            "scheduled",
-            "complete",
-            "2020-10-01 01:12:00",
-        ),
-        vec![],
-    );
+    let late = new(september("scheduled", "complete"), vec![]);
     let outcome = store
         .write(move |c| snapshots::record(c, late, Some(&slow), later + Duration::minutes(1)))
         .await;
     assert_eq!(outcome, Recorded::LeaseLost);
-    let on_time = new(
-        snapshot(
-            "2020-09",
-            "2020-09-30",
-            "scheduled",
-            "complete",
-            "2020-10-01 01:12:00",
-        ),
-        vec![],
-    );
+    let on_time = new(september("scheduled", "complete"), vec![]);
     let row = inserted(
         store
             .write(move |c| {
@@ -307,20 +300,14 @@ async fn a_snapshot_lands_whole_or_not_at_all() {
     let now = at("2020-10-01 01:00:00");
     // 1,200 values (more than two INSERT chunks), the last one breaking a constraint: a
     // value with neither a figure nor a missing reason.
-    let mut values: Vec<SnapshotValueRow> = (0..1200)
-        .map(|i| value("hte_count", &format!("{:06}", 320000 + i), i, None))
-        .collect();
+    let many = || -> Vec<SnapshotValueRow> {
+        (0..1200)
+            .map(|i| value("hte_count", &format!("{:06}", 320000 + i), i, None))
+            .collect()
+    };
+    let mut values = many();
     values[1199].numerator = None;
-    let broken = new(
-        snapshot(
-            "2020-09",
-            "2020-09-30",
-            "on_demand",
-            "complete",
-            "2020-10-01 01:00:00",
-        ),
-        values,
-    );
+    let broken = new(september("on_demand", "complete"), values);
     let failed = store
         .db
         .write(move |c| {
@@ -334,19 +321,8 @@ async fn a_snapshot_lands_whole_or_not_at_all() {
     );
     assert!(store.read(|c| events::undispatched(c, 10)).await.is_empty());
 
-    let values: Vec<SnapshotValueRow> = (0..1200)
-        .map(|i| value("hte_count", &format!("{:06}", 320000 + i), i, None))
-        .collect();
-    let whole = new(
-        snapshot(
-            "2020-09",
-            "2020-09-30",
-            "on_demand",
-            "complete",
-            "2020-10-01 01:00:00",
-        ),
-        values,
-    );
+    let values = many();
+    let whole = new(september("on_demand", "complete"), values);
     let row = inserted(
         store
             .write(move |c| snapshots::record(c, whole, None, now))
@@ -366,26 +342,8 @@ async fn a_snapshot_lands_whole_or_not_at_all() {
 async fn concurrent_retakes_get_distinct_revisions() {
     let store = Store::new();
     let now = at("2020-10-01 01:00:00");
-    let a = new(
-        snapshot(
-            "2020-09",
-            "2020-09-30",
-            "on_demand",
-            "complete",
-            "2020-10-01 01:00:00",
-        ),
-        vec![],
-    );
-    let b = new(
-        snapshot(
-            "2020-09",
-            "2020-09-30",
-            "on_demand",
-            "complete",
-            "2020-10-01 01:00:01",
-        ),
-        vec![],
-    );
+    let a = new(september("on_demand", "complete"), vec![]);
+    let b = new(september("on_demand", "complete"), vec![]);
     let (x, y) = tokio::join!(
         store.write(move |c| snapshots::record(c, a, None, now)),
         store.write(move |c| snapshots::record(c, b, None, now)),
