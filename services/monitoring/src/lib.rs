@@ -1,5 +1,7 @@
 //! The monitoring service.
 
 pub mod config;
+pub mod db;
+pub mod domain;
 pub mod routes;
 pub mod startup;

@@ -1,0 +1,7 @@
+DROP TABLE events;
+DROP TABLE alerts;
+DROP TABLE leases;
+DROP TABLE snapshot_values;
+DROP TABLE snapshot_indicators;
+DROP TABLE snapshots;
+DROP TABLE statistics_inputs;

@@ -1,0 +1,42 @@
+//! Events other systems may subscribe to (issue #15's webhooks), recorded in the outbox in
+//! the same transaction as the change they report.
+
+use super::vocabulary::closed_vocabulary;
+
+closed_vocabulary! {
+    EventKind {
+        /// 快照已生成
+        SnapshotTaken = "snapshot.taken",
+        /// 新预警
+        AlertOpened = "alert.opened",
+        /// 预警升级
+        AlertEscalated = "alert.escalated",
+        /// 预警解除
+        AlertResolved = "alert.resolved",
+    }
+}
+
+impl EventKind {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Self::SnapshotTaken => "快照已生成",
+            Self::AlertOpened => "新预警",
+            Self::AlertEscalated => "预警升级",
+            Self::AlertResolved => "预警解除",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_kinds_have_dotted_keys_and_chinese_names() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::from_key(kind.key()), Some(*kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.key());
+            assert!(kind.key().contains('.') && !kind.name_zh().is_empty());
+        }
+    }
+}
