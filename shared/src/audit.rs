@@ -2,7 +2,8 @@
 //! before and after. Each entry's hash covers its content and the previous entry's hash, so
 //! editing or deleting any entry breaks the chain from there on, and [`verify_chain`] finds it.
 //!
-//! Each service has its own `audit_log` table (same definition, created by its migrations).
+//! Each service has its own `audit_log` table, made by the shared migrations (`shared/migrations`)
+//! that every service runs.
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;

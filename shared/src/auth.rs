@@ -215,6 +215,16 @@ impl AuthKeys {
         Self::new(&Secret::new(secret), previous)
     }
 
+    /// The keys a service or the suite runs with: `JWT_SECRET` (and `JWT_PREVIOUS_SECRETS`),
+    /// or the development key in `DATA_DIR`.
+    pub fn from_config(common: &crate::config::CommonConfig) -> Result<Self, KeyError> {
+        Self::load_or_generate(
+            common.jwt_secret.as_ref(),
+            &common.jwt_previous_secrets,
+            &common.data_dir,
+        )
+    }
+
     /// A key for tests and one-off tools.
     pub fn random() -> Result<Self, KeyError> {
         Self::new(&Secret::new(random_secret()?), &[])

@@ -1,6 +1,6 @@
 use hte_shared::auth::{AuthKeys, Claims, ISSUER, Role};
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{ProbeRequests, TestApp, assert_problem};
 
 const SUZHOU: &str = "320500";
 const KUNSHAN: &str = "320583"; // county-level city under Suzhou

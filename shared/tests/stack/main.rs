@@ -4,5 +4,6 @@
 
 mod auth;
 mod helpers;
+mod migrations;
 mod operations;
 mod problems;
