@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
             }
             let keys = AuthKeys::from_config(&CommonConfig::from_env(&Env::Process)?)
                 .context("loading the JWT key")?;
-            let token = keys.sign(&subject, role, &region, chrono::Duration::hours(ttl_hours));
+            let token = keys.sign(&subject, role, &region, chrono::Duration::hours(ttl_hours))?;
             // Never print a token the services would refuse (e.g. a city role with a county).
             if let Err(problem) = keys.verify(&token) {
                 anyhow::bail!("{}", problem.detail.unwrap_or_default());
@@ -134,7 +134,7 @@ async fn serve() -> anyhow::Result<()> {
         Role::Province,
         &PROVINCE_CODE,
         chrono::Duration::hours(12),
-    );
+    )?;
     println!();
     println!(
         "Jiangsu HTE services are running (data in {}):",
@@ -174,8 +174,9 @@ fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
         ("monitoring.json", openapi::<Monitoring>()),
     ] {
         let path = out.join(file);
-        std::fs::write(&path, hte_shared::openapi::to_pretty_json(&doc))
-            .with_context(|| format!("writing {}", path.display()))?;
+        let text = hte_shared::openapi::to_pretty_json(&doc)
+            .with_context(|| format!("rendering {file}"))?;
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());
     }
     Ok(())

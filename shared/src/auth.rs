@@ -103,12 +103,12 @@ impl Caller {
         } else if matches!(self.role, Role::Auditor | Role::Service) {
             Err(Problem::forbidden(format!(
                 "the {} role is read-only",
-                role_name(self.role)
+                self.role.key()
             )))
         } else {
             Err(Problem::forbidden(format!(
                 "a {} token for region {} may not write in region {}",
-                role_name(self.role),
+                self.role.key(),
                 self.region,
                 region
             )))
@@ -120,20 +120,23 @@ impl Caller {
         match self.role {
             Role::Auditor | Role::Service => Err(Problem::forbidden(format!(
                 "the {} role is read-only",
-                role_name(self.role)
+                self.role.key()
             ))),
             _ => Ok(()),
         }
     }
 }
 
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Province => "province",
-        Role::City => "city",
-        Role::County => "county",
-        Role::Auditor => "auditor",
-        Role::Service => "service",
+impl Role {
+    /// The role as tokens and the audit log spell it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Province => "province",
+            Role::City => "city",
+            Role::County => "county",
+            Role::Auditor => "auditor",
+            Role::Service => "service",
+        }
     }
 }
 
@@ -161,6 +164,8 @@ pub enum KeyError {
     },
     #[error("cannot generate a key: {0}")]
     Random(String),
+    #[error("cannot sign a token: {0}")]
+    Sign(String),
 }
 
 pub const MIN_SECRET_LEN: usize = 32;
@@ -236,7 +241,7 @@ impl AuthKeys {
         role: Role,
         region: &RegionCode,
         ttl: chrono::Duration,
-    ) -> String {
+    ) -> Result<String, KeyError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
@@ -250,10 +255,9 @@ impl AuthKeys {
     }
 
     /// Signs arbitrary claims (tests use it for expired or odd tokens).
-    pub fn sign_claims(&self, claims: &Claims) -> String {
-        // HS256 signing of a serialisable struct cannot fail.
+    pub fn sign_claims(&self, claims: &Claims) -> Result<String, KeyError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.signing)
-            .unwrap_or_default()
+            .map_err(|e| KeyError::Sign(e.to_string()))
     }
 
     pub fn verify(&self, token: &str) -> Result<Caller, Problem> {
@@ -303,8 +307,8 @@ fn caller_from_claims(claims: Claims) -> Result<Caller, Problem> {
     if !consistent {
         return Err(Problem::unauthenticated(format!(
             "a {} token must name a {}-level region, not {}",
-            role_name(claims.role),
-            role_name(claims.role),
+            claims.role.key(),
+            claims.role.key(),
             region
         )));
     }

@@ -31,10 +31,17 @@ pub enum UpstreamError {
     },
     #[error("{service} sent an answer that could not be read: {message}")]
     Decode { service: String, message: String },
+    /// No token could be made to call it with (a bug; nothing was sent).
+    #[error("cannot call {service}: {message}")]
+    Token { service: String, message: String },
 }
 
 impl From<UpstreamError> for Problem {
     fn from(error: UpstreamError) -> Self {
+        if let UpstreamError::Token { .. } = error {
+            tracing::error!(%error, "upstream call not made");
+            return Problem::internal();
+        }
         tracing::warn!(%error, "upstream call failed");
         match &error {
             UpstreamError::Status {
@@ -107,13 +114,18 @@ impl ServiceClient {
         &self.base
     }
 
-    fn service_token(&self) -> String {
-        self.keys.sign(
-            &format!("service:{}", self.caller_name),
-            Role::Service,
-            &PROVINCE_CODE,
-            chrono::Duration::minutes(5),
-        )
+    fn service_token(&self) -> Result<String, UpstreamError> {
+        self.keys
+            .sign(
+                &format!("service:{}", self.caller_name),
+                Role::Service,
+                &PROVINCE_CODE,
+                chrono::Duration::minutes(5),
+            )
+            .map_err(|e| UpstreamError::Token {
+                service: self.service.clone(),
+                message: e.to_string(),
+            })
     }
 
     /// GET `path` (relative to the base URL) with query pairs, decoding JSON. Retries
@@ -130,6 +142,7 @@ impl ServiceClient {
                 message: format!("bad path {path}: {e}"),
             }
         })?;
+        let token = self.service_token()?;
         let mut backoff = self.retry.first_backoff;
         let mut attempt = 1;
         loop {
@@ -137,7 +150,7 @@ impl ServiceClient {
                 .http
                 .get(url.clone())
                 .query(query)
-                .bearer_auth(self.service_token())
+                .bearer_auth(&token)
                 .header(REQUEST_ID_HEADER.as_str(), request_id.as_str())
                 .send()
                 .await;

@@ -309,10 +309,14 @@ async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, Problem> {
 /// Prometheus metrics (text exposition format).
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4")))]
 #[get("/metrics")]
-async fn metrics(metrics: web::Data<Metrics>) -> impl Responder {
-    HttpResponse::Ok()
+async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, Problem> {
+    let text = metrics.render().map_err(|error| {
+        tracing::error!(%error, "cannot render the metrics");
+        Problem::internal()
+    })?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render())
+        .body(text))
 }
 
 #[get("/docs")]

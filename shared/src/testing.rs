@@ -362,6 +362,7 @@ impl Drop for TestDatabase {
 pub fn token(keys: &AuthKeys, role: Role, region: &str) -> String {
     let region = RegionCode::parse(region).unwrap_or_else(|e| panic!("{e}"));
     keys.sign("test-user", role, &region, chrono::Duration::hours(1))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An HTTP client for tests (installs the TLS provider reqwest is built to expect).

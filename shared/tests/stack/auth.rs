@@ -13,22 +13,28 @@ async fn api_routes_need_a_valid_bearer_token() {
     let url = app.url("/api/v1/probe/320500");
     let other_keys = AuthKeys::random().unwrap();
     let now = chrono::Utc::now().timestamp();
-    let expired = app.keys.sign_claims(&Claims {
-        sub: "someone".into(),
-        role: Role::Province,
-        region: "320000".into(),
-        iss: ISSUER.into(),
-        iat: now - 7200,
-        exp: now - 3600,
-    });
-    let foreign_region = app.keys.sign_claims(&Claims {
-        sub: "someone".into(),
-        role: Role::Province,
-        region: "110000".into(),
-        iss: ISSUER.into(),
-        iat: now,
-        exp: now + 600,
-    });
+    let expired = app
+        .keys
+        .sign_claims(&Claims {
+            sub: "someone".into(),
+            role: Role::Province,
+            region: "320000".into(),
+            iss: ISSUER.into(),
+            iat: now - 7200,
+            exp: now - 3600,
+        })
+        .unwrap();
+    let foreign_region = app
+        .keys
+        .sign_claims(&Claims {
+            sub: "someone".into(),
+            role: Role::Province,
+            region: "110000".into(),
+            iss: ISSUER.into(),
+            iat: now,
+            exp: now + 600,
+        })
+        .unwrap();
     let city_with_county_region = app.token(Role::City, KUNSHAN);
     let province_with_city_region = app.token(Role::Province, SUZHOU);
     let cases: Vec<(&str, Option<String>, &str)> = vec![
@@ -39,12 +45,14 @@ async fn api_routes_need_a_valid_bearer_token() {
             "other key",
             Some(format!(
                 "Bearer {}",
-                other_keys.sign(
-                    "x",
-                    Role::Province,
-                    &hte_shared::regions::PROVINCE_CODE,
-                    chrono::Duration::hours(1)
-                )
+                other_keys
+                    .sign(
+                        "x",
+                        Role::Province,
+                        &hte_shared::regions::PROVINCE_CODE,
+                        chrono::Duration::hours(1)
+                    )
+                    .unwrap()
             )),
             "signature",
         ),

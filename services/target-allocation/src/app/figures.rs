@@ -43,6 +43,8 @@ pub async fn fetch(
     let unavailable = match &error {
         UpstreamError::Unreachable { .. } | UpstreamError::Decode { .. } => true,
         UpstreamError::Status { status, .. } => *status >= 500,
+        // Our own fault: nothing was asked, so no older answer stands in for it.
+        UpstreamError::Token { .. } => return Err(error.into()),
     };
     if !allow_stale {
         return Err(error.into());
