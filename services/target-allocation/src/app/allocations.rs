@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::QueryResult;
-use hte_shared::audit::{self, Actor, Change};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
 use hte_shared::pagination::{Page, PageRequest};
@@ -24,7 +24,7 @@ use super::rights::require_split_right;
 use super::targets::{
     TreeEdit, commit_tree_edit, current_value, parse_region, splittable_indicator,
 };
-use super::validated;
+use super::{Audited, record_change, validated};
 use crate::clients::registry::{RegistryClient, StatisticsQuery};
 use crate::db::allocations::{self as queries, AllocationRow};
 use crate::db::plans as plan_queries;
@@ -171,6 +171,14 @@ pub struct Acceptance {
     /// Why (理由), 2–500 characters; kept with the new tree version.
     #[schema(example = "经省厅党组会研究同意")]
     pub reason: String,
+}
+
+impl Audited for AllocationView {
+    const ENTITY_TYPE: &'static str = "allocation";
+
+    fn plan_id(&self) -> &str {
+        &self.plan_id
+    }
 }
 
 /// What a proposal stores besides its rows.
@@ -588,7 +596,7 @@ pub fn propose(
     };
     queries::insert(conn, &row)?;
     let view = view(&row)?;
-    record_change(conn, actor, "propose", None, None, &view)?;
+    record_change(conn, actor, ("propose", None), None, &view)?;
     Ok(view)
 }
 
@@ -740,7 +748,13 @@ pub async fn accept(
         queries::save(conn, &row)?;
         queries::supersede_others(conn, &row)?;
         let after = view(&row)?;
-        record_change(conn, &actor, "accept", Some(&reason), Some(&before), &after)?;
+        record_change(
+            conn,
+            &actor,
+            ("accept", Some(&reason)),
+            Some(&before),
+            &after,
+        )?;
         Ok((after, version))
     })
     .await
@@ -769,29 +783,5 @@ fn require_open(
         ))
         .into());
     }
-    Ok(())
-}
-
-/// The audit entry of a change to a proposal.
-fn record_change(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &str,
-    reason: Option<&str>,
-    before: Option<&AllocationView>,
-    after: &AllocationView,
-) -> Result<(), AllocationError> {
-    audit::append(
-        conn,
-        actor,
-        Change {
-            entity_type: "allocation",
-            entity_key: &after.plan_id,
-            action,
-            reason,
-            before: before.map(stored::to_value).transpose()?,
-            after: Some(stored::to_value(after)?),
-        },
-    )?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::QueryResult;
-use hte_shared::audit::{self, Actor, Change};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
 use hte_shared::problem::{FieldError, Problem};
@@ -20,6 +20,7 @@ use super::figures::{self, Figures, check_figures_date, measure_and_window};
 use super::plans::{load, refuse_closed};
 use super::rights::require_province;
 use super::targets::splittable_indicator;
+use super::{Audited, record_change};
 use crate::clients::registry::{RegistryClient, StatisticsQuery};
 use crate::db::assessments::{self as queries, AssessmentRow};
 use crate::db::plans::{self as plan_queries, IndicatorRow, PlanRow};
@@ -111,6 +112,14 @@ pub struct AssessmentView {
 pub struct AssessmentList {
     /// Newest first.
     pub items: Vec<AssessmentView>,
+}
+
+impl Audited for AssessmentView {
+    const ENTITY_TYPE: &'static str = "assessment";
+
+    fn plan_id(&self) -> &str {
+        &self.plan_id
+    }
 }
 
 pub fn view(row: &AssessmentRow) -> QueryResult<AssessmentView> {
@@ -307,7 +316,7 @@ pub fn create(
     let row = &computed.0;
     queries::insert(conn, row)?;
     let view = view(row)?;
-    record_change(conn, actor, "create", None, &view)?;
+    record_change(conn, actor, ("create", None), None, &view)?;
     Ok(view)
 }
 
@@ -363,7 +372,7 @@ pub async fn publish(
             return Err(Problem::conflict("the assessment changed meanwhile; retry").into());
         }
         let after = view(&row)?;
-        record_change(conn, &actor, "publish", Some(&before), &after)?;
+        record_change(conn, &actor, ("publish", None), Some(&before), &after)?;
         Ok(after)
     })
     .await
@@ -404,27 +413,4 @@ fn require_first_published(
         )])
         .into()),
     }
-}
-
-/// The audit entry of a change to an assessment.
-fn record_change(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &str,
-    before: Option<&AssessmentView>,
-    after: &AssessmentView,
-) -> Result<(), AllocationError> {
-    audit::append(
-        conn,
-        actor,
-        Change {
-            entity_type: "assessment",
-            entity_key: &after.plan_id,
-            action,
-            reason: None,
-            before: before.map(stored::to_value).transpose()?,
-            after: Some(stored::to_value(after)?),
-        },
-    )?;
-    Ok(())
 }

@@ -14,7 +14,13 @@ pub mod progress;
 pub mod rights;
 pub mod targets;
 
+use hte_shared::audit::{self, Actor, Change};
+use hte_shared::db::DbConnection;
 use hte_shared::problem::{FieldError, Problem};
+use hte_shared::stored;
+use serde::Serialize;
+
+use crate::error::AllocationError;
 
 /// `Ok(value)` when no field was refused, else a 400 naming each.
 fn validated<T>(errors: Vec<FieldError>, value: T) -> Result<T, Problem> {
@@ -23,4 +29,34 @@ fn validated<T>(errors: Vec<FieldError>, value: T) -> Result<T, Problem> {
     } else {
         Err(Problem::validation(errors))
     }
+}
+
+/// A view of a record the audit log files under its plan.
+trait Audited: Serialize {
+    const ENTITY_TYPE: &'static str;
+    fn plan_id(&self) -> &str;
+}
+
+/// Appends the audit entry of a change (`action`, with its reason) to a plan's record: its
+/// view before (absent on creation) and after.
+fn record_change<T: Audited>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (action, reason): (&str, Option<&str>),
+    before: Option<&T>,
+    after: &T,
+) -> Result<(), AllocationError> {
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type: T::ENTITY_TYPE,
+            entity_key: after.plan_id(),
+            action,
+            reason,
+            before: before.map(stored::to_value).transpose()?,
+            after: Some(stored::to_value(after)?),
+        },
+    )?;
+    Ok(())
 }

@@ -3,13 +3,12 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::QueryResult;
-use hte_shared::audit::{self, Actor, Change};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
 use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::preconditions::IfMatch;
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,7 @@ use utoipa::ToSchema;
 
 use super::rights::require_province;
 use super::targets::{tree_values, violation_errors};
-use super::validated;
+use super::{Audited, record_change, validated};
 use crate::db::plans::{self as queries, IndicatorRow, PlanRow};
 use crate::db::targets;
 use crate::domain::plan::{
@@ -149,6 +148,14 @@ pub struct PlanPatch {
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub indicators: Option<Vec<Indicator>>,
+}
+
+impl Audited for PlanView {
+    const ENTITY_TYPE: &'static str = "plan";
+
+    fn plan_id(&self) -> &str {
+        &self.id
+    }
 }
 
 // ---- views ----------------------------------------------------------------------------------
@@ -386,7 +393,7 @@ pub fn create(
     queries::insert(conn, plan)?;
     queries::replace_indicators(conn, &plan.id, indicators)?;
     let view = plan_view(plan, indicators)?;
-    record_change(conn, actor, "create", None, &view)?;
+    record_change(conn, actor, ("create", None), None, &view)?;
     Ok(view)
 }
 
@@ -457,7 +464,7 @@ pub async fn update(
             queries::replace_indicators(conn, &id, &indicators)?;
         }
         let view = plan_view(&after, &indicators)?;
-        record_change(conn, &actor, "update", Some(&before_view), &view)?;
+        record_change(conn, &actor, ("update", None), Some(&before_view), &view)?;
         Ok(view)
     })
     .await
@@ -545,7 +552,7 @@ pub async fn transition(
             "close"
         };
         let before_view = plan_view(&before, &indicators)?;
-        record_change(conn, &actor, action, Some(&before_view), &view)?;
+        record_change(conn, &actor, (action, None), Some(&before_view), &view)?;
         Ok(view)
     })
     .await
@@ -567,27 +574,4 @@ fn require_balanced(conn: &mut DbConnection, plan: &PlanRow) -> Result<(), Alloc
         .with_errors(violation_errors(&broken))
         .into()),
     }
-}
-
-/// The audit entry of a change to a plan.
-fn record_change(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    action: &str,
-    before: Option<&PlanView>,
-    after: &PlanView,
-) -> Result<(), AllocationError> {
-    audit::append(
-        conn,
-        actor,
-        Change {
-            entity_type: "plan",
-            entity_key: &after.id,
-            action,
-            reason: None,
-            before: before.map(stored::to_value).transpose()?,
-            after: Some(stored::to_value(after)?),
-        },
-    )?;
-    Ok(())
 }
