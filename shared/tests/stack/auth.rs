@@ -1,6 +1,7 @@
 use hte_shared::auth::{AuthKeys, Claims, ISSUER, Role};
 
 use crate::helpers::{ProbeRequests, TestApp, assert_problem};
+use hte_shared::testing::assert_problem_type;
 
 const SUZHOU: &str = "320500";
 const KUNSHAN: &str = "320583"; // county-level city under Suzhou
@@ -113,8 +114,7 @@ async fn writes_are_limited_to_the_callers_subtree_and_role() {
         if allowed {
             assert_eq!(response.status(), 201, "{role:?} {own} -> {target}");
         } else {
-            let body = assert_problem(response, 403).await;
-            assert_eq!(body["type"], "urn:jiangsu-hte:problem:forbidden");
+            assert_problem_type(response, 403, "urn:jiangsu-hte:problem:forbidden").await;
         }
     }
 }
