@@ -13,6 +13,11 @@ use clap::{Parser, Subcommand};
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::{CommonConfig, Env};
 use hte_shared::regions::{PROVINCE_CODE, RegionCode};
+use hte_shared::service::{Application, Config, openapi};
+
+use enterprise_registry::startup::EnterpriseRegistry;
+use monitoring::startup::Monitoring;
+use target_allocation::startup::TargetAllocation;
 
 #[derive(Parser)]
 #[command(
@@ -95,8 +100,9 @@ async fn main() -> anyhow::Result<()> {
             if hte_shared::regions::find(&region).is_none() {
                 anyhow::bail!("{region} is not a Jiangsu region code");
             }
-            let keys = load_keys(&CommonConfig::from_env(&Env::Process)?)?;
-            let token = keys.sign(&subject, role, &region, chrono::Duration::hours(ttl_hours));
+            let keys = AuthKeys::from_config(&CommonConfig::from_env(&Env::Process)?)
+                .context("loading the JWT key")?;
+            let token = keys.sign(&subject, role, &region, chrono::Duration::hours(ttl_hours))?;
             // Never print a token the services would refuse (e.g. a city role with a county).
             if let Err(problem) = keys.verify(&token) {
                 anyhow::bail!("{}", problem.detail.unwrap_or_default());
@@ -119,20 +125,16 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-fn load_keys(common: &CommonConfig) -> anyhow::Result<AuthKeys> {
-    AuthKeys::from_config(common).context("loading the JWT key")
-}
-
 async fn serve() -> anyhow::Result<()> {
     let env = Env::Process;
-    let registry_config = enterprise_registry::config::RegistryConfig::from_env(&env)?;
-    let allocation_config = target_allocation::config::AllocationConfig::from_env(&env)?;
-    let monitoring_config = monitoring::config::MonitoringConfig::from_env(&env)?;
+    let registry_config = Config::<EnterpriseRegistry>::from_env(&env)?;
+    let allocation_config = Config::<TargetAllocation>::from_env(&env)?;
+    let monitoring_config = Config::<Monitoring>::from_env(&env)?;
     let common = registry_config.common.clone();
     hte_shared::telemetry::init_tracing(common.log_format, "info");
-    let keys = load_keys(&common)?;
+    let keys = AuthKeys::from_config(&common).context("loading the JWT key")?;
 
-    let registry = enterprise_registry::startup::Application::build(registry_config, keys.clone())
+    let registry = Application::build(registry_config, keys.clone())
         .await
         .context("starting enterprise-registry")?;
     let seeded = enterprise_registry::demo::seed_if_empty(registry.db())
@@ -141,11 +143,10 @@ async fn serve() -> anyhow::Result<()> {
     if seeded > 0 {
         tracing::info!(enterprises = seeded, "demo registry seeded");
     }
-    let allocation =
-        target_allocation::startup::Application::build(allocation_config, keys.clone())
-            .await
-            .context("starting target-allocation")?;
-    let monitoring = monitoring::startup::Application::build(monitoring_config, keys.clone())
+    let allocation = Application::build(allocation_config, keys.clone())
+        .await
+        .context("starting target-allocation")?;
+    let monitoring = Application::build(monitoring_config, keys.clone())
         .await
         .context("starting monitoring")?;
 
@@ -158,7 +159,7 @@ async fn serve() -> anyhow::Result<()> {
         Role::Province,
         &PROVINCE_CODE,
         chrono::Duration::hours(12),
-    );
+    )?;
     println!();
     println!(
         "Jiangsu HTE services are running (data in {}):",
@@ -239,19 +240,14 @@ async fn healthcheck(
 fn write_openapi(out: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     for (file, doc) in [
-        (
-            "enterprise-registry.json",
-            enterprise_registry::startup::openapi(),
-        ),
-        (
-            "target-allocation.json",
-            target_allocation::startup::openapi(),
-        ),
-        ("monitoring.json", monitoring::startup::openapi()),
+        ("enterprise-registry.json", openapi::<EnterpriseRegistry>()),
+        ("target-allocation.json", openapi::<TargetAllocation>()),
+        ("monitoring.json", openapi::<Monitoring>()),
     ] {
         let path = out.join(file);
-        std::fs::write(&path, hte_shared::openapi::to_pretty_json(&doc))
-            .with_context(|| format!("writing {}", path.display()))?;
+        let text = hte_shared::openapi::to_pretty_json(&doc)
+            .with_context(|| format!("rendering {file}"))?;
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         println!("wrote {}", path.display());
     }
     Ok(())

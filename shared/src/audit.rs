@@ -2,7 +2,8 @@
 //! before and after. Each entry's hash covers its content and the previous entry's hash, so
 //! editing or deleting any entry breaks the chain from there on, and [`verify_chain`] finds it.
 //!
-//! Each service has its own `audit_log` table (same definition, created by its migrations).
+//! Each service has its own `audit_log` table, made by the shared migrations (`shared/migrations`)
+//! that every service runs.
 
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -53,10 +54,7 @@ impl Actor {
     pub fn new(caller: &Caller, request_id: &RequestId) -> Self {
         Self {
             subject: caller.subject.clone(),
-            role: serde_json::to_value(caller.role)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            role: caller.role.key().to_owned(),
             region: caller.region.to_string(),
             request_id: request_id.as_str().to_owned(),
         }
@@ -134,10 +132,16 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-impl From<AuditRow> for AuditEntry {
-    fn from(row: AuditRow) -> Self {
-        let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
-        Self {
+impl TryFrom<AuditRow> for AuditEntry {
+    type Error = diesel::result::Error;
+
+    /// A record kept in the log that no longer reads as JSON is a damaged entry: an error,
+    /// never an entry shown without it.
+    fn try_from(row: AuditRow) -> QueryResult<Self> {
+        let parse = |what: &str, text: Option<String>| {
+            text.map(|t| crate::stored::parse(what, &t)).transpose()
+        };
+        Ok(Self {
             id: row.id,
             occurred_at: row.occurred_at,
             actor: row.actor,
@@ -148,10 +152,10 @@ impl From<AuditRow> for AuditEntry {
             entity_key: row.entity_key,
             action: row.action,
             reason: row.reason,
-            before: parse(row.before_json),
-            after: parse(row.after_json),
+            before: parse("audit record before", row.before_json)?,
+            after: parse("audit record after", row.after_json)?,
             hash: row.hash,
-        }
+        })
     }
 }
 
@@ -298,7 +302,7 @@ pub fn history(
         .limit(limit)
         .select(AuditRow::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(AuditEntry::from).collect())
+    rows.into_iter().map(AuditEntry::try_from).collect()
 }
 
 /// Result of checking the whole chain.

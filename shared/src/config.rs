@@ -405,6 +405,34 @@ fn optional_url(env: &Env, name: &str) -> Result<Option<url::Url>, ConfigError> 
     }
 }
 
+/// Where a service finds another service of the suite: a variable and its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub variable: &'static str,
+    pub default: &'static str,
+}
+
+/// `REGISTRY_URL`: base URL of the enterprise registry.
+pub const REGISTRY: Peer = Peer {
+    variable: "REGISTRY_URL",
+    default: "http://127.0.0.1:8081/",
+};
+
+/// `ALLOCATION_URL`: base URL of target allocation.
+pub const ALLOCATION: Peer = Peer {
+    variable: "ALLOCATION_URL",
+    default: "http://127.0.0.1:8082/",
+};
+
+/// Every service another one may call (tests of a service alone point them all at nothing).
+pub const PEERS: [Peer; 2] = [REGISTRY, ALLOCATION];
+
+impl Peer {
+    pub fn url(&self, env: &Env) -> Result<url::Url, ConfigError> {
+        base_url(env, self.variable, self.default)
+    }
+}
+
 /// Reads a base URL such as `REGISTRY_URL`, checking it is an http(s) URL.
 pub fn base_url(env: &Env, name: &str, default: &str) -> Result<url::Url, ConfigError> {
     let raw = env.get(name).unwrap_or_else(|| default.to_owned());

@@ -10,7 +10,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::problem::Problem;
 
@@ -133,21 +133,79 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-/// Both migration sets of a service; which one runs depends on the backend.
+/// The tables every service keeps: the audit log and the idempotency keys (`shared/migrations`).
+///
+/// Their migration keeps the version `2026-11-28-000001` under which each service ran its own
+/// copy before the copies were merged here. Diesel records only a migration's version in
+/// `__diesel_schema_migrations`, so a database made by the old copy finds this one applied
+/// and runs nothing twice, while a new database runs it first, before the service's own
+/// migrations (which start at `…-000002`). Versions are compared across both sets: a service
+/// migration reusing a shared version is refused at start-up rather than silently skipped.
+static SHARED_POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+static SHARED_SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// A service's own migration sets, one per backend; the shared set always runs with them.
 #[derive(Clone, Copy)]
 pub struct Migrations {
-    pub postgres: &'static EmbeddedMigrations,
-    pub sqlite: &'static EmbeddedMigrations,
+    own: Option<(&'static EmbeddedMigrations, &'static EmbeddedMigrations)>,
 }
 
-/// Lets a `&'static EmbeddedMigrations` be handed to diesel, which takes sources by value.
-struct Source(&'static EmbeddedMigrations);
+impl Migrations {
+    /// A service with tables of its own (`embed_migrations!("migrations/postgres")` and
+    /// `…("migrations/sqlite")`).
+    pub const fn new(
+        postgres: &'static EmbeddedMigrations,
+        sqlite: &'static EmbeddedMigrations,
+    ) -> Self {
+        Self {
+            own: Some((postgres, sqlite)),
+        }
+    }
+
+    /// A service with only the shared tables.
+    pub const NONE: Self = Self { own: None };
+
+    fn source(&self, backend: Backend) -> Source {
+        match (backend, self.own) {
+            (Backend::Postgres, own) => Source {
+                shared: &SHARED_POSTGRES,
+                own: own.map(|(postgres, _)| postgres),
+            },
+            (Backend::Sqlite, own) => Source {
+                shared: &SHARED_SQLITE,
+                own: own.map(|(_, sqlite)| sqlite),
+            },
+        }
+    }
+}
+
+/// The shared set and a service's own set as one source for diesel (which sorts them by
+/// version and takes sources by value).
+struct Source {
+    shared: &'static EmbeddedMigrations,
+    own: Option<&'static EmbeddedMigrations>,
+}
 
 impl<DB: diesel::backend::Backend> diesel::migration::MigrationSource<DB> for Source {
     fn migrations(
         &self,
     ) -> diesel::migration::Result<Vec<Box<dyn diesel::migration::Migration<DB>>>> {
-        diesel::migration::MigrationSource::<DB>::migrations(self.0)
+        use diesel::migration::MigrationSource;
+        let mut all = MigrationSource::<DB>::migrations(self.shared)?;
+        if let Some(own) = self.own {
+            all.extend(MigrationSource::<DB>::migrations(own)?);
+        }
+        let mut versions: Vec<_> = all.iter().map(|m| m.name().version()).collect();
+        versions.sort();
+        if let Some(pair) = versions.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(format!(
+                "two migrations have the version {:?}; a service's migration must not reuse a \
+                 version of the shared migrations",
+                pair[0]
+            )
+            .into());
+        }
+        Ok(all)
     }
 }
 
@@ -157,18 +215,19 @@ const MIGRATION_LOCK_KEY: i64 = 0x4854_455f_4d49_4752; // "HTE_MIGR"
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// Applies the shared and the service's pending migrations; returns how many ran.
 pub fn run_migrations(conn: &mut DbConnection, migrations: &Migrations) -> Result<usize, BoxError> {
     match conn {
         DbConnection::Postgresql(pg) => {
             pg.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))?;
             let result = pg
-                .run_pending_migrations(Source(migrations.postgres))
+                .run_pending_migrations(migrations.source(Backend::Postgres))
                 .map(|applied| applied.len());
             pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))?;
             result
         }
         DbConnection::Sqlite(sqlite) => sqlite
-            .run_pending_migrations(Source(migrations.sqlite))
+            .run_pending_migrations(migrations.source(Backend::Sqlite))
             .map(|applied| applied.len()),
     }
 }
@@ -178,8 +237,12 @@ fn has_pending_migrations(
     migrations: &Migrations,
 ) -> Result<bool, BoxError> {
     match conn {
-        DbConnection::Postgresql(pg) => pg.has_pending_migration(Source(migrations.postgres)),
-        DbConnection::Sqlite(sqlite) => sqlite.has_pending_migration(Source(migrations.sqlite)),
+        DbConnection::Postgresql(pg) => {
+            pg.has_pending_migration(migrations.source(Backend::Postgres))
+        }
+        DbConnection::Sqlite(sqlite) => {
+            sqlite.has_pending_migration(migrations.source(Backend::Sqlite))
+        }
     }
 }
 
@@ -218,6 +281,10 @@ impl DbError {
             }
             DbError::Query(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
                 Problem::conflict("a concurrent change conflicted with this one; retry")
+            }
+            DbError::Query(Error::SerializationError(_) | Error::DeserializationError(_)) => {
+                tracing::error!(%error, "stored data could not be written or read");
+                Problem::internal()
             }
             DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
                 tracing::warn!(%error, "database connection lost");

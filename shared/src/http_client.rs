@@ -31,10 +31,17 @@ pub enum UpstreamError {
     },
     #[error("{service} sent an answer that could not be read: {message}")]
     Decode { service: String, message: String },
+    /// No token could be made to call it with (a bug; nothing was sent).
+    #[error("cannot call {service}: {message}")]
+    Token { service: String, message: String },
 }
 
 impl From<UpstreamError> for Problem {
     fn from(error: UpstreamError) -> Self {
+        if let UpstreamError::Token { .. } = error {
+            tracing::error!(%error, "upstream call not made");
+            return Problem::internal();
+        }
         tracing::warn!(%error, "upstream call failed");
         match &error {
             UpstreamError::Status {

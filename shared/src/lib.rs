@@ -1,6 +1,6 @@
 //! What the three services share: configuration, problem+json errors, storage, auth,
 //! telemetry, metrics, Jiangsu regions, pagination, the inter-service HTTP client and the
-//! application builder.
+//! service skeleton every service starts with.
 
 pub mod audit;
 pub mod auth;
@@ -16,6 +16,8 @@ pub mod preconditions;
 pub mod problem;
 pub mod regions;
 pub mod server;
+pub mod service;
+pub mod stored;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

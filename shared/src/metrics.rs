@@ -9,9 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::web;
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
-};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -50,11 +48,11 @@ impl Metrics {
         })
     }
 
-    pub fn render(&self) -> String {
-        let mut buffer = Vec::new();
-        // Encoding gathered metrics into a Vec cannot fail.
-        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buffer);
-        String::from_utf8(buffer).unwrap_or_default()
+    /// The metrics in Prometheus' text format.
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        let mut buffer = String::new();
+        TextEncoder::new().encode_utf8(&self.registry.gather(), &mut buffer)?;
+        Ok(buffer)
     }
 
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -134,10 +134,10 @@ fn operations(
 }
 
 /// The document as committed under `openapi/`: pretty JSON with a final newline.
-pub fn to_pretty_json(doc: &OpenApi) -> String {
-    let mut text = doc.to_pretty_json().unwrap_or_default();
+pub fn to_pretty_json(doc: &OpenApi) -> Result<String, serde_json::Error> {
+    let mut text = doc.to_pretty_json()?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// utoipa renders `#[serde(flatten)]` as `allOf: [$ref, own fields]`. When the referenced

@@ -1,5 +1,5 @@
-//! The application builder every service uses: middleware, operational routes, docs, and a
-//! server bound to a listener the caller chose (port 0 in tests).
+//! The HTTP server every service runs: middleware, operational routes, docs, and a server
+//! bound to a listener the caller chose (port 0 in tests). [`crate::service`] builds on it.
 
 use std::net::TcpListener;
 
@@ -12,17 +12,17 @@ use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::AuthKeys;
-use crate::config::ServiceConfig;
-use crate::db::{DatabaseUrl, Db, DbSettings, Migrations};
+use crate::db::Db;
 use crate::metrics::{Metrics, metrics_middleware};
 use crate::openapi::ServiceUnavailable;
 use crate::problem::{self, Problem, problem_json_middleware};
+use crate::service::AppData;
 use crate::telemetry::request_id_middleware;
 
 /// Largest JSON body accepted by default (bulk files go through dedicated routes).
 pub const JSON_LIMIT_BYTES: usize = 2 * 1024 * 1024;
 
-/// What every service hands the builder.
+/// What every service hands the server.
 #[derive(Clone)]
 pub struct ServiceParts {
     pub name: &'static str,
@@ -60,58 +60,14 @@ pub enum StartError {
     Database(#[from] crate::db::DbInitError),
     #[error("start-up task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Keys(#[from] crate::auth::KeyError),
+    /// A service's own app data could not be made (e.g. a client of another service).
+    #[error("cannot set up {what}: {message}")]
+    AppData { what: String, message: String },
 }
-
-/// A service as the builder needs to know it.
-pub struct ServiceSpec<A> {
-    pub name: &'static str,
-    /// Name of the configuration variable holding the database URL, for error messages.
-    pub database_url_variable: &'static str,
-    pub migrations: Migrations,
-    pub openapi: OpenApi,
-    /// Registers the `/api/v1` handlers.
-    pub api: A,
-}
-
-/// Connects the database (applying migrations) and starts the server on `listener`.
-pub async fn launch<A, D>(
-    spec: ServiceSpec<A>,
-    config: &ServiceConfig,
-    keys: AuthKeys,
-    listener: TcpListener,
-    data: impl FnOnce(&Db) -> D,
-) -> Result<(RunningServer, Db), StartError>
-where
-    A: Fn(&mut ApiConfig) + Clone + Send + 'static,
-    D: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
-{
-    let url = DatabaseUrl::parse(config.database_url.expose()).map_err(|message| {
-        StartError::DatabaseUrl {
-            variable: spec.database_url_variable.to_owned(),
-            message,
-        }
-    })?;
-    let settings = DbSettings {
-        url,
-        pool_size: config.db_pool_size,
-        connect_timeout: config.db_connect_timeout,
-    };
-    let migrations = spec.migrations;
-    let db = tokio::task::spawn_blocking(move || Db::connect(&settings, migrations)).await??;
-    let parts = ServiceParts {
-        name: spec.name,
-        db: db.clone(),
-        keys,
-        openapi: spec.openapi,
-        workers: config.http_workers,
-    };
-    let data = data(&db);
-    let server = start(listener, parts, spec.api, data)?;
-    Ok((server, db))
-}
-
-/// For services that register no app data of their own.
-pub fn no_app_data(_: &mut web::ServiceConfig) {}
 
 /// Runs servers until one stops or the process gets Ctrl-C / SIGTERM, then stops them all
 /// gracefully (in-flight requests finish).
@@ -156,16 +112,15 @@ async fn shutdown_signal() {
 }
 
 /// Builds and starts the server. `api` registers the service's `/api/v1` handlers (documented
-/// by utoipa); `data` registers the service's own app data.
-pub fn start<A, D>(
+/// by utoipa); `data` holds the service's own app data.
+pub fn start<A>(
     listener: TcpListener,
     parts: ServiceParts,
     api: A,
-    data: D,
+    data: AppData,
 ) -> Result<RunningServer, StartError>
 where
     A: Fn(&mut ApiConfig) + Clone + Send + 'static,
-    D: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
 {
     let port = listener.local_addr()?.port();
     let metrics_data = web::Data::new(Metrics::new(parts.name)?);
@@ -183,7 +138,7 @@ where
             .app_data(web::PayloadConfig::new(JSON_LIMIT_BYTES))
             .app_data(problem::query_config())
             .app_data(problem::path_config())
-            .configure(data.clone())
+            .configure(|cfg| data.register(cfg))
             .wrap(from_fn(head_as_get))
             .wrap(from_fn(problem_json_middleware))
             .wrap(from_fn(request_id_middleware))
@@ -354,10 +309,14 @@ async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, Problem> {
 /// Prometheus metrics (text exposition format).
 #[utoipa::path(tag = "operations", responses((status = 200, description = "Metrics", body = String, content_type = "text/plain; version=0.0.4")))]
 #[get("/metrics")]
-async fn metrics(metrics: web::Data<Metrics>) -> impl Responder {
-    HttpResponse::Ok()
+async fn metrics(metrics: web::Data<Metrics>) -> Result<HttpResponse, Problem> {
+    let text = metrics.render().map_err(|error| {
+        tracing::error!(%error, "cannot render the metrics");
+        Problem::internal()
+    })?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(metrics.render())
+        .body(text))
 }
 
 #[get("/docs")]

@@ -1,15 +1,249 @@
-//! Test support: a fresh database per test and tokens for each role.
+//! Test support: any service started on a fresh database ([`TestApp`]), requests as any role
+//! and region, and assertions on JSON and problem+json answers.
 //!
 //! By default each test gets its own temporary SQLite file. With `TEST_DATABASE_URL` set to a
 //! PostgreSQL URL (a role allowed to create databases), each test gets its own database,
 //! dropped when the test ends, so tests run in parallel and in any order on both backends.
 
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::net::TcpListener;
+
+use actix_web::dev::ServerHandle;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use reqwest::{Method, Response};
+use serde_json::Value;
 
 use crate::auth::{AuthKeys, Role};
-use crate::db::{Backend, DatabaseUrl};
+use crate::config::{Env, PEERS};
+use crate::db::{Backend, DatabaseUrl, Db};
+use crate::problem::PROBLEM_JSON;
 use crate::regions::RegionCode;
+use crate::service::{Application, Config, Service};
+
+/// A service started for a test: on port 0, on its own fresh database, trusting its own keys.
+/// Dropping it stops the server, then removes the database.
+pub struct TestApp<S> {
+    /// `http://127.0.0.1:<port>`
+    pub address: String,
+    pub client: reqwest::Client,
+    pub keys: AuthKeys,
+    /// The service's database, for tests that look behind the API.
+    pub db: Db,
+    pub database: TestDatabase,
+    handle: ServerHandle,
+    service: PhantomData<fn() -> S>,
+}
+
+impl<S: Service> TestApp<S> {
+    /// The service alone: every other service it might call is a port where nothing listens.
+    pub async fn spawn() -> Self {
+        Self::spawn_with(&[]).await
+    }
+
+    /// As [`TestApp::spawn`], with configuration variables added or overridden by `env`.
+    pub async fn spawn_with(env: &[(&str, &str)]) -> Self {
+        let absent = unused_port_url();
+        let mut vars: Vec<(&str, &str)> = PEERS
+            .iter()
+            .map(|peer| (peer.variable, absent.as_str()))
+            .collect();
+        vars.push(("UPSTREAM_TIMEOUT_SECS", "2"));
+        vars.extend_from_slice(env);
+        let keys = AuthKeys::random().unwrap_or_else(|e| panic!("{e}"));
+        Self::spawn_on(local_listener(), keys, &vars).await
+    }
+
+    /// Serves on `listener` and verifies tokens with `keys` (services of one suite share
+    /// them); `env` adds or overrides configuration variables. Used by the cross-service
+    /// harness, which must know every address before any service starts.
+    pub async fn spawn_on(listener: TcpListener, keys: AuthKeys, env: &[(&str, &str)]) -> Self {
+        let database = TestDatabase::create();
+        let mut vars: HashMap<String, String> = [
+            (format!("{}_DATABASE_URL", S::ENV_PREFIX), database.url()),
+            ("HTTP_WORKERS".to_owned(), "1"),
+            ("DB_POOL_SIZE".to_owned(), "4"),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name, value.to_owned()))
+        .collect();
+        vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let config = Config::<S>::from_env(&Env::Map(vars)).unwrap_or_else(|e| panic!("{e}"));
+        let app = Application::<S>::build_with_listener(config, keys.clone(), listener)
+            .await
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", S::NAME));
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let db = app.db().clone();
+        let handle = app.handle();
+        tokio::spawn(app.into_server().run_until_stopped());
+        Self {
+            address,
+            client: http_client(),
+            keys,
+            db,
+            database,
+            handle,
+            service: PhantomData,
+        }
+    }
+}
+
+impl<S> TestApp<S> {
+    pub fn token(&self, role: Role, region: &str) -> String {
+        token(&self.keys, role, region)
+    }
+
+    /// A token of the provincial department (320000).
+    pub fn province_token(&self) -> String {
+        self.token(Role::Province, "320000")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        self.send(Method::GET, token, path, None, None).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.send(Method::POST, token, path, None, Some(body)).await
+    }
+
+    pub async fn put_as(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.send(Method::PUT, token, path, None, Some(body)).await
+    }
+
+    pub async fn patch_as(
+        &self,
+        token: &str,
+        path: &str,
+        etag: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        self.send(Method::PATCH, token, path, etag, Some(body))
+            .await
+    }
+
+    /// Any method, with `If-Match: etag` when given.
+    pub async fn send_with_etag(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        etag: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        self.send(method, token, path, etag, Some(body)).await
+    }
+
+    async fn send(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        etag: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(etag) = etag {
+            request = request.header("If-Match", etag);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request to {path} failed: {e}"))
+    }
+
+    /// Stops the server gracefully; its port then refuses connections, as when the service
+    /// is down.
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+}
+
+impl<S> Drop for TestApp<S> {
+    fn drop(&mut self) {
+        // Stops accepting at once; the database is removed after (fields drop after this).
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Asserts the status (showing the body when it differs) and returns the JSON body.
+pub async fn assert_json(response: Response, status: u16) -> Value {
+    let actual = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("cannot read the body: {e}"));
+    assert_eq!(actual, status, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Asserts an RFC 9457 problem with `status` (content type, `status`, and the members every
+/// problem carries) and returns its body.
+pub async fn assert_problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, PROBLEM_JSON);
+    let body: Value = response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("a problem body is JSON: {e}"));
+    assert_eq!(body["status"], status);
+    for member in ["type", "title", "instance", "request_id"] {
+        assert!(body[member].is_string(), "problem lacks {member}: {body}");
+    }
+    body
+}
+
+/// As [`assert_problem`], and the problem's `type` is `problem_type` (one of
+/// [`crate::problem::types`]).
+pub async fn assert_problem_type(response: Response, status: u16, problem_type: &str) -> Value {
+    let body = assert_problem(response, status).await;
+    assert_eq!(body["type"], problem_type, "{body}");
+    body
+}
+
+/// The `field` of each of a problem's field errors.
+pub fn problem_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `http://127.0.0.1:<port>/` for a port that was free a moment ago: connections are refused.
+pub fn unused_port_url() -> String {
+    let listener = local_listener();
+    let port = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("no local address: {e}"))
+        .port();
+    format!("http://127.0.0.1:{port}/")
+}
+
+/// A listener on 127.0.0.1 and a port the system chose.
+pub fn local_listener() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("cannot bind: {e}"))
+}
 
 pub struct TestDatabase {
     url: String,
@@ -128,6 +362,7 @@ impl Drop for TestDatabase {
 pub fn token(keys: &AuthKeys, role: Role, region: &str) -> String {
     let region = RegionCode::parse(region).unwrap_or_else(|e| panic!("{e}"));
     keys.sign("test-user", role, &region, chrono::Duration::hours(1))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An HTTP client for tests (installs the TLS provider reqwest is built to expect).

@@ -5,6 +5,7 @@
 
 use enterprise_registry::domain::credit_code::check_character;
 use hte_shared::auth::Role;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::harness::Suite;
@@ -18,28 +19,8 @@ fn credit_code(division: &str, serial: u32) -> String {
 }
 
 impl Suite {
-    async fn post(&self, base: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(format!("{base}{path}"))
-            .bearer_auth(self.token(Role::Province, "320000"))
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn get(&self, base: &str, path: &str) -> reqwest::Response {
-        self.get_as(&self.token(Role::Province, "320000"), base, path)
-            .await
-    }
-
-    async fn get_as(&self, token: &str, base: &str, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{base}{path}"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
+    fn province(&self) -> String {
+        self.token(Role::Province, "320000")
     }
 
     /// Registers an HTE in `county` with a certificate issued on `issued_on`.
@@ -51,13 +32,15 @@ impl Suite {
             "tech_domain": "advanced_manufacturing_and_automation", "above_scale": true
         });
         let response = self
-            .post(&self.registry, "/api/v1/enterprises", &body)
+            .registry
+            .post_as(&self.province(), "/api/v1/enterprises", &body)
             .await;
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
         let number = format!("GR{}32{serial:06}", &issued_on[..4]);
         let response = self
-            .post(
-                &self.registry,
+            .registry
+            .post_as(
+                &self.province(),
                 &format!("/api/v1/enterprises/{code}/certificates"),
                 &json!({"certificate_no": number, "issued_on": issued_on}),
             )
@@ -67,8 +50,9 @@ impl Suite {
 
     async fn propose_and_accept(&self, body: &Value) -> Value {
         let response = self
-            .post(
-                &self.allocation,
+            .allocation
+            .post_as(
+                &self.province(),
                 &format!("/api/v1/plans/{PLAN}/allocations"),
                 body,
             )
@@ -77,8 +61,9 @@ impl Suite {
         let proposal: Value = response.json().await.unwrap();
         let id = proposal["id"].as_str().unwrap();
         let response = self
-            .post(
-                &self.allocation,
+            .allocation
+            .post_as(
+                &self.province(),
                 &format!("/api/v1/plans/{PLAN}/allocations/{id}/accept"),
                 &json!({"reason": "按基数分解"}),
             )
@@ -88,11 +73,12 @@ impl Suite {
     }
 
     async fn progress(&self, query: &str) -> reqwest::Response {
-        self.get(
-            &self.allocation,
-            &format!("/api/v1/plans/{PLAN}/progress?{query}"),
-        )
-        .await
+        self.allocation
+            .get_as(
+                &self.province(),
+                &format!("/api/v1/plans/{PLAN}/progress?{query}"),
+            )
+            .await
     }
 }
 
@@ -179,11 +165,8 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     // ranked among all of Suzhou's counties. A neighbour's counties are not Nanjing's to see.
     let progress_path = format!("/api/v1/plans/{PLAN}/progress?level=county&as_of=2020-06-30");
     let counties: Value = suite
-        .get_as(
-            &suite.token(Role::County, "320583"),
-            &suite.allocation,
-            &progress_path,
-        )
+        .allocation
+        .get_as(&suite.token(Role::County, "320583"), &progress_path)
         .await
         .json()
         .await
@@ -193,9 +176,9 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     assert_eq!(row(&counties, "320583")["actual"], 2);
     assert_eq!(row(&counties, "320583")["target"], Value::Null);
     let neighbour = suite
+        .allocation
         .get_as(
             &suite.token(Role::City, "320100"),
-            &suite.allocation,
             &format!("{progress_path}&parent=320500"),
         )
         .await;
@@ -203,21 +186,23 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
 
     // New HTEs per year: set and split the 2020 figure, assess the cities, publish.
     let etag = suite
-        .get(&suite.allocation, &format!("/api/v1/plans/{PLAN}/targets"))
+        .allocation
+        .get_as(&suite.province(), &format!("/api/v1/plans/{PLAN}/targets"))
         .await
         .headers()["etag"]
         .to_str()
         .unwrap()
         .to_owned();
     let response = suite
-        .client
-        .put(format!("{}/api/v1/plans/{PLAN}/targets/320000", suite.allocation))
-        .bearer_auth(suite.token(Role::Province, "320000"))
-        .header("If-Match", etag)
-        .json(&json!({"indicator": "new_hte", "period": "2020", "value": 4, "reason": "2020年新增目标"}))
-        .send()
-        .await
-        .unwrap();
+        .allocation
+        .send_with_etag(
+            Method::PUT,
+            &suite.province(),
+            &format!("/api/v1/plans/{PLAN}/targets/320000"),
+            Some(&etag),
+            &json!({"indicator": "new_hte", "period": "2020", "value": 4, "reason": "2020年新增目标"}),
+        )
+        .await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let manual: serde_json::Map<String, Value> = hte_shared::regions::cities()
         .map(|c| {
@@ -236,8 +221,9 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         }))
         .await;
     let response = suite
-        .post(
-            &suite.allocation,
+        .allocation
+        .post_as(
+            &suite.province(),
             &format!("/api/v1/plans/{PLAN}/assessments"),
             &json!({"indicator": "new_hte", "period": "2020", "cap": 1.2, "weight": 100}),
         )
@@ -269,12 +255,14 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     // A draft plan's assessment is a preview: it is published once the plan is.
     let publish_path = format!("/api/v1/plans/{PLAN}/assessments/{id}/publish");
     let early = suite
-        .post(&suite.allocation, &publish_path, &json!({}))
+        .allocation
+        .post_as(&suite.province(), &publish_path, &json!({}))
         .await;
     assert_eq!(early.status(), 409);
     let plan_published = suite
-        .post(
-            &suite.allocation,
+        .allocation
+        .post_as(
+            &suite.province(),
             &format!("/api/v1/plans/{PLAN}/publish"),
             &json!({}),
         )
@@ -286,8 +274,9 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         plan_published.text().await.unwrap()
     );
     let published = suite
-        .post(
-            &suite.allocation,
+        .allocation
+        .post_as(
+            &suite.province(),
             &format!("/api/v1/plans/{PLAN}/assessments/{id}/publish"),
             &json!({}),
         )
@@ -299,8 +288,9 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     // Later registry changes do not rewrite the published assessment.
     suite.add_hte("320583", 5, "2020-09-09").await;
     let again: Value = suite
-        .get(
-            &suite.allocation,
+        .allocation
+        .get_as(
+            &suite.province(),
             &format!("/api/v1/plans/{PLAN}/assessments/{id}"),
         )
         .await
@@ -335,8 +325,9 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
 
     // New assessments need live figures.
     let response = suite
-        .post(
-            &suite.allocation,
+        .allocation
+        .post_as(
+            &suite.province(),
             &format!("/api/v1/plans/{PLAN}/assessments"),
             &json!({"indicator": "new_hte", "period": "2020"}),
         )

@@ -8,6 +8,12 @@ use std::collections::BTreeMap;
 use hte_shared::config::{Env, ServiceConfig};
 use serde_norway::Value;
 
+use hte_shared::service::Service;
+
+const REGISTRY_NAME: &str = <enterprise_registry::startup::EnterpriseRegistry as Service>::NAME;
+const ALLOCATION_NAME: &str = <target_allocation::startup::TargetAllocation as Service>::NAME;
+const MONITORING_NAME: &str = <monitoring::startup::Monitoring as Service>::NAME;
+
 const COMPOSE: &str = include_str!("../../docker-compose.yml");
 const POSTGRES_INIT: &str = include_str!("../../deploy/postgres-init.sql");
 
@@ -19,7 +25,7 @@ struct Reader {
 
 const READERS: [Reader; 3] = [
     Reader {
-        name: enterprise_registry::config::SERVICE_NAME,
+        name: REGISTRY_NAME,
         read: |env| {
             enterprise_registry::config::RegistryConfig::from_env(env)
                 .map(|c| c.service)
@@ -27,7 +33,7 @@ const READERS: [Reader; 3] = [
         },
     },
     Reader {
-        name: target_allocation::config::SERVICE_NAME,
+        name: ALLOCATION_NAME,
         read: |env| {
             target_allocation::config::AllocationConfig::from_env(env)
                 .map(|c| c.service)
@@ -35,7 +41,7 @@ const READERS: [Reader; 3] = [
         },
     },
     Reader {
-        name: monitoring::config::SERVICE_NAME,
+        name: MONITORING_NAME,
         read: |env| {
             monitoring::config::MonitoringConfig::from_env(env)
                 .map(|c| c.service)

@@ -9,20 +9,26 @@ use std::collections::BTreeMap;
 use hte_shared::config::Env;
 use serde_norway::Value;
 
+use hte_shared::service::Service;
+
+const REGISTRY_NAME: &str = <enterprise_registry::startup::EnterpriseRegistry as Service>::NAME;
+const ALLOCATION_NAME: &str = <target_allocation::startup::TargetAllocation as Service>::NAME;
+const MONITORING_NAME: &str = <monitoring::startup::Monitoring as Service>::NAME;
+
 const BASE: &str = include_str!("../../deploy/k8s/base/kustomization.yaml");
 const PRODUCTION: &str = include_str!("../../deploy/k8s/overlays/production/kustomization.yaml");
 
 const SERVICES: [(&str, &str); 3] = [
     (
-        enterprise_registry::config::SERVICE_NAME,
+        REGISTRY_NAME,
         include_str!("../../deploy/k8s/base/enterprise-registry.yaml"),
     ),
     (
-        target_allocation::config::SERVICE_NAME,
+        ALLOCATION_NAME,
         include_str!("../../deploy/k8s/base/target-allocation.yaml"),
     ),
     (
-        monitoring::config::SERVICE_NAME,
+        MONITORING_NAME,
         include_str!("../../deploy/k8s/base/monitoring.yaml"),
     ),
 ];
@@ -54,10 +60,10 @@ fn config_literals(kustomization: &str) -> BTreeMap<String, String> {
 fn read(service: &str, settings: &BTreeMap<String, String>) -> (Vec<String>, u16) {
     let env = Env::recording(settings.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let port = match service {
-        enterprise_registry::config::SERVICE_NAME => {
+        REGISTRY_NAME => {
             enterprise_registry::config::RegistryConfig::from_env(&env).map(|c| c.service.port)
         }
-        target_allocation::config::SERVICE_NAME => {
+        ALLOCATION_NAME => {
             target_allocation::config::AllocationConfig::from_env(&env).map(|c| c.service.port)
         }
         _ => monitoring::config::MonitoringConfig::from_env(&env).map(|c| c.service.port),
@@ -82,15 +88,15 @@ fn manifests_name_only_what_the_services_have() {
         // What the operator's Secret holds (deploy/k8s/README.md).
         let mut settings = production.clone();
         let prefix = match service {
-            enterprise_registry::config::SERVICE_NAME => "REGISTRY",
-            target_allocation::config::SERVICE_NAME => "ALLOCATION",
+            REGISTRY_NAME => "REGISTRY",
+            ALLOCATION_NAME => "ALLOCATION",
             _ => "MONITORING",
         };
         settings.insert(
             format!("{prefix}_DATABASE_URL"),
             "postgres://hte:secret@db.example:5432/hte".into(),
         );
-        if service != enterprise_registry::config::SERVICE_NAME {
+        if service != REGISTRY_NAME {
             settings.insert("SERVICE_CLIENT_ID".into(), format!("hte-{service}"));
             settings.insert("SERVICE_CLIENT_SECRET".into(), "secret".into());
         }

@@ -3,6 +3,11 @@
 
 use std::path::PathBuf;
 
+use enterprise_registry::startup::EnterpriseRegistry;
+use hte_shared::service::openapi;
+use monitoring::startup::Monitoring;
+use target_allocation::startup::TargetAllocation;
+
 fn committed(file: &str) -> serde_json::Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../openapi")
@@ -23,31 +28,25 @@ fn assert_matches(file: &str, generated: utoipa::openapi::OpenApi) {
 
 #[test]
 fn enterprise_registry_document_is_current() {
-    assert_matches(
-        "enterprise-registry.json",
-        enterprise_registry::startup::openapi(),
-    );
+    assert_matches("enterprise-registry.json", openapi::<EnterpriseRegistry>());
 }
 
 #[test]
 fn target_allocation_document_is_current() {
-    assert_matches(
-        "target-allocation.json",
-        target_allocation::startup::openapi(),
-    );
+    assert_matches("target-allocation.json", openapi::<TargetAllocation>());
 }
 
 #[test]
 fn monitoring_document_is_current() {
-    assert_matches("monitoring.json", monitoring::startup::openapi());
+    assert_matches("monitoring.json", openapi::<Monitoring>());
 }
 
 #[test]
 fn every_api_operation_documents_its_errors_and_security() {
     for doc in [
-        enterprise_registry::startup::openapi(),
-        target_allocation::startup::openapi(),
-        monitoring::startup::openapi(),
+        openapi::<EnterpriseRegistry>(),
+        openapi::<TargetAllocation>(),
+        openapi::<Monitoring>(),
     ] {
         let doc = serde_json::to_value(&doc).unwrap();
         for (path, item) in doc["paths"].as_object().unwrap() {

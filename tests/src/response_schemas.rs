@@ -66,8 +66,8 @@ impl Checker {
         expected: u16,
     ) -> Value {
         let (base, doc) = match service {
-            "registry" => (&self.suite.registry, &self.registry_doc),
-            _ => (&self.suite.allocation, &self.allocation_doc),
+            "registry" => (&self.suite.registry.address, &self.registry_doc),
+            _ => (&self.suite.allocation.address, &self.allocation_doc),
         };
         let mut request = self
             .suite
@@ -241,10 +241,11 @@ async fn responses_match_their_documented_schemas() {
         let response = c
             .suite
             .client
-            .post(format!(
-                "{}/api/v1/imports?kind=enterprises&mode=partial",
-                c.suite.registry
-            ))
+            .post(
+                c.suite
+                    .registry
+                    .url("/api/v1/imports?kind=enterprises&mode=partial"),
+            )
             .bearer_auth(&c.province)
             .header("Content-Type", "text/csv")
             .body(file)

@@ -5,7 +5,11 @@ use crate::harness::Suite;
 #[tokio::test]
 async fn all_three_services_start_ready_with_docs() {
     let suite = Suite::start().await;
-    for base in [&suite.registry, &suite.allocation, &suite.monitoring] {
+    for base in [
+        &suite.registry.address,
+        &suite.allocation.address,
+        &suite.monitoring.address,
+    ] {
         for path in ["/livez", "/readyz", "/docs/", "/openapi.json", "/metrics"] {
             let response = suite
                 .client
@@ -20,7 +24,7 @@ async fn all_three_services_start_ready_with_docs() {
     let token = suite.token(Role::City, "320500");
     let response = suite
         .client
-        .get(format!("{}/api/v1/regions/320500", suite.registry))
+        .get(suite.registry.url("/api/v1/regions/320500"))
         .bearer_auth(&token)
         .send()
         .await

@@ -1,24 +1,27 @@
-//! Builds the registry: database, migrations, server. Tests start it on port 0.
+//! How the registry starts: its description for the shared skeleton
+//! ([`hte_shared::service`]), which connects the database, applies the migrations and serves.
 
-use std::net::TcpListener;
-
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use hte_shared::auth::AuthKeys;
-use hte_shared::db::{Db, Migrations};
-use hte_shared::server::{self, RunningServer, ServiceSpec};
+use diesel_migrations::embed_migrations;
+use hte_shared::config::{CommonConfig, ConfigError, Env};
+use hte_shared::db::Migrations;
+use hte_shared::service::{self, Service};
 use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
-use crate::config::{RegistryConfig, SERVICE_NAME};
 use crate::routes;
 
-static POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// The registry's own tables (the shared audit and idempotency tables come with them).
+pub const MIGRATIONS: Migrations = Migrations::new(
+    &embed_migrations!("migrations/postgres"),
+    &embed_migrations!("migrations/sqlite"),
+);
 
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES_MIGRATIONS,
-    sqlite: &SQLITE_MIGRATIONS,
-};
+/// The enterprise registry, as the skeleton knows it.
+pub struct EnterpriseRegistry;
+
+/// The registry started: its server and database.
+pub type Application = service::Application<EnterpriseRegistry>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(tags(
@@ -27,61 +30,26 @@ pub const MIGRATIONS: Migrations = Migrations {
 ))]
 struct ApiDoc;
 
-/// The registry's OpenAPI document, generated from its handlers.
-pub fn openapi() -> OpenApi {
-    server::openapi_document(
-        ApiDoc::openapi(),
-        routes::configure,
-        "Jiangsu HTE — enterprise registry",
-        "Source of truth for enterprises (统一社会信用代码), annual reports (年报), pool entries \
-         (入库培育), HTE certificates (高新技术企业证书), labels and Jiangsu regions. Errors are \
-         RFC 9457 problem+json.",
-    )
-}
+impl Service for EnterpriseRegistry {
+    type Settings = ();
+    const NAME: &'static str = "enterprise-registry";
+    const ENV_PREFIX: &'static str = "REGISTRY";
+    const DEFAULT_PORT: u16 = 8081;
+    const MIGRATIONS: Migrations = MIGRATIONS;
+    const TITLE: &'static str = "Jiangsu HTE — enterprise registry";
+    const DESCRIPTION: &'static str = "Source of truth for enterprises (统一社会信用代码), annual \
+        reports (年报), pool entries (入库培育), HTE certificates (高新技术企业证书), labels and \
+        Jiangsu regions. Errors are RFC 9457 problem+json.";
 
-pub struct Application {
-    server: RunningServer,
-    db: Db,
-}
-
-impl Application {
-    pub async fn build(config: RegistryConfig, keys: AuthKeys) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind((config.service.host, config.service.port))?;
-        Self::build_with_listener(config, keys, listener).await
+    fn openapi_base() -> OpenApi {
+        ApiDoc::openapi()
     }
 
-    pub async fn build_with_listener(
-        config: RegistryConfig,
-        keys: AuthKeys,
-        listener: TcpListener,
-    ) -> anyhow::Result<Self> {
-        let spec = ServiceSpec {
-            name: SERVICE_NAME,
-            database_url_variable: "REGISTRY_DATABASE_URL",
-            migrations: MIGRATIONS,
-            openapi: openapi(),
-            api: routes::configure,
-        };
-        let (server, db) = server::launch(spec, &config.service, keys, listener, |_| {
-            server::no_app_data
-        })
-        .await?;
-        Ok(Self { server, db })
+    fn configure_api(cfg: &mut ApiConfig) {
+        routes::configure(cfg);
     }
 
-    pub fn port(&self) -> u16 {
-        self.server.port
-    }
-
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
-    }
-
-    pub fn into_server(self) -> RunningServer {
-        self.server
+    fn settings(_: &Env, _: &CommonConfig) -> Result<(), ConfigError> {
+        Ok(())
     }
 }

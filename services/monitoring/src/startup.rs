@@ -1,24 +1,21 @@
-//! Builds the monitoring service: database, migrations, server. Tests start it on port 0.
+//! How monitoring starts: its description for the shared skeleton ([`hte_shared::service`]),
+//! which connects the database, applies the migrations and serves.
 
-use std::net::TcpListener;
-
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use hte_shared::auth::AuthKeys;
-use hte_shared::db::{Db, Migrations};
-use hte_shared::server::{self, RunningServer, ServiceSpec};
+use hte_shared::config::{ALLOCATION, CommonConfig, ConfigError, Env, REGISTRY};
+use hte_shared::db::Migrations;
+use hte_shared::service::{self, Service};
 use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
-use crate::config::{MonitoringConfig, SERVICE_NAME};
+use crate::config::MonitoringSettings;
 use crate::routes;
 
-static POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Monitoring, as the skeleton knows it.
+pub struct Monitoring;
 
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES_MIGRATIONS,
-    sqlite: &SQLITE_MIGRATIONS,
-};
+/// Monitoring started: its server and database.
+pub type Application = service::Application<Monitoring>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(tags(
@@ -26,59 +23,27 @@ pub const MIGRATIONS: Migrations = Migrations {
 ))]
 struct ApiDoc;
 
-/// The monitoring service's OpenAPI document, generated from its handlers.
-pub fn openapi() -> OpenApi {
-    server::openapi_document(
-        ApiDoc::openapi(),
-        routes::configure,
-        "Jiangsu HTE — monitoring",
-        "Monitoring of the 小升高 plan (statistics snapshots, KPI values, alerts, bulletins 通报, webhooks). Not built yet: this version serves only the operational routes. Errors are RFC 9457 problem+json.",
-    )
-}
+impl Service for Monitoring {
+    type Settings = MonitoringSettings;
+    const NAME: &'static str = "monitoring";
+    const ENV_PREFIX: &'static str = "MONITORING";
+    const DEFAULT_PORT: u16 = 8083;
+    const MIGRATIONS: Migrations = crate::db::MIGRATIONS;
+    const TITLE: &'static str = "Jiangsu HTE — monitoring";
+    const DESCRIPTION: &'static str = "Monitoring of the 小升高 plan (statistics snapshots, KPI values, alerts, bulletins 通报, webhooks). Not built yet: this version serves only the operational routes. Errors are RFC 9457 problem+json.";
 
-pub struct Application {
-    server: RunningServer,
-    db: Db,
-}
-
-impl Application {
-    pub async fn build(config: MonitoringConfig, keys: AuthKeys) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind((config.service.host, config.service.port))?;
-        Self::build_with_listener(config, keys, listener).await
+    fn openapi_base() -> OpenApi {
+        ApiDoc::openapi()
     }
 
-    pub async fn build_with_listener(
-        config: MonitoringConfig,
-        keys: AuthKeys,
-        listener: TcpListener,
-    ) -> anyhow::Result<Self> {
-        let spec = ServiceSpec {
-            name: SERVICE_NAME,
-            database_url_variable: "MONITORING_DATABASE_URL",
-            migrations: MIGRATIONS,
-            openapi: openapi(),
-            api: routes::configure,
-        };
-        let (server, db) = server::launch(spec, &config.service, keys, listener, |_| {
-            server::no_app_data
+    fn configure_api(cfg: &mut ApiConfig) {
+        routes::configure(cfg);
+    }
+
+    fn settings(env: &Env, _: &CommonConfig) -> Result<MonitoringSettings, ConfigError> {
+        Ok(MonitoringSettings {
+            registry_url: REGISTRY.url(env)?,
+            allocation_url: ALLOCATION.url(env)?,
         })
-        .await?;
-        Ok(Self { server, db })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port
-    }
-
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
-    }
-
-    pub fn into_server(self) -> RunningServer {
-        self.server
     }
 }

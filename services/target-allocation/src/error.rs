@@ -28,6 +28,10 @@ impl AllocationError {
         match self {
             Self::Problem(problem) => problem.clone(),
             Self::Db(error) => error.to_problem(),
+            Self::Upstream(error @ UpstreamError::Token { .. }) => {
+                tracing::error!(%error, "cannot call the registry");
+                Problem::internal()
+            }
             Self::Upstream(error) => {
                 tracing::warn!(%error, "registry call failed");
                 Problem::upstream_unavailable(format!(

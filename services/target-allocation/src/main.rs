@@ -1,17 +1,9 @@
 //! Runs target allocation alone. Configuration: see the README (ALLOCATION_PORT,
-//! ALLOCATION_DATABASE_URL, JWT_SECRET, DATA_DIR, LOG_FORMAT, …).
+//! ALLOCATION_DATABASE_URL, REGISTRY_URL, JWT_SECRET, DATA_DIR, LOG_FORMAT, …).
 
-use hte_shared::auth::AuthKeys;
-use hte_shared::config::Env;
-use target_allocation::{config::AllocationConfig, startup::Application};
+use target_allocation::startup::TargetAllocation;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = AllocationConfig::from_env(&Env::Process)?;
-    hte_shared::telemetry::init_tracing(config.common.log_format, "info");
-    let keys = AuthKeys::from_config(&config.common)?;
-    let app = Application::build(config, keys).await?;
-    tracing::info!(port = app.port(), "target-allocation listening");
-    hte_shared::server::run_until_signal(vec![app.into_server()]).await?;
-    Ok(())
+    Ok(hte_shared::service::run::<TargetAllocation>().await?)
 }

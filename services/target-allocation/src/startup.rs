@@ -1,27 +1,31 @@
-//! Builds the target allocation service: database, migrations, server. Tests start it on port 0.
+//! How target allocation starts: its description for the shared skeleton
+//! ([`hte_shared::service`]), which connects the database, applies the migrations and serves.
 
-use std::net::TcpListener;
-
-use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use diesel_migrations::embed_migrations;
 use hte_shared::auth::AuthKeys;
-use hte_shared::db::{Db, Migrations};
-use hte_shared::server::{self, RunningServer, ServiceSpec};
+use hte_shared::config::{CommonConfig, ConfigError, Env, REGISTRY};
+use hte_shared::db::Migrations;
+use hte_shared::server::StartError;
+use hte_shared::service::{self, AppData, Config, Service};
 use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
-
-use actix_web::web;
+use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
 use crate::clients::registry::RegistryClient;
-use crate::config::{AllocationConfig, SERVICE_NAME};
+use crate::config::AllocationSettings;
 use crate::routes;
 
-static POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
-static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Target allocation's own tables (the shared audit and idempotency tables come with them).
+pub const MIGRATIONS: Migrations = Migrations::new(
+    &embed_migrations!("migrations/postgres"),
+    &embed_migrations!("migrations/sqlite"),
+);
 
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES_MIGRATIONS,
-    sqlite: &SQLITE_MIGRATIONS,
-};
+/// Target allocation, as the skeleton knows it.
+pub struct TargetAllocation;
+
+/// Target allocation started: its server and database.
+pub type Application = service::Application<TargetAllocation>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(tags(
@@ -34,66 +38,39 @@ pub const MIGRATIONS: Migrations = Migrations {
 ))]
 struct ApiDoc;
 
-/// The target allocation service's OpenAPI document, generated from its handlers.
-pub fn openapi() -> OpenApi {
-    server::openapi_document(
-        ApiDoc::openapi(),
-        routes::configure,
-        "Jiangsu HTE — target allocation",
-        "Plans (规划), indicators, the target tree per plan (province → city → county), allocations (任务分解), progress and year-end assessments (考核). Errors are RFC 9457 problem+json.",
-    )
-}
+impl Service for TargetAllocation {
+    type Settings = AllocationSettings;
+    const NAME: &'static str = "target-allocation";
+    const ENV_PREFIX: &'static str = "ALLOCATION";
+    const DEFAULT_PORT: u16 = 8082;
+    const MIGRATIONS: Migrations = MIGRATIONS;
+    const TITLE: &'static str = "Jiangsu HTE — target allocation";
+    const DESCRIPTION: &'static str = "Plans (规划), indicators, the target tree per plan (province → city → county), allocations (任务分解), progress and year-end assessments (考核). Errors are RFC 9457 problem+json.";
 
-pub struct Application {
-    server: RunningServer,
-    db: Db,
-}
-
-impl Application {
-    pub async fn build(config: AllocationConfig, keys: AuthKeys) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind((config.service.host, config.service.port))?;
-        Self::build_with_listener(config, keys, listener).await
+    fn openapi_base() -> OpenApi {
+        ApiDoc::openapi()
     }
 
-    pub async fn build_with_listener(
-        config: AllocationConfig,
-        keys: AuthKeys,
-        listener: TcpListener,
-    ) -> anyhow::Result<Self> {
-        let spec = ServiceSpec {
-            name: SERVICE_NAME,
-            database_url_variable: "ALLOCATION_DATABASE_URL",
-            migrations: MIGRATIONS,
-            openapi: openapi(),
-            api: routes::configure,
-        };
-        let registry = web::Data::new(RegistryClient::new(
-            config.registry_url.clone(),
+    fn configure_api(cfg: &mut ApiConfig) {
+        routes::configure(cfg);
+    }
+
+    fn settings(env: &Env, _: &CommonConfig) -> Result<AllocationSettings, ConfigError> {
+        Ok(AllocationSettings {
+            registry_url: REGISTRY.url(env)?,
+        })
+    }
+
+    fn app_data(config: &Config<Self>, keys: &AuthKeys) -> Result<AppData, StartError> {
+        let registry = RegistryClient::new(
+            config.own.registry_url.clone(),
             keys.clone(),
             config.common.upstream_timeout,
-        )?);
-        let (server, db) = server::launch(spec, &config.service, keys, listener, |_| {
-            move |cfg: &mut web::ServiceConfig| {
-                cfg.app_data(registry.clone());
-            }
-        })
-        .await?;
-        Ok(Self { server, db })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port
-    }
-
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
-    pub fn handle(&self) -> actix_web::dev::ServerHandle {
-        self.server.handle()
-    }
-
-    pub fn into_server(self) -> RunningServer {
-        self.server
+        )
+        .map_err(|e| StartError::AppData {
+            what: "the registry client".to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(AppData::default().with(registry))
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Caller, Role, role_name};
+use super::{Caller, Role};
 use crate::problem::Problem;
 use crate::regions::{PROVINCE_CODE, RegionCode, RegionLevel};
 
@@ -56,7 +56,7 @@ impl RoleMap {
                 Role::Service,
             ]
             .into_iter()
-            .map(|role| (role_name(role).to_owned(), role))
+            .map(|role| (role.key().to_owned(), role))
             .collect(),
         )
     }
@@ -131,7 +131,7 @@ impl ClaimNames {
             _ => Vec::new(),
         };
         let mut roles: Vec<Role> = names.iter().filter_map(|n| self.roles.get(n)).collect();
-        roles.sort_by_key(|r| role_name(*r));
+        roles.sort_by_key(|r| r.key());
         roles.dedup();
         match roles.as_slice() {
             [role] => Ok(*role),
@@ -146,7 +146,7 @@ impl ClaimNames {
                 self.role.as_str(),
                 several
                     .iter()
-                    .map(|r| role_name(*r))
+                    .map(|r| r.key())
                     .collect::<Vec<_>>()
                     .join(", ")
             ))),
@@ -189,8 +189,8 @@ pub(crate) fn caller_from_parts(
     if !consistent {
         return Err(Problem::unauthenticated(format!(
             "a {} token must name a {}-level region, not {} (角色与地区级别不符)",
-            role_name(role),
-            role_name(role),
+            role.key(),
+            role.key(),
             region
         )));
     }

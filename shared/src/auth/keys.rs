@@ -48,6 +48,8 @@ pub enum KeyError {
     },
     #[error("cannot generate a key: {0}")]
     Random(String),
+    #[error("cannot sign a token: {0}")]
+    Sign(String),
     #[error("the identity platform's key set (OIDC_JWKS_FILE) is unusable: {0}")]
     Jwks(String),
     #[error("cannot build an HTTP client: {0}")]
@@ -124,7 +126,7 @@ impl AuthKeys {
         role: Role,
         region: &RegionCode,
         ttl: chrono::Duration,
-    ) -> String {
+    ) -> Result<String, KeyError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: subject.to_owned(),
@@ -138,10 +140,9 @@ impl AuthKeys {
     }
 
     /// Signs arbitrary claims (tests use it for expired or odd tokens).
-    pub fn sign_claims(&self, claims: &Claims) -> String {
-        // HS256 signing of a serialisable struct cannot fail.
+    pub fn sign_claims(&self, claims: &Claims) -> Result<String, KeyError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.inner.signing)
-            .unwrap_or_default()
+            .map_err(|e| KeyError::Sign(e.to_string()))
     }
 
     /// Verifies a token of either kind.
@@ -212,12 +213,15 @@ impl AuthKeys {
     /// user's.
     pub async fn service_bearer(&self, caller_name: &str) -> Result<Secret<String>, String> {
         match &self.inner.outbound {
-            Outbound::MintHs256 => Ok(Secret::new(self.sign(
-                &format!("service:{caller_name}"),
-                Role::Service,
-                &PROVINCE_CODE,
-                chrono::Duration::minutes(5),
-            ))),
+            Outbound::MintHs256 => self
+                .sign(
+                    &format!("service:{caller_name}"),
+                    Role::Service,
+                    &PROVINCE_CODE,
+                    chrono::Duration::minutes(5),
+                )
+                .map(Secret::new)
+                .map_err(|e| e.to_string()),
             Outbound::Static(token) => Ok(token.clone()),
             Outbound::ClientCredentials(grant) => grant.token().await,
             Outbound::Missing => Err("no service credentials are configured \

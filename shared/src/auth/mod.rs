@@ -111,12 +111,12 @@ impl Caller {
         } else if matches!(self.role, Role::Auditor | Role::Service) {
             Err(Problem::forbidden(format!(
                 "the {} role is read-only",
-                role_name(self.role)
+                self.role.key()
             )))
         } else {
             Err(Problem::forbidden(format!(
                 "a {} token for region {} may not write in region {}",
-                role_name(self.role),
+                self.role.key(),
                 self.region,
                 region
             )))
@@ -128,20 +128,23 @@ impl Caller {
         match self.role {
             Role::Auditor | Role::Service => Err(Problem::forbidden(format!(
                 "the {} role is read-only",
-                role_name(self.role)
+                self.role.key()
             ))),
             _ => Ok(()),
         }
     }
 }
 
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Province => "province",
-        Role::City => "city",
-        Role::County => "county",
-        Role::Auditor => "auditor",
-        Role::Service => "service",
+impl Role {
+    /// The role as tokens and the audit log spell it.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Province => "province",
+            Role::City => "city",
+            Role::County => "county",
+            Role::Auditor => "auditor",
+            Role::Service => "service",
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 use hte_shared::auth::{AuthKeys, Claims, ISSUER, Role};
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{ProbeRequests, TestApp, assert_problem};
+use hte_shared::testing::assert_problem_type;
 
 const SUZHOU: &str = "320500";
 const KUNSHAN: &str = "320583"; // county-level city under Suzhou
@@ -13,22 +14,28 @@ async fn api_routes_need_a_valid_bearer_token() {
     let url = app.url("/api/v1/probe/320500");
     let other_keys = AuthKeys::random().unwrap();
     let now = chrono::Utc::now().timestamp();
-    let expired = app.keys.sign_claims(&Claims {
-        sub: "someone".into(),
-        role: Role::Province,
-        region: "320000".into(),
-        iss: ISSUER.into(),
-        iat: now - 7200,
-        exp: now - 3600,
-    });
-    let foreign_region = app.keys.sign_claims(&Claims {
-        sub: "someone".into(),
-        role: Role::Province,
-        region: "110000".into(),
-        iss: ISSUER.into(),
-        iat: now,
-        exp: now + 600,
-    });
+    let expired = app
+        .keys
+        .sign_claims(&Claims {
+            sub: "someone".into(),
+            role: Role::Province,
+            region: "320000".into(),
+            iss: ISSUER.into(),
+            iat: now - 7200,
+            exp: now - 3600,
+        })
+        .unwrap();
+    let foreign_region = app
+        .keys
+        .sign_claims(&Claims {
+            sub: "someone".into(),
+            role: Role::Province,
+            region: "110000".into(),
+            iss: ISSUER.into(),
+            iat: now,
+            exp: now + 600,
+        })
+        .unwrap();
     let city_with_county_region = app.token(Role::City, KUNSHAN);
     let province_with_city_region = app.token(Role::Province, SUZHOU);
     let cases: Vec<(&str, Option<String>, &str)> = vec![
@@ -39,12 +46,14 @@ async fn api_routes_need_a_valid_bearer_token() {
             "other key",
             Some(format!(
                 "Bearer {}",
-                other_keys.sign(
-                    "x",
-                    Role::Province,
-                    &hte_shared::regions::PROVINCE_CODE,
-                    chrono::Duration::hours(1)
-                )
+                other_keys
+                    .sign(
+                        "x",
+                        Role::Province,
+                        &hte_shared::regions::PROVINCE_CODE,
+                        chrono::Duration::hours(1)
+                    )
+                    .unwrap()
             )),
             "signature",
         ),
@@ -105,8 +114,7 @@ async fn writes_are_limited_to_the_callers_subtree_and_role() {
         if allowed {
             assert_eq!(response.status(), 201, "{role:?} {own} -> {target}");
         } else {
-            let body = assert_problem(response, 403).await;
-            assert_eq!(body["type"], "urn:jiangsu-hte:problem:forbidden");
+            assert_problem_type(response, 403, "urn:jiangsu-hte:problem:forbidden").await;
         }
     }
 }

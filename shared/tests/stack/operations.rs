@@ -1,5 +1,6 @@
 use crate::helpers::{TestApp, assert_problem};
 use hte_shared::auth::Role;
+use hte_shared::testing::assert_problem_type;
 
 #[tokio::test]
 async fn liveness_and_readiness() {
@@ -11,8 +12,7 @@ async fn liveness_and_readiness() {
 
     app.database.destroy();
     let response = app.client.get(app.url("/readyz")).send().await.unwrap();
-    let body = assert_problem(response, 503).await;
-    assert_eq!(body["type"], "urn:jiangsu-hte:problem:service-unavailable");
+    assert_problem_type(response, 503, "urn:jiangsu-hte:problem:service-unavailable").await;
     // Liveness does not depend on the database: restarting would not help.
     assert_eq!(
         app.client

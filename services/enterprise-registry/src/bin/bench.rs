@@ -731,7 +731,7 @@ async fn main() -> Result<()> {
         Role::Province,
         &PROVINCE_CODE,
         chrono::Duration::hours(12),
-    );
+    )?;
 
     // (a) import through the API.
     let (hwm_before_import, rss_before_import) = memory_kib();

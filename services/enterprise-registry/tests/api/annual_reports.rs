@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
 
 const KUNSHAN: &str = "320583";
 

@@ -1,7 +1,7 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
 
 /// A firm registered in 2018 with three years of figures; `rd` sets R&D per year on sales of
 /// ¥40M a year (the 5 % band: ¥2M a year passes), `st` sets S&T staff of 100 employees.

@@ -3,7 +3,7 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, credit_code, enterprise_body};
+use crate::helpers::{RegistryFixtures, TestApp, credit_code, enterprise_body};
 
 const KUNSHAN: &str = "320583"; // under Suzhou (city A)
 const GULOU: &str = "320106"; // under Nanjing (city B)

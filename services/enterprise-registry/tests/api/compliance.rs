@@ -1,7 +1,7 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
 
 async fn alerts(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let response = app

@@ -1,119 +1,28 @@
-use std::net::TcpListener;
+//! The registry's own test fixtures; starting it and talking to it is the shared test client
+//! ([`hte_shared::testing::TestApp`]).
 
-use enterprise_registry::config::RegistryConfig;
 use enterprise_registry::domain::credit_code::check_character;
-use enterprise_registry::startup::Application;
-use hte_shared::auth::{AuthKeys, Role};
-use hte_shared::config::Env;
-use hte_shared::testing::{TestDatabase, http_client, token};
+use enterprise_registry::startup::EnterpriseRegistry;
+use hte_shared::testing::assert_json;
 use serde_json::{Value, json};
 
-pub struct TestApp {
-    pub address: String,
-    pub client: reqwest::Client,
-    pub keys: AuthKeys,
-    pub db: hte_shared::db::Db,
-    // Held so the database outlives the server.
-    _database: TestDatabase,
-    handle: actix_web::dev::ServerHandle,
-}
+pub use hte_shared::testing::assert_problem;
 
-impl TestApp {
-    pub async fn spawn() -> Self {
-        let database = TestDatabase::create();
-        let keys = AuthKeys::random().unwrap();
-        let env = Env::from_pairs([
-            ("REGISTRY_DATABASE_URL", database.url()),
-            ("HTTP_WORKERS", "1"),
-            ("DB_POOL_SIZE", "4"),
-        ]);
-        let config = RegistryConfig::from_env(&env).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let app = Application::build_with_listener(config, keys.clone(), listener)
-            .await
-            .unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let db = app.db().clone();
-        let handle = app.handle();
-        tokio::spawn(app.into_server().run_until_stopped());
-        Self {
-            address,
-            client: http_client(),
-            keys,
-            db,
-            _database: database,
-            handle,
-        }
-    }
+/// The registry on a fresh database, on port 0.
+pub type TestApp = hte_shared::testing::TestApp<EnterpriseRegistry>;
 
-    pub fn token(&self, role: Role, region: &str) -> String {
-        token(&self.keys, role, region)
-    }
-
-    pub fn province_token(&self) -> String {
-        self.token(Role::Province, "320000")
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
-    }
-
-    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-impl TestApp {
-    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn put_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .put(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn patch_as(
-        &self,
-        token: &str,
-        path: &str,
-        etag: Option<&str>,
-        body: &Value,
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .patch(self.url(path))
-            .bearer_auth(token)
-            .json(body);
-        if let Some(etag) = etag {
-            request = request.header("If-Match", etag);
-        }
-        request.send().await.unwrap()
-    }
-
+/// Requests only the registry's tests make.
+pub trait RegistryFixtures {
     /// Registers an enterprise as the province and returns its body.
-    pub async fn create_enterprise(&self, body: &Value) -> Value {
+    async fn create_enterprise(&self, body: &Value) -> Value;
+}
+
+impl RegistryFixtures for TestApp {
+    async fn create_enterprise(&self, body: &Value) -> Value {
         let response = self
             .post_as(&self.province_token(), "/api/v1/enterprises", body)
             .await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-        response.json().await.unwrap()
+        assert_json(response, 201).await
     }
 }
 
@@ -135,22 +44,4 @@ pub fn enterprise_body(code: &str, county: &str, name: &str) -> Value {
         "tech_domain": "advanced_manufacturing_and_automation",
         "above_scale": true
     })
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        drop(self.handle.stop(false));
-    }
-}
-
-/// Asserts a problem+json response and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
-    assert_eq!(response.status().as_u16(), status, "status");
-    assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    body
 }

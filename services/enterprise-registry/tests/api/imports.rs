@@ -1,7 +1,7 @@
 use hte_shared::auth::Role;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_problem, credit_code};
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code};
 
 async fn import(
     app: &TestApp,

@@ -32,7 +32,4 @@ static POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/p
 static SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// Monitoring's migrations, for both backends.
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES_MIGRATIONS,
-    sqlite: &SQLITE_MIGRATIONS,
-};
+pub const MIGRATIONS: Migrations = Migrations::new(&POSTGRES_MIGRATIONS, &SQLITE_MIGRATIONS);

@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use hte_shared::auth::AuthKeys;
-use hte_shared::http_client::{ServiceClient, UpstreamError};
+use hte_shared::http_client::{ClientError, ServiceClient, UpstreamError};
 use hte_shared::regions::{RegionCode, RegionLevel};
+use hte_shared::service::Service;
 use hte_shared::telemetry::RequestId;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::plan::Measure;
+use crate::startup::TargetAllocation;
 
 /// One region's figures (the fields this service reads; the registry sends more).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,13 +118,13 @@ pub struct RegistryClient {
 }
 
 impl RegistryClient {
-    pub fn new(base: url::Url, keys: AuthKeys, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(base: url::Url, keys: AuthKeys, timeout: Duration) -> Result<Self, ClientError> {
         Ok(Self {
             inner: ServiceClient::new(
                 "enterprise-registry",
                 base,
                 keys,
-                crate::config::SERVICE_NAME,
+                <TargetAllocation as Service>::NAME,
                 timeout,
             )?,
         })

@@ -1,6 +1,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
+use hte_shared::stored::corrupt;
 
 use super::schema::assessments;
 
@@ -23,6 +24,17 @@ pub struct AssessmentRow {
     pub created_at: NaiveDateTime,
     pub published_by: Option<String>,
     pub published_at: Option<NaiveDateTime>,
+}
+
+impl AssessmentRow {
+    /// The formula's parameters, stored as text so the number written is the number read.
+    pub fn cap_and_weight(&self) -> QueryResult<(f64, f64)> {
+        let number = |what: &str, text: &str| text.parse::<f64>().map_err(|_| corrupt(what, text));
+        Ok((
+            number("assessment cap", &self.cap)?,
+            number("assessment weight", &self.weight)?,
+        ))
+    }
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AssessmentRow) -> QueryResult<()> {

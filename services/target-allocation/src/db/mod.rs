@@ -1,5 +1,5 @@
 //! Tables, rows and queries. Queries take `&mut DbConnection` and run inside the caller's
-//! transaction; HTTP concerns stay in `routes`.
+//! transaction; HTTP concerns stay in `routes`, operations in `app`.
 
 pub mod allocations;
 pub mod assessments;

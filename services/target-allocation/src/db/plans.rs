@@ -1,8 +1,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
+use hte_shared::stored::corrupt;
 
 use super::schema::{indicators, plans};
+use crate::domain::plan::{Aggregation, Comparator, DataSource, Measure, PlanStatus};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = plans)]
@@ -38,6 +40,47 @@ pub struct IndicatorRow {
     pub splittable: bool,
     pub measure: Option<String>,
     pub aggregation: String,
+}
+
+impl PlanRow {
+    /// The stored status; a key this code does not know is a damaged row.
+    pub fn status(&self) -> QueryResult<PlanStatus> {
+        PlanStatus::from_key(&self.status).ok_or_else(|| corrupt("plan status", &self.status))
+    }
+}
+
+impl IndicatorRow {
+    pub fn comparator(&self) -> QueryResult<Comparator> {
+        Comparator::from_key(&self.comparator)
+            .ok_or_else(|| corrupt("indicator comparator", &self.comparator))
+    }
+
+    pub fn source(&self) -> QueryResult<DataSource> {
+        DataSource::from_key(&self.source).ok_or_else(|| corrupt("indicator source", &self.source))
+    }
+
+    pub fn measure(&self) -> QueryResult<Option<Measure>> {
+        self.measure
+            .as_deref()
+            .map(|key| Measure::from_key(key).ok_or_else(|| corrupt("indicator measure", key)))
+            .transpose()
+    }
+
+    pub fn aggregation(&self) -> QueryResult<Aggregation> {
+        Aggregation::from_key(&self.aggregation)
+            .ok_or_else(|| corrupt("indicator aggregation", &self.aggregation))
+    }
+
+    /// Stored as text, so the number written is the number read back.
+    pub fn target_value(&self) -> QueryResult<Option<f64>> {
+        self.target_value
+            .as_deref()
+            .map(|text| {
+                text.parse()
+                    .map_err(|_| corrupt("indicator target value", text))
+            })
+            .transpose()
+    }
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlanRow>> {

@@ -1,6 +1,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
+use hte_shared::regions::{self, RegionCode};
+use hte_shared::stored::corrupt;
 
 use super::schema::{plans, targets, tree_versions};
 
@@ -29,6 +31,16 @@ pub struct TreeVersionRow {
     pub allocation_id: Option<String>,
     pub changes: i32,
     pub created_at: NaiveDateTime,
+}
+
+impl TargetRow {
+    /// The stored region code; one that is not a Jiangsu region is a damaged row.
+    pub fn region(&self) -> QueryResult<RegionCode> {
+        RegionCode::parse(&self.region_code)
+            .ok()
+            .filter(|code| regions::find(code).is_some())
+            .ok_or_else(|| corrupt("target region code", &self.region_code))
+    }
 }
 
 /// The tree as it stood at `version`, ordered by indicator, period and region.

@@ -365,18 +365,64 @@ fn proportional(
             parent,
         });
     }
+    let Held {
+        forced,
+        mut quotas,
+        remaining,
+        free_weight,
+    } = hold_below_minimums(parent_units, weights, minimums)?;
+    let mut shares = vec![0i64; children];
+    for child in 0..children {
+        if forced[child] {
+            shares[child] = to_i64(minimums[child])?;
+        }
+    }
+    if free_weight == 0 {
+        if remaining > 0 {
+            return Err(ApportionError::ZeroWeights {
+                remaining: to_i64(remaining)?,
+            });
+        }
+        // Nothing left to split and no weights: the others get zero.
+    } else {
+        let free = Free {
+            remaining,
+            free_weight,
+            weights,
+            forced: &forced,
+        };
+        free.round(&mut shares, &mut quotas)?;
+    }
+    Ok(Allocation {
+        shares,
+        quotas,
+        forced_to_minimum: forced,
+    })
+}
 
+/// Children held at their minimum (with the quota that fell below it), and the units and
+/// weight left for the others.
+struct Held {
+    forced: Vec<bool>,
+    quotas: Vec<f64>,
+    remaining: u128,
+    free_weight: u128,
+}
+
+/// Holds every child whose quota is below its minimum, all at once, then re-splits what is
+/// left among the rest. Holding children lowers the remaining units per unit of weight
+/// (their quotas were below what they take), so the held set only grows: at most
+/// `children` rounds. `whole < minimum` is the same test as `quota < minimum` because the
+/// minimum is an integer, and it needs no multiplication that could overflow.
+fn hold_below_minimums(
+    parent_units: u128,
+    weights: &[Weight],
+    minimums: &[u128],
+) -> Result<Held, ApportionError> {
+    let children = weights.len();
     let mut forced = vec![false; children];
     let mut quotas = vec![0.0; children];
-
-    // Hold every child whose quota is below its minimum, all at once, then
-    // re-split what is left among the rest. Holding children lowers the
-    // remaining units per unit of weight (their quotas were below what they
-    // take), so the held set only grows: at most `children` rounds.
-    // `whole < minimum` is the same test as `quota < minimum` because the
-    // minimum is an integer, and it needs no multiplication that could
-    // overflow.
-    let (remaining, free_weight) = loop {
+    loop {
         let held = checked_sum(
             minimums
                 .iter()
@@ -414,60 +460,59 @@ fn proportional(
             }
         }
         if !changed {
-            break (remaining, free_weight);
-        }
-    };
-
-    let mut shares = vec![0i64; children];
-    for child in 0..children {
-        if forced[child] {
-            shares[child] = to_i64(minimums[child])?;
-        }
-    }
-
-    if free_weight == 0 {
-        if remaining > 0 {
-            return Err(ApportionError::ZeroWeights {
-                remaining: to_i64(remaining)?,
+            return Ok(Held {
+                forced,
+                quotas,
+                remaining,
+                free_weight,
             });
         }
-        // Nothing left to split and no weights: the others get zero.
-        return Ok(Allocation {
-            shares,
-            quotas,
-            forced_to_minimum: forced,
+    }
+}
+
+/// The units and weight left to the children not held at a minimum.
+struct Free<'a> {
+    remaining: u128,
+    /// Above zero.
+    free_weight: u128,
+    weights: &'a [Weight],
+    forced: &'a [bool],
+}
+
+impl Free<'_> {
+    /// Each free child gets the whole part of its quota; the units still left go one each to
+    /// the largest fractional parts.
+    fn round(&self, shares: &mut [i64], quotas: &mut [f64]) -> Result<(), ApportionError> {
+        let children = self.weights.len();
+        let mut free: Vec<(usize, Quota)> = Vec::with_capacity(children);
+        for child in (0..children).filter(|&child| !self.forced[child]) {
+            let quota = Quota::new(self.remaining, self.weights[child], self.free_weight)?;
+            quotas[child] = quota.to_f64();
+            shares[child] = to_i64(quota.whole)?;
+            free.push((child, quota));
+        }
+        let whole_sum = checked_sum(free.iter().map(|(_, quota)| quota.whole))?;
+        // The fractional parts add up to this, and each is below 1, so it is
+        // smaller than the number of children with a non-zero fractional part.
+        let leftover = self
+            .remaining
+            .checked_sub(whole_sum)
+            .ok_or(ApportionError::Overflow)?;
+
+        // All free quotas share one denominator, so remainders compare exactly
+        // as integers. Ties: larger weight, then lower index (region code).
+        let weights = self.weights;
+        free.sort_by_key(|&(child, quota)| {
+            (Reverse(quota.remainder), Reverse(weights[child]), child)
         });
+        for &(child, _) in free
+            .iter()
+            .take(usize::try_from(leftover).map_err(|_| ApportionError::Overflow)?)
+        {
+            shares[child] += 1;
+        }
+        Ok(())
     }
-
-    let mut free: Vec<(usize, Quota)> = Vec::with_capacity(children);
-    for child in (0..children).filter(|&child| !forced[child]) {
-        let quota = Quota::new(remaining, weights[child], free_weight)?;
-        quotas[child] = quota.to_f64();
-        shares[child] = to_i64(quota.whole)?;
-        free.push((child, quota));
-    }
-    let whole_sum = checked_sum(free.iter().map(|(_, quota)| quota.whole))?;
-    // The fractional parts add up to this, and each is below 1, so it is
-    // smaller than the number of children with a non-zero fractional part.
-    let leftover = remaining
-        .checked_sub(whole_sum)
-        .ok_or(ApportionError::Overflow)?;
-
-    // All free quotas share one denominator, so remainders compare exactly
-    // as integers. Ties: larger weight, then lower index (region code).
-    free.sort_by_key(|&(child, quota)| (Reverse(quota.remainder), Reverse(weights[child]), child));
-    for &(child, _) in free
-        .iter()
-        .take(usize::try_from(leftover).map_err(|_| ApportionError::Overflow)?)
-    {
-        shares[child] += 1;
-    }
-
-    Ok(Allocation {
-        shares,
-        quotas,
-        forced_to_minimum: forced,
-    })
 }
 
 #[cfg(test)]

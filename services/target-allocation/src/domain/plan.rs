@@ -103,6 +103,58 @@ keyed_enum! {
     }
 }
 
+impl PlanStatus {
+    /// The only moves: draft → published → closed.
+    pub fn can_become(self, to: PlanStatus) -> bool {
+        matches!(
+            (self, to),
+            (PlanStatus::Draft, PlanStatus::Published)
+                | (PlanStatus::Published, PlanStatus::Closed)
+        )
+    }
+}
+
+/// A rule an indicator breaks: the field (of the indicator), the rule's name, a sentence.
+pub type IndicatorViolation = (&'static str, &'static str, &'static str);
+
+/// The rules between an indicator's fields: a target is a non-negative number (a ratio at
+/// most 1); only counts are split by region (ratios cannot be added up); a registry measure
+/// needs the registry as source.
+pub fn indicator_violations(
+    unit: &str,
+    target_value: Option<f64>,
+    splittable: bool,
+    source: DataSource,
+    measure: Option<Measure>,
+) -> Vec<IndicatorViolation> {
+    let mut out = Vec::new();
+    if let Some(v) = target_value {
+        let ok = v.is_finite() && v >= 0.0 && (unit != "ratio" || v <= 1.0);
+        if !ok {
+            out.push((
+                "target_value",
+                "range",
+                "target_value must be a non-negative number (a ratio between 0 and 1)",
+            ));
+        }
+    }
+    if splittable && unit == "ratio" {
+        out.push((
+            "splittable",
+            "splittable_counts_only",
+            "only counts can be split by region; a ratio cannot be added up",
+        ));
+    }
+    if measure.is_some() && source != DataSource::Registry {
+        out.push((
+            "measure",
+            "registry_only",
+            "measure names a registry statistic; it needs source = registry",
+        ));
+    }
+    out
+}
+
 /// Plan ids are readable, stable slugs: lowercase letters, digits and hyphens, 3–64
 /// characters, starting with a letter or digit, e.g. `jiangsu-2019-57`.
 pub fn check_plan_id(id: &str) -> Result<(), String> {

@@ -9,7 +9,43 @@
 //! - rank (排名) among siblings: by completion rate, highest first; equal rates share a rank
 //!   (1, 2, 2, 4); regions without a rate are not ranked.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+
+use crate::domain::plan::{Aggregation, Measure};
+
+/// The dates whose registry figures give `measure`'s actual value on `as_of` for the target
+/// period `period_year`: for new certificates, those issued in the period's year up to
+/// `as_of`; for the other measures (levels on `as_of`), `as_of`'s year up to `as_of`.
+pub fn actual_window(
+    measure: Measure,
+    period_year: i32,
+    as_of: NaiveDate,
+) -> (NaiveDate, NaiveDate) {
+    let jan1 = NaiveDate::from_ymd_opt(period_year, 1, 1).unwrap_or(as_of);
+    let dec31 = NaiveDate::from_ymd_opt(period_year, 12, 31).unwrap_or(as_of);
+    if measure == Measure::NewCertificates {
+        (jan1, as_of.min(dec31).max(jan1))
+    } else {
+        let year_start = NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of);
+        (year_start, as_of)
+    }
+}
+
+/// The window against which elapsed time is measured (see the module docs) for a plan
+/// running `starts_on..=ends_on`.
+pub fn expected_window(
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    aggregation: Aggregation,
+    period_year: i32,
+) -> (NaiveDate, NaiveDate) {
+    let jan1 = NaiveDate::from_ymd_opt(period_year, 1, 1).unwrap_or(starts_on);
+    let dec31 = NaiveDate::from_ymd_opt(period_year, 12, 31).unwrap_or(ends_on);
+    match aggregation {
+        Aggregation::Annual => (jan1.max(starts_on), dec31.min(ends_on)),
+        Aggregation::Stock => (starts_on, dec31.min(ends_on)),
+    }
+}
 
 /// Share of the window `[start, end]` elapsed on `as_of`, both ends counted, in 0–1.
 pub fn elapsed_fraction(start: NaiveDate, end: NaiveDate, as_of: NaiveDate) -> f64 {

@@ -1,7 +1,13 @@
-//! HTTP only: parse requests into domain values, call the domain and the database, shape
-//! responses.
+//! HTTP only: extractors in, status codes, headers and problem+json out. What a request
+//! asks is done by [`crate::app`].
 
+use actix_web::http::StatusCode;
+use hte_shared::idempotency::Created;
+use hte_shared::stored;
+use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::AllocationError;
 
 pub mod allocations;
 pub mod assessments;
@@ -30,4 +36,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assessments::list_assessments)
         .service(assessments::get_assessment)
         .service(assessments::publish_assessment);
+}
+
+/// The answer `create_once` stores and sends for a new resource: 201, its JSON, its path.
+fn created<T: Serialize>(view: &T, location: String) -> Result<Created, AllocationError> {
+    Ok(Created {
+        status: StatusCode::CREATED,
+        body: stored::to_value(view)?,
+        location: Some(location),
+    })
 }

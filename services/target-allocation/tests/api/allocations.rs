@@ -2,7 +2,8 @@ use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    CITIES, SEEDED, SUZHOU_COUNTIES, TestApp, assert_problem, equal_city_weights, fields,
+    AllocationFixtures, CITIES, SEEDED, SUZHOU_COUNTIES, TestApp, assert_problem,
+    equal_city_weights, problem_fields,
 };
 
 fn shares(proposal: &Value) -> Vec<(String, i64)> {
@@ -22,7 +23,7 @@ fn shares(proposal: &Value) -> Vec<(String, i64)> {
 #[tokio::test]
 async fn the_province_splits_the_seeded_target_among_the_cities() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     let path = format!("/api/v1/plans/{SEEDED}/allocations");
     let body = json!({
         "indicator": "hte_count", "period": "2020", "region_code": "320000",
@@ -114,7 +115,7 @@ async fn the_province_splits_the_seeded_target_among_the_cities() {
 #[tokio::test]
 async fn a_city_splits_its_own_share_and_nobody_elses() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("city-split").await;
     app.put_target(&province, "city-split", "320000", "hte_count", "2025", 1300)
         .await;
@@ -286,7 +287,7 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
 #[tokio::test]
 async fn bad_splits_are_refused_naming_the_child() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     let path = format!("/api/v1/plans/{SEEDED}/allocations");
     let mut manual: serde_json::Map<String, Value> = CITIES
         .iter()
@@ -295,7 +296,7 @@ async fn bad_splits_are_refused_naming_the_child() {
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "manual", "shares": manual});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["shares"]);
+    assert_eq!(problem_fields(&problem), ["shares"]);
     assert!(problem["detail"].as_str().unwrap().contains("4000 fewer"));
 
     manual.insert("320100".into(), json!(-1));
@@ -304,44 +305,44 @@ async fn bad_splits_are_refused_naming_the_child() {
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "manual", "shares": manual});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["shares.320583", "shares.321300"]);
+    assert_eq!(problem_fields(&problem), ["shares.320583", "shares.321300"]);
 
     let mut weights = equal_city_weights();
     weights["320100"] = json!(-3);
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "weights", "weights": weights});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["weights.320100"]);
+    assert_eq!(problem_fields(&problem), ["weights.320100"]);
     // Beyond int64 (and beyond any sane weight).
     weights["320100"] = json!(18_446_744_073_709_551_615u64);
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "weights", "weights": weights});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["weights.320100"]);
+    assert_eq!(problem_fields(&problem), ["weights.320100"]);
     // An input the method does not use is refused, not ignored.
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "weights",
                       "weights": equal_city_weights(), "minimums": {"320100": 3000}});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["minimums"]);
+    assert_eq!(problem_fields(&problem), ["minimums"]);
     // Registry figures from the future do not exist.
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "hte", "baseline_as_of": "2099-01-01"});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["baseline_as_of"]);
+    assert_eq!(problem_fields(&problem), ["baseline_as_of"]);
 
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional_with_minimums", "baseline": "weights",
                       "weights": equal_city_weights(), "minimums": {"320100": 30001}});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["minimums"]);
+    assert_eq!(problem_fields(&problem), ["minimums"]);
 
     let zero: serde_json::Map<String, Value> =
         CITIES.iter().map(|c| ((*c).to_owned(), json!(0))).collect();
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "weights", "weights": zero});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["baseline"]);
+    assert_eq!(problem_fields(&problem), ["baseline"]);
 
     // A region without a target cannot be split; a county has no children.
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320500",
@@ -350,13 +351,13 @@ async fn bad_splits_are_refused_naming_the_child() {
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320583",
                       "method": "manual", "shares": {}});
     let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
-    assert_eq!(fields(&problem), ["region_code"]);
+    assert_eq!(problem_fields(&problem), ["region_code"]);
 }
 
 #[tokio::test]
 async fn a_proposal_goes_stale_when_its_parent_changes() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("stale").await;
     app.put_target(&province, "stale", "320000", "hte_count", "2025", 1300)
         .await;
@@ -455,5 +456,5 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
         400,
     )
     .await;
-    assert_eq!(fields(&problem), ["cursor"]);
+    assert_eq!(problem_fields(&problem), ["cursor"]);
 }

@@ -1,11 +1,11 @@
-use std::net::TcpListener;
+//! Target allocation's own test fixtures; starting it and talking to it is the shared test
+//! client ([`hte_shared::testing::TestApp`]).
 
-use hte_shared::auth::{AuthKeys, Role};
-use hte_shared::config::Env;
-use hte_shared::testing::{TestDatabase, http_client, token};
+use hte_shared::testing::assert_json;
 use serde_json::{Value, json};
-use target_allocation::config::AllocationConfig;
-use target_allocation::startup::Application;
+use target_allocation::startup::TargetAllocation;
+
+pub use hte_shared::testing::{assert_problem, problem_fields};
 
 pub const SEEDED: &str = "jiangsu-2019-57";
 
@@ -20,109 +20,45 @@ pub const SUZHOU_COUNTIES: [&str; 10] = [
     "320585",
 ];
 
-pub struct TestApp {
-    pub address: String,
-    pub client: reqwest::Client,
-    pub keys: AuthKeys,
-    // Held so the database outlives the server.
-    _database: TestDatabase,
-    handle: actix_web::dev::ServerHandle,
+/// Target allocation on a fresh database, on port 0, with no registry listening.
+pub type TestApp = hte_shared::testing::TestApp<TargetAllocation>;
+
+/// Requests only target allocation's tests make.
+pub trait AllocationFixtures {
+    /// The tree's current ETag.
+    async fn tree_etag(&self, plan: &str) -> String;
+
+    /// PUTs a target with the current ETag and returns the response.
+    async fn put_target(
+        &self,
+        token: &str,
+        plan: &str,
+        region: &str,
+        indicator: &str,
+        period: &str,
+        value: i64,
+    ) -> reqwest::Response;
+
+    /// Creates a small draft plan `id` (2024–2025) with two splittable indicators.
+    async fn create_plan(&self, id: &str) -> Value;
+
+    /// Proposes and accepts a split; returns the accepted proposal.
+    async fn split(&self, token: &str, plan: &str, body: &Value) -> Value;
 }
 
-impl TestApp {
-    /// Starts the service with a registry URL where nothing listens.
-    pub async fn spawn() -> Self {
-        let database = TestDatabase::create();
-        let keys = AuthKeys::random().unwrap();
-        // A port that was free a moment ago: connections are refused.
-        let dead = TcpListener::bind("127.0.0.1:0").unwrap();
-        let registry_url = format!("http://127.0.0.1:{}/", dead.local_addr().unwrap().port());
-        drop(dead);
-        let env = Env::from_pairs([
-            ("ALLOCATION_DATABASE_URL", database.url()),
-            ("REGISTRY_URL", registry_url.as_str()),
-            ("UPSTREAM_TIMEOUT_SECS", "2"),
-            ("HTTP_WORKERS", "1"),
-            ("DB_POOL_SIZE", "4"),
-        ]);
-        let config = AllocationConfig::from_env(&env).unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let app = Application::build_with_listener(config, keys.clone(), listener)
-            .await
-            .unwrap();
-        let address = format!("http://127.0.0.1:{}", app.port());
-        let handle = app.handle();
-        tokio::spawn(app.into_server().run_until_stopped());
-        Self {
-            address,
-            client: http_client(),
-            keys,
-            _database: database,
-            handle,
-        }
-    }
-
-    pub fn token(&self, role: Role, region: &str) -> String {
-        token(&self.keys, role, region)
-    }
-
-    pub fn province(&self) -> String {
-        self.token(Role::Province, "320000")
-    }
-
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
-    }
-
-    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-
-    pub async fn send_with_etag(
-        &self,
-        method: reqwest::Method,
-        token: &str,
-        path: &str,
-        etag: Option<&str>,
-        body: &Value,
-    ) -> reqwest::Response {
-        let mut request = self
-            .client
-            .request(method, self.url(path))
-            .bearer_auth(token)
-            .json(body);
-        if let Some(etag) = etag {
-            request = request.header("If-Match", etag);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// The tree's current ETag.
-    pub async fn tree_etag(&self, plan: &str) -> String {
+impl AllocationFixtures for TestApp {
+    async fn tree_etag(&self, plan: &str) -> String {
         let response = self
-            .get_as(&self.province(), &format!("/api/v1/plans/{plan}/targets"))
+            .get_as(
+                &self.province_token(),
+                &format!("/api/v1/plans/{plan}/targets"),
+            )
             .await;
         assert_eq!(response.status(), 200);
         response.headers()["etag"].to_str().unwrap().to_owned()
     }
 
-    /// PUTs a target with the current ETag and returns the response.
-    pub async fn put_target(
+    async fn put_target(
         &self,
         token: &str,
         plan: &str,
@@ -142,22 +78,18 @@ impl TestApp {
         .await
     }
 
-    /// Creates a small draft plan `id` (2024–2025) with two splittable indicators.
-    pub async fn create_plan(&self, id: &str) -> Value {
+    async fn create_plan(&self, id: &str) -> Value {
         let response = self
-            .post_as(&self.province(), "/api/v1/plans", &plan_body(id))
+            .post_as(&self.province_token(), "/api/v1/plans", &plan_body(id))
             .await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-        response.json().await.unwrap()
+        assert_json(response, 201).await
     }
 
-    /// Proposes and accepts a split; returns the accepted proposal.
-    pub async fn split(&self, token: &str, plan: &str, body: &Value) -> Value {
+    async fn split(&self, token: &str, plan: &str, body: &Value) -> Value {
         let response = self
             .post_as(token, &format!("/api/v1/plans/{plan}/allocations"), body)
             .await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-        let proposal: Value = response.json().await.unwrap();
+        let proposal = assert_json(response, 201).await;
         let id = proposal["id"].as_str().unwrap();
         let response = self
             .post_as(
@@ -166,8 +98,7 @@ impl TestApp {
                 &json!({"reason": "同意"}),
             )
             .await;
-        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-        response.json().await.unwrap()
+        assert_json(response, 200).await
     }
 }
 
@@ -198,35 +129,4 @@ pub fn equal_city_weights() -> Value {
     let map: serde_json::Map<String, Value> =
         CITIES.iter().map(|c| ((*c).to_owned(), json!(1))).collect();
     Value::Object(map)
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        drop(self.handle.stop(false));
-    }
-}
-
-/// Asserts a problem+json response and returns its body.
-pub async fn assert_problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "status");
-    assert_eq!(
-        response.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["status"], status);
-    body
-}
-
-/// The field names of a problem's errors.
-pub fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .map(|errors| {
-            errors
-                .iter()
-                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -2,7 +2,9 @@ use hte_shared::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{SEEDED, TestApp, assert_problem, fields, plan_body};
+use crate::helpers::{
+    AllocationFixtures, SEEDED, TestApp, assert_problem, plan_body, problem_fields,
+};
 
 #[tokio::test]
 async fn the_2019_2020_plan_is_seeded_with_its_indicators_and_target() {
@@ -65,7 +67,7 @@ async fn the_2019_2020_plan_is_seeded_with_its_indicators_and_target() {
 #[tokio::test]
 async fn plans_are_created_once_listed_and_read() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     let send = |key: &'static str, body: Value| {
         let app = &app;
         let province = province.clone();
@@ -126,11 +128,12 @@ async fn bad_plans_are_refused_naming_the_field() {
     body["indicators"][2]["splittable"] = json!(true);
     body["indicators"][1]["key"] = json!("hte_count");
     let problem = assert_problem(
-        app.post_as(&app.province(), "/api/v1/plans", &body).await,
+        app.post_as(&app.province_token(), "/api/v1/plans", &body)
+            .await,
         400,
     )
     .await;
-    let named = fields(&problem);
+    let named = problem_fields(&problem);
     for expected in [
         "id",
         "ends_on",
@@ -145,11 +148,12 @@ async fn bad_plans_are_refused_naming_the_field() {
     let mut body = plan_body("good-id");
     body["indicators"][0]["colour"] = json!("red");
     let problem = assert_problem(
-        app.post_as(&app.province(), "/api/v1/plans", &body).await,
+        app.post_as(&app.province_token(), "/api/v1/plans", &body)
+            .await,
         400,
     )
     .await;
-    assert_eq!(fields(&problem), ["indicators[0].colour"]);
+    assert_eq!(problem_fields(&problem), ["indicators[0].colour"]);
 }
 
 #[tokio::test]
@@ -187,7 +191,7 @@ async fn only_the_province_writes_plans() {
 #[tokio::test]
 async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("edit-me").await;
     let path = "/api/v1/plans/edit-me";
     let patch = json!({"name": "改名后的规划", "document_no": "苏科高发〔2024〕1号"});
@@ -223,7 +227,10 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
             &json!({"name": null}),
         )
         .await;
-    assert_eq!(fields(&assert_problem(refused, 400).await), ["name"]);
+    assert_eq!(
+        problem_fields(&assert_problem(refused, 400).await),
+        ["name"]
+    );
     let cleared = app
         .send_with_etag(
             Method::PATCH,

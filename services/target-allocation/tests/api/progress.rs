@@ -4,14 +4,14 @@
 
 use serde_json::json;
 
-use crate::helpers::{SEEDED, TestApp, assert_problem, fields};
+use crate::helpers::{SEEDED, TestApp, assert_problem, problem_fields};
 
 #[tokio::test]
 async fn without_the_registry_progress_is_a_clear_503() {
     let app = TestApp::spawn().await;
     let response = app
         .get_as(
-            &app.province(),
+            &app.province_token(),
             &format!("/api/v1/plans/{SEEDED}/progress?level=city&as_of=2020-06-30"),
         )
         .await;
@@ -24,7 +24,7 @@ async fn without_the_registry_progress_is_a_clear_503() {
 
     let response = app
         .post_as(
-            &app.province(),
+            &app.province_token(),
             &format!("/api/v1/plans/{SEEDED}/assessments"),
             &json!({"period": "2020"}),
         )
@@ -39,7 +39,7 @@ async fn without_the_registry_progress_is_a_clear_503() {
 #[tokio::test]
 async fn progress_parameters_are_checked_before_the_registry_is_asked() {
     let app = TestApp::spawn().await;
-    let token = app.province();
+    let token = app.province_token();
     for (query, field) in [
         ("level=town", "level"),
         ("as_of=2020-13-01", "as_of"),
@@ -53,7 +53,7 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
             .get_as(&token, &format!("/api/v1/plans/{SEEDED}/progress?{query}"))
             .await;
         let problem = assert_problem(response, 400).await;
-        assert_eq!(fields(&problem), [field], "{query}");
+        assert_eq!(problem_fields(&problem), [field], "{query}");
     }
     let response = app
         .post_as(
@@ -62,7 +62,10 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
             &json!({"period": "2020", "cap": 0}),
         )
         .await;
-    assert_eq!(fields(&assert_problem(response, 400).await), ["cap"]);
+    assert_eq!(
+        problem_fields(&assert_problem(response, 400).await),
+        ["cap"]
+    );
     let response = app
         .post_as(
             &token,
@@ -70,7 +73,10 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
             &json!({"period": "2020", "as_of": "2099-01-01"}),
         )
         .await;
-    assert_eq!(fields(&assert_problem(response, 400).await), ["as_of"]);
+    assert_eq!(
+        problem_fields(&assert_problem(response, 400).await),
+        ["as_of"]
+    );
     // Figures of another year do not assess this one.
     let response = app
         .post_as(
@@ -79,5 +85,8 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
             &json!({"period": "2020", "as_of": "2019-12-31"}),
         )
         .await;
-    assert_eq!(fields(&assert_problem(response, 400).await), ["as_of"]);
+    assert_eq!(
+        problem_fields(&assert_problem(response, 400).await),
+        ["as_of"]
+    );
 }

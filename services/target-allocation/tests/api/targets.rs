@@ -2,12 +2,12 @@ use hte_shared::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{CITIES, TestApp, assert_problem, fields};
+use crate::helpers::{AllocationFixtures, CITIES, TestApp, assert_problem, problem_fields};
 
 #[tokio::test]
 async fn every_change_is_a_version_and_old_versions_stay_readable() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("versions").await;
     let first = app
         .put_target(&province, "versions", "320000", "hte_count", "2025", 1000)
@@ -79,7 +79,7 @@ async fn every_change_is_a_version_and_old_versions_stay_readable() {
 #[tokio::test]
 async fn target_writes_need_if_match_a_reason_and_a_splittable_indicator() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("rules").await;
     let path = "/api/v1/plans/rules/targets/320000";
     let body =
@@ -123,7 +123,7 @@ async fn target_writes_need_if_match_a_reason_and_a_splittable_indicator() {
             .send_with_etag(Method::PUT, &province, path, Some("\"v0\""), &body)
             .await;
         let problem = assert_problem(response, 400).await;
-        assert_eq!(fields(&problem), [field], "{body}");
+        assert_eq!(problem_fields(&problem), [field], "{body}");
     }
     let bad_region = app
         .send_with_etag(
@@ -134,13 +134,16 @@ async fn target_writes_need_if_match_a_reason_and_a_splittable_indicator() {
             &body,
         )
         .await;
-    assert_eq!(fields(&assert_problem(bad_region, 400).await), ["region"]);
+    assert_eq!(
+        problem_fields(&assert_problem(bad_region, 400).await),
+        ["region"]
+    );
 }
 
 #[tokio::test]
 async fn publishing_an_unbalanced_tree_is_refused_naming_the_region() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("unbalanced").await;
     app.put_target(&province, "unbalanced", "320000", "hte_count", "2025", 100)
         .await;
@@ -181,7 +184,7 @@ async fn publishing_an_unbalanced_tree_is_refused_naming_the_region() {
     )
     .await;
     assert_eq!(
-        fields(&problem),
+        problem_fields(&problem),
         [
             "targets.hte_count.2025.320000",
             "targets.new_hte.2024.320500"
@@ -222,7 +225,7 @@ async fn publishing_an_unbalanced_tree_is_refused_naming_the_region() {
 #[tokio::test]
 async fn a_published_tree_changes_only_by_balanced_adjustments() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("adjust").await;
     app.put_target(&province, "adjust", "320000", "hte_count", "2025", 100)
         .await;
@@ -239,7 +242,7 @@ async fn a_published_tree_changes_only_by_balanced_adjustments() {
         .put_target(&province, "adjust", "320000", "hte_count", "2025", 120)
         .await;
     let problem = assert_problem(alone, 409).await;
-    assert_eq!(fields(&problem), ["targets.hte_count.2025.320000"]);
+    assert_eq!(problem_fields(&problem), ["targets.hte_count.2025.320000"]);
 
     let etag = app.tree_etag("adjust").await;
     let adjustment = json!({
@@ -283,7 +286,7 @@ async fn a_published_tree_changes_only_by_balanced_adjustments() {
 #[tokio::test]
 async fn who_may_set_which_target() {
     let app = TestApp::spawn().await;
-    let province = app.province();
+    let province = app.province_token();
     app.create_plan("rights").await;
     app.put_target(&province, "rights", "320000", "hte_count", "2025", 1300)
         .await;

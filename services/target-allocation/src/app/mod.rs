@@ -1,0 +1,62 @@
+//! The operations and views of target allocation: what `routes` (and anything else that reads
+//! or changes plans) calls. Nothing here knows HTTP: routes parse requests into these calls
+//! and turn their results into answers.
+//!
+//! Operations run their own transactions (`&Db`), except creating ones: routes run those
+//! (`create` functions taking a connection) through `create_once`, since the
+//! `Idempotency-Key` that may replay them is HTTP's.
+
+pub mod allocations;
+pub mod assessments;
+pub mod figures;
+pub mod plans;
+pub mod progress;
+pub mod rights;
+pub mod targets;
+
+use hte_shared::audit::{self, Actor, Change};
+use hte_shared::db::DbConnection;
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::stored;
+use serde::Serialize;
+
+use crate::error::AllocationError;
+
+/// `Ok(value)` when no field was refused, else a 400 naming each.
+fn validated<T>(errors: Vec<FieldError>, value: T) -> Result<T, Problem> {
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+/// A view of a record the audit log files under its plan.
+trait Audited: Serialize {
+    const ENTITY_TYPE: &'static str;
+    fn plan_id(&self) -> &str;
+}
+
+/// Appends the audit entry of a change (`action`, with its reason) to a plan's record: its
+/// view before (absent on creation) and after.
+fn record_change<T: Audited>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (action, reason): (&str, Option<&str>),
+    before: Option<&T>,
+    after: &T,
+) -> Result<(), AllocationError> {
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type: T::ENTITY_TYPE,
+            entity_key: after.plan_id(),
+            action,
+            reason,
+            before: before.map(stored::to_value).transpose()?,
+            after: Some(stored::to_value(after)?),
+        },
+    )?;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Who may change what: plans, publication and assessments are the province's; targets are
+//! set and split down the hierarchy.
+
+use hte_shared::auth::{Caller, Role};
+use hte_shared::problem::Problem;
+use hte_shared::regions::{self, RegionCode};
+
+/// 403 unless the caller is the province: plans, publication and assessments are the
+/// province's (省科技厅).
+pub fn require_province(caller: &Caller, what: &str) -> Result<(), Problem> {
+    caller.require_writer()?;
+    if caller.role == Role::Province {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(format!(
+            "only the province (省科技厅) may {what}"
+        )))
+    }
+}
+
+/// 403 unless the caller may split `parent`'s target among its children: the province
+/// splits anything; a city splits only its own share among its counties; counties,
+/// auditors and services never write targets.
+pub fn require_split_right(caller: &Caller, parent: &RegionCode) -> Result<(), Problem> {
+    caller.require_writer()?;
+    match caller.role {
+        Role::Province => Ok(()),
+        Role::City if *parent == caller.region => Ok(()),
+        Role::City => Err(Problem::forbidden(format!(
+            "a city token for {} may split only its own share (region {}) among its counties, \
+             not the target of region {parent}",
+            caller.region, caller.region
+        ))),
+        _ => Err(Problem::forbidden(
+            "county officials read targets; the province and the cities set and split them",
+        )),
+    }
+}
+
+/// 403 unless the caller may set `region`'s own target: that is splitting its parent.
+pub fn require_set_right(caller: &Caller, region: &RegionCode) -> Result<(), Problem> {
+    match regions::find(region).and_then(|r| r.parent) {
+        Some(parent) => require_split_right(caller, &parent),
+        None => {
+            caller.require_writer()?;
+            if caller.role == Role::Province {
+                Ok(())
+            } else {
+                Err(Problem::forbidden(
+                    "only the province sets the provincial target",
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(role: Role, region: &str) -> Caller {
+        Caller {
+            subject: "t".into(),
+            role,
+            region: RegionCode::parse(region).unwrap(),
+        }
+    }
+
+    #[test]
+    fn split_rights_follow_the_hierarchy() {
+        let suzhou = RegionCode::parse("320500").unwrap();
+        let kunshan = RegionCode::parse("320583").unwrap();
+        let nanjing = RegionCode::parse("320100").unwrap();
+        assert!(require_set_right(&caller(Role::Province, "320000"), &suzhou).is_ok());
+        assert!(require_set_right(&caller(Role::City, "320500"), &kunshan).is_ok());
+        assert!(require_set_right(&caller(Role::City, "320500"), &suzhou).is_err());
+        assert!(require_split_right(&caller(Role::City, "320500"), &nanjing).is_err());
+        assert!(require_set_right(&caller(Role::County, "320583"), &kunshan).is_err());
+        assert!(require_set_right(&caller(Role::Auditor, "320000"), &kunshan).is_err());
+        assert!(
+            require_set_right(
+                &caller(Role::City, "320500"),
+                &hte_shared::regions::PROVINCE_CODE
+            )
+            .is_err()
+        );
+    }
+}
