@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
 
-use super::enterprises::ListFilter;
 use super::schema::{annual_reports, certificates, enterprises, pool_entries};
+use crate::domain::listing::ListFilter;
 
 /// A certificate with its enterprise's identity.
 pub struct CertificateFact {
