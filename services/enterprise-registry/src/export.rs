@@ -28,6 +28,13 @@ pub struct Column {
     pub zh: &'static str,
 }
 
+impl Column {
+    /// A column headed `en` in English and `zh` in Chinese.
+    pub const fn new(en: &'static str, zh: &'static str) -> Self {
+        Self { en, zh }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),

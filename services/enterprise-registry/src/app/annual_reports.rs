@@ -1,7 +1,7 @@
 //! Annual reports (年报): one per enterprise and year; filing a year again replaces it.
 
 use chrono::Datelike;
-use hte_shared::audit::{Actor, Change};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::problem::{FieldError, Problem};
@@ -124,16 +124,13 @@ pub fn record_filed(
     row: &AnnualReportRow,
     reason: Option<&str>,
 ) -> Result<(), RegistryError> {
-    trail.record(
+    let key = ("annual_report", row.credit_code.as_str());
+    trail.changed(
         conn,
-        Change {
-            entity_type: "annual_report",
-            entity_key: &row.credit_code,
-            action: "create",
-            reason,
-            before: None,
-            after: Some(to_json(&view_of(row)?)?),
-        },
+        key,
+        ("create", reason),
+        None,
+        to_json(&view_of(row)?)?,
     )?;
     Ok(())
 }
@@ -150,16 +147,14 @@ pub fn replace(
     if !queries::update_if_version(conn, after, before.version)? {
         return Ok(false);
     }
-    trail.record(
+    let key = ("annual_report", after.credit_code.as_str());
+    let before = Some(to_json(&view_of(before)?)?);
+    trail.changed(
         conn,
-        Change {
-            entity_type: "annual_report",
-            entity_key: &after.credit_code,
-            action: "replace",
-            reason,
-            before: Some(to_json(&view_of(before)?)?),
-            after: Some(to_json(&view_of(after)?)?),
-        },
+        key,
+        ("replace", reason),
+        before,
+        to_json(&view_of(after)?)?,
     )?;
     Ok(true)
 }

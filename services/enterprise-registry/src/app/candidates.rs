@@ -251,46 +251,16 @@ pub fn page(
 }
 
 pub const COLUMNS: &[Column] = &[
-    Column {
-        en: "rank",
-        zh: "排名",
-    },
-    Column {
-        en: "credit_code",
-        zh: "统一社会信用代码",
-    },
-    Column {
-        en: "name",
-        zh: "企业名称",
-    },
-    Column {
-        en: "region_code",
-        zh: "所在县区",
-    },
-    Column {
-        en: "city_code",
-        zh: "设区市",
-    },
-    Column {
-        en: "outcome",
-        zh: "认定判断",
-    },
-    Column {
-        en: "failing",
-        zh: "未达标条件数",
-    },
-    Column {
-        en: "unknown",
-        zh: "无法判断条件数",
-    },
-    Column {
-        en: "relative_gap",
-        zh: "相对差距合计",
-    },
-    Column {
-        en: "advice_en",
-        zh: "差距与建议",
-    },
+    Column::new("rank", "排名"),
+    Column::new("credit_code", "统一社会信用代码"),
+    Column::new("name", "企业名称"),
+    Column::new("region_code", "所在县区"),
+    Column::new("city_code", "设区市"),
+    Column::new("outcome", "认定判断"),
+    Column::new("failing", "未达标条件数"),
+    Column::new("unknown", "无法判断条件数"),
+    Column::new("relative_gap", "相对差距合计"),
+    Column::new("advice_en", "差距与建议"),
 ];
 
 /// The whole ranking as spreadsheet rows, and the rule set version used.

@@ -2,7 +2,7 @@
 //! reason. Renewal is a new certificate; nothing is deleted.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use hte_shared::audit::{Actor, Change};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
@@ -10,13 +10,13 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AuditTrail;
-use super::enterprises::{check_within_existence, load_visible, load_writable};
+use super::enterprises::{check_within_existence, load_writable};
+use super::facts;
 use crate::db::certificates::{self as queries, CertificateRow};
 use crate::domain::certificates::{Certificate, certificate_expiry};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
-use crate::error::{RegistryError, to_json};
+use crate::error::RegistryError;
 
 /// An HTE certificate (高新技术企业证书).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -71,28 +71,13 @@ pub fn row_of(
     }
 }
 
-/// Audits a change to a certificate, recorded as its view before and after.
-pub fn record_change(
-    conn: &mut DbConnection,
-    trail: &mut AuditTrail<'_>,
-    (action, reason): (&str, Option<&str>),
-    before: Option<&CertificateRow>,
-    after: &CertificateRow,
-) -> Result<(), RegistryError> {
-    let before = before.map(|b| to_json(&view_of(b))).transpose()?;
-    trail.record(
-        conn,
-        Change {
-            entity_type: "certificate",
-            entity_key: &after.credit_code,
-            action,
-            reason,
-            before,
-            after: Some(to_json(&view_of(after))?),
-        },
-    )?;
-    Ok(())
-}
+facts::impl_fact!(
+    CertificateRow,
+    CertificateView,
+    "certificate",
+    queries::record_revocation,
+    |row| Ok(view_of(row))
+);
 
 /// Records a certificate issued to an enterprise the caller may write.
 pub fn record(
@@ -116,11 +101,7 @@ pub fn record(
         ))
         .into());
     }
-    let row = row_of(code.as_str(), certificate, now());
-    queries::insert(conn, &row)?;
-    let mut trail = AuditTrail::Append(actor);
-    record_change(conn, &mut trail, ("create", None), None, &row)?;
-    Ok(view_of(&row))
+    facts::create(conn, actor, &row_of(code.as_str(), certificate, now()))
 }
 
 /// The certificates of a visible enterprise, by issue date.
@@ -129,11 +110,7 @@ pub fn list(
     caller: &Caller,
     code: &CreditCode,
 ) -> Result<Vec<CertificateView>, RegistryError> {
-    load_visible(conn, caller, code)?;
-    Ok(queries::of_enterprise(conn, code.as_str())?
-        .iter()
-        .map(view_of)
-        .collect())
+    facts::list(conn, caller, code, queries::of_enterprise)
 }
 
 /// Revokes a certificate of an enterprise the caller may write (撤销高企资格).
@@ -167,23 +144,7 @@ pub fn revoke(
         revoke_reason: Some(ending.reason.clone()),
         ..before.clone()
     };
-    if !queries::record_revocation(conn, &after)? {
-        return Err(Problem::conflict("the certificate was revoked concurrently").into());
-    }
-    let mut trail = AuditTrail::Append(actor);
-    let action = ("revoke", Some(ending.reason.as_str()));
-    record_change(conn, &mut trail, action, Some(&before), &after)?;
-    Ok(view_of(&after))
-}
-
-/// Replaces a stored certificate with what an import restates, and audits it.
-pub fn restate(
-    conn: &mut DbConnection,
-    trail: &mut AuditTrail<'_>,
-    before: &CertificateRow,
-    after: &CertificateRow,
-    reason: &str,
-) -> Result<(), RegistryError> {
-    queries::update(conn, after)?;
-    record_change(conn, trail, ("update", Some(reason)), Some(before), after)
+    let action = ("revoke", ending.reason.as_str());
+    let concurrently = "the certificate was revoked concurrently";
+    facts::end(conn, actor, (&before, &after), action, concurrently)
 }

@@ -7,7 +7,7 @@ use hte_shared::db::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::compliance::{self as queries, CertificateFact, OpenPoolEntry};
+use crate::db::compliance::{self as queries, CertificateFact, FirmIdentity, OpenPoolEntry};
 use crate::domain::compliance::{
     AlertKind, Severity, expiry_severity, missing_report_severity, missing_report_years,
 };
@@ -71,29 +71,44 @@ pub fn alerts(
     }
 }
 
+/// An alert of `kind` about a firm, with what to do in both languages; the details of its
+/// kind are left empty.
+fn alert_about(
+    (kind, severity): (AlertKind, Severity),
+    (message_en, message_zh): (String, String),
+    firm: FirmIdentity,
+) -> ComplianceAlert {
+    ComplianceAlert {
+        kind,
+        severity,
+        credit_code: firm.credit_code,
+        name: firm.name,
+        region_code: firm.region_code,
+        city_code: firm.city_code,
+        certificate_no: None,
+        expires_on: None,
+        missing_years: Vec::new(),
+        pool_year: None,
+        entered_on: None,
+        message_en,
+        message_zh,
+    }
+}
+
 /// A certificate alert about `fact`.
 fn certificate_alert(
     fact: CertificateFact,
     kind: AlertKind,
     severity: Severity,
-    (message_en, message_zh): (String, String),
+    messages: (String, String),
     missing_years: Vec<i32>,
 ) -> Positioned {
-    let position = (fact.credit_code.clone(), fact.certificate_no.clone());
+    let position = (fact.firm.credit_code.clone(), fact.certificate_no.clone());
     let alert = ComplianceAlert {
-        kind,
-        severity,
-        message_en,
-        message_zh,
-        credit_code: fact.credit_code,
-        name: fact.name,
-        region_code: fact.region_code,
-        city_code: fact.city_code,
         certificate_no: Some(fact.certificate_no),
         expires_on: Some(fact.expires_on),
         missing_years,
-        pool_year: None,
-        entered_on: None,
+        ..alert_about((kind, severity), messages, fact.firm)
     };
     (alert, position)
 }
@@ -143,7 +158,7 @@ fn missing_report_alert(
     }
     let years: Vec<i32> = filed
         .iter()
-        .filter(|(code, _)| *code == fact.credit_code)
+        .filter(|(code, _)| *code == fact.firm.credit_code)
         .map(|(_, year)| *year)
         .collect();
     let last_day = fact.expires_on.min(as_of);
@@ -207,8 +222,8 @@ fn missing_reports(
             500,
         )?;
         let Some(last) = batch.last() else { break };
-        position = Some((last.credit_code.clone(), last.certificate_no.clone()));
-        let codes: Vec<String> = batch.iter().map(|f| f.credit_code.clone()).collect();
+        position = Some((last.firm.credit_code.clone(), last.certificate_no.clone()));
+        let codes: Vec<String> = batch.iter().map(|f| f.firm.credit_code.clone()).collect();
         let filed = queries::filed_years(conn, &codes)?;
         for fact in batch {
             alerts.extend(missing_report_alert(fact, &filed, as_of));
@@ -221,27 +236,25 @@ fn missing_reports(
 }
 
 fn pool_overstay_alert(entry: OpenPoolEntry, max_pool_years: i64) -> Positioned {
-    let position = (entry.credit_code.clone(), entry.year.to_string());
-    let alert = ComplianceAlert {
-        kind: AlertKind::PoolOverstay,
-        severity: Severity::Warning,
-        message_en: format!(
+    let position = (entry.firm.credit_code.clone(), entry.year.to_string());
+    let messages = (
+        format!(
             "in the cultivation pool since {} (more than {max_pool_years} years): assess it for recognition or record its exit",
             entry.entered_on
         ),
-        message_zh: format!(
+        format!(
             "自{}入库培育已超过{max_pool_years}年，请评估认定条件或办理出库",
             entry.entered_on
         ),
-        credit_code: entry.credit_code,
-        name: entry.name,
-        region_code: entry.region_code,
-        city_code: entry.city_code,
-        certificate_no: None,
-        expires_on: None,
-        missing_years: Vec::new(),
+    );
+    let alert = ComplianceAlert {
         pool_year: Some(entry.year),
         entered_on: Some(entry.entered_on),
+        ..alert_about(
+            (AlertKind::PoolOverstay, Severity::Warning),
+            messages,
+            entry.firm,
+        )
     };
     (alert, position)
 }

@@ -2,7 +2,7 @@
 //! the view every reader gets.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use hte_shared::audit::{self, Actor, AuditEntry, Change};
+use hte_shared::audit::{self, Actor, AuditEntry};
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
@@ -318,17 +318,8 @@ pub fn record_created(
     row: &EnterpriseRow,
     reason: Option<&str>,
 ) -> Result<(), RegistryError> {
-    trail.record(
-        conn,
-        Change {
-            entity_type: "enterprise",
-            entity_key: &row.credit_code,
-            action: "create",
-            reason,
-            before: None,
-            after: Some(record_json(row)?),
-        },
-    )?;
+    let key = ("enterprise", row.credit_code.as_str());
+    trail.changed(conn, key, ("create", reason), None, record_json(row)?)?;
     Ok(())
 }
 
@@ -345,17 +336,9 @@ pub fn write_update(
     if !queries::update_if_version(conn, after, before.version)? {
         return Ok(false);
     }
-    trail.record(
-        conn,
-        Change {
-            entity_type: "enterprise",
-            entity_key: &after.credit_code,
-            action,
-            reason,
-            before: Some(record_json(before)?),
-            after: Some(record_json(after)?),
-        },
-    )?;
+    let key = ("enterprise", after.credit_code.as_str());
+    let before = Some(record_json(before)?);
+    trail.changed(conn, key, (action, reason), before, record_json(after)?)?;
     Ok(true)
 }
 

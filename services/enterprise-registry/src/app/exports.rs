@@ -12,62 +12,20 @@ use crate::export::{Cell, Column};
 const PAGE_ROWS: i64 = 1_000;
 
 pub const COLUMNS: &[Column] = &[
-    Column {
-        en: "credit_code",
-        zh: "统一社会信用代码",
-    },
-    Column {
-        en: "name",
-        zh: "企业名称",
-    },
-    Column {
-        en: "region_code",
-        zh: "所在县区",
-    },
-    Column {
-        en: "city_code",
-        zh: "设区市",
-    },
-    Column {
-        en: "registered_on",
-        zh: "成立日期",
-    },
-    Column {
-        en: "industry_code",
-        zh: "行业代码",
-    },
-    Column {
-        en: "tech_domain",
-        zh: "技术领域",
-    },
-    Column {
-        en: "zone_level",
-        zh: "高新区级别",
-    },
-    Column {
-        en: "zone_id",
-        zh: "所在高新区",
-    },
-    Column {
-        en: "above_scale",
-        zh: "规上企业",
-    },
-    Column {
-        en: "carrier_id",
-        zh: "孵化载体",
-    },
-    Column {
-        en: "listing_status",
-        zh: "上市状态",
-    },
-    Column {
-        en: "status",
-        zh: "状态",
-    },
-    Column {
-        en: "status_as_of",
-        zh: "状态日期",
-    },
+    Column::new("credit_code", "统一社会信用代码"),
+    Column::new("name", "企业名称"),
+    Column::new("region_code", "所在县区"),
+    Column::new("city_code", "设区市"),
+    Column::new("registered_on", "成立日期"),
+    Column::new("industry_code", "行业代码"),
+    Column::new("tech_domain", "技术领域"),
+    Column::new("zone_level", "高新区级别"),
+    Column::new("zone_id", "所在高新区"),
+    Column::new("above_scale", "规上企业"),
+    Column::new("carrier_id", "孵化载体"),
+    Column::new("listing_status", "上市状态"),
+    Column::new("status", "状态"),
+    Column::new("status_as_of", "状态日期"),
 ];
 
 /// The next page of export rows after `after` (advanced), or `None` when done.

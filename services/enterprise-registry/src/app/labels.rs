@@ -1,7 +1,7 @@
 //! Labels (称号) granted to an enterprise for a year, and their revocation with a reason.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use hte_shared::audit::{Actor, Change};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
@@ -9,13 +9,13 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AuditTrail;
-use super::enterprises::{check_within_existence, load_visible, load_writable};
+use super::enterprises::{check_within_existence, load_writable};
+use super::facts;
 use crate::db::labels::{self as queries, LabelRow};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
 use crate::domain::labels::{Label, LabelKind, LabelLevel, holds_from};
-use crate::error::{RegistryError, stored, to_json};
+use crate::error::{RegistryError, stored};
 
 /// A label (称号) granted to the enterprise.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -68,28 +68,13 @@ pub fn row_of(credit_code: &str, label: &Label, created_at: NaiveDateTime) -> La
     }
 }
 
-/// Audits a change to a label, recorded as its view before and after.
-pub fn record_change(
-    conn: &mut DbConnection,
-    trail: &mut AuditTrail<'_>,
-    (action, reason): (&str, Option<&str>),
-    before: Option<&LabelRow>,
-    after: &LabelRow,
-) -> Result<(), RegistryError> {
-    let before = before.map(|b| to_json(&view_of(b)?)).transpose()?;
-    trail.record(
-        conn,
-        Change {
-            entity_type: "label",
-            entity_key: &after.credit_code,
-            action,
-            reason,
-            before,
-            after: Some(to_json(&view_of(after)?)?),
-        },
-    )?;
-    Ok(())
-}
+facts::impl_fact!(
+    LabelRow,
+    LabelView,
+    "label",
+    queries::record_revocation,
+    view_of
+);
 
 /// Records a label granted to an enterprise the caller may write.
 pub fn grant(
@@ -110,11 +95,7 @@ pub fn grant(
         ))
         .into());
     }
-    let row = row_of(code.as_str(), label, now());
-    queries::insert(conn, &row)?;
-    let mut trail = AuditTrail::Append(actor);
-    record_change(conn, &mut trail, ("create", None), None, &row)?;
-    view_of(&row)
+    facts::create(conn, actor, &row_of(code.as_str(), label, now()))
 }
 
 /// The labels of a visible enterprise.
@@ -123,11 +104,7 @@ pub fn list(
     caller: &Caller,
     code: &CreditCode,
 ) -> Result<Vec<LabelView>, RegistryError> {
-    load_visible(conn, caller, code)?;
-    queries::of_enterprise(conn, code.as_str())?
-        .iter()
-        .map(view_of)
-        .collect()
+    facts::list(conn, caller, code, queries::of_enterprise)
 }
 
 /// Revokes a label of an enterprise the caller may write.
@@ -163,23 +140,7 @@ pub fn revoke(
         revoke_reason: Some(ending.reason.clone()),
         ..before.clone()
     };
-    if !queries::record_revocation(conn, &after)? {
-        return Err(Problem::conflict("the label was revoked concurrently").into());
-    }
-    let mut trail = AuditTrail::Append(actor);
-    let action = ("revoke", Some(ending.reason.as_str()));
-    record_change(conn, &mut trail, action, Some(&before), &after)?;
-    view_of(&after)
-}
-
-/// Replaces a stored label with what an import restates, and audits it.
-pub fn restate(
-    conn: &mut DbConnection,
-    trail: &mut AuditTrail<'_>,
-    before: &LabelRow,
-    after: &LabelRow,
-    reason: &str,
-) -> Result<(), RegistryError> {
-    queries::update(conn, after)?;
-    record_change(conn, trail, ("update", Some(reason)), Some(before), after)
+    let action = ("revoke", ending.reason.as_str());
+    let concurrently = "the label was revoked concurrently";
+    facts::end(conn, actor, (&before, &after), action, concurrently)
 }

@@ -15,6 +15,7 @@ pub mod certificates;
 pub mod compliance;
 pub mod enterprises;
 pub mod exports;
+pub mod facts;
 pub mod imports;
 pub mod labels;
 pub mod pool_entries;
@@ -39,6 +40,27 @@ impl AuditTrail<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// Records what `action` did to the record `key` of `entity_type`, for a reason when it
+    /// has one, with the record before (absent when created) and after.
+    pub fn changed(
+        &mut self,
+        conn: &mut DbConnection,
+        (entity_type, key): (&str, &str),
+        (action, reason): (&str, Option<&str>),
+        before: Option<serde_json::Value>,
+        after: serde_json::Value,
+    ) -> QueryResult<()> {
+        let change = Change {
+            entity_type,
+            entity_key: key,
+            action,
+            reason,
+            before,
+            after: Some(after),
+        };
+        self.record(conn, change)
     }
 
     /// Writes what a batch collected; call after the rows it records.

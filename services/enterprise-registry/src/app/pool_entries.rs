@@ -2,7 +2,7 @@
 //! exit (出库) with a reason. Nothing is deleted.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use hte_shared::audit::{Actor, Change};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
@@ -10,13 +10,13 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AuditTrail;
-use super::enterprises::{check_within_existence, load_visible, load_writable};
+use super::enterprises::{check_within_existence, load_writable};
+use super::facts;
 use crate::db::pool_entries::{self as queries, PoolEntryRow};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
 use crate::domain::pool_entries::PoolEntry;
-use crate::error::{RegistryError, to_json};
+use crate::error::RegistryError;
 
 /// A pool entry (入库培育记录).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -72,28 +72,13 @@ pub fn row_of(credit_code: &str, entry: &PoolEntry, created_at: NaiveDateTime) -
     }
 }
 
-/// Audits a change to an entry, recorded as its view before and after.
-pub fn record_change(
-    conn: &mut DbConnection,
-    trail: &mut AuditTrail<'_>,
-    (action, reason): (&str, Option<&str>),
-    before: Option<&PoolEntryRow>,
-    after: &PoolEntryRow,
-) -> Result<(), RegistryError> {
-    let before = before.map(|b| to_json(&view_of(b))).transpose()?;
-    trail.record(
-        conn,
-        Change {
-            entity_type: "pool_entry",
-            entity_key: &after.credit_code,
-            action,
-            reason,
-            before,
-            after: Some(to_json(&view_of(after))?),
-        },
-    )?;
-    Ok(())
-}
+facts::impl_fact!(
+    PoolEntryRow,
+    PoolEntryView,
+    "pool_entry",
+    queries::record_exit,
+    |row| Ok(view_of(row))
+);
 
 /// Enters an enterprise the caller may write into the pool for a year.
 pub fn enter(
@@ -112,11 +97,7 @@ pub fn enter(
         ))
         .into());
     }
-    let row = row_of(code.as_str(), entry, now());
-    queries::insert(conn, &row)?;
-    let mut trail = AuditTrail::Append(actor);
-    record_change(conn, &mut trail, ("create", None), None, &row)?;
-    Ok(view_of(&row))
+    facts::create(conn, actor, &row_of(code.as_str(), entry, now()))
 }
 
 /// The pool entries of a visible enterprise, by year.
@@ -125,11 +106,7 @@ pub fn list(
     caller: &Caller,
     code: &CreditCode,
 ) -> Result<Vec<PoolEntryView>, RegistryError> {
-    load_visible(conn, caller, code)?;
-    Ok(queries::of_enterprise(conn, code.as_str())?
-        .iter()
-        .map(view_of)
-        .collect())
+    facts::list(conn, caller, code, queries::of_enterprise)
 }
 
 /// Takes an enterprise the caller may write out of the pool (出库).
@@ -161,23 +138,7 @@ pub fn exit(
         exit_reason: Some(ending.reason.clone()),
         ..before.clone()
     };
-    if !queries::record_exit(conn, &after)? {
-        return Err(Problem::conflict("the pool entry was ended concurrently").into());
-    }
-    let mut trail = AuditTrail::Append(actor);
-    let action = ("exit", Some(ending.reason.as_str()));
-    record_change(conn, &mut trail, action, Some(&before), &after)?;
-    Ok(view_of(&after))
-}
-
-/// Replaces a stored entry with what an import restates, and audits it.
-pub fn restate(
-    conn: &mut DbConnection,
-    trail: &mut AuditTrail<'_>,
-    before: &PoolEntryRow,
-    after: &PoolEntryRow,
-    reason: &str,
-) -> Result<(), RegistryError> {
-    queries::update(conn, after)?;
-    record_change(conn, trail, ("update", Some(reason)), Some(before), after)
+    let action = ("exit", ending.reason.as_str());
+    let concurrently = "the pool entry was ended concurrently";
+    facts::end(conn, actor, (&before, &after), action, concurrently)
 }

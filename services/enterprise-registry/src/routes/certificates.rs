@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
@@ -15,7 +14,7 @@ use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Requester, create_fact, parse_ending, path_credit_code};
+use super::{Requester, create_fact, end_record, list_records, parse_ending, path_credit_code};
 use crate::app::certificates::{self as operations, CertificateList, CertificateView};
 use crate::domain::certificates::{Certificate, CertificateNo};
 use crate::domain::dates::check_past_date;
@@ -123,11 +122,10 @@ pub async fn list_certificates(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    let code = path_credit_code(&path)?;
-    let items = db
-        .read(move |conn| operations::list(conn, &caller, &code))
-        .await?;
-    Ok(HttpResponse::Ok().json(CertificateList { items }))
+    list_records(&db, caller, &path, operations::list, |items| {
+        CertificateList { items }
+    })
+    .await
 }
 
 /// Revoke a certificate (撤销高企资格), with a reason.
@@ -158,11 +156,10 @@ pub async fn revoke_certificate(
     let code = path_credit_code(&raw_code)?;
     let number = number.trim().to_ascii_uppercase();
     let ending = body.0.parse()?;
-    let actor = Actor::new(&caller, &request_id);
-    let view = db
-        .write(move |conn| operations::revoke(conn, &caller, &actor, (&code, &number), &ending))
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    end_record(&db, caller, request_id, move |conn, caller, actor| {
+        operations::revoke(conn, caller, actor, (&code, &number), &ending)
+    })
+    .await
 }
 
 impl Revocation {

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
@@ -16,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::certificates::Revocation;
-use super::{Requester, create_fact, path_credit_code};
+use super::{Requester, create_fact, end_record, list_records, path_credit_code};
 use crate::app::labels::{self as operations, LabelList, LabelView};
 use crate::domain::dates::check_programme_year;
 use crate::domain::enterprise::parse_identifier;
@@ -119,11 +118,10 @@ pub async fn list_labels(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    let code = path_credit_code(&path)?;
-    let items = db
-        .read(move |conn| operations::list(conn, &caller, &code))
-        .await?;
-    Ok(HttpResponse::Ok().json(LabelList { items }))
+    list_records(&db, caller, &path, operations::list, |items| LabelList {
+        items,
+    })
+    .await
 }
 
 /// Revoke a label, with a reason.
@@ -157,9 +155,8 @@ pub async fn revoke_label(
         Problem::invalid_field("kind", "enum", format!("unknown label kind {raw_kind:?}"))
     })?;
     let ending = body.0.parse()?;
-    let actor = Actor::new(&caller, &request_id);
-    let view = db
-        .write(move |conn| operations::revoke(conn, &caller, &actor, (&code, kind, year), &ending))
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    end_record(&db, caller, request_id, move |conn, caller, actor| {
+        operations::revoke(conn, caller, actor, (&code, kind, year), &ending)
+    })
+    .await
 }

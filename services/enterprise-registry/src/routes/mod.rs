@@ -141,6 +141,40 @@ where
     .await
 }
 
+/// The shape of the GETs that list one kind of an enterprise's records.
+async fn list_records<V, L>(
+    db: &Db,
+    caller: Caller,
+    raw_code: &str,
+    list: fn(&mut DbConnection, &Caller, &CreditCode) -> Result<Vec<V>, RegistryError>,
+    answer: fn(Vec<V>) -> L,
+) -> Result<HttpResponse, RegistryError>
+where
+    V: Send + 'static,
+    L: Serialize,
+{
+    let code = path_credit_code(raw_code)?;
+    let items = db.read(move |conn| list(conn, &caller, &code)).await?;
+    Ok(HttpResponse::Ok().json(answer(items)))
+}
+
+/// The shape of the POSTs that end a record (exit, revocation) once its request is parsed:
+/// the change in one write, answered with the record.
+async fn end_record<V, F>(
+    db: &Db,
+    caller: Caller,
+    request_id: RequestId,
+    end: F,
+) -> Result<HttpResponse, RegistryError>
+where
+    V: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Caller, &Actor) -> Result<V, RegistryError> + Send + 'static,
+{
+    let actor = Actor::new(&caller, &request_id);
+    let view = db.write(move |conn| end(conn, &caller, &actor)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
 /// The end of a fact as a body gives it: a past date in `field` and a reason of 2–500
 /// characters.
 fn parse_ending(

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
@@ -14,7 +13,7 @@ use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Requester, create_fact, parse_ending, path_credit_code};
+use super::{Requester, create_fact, end_record, list_records, parse_ending, path_credit_code};
 use crate::app::pool_entries::{self as operations, PoolEntryList, PoolEntryView};
 use crate::domain::dates::{check_past_date, check_programme_year};
 use crate::domain::enterprise::parse_identifier;
@@ -138,11 +137,10 @@ pub async fn list_pool_entries(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    let code = path_credit_code(&path)?;
-    let items = db
-        .read(move |conn| operations::list(conn, &caller, &code))
-        .await?;
-    Ok(HttpResponse::Ok().json(PoolEntryList { items }))
+    list_records(&db, caller, &path, operations::list, |items| {
+        PoolEntryList { items }
+    })
+    .await
 }
 
 /// Take the enterprise out of the pool (出库), with a reason.
@@ -172,9 +170,8 @@ pub async fn exit_pool_entry(
     let (raw_code, year) = path.into_inner();
     let code = path_credit_code(&raw_code)?;
     let ending = parse_ending(("exited_on", body.0.exited_on), &body.0.reason, today())?;
-    let actor = Actor::new(&caller, &request_id);
-    let view = db
-        .write(move |conn| operations::exit(conn, &caller, &actor, (&code, year), &ending))
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    end_record(&db, caller, request_id, move |conn, caller, actor| {
+        operations::exit(conn, caller, actor, (&code, year), &ending)
+    })
+    .await
 }

@@ -43,7 +43,8 @@ impl RecordKind for AnnualReports {
     const PARSE: ParseRecord<Self::Record> = parse::annual_reports::parse;
     const NATURAL_KEY: fn(&Line<Self::Record>) -> (String, &'static str) =
         |line| (format!("{}/{}", line.credit_code, line.record.year), "year");
-    const APPLY: ApplyBatch<Self::Record> = apply::annual_reports::apply;
+    const APPLY: ApplyBatch<Self::Record> =
+        |batch, lines| apply::apply_children(batch, lines, &apply::annual_reports::KIND);
 }
 
 impl RecordKind for PoolEntries {
@@ -51,7 +52,8 @@ impl RecordKind for PoolEntries {
     const PARSE: ParseRecord<Self::Record> = parse::pool_entries::parse;
     const NATURAL_KEY: fn(&Line<Self::Record>) -> (String, &'static str) =
         |line| (format!("{}/{}", line.credit_code, line.record.year), "year");
-    const APPLY: ApplyBatch<Self::Record> = apply::pool_entries::apply;
+    const APPLY: ApplyBatch<Self::Record> =
+        |batch, lines| apply::apply_children(batch, lines, &apply::pool_entries::KIND);
 }
 
 impl RecordKind for Certificates {
@@ -59,7 +61,8 @@ impl RecordKind for Certificates {
     const PARSE: ParseRecord<Self::Record> = parse::certificates::parse;
     const NATURAL_KEY: fn(&Line<Self::Record>) -> (String, &'static str) =
         |line| (line.record.number.as_str().to_owned(), "certificate_no");
-    const APPLY: ApplyBatch<Self::Record> = apply::certificates::apply;
+    const APPLY: ApplyBatch<Self::Record> =
+        |batch, lines| apply::apply_children(batch, lines, &apply::certificates::KIND);
 }
 
 impl RecordKind for Labels {
@@ -70,5 +73,6 @@ impl RecordKind for Labels {
         let key = format!("{}/{}/{year}", line.credit_code, kind.key());
         (key, "year")
     };
-    const APPLY: ApplyBatch<Self::Record> = apply::labels::apply;
+    const APPLY: ApplyBatch<Self::Record> =
+        |batch, lines| apply::apply_children(batch, lines, &apply::labels::KIND);
 }

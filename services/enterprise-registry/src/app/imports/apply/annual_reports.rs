@@ -1,11 +1,9 @@
 //! Annual reports from a file: a year not filed yet is filed, a filed one replaced over the
 //! version read, the columns a file lacks kept.
 
-use std::collections::HashMap;
-
 use chrono::Datelike;
 
-use super::{Batch, RowOutcome, RowResult, apply_lines, codes_of, firms_of, rejected};
+use super::{Batch, ChildKind, RowOutcome, RowResult, rejected};
 use crate::app::annual_reports::{figures_of, record_filed, replace, row_of};
 use crate::app::imports::parse::Line;
 use crate::db::annual_reports::{self as queries, AnnualReportRow};
@@ -13,27 +11,16 @@ use crate::db::enterprises::EnterpriseRow;
 use crate::domain::annual_report::{AnnualReport, check_year};
 use crate::error::RegistryError;
 
-pub(in crate::app::imports) fn apply(
-    batch: &mut Batch<'_>,
-    lines: Vec<Line<AnnualReport>>,
-) -> Result<Vec<RowResult>, RegistryError> {
-    let firms = firms_of(batch.conn, &lines)?;
-    let stored: HashMap<(String, i32), AnnualReportRow> =
-        queries::of_enterprises(batch.conn, &codes_of(&firms))?
-            .into_iter()
-            .map(|r| ((r.credit_code.clone(), r.year), r))
-            .collect();
-    apply_lines(
-        batch,
-        &firms,
-        lines,
-        queries::insert_all,
-        |batch, new_rows, firm, line| {
-            let before = stored.get(&(line.credit_code.clone(), line.record.year));
-            file(batch, new_rows, firm, before, line)
-        },
-    )
-}
+pub(in crate::app::imports) const KIND: ChildKind<AnnualReport, AnnualReportRow, (String, i32)> =
+    ChildKind {
+        load: |conn, codes, _| queries::of_enterprises(conn, codes),
+        keys: (
+            |r| (r.credit_code.clone(), r.year),
+            |l| (l.credit_code.clone(), l.record.year),
+        ),
+        insert_all: queries::insert_all,
+        apply_line: file,
+    };
 
 fn file(
     batch: &mut Batch<'_>,

@@ -3,6 +3,7 @@
 //! together at the end, and the audit entries chained and written in one go.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use chrono::NaiveDate;
 use hte_shared::auth::Caller;
@@ -12,6 +13,7 @@ use super::RowError;
 use super::parse::Line;
 use crate::app::AuditTrail;
 use crate::app::enterprises::stored_region;
+use crate::app::facts::{self, Fact};
 use crate::db::enterprises::{self as enterprise_queries, EnterpriseRow};
 use crate::domain::status::{self, OutsideExistence};
 use crate::error::RegistryError;
@@ -66,11 +68,6 @@ pub(super) fn firms_of<R>(
         .collect())
 }
 
-/// The credit codes of a batch's lines, each once.
-pub(super) fn codes_of(firms: &HashMap<String, EnterpriseRow>) -> Vec<String> {
-    firms.keys().cloned().collect()
-}
-
 /// The enterprise a report, entry, certificate or label belongs to, if the caller may write
 /// it; other regions' firms look absent.
 fn writable_firm<'f, R>(
@@ -98,31 +95,89 @@ fn writable_firm<'f, R>(
     }
 }
 
-/// Applies each line whose enterprise the caller may write with `apply_line`, then inserts
-/// the new rows it collected and writes the batch's audit entries (rows first).
-pub(super) fn apply_lines<R, Row>(
+/// Reads the stored records a batch's lines may restate, given the lines' enterprises'
+/// codes.
+pub(super) type LoadStored<R, Row> =
+    fn(&mut DbConnection, &[String], &[Line<R>]) -> diesel::QueryResult<Vec<Row>>;
+
+/// A stored record's natural key.
+pub(super) type KeyOfRow<Row, K> = fn(&Row) -> K;
+
+/// The natural key a line names.
+pub(super) type KeyOfLine<R, K> = fn(&Line<R>) -> K;
+
+/// Applies one line: with its enterprise and the record stored under its key, if any; new
+/// rows go to the batch's insert.
+pub(super) type ApplyLine<R, Row> = fn(
+    &mut Batch<'_>,
+    &mut Vec<Row>,
+    &EnterpriseRow,
+    Option<&Row>,
+    Line<R>,
+) -> Result<RowResult, RegistryError>;
+
+/// How the records of one kind that belong to an enterprise (reports, pool entries,
+/// certificates, labels) are read and written in a batch.
+pub(super) struct ChildKind<R, Row, K> {
+    pub load: LoadStored<R, Row>,
+    pub keys: (KeyOfRow<Row, K>, KeyOfLine<R, K>),
+    pub insert_all: fn(&mut DbConnection, &[Row]) -> diesel::QueryResult<()>,
+    pub apply_line: ApplyLine<R, Row>,
+}
+
+/// Applies each line whose enterprise the caller may write, then inserts the new rows
+/// collected and writes the batch's audit entries (rows first).
+pub(super) fn apply_children<R, Row, K: Hash + Eq>(
     batch: &mut Batch<'_>,
-    firms: &HashMap<String, EnterpriseRow>,
     lines: Vec<Line<R>>,
-    insert_all: fn(&mut DbConnection, &[Row]) -> diesel::QueryResult<()>,
-    mut apply_line: impl FnMut(
-        &mut Batch<'_>,
-        &mut Vec<Row>,
-        &EnterpriseRow,
-        Line<R>,
-    ) -> Result<RowResult, RegistryError>,
+    kind: &ChildKind<R, Row, K>,
 ) -> Result<Vec<RowResult>, RegistryError> {
+    let firms = firms_of(batch.conn, &lines)?;
+    let codes: Vec<String> = firms.keys().cloned().collect();
+    let (key_of_row, key_of_line) = kind.keys;
+    let stored: HashMap<K, Row> = (kind.load)(batch.conn, &codes, &lines)?
+        .into_iter()
+        .map(|row| (key_of_row(&row), row))
+        .collect();
     let mut new_rows = Vec::new();
     let mut results = Vec::with_capacity(lines.len());
     for line in lines {
-        results.push(match writable_firm(batch.caller, firms, &line)? {
-            Ok(firm) => apply_line(batch, &mut new_rows, firm, line)?,
+        results.push(match writable_firm(batch.caller, &firms, &line)? {
+            Ok(firm) => {
+                let before = stored.get(&key_of_line(&line));
+                (kind.apply_line)(batch, &mut new_rows, firm, before, line)?
+            }
             Err(refused) => Err(refused),
         });
     }
-    insert_all(batch.conn, &new_rows)?;
+    (kind.insert_all)(batch.conn, &new_rows)?;
     batch.trail.flush(batch.conn)?;
     Ok(results)
+}
+
+/// A new fact a line holds: audited now, inserted with the batch.
+pub(super) fn created<F: Fact>(
+    batch: &mut Batch<'_>,
+    new_rows: &mut Vec<F>,
+    row: F,
+) -> Result<RowResult, RegistryError> {
+    let action = ("create", Some(batch.reason));
+    facts::record_change(batch.conn, &mut batch.trail, action, None, &row)?;
+    new_rows.push(row);
+    Ok(Ok(RowOutcome::Created))
+}
+
+/// A stored fact a line restates: unchanged, or replaced and audited.
+pub(super) fn restated<F: Fact>(
+    batch: &mut Batch<'_>,
+    (before, after): (&F, &F),
+    changed: bool,
+) -> Result<RowResult, RegistryError> {
+    if !changed {
+        return Ok(Ok(RowOutcome::Unchanged));
+    }
+    facts::restate(batch.conn, &mut batch.trail, (before, after), batch.reason)?;
+    Ok(Ok(RowOutcome::Updated))
 }
 
 /// Why a new fact dated `date` cannot belong to the firm, if it cannot (the API's rule).
