@@ -29,42 +29,6 @@ pub trait Fact: Sized {
     fn update(conn: &mut DbConnection, row: &Self) -> QueryResult<()>;
 }
 
-/// Implements [`Fact`] for a row type over the queries of its `db` module, which end a fact
-/// with `record_end` and whose view `view` gives.
-macro_rules! impl_fact {
-    ($row:ty, $view:ty, $entity:literal, $queries:ident :: $record_end:ident, $make_view:expr) => {
-        impl $crate::app::facts::Fact for $row {
-            type View = $view;
-            const ENTITY: &'static str = $entity;
-
-            fn credit_code(&self) -> &str {
-                &self.credit_code
-            }
-
-            fn view(&self) -> Result<$view, $crate::error::RegistryError> {
-                $make_view(self)
-            }
-
-            fn insert(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<()> {
-                $queries::insert(conn, row)
-            }
-
-            fn insert_all(conn: &mut DbConnection, rows: &[Self]) -> diesel::QueryResult<()> {
-                $queries::insert_all(conn, rows)
-            }
-
-            fn record_end(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<bool> {
-                $queries::$record_end(conn, row)
-            }
-
-            fn update(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<()> {
-                $queries::update(conn, row)
-            }
-        }
-    };
-}
-pub(crate) use impl_fact;
-
 /// Audits a change to a fact, recorded as its view before and after.
 pub fn record_change<F: Fact>(
     conn: &mut DbConnection,
@@ -149,3 +113,39 @@ pub fn restate<F: Fact>(
     F::update(conn, after)?;
     record_change(conn, trail, ("update", Some(reason)), Some(before), after)
 }
+
+/// Implements [`Fact`] for a row type over the queries of its `db` module, which end a fact
+/// with `record_end` and whose view `view` gives.
+macro_rules! impl_fact {
+    ($row:ty, $view:ty, $entity:literal, $queries:ident :: $record_end:ident, $make_view:expr) => {
+        impl $crate::app::facts::Fact for $row {
+            type View = $view;
+            const ENTITY: &'static str = $entity;
+
+            fn credit_code(&self) -> &str {
+                &self.credit_code
+            }
+
+            fn view(&self) -> Result<$view, $crate::error::RegistryError> {
+                $make_view(self)
+            }
+
+            fn insert(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<()> {
+                $queries::insert(conn, row)
+            }
+
+            fn insert_all(conn: &mut DbConnection, rows: &[Self]) -> diesel::QueryResult<()> {
+                $queries::insert_all(conn, rows)
+            }
+
+            fn record_end(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<bool> {
+                $queries::$record_end(conn, row)
+            }
+
+            fn update(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<()> {
+                $queries::update(conn, row)
+            }
+        }
+    };
+}
+pub(crate) use impl_fact;
