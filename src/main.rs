@@ -117,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
         } => healthcheck(service, port, std::time::Duration::from_secs(timeout_secs)).await,
         Command::Openapi { out } => write_openapi(&out),
         Command::Synthetic { firms, seed, out } => {
-            let summary = enterprise_registry::synthetic::generate(firms, seed, &out)
+            let summary = hte_tools::synthetic::generate(firms, seed, &out)
                 .with_context(|| format!("writing the synthetic province to {}", out.display()))?;
             println!("wrote {} (seed {seed}): {summary}", out.display());
             Ok(())
@@ -137,7 +137,7 @@ async fn serve() -> anyhow::Result<()> {
     let registry = Application::build(registry_config, keys.clone())
         .await
         .context("starting enterprise-registry")?;
-    let seeded = enterprise_registry::demo::seed_if_empty(registry.db())
+    let seeded = hte_tools::demo::seed_if_empty(registry.db())
         .await
         .map_err(|e| anyhow::anyhow!("seeding demo data: {e}"))?;
     if seeded > 0 {

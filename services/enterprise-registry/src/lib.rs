@@ -1,13 +1,12 @@
 //! The enterprise registry: the programme's source of truth for enterprises and the facts
-//! every count is made from.
+//! every count is made from. Layers, top to bottom: `routes` (HTTP only) → `app` (operations
+//! and views) → `domain` (types and rules, no I/O) and `db` (tables, rows, queries).
 
+pub mod app;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
-pub mod importer;
 pub mod routes;
 pub mod startup;
-pub mod synthetic;

@@ -52,6 +52,17 @@ pub fn list_for(conn: &mut DbConnection, credit_code: &str) -> QueryResult<Vec<A
         .load(conn)
 }
 
+/// Every report of the given enterprises.
+pub fn of_enterprises(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> QueryResult<Vec<AnnualReportRow>> {
+    annual_reports::table
+        .filter(annual_reports::credit_code.eq_any(codes))
+        .select(AnnualReportRow::as_select())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConnection, row: &AnnualReportRow) -> QueryResult<()> {
     diesel::insert_into(annual_reports::table)
         .values(row)
@@ -59,6 +70,14 @@ pub fn insert(conn: &mut DbConnection, row: &AnnualReportRow) -> QueryResult<()>
     Ok(())
 }
 
+/// Inserts a batch of new reports in one go.
+pub fn insert_all(conn: &mut DbConnection, rows: &[AnnualReportRow]) -> QueryResult<()> {
+    super::insert_all!(conn, annual_reports::table, rows);
+    Ok(())
+}
+
+/// Writes `row` if the stored version is still `expected_version`; false when another write
+/// got there first.
 pub fn update_if_version(
     conn: &mut DbConnection,
     row: &AnnualReportRow,

@@ -5,15 +5,20 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
 
-use super::enterprises::ListFilter;
 use super::schema::{annual_reports, certificates, enterprises, pool_entries};
+use crate::domain::listing::ListFilter;
 
-/// A certificate with its enterprise's identity.
-pub struct CertificateFact {
+/// Who an alert is about: the enterprise's code, name, county and city.
+pub struct FirmIdentity {
     pub credit_code: String,
     pub name: String,
     pub region_code: String,
     pub city_code: String,
+}
+
+/// A certificate with its enterprise's identity.
+pub struct CertificateFact {
+    pub firm: FirmIdentity,
     pub certificate_no: String,
     pub issued_on: NaiveDate,
     pub expires_on: NaiveDate,
@@ -85,10 +90,12 @@ fn fact(
     (credit_code, name, region_code, city_code, certificate_no, issued_on, expires_on): CertificateTuple,
 ) -> CertificateFact {
     CertificateFact {
-        credit_code,
-        name,
-        region_code,
-        city_code,
+        firm: FirmIdentity {
+            credit_code,
+            name,
+            region_code,
+            city_code,
+        },
         certificate_no,
         issued_on,
         expires_on,
@@ -105,10 +112,7 @@ pub fn filed_years(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec
 
 /// A pool entry still open, with its enterprise's identity.
 pub struct OpenPoolEntry {
-    pub credit_code: String,
-    pub name: String,
-    pub region_code: String,
-    pub city_code: String,
+    pub firm: FirmIdentity,
     pub year: i32,
     pub entered_on: NaiveDate,
 }
@@ -152,10 +156,12 @@ pub fn open_pool_entries_before(
         .into_iter()
         .map(
             |(credit_code, name, region_code, city_code, year, entered_on)| OpenPoolEntry {
-                credit_code,
-                name,
-                region_code,
-                city_code,
+                firm: FirmIdentity {
+                    credit_code,
+                    name,
+                    region_code,
+                    city_code,
+                },
                 year,
                 entered_on,
             },

@@ -4,9 +4,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::exists;
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
-use hte_shared::regions::RegionCode;
 
 use super::schema::{certificates, enterprises, labels, pool_entries};
+use crate::domain::enterprise::EarliestFacts;
+use crate::domain::listing::{CURSOR_TIME_FORMAT, ListCursor, ListFilter, SortKey};
 use crate::domain::status::{CertificateSpan, EnterpriseStatus, PoolSpan};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -30,62 +31,6 @@ pub struct EnterpriseRow {
     pub version: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-}
-
-impl EnterpriseRow {
-    /// Whether two versions record the same facts (server-owned fields aside).
-    pub fn same_facts(&self, other: &Self) -> bool {
-        (
-            &self.name,
-            &self.region_code,
-            self.registered_on,
-            &self.industry_code,
-            &self.tech_domain,
-            &self.zone_level,
-            &self.zone_id,
-            self.above_scale,
-            &self.carrier_id,
-            &self.listing_status,
-        ) == (
-            &other.name,
-            &other.region_code,
-            other.registered_on,
-            &other.industry_code,
-            &other.tech_domain,
-            &other.zone_level,
-            &other.zone_id,
-            other.above_scale,
-            &other.carrier_id,
-            &other.listing_status,
-        )
-    }
-}
-
-/// The earliest facts recorded for an enterprise, which its registration may not follow.
-#[derive(Debug, Default)]
-pub struct EarliestFacts {
-    pub report_year: Option<i32>,
-    pub pool_entered_on: Option<NaiveDate>,
-    pub certificate_issued_on: Option<NaiveDate>,
-}
-
-impl EarliestFacts {
-    /// Why `registered_on` would contradict them, if it would (the rules the creating
-    /// routes apply: reports from the registration year on, entries and certificates from
-    /// the registration date on).
-    pub fn contradiction(&self, registered_on: NaiveDate) -> Option<String> {
-        use chrono::Datelike;
-        if let Some(year) = self.report_year.filter(|y| *y < registered_on.year()) {
-            return Some(format!("an annual report for {year} is recorded"));
-        }
-        if let Some(date) = self.pool_entered_on.filter(|d| *d < registered_on) {
-            return Some(format!("a pool entry from {date} is recorded"));
-        }
-        if let Some(date) = self.certificate_issued_on.filter(|d| *d < registered_on) {
-            return Some(format!("a certificate issued on {date} is recorded"));
-        }
-        None
-    }
 }
 
 pub fn earliest_facts(conn: &mut DbConnection, credit_code: &str) -> QueryResult<EarliestFacts> {
@@ -115,10 +60,29 @@ pub fn find(conn: &mut DbConnection, credit_code: &str) -> QueryResult<Option<En
         .optional()
 }
 
+/// Whether any enterprise is stored.
+pub fn any(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(exists(enterprises::table.select(enterprises::credit_code))).get_result(conn)
+}
+
+/// The stored enterprises among `codes`.
+pub fn find_many(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<EnterpriseRow>> {
+    enterprises::table
+        .filter(enterprises::credit_code.eq_any(codes))
+        .select(EnterpriseRow::as_select())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
     diesel::insert_into(enterprises::table)
         .values(row)
         .execute(conn)?;
+    Ok(())
+}
+
+/// Inserts a batch of new enterprises in one go.
+pub fn insert_all(conn: &mut DbConnection, rows: &[EnterpriseRow]) -> QueryResult<()> {
+    super::insert_all!(conn, enterprises::table, rows);
     Ok(())
 }
 
@@ -186,36 +150,6 @@ pub fn pool_spans(
     Ok(map)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    CreditCode,
-    Name,
-    UpdatedAt,
-}
-
-/// Position after which the next page starts: the last row's sort value and credit code.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ListCursor {
-    pub sort: String,
-    pub value: String,
-    pub credit_code: String,
-}
-
-/// Filters of the enterprise list, already validated.
-#[derive(Debug, Clone, Default)]
-pub struct ListFilter {
-    /// Only this subtree (province: no constraint).
-    pub city: Option<RegionCode>,
-    pub county: Option<RegionCode>,
-    pub status: Option<(EnterpriseStatus, NaiveDate)>,
-    pub tech_domain: Option<String>,
-    /// Holds an unrevoked label of this kind on the date (tech-SME: of that year).
-    pub label: Option<(String, NaiveDate)>,
-    pub zone_level: Option<String>,
-    pub above_scale: Option<bool>,
-    pub name_contains: Option<String>,
-}
-
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 type Boxed<'a> = enterprises::BoxedQuery<'a, hte_shared::db::MultiBackend>;
@@ -274,14 +208,8 @@ fn like_pattern(text: &str) -> String {
     pattern
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &ListFilter,
-    sort: SortKey,
-    after: Option<&ListCursor>,
-    limit: i64,
-) -> QueryResult<Vec<EnterpriseRow>> {
-    let mut query: Boxed<'_> = enterprises::table.into_boxed();
+/// The filter's conditions on the enterprise's own columns.
+fn with_columns<'a>(mut query: Boxed<'a>, filter: &ListFilter) -> Boxed<'a> {
     if let Some(city) = filter.city {
         query = query.filter(enterprises::city_code.eq(city.to_string()));
     }
@@ -305,75 +233,100 @@ pub fn list(
                 .escape('\\'),
         );
     }
+    query
+}
+
+/// Holds an unrevoked label of `kind` on `date`.
+fn with_label<'a>(query: Boxed<'a>, kind: &str, date: NaiveDate) -> Boxed<'a> {
+    use chrono::Datelike;
+    // The statistics' rule: from the label's year on (a tech-SME registration only in its
+    // own year), until revoked.
+    let year = date.year();
+    let (from_year, to_year) = if kind == "tech_sme" {
+        (year, year)
+    } else {
+        (i32::MIN, year)
+    };
+    query.filter(exists(
+        labels::table
+            .filter(labels::credit_code.eq(enterprises::credit_code))
+            .filter(labels::kind.eq(kind.to_owned()))
+            .filter(labels::year.between(from_year, to_year))
+            .filter(labels::revoked_on.is_null().or(labels::revoked_on.gt(date))),
+    ))
+}
+
+/// Has `status` on `date` (the rules of `domain::status::status_on`, in SQL).
+fn with_status(query: Boxed<'_>, status: EnterpriseStatus, date: NaiveDate) -> Boxed<'_> {
+    let registered = enterprises::registered_on.le(date);
+    let active = enterprises::deregistered_on
+        .is_null()
+        .or(enterprises::deregistered_on.gt(date));
+    match status {
+        EnterpriseStatus::NotYetRegistered => query.filter(enterprises::registered_on.gt(date)),
+        EnterpriseStatus::Deregistered => query
+            .filter(registered)
+            .filter(enterprises::deregistered_on.le(date)),
+        EnterpriseStatus::Hte => {
+            certificate_valid_on(date)(query.filter(registered).filter(active), true)
+        }
+        EnterpriseStatus::Pool => {
+            let query = certificate_valid_on(date)(query.filter(registered).filter(active), false);
+            pool_member_on(date)(query, true)
+        }
+        EnterpriseStatus::Registered => {
+            let query = certificate_valid_on(date)(query.filter(registered).filter(active), false);
+            pool_member_on(date)(query, false)
+        }
+    }
+}
+
+/// Rows after `cursor` in `sort` order.
+fn after_cursor<'a>(
+    query: Boxed<'a>,
+    sort: SortKey,
+    cursor: &ListCursor,
+) -> QueryResult<Boxed<'a>> {
+    let code = cursor.credit_code.clone();
+    Ok(match sort {
+        SortKey::CreditCode => query.filter(enterprises::credit_code.gt(code)),
+        SortKey::Name => {
+            let value = cursor.value.clone();
+            query.filter(
+                enterprises::name.gt(value.clone()).or(enterprises::name
+                    .eq(value)
+                    .and(enterprises::credit_code.gt(code))),
+            )
+        }
+        SortKey::UpdatedAt => {
+            // Checked when the cursor was parsed; one that slipped through is our bug.
+            let value = NaiveDateTime::parse_from_str(&cursor.value, CURSOR_TIME_FORMAT)
+                .map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))?;
+            query.filter(
+                enterprises::updated_at.gt(value).or(enterprises::updated_at
+                    .eq(value)
+                    .and(enterprises::credit_code.gt(code))),
+            )
+        }
+    })
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    sort: SortKey,
+    after: Option<&ListCursor>,
+    limit: i64,
+) -> QueryResult<Vec<EnterpriseRow>> {
+    let mut query = with_columns(enterprises::table.into_boxed(), filter);
     if let Some((kind, date)) = &filter.label {
-        use chrono::Datelike;
-        // The statistics' rule: from the label's year on (a tech-SME registration only in its
-        // own year), until revoked.
-        let year = date.year();
-        let (from_year, to_year) = if kind == "tech_sme" {
-            (year, year)
-        } else {
-            (i32::MIN, year)
-        };
-        query = query.filter(exists(
-            labels::table
-                .filter(labels::credit_code.eq(enterprises::credit_code))
-                .filter(labels::kind.eq(kind.clone()))
-                .filter(labels::year.between(from_year, to_year))
-                .filter(
-                    labels::revoked_on
-                        .is_null()
-                        .or(labels::revoked_on.gt(*date)),
-                ),
-        ));
+        query = with_label(query, kind, *date);
     }
     if let Some((status, date)) = filter.status {
-        let registered = enterprises::registered_on.le(date);
-        let active = enterprises::deregistered_on
-            .is_null()
-            .or(enterprises::deregistered_on.gt(date));
-        query = match status {
-            EnterpriseStatus::NotYetRegistered => query.filter(enterprises::registered_on.gt(date)),
-            EnterpriseStatus::Deregistered => query
-                .filter(registered)
-                .filter(enterprises::deregistered_on.le(date)),
-            EnterpriseStatus::Hte => {
-                certificate_valid_on(date)(query.filter(registered).filter(active), true)
-            }
-            EnterpriseStatus::Pool => {
-                let query =
-                    certificate_valid_on(date)(query.filter(registered).filter(active), false);
-                pool_member_on(date)(query, true)
-            }
-            EnterpriseStatus::Registered => {
-                let query =
-                    certificate_valid_on(date)(query.filter(registered).filter(active), false);
-                pool_member_on(date)(query, false)
-            }
-        };
+        query = with_status(query, status, date);
     }
     if let Some(cursor) = after {
-        let code = cursor.credit_code.clone();
-        query = match sort {
-            SortKey::CreditCode => query.filter(enterprises::credit_code.gt(code)),
-            SortKey::Name => {
-                let value = cursor.value.clone();
-                query.filter(
-                    enterprises::name.gt(value.clone()).or(enterprises::name
-                        .eq(value)
-                        .and(enterprises::credit_code.gt(code))),
-                )
-            }
-            SortKey::UpdatedAt => {
-                let value = NaiveDateTime::parse_from_str(&cursor.value, CURSOR_TIME_FORMAT)
-                    .unwrap_or_default();
-                query.filter(
-                    enterprises::updated_at.gt(value).or(enterprises::updated_at
-                        .eq(value)
-                        .and(enterprises::credit_code.gt(code))),
-                )
-            }
-        };
+        query = after_cursor(query, sort, cursor)?;
     }
     query = match sort {
         SortKey::CreditCode => query.order(enterprises::credit_code.asc()),
@@ -388,5 +341,3 @@ pub fn list(
         .limit(limit)
         .load(conn)
 }
-
-pub const CURSOR_TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";

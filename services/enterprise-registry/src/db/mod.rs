@@ -1,11 +1,37 @@
 //! Tables, rows and queries. Queries take `&mut DbConnection` and run inside the caller's
-//! transaction; HTTP concerns stay in `routes`.
+//! transaction; rules stay in `domain`, operations in `app`.
 
 pub mod annual_reports;
+pub mod certificates;
 pub mod compliance;
 pub mod enterprises;
 pub mod imports;
-pub mod programme;
+pub mod labels;
+pub mod pool_entries;
 pub mod rule_sets;
 pub mod schema;
 pub mod statistics;
+
+/// Inserts a batch of rows into one table (imports write new rows this way).
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        // Backend-specific in diesel, so through the concrete connection: PostgreSQL takes
+        // the whole batch as one binary COPY (several times faster than multi-row INSERTs
+        // and still inside the batch's transaction); SQLite takes multi-row INSERTs.
+        if !$rows.is_empty() {
+            match &mut *$conn {
+                hte_shared::db::DbConnection::Postgresql(pg) => {
+                    diesel::copy_from($table)
+                        .from_insertable($rows)
+                        .execute(pg)?;
+                }
+                hte_shared::db::DbConnection::Sqlite(sqlite) => {
+                    for chunk in $rows.chunks(500) {
+                        diesel::insert_into($table).values(chunk).execute(sqlite)?;
+                    }
+                }
+            }
+        }
+    }};
+}
+pub(crate) use insert_all;

@@ -11,7 +11,7 @@ use diesel::sql_types::{BigInt, Text};
 use hte_shared::db::DbConnection;
 use hte_shared::regions::RegionCode;
 
-use crate::domain::programme::LabelKind;
+use crate::domain::labels::LabelKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {

@@ -67,6 +67,13 @@ pub struct ReportFigures {
     pub rd_institution: Option<RdInstitution>,
 }
 
+/// A year's report as filed: the year and its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnnualReport {
+    pub year: i32,
+    pub figures: ReportFigures,
+}
+
 /// Upper bound for any single figure: ¥10 trillion, far above any firm, so a slipped unit
 /// (fen instead of yuan, or a pasted phone number) is caught.
 const MAX_FIGURE: i64 = 10_000_000_000_000;
@@ -170,6 +177,41 @@ impl ReportFigures {
             }
         }
         errors
+    }
+}
+
+impl ReportFigures {
+    /// These figures with every one whose column a file lacks taken from `stored`: a column
+    /// left out of a file means "keep", never "clear". (Field and column names agree.)
+    pub fn keeping_absent(mut self, stored: &ReportFigures, present: &[&str]) -> Self {
+        macro_rules! keep {
+            ($($field:ident),* $(,)?) => {$(
+                if !present.contains(&stringify!($field)) {
+                    self.$field = stored.$field;
+                }
+            )*};
+        }
+        keep!(
+            employees,
+            st_staff,
+            total_income_yuan,
+            sales_revenue_yuan,
+            hightech_income_yuan,
+            rd_expense_yuan,
+            rd_expense_domestic_yuan,
+            total_costs_yuan,
+            net_assets_yuan,
+            total_assets_yuan,
+            industrial_output_yuan,
+            tax_paid_yuan,
+            invention_patents,
+            class1_ip,
+            class2_ip,
+            new_ip,
+            conversions,
+            rd_institution,
+        );
+        self
     }
 }
 

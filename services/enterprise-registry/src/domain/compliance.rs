@@ -55,6 +55,18 @@ pub fn missing_report_years(
         .collect()
 }
 
+/// Years of missed reports that cancel an HTE qualification (累计两年未报).
+pub const MISSED_YEARS_CANCELLING: usize = 2;
+
+/// Severity of missing reports: critical once they cost the qualification.
+pub fn missing_report_severity(missed_years: usize) -> Severity {
+    if missed_years >= MISSED_YEARS_CANCELLING {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    }
+}
+
 /// Severity of an expiring certificate: critical within 30 days, warning within 90.
 pub fn expiry_severity(days_left: i64) -> Severity {
     match days_left {

@@ -1,10 +1,14 @@
 //! An enterprise's own fields, each parsed from raw input into a value that is already valid.
 
 use chrono::NaiveDate;
-use hte_shared::problem::FieldError;
+use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+use super::credit_code::CreditCode;
+use super::dates::check_past_date;
+use super::tech_domain::TechDomain;
 
 /// Enterprise name (企业名称): 2–120 characters, no control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,33 +167,6 @@ pub fn parse_identifier(raw: &str) -> Result<String, String> {
     }
 }
 
-/// Earliest date accepted anywhere (registrations, reports): before it, data is a typo.
-pub fn earliest_date() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1949, 10, 1).unwrap_or(NaiveDate::MIN)
-}
-
-/// Checks a date is neither implausibly early nor after `today`.
-pub fn check_past_date(
-    field: &str,
-    date: NaiveDate,
-    today: NaiveDate,
-    errors: &mut Vec<FieldError>,
-) {
-    if date > today {
-        errors.push(FieldError::new(
-            field,
-            "not_in_future",
-            format!("{field} {date} is in the future (today is {today})"),
-        ));
-    } else if date < earliest_date() {
-        errors.push(FieldError::new(
-            field,
-            "range",
-            format!("{field} {date} is before 1949-10-01"),
-        ));
-    }
-}
-
 /// A reason (理由) for an explicit action such as revocation: 2–500 characters.
 pub fn parse_reason(raw: &str) -> Result<String, String> {
     let reason = raw.trim();
@@ -200,6 +177,330 @@ pub fn parse_reason(raw: &str) -> Result<String, String> {
         Err(format!(
             "a reason of 2 to 500 characters is required; got {chars}"
         ))
+    }
+}
+
+/// An enterprise's fields, each already valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnterpriseFields {
+    pub credit_code: CreditCode,
+    pub name: EnterpriseName,
+    pub county: CountyCode,
+    pub registered_on: NaiveDate,
+    pub industry_code: IndustryCode,
+    pub tech_domain: Option<TechDomain>,
+    pub zone_level: ZoneLevel,
+    pub zone_id: Option<String>,
+    pub above_scale: bool,
+    pub carrier_id: Option<String>,
+    pub listing_status: ListingStatus,
+}
+
+/// Body of `POST /enterprises`. Server-owned fields (status, city_code, version, timestamps)
+/// are refused.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEnterprise {
+    /// Unified social credit code (统一社会信用代码): 18 characters with a valid check character.
+    #[schema(example = "91320583MA1N2P3Q0J")]
+    pub credit_code: String,
+    /// Name (企业名称), 2–120 characters.
+    #[schema(example = "昆山示例智能装备有限公司")]
+    pub name: String,
+    /// County-level division code (所在县区): a Jiangsu district, county-level city or county.
+    #[schema(example = "320583")]
+    pub region_code: String,
+    /// Date of registration (成立日期); not in the future.
+    pub registered_on: NaiveDate,
+    /// Industry code (国民经济行业分类, GB/T 4754-2017), e.g. `C3491`.
+    #[schema(example = "C3491")]
+    pub industry_code: String,
+    /// Main technology domain (技术领域).
+    pub tech_domain: Option<TechDomain>,
+    /// High-tech zone level (高新区级别); default `none`.
+    #[serde(default)]
+    pub zone_level: ZoneLevel,
+    /// Which high-tech zone (高新区): required when zone_level is not `none`.
+    pub zone_id: Option<String>,
+    /// Above designated size (规模以上).
+    #[serde(default)]
+    pub above_scale: bool,
+    /// Carrier that incubated it (孵化载体).
+    pub carrier_id: Option<String>,
+    /// Listing status (上市状态); default `unlisted`.
+    #[serde(default)]
+    pub listing_status: ListingStatus,
+}
+
+/// Body of `PATCH /enterprises/{credit_code}`: only the fields to change. `null` clears an
+/// optional field.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnterprisePatch {
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
+    pub region_code: Option<String>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
+    pub registered_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
+    pub industry_code: Option<String>,
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
+    #[schema(value_type = Option<TechDomain>)]
+    pub tech_domain: Option<Option<TechDomain>>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
+    pub zone_level: Option<ZoneLevel>,
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub zone_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
+    pub above_scale: Option<bool>,
+    #[serde(default, deserialize_with = "hte_shared::json::nullable")]
+    #[schema(value_type = Option<String>)]
+    pub carrier_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "hte_shared::json::not_null")]
+    #[schema(nullable = false)]
+    pub listing_status: Option<ListingStatus>,
+}
+
+/// Keeps the value a parse gave, or records why it failed.
+fn collect<T, E>(
+    result: Result<T, E>,
+    errors: &mut Vec<FieldError>,
+    error: impl FnOnce(E) -> FieldError,
+) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) => {
+            errors.push(error(e));
+            None
+        }
+    }
+}
+
+fn name_error(e: String) -> FieldError {
+    FieldError::new("name", "length", e)
+}
+
+fn region_error((rule, message): (&'static str, String)) -> FieldError {
+    FieldError::new("region_code", rule, message)
+}
+
+fn industry_error(e: String) -> FieldError {
+    FieldError::new("industry_code", "format", e)
+}
+
+/// An optional identifier field (carrier_id): absent, or 1–64 visible characters.
+fn parse_optional_identifier(
+    field: &str,
+    raw: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let raw = raw?;
+    collect(parse_identifier(raw), errors, |e| {
+        FieldError::new(field, "format", format!("{field} {e}"))
+    })
+}
+
+/// The zone id a zone level allows: none outside a high-tech zone, a named zone inside one.
+pub fn parse_zone(level: ZoneLevel, raw_id: Option<&str>) -> Result<Option<String>, FieldError> {
+    match (level, raw_id) {
+        (ZoneLevel::None, None) => Ok(None),
+        (ZoneLevel::None, Some(_)) => Err(FieldError::new(
+            "zone_id",
+            "zone_level_none",
+            "zone_id must be absent when zone_level is none",
+        )),
+        (_, None) => Err(FieldError::new(
+            "zone_id",
+            "required",
+            "zone_id names the high-tech zone and is required when zone_level is provincial or national",
+        )),
+        (_, Some(raw)) => parse_identifier(raw)
+            .map(Some)
+            .map_err(|e| FieldError::new("zone_id", "format", format!("zone_id {e}"))),
+    }
+}
+
+impl NewEnterprise {
+    /// Parses every field, reporting every problem at once.
+    pub fn parse(&self, today: NaiveDate) -> Result<EnterpriseFields, Problem> {
+        let mut errors = Vec::new();
+        let credit_code = collect(CreditCode::parse(&self.credit_code), &mut errors, |e| {
+            FieldError::new("credit_code", e.rule(), e.to_string())
+        });
+        let name = collect(EnterpriseName::parse(&self.name), &mut errors, name_error);
+        let county = collect(
+            CountyCode::parse(&self.region_code),
+            &mut errors,
+            region_error,
+        );
+        check_past_date("registered_on", self.registered_on, today, &mut errors);
+        let industry_code = collect(
+            IndustryCode::parse(&self.industry_code),
+            &mut errors,
+            industry_error,
+        );
+        let zone_id = collect(
+            parse_zone(self.zone_level, self.zone_id.as_deref()),
+            &mut errors,
+            |e| e,
+        )
+        .flatten();
+        let carrier_id =
+            parse_optional_identifier("carrier_id", self.carrier_id.as_deref(), &mut errors);
+        match (credit_code, name, county, industry_code) {
+            (Some(credit_code), Some(name), Some(county), Some(industry_code))
+                if errors.is_empty() =>
+            {
+                Ok(EnterpriseFields {
+                    credit_code,
+                    name,
+                    county,
+                    registered_on: self.registered_on,
+                    industry_code,
+                    tech_domain: self.tech_domain,
+                    zone_level: self.zone_level,
+                    zone_id,
+                    above_scale: self.above_scale,
+                    carrier_id,
+                    listing_status: self.listing_status,
+                })
+            }
+            _ => Err(Problem::validation(errors)),
+        }
+    }
+}
+
+impl EnterprisePatch {
+    /// `current` with the patch's fields parsed and applied; every problem is reported at once.
+    pub fn apply(
+        &self,
+        current: &EnterpriseFields,
+        today: NaiveDate,
+    ) -> Result<EnterpriseFields, Problem> {
+        let mut errors = Vec::new();
+        let mut next = current.clone();
+        if let Some(raw) = &self.name
+            && let Some(name) = collect(EnterpriseName::parse(raw), &mut errors, name_error)
+        {
+            next.name = name;
+        }
+        if let Some(raw) = &self.region_code
+            && let Some(county) = collect(CountyCode::parse(raw), &mut errors, region_error)
+        {
+            next.county = county;
+        }
+        if let Some(date) = self.registered_on {
+            check_past_date("registered_on", date, today, &mut errors);
+            next.registered_on = date;
+        }
+        if let Some(raw) = &self.industry_code
+            && let Some(code) = collect(IndustryCode::parse(raw), &mut errors, industry_error)
+        {
+            next.industry_code = code;
+        }
+        if let Some(domain) = self.tech_domain {
+            next.tech_domain = domain;
+        }
+        next.zone_level = self.zone_level.unwrap_or(current.zone_level);
+        let zone_id = match (&self.zone_id, self.zone_level) {
+            (Some(id), _) => id.as_deref(),
+            // Leaving a zone drops the zone id unless the patch names one.
+            (None, Some(ZoneLevel::None)) => None,
+            (None, _) => current.zone_id.as_deref(),
+        };
+        if let Some(id) = collect(parse_zone(next.zone_level, zone_id), &mut errors, |e| e) {
+            next.zone_id = id;
+        }
+        if let Some(above) = self.above_scale {
+            next.above_scale = above;
+        }
+        if let Some(carrier) = &self.carrier_id {
+            next.carrier_id =
+                parse_optional_identifier("carrier_id", carrier.as_deref(), &mut errors);
+        }
+        if let Some(status) = self.listing_status {
+            next.listing_status = status;
+        }
+        if errors.is_empty() {
+            Ok(next)
+        } else {
+            Err(Problem::validation(errors))
+        }
+    }
+}
+
+impl EnterpriseFields {
+    /// These fields with each optional one whose column a file lacks taken from `stored`: a
+    /// column left out of a file means "keep", never "clear". (Field and column names agree.)
+    pub fn keeping_absent(
+        mut self,
+        stored: &EnterpriseFields,
+        present: &[&str],
+    ) -> Result<Self, FieldError> {
+        let absent = |column: &str| !present.contains(&column);
+        if absent("tech_domain") {
+            self.tech_domain = stored.tech_domain;
+        }
+        if absent("zone_level") {
+            self.zone_level = stored.zone_level;
+        }
+        if absent("zone_id") {
+            self.zone_id.clone_from(&stored.zone_id);
+        }
+        if absent("above_scale") {
+            self.above_scale = stored.above_scale;
+        }
+        if absent("carrier_id") {
+            self.carrier_id.clone_from(&stored.carrier_id);
+        }
+        if absent("listing_status") {
+            self.listing_status = stored.listing_status;
+        }
+        // The merge may pair a zone level from one side with a zone id from the other.
+        self.zone_id = parse_zone(self.zone_level, self.zone_id.as_deref())?;
+        Ok(self)
+    }
+}
+
+/// The earliest facts recorded for an enterprise, which its registration may not follow.
+#[derive(Debug, Default)]
+pub struct EarliestFacts {
+    pub report_year: Option<i32>,
+    pub pool_entered_on: Option<NaiveDate>,
+    pub certificate_issued_on: Option<NaiveDate>,
+}
+
+impl EarliestFacts {
+    /// Why a registration moved to `registered_on` would contradict them or a deregistration,
+    /// if it would (the rules the creating operations apply: reports from the registration year
+    /// on, entries and certificates from the registration date on).
+    pub fn contradiction(
+        &self,
+        registered_on: NaiveDate,
+        deregistered_on: Option<NaiveDate>,
+    ) -> Option<String> {
+        use chrono::Datelike;
+        if deregistered_on.is_some_and(|d| d < registered_on) {
+            return Some("the enterprise was deregistered before it".to_owned());
+        }
+        if let Some(year) = self.report_year.filter(|y| *y < registered_on.year()) {
+            return Some(format!("an annual report for {year} is recorded"));
+        }
+        if let Some(date) = self.pool_entered_on.filter(|d| *d < registered_on) {
+            return Some(format!("a pool entry from {date} is recorded"));
+        }
+        if let Some(date) = self.certificate_issued_on.filter(|d| *d < registered_on) {
+            return Some(format!("a certificate issued on {date} is recorded"));
+        }
+        None
     }
 }
 

@@ -1,6 +1,6 @@
 //! Reading officials' spreadsheets: header names in Chinese or English, money in 元, 千元 or
 //! 万元 converted exactly, and the Chinese words for enumerations. Pure functions; the
-//! importer in `routes::imports` drives them.
+//! importer in `app::imports` drives them.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -45,110 +45,129 @@ impl ImportKind {
     }
 
     /// (field, required, accepted header names besides the field name itself).
-    pub fn columns(self) -> &'static [(&'static str, bool, &'static [&'static str])] {
+    pub fn columns(self) -> &'static [Column] {
         match self {
-            Self::Enterprises => &[
-                ("credit_code", true, &["统一社会信用代码", "信用代码"]),
-                ("name", true, &["企业名称", "名称"]),
-                (
-                    "region_code",
-                    true,
-                    &["所在县区", "区划代码", "县区代码", "行政区划代码"],
-                ),
-                ("registered_on", true, &["成立日期", "注册日期"]),
-                ("industry_code", true, &["行业代码", "国民经济行业代码"]),
-                ("tech_domain", false, &["技术领域"]),
-                ("zone_level", false, &["高新区级别"]),
-                ("zone_id", false, &["所在高新区", "高新区"]),
-                ("above_scale", false, &["规上企业", "是否规上", "规模以上"]),
-                ("carrier_id", false, &["孵化载体"]),
-                ("listing_status", false, &["上市状态"]),
-            ],
-            Self::AnnualReports => &[
-                ("credit_code", true, &["统一社会信用代码", "信用代码"]),
-                ("year", true, &["年度", "年份"]),
-                ("employees", false, &["职工总数", "从业人员"]),
-                ("st_staff", false, &["科技人员", "科技人员数"]),
-                ("total_income_yuan", false, &["总收入"]),
-                ("sales_revenue_yuan", false, &["销售收入"]),
-                (
-                    "hightech_income_yuan",
-                    false,
-                    &[
-                        "高新技术产品收入",
-                        "高新技术产品（服务）收入",
-                        "高新技术产品(服务)收入",
-                    ],
-                ),
-                (
-                    "rd_expense_yuan",
-                    false,
-                    &[
-                        "研发费用",
-                        "研究开发费用",
-                        "研发费用总额",
-                        "研究开发费用总额",
-                    ],
-                ),
-                (
-                    "rd_expense_domestic_yuan",
-                    false,
-                    &["境内研发费用", "境内研究开发费用"],
-                ),
-                (
-                    "total_costs_yuan",
-                    false,
-                    &["成本费用总额", "成本费用支出总额"],
-                ),
-                ("net_assets_yuan", false, &["净资产"]),
-                ("total_assets_yuan", false, &["资产总额", "总资产"]),
-                ("industrial_output_yuan", false, &["工业总产值"]),
-                ("tax_paid_yuan", false, &["上缴税费", "纳税额"]),
-                (
-                    "invention_patents",
-                    false,
-                    &["有效发明专利", "有效发明专利数"],
-                ),
-                (
-                    "class1_ip",
-                    false,
-                    &["Ⅰ类知识产权", "I类知识产权", "一类知识产权"],
-                ),
-                (
-                    "class2_ip",
-                    false,
-                    &["Ⅱ类知识产权", "II类知识产权", "二类知识产权"],
-                ),
-                ("new_ip", false, &["新增知识产权"]),
-                ("conversions", false, &["科技成果转化数", "成果转化数"]),
-                ("rd_institution", false, &["研发机构"]),
-            ],
-            Self::PoolEntries => &[
-                ("credit_code", true, &["统一社会信用代码", "信用代码"]),
-                ("year", true, &["入库年度", "年度"]),
-                ("batch", true, &["批次"]),
-                ("source", true, &["来源"]),
-                ("entered_on", true, &["入库日期"]),
-                ("exited_on", false, &["出库日期"]),
-                ("exit_reason", false, &["出库原因"]),
-            ],
-            Self::Certificates => &[
-                ("credit_code", true, &["统一社会信用代码", "信用代码"]),
-                ("certificate_no", true, &["证书编号"]),
-                ("issued_on", true, &["发证日期", "认定日期"]),
-                ("revoked_on", false, &["撤销日期"]),
-                ("revoke_reason", false, &["撤销原因"]),
-            ],
-            Self::Labels => &[
-                ("credit_code", true, &["统一社会信用代码", "信用代码"]),
-                ("kind", true, &["称号", "称号类别"]),
-                ("year", true, &["年度"]),
-                ("level", true, &["级别"]),
-                ("issuer", false, &["认定机构"]),
-            ],
+            Self::Enterprises => ENTERPRISE_COLUMNS,
+            Self::AnnualReports => ANNUAL_REPORT_COLUMNS,
+            Self::PoolEntries => POOL_ENTRY_COLUMNS,
+            Self::Certificates => CERTIFICATE_COLUMNS,
+            Self::Labels => LABEL_COLUMNS,
         }
     }
 }
+
+/// A column a file may have: its field, whether it is required, and the header names
+/// accepted besides the field name itself.
+pub type Column = (&'static str, bool, &'static [&'static str]);
+
+/// The columns of an enterprises file (企业基本信息).
+const ENTERPRISE_COLUMNS: &[Column] = &[
+    ("credit_code", true, &["统一社会信用代码", "信用代码"]),
+    ("name", true, &["企业名称", "名称"]),
+    (
+        "region_code",
+        true,
+        &["所在县区", "区划代码", "县区代码", "行政区划代码"],
+    ),
+    ("registered_on", true, &["成立日期", "注册日期"]),
+    ("industry_code", true, &["行业代码", "国民经济行业代码"]),
+    ("tech_domain", false, &["技术领域"]),
+    ("zone_level", false, &["高新区级别"]),
+    ("zone_id", false, &["所在高新区", "高新区"]),
+    ("above_scale", false, &["规上企业", "是否规上", "规模以上"]),
+    ("carrier_id", false, &["孵化载体"]),
+    ("listing_status", false, &["上市状态"]),
+];
+
+/// The columns of an annual reports file (年报).
+const ANNUAL_REPORT_COLUMNS: &[Column] = &[
+    ("credit_code", true, &["统一社会信用代码", "信用代码"]),
+    ("year", true, &["年度", "年份"]),
+    ("employees", false, &["职工总数", "从业人员"]),
+    ("st_staff", false, &["科技人员", "科技人员数"]),
+    ("total_income_yuan", false, &["总收入"]),
+    ("sales_revenue_yuan", false, &["销售收入"]),
+    (
+        "hightech_income_yuan",
+        false,
+        &[
+            "高新技术产品收入",
+            "高新技术产品（服务）收入",
+            "高新技术产品(服务)收入",
+        ],
+    ),
+    (
+        "rd_expense_yuan",
+        false,
+        &[
+            "研发费用",
+            "研究开发费用",
+            "研发费用总额",
+            "研究开发费用总额",
+        ],
+    ),
+    (
+        "rd_expense_domestic_yuan",
+        false,
+        &["境内研发费用", "境内研究开发费用"],
+    ),
+    (
+        "total_costs_yuan",
+        false,
+        &["成本费用总额", "成本费用支出总额"],
+    ),
+    ("net_assets_yuan", false, &["净资产"]),
+    ("total_assets_yuan", false, &["资产总额", "总资产"]),
+    ("industrial_output_yuan", false, &["工业总产值"]),
+    ("tax_paid_yuan", false, &["上缴税费", "纳税额"]),
+    (
+        "invention_patents",
+        false,
+        &["有效发明专利", "有效发明专利数"],
+    ),
+    (
+        "class1_ip",
+        false,
+        &["Ⅰ类知识产权", "I类知识产权", "一类知识产权"],
+    ),
+    (
+        "class2_ip",
+        false,
+        &["Ⅱ类知识产权", "II类知识产权", "二类知识产权"],
+    ),
+    ("new_ip", false, &["新增知识产权"]),
+    ("conversions", false, &["科技成果转化数", "成果转化数"]),
+    ("rd_institution", false, &["研发机构"]),
+];
+
+/// The columns of a pool entries file (入库培育).
+const POOL_ENTRY_COLUMNS: &[Column] = &[
+    ("credit_code", true, &["统一社会信用代码", "信用代码"]),
+    ("year", true, &["入库年度", "年度"]),
+    ("batch", true, &["批次"]),
+    ("source", true, &["来源"]),
+    ("entered_on", true, &["入库日期"]),
+    ("exited_on", false, &["出库日期"]),
+    ("exit_reason", false, &["出库原因"]),
+];
+
+/// The columns of a certificates file (高企证书).
+const CERTIFICATE_COLUMNS: &[Column] = &[
+    ("credit_code", true, &["统一社会信用代码", "信用代码"]),
+    ("certificate_no", true, &["证书编号"]),
+    ("issued_on", true, &["发证日期", "认定日期"]),
+    ("revoked_on", false, &["撤销日期"]),
+    ("revoke_reason", false, &["撤销原因"]),
+];
+
+/// The columns of a labels file (称号).
+const LABEL_COLUMNS: &[Column] = &[
+    ("credit_code", true, &["统一社会信用代码", "信用代码"]),
+    ("kind", true, &["称号", "称号类别"]),
+    ("year", true, &["年度"]),
+    ("level", true, &["级别"]),
+    ("issuer", false, &["认定机构"]),
+];
 
 /// Money unit of a column (金额单位).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -2,11 +2,15 @@
 
 pub mod annual_report;
 pub mod assessment;
+pub mod certificates;
 pub mod compliance;
 pub mod credit_code;
+pub mod dates;
 pub mod enterprise;
 pub mod import;
-pub mod programme;
+pub mod labels;
+pub mod listing;
+pub mod pool_entries;
 pub mod rd_institution;
 pub mod status;
 pub mod tech_domain;

@@ -1,11 +1,11 @@
 //! Checking the audit log's hash chain (审计核验).
 
 use actix_web::{HttpResponse, get, web};
-use hte_shared::audit::{self, ChainReport};
-use hte_shared::auth::{Caller, Role};
+use hte_shared::audit::ChainReport;
+use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::problem::Problem;
 
+use crate::app::audit_log;
 use crate::error::RegistryError;
 
 /// Re-computes every audit entry's hash and link. `valid: false` names the first entry that
@@ -19,13 +19,7 @@ pub async fn verify_audit_chain(
     db: web::Data<Db>,
     caller: Caller,
 ) -> Result<HttpResponse, RegistryError> {
-    if !matches!(caller.role, Role::Auditor | Role::Province) {
-        return Err(
-            Problem::forbidden("only auditors and the province may verify the audit log").into(),
-        );
-    }
-    let report = db
-        .read(|conn| audit::verify_chain(conn).map_err(RegistryError::from))
-        .await?;
+    audit_log::require_verifier(&caller)?;
+    let report = db.read(audit_log::verify).await?;
     Ok(HttpResponse::Ok().json(report))
 }

@@ -1,48 +1,19 @@
 //! Compliance alerts (合规提醒), read by the monitoring service and by officials.
 
 use actix_web::{HttpResponse, get, web};
-use chrono::{Duration, NaiveDate};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::openapi::BadRequest;
-use hte_shared::pagination::{Page, PageParams};
+use hte_shared::pagination::{Page, PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::time::{parse_date_param, today};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use super::enterprises::region_filter;
-use crate::db::compliance as queries;
-use crate::domain::compliance::{AlertKind, Severity, expiry_severity, missing_report_years};
+use super::{gather, region_filter};
+use crate::app::compliance::{self as operations, ComplianceAlert};
+use crate::domain::compliance::AlertKind;
 use crate::error::RegistryError;
-
-/// One compliance finding about one enterprise.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ComplianceAlert {
-    pub kind: AlertKind,
-    pub severity: Severity,
-    /// Unified social credit code (统一社会信用代码).
-    pub credit_code: String,
-    /// Name (企业名称).
-    pub name: String,
-    /// County-level division (所在县区).
-    pub region_code: String,
-    /// City (设区市).
-    pub city_code: String,
-    /// The certificate concerned (证书编号), for certificate alerts.
-    pub certificate_no: Option<String>,
-    /// Last day of the certificate's validity (有效期至).
-    pub expires_on: Option<NaiveDate>,
-    /// Report years that are due and missing (缺报年度).
-    pub missing_years: Vec<i32>,
-    /// Pool year and entry date (入库年度/入库日期), for pool alerts.
-    pub pool_year: Option<i32>,
-    pub entered_on: Option<NaiveDate>,
-    /// What to do, in English.
-    pub message_en: String,
-    /// What to do, in Chinese.
-    pub message_zh: String,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -78,198 +49,11 @@ pub async fn list_compliance_alerts(
     caller: Caller,
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, RegistryError> {
-    let mut errors = Vec::new();
-    let kind = AlertKind::from_key(&query.kind);
-    if kind.is_none() {
-        errors.push(FieldError::new(
-            "kind",
-            "enum",
-            "kind must be certificate_expiring, missing_annual_report or pool_overstay",
-        ));
-    }
-    let as_of = parse_date_param("as_of", query.as_of.as_deref())
-        .map_err(|p| errors.extend(p.errors))
-        .ok()
-        .flatten()
-        .unwrap_or_else(today);
-    let within_days = query.within_days.unwrap_or(90);
-    if !(1..=730).contains(&within_days) {
-        errors.push(FieldError::new(
-            "within_days",
-            "range",
-            "within_days must be between 1 and 730",
-        ));
-    }
-    let max_pool_years = query.max_pool_years.unwrap_or(3);
-    if !(1..=10).contains(&max_pool_years) {
-        errors.push(FieldError::new(
-            "max_pool_years",
-            "range",
-            "max_pool_years must be between 1 and 10",
-        ));
-    }
-    let scope = region_filter(&caller, query.region.as_deref(), &mut errors)?;
-    let page = PageParams {
-        limit: query.limit,
-        cursor: query.cursor.clone(),
-    }
-    .parse::<(String, String)>()
-    .map_err(|p| errors.extend(p.errors))
-    .ok();
-    let (Some(kind), Some(page)) = (kind, page) else {
-        return Err(Problem::validation(errors).into());
-    };
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors).into());
-    }
+    let (request, page) = query.parse(&caller)?;
     let limit = page.limit as usize;
     let after = page.after;
     let alerts = db
-        .read(move |conn| {
-            let mut alerts: Vec<(ComplianceAlert, (String, String))> = Vec::new();
-            match kind {
-                AlertKind::CertificateExpiring => {
-                    let key = after.clone();
-                    let facts = queries::certificates_ending_between(
-                        conn,
-                        &scope,
-                        as_of,
-                        as_of + Duration::days(within_days),
-                        key.as_ref(),
-                        limit as i64 + 1,
-                    )?;
-                    for fact in facts {
-                        let days = (fact.expires_on - as_of).num_days();
-                        let position = (fact.credit_code.clone(), fact.certificate_no.clone());
-                        alerts.push((
-                            ComplianceAlert {
-                                kind,
-                                severity: expiry_severity(days),
-                                message_en: format!(
-                                    "HTE certificate {} expires on {} ({days} days): prepare the new recognition application",
-                                    fact.certificate_no, fact.expires_on
-                                ),
-                                message_zh: format!(
-                                    "高新技术企业证书{}将于{}到期（剩余{days}天），请及早准备重新认定申报",
-                                    fact.certificate_no, fact.expires_on
-                                ),
-                                credit_code: fact.credit_code,
-                                name: fact.name,
-                                region_code: fact.region_code,
-                                city_code: fact.city_code,
-                                certificate_no: Some(fact.certificate_no),
-                                expires_on: Some(fact.expires_on),
-                                missing_years: Vec::new(),
-                                pool_year: None,
-                                entered_on: None,
-                            },
-                            position,
-                        ));
-                    }
-                }
-                AlertKind::MissingAnnualReport => {
-                    // Certificates valid within the last year; checked in batches until a
-                    // page of alerts is full.
-                    let mut position = after.clone();
-                    loop {
-                        let batch = queries::certificates_ending_between(
-                            conn,
-                            &scope,
-                            as_of - Duration::days(366),
-                            // Certificates run three years; anything later is not yet issued.
-                            as_of + Duration::days(4 * 366),
-                            position.as_ref(),
-                            500,
-                        )?;
-                        let Some(last) = batch.last() else { break };
-                        position = Some((last.credit_code.clone(), last.certificate_no.clone()));
-                        let codes: Vec<String> = batch.iter().map(|f| f.credit_code.clone()).collect();
-                        let filed = queries::filed_years(conn, &codes)?;
-                        for fact in batch {
-                            if fact.issued_on > as_of {
-                                continue;
-                            }
-                            let years: Vec<i32> = filed.iter().filter(|(c, _)| *c == fact.credit_code).map(|(_, y)| *y).collect();
-                            let last_day = fact.expires_on.min(as_of);
-                            let missing = missing_report_years(fact.issued_on, last_day, &years, as_of);
-                            if missing.is_empty() {
-                                continue;
-                            }
-                            let listed = missing.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
-                            let critical = missing.len() >= 2;
-                            let key = (fact.credit_code.clone(), fact.certificate_no.clone());
-                            alerts.push((
-                                ComplianceAlert {
-                                    kind,
-                                    severity: if critical { Severity::Critical } else { Severity::Warning },
-                                    message_en: format!(
-                                        "annual report missing for {listed} (due by 31 May of the following year){}",
-                                        if critical { "; two missed years cancel the HTE qualification" } else { "" }
-                                    ),
-                                    message_zh: format!(
-                                        "{listed}年度发展情况报表未报送（应于次年5月31日前报送）{}",
-                                        if critical { "；累计两年未报将被取消高新技术企业资格" } else { "" }
-                                    ),
-                                    credit_code: fact.credit_code,
-                                    name: fact.name,
-                                    region_code: fact.region_code,
-                                    city_code: fact.city_code,
-                                    certificate_no: Some(fact.certificate_no),
-                                    expires_on: Some(fact.expires_on),
-                                    missing_years: missing,
-                                    pool_year: None,
-                                    entered_on: None,
-                                },
-                                key,
-                            ));
-                            if alerts.len() > limit {
-                                break;
-                            }
-                        }
-                        if alerts.len() > limit {
-                            break;
-                        }
-                    }
-                }
-                AlertKind::PoolOverstay => {
-                    let entered_by = as_of
-                        .checked_sub_months(chrono::Months::new(12 * max_pool_years as u32))
-                        .unwrap_or(NaiveDate::MIN);
-                    let key = after
-                        .as_ref()
-                        .map(|(code, year)| (code.clone(), year.parse::<i32>().unwrap_or(i32::MAX)));
-                    let entries = queries::open_pool_entries_before(conn, &scope, entered_by, key.as_ref(), limit as i64 + 1)?;
-                    for entry in entries {
-                        let position = (entry.credit_code.clone(), entry.year.to_string());
-                        alerts.push((
-                            ComplianceAlert {
-                                kind,
-                                severity: Severity::Warning,
-                                message_en: format!(
-                                    "in the cultivation pool since {} (more than {max_pool_years} years): assess it for recognition or record its exit",
-                                    entry.entered_on
-                                ),
-                                message_zh: format!(
-                                    "自{}入库培育已超过{max_pool_years}年，请评估认定条件或办理出库",
-                                    entry.entered_on
-                                ),
-                                credit_code: entry.credit_code,
-                                name: entry.name,
-                                region_code: entry.region_code,
-                                city_code: entry.city_code,
-                                certificate_no: None,
-                                expires_on: None,
-                                missing_years: Vec::new(),
-                                pool_year: Some(entry.year),
-                                entered_on: Some(entry.entered_on),
-                            },
-                            position,
-                        ));
-                    }
-                }
-            }
-            Ok::<_, RegistryError>(alerts)
-        })
+        .read(move |conn| operations::alerts(conn, &request, after, limit))
         .await?;
     let page = Page::from_rows(alerts, page.limit, |(_, position)| position.clone());
     Ok(HttpResponse::Ok().json(Page {
@@ -277,7 +61,67 @@ pub async fn list_compliance_alerts(
             .items
             .into_iter()
             .map(|(alert, _)| alert)
-            .collect::<Vec<_>>(),
+            .collect::<Vec<ComplianceAlert>>(),
         next_cursor: page.next_cursor,
     }))
+}
+
+impl AlertQuery {
+    /// The alerts asked for and the page, every problem reported at once.
+    fn parse(
+        &self,
+        caller: &Caller,
+    ) -> Result<(operations::AlertRequest, PageRequest<(String, String)>), Problem> {
+        let mut errors = Vec::new();
+        let kind = AlertKind::from_key(&self.kind);
+        if kind.is_none() {
+            errors.push(FieldError::new(
+                "kind",
+                "enum",
+                "kind must be certificate_expiring, missing_annual_report or pool_overstay",
+            ));
+        }
+        let as_of = gather(
+            &mut errors,
+            parse_date_param("as_of", self.as_of.as_deref()),
+        )
+        .flatten()
+        .unwrap_or_else(today);
+        let within_days = self.within_days.unwrap_or(90);
+        if !(1..=730).contains(&within_days) {
+            errors.push(FieldError::new(
+                "within_days",
+                "range",
+                "within_days must be between 1 and 730",
+            ));
+        }
+        let max_pool_years = self.max_pool_years.unwrap_or(3);
+        if !(1..=10).contains(&max_pool_years) {
+            errors.push(FieldError::new(
+                "max_pool_years",
+                "range",
+                "max_pool_years must be between 1 and 10",
+            ));
+        }
+        let scope = region_filter(caller, self.region.as_deref(), &mut errors)?;
+        let page = PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+        .parse::<(String, String)>();
+        let page = gather(&mut errors, page);
+        match (kind, page) {
+            (Some(kind), Some(page)) if errors.is_empty() => Ok((
+                operations::AlertRequest {
+                    kind,
+                    as_of,
+                    within_days,
+                    max_pool_years,
+                    scope,
+                },
+                page,
+            )),
+            _ => Err(Problem::validation(errors)),
+        }
+    }
 }

@@ -1,5 +1,4 @@
-//! Bulk files in and out: `POST /imports` (CSV, GBK CSV or XLSX), `GET /imports/{id}`, and
-//! `GET /exports/enterprises` (CSV or XLSX, Chinese or English headers).
+//! Bulk files in: `POST /imports` (CSV, GBK CSV or XLSX) and `GET /imports/{id}`.
 
 use std::io::Write;
 
@@ -9,23 +8,20 @@ use futures_util::StreamExt;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::idempotency::{self, Claim, MaybeIdempotencyKey, StoredResponse};
+use hte_shared::idempotency::{self, Claim, IdempotencyKey, MaybeIdempotencyKey, StoredResponse};
 use hte_shared::openapi::{BadRequest, Conflict, NotFound, PayloadTooLarge, UnprocessableEntity};
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::regions::RegionCode;
 use hte_shared::telemetry::RequestId;
-use hte_shared::time::now;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
-use super::enterprises::{EnterpriseFilter, views_with_status};
-use crate::db::enterprises::{self as enterprise_queries, ListCursor, SortKey};
-use crate::db::imports::{self as queries, ImportRow};
+use super::gather;
+use crate::app::imports::{
+    self as operations, EncodingChoice, FileFormat, ImportView, Mode, Settings,
+};
 use crate::domain::import::{ImportKind, MoneyUnit};
 use crate::error::RegistryError;
-use crate::export::{self, Cell, Column, Format, Language};
-use crate::importer::{self, Counts, EncodingChoice, FileFormat, Mode, RowError, Settings};
 
 const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -43,51 +39,6 @@ const FILE_MEDIA_TYPES: &[&str] = &[
 /// Largest file accepted (a province of 200,000 firms with five years of reports fits).
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
-/// An import (导入批次) and what became of each row.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ImportView {
-    pub id: String,
-    pub kind: ImportKind,
-    pub mode: Mode,
-    /// `completed` (rows written, or rehearsed for dry_run) or `rejected` (atomic import with
-    /// refused rows: nothing written).
-    pub status: String,
-    pub file_format: String,
-    pub encoding: String,
-    pub counts: Counts,
-    /// Refused rows with line, column and reason (at most 1,000 kept).
-    pub errors: Vec<RowError>,
-    pub errors_truncated: bool,
-    pub created_by: String,
-    #[serde(with = "hte_shared::time::utc")]
-    pub created_at: chrono::NaiveDateTime,
-    #[serde(with = "hte_shared::time::utc")]
-    pub finished_at: chrono::NaiveDateTime,
-}
-
-fn view_of(row: &ImportRow) -> ImportView {
-    ImportView {
-        id: row.id.clone(),
-        kind: ImportKind::from_key(&row.kind).unwrap_or(ImportKind::Enterprises),
-        mode: Mode::from_key(&row.mode).unwrap_or(Mode::Atomic),
-        status: row.status.clone(),
-        file_format: row.file_format.clone(),
-        encoding: row.encoding.clone(),
-        counts: Counts {
-            rows: row.rows_total,
-            created: row.created,
-            updated: row.updated,
-            unchanged: row.unchanged,
-            rejected: row.rejected,
-        },
-        errors: serde_json::from_str(&row.errors_json).unwrap_or_default(),
-        errors_truncated: row.errors_truncated,
-        created_by: row.created_by.clone(),
-        created_at: row.created_at,
-        finished_at: row.finished_at,
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
@@ -102,6 +53,118 @@ pub struct ImportParams {
     unit: Option<String>,
     /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 or gbk. CSV only.
     encoding: Option<String>,
+}
+
+/// A known key, or the field error naming the choices.
+fn choice<T>(value: Option<T>, field: &str, message: &str) -> Result<T, Problem> {
+    value.ok_or_else(|| Problem::invalid_field(field, "enum", message))
+}
+
+impl ImportParams {
+    /// Kind, mode, unit and encoding, every problem reported at once.
+    fn parse(&self) -> Result<(ImportKind, Mode, MoneyUnit, EncodingChoice), Problem> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        let kind = choice(
+            ImportKind::from_key(&self.kind),
+            "kind",
+            "kind must be enterprises, annual_reports, pool_entries, certificates or labels",
+        );
+        let kind = gather(&mut errors, kind);
+        let mode = match self.mode.as_deref() {
+            None => Some(Mode::Atomic),
+            Some(raw) => Mode::from_key(raw),
+        };
+        let mode = gather(
+            &mut errors,
+            choice(mode, "mode", "mode must be dry_run, atomic or partial"),
+        );
+        let unit = match self.unit.as_deref() {
+            None => Some(MoneyUnit::Yuan),
+            Some(raw) => MoneyUnit::from_key(raw),
+        };
+        let unit_message = "unit must be yuan, thousand_yuan or ten_thousand_yuan";
+        let unit = gather(&mut errors, choice(unit, "unit", unit_message));
+        let encoding = match self
+            .encoding
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("auto") => Some(EncodingChoice::Auto),
+            Some("utf-8" | "utf8") => Some(EncodingChoice::Utf8),
+            Some("gbk" | "gb2312" | "gb18030") => Some(EncodingChoice::Gbk),
+            Some(_) => None,
+        };
+        let encoding_message = "encoding must be auto, utf-8 or gbk";
+        let encoding = gather(&mut errors, choice(encoding, "encoding", encoding_message));
+        match (kind, mode, unit, encoding) {
+            (Some(kind), Some(mode), Some(unit), Some(encoding)) => {
+                Ok((kind, mode, unit, encoding))
+            }
+            _ => Err(Problem::validation(errors)),
+        }
+    }
+}
+
+/// A file, not JSON or a form: other bodies are refused before they are read.
+fn media_type_of(request: &HttpRequest) -> Result<String, Problem> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let media_type = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
+    if media_type.is_empty() || FILE_MEDIA_TYPES.contains(&media_type.as_str()) {
+        Ok(media_type)
+    } else {
+        Err(Problem::unsupported_media_type(format!(
+            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}"
+        )))
+    }
+}
+
+/// An upload kept in a temporary file, never in memory as one document.
+struct Upload {
+    file: tempfile::NamedTempFile,
+    /// Whether it starts like a ZIP archive, as XLSX files do.
+    zipped: bool,
+    sha256: String,
+}
+
+async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
+    let unwritable = |e: std::io::Error| {
+        tracing::error!(error = %e, "cannot write the temporary file");
+        Problem::internal()
+    };
+    let mut file = tempfile::NamedTempFile::new().map_err(unwritable)?;
+    let mut size = 0u64;
+    let mut first_bytes = Vec::new();
+    let mut digest = Sha256::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| Problem::bad_request(format!("the upload failed: {e}")))?;
+        digest.update(&chunk);
+        size += chunk.len() as u64;
+        if size > MAX_IMPORT_BYTES {
+            return Err(Problem::payload_too_large(format!(
+                "files are limited to {MAX_IMPORT_BYTES} bytes; split the file"
+            )));
+        }
+        if first_bytes.len() < 4 {
+            first_bytes.extend_from_slice(&chunk[..chunk.len().min(4)]);
+        }
+        file.write_all(&chunk).map_err(unwritable)?;
+    }
+    Ok(Upload {
+        file,
+        zipped: first_bytes.starts_with(b"PK\x03\x04"),
+        sha256: format!("{:x}", digest.finalize()),
+    })
 }
 
 /// Import a file (CSV or XLSX body). Rows are upserted by natural key (credit code; code and
@@ -131,104 +194,13 @@ pub async fn create_import(
     key: MaybeIdempotencyKey,
     request: HttpRequest,
     params: web::Query<ImportParams>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> Result<HttpResponse, RegistryError> {
     caller.require_writer()?;
-    let mut errors = Vec::new();
-    let kind = ImportKind::from_key(&params.kind);
-    if kind.is_none() {
-        errors.push(FieldError::new(
-            "kind",
-            "enum",
-            "kind must be enterprises, annual_reports, pool_entries, certificates or labels",
-        ));
-    }
-    let mode = match params.mode.as_deref() {
-        None => Some(Mode::Atomic),
-        Some(raw) => Mode::from_key(raw),
-    };
-    if mode.is_none() {
-        errors.push(FieldError::new(
-            "mode",
-            "enum",
-            "mode must be dry_run, atomic or partial",
-        ));
-    }
-    let unit = match params.unit.as_deref() {
-        None => Some(MoneyUnit::Yuan),
-        Some(raw) => MoneyUnit::from_key(raw),
-    };
-    if unit.is_none() {
-        errors.push(FieldError::new(
-            "unit",
-            "enum",
-            "unit must be yuan, thousand_yuan or ten_thousand_yuan",
-        ));
-    }
-    let encoding = match params
-        .encoding
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("auto") => Some(EncodingChoice::Auto),
-        Some("utf-8" | "utf8") => Some(EncodingChoice::Utf8),
-        Some("gbk" | "gb2312" | "gb18030") => Some(EncodingChoice::Gbk),
-        Some(_) => None,
-    };
-    if encoding.is_none() {
-        errors.push(FieldError::new(
-            "encoding",
-            "enum",
-            "encoding must be auto, utf-8 or gbk",
-        ));
-    }
-    let (Some(kind), Some(mode), Some(unit), Some(encoding)) = (kind, mode, unit, encoding) else {
-        return Err(Problem::validation(errors).into());
-    };
-
-    // A file, not JSON or a form: refuse other bodies before reading them.
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if !(media_type.is_empty() || FILE_MEDIA_TYPES.contains(&media_type)) {
-        return Err(Problem::unsupported_media_type(format!(
-            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}"
-        ))
-        .into());
-    }
-
-    // The body goes to a temporary file, never into memory as one document.
-    let mut file = tempfile::NamedTempFile::new().map_err(|e| {
-        tracing::error!(error = %e, "cannot create a temporary file");
-        Problem::internal()
-    })?;
-    let mut size = 0u64;
-    let mut first_bytes = Vec::new();
-    let mut digest = Sha256::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Problem::bad_request(format!("the upload failed: {e}")))?;
-        digest.update(&chunk);
-        size += chunk.len() as u64;
-        if size > MAX_IMPORT_BYTES {
-            return Err(Problem::payload_too_large(format!(
-                "files are limited to {MAX_IMPORT_BYTES} bytes; split the file"
-            ))
-            .into());
-        }
-        if first_bytes.len() < 4 {
-            first_bytes.extend_from_slice(&chunk[..chunk.len().min(4)]);
-        }
-        file.write_all(&chunk).map_err(|e| {
-            tracing::error!(error = %e, "cannot write the temporary file");
-            Problem::internal()
-        })?;
-    }
-    let format = if first_bytes.starts_with(b"PK\x03\x04") || media_type == XLSX_MEDIA_TYPE {
+    let (kind, mode, unit, encoding) = params.parse()?;
+    let media_type = media_type_of(&request)?;
+    let upload = receive(payload).await?;
+    let format = if upload.zipped || media_type == XLSX_MEDIA_TYPE {
         FileFormat::Xlsx
     } else {
         FileFormat::Csv
@@ -243,18 +215,15 @@ pub async fn create_import(
     let actor = Actor::new(&caller, &request_id);
     // The same file with the same parameters is the same request, whatever its headers.
     let key = key.0.map(|key| {
-        let request_hash = idempotency::fingerprint(
-            ROUTE,
-            &serde_json::json!({
-                "kind": kind.key(),
-                "mode": mode.key(),
-                "unit": format!("{unit:?}"),
-                "encoding": format!("{encoding:?}"),
-                "format": format!("{format:?}"),
-                "body_sha256": format!("{:x}", digest.finalize()),
-            }),
-        );
-        (key, request_hash)
+        let request = serde_json::json!({
+            "kind": kind.key(),
+            "mode": mode.key(),
+            "unit": format!("{unit:?}"),
+            "encoding": format!("{encoding:?}"),
+            "format": format!("{format:?}"),
+            "body_sha256": upload.sha256,
+        });
+        (key, idempotency::fingerprint(ROUTE, &request))
     });
     // Claim, import and release run in one blocking task, which finishes even when the
     // client goes away mid-request: a claimed key is always answered or given up.
@@ -274,101 +243,42 @@ pub async fn create_import(
                     }
                 }
             };
-            let result = import_file(conn, &file, settings, &caller, &actor, claimed.as_ref());
-            if result.is_err()
-                && let Some((key, token)) = &claimed
-                && let Err(e) =
-                    idempotency::release(conn, &idempotency::scope_of(&actor), key, token)
-            {
-                tracing::error!(error = %e, "cannot release the Idempotency-Key of a failed import");
+            let path = upload.file.path();
+            let who = (&caller, &actor);
+            let result = operations::import_file(conn, path, settings, who, claimed.as_ref());
+            if result.is_err() {
+                release(conn, &actor, claimed.as_ref());
             }
-            result.map(|row| Answer::Imported(Box::new(row)))
+            result.map(|view| Answer::Imported(Box::new(view)))
         })
         .await?;
     Ok(match answer {
         Answer::Replay(stored) => idempotency::replay_response(&stored),
-        Answer::Imported(row) => HttpResponse::Created()
-            .insert_header((header::LOCATION, location_of(&row)))
-            .json(view_of(&row)),
+        Answer::Imported(view) => HttpResponse::Created()
+            .insert_header((header::LOCATION, operations::location_of(&view)))
+            .json(view),
     })
 }
 
+/// Gives up the key of an import that failed, so a retry may run.
+fn release(
+    conn: &mut hte_shared::db::DbConnection,
+    actor: &Actor,
+    claimed: Option<&(IdempotencyKey, idempotency::ClaimToken)>,
+) {
+    if let Some((key, token)) = claimed
+        && let Err(e) = idempotency::release(conn, &idempotency::scope_of(actor), key, token)
+    {
+        tracing::error!(error = %e, "cannot release the Idempotency-Key of a failed import");
+    }
+}
+
 enum Answer {
-    Imported(Box<ImportRow>),
+    Imported(Box<ImportView>),
     Replay(StoredResponse),
 }
 
 const ROUTE: &str = "POST /api/v1/imports";
-
-fn location_of(row: &ImportRow) -> String {
-    format!("/api/v1/imports/{}", row.id)
-}
-
-/// Applies the file and records the import; with a claimed key, its answer is stored in the
-/// transaction that records the import.
-fn import_file(
-    conn: &mut hte_shared::db::DbConnection,
-    file: &tempfile::NamedTempFile,
-    settings: Settings,
-    caller: &Caller,
-    actor: &Actor,
-    claimed: Option<&(idempotency::IdempotencyKey, idempotency::ClaimToken)>,
-) -> Result<ImportRow, RegistryError> {
-    let Settings {
-        kind, mode, format, ..
-    } = settings;
-    let id = uuid::Uuid::new_v4().to_string();
-    let started = now();
-    let outcome = importer::run(conn, file.path(), &settings, caller, actor, &id)?;
-    let row = ImportRow {
-        id: id.clone(),
-        kind: kind.key().to_owned(),
-        mode: mode.key().to_owned(),
-        status: if mode == Mode::Atomic && !outcome.committed {
-            "rejected"
-        } else {
-            "completed"
-        }
-        .to_owned(),
-        file_format: if format == FileFormat::Xlsx {
-            "xlsx"
-        } else {
-            "csv"
-        }
-        .to_owned(),
-        encoding: outcome.encoding.to_owned(),
-        rows_total: outcome.counts.rows,
-        created: outcome.counts.created,
-        updated: outcome.counts.updated,
-        unchanged: outcome.counts.unchanged,
-        rejected: outcome.counts.rejected,
-        errors_json: serde_json::to_string(&outcome.errors).unwrap_or_else(|_| "[]".into()),
-        errors_truncated: outcome.errors_truncated,
-        created_by: actor.subject.clone(),
-        created_by_region: caller.region.to_string(),
-        created_at: started,
-        finished_at: now(),
-    };
-    use diesel::Connection;
-    conn.transaction(|conn| {
-        queries::insert(conn, &row)?;
-        if let Some((key, token)) = claimed {
-            let answer = StoredResponse {
-                status: 201,
-                body: serde_json::to_string(&view_of(&row))
-                    .map_err(|_| RegistryError::from(Problem::internal()))?,
-                location: Some(location_of(&row)),
-            };
-            if !idempotency::complete(conn, &idempotency::scope_of(actor), key, token, &answer)? {
-                // Only after an hour, when the claim counted as abandoned and another request
-                // took the key over: that request answers it; this import stands on its own.
-                tracing::warn!(import = %row.id, "the Idempotency-Key was taken over; answer not stored");
-            }
-        }
-        Ok::<_, RegistryError>(())
-    })?;
-    Ok(row)
-}
 
 /// An import's counts and refused rows.
 #[utoipa::path(
@@ -383,263 +293,8 @@ pub async fn get_import(
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
     let id = path.into_inner();
-    let row = db
-        .read(move |conn| {
-            let row = queries::find(conn, &id)?
-                .ok_or_else(|| Problem::not_found(format!("no import {id}")))?;
-            let region = RegionCode::parse(&row.created_by_region)
-                .unwrap_or(hte_shared::regions::PROVINCE_CODE);
-            // Visible to whoever may read the region it was made for (a token's subject is
-            // no identity on its own: the same name may hold tokens for other regions).
-            if caller.may_read(&region) {
-                Ok::<_, RegistryError>(row)
-            } else {
-                Err(Problem::not_found(format!("no import {id}")).into())
-            }
-        })
+    let view = db
+        .read(move |conn| operations::find(conn, &caller, &id))
         .await?;
-    Ok(HttpResponse::Ok().json(view_of(&row)))
-}
-
-const EXPORT_COLUMNS: &[Column] = &[
-    Column {
-        en: "credit_code",
-        zh: "统一社会信用代码",
-    },
-    Column {
-        en: "name",
-        zh: "企业名称",
-    },
-    Column {
-        en: "region_code",
-        zh: "所在县区",
-    },
-    Column {
-        en: "city_code",
-        zh: "设区市",
-    },
-    Column {
-        en: "registered_on",
-        zh: "成立日期",
-    },
-    Column {
-        en: "industry_code",
-        zh: "行业代码",
-    },
-    Column {
-        en: "tech_domain",
-        zh: "技术领域",
-    },
-    Column {
-        en: "zone_level",
-        zh: "高新区级别",
-    },
-    Column {
-        en: "zone_id",
-        zh: "所在高新区",
-    },
-    Column {
-        en: "above_scale",
-        zh: "规上企业",
-    },
-    Column {
-        en: "carrier_id",
-        zh: "孵化载体",
-    },
-    Column {
-        en: "listing_status",
-        zh: "上市状态",
-    },
-    Column {
-        en: "status",
-        zh: "状态",
-    },
-    Column {
-        en: "status_as_of",
-        zh: "状态日期",
-    },
-];
-
-fn key_of<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ExportParams {
-    /// csv (default) or xlsx; or the Accept header.
-    format: Option<String>,
-    /// Header language: zh (default) or en.
-    lang: Option<String>,
-}
-
-/// Export enterprises with the list's filters (region, status, as_of, tech_domain, label,
-/// zone_level, above_scale, q) as CSV or XLSX, read in pages of 1,000. The file imports back
-/// unchanged (a deregistration, an action with its own reason, is not part of the file).
-#[utoipa::path(
-    tag = "bulk",
-    params(ExportParams, EnterpriseFilter),
-    responses(
-        (status = 200, description = "The file", content((String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 400, response = BadRequest),
-    )
-)]
-#[get("/exports/enterprises")]
-pub async fn export_enterprises(
-    db: web::Data<Db>,
-    caller: Caller,
-    request: HttpRequest,
-    params: web::Query<ExportParams>,
-    filter: web::Query<EnterpriseFilter>,
-) -> Result<HttpResponse, RegistryError> {
-    if let Some(asked) = params.format.as_deref()
-        && !matches!(asked, "csv" | "xlsx")
-    {
-        return Err(Problem::invalid_field(
-            "format",
-            "enum",
-            format!("format must be csv or xlsx; got {asked:?}"),
-        )
-        .into());
-    }
-    let format = export::negotiate(
-        params.format.as_deref(),
-        request.headers().get(header::ACCEPT),
-        Format::Csv,
-    )?;
-    if format == Format::Json {
-        return Err(Problem::invalid_field(
-            "format",
-            "enum",
-            "exports are csv or xlsx; use GET /api/v1/enterprises for JSON",
-        )
-        .into());
-    }
-    let language = Language::parse(params.lang.as_deref())?;
-    let parsed = filter.parse(&caller)?;
-    let as_of = parsed.as_of;
-    let stem = format!("enterprises-{as_of}");
-    if format == Format::Xlsx {
-        // Rows go straight into a constant-memory worksheet, page by page.
-        let bytes = db
-            .read(move |conn| {
-                let mut writer = export::XlsxWriter::new("enterprises", EXPORT_COLUMNS, language)?;
-                let mut after: Option<ListCursor> = None;
-                while let Some(rows) = next_page(conn, &parsed, &mut after)? {
-                    for row in &rows {
-                        writer.write_row(row)?;
-                    }
-                }
-                writer.finish().map_err(RegistryError::from)
-            })
-            .await?;
-        return Ok(export::file_response(format, &stem, bytes));
-    }
-    // CSV is streamed: each page of 1,000 is read, encoded and sent before the next.
-    struct State {
-        db: web::Data<Db>,
-        parsed: Option<super::enterprises::ParsedFilter>,
-        after: Option<ListCursor>,
-        first: bool,
-        done: bool,
-    }
-    let state = State {
-        db,
-        parsed: Some(parsed),
-        after: None,
-        first: true,
-        done: false,
-    };
-    let stream = futures_util::stream::unfold(state, move |mut state| async move {
-        if state.done {
-            return None;
-        }
-        let parsed = state.parsed.take()?;
-        let after = state.after.take();
-        let result = state
-            .db
-            .read(move |conn| {
-                let mut after = after;
-                let page = next_page(conn, &parsed, &mut after)?;
-                Ok::<_, RegistryError>((parsed, after, page))
-            })
-            .await;
-        match result {
-            Ok((parsed, after, page)) => {
-                let header = state.first.then_some((EXPORT_COLUMNS, language));
-                state.first = false;
-                state.done = page.is_none();
-                state.parsed = Some(parsed);
-                state.after = after;
-                let rows = page.unwrap_or_default();
-                if rows.is_empty() && header.is_none() {
-                    return None;
-                }
-                let chunk = export::csv_chunk(header, &rows)
-                    .map(web::Bytes::from)
-                    .map_err(actix_web::Error::from);
-                Some((chunk, state))
-            }
-            Err(error) => {
-                // The status line is gone; ending early makes the truncation visible.
-                tracing::error!(%error, "export stopped");
-                state.done = true;
-                Some((
-                    Err(actix_web::error::ErrorInternalServerError(
-                        "export interrupted",
-                    )),
-                    state,
-                ))
-            }
-        }
-    });
-    Ok(export::file_response_builder(format, &stem).streaming(stream))
-}
-
-/// The next page of export rows after `after` (advanced), or `None` when done.
-fn next_page(
-    conn: &mut hte_shared::db::DbConnection,
-    parsed: &super::enterprises::ParsedFilter,
-    after: &mut Option<ListCursor>,
-) -> Result<Option<Vec<Vec<Cell>>>, RegistryError> {
-    let page = enterprise_queries::list(
-        conn,
-        &parsed.filter,
-        SortKey::CreditCode,
-        after.as_ref(),
-        1_000,
-    )?;
-    let Some(last) = page.last() else {
-        return Ok(None);
-    };
-    *after = Some(ListCursor {
-        sort: "credit_code".into(),
-        value: last.credit_code.clone(),
-        credit_code: last.credit_code.clone(),
-    });
-    let rows = views_with_status(conn, &page, parsed.as_of)?
-        .into_iter()
-        .map(|view| {
-            vec![
-                view.credit_code.into(),
-                view.name.into(),
-                view.region_code.into(),
-                view.city_code.into(),
-                view.registered_on.to_string().into(),
-                view.industry_code.into(),
-                view.tech_domain.map(|d| d.key().to_owned()).into(),
-                key_of(view.zone_level).into(),
-                view.zone_id.into(),
-                view.above_scale.to_string().into(),
-                view.carrier_id.into(),
-                key_of(view.listing_status).into(),
-                key_of(view.status).into(),
-                view.status_as_of.to_string().into(),
-            ]
-        })
-        .collect();
-    Ok(Some(rows))
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -1,16 +1,37 @@
-//! HTTP only: parse requests into domain values, call the domain and the database, shape
-//! responses.
+//! HTTP only: extractors, parsing requests into domain values, status codes, headers and
+//! problem mapping. Every operation and view comes from `app`.
 
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use chrono::NaiveDate;
+use hte_shared::audit::Actor;
+use hte_shared::auth::Caller;
+use hte_shared::db::{Db, DbConnection};
+use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::regions::{RegionCode, RegionLevel};
+use hte_shared::telemetry::RequestId;
+use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::domain::credit_code::CreditCode;
+use crate::domain::dates::{Ending, check_past_date};
+use crate::domain::enterprise::parse_reason;
+use crate::domain::listing::ListFilter;
+use crate::error::{RegistryError, to_json};
 
 pub mod annual_reports;
 pub mod assessment;
 pub mod audit;
 pub mod candidates;
+pub mod certificates;
 pub mod compliance;
 pub mod enterprises;
+pub mod exports;
+mod files;
 pub mod imports;
-pub mod programme;
+pub mod labels;
+pub mod pool_entries;
 pub mod regions;
 pub mod statistics;
 
@@ -27,15 +48,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(annual_reports::put_annual_report)
         .service(annual_reports::get_annual_report)
         .service(annual_reports::list_annual_reports)
-        .service(programme::create_pool_entry)
-        .service(programme::list_pool_entries)
-        .service(programme::exit_pool_entry)
-        .service(programme::create_certificate)
-        .service(programme::list_certificates)
-        .service(programme::revoke_certificate)
-        .service(programme::create_label)
-        .service(programme::list_labels)
-        .service(programme::revoke_label)
+        .service(pool_entries::create_pool_entry)
+        .service(pool_entries::list_pool_entries)
+        .service(pool_entries::exit_pool_entry)
+        .service(certificates::create_certificate)
+        .service(certificates::list_certificates)
+        .service(certificates::revoke_certificate)
+        .service(labels::create_label)
+        .service(labels::list_labels)
+        .service(labels::revoke_label)
         .service(audit::verify_audit_chain)
         .service(compliance::list_compliance_alerts)
         .service(statistics::get_statistics)
@@ -47,5 +68,171 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(candidates::list_candidates)
         .service(imports::create_import)
         .service(imports::get_import)
-        .service(imports::export_enterprises);
+        .service(exports::export_enterprises);
+}
+
+/// Parses a credit code from the path (400 naming the rule when malformed).
+fn path_credit_code(raw: &str) -> Result<CreditCode, Problem> {
+    CreditCode::parse(raw)
+        .map_err(|e| Problem::invalid_field("credit_code", e.rule(), e.to_string()))
+}
+
+/// Every field error at once, or nothing.
+fn validated(errors: Vec<FieldError>) -> Result<(), Problem> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+/// The value, or nothing with its problem's field errors added to `errors`, so a request's
+/// every problem is reported at once.
+fn gather<T>(errors: &mut Vec<FieldError>, result: Result<T, Problem>) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(problem) => {
+            errors.extend(problem.errors);
+            None
+        }
+    }
+}
+
+/// Who asks to add a fact to an enterprise, and under which idempotency key.
+struct Requester {
+    caller: Caller,
+    request_id: RequestId,
+    key: MaybeIdempotencyKey,
+}
+
+/// The shape of the POSTs that add a fact (pool entry, certificate, label) to an enterprise:
+/// a writer, the fact created once under the key, answered 201 with it and where its
+/// collection is.
+async fn create_fact<V, F>(
+    db: &Db,
+    requester: Requester,
+    (code, collection): (CreditCode, &str),
+    request: serde_json::Value,
+    create: F,
+) -> Result<HttpResponse, RegistryError>
+where
+    V: Serialize,
+    F: FnOnce(&mut DbConnection, &Caller, &Actor, &CreditCode) -> Result<V, RegistryError>
+        + Send
+        + 'static,
+{
+    let Requester {
+        caller,
+        request_id,
+        key,
+    } = requester;
+    caller.require_writer()?;
+    let actor = Actor::new(&caller, &request_id);
+    let route = format!("POST /api/v1/enterprises/{code}/{collection}");
+    let location = format!("/api/v1/enterprises/{code}/{collection}");
+    create_once(db, actor, key.0, route, request, move |conn, actor| {
+        let view = create(conn, &caller, actor, &code)?;
+        Ok(Created {
+            status: StatusCode::CREATED,
+            location: Some(location),
+            body: to_json(&view)?,
+        })
+    })
+    .await
+}
+
+/// The shape of the GETs that list one kind of an enterprise's records.
+async fn list_records<V, L>(
+    db: &Db,
+    caller: Caller,
+    raw_code: &str,
+    list: fn(&mut DbConnection, &Caller, &CreditCode) -> Result<Vec<V>, RegistryError>,
+    answer: fn(Vec<V>) -> L,
+) -> Result<HttpResponse, RegistryError>
+where
+    V: Send + 'static,
+    L: Serialize,
+{
+    let code = path_credit_code(raw_code)?;
+    let items = db.read(move |conn| list(conn, &caller, &code)).await?;
+    Ok(HttpResponse::Ok().json(answer(items)))
+}
+
+/// The shape of the POSTs that end a record (exit, revocation) once its request is parsed:
+/// the change in one write, answered with the record.
+async fn end_record<V, F>(
+    db: &Db,
+    caller: Caller,
+    request_id: RequestId,
+    end: F,
+) -> Result<HttpResponse, RegistryError>
+where
+    V: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Caller, &Actor) -> Result<V, RegistryError> + Send + 'static,
+{
+    let actor = Actor::new(&caller, &request_id);
+    let view = db.write(move |conn| end(conn, &caller, &actor)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The end of a fact as a body gives it: a past date in `field` and a reason of 2–500
+/// characters.
+fn parse_ending(
+    (field, on): (&str, NaiveDate),
+    raw_reason: &str,
+    today: NaiveDate,
+) -> Result<Ending, Problem> {
+    let mut errors = Vec::new();
+    check_past_date(field, on, today, &mut errors);
+    match parse_reason(raw_reason) {
+        Ok(reason) if errors.is_empty() => Ok(Ending { on, reason }),
+        Ok(_) => Err(Problem::validation(errors)),
+        Err(e) => {
+            errors.push(FieldError::new("reason", "length", e));
+            Err(Problem::validation(errors))
+        }
+    }
+}
+
+/// The subtree a list covers: the requested region (a city covers its counties) within the
+/// caller's own; a region outside it is a 403, a malformed one a field error.
+pub(super) fn region_filter(
+    caller: &Caller,
+    raw: Option<&str>,
+    errors: &mut Vec<FieldError>,
+) -> Result<ListFilter, Problem> {
+    let scope = caller.read_scope().copied();
+    let region = match raw {
+        None => scope,
+        Some(raw) => match RegionCode::parse(raw) {
+            Ok(code) if hte_shared::regions::find(&code).is_some() => {
+                if scope.is_some_and(|s| !code.is_within(&s)) {
+                    return Err(Problem::forbidden(format!(
+                        "region {code} is outside your region {}",
+                        caller.region
+                    )));
+                }
+                Some(code)
+            }
+            Ok(code) => {
+                errors.push(FieldError::new(
+                    "region",
+                    "jiangsu_division",
+                    format!("{code} is not a Jiangsu division code"),
+                ));
+                None
+            }
+            Err(e) => {
+                errors.push(FieldError::new("region", "format", e.to_string()));
+                None
+            }
+        },
+    };
+    let mut filter = ListFilter::default();
+    match region.and_then(|code| hte_shared::regions::find(&code)) {
+        Some(r) if r.level == RegionLevel::City => filter.city = Some(r.code),
+        Some(r) if r.level == RegionLevel::County => filter.county = Some(r.code),
+        _ => {}
+    }
+    Ok(filter)
 }

@@ -1,7 +1,5 @@
 //! Statistics by region (分地区统计) for monitoring and target allocation.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate};
 use hte_shared::auth::Caller;
@@ -10,78 +8,12 @@ use hte_shared::openapi::BadRequest;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use hte_shared::time::{parse_date_param, today};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::db::statistics::{self as queries, GroupBy, GroupCounts, StatisticsQuery};
+use super::{gather, validated};
+use crate::app::statistics::{self as operations, Statistics, StatisticsRequest};
 use crate::error::RegistryError;
-
-/// Counts of firms holding each label (称号) on the date.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct LabelCounts {
-    /// 瞪羚企业
-    pub gazelle: i64,
-    /// 专精特新"小巨人"
-    pub little_giant: i64,
-    /// 制造业单项冠军
-    pub single_champion: i64,
-    /// 创新型领军企业
-    pub innovative_leader: i64,
-    /// 百强创新型企业
-    pub top100: i64,
-    /// 上市后备企业
-    pub listing_pipeline: i64,
-}
-
-/// One region's figures on `as_of`. Counts exclude firms deregistered by then.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct RegionStatistics {
-    /// Division code (行政区划代码).
-    pub region_code: String,
-    /// Name (名称).
-    pub name: String,
-    /// Registered enterprises (登记企业数).
-    pub registered: i64,
-    /// Tech-SMEs registered for the year of as_of (科技型中小企业).
-    pub tech_sme: i64,
-    /// In the cultivation pool (入库培育企业).
-    pub pool: i64,
-    /// Valid HTEs (有效高新技术企业).
-    pub hte: i64,
-    pub labels: LabelCounts,
-    /// Above-scale HTEs (规上高企).
-    pub hte_above_scale: i64,
-    /// Above-scale HTEs with an R&D institution in the report year (建有研发机构的规上高企).
-    pub hte_above_scale_with_rd_institution: i64,
-    /// HTEs in provincial high-tech zones (省级高新区内高企).
-    pub hte_in_provincial_zone: i64,
-    /// HTEs in national high-tech zones (国家级高新区内高企).
-    pub hte_in_national_zone: i64,
-    /// Sum of HTEs' R&D expense in the report year (高企研发费用), yuan.
-    pub hte_rd_expense_yuan: i64,
-    /// Sum of HTEs' effective invention patents (高企有效发明专利).
-    pub hte_invention_patents: i64,
-    /// Sum of HTEs' high-tech income in the report year (高企高新技术产品收入), yuan.
-    pub hte_hightech_income_yuan: i64,
-    /// Certificates issued between new_from and new_to (新认定高企).
-    pub new_certificates: i64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Statistics {
-    pub level: RegionLevel,
-    /// Only counties of this city, when given.
-    pub parent: Option<String>,
-    pub as_of: NaiveDate,
-    /// Year of the annual reports summed (默认为上一年度).
-    pub report_year: i32,
-    pub new_from: NaiveDate,
-    pub new_to: NaiveDate,
-    /// One row per region at `level` in scope, ordered by code (zeros included).
-    pub items: Vec<RegionStatistics>,
-    /// The rows added up (region_code is the parent, or 320000).
-    pub totals: RegionStatistics,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -115,184 +47,74 @@ pub async fn get_statistics(
     caller: Caller,
     params: web::Query<StatisticsParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let mut errors = Vec::new();
-    // A county official's figures are county figures.
-    let default_level = match caller.read_scope().and_then(regions::find) {
-        Some(region) if region.level == RegionLevel::County => "county",
-        _ => "city",
-    };
-    let level = match params.level.as_deref().unwrap_or(default_level) {
-        "city" => RegionLevel::City,
-        "county" => RegionLevel::County,
-        other => {
-            errors.push(FieldError::new(
-                "level",
-                "enum",
-                format!("level must be city or county; got {other:?}"),
-            ));
-            RegionLevel::City
-        }
-    };
-    let parent = match params.parent.as_deref() {
-        None => None,
-        Some(raw) => match RegionCode::parse(raw).ok().and_then(|c| regions::find(&c)) {
-            Some(region) if region.level == RegionLevel::City => Some(region.code),
-            _ => {
-                errors.push(FieldError::new(
-                    "parent",
-                    "city_code",
-                    format!("parent must be a Jiangsu city code; got {raw:?}"),
-                ));
-                None
-            }
-        },
-    };
-    let mut date = |name: &str, raw: Option<&str>| {
-        parse_date_param(name, raw)
-            .map_err(|p| errors.extend(p.errors))
-            .ok()
-            .flatten()
-    };
-    let as_of = date("as_of", params.as_of.as_deref()).unwrap_or_else(today);
-    let new_from = date("new_from", params.new_from.as_deref())
-        .unwrap_or_else(|| NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of));
-    let new_to = date("new_to", params.new_to.as_deref()).unwrap_or(as_of);
-    let report_year = params.report_year.unwrap_or(as_of.year() - 1);
-    if !(1990..=as_of.year()).contains(&report_year) {
-        errors.push(FieldError::new(
-            "report_year",
-            "range",
-            format!("report_year must be between 1990 and {}", as_of.year()),
-        ));
-    }
-    if new_from > new_to {
-        errors.push(FieldError::new(
-            "new_from",
-            "order",
-            "new_from must not be after new_to",
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(Problem::validation(errors).into());
-    }
-
-    // City and county officials see their own subtree only.
-    let scope = caller.read_scope().copied();
-    let scope_region = scope.and_then(|code| regions::find(&code));
-    if let (Some(parent), Some(scope)) = (parent, scope)
-        && !parent.is_within(&scope)
-        && !scope.is_within(&parent)
-    {
-        return Err(
-            Problem::forbidden(format!("region {parent} is outside your region {scope}")).into(),
-        );
-    }
-    let (city, county) = match scope_region {
-        Some(r) if r.level == RegionLevel::County => (None, Some(r.code)),
-        Some(r) if r.level == RegionLevel::City => (Some(r.code), None),
-        _ => (parent, None),
-    };
-    let query = StatisticsQuery {
-        group_by: if level == RegionLevel::City {
-            GroupBy::City
-        } else {
-            GroupBy::County
-        },
-        city: city.or(parent),
-        county,
-        as_of,
-        report_year,
-        new_from,
-        new_to,
-    };
-    let (counts, new) = db
-        .read(move |conn| queries::load(conn, &query).map_err(RegistryError::from))
+    let request = params.parse(&caller)?;
+    let statistics: Statistics = db
+        .read(move |conn| operations::compute(conn, &caller, &request))
         .await?;
+    Ok(HttpResponse::Ok().json(statistics))
+}
 
-    let counts: HashMap<String, GroupCounts> = counts
-        .into_iter()
-        .map(|c| (c.region_code.clone(), c))
-        .collect();
-    let new: HashMap<String, i64> = new
-        .into_iter()
-        .map(|n| (n.region_code, n.new_certificates))
-        .collect();
-    let in_scope = |code: &RegionCode| {
-        // A county official asking by city gets its city's row, holding its county's figures.
-        scope.is_none_or(|s| code.is_within(&s) || s.is_within(code))
-            && parent.is_none_or(|p| code.is_within(&p))
-    };
-    let items: Vec<RegionStatistics> = regions::all()
-        .iter()
-        .filter(|r| r.level == level && in_scope(&r.code))
-        .map(|region| {
-            let code = region.code.to_string();
-            let c = counts.get(&code).cloned().unwrap_or_default();
-            RegionStatistics {
-                name: region.name.clone(),
-                registered: c.registered,
-                tech_sme: c.tech_sme,
-                pool: c.pool,
-                hte: c.hte,
-                labels: LabelCounts {
-                    gazelle: c.gazelle,
-                    little_giant: c.little_giant,
-                    single_champion: c.single_champion,
-                    innovative_leader: c.innovative_leader,
-                    top100: c.top100,
-                    listing_pipeline: c.listing_pipeline,
-                },
-                hte_above_scale: c.hte_above_scale,
-                hte_above_scale_with_rd_institution: c.hte_above_scale_with_rd_institution,
-                hte_in_provincial_zone: c.hte_in_provincial_zone,
-                hte_in_national_zone: c.hte_in_national_zone,
-                hte_rd_expense_yuan: c.hte_rd_expense_yuan,
-                hte_invention_patents: c.hte_invention_patents,
-                hte_hightech_income_yuan: c.hte_hightech_income_yuan,
-                new_certificates: new.get(&code).copied().unwrap_or(0),
-                region_code: code,
+impl StatisticsParams {
+    /// The request, every problem reported at once.
+    fn parse(&self, caller: &Caller) -> Result<StatisticsRequest, Problem> {
+        let mut errors = Vec::new();
+        let level = match self.level.as_deref() {
+            None => operations::default_level(caller),
+            Some("city") => RegionLevel::City,
+            Some("county") => RegionLevel::County,
+            Some(other) => {
+                errors.push(FieldError::new(
+                    "level",
+                    "enum",
+                    format!("level must be city or county; got {other:?}"),
+                ));
+                RegionLevel::City
             }
+        };
+        let parent = self.parent.as_deref().and_then(|raw| {
+            let region = RegionCode::parse(raw).ok().and_then(|c| regions::find(&c));
+            match region {
+                Some(region) if region.level == RegionLevel::City => Some(region.code),
+                _ => {
+                    errors.push(FieldError::new(
+                        "parent",
+                        "city_code",
+                        format!("parent must be a Jiangsu city code; got {raw:?}"),
+                    ));
+                    None
+                }
+            }
+        });
+        let mut date = |name: &str, raw: Option<&str>| {
+            gather(&mut errors, parse_date_param(name, raw)).flatten()
+        };
+        let as_of = date("as_of", self.as_of.as_deref()).unwrap_or_else(today);
+        let new_from = date("new_from", self.new_from.as_deref())
+            .unwrap_or_else(|| NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of));
+        let new_to = date("new_to", self.new_to.as_deref()).unwrap_or(as_of);
+        let report_year = self.report_year.unwrap_or(as_of.year() - 1);
+        if !(1990..=as_of.year()).contains(&report_year) {
+            errors.push(FieldError::new(
+                "report_year",
+                "range",
+                format!("report_year must be between 1990 and {}", as_of.year()),
+            ));
+        }
+        if new_from > new_to {
+            errors.push(FieldError::new(
+                "new_from",
+                "order",
+                "new_from must not be after new_to",
+            ));
+        }
+        validated(errors)?;
+        Ok(StatisticsRequest {
+            level,
+            parent,
+            as_of,
+            report_year,
+            new_from,
+            new_to,
         })
-        .collect();
-    let total_code = parent.or(scope).unwrap_or(regions::PROVINCE_CODE);
-    let totals = items.iter().fold(
-        RegionStatistics {
-            region_code: total_code.to_string(),
-            name: regions::find(&total_code)
-                .map(|r| r.name.clone())
-                .unwrap_or_default(),
-            ..Default::default()
-        },
-        |mut t, r| {
-            t.registered += r.registered;
-            t.tech_sme += r.tech_sme;
-            t.pool += r.pool;
-            t.hte += r.hte;
-            t.labels.gazelle += r.labels.gazelle;
-            t.labels.little_giant += r.labels.little_giant;
-            t.labels.single_champion += r.labels.single_champion;
-            t.labels.innovative_leader += r.labels.innovative_leader;
-            t.labels.top100 += r.labels.top100;
-            t.labels.listing_pipeline += r.labels.listing_pipeline;
-            t.hte_above_scale += r.hte_above_scale;
-            t.hte_above_scale_with_rd_institution += r.hte_above_scale_with_rd_institution;
-            t.hte_in_provincial_zone += r.hte_in_provincial_zone;
-            t.hte_in_national_zone += r.hte_in_national_zone;
-            t.hte_rd_expense_yuan += r.hte_rd_expense_yuan;
-            t.hte_invention_patents += r.hte_invention_patents;
-            t.hte_hightech_income_yuan += r.hte_hightech_income_yuan;
-            t.new_certificates += r.new_certificates;
-            t
-        },
-    );
-    Ok(HttpResponse::Ok().json(Statistics {
-        level,
-        parent: parent.map(|p| p.to_string()),
-        as_of,
-        report_year,
-        new_from,
-        new_to,
-        items,
-        totals,
-    }))
+    }
 }

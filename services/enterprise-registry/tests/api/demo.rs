@@ -5,14 +5,10 @@ use crate::helpers::TestApp;
 #[tokio::test]
 async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
     let app = TestApp::spawn().await;
-    let seeded = enterprise_registry::demo::seed_if_empty(&app.db)
-        .await
-        .unwrap();
+    let seeded = hte_tools::demo::seed_if_empty(&app.db).await.unwrap();
     assert!(seeded >= 20);
     assert_eq!(
-        enterprise_registry::demo::seed_if_empty(&app.db)
-            .await
-            .unwrap(),
+        hte_tools::demo::seed_if_empty(&app.db).await.unwrap(),
         0,
         "only into an empty registry"
     );

@@ -667,7 +667,7 @@ async fn a_retried_upload_with_its_idempotency_key_gets_the_first_import_back() 
 async fn a_partial_import_of_a_file_that_breaks_off_after_a_full_batch_writes_nothing() {
     let app = TestApp::spawn().await;
     let mut file = "credit_code,name,region_code,registered_on,industry_code\n".to_owned();
-    for serial in 1..=enterprise_registry::importer::BATCH_ROWS as u32 + 10 {
+    for serial in 1..=enterprise_registry::app::imports::BATCH_ROWS as u32 + 10 {
         let code = credit_code("320583", serial);
         file.push_str(&format!(
             "{code},分批测试{serial}号有限公司,320583,2019-05-01,C3491\n"

@@ -883,12 +883,10 @@ fn growth_item(
     item
 }
 
-fn innovation_score(
-    ctx: &Context<'_>,
-    rules: &InnovationRules,
-) -> (ConditionResult, InnovationScore) {
-    let mut l = ctx.lookup();
-    let mut items = vec![ip_quantity_item(ctx, rules, &mut l)];
+/// The score's items: IP quantity, the expert-scored ones at their assumed share, conversions
+/// and the two growth rates.
+fn score_items(ctx: &Context<'_>, rules: &InnovationRules, l: &mut Lookup<'_, '_>) -> Vec<Item> {
+    let mut items = vec![ip_quantity_item(ctx, rules, l)];
     for e in &rules.expert_items {
         let fraction = ppm(e.assumed_fraction);
         items.push(Item {
@@ -904,11 +902,11 @@ fn innovation_score(
             basis: format!("expert-scored; assumed {} of the maximum", pct_en(fraction)),
         });
     }
-    items.push(conversion_item(ctx, rules, &mut l));
+    items.push(conversion_item(ctx, rules, l));
     items.push(growth_item(
         ctx,
         rules,
-        &mut l,
+        l,
         NET_ASSETS,
         "net_asset_growth",
         "Net-asset growth rate",
@@ -917,29 +915,78 @@ fn innovation_score(
     items.push(growth_item(
         ctx,
         rules,
-        &mut l,
+        l,
         SALES,
         "sales_growth",
         "Sales revenue growth rate",
         "销售收入增长率",
     ));
+    items
+}
 
+/// The items' total with `pick` (low or high end), IP items capped together.
+fn score_total(items: &[Item], rules: &InnovationRules, pick: fn(&Item) -> i128) -> i128 {
     let cap = i128::from(rules.ip_cap_points) * PPM;
-    let total = |pick: fn(&Item) -> i128| {
-        let ip: i128 = items
-            .iter()
-            .filter(|i| i.indicator == Indicator::IntellectualProperty)
-            .map(pick)
-            .sum();
-        let other: i128 = items
-            .iter()
-            .filter(|i| i.indicator != Indicator::IntellectualProperty)
-            .map(pick)
-            .sum();
-        ip.min(cap) + other
+    let ip: i128 = items
+        .iter()
+        .filter(|i| i.indicator == Indicator::IntellectualProperty)
+        .map(pick)
+        .sum();
+    let other: i128 = items
+        .iter()
+        .filter(|i| i.indicator != Indicator::IntellectualProperty)
+        .map(pick)
+        .sum();
+    ip.min(cap) + other
+}
+
+/// The whole points a score short of the pass mark still needs, and what would raise it.
+fn score_gap(
+    rules: &InnovationRules,
+    (estimate, possible): (i128, i128),
+    (hint_en, hint_zh): (String, String),
+    data_missing: bool,
+) -> Gap {
+    let pass_mark = i128::from(rules.pass_mark_points) * PPM;
+    // Whole points to add so that the total exceeds the pass mark.
+    let need = (pass_mark - estimate).div_euclid(PPM) + 1;
+    let pass_points = rules.pass_mark_points;
+    let est = points_text(estimate);
+    let (missing_en, missing_zh) = if data_missing {
+        (
+            " Missing figures count as 0; filling them in may raise the estimate.",
+            "缺失数据按0分计，补齐后估算分可能提高。",
+        )
+    } else {
+        ("", "")
     };
-    let estimate = total(|i| i.low);
-    let possible = total(|i| i.high);
+    Gap::new(
+        need,
+        Unit::Points,
+        need as f64 / f64::from(pass_points.max(1)),
+        format!(
+            "The estimated innovation score is {est}, {} short of exceeding {pass_points} \
+             (expert-scored items at the rule set's assumed share; best case {}).\
+             {hint_en}{missing_en}",
+            plural(need, "point", "points"),
+            points_text(possible)
+        ),
+        format!(
+            "创新能力评价估算得分{est}分，距超过{pass_points}分还差{need}分（专家评分项按规则集假设比例估算，\
+             最高可能得分{}分）。{hint_zh}{missing_zh}",
+            points_text(possible)
+        ),
+    )
+}
+
+fn innovation_score(
+    ctx: &Context<'_>,
+    rules: &InnovationRules,
+) -> (ConditionResult, InnovationScore) {
+    let mut l = ctx.lookup();
+    let items = score_items(ctx, rules, &mut l);
+    let estimate = score_total(&items, rules, |i| i.low);
+    let possible = score_total(&items, rules, |i| i.high);
     let pass_mark = i128::from(rules.pass_mark_points) * PPM;
     let missing = l.take();
 
@@ -975,38 +1022,8 @@ fn innovation_score(
         Outcome::Unknown
     };
     if c.outcome != Outcome::Pass {
-        // Whole points to add so that the total exceeds the pass mark.
-        let need = (pass_mark - estimate).div_euclid(PPM) + 1;
-        let pass_points = rules.pass_mark_points;
-        let est = points_text(estimate);
-        let (hint_en, hint_zh) = hints;
-        let missing_en = if c.missing.is_empty() {
-            String::new()
-        } else {
-            " Missing figures count as 0; filling them in may raise the estimate.".to_owned()
-        };
-        let missing_zh = if c.missing.is_empty() {
-            String::new()
-        } else {
-            "缺失数据按0分计，补齐后估算分可能提高。".to_owned()
-        };
-        c.gap = Some(Gap::new(
-            need,
-            Unit::Points,
-            need as f64 / f64::from(pass_points.max(1)),
-            format!(
-                "The estimated innovation score is {est}, {} short of exceeding {pass_points} \
-                 (expert-scored items at the rule set's assumed share; best case {}).\
-                 {hint_en}{missing_en}",
-                plural(need, "point", "points"),
-                points_text(possible)
-            ),
-            format!(
-                "创新能力评价估算得分{est}分，距超过{pass_points}分还差{need}分（专家评分项按规则集假设比例估算，\
-                 最高可能得分{}分）。{hint_zh}{missing_zh}",
-                points_text(possible)
-            ),
-        ));
+        let data_missing = !c.missing.is_empty();
+        c.gap = Some(score_gap(rules, (estimate, possible), hints, data_missing));
     }
     let breakdown = InnovationScore {
         estimate: micro_to_f64(estimate),

@@ -301,6 +301,214 @@ pub(crate) const COMPUTED_ITEM_KEYS: [&str; 4] = [
 /// yes/no fact and defaults to 0.
 const DEFAULT_EXPERT_FRACTION: f64 = 0.6;
 
+/// The 2016 national HTE criteria (国科发火〔2016〕32号 / 195号).
+fn national_hte_2016() -> HteRules {
+    HteRules {
+        min_registration_days: 365,
+        min_st_staff_ratio: 0.10,
+        rd_intensity_bands: vec![
+            RdIntensityBand {
+                max_latest_sales_yuan: Some(50_000_000),
+                min_ratio: 0.05,
+            },
+            RdIntensityBand {
+                max_latest_sales_yuan: Some(200_000_000),
+                min_ratio: 0.04,
+            },
+            RdIntensityBand {
+                max_latest_sales_yuan: None,
+                min_ratio: 0.03,
+            },
+        ],
+        min_rd_domestic_share: 0.60,
+        min_hightech_income_share: 0.60,
+        innovation: national_innovation_2016(),
+    }
+}
+
+/// The innovation capability score of the 2016 guidelines (企业创新能力评价).
+fn national_innovation_2016() -> InnovationRules {
+    InnovationRules {
+        pass_mark_points: 70,
+        ip_cap_points: 30,
+        ip_quantity: IpQuantityRules {
+            max_points: 8,
+            class1_points: points(7, 8),
+            class2_bands: vec![
+                CountBand {
+                    min_count: 5,
+                    points: points(5, 6),
+                },
+                CountBand {
+                    min_count: 3,
+                    points: points(3, 4),
+                },
+                CountBand {
+                    min_count: 1,
+                    points: points(1, 2),
+                },
+            ],
+        },
+        conversion: ConversionRules {
+            max_points: 30,
+            bands: [
+                (5.0, 25, 30),
+                (4.0, 19, 24),
+                (3.0, 13, 18),
+                (2.0, 7, 12),
+                (1.0, 1, 6),
+            ]
+            .into_iter()
+            .map(|(min_per_year, low, high)| AverageBand {
+                min_per_year,
+                points: points(low, high),
+            })
+            .collect(),
+        },
+        growth: GrowthRules {
+            max_points: 10,
+            bands: [
+                (0.35, true, 9, 10),
+                (0.25, true, 7, 8),
+                (0.15, true, 5, 6),
+                (0.05, true, 3, 4),
+                (0.0, false, 1, 2),
+            ]
+            .into_iter()
+            .map(|(min_rate, inclusive, low, high)| GrowthBand {
+                min_rate,
+                inclusive,
+                points: points(low, high),
+            })
+            .collect(),
+        },
+        expert_items: national_expert_items(),
+    }
+}
+
+/// The expert-scored items, assumed at the default share of their maximum.
+fn national_expert_items() -> Vec<ExpertItem> {
+    let f = DEFAULT_EXPERT_FRACTION;
+    vec![
+        expert(
+            "ip_advancement",
+            Indicator::IntellectualProperty,
+            "Advancement of the IP's technology",
+            "技术的先进程度",
+            8,
+            f,
+        ),
+        expert(
+            "ip_core_support",
+            Indicator::IntellectualProperty,
+            "Core support of the IP to the main products/services",
+            "对主要产品（服务）在技术上发挥核心支持作用",
+            8,
+            f,
+        ),
+        expert(
+            "ip_acquisition",
+            Indicator::IntellectualProperty,
+            "How the IP was obtained",
+            "知识产权获得方式",
+            6,
+            f,
+        ),
+        expert(
+            "ip_standards_bonus",
+            Indicator::IntellectualProperty,
+            "Took part in drafting standards, test methods or technical specifications",
+            "参与编制标准、检测方法、技术规范（加分项）",
+            2,
+            0.0,
+        ),
+        expert(
+            "rd_management_system",
+            Indicator::RdManagement,
+            "R&D management rules, R&D cost accounting and sub-ledger",
+            "研发组织管理制度、研发投入核算体系与研发费用辅助账",
+            6,
+            f,
+        ),
+        expert(
+            "rd_unit_and_cooperation",
+            Indicator::RdManagement,
+            "Internal R&D unit and industry–university–research cooperation",
+            "内部研发机构与产学研合作",
+            6,
+            f,
+        ),
+        expert(
+            "conversion_incentives",
+            Indicator::RdManagement,
+            "Rules for converting and rewarding results; open innovation platform",
+            "成果转化组织实施与激励奖励制度、开放式创新创业平台",
+            4,
+            f,
+        ),
+        expert(
+            "talent_system",
+            Indicator::RdManagement,
+            "Training, recruitment and performance rewards for S&T staff",
+            "人才培养、引进与绩效评价奖励制度",
+            4,
+            f,
+        ),
+    ]
+}
+
+/// The tech-SME evaluation (国科发政〔2017〕115号).
+fn national_tech_sme_2017() -> TechSmeRules {
+    TechSmeRules {
+        max_employees: 500,
+        max_sales_yuan: 200_000_000,
+        max_total_assets_yuan: 200_000_000,
+        pass_points: 60,
+        staff_points_must_be_nonzero: true,
+        staff_bands: [(0.30, 20), (0.25, 16), (0.20, 12), (0.15, 8), (0.10, 4)]
+            .into_iter()
+            .map(|(min_ratio, points)| RatioPoints { min_ratio, points })
+            .collect(),
+        rd_bands: [
+            (0.06, 0.30, 50),
+            (0.05, 0.25, 40),
+            (0.04, 0.20, 30),
+            (0.03, 0.15, 20),
+            (0.02, 0.10, 10),
+        ]
+        .into_iter()
+        .map(|(sales, costs, points)| RdScoreBand {
+            min_ratio_of_sales: sales,
+            min_ratio_of_total_costs: costs,
+            points,
+        })
+        .collect(),
+        ip_class1_points: 30,
+        ip_class2_bands: [(4, 24), (3, 18), (2, 12), (1, 6)]
+            .into_iter()
+            .map(|(min_count, points)| CountPoints { min_count, points })
+            .collect(),
+        direct_route_hte_certificate: true,
+        direct_route_min_rd_institution: Some(RdInstitution::Provincial),
+    }
+}
+
+/// Gazelle thresholds: placeholders until Jiangsu's are confirmed.
+fn gazelle_placeholder() -> GazelleRules {
+    GazelleRules {
+        confirmed: false,
+        note: "Jiangsu gazelle thresholds not confirmed; placeholder values after the \
+               generic Torch Centre pattern (young HTE, revenue floor, about 20 % yearly \
+               revenue growth over 3 years)"
+            .to_owned(),
+        max_age_years: 10,
+        requires_hte_certificate: true,
+        min_latest_sales_yuan: 10_000_000,
+        min_sales_cagr: 0.20,
+        cagr_periods: 3,
+    }
+}
+
 impl Default for RuleSet {
     fn default() -> Self {
         Self::national_2016()
@@ -311,194 +519,11 @@ impl RuleSet {
     /// The 2016 national rules (HTE: 国科发火〔2016〕32号 / 195号; tech-SME: 国科发政〔2017〕115号)
     /// with placeholder gazelle thresholds.
     pub fn national_2016() -> Self {
-        let f = DEFAULT_EXPERT_FRACTION;
         RuleSet {
             version: "2016-national-1".to_owned(),
-            hte: HteRules {
-                min_registration_days: 365,
-                min_st_staff_ratio: 0.10,
-                rd_intensity_bands: vec![
-                    RdIntensityBand {
-                        max_latest_sales_yuan: Some(50_000_000),
-                        min_ratio: 0.05,
-                    },
-                    RdIntensityBand {
-                        max_latest_sales_yuan: Some(200_000_000),
-                        min_ratio: 0.04,
-                    },
-                    RdIntensityBand {
-                        max_latest_sales_yuan: None,
-                        min_ratio: 0.03,
-                    },
-                ],
-                min_rd_domestic_share: 0.60,
-                min_hightech_income_share: 0.60,
-                innovation: InnovationRules {
-                    pass_mark_points: 70,
-                    ip_cap_points: 30,
-                    ip_quantity: IpQuantityRules {
-                        max_points: 8,
-                        class1_points: points(7, 8),
-                        class2_bands: vec![
-                            CountBand {
-                                min_count: 5,
-                                points: points(5, 6),
-                            },
-                            CountBand {
-                                min_count: 3,
-                                points: points(3, 4),
-                            },
-                            CountBand {
-                                min_count: 1,
-                                points: points(1, 2),
-                            },
-                        ],
-                    },
-                    conversion: ConversionRules {
-                        max_points: 30,
-                        bands: [
-                            (5.0, 25, 30),
-                            (4.0, 19, 24),
-                            (3.0, 13, 18),
-                            (2.0, 7, 12),
-                            (1.0, 1, 6),
-                        ]
-                        .into_iter()
-                        .map(|(min_per_year, low, high)| AverageBand {
-                            min_per_year,
-                            points: points(low, high),
-                        })
-                        .collect(),
-                    },
-                    growth: GrowthRules {
-                        max_points: 10,
-                        bands: [
-                            (0.35, true, 9, 10),
-                            (0.25, true, 7, 8),
-                            (0.15, true, 5, 6),
-                            (0.05, true, 3, 4),
-                            (0.0, false, 1, 2),
-                        ]
-                        .into_iter()
-                        .map(|(min_rate, inclusive, low, high)| GrowthBand {
-                            min_rate,
-                            inclusive,
-                            points: points(low, high),
-                        })
-                        .collect(),
-                    },
-                    expert_items: vec![
-                        expert(
-                            "ip_advancement",
-                            Indicator::IntellectualProperty,
-                            "Advancement of the IP's technology",
-                            "技术的先进程度",
-                            8,
-                            f,
-                        ),
-                        expert(
-                            "ip_core_support",
-                            Indicator::IntellectualProperty,
-                            "Core support of the IP to the main products/services",
-                            "对主要产品（服务）在技术上发挥核心支持作用",
-                            8,
-                            f,
-                        ),
-                        expert(
-                            "ip_acquisition",
-                            Indicator::IntellectualProperty,
-                            "How the IP was obtained",
-                            "知识产权获得方式",
-                            6,
-                            f,
-                        ),
-                        expert(
-                            "ip_standards_bonus",
-                            Indicator::IntellectualProperty,
-                            "Took part in drafting standards, test methods or technical specifications",
-                            "参与编制标准、检测方法、技术规范（加分项）",
-                            2,
-                            0.0,
-                        ),
-                        expert(
-                            "rd_management_system",
-                            Indicator::RdManagement,
-                            "R&D management rules, R&D cost accounting and sub-ledger",
-                            "研发组织管理制度、研发投入核算体系与研发费用辅助账",
-                            6,
-                            f,
-                        ),
-                        expert(
-                            "rd_unit_and_cooperation",
-                            Indicator::RdManagement,
-                            "Internal R&D unit and industry–university–research cooperation",
-                            "内部研发机构与产学研合作",
-                            6,
-                            f,
-                        ),
-                        expert(
-                            "conversion_incentives",
-                            Indicator::RdManagement,
-                            "Rules for converting and rewarding results; open innovation platform",
-                            "成果转化组织实施与激励奖励制度、开放式创新创业平台",
-                            4,
-                            f,
-                        ),
-                        expert(
-                            "talent_system",
-                            Indicator::RdManagement,
-                            "Training, recruitment and performance rewards for S&T staff",
-                            "人才培养、引进与绩效评价奖励制度",
-                            4,
-                            f,
-                        ),
-                    ],
-                },
-            },
-            tech_sme: TechSmeRules {
-                max_employees: 500,
-                max_sales_yuan: 200_000_000,
-                max_total_assets_yuan: 200_000_000,
-                pass_points: 60,
-                staff_points_must_be_nonzero: true,
-                staff_bands: [(0.30, 20), (0.25, 16), (0.20, 12), (0.15, 8), (0.10, 4)]
-                    .into_iter()
-                    .map(|(min_ratio, points)| RatioPoints { min_ratio, points })
-                    .collect(),
-                rd_bands: [
-                    (0.06, 0.30, 50),
-                    (0.05, 0.25, 40),
-                    (0.04, 0.20, 30),
-                    (0.03, 0.15, 20),
-                    (0.02, 0.10, 10),
-                ]
-                .into_iter()
-                .map(|(sales, costs, points)| RdScoreBand {
-                    min_ratio_of_sales: sales,
-                    min_ratio_of_total_costs: costs,
-                    points,
-                })
-                .collect(),
-                ip_class1_points: 30,
-                ip_class2_bands: [(4, 24), (3, 18), (2, 12), (1, 6)]
-                    .into_iter()
-                    .map(|(min_count, points)| CountPoints { min_count, points })
-                    .collect(),
-                direct_route_hte_certificate: true,
-                direct_route_min_rd_institution: Some(RdInstitution::Provincial),
-            },
-            gazelle: GazelleRules {
-                confirmed: false,
-                note: "Jiangsu gazelle thresholds not confirmed; placeholder values after the \
-                       generic Torch Centre pattern (young HTE, revenue floor, about 20 % yearly \
-                       revenue growth over 3 years)"
-                    .to_owned(),
-                max_age_years: 10,
-                requires_hte_certificate: true,
-                min_latest_sales_yuan: 10_000_000,
-                min_sales_cagr: 0.20,
-                cagr_periods: 3,
-            },
+            hte: national_hte_2016(),
+            tech_sme: national_tech_sme_2017(),
+            gazelle: gazelle_placeholder(),
         }
     }
 
@@ -631,6 +656,14 @@ impl RuleSet {
             above = (band.min_rate, band.points.low);
         }
 
+        self.validate_expert_items(v);
+    }
+
+    /// The expert-scored items, and whether the whole table can reach the pass mark.
+    fn validate_expert_items(&self, v: &mut Validator) {
+        let r = &self.hte.innovation;
+        let base = "hte.innovation";
+        let (q, c, g) = (&r.ip_quantity, &r.conversion, &r.growth);
         let mut keys = HashSet::new();
         let mut ip_total = q.max_points;
         let mut other_total = c.max_points + 2 * g.max_points;
@@ -693,41 +726,7 @@ impl RuleSet {
             }
             above = (band.min_ratio, band.points);
         }
-        let mut above = (f64::INFINITY, f64::INFINITY, u32::MAX);
-        for (i, band) in t.rd_bands.iter().enumerate() {
-            let path = format!("tech_sme.rd_bands[{i}]");
-            if v.ratio(
-                &format!("{path}.min_ratio_of_sales"),
-                band.min_ratio_of_sales,
-            ) && band.min_ratio_of_sales >= above.0
-            {
-                v.err(
-                    &format!("{path}.min_ratio_of_sales"),
-                    "bands must be in strictly descending order",
-                );
-            }
-            if v.ratio(
-                &format!("{path}.min_ratio_of_total_costs"),
-                band.min_ratio_of_total_costs,
-            ) && band.min_ratio_of_total_costs >= above.1
-            {
-                v.err(
-                    &format!("{path}.min_ratio_of_total_costs"),
-                    "bands must be in strictly descending order",
-                );
-            }
-            if band.points == 0 || band.points >= above.2 {
-                v.err(
-                    &format!("{path}.points"),
-                    "must be positive and below the band above",
-                );
-            }
-            above = (
-                band.min_ratio_of_sales,
-                band.min_ratio_of_total_costs,
-                band.points,
-            );
-        }
+        self.validate_tech_sme_rd_bands(v);
         let mut above = (u32::MAX, t.ip_class1_points.saturating_add(1));
         for (i, band) in t.ip_class2_bands.iter().enumerate() {
             let path = format!("tech_sme.ip_class2_bands[{i}]");
@@ -764,6 +763,46 @@ impl RuleSet {
             v.err(
                 "tech_sme.direct_route_min_rd_institution",
                 "\"none\" would let every firm in; use null to disable the route",
+            );
+        }
+    }
+
+    /// The R&D score bands: both ratios and the points strictly descending.
+    fn validate_tech_sme_rd_bands(&self, v: &mut Validator) {
+        let t = &self.tech_sme;
+        let mut above = (f64::INFINITY, f64::INFINITY, u32::MAX);
+        for (i, band) in t.rd_bands.iter().enumerate() {
+            let path = format!("tech_sme.rd_bands[{i}]");
+            if v.ratio(
+                &format!("{path}.min_ratio_of_sales"),
+                band.min_ratio_of_sales,
+            ) && band.min_ratio_of_sales >= above.0
+            {
+                v.err(
+                    &format!("{path}.min_ratio_of_sales"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            if v.ratio(
+                &format!("{path}.min_ratio_of_total_costs"),
+                band.min_ratio_of_total_costs,
+            ) && band.min_ratio_of_total_costs >= above.1
+            {
+                v.err(
+                    &format!("{path}.min_ratio_of_total_costs"),
+                    "bands must be in strictly descending order",
+                );
+            }
+            if band.points == 0 || band.points >= above.2 {
+                v.err(
+                    &format!("{path}.points"),
+                    "must be positive and below the band above",
+                );
+            }
+            above = (
+                band.min_ratio_of_sales,
+                band.min_ratio_of_total_costs,
+                band.points,
             );
         }
     }

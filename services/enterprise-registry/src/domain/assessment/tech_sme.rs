@@ -71,9 +71,9 @@ impl Bounds {
     }
 }
 
-pub(crate) fn assess(ctx: &Context<'_>, rules: &TechSmeRules) -> TechSmeAssessment {
-    let year = ctx.latest_year;
-    let mut conditions = vec![
+/// The size caps and the clean record, which every tech-SME meets.
+fn base_conditions(ctx: &Context<'_>, rules: &TechSmeRules) -> Vec<ConditionResult> {
+    vec![
         cap(
             ctx,
             EMPLOYEES,
@@ -117,17 +117,72 @@ pub(crate) fn assess(ctx: &Context<'_>, rules: &TechSmeRules) -> TechSmeAssessme
             },
         ),
         clean_record(ctx),
-    ];
-    let base = combine(conditions.iter().map(|c| (c.outcome, c.kind)));
+    ]
+}
 
-    let staff = staff_points(ctx, rules);
-    let rd = rd_points(ctx, rules);
-    let ip = ip_points(ctx, rules);
-    let score = Bounds {
-        low: staff.low + rd.low + ip.low,
-        high: staff.high + rd.high + ip.high,
+/// The evaluation's points: staff, R&D and IP, and their sum.
+#[derive(Clone, Copy)]
+struct Points {
+    staff: Bounds,
+    rd: Bounds,
+    ip: Bounds,
+    score: Bounds,
+}
+
+/// The score route's outcome, its conditions pushed; `by_institution` tells whether an
+/// R&D institution would have qualified the firm directly (None: level not recorded).
+fn score_route(
+    ctx: &Context<'_>,
+    rules: &TechSmeRules,
+    points: Points,
+    by_institution: Option<bool>,
+    conditions: &mut Vec<ConditionResult>,
+) -> Outcome {
+    let year = ctx.latest_year;
+    let Points {
+        staff,
+        rd,
+        ip,
+        score,
+    } = points;
+    let staff_condition = rules
+        .staff_points_must_be_nonzero
+        .then(|| staff_nonzero(ctx, rules, staff));
+    let score_condition = evaluation_score(ctx, rules, staff, rd, ip, score);
+    let mut outcomes = vec![score_condition.outcome];
+    outcomes.extend(staff_condition.iter().map(|c| c.outcome));
+    let score_route = if outcomes.contains(&Outcome::Fail) {
+        Outcome::Fail
+    } else if outcomes.iter().all(|o| *o == Outcome::Pass) {
+        Outcome::Pass
+    } else {
+        Outcome::Unknown
     };
+    conditions.extend(staff_condition);
+    conditions.push(score_condition);
+    match (score_route, by_institution) {
+        (Outcome::Pass, _) => Outcome::Pass,
+        (_, None) => {
+            // A provincial-or-higher institution would qualify the firm directly.
+            conditions.push(direct_route(ctx).unknown(
+                format!("{year} annual report: R&D institution level not recorded"),
+                vec![format!("{year}.rd_institution")],
+            ));
+            Outcome::Unknown
+        }
+        (other, Some(_)) => other,
+    }
+}
 
+/// Which route qualifies the firm (a certificate, an R&D institution, or the score) and
+/// its outcome; the route's conditions are pushed.
+fn choose_route(
+    ctx: &Context<'_>,
+    rules: &TechSmeRules,
+    points: Points,
+    conditions: &mut Vec<ConditionResult>,
+) -> (TechSmeRoute, Outcome) {
+    let year = ctx.latest_year;
     let certificate = rules.direct_route_hte_certificate && ctx.facts.holds_valid_hte_certificate;
     let institution = ctx.report(year).and_then(|r| r.rd_institution);
     // Some(true) / Some(false) when decided, None when the institution level is missing.
@@ -135,8 +190,7 @@ pub(crate) fn assess(ctx: &Context<'_>, rules: &TechSmeRules) -> TechSmeAssessme
         None => Some(false),
         Some(min) => institution.map(|level| level >= min),
     };
-
-    let (route, route_outcome) = if certificate {
+    if certificate {
         conditions.push(direct_route(ctx).pass(
             Some(1.0),
             format!("holds a valid HTE certificate on {}", ctx.as_of),
@@ -148,35 +202,29 @@ pub(crate) fn assess(ctx: &Context<'_>, rules: &TechSmeRules) -> TechSmeAssessme
             .push(direct_route(ctx).pass(Some(1.0), format!("{year} annual report: {level}")));
         (TechSmeRoute::DirectRdInstitution, Outcome::Pass)
     } else {
-        let staff_condition = rules
-            .staff_points_must_be_nonzero
-            .then(|| staff_nonzero(ctx, rules, staff));
-        let score_condition = evaluation_score(ctx, rules, staff, rd, ip, score);
-        let mut outcomes = vec![score_condition.outcome];
-        outcomes.extend(staff_condition.iter().map(|c| c.outcome));
-        let score_route = if outcomes.contains(&Outcome::Fail) {
-            Outcome::Fail
-        } else if outcomes.iter().all(|o| *o == Outcome::Pass) {
-            Outcome::Pass
-        } else {
-            Outcome::Unknown
-        };
-        conditions.extend(staff_condition);
-        conditions.push(score_condition);
-        let outcome = match (score_route, by_institution) {
-            (Outcome::Pass, _) => Outcome::Pass,
-            (_, None) => {
-                // A provincial-or-higher institution would qualify the firm directly.
-                conditions.push(direct_route(ctx).unknown(
-                    format!("{year} annual report: R&D institution level not recorded"),
-                    vec![format!("{year}.rd_institution")],
-                ));
-                Outcome::Unknown
-            }
-            (other, Some(_)) => other,
-        };
+        let outcome = score_route(ctx, rules, points, by_institution, conditions);
         (TechSmeRoute::Score, outcome)
+    }
+}
+
+pub(crate) fn assess(ctx: &Context<'_>, rules: &TechSmeRules) -> TechSmeAssessment {
+    let mut conditions = base_conditions(ctx, rules);
+    let base = combine(conditions.iter().map(|c| (c.outcome, c.kind)));
+
+    let staff = staff_points(ctx, rules);
+    let rd = rd_points(ctx, rules);
+    let ip = ip_points(ctx, rules);
+    let score = Bounds {
+        low: staff.low + rd.low + ip.low,
+        high: staff.high + rd.high + ip.high,
     };
+    let points = Points {
+        staff,
+        rd,
+        ip,
+        score,
+    };
+    let (route, route_outcome) = choose_route(ctx, rules, points, &mut conditions);
 
     let outcome = combine([
         (overall_as_outcome(base), ConditionKind::Data),

@@ -16,7 +16,7 @@ use std::path::Path;
 use chrono::{Datelike, NaiveDate};
 use hte_shared::regions::{self, Region, RegionKind, RegionLevel};
 
-use crate::domain::credit_code::check_character;
+use enterprise_registry::domain::credit_code::check_character;
 
 /// Import kinds and their files, in the order they must be imported (facts after firms).
 pub const FILES: [(&str, &str); 5] = [
@@ -118,7 +118,7 @@ pub fn generate_as_of(
     };
     let province = Province::new(seed);
     for index in 0..firms {
-        let firm = province.firm(seed, index as u64, today);
+        let firm = province.firm(seed, index as u64, today)?;
         sink.write(&firm)?;
     }
     for w in [
@@ -567,16 +567,318 @@ fn scale(value: i64, low_percent: i64, high_percent: i64, rng: &mut Pcg) -> i64 
     value.saturating_mul(rng.between(low_percent, high_percent)) / 100
 }
 
+/// HTE certificates of a firm (about 15 % of firms; some renewed every three years).
+fn certificates(rng: &mut Pcg, registered_on: NaiveDate, today: NaiveDate) -> Vec<Certificate> {
+    let this_year = today.year();
+    let mut certificates = Vec::new();
+    if !rng.chance(0.15) {
+        return certificates;
+    }
+    let earliest = (registered_on.year() + 1).max(this_year - 9);
+    let mut year = rng.between(i64::from(earliest), i64::from(this_year)) as i32;
+    loop {
+        let mut issued_on = random_day(rng, year, (10, 12));
+        if issued_on > today {
+            issued_on = date(year, 1, 1).max(today - chrono::Days::new(30));
+        }
+        if issued_on <= registered_on || issued_on > today {
+            break;
+        }
+        let revoked = rng.chance(0.01).then(|| {
+            let days = rng.between(60, 700) as u64;
+            let on = (issued_on + chrono::Days::new(days)).min(today);
+            (on, "虚报申报材料撤销资格")
+        });
+        certificates.push(Certificate { issued_on, revoked });
+        year += 3;
+        if year > this_year || revoked.is_some() || !rng.chance(0.6) {
+            break;
+        }
+    }
+    certificates
+}
+
+/// The pool entry of a firm: about 40 % of HTEs came through the pool; 16.5 % of the
+/// others are in it.
+fn pool_entry(
+    rng: &mut Pcg,
+    certificates: &[Certificate],
+    registered_on: NaiveDate,
+    today: NaiveDate,
+) -> Option<PoolEntry> {
+    let (this_year, registered_year) = (today.year(), registered_on.year());
+    let pool_sources = ["市推荐", "县（区）推荐", "高新区推荐", "自主申报"];
+    if let Some(first_cert) = certificates.first().filter(|_| rng.chance(0.4)) {
+        let year = first_cert.issued_on.year() - 1;
+        (year >= 2015 && year > registered_year).then(|| PoolEntry {
+            year,
+            batch: rng.between(1, 2),
+            source: pool_sources[rng.below(pool_sources.len() as u64) as usize],
+            entered_on: random_day(rng, year, (3, 9)),
+            exit: Some((first_cert.issued_on, "已认定为高新技术企业")),
+        })
+    } else if certificates.is_empty() && rng.chance(0.165) {
+        let earliest = (registered_year + 1).max(2015);
+        let year = rng.between(i64::from(earliest), i64::from(this_year)) as i32;
+        let entered_on = random_day(rng, year, (3, 9)).min(today);
+        let exit = if year <= this_year - 3 && rng.chance(0.5) {
+            let on = date(year + 3, 12, 20).min(today);
+            Some((on, "培育期满未认定"))
+        } else if rng.chance(0.05) {
+            let on = (entered_on + chrono::Days::new(rng.between(90, 500) as u64)).min(today);
+            Some((on, "企业申请退出"))
+        } else {
+            None
+        };
+        (entered_on > registered_on).then(|| PoolEntry {
+            year,
+            batch: rng.between(1, 2),
+            source: pool_sources[rng.below(pool_sources.len() as u64) as usize],
+            entered_on,
+            exit,
+        })
+    } else {
+        None
+    }
+}
+
+/// How a firm's reports grow: sizes skewed towards small firms, HTEs larger and more
+/// R&D-heavy.
+struct Profile {
+    hte: bool,
+    manufacturing: bool,
+    revenue_per_employee: i64,
+    st_share: i64,
+    rd_rate: i64,
+    hightech_share: (i64, i64),
+    rd_institution: &'static str,
+}
+
+impl Profile {
+    fn new(rng: &mut Pcg, hte: bool, industry_code: &str) -> Self {
+        let revenue_per_employee = rng.between(400_000, 1_500_000);
+        let st_share = if hte {
+            rng.between(12, 45)
+        } else {
+            rng.between(3, 25)
+        };
+        let rd_rate = if hte {
+            rng.between(30, 90)
+        } else {
+            rng.between(5, 60)
+        };
+        let rd_institution = {
+            let keys = ["none", "enterprise", "municipal", "provincial", "national"];
+            let weights: [u32; 5] = if hte {
+                [10, 40, 30, 17, 3]
+            } else {
+                [55, 30, 12, 3, 0]
+            };
+            keys[rng.weighted(&weights)]
+        };
+        Self {
+            hte,
+            manufacturing: industry_code.starts_with('C'),
+            revenue_per_employee,
+            st_share,
+            rd_rate,
+            hightech_share: if hte { (55, 95) } else { (0, 70) },
+            rd_institution,
+        }
+    }
+}
+
+/// The annual reports of `years` years from `first_year`, and the last year's sales.
+fn reports(
+    rng: &mut Pcg,
+    hte: bool,
+    industry_code: &str,
+    (first_year, years): (i32, i32),
+) -> (Vec<Report>, f64) {
+    let u = rng.unit();
+    let last_sales = if hte {
+        10f64.powf(7.0 + 2.4 * u.powf(1.3))
+    } else {
+        10f64.powf(6.2 + 2.7 * u.powf(1.7))
+    };
+    let mut growth_total = 1.0;
+    let growth: Vec<i64> = (0..years).map(|_| rng.between(92, 130)).collect();
+    for g in growth.iter().skip(1) {
+        growth_total *= *g as f64 / 100.0;
+    }
+    let mut sales = (last_sales / growth_total) as i64;
+    let profile = Profile::new(rng, hte, industry_code);
+    let mut ip = IpHeld {
+        invention: if hte {
+            rng.between(1, 8)
+        } else {
+            rng.between(0, 2)
+        },
+        other_class1: rng.between(0, 3),
+        class2: rng.between(0, 12),
+    };
+    let mut reports = Vec::with_capacity(years as usize);
+    for (i, g) in growth.iter().enumerate() {
+        if i > 0 {
+            sales = sales.saturating_mul(*g) / 100;
+        }
+        reports.push(report(rng, &profile, &mut ip, first_year + i as i32, sales));
+    }
+    (reports, last_sales)
+}
+
+/// Intellectual property held at a year's end.
+struct IpHeld {
+    invention: i64,
+    other_class1: i64,
+    class2: i64,
+}
+
+fn report(rng: &mut Pcg, p: &Profile, ip: &mut IpHeld, year: i32, sales: i64) -> Report {
+    let employees = (sales / p.revenue_per_employee).max(5);
+    let total_income = sales + scale(sales, 0, 8, rng);
+    let rd = sales.saturating_mul(p.rd_rate + rng.between(-5, 5)).max(0) / 1000;
+    let total_assets = scale(sales, 60, 180, rng);
+    let new_invention = if p.hte {
+        rng.between(0, 3)
+    } else {
+        rng.between(0, 1)
+    };
+    let new_other = rng.between(0, 1);
+    let new_class2 = rng.between(0, 8);
+    ip.invention += new_invention;
+    ip.other_class1 += new_other;
+    ip.class2 += new_class2;
+    Report {
+        year,
+        employees,
+        st_staff: employees * p.st_share / 100,
+        total_income,
+        sales,
+        hightech_income: scale(total_income, p.hightech_share.0, p.hightech_share.1, rng),
+        rd,
+        rd_domestic: scale(rd, 85, 100, rng),
+        total_costs: scale(sales, 78, 99, rng),
+        net_assets: scale(total_assets, -10, 65, rng),
+        total_assets,
+        industrial_output: if p.manufacturing {
+            scale(sales, 90, 108, rng)
+        } else {
+            0
+        },
+        tax_paid: sales.saturating_mul(rng.between(15, 70)) / 1000,
+        invention_patents: ip.invention,
+        class1: ip.invention + ip.other_class1,
+        class2: ip.class2,
+        new_ip: new_invention + new_other + new_class2,
+        conversions: if p.hte {
+            rng.between(1, 10)
+        } else {
+            rng.between(0, 4)
+        },
+        rd_institution: p.rd_institution,
+    }
+}
+
+/// The high-tech zone a firm is in, if any.
+fn zone(rng: &mut Pcg, county: &County) -> Option<(&'static str, String)> {
+    if let Some(name) = county.national_zone {
+        let p = if county.code == "320576" { 0.9 } else { 0.45 };
+        rng.chance(p).then(|| ("national", name.to_owned()))
+    } else if let Some(name) = &county.provincial_zone {
+        rng.chance(0.3).then(|| ("provincial", name.clone()))
+    } else {
+        None
+    }
+}
+
+/// Who grants a label of `kind` to a firm of `county`: level and body.
+fn grantor(rng: &mut Pcg, kind: &str, county: &County) -> (&'static str, String) {
+    match kind {
+        "tech_sme" => ("provincial", "江苏省科学技术厅".to_owned()),
+        "gazelle" => match rng.between(0, 9) {
+            0..=4 => ("provincial", "江苏省科学技术厅".to_owned()),
+            5..=8 => ("municipal", county.city_bureau.clone()),
+            _ => ("county", county.bureau.clone()),
+        },
+        "listing_pipeline" => {
+            if rng.chance(0.6) {
+                ("provincial", "江苏省地方金融监督管理局".to_owned())
+            } else {
+                (
+                    "municipal",
+                    format!("{}市地方金融监督管理局", county.city_short),
+                )
+            }
+        }
+        "little_giant" | "single_champion" => {
+            if rng.chance(0.4) {
+                ("national", "工业和信息化部".to_owned())
+            } else {
+                ("provincial", "江苏省工业和信息化厅".to_owned())
+            }
+        }
+        _ => ("provincial", "江苏省科学技术厅".to_owned()),
+    }
+}
+
+/// Labels for a few per cent of firms, more often for HTEs.
+fn labels(
+    rng: &mut Pcg,
+    hte: bool,
+    registered_year: i32,
+    this_year: i32,
+    county: &County,
+) -> Vec<Label> {
+    let mut labels: Vec<Label> = Vec::new();
+    if !rng.chance(if hte { 0.12 } else { 0.03 }) {
+        return labels;
+    }
+    let kinds: [(&str, u32); 7] = [
+        ("tech_sme", 45),
+        ("gazelle", 18),
+        ("listing_pipeline", 10),
+        ("little_giant", 10),
+        ("innovative_leader", 6),
+        ("top100", 6),
+        ("single_champion", 5),
+    ];
+    let count = if rng.chance(0.25) { 2 } else { 1 };
+    let earliest = i64::from((registered_year + 1).max(2018));
+    for _ in 0..count {
+        let kind = kinds[rng.weighted(&kinds.map(|(_, w)| w))].0;
+        if labels.iter().any(|l| l.kind == kind) {
+            continue;
+        }
+        let year = rng.between(earliest, i64::from(this_year)) as i32;
+        let (level, issuer) = grantor(rng, kind, county);
+        // A tech-SME registration is yearly: some firms hold it several years running.
+        let span = if kind == "tech_sme" {
+            rng.between(1, 3) as i32
+        } else {
+            1
+        };
+        for y in year..(year + span).min(this_year + 1) {
+            labels.push(Label {
+                kind,
+                year: y,
+                level,
+                issuer: issuer.clone(),
+            });
+        }
+    }
+    labels
+}
+
 impl Province {
-    fn firm(&self, seed: u64, index: u64, today: NaiveDate) -> Firm {
+    fn firm(&self, seed: u64, index: u64, today: NaiveDate) -> io::Result<Firm> {
         let mut rng = Pcg::new(seed, index);
         let this_year = today.year();
-        let last_report_year = this_year - 1;
         let county = self.county(&mut rng);
 
         // Reports and registration.
         let years = rng.between(3, 5) as i32;
-        let first_report_year = last_report_year - years + 1;
+        let first_report_year = this_year - 1 - years + 1;
         let mut age = rng.between(0, 2);
         if rng.chance(0.55) {
             age += rng.between(0, 8);
@@ -597,233 +899,13 @@ impl Province {
         let brand = format!("{}{}", BRAND[first], BRAND[second]);
         let word = *rng.pick(industry_words(domain));
 
-        // HTE certificates (about 15 % of firms; some renewed every three years).
-        let mut certificates = Vec::new();
-        if rng.chance(0.15) {
-            let earliest = (registered_year + 1).max(this_year - 9);
-            let mut year = rng.between(i64::from(earliest), i64::from(this_year)) as i32;
-            loop {
-                let mut issued_on = random_day(&mut rng, year, (10, 12));
-                if issued_on > today {
-                    issued_on = date(year, 1, 1).max(today - chrono::Days::new(30));
-                }
-                if issued_on <= registered_on || issued_on > today {
-                    break;
-                }
-                let revoked = rng.chance(0.01).then(|| {
-                    let days = rng.between(60, 700) as u64;
-                    let on = (issued_on + chrono::Days::new(days)).min(today);
-                    (on, "虚报申报材料撤销资格")
-                });
-                certificates.push(Certificate { issued_on, revoked });
-                year += 3;
-                if year > this_year || revoked.is_some() || !rng.chance(0.6) {
-                    break;
-                }
-            }
-        }
+        let certificates = certificates(&mut rng, registered_on, today);
         let hte = !certificates.is_empty();
-
-        // Pool entry: about 40 % of HTEs came through the pool; 16.5 % of the others are in it.
-        let pool_sources = ["市推荐", "县（区）推荐", "高新区推荐", "自主申报"];
-        let pool = if let Some(first_cert) = certificates.first().filter(|_| rng.chance(0.4)) {
-            let year = first_cert.issued_on.year() - 1;
-            (year >= 2015 && year > registered_year).then(|| PoolEntry {
-                year,
-                batch: rng.between(1, 2),
-                source: pool_sources[rng.below(pool_sources.len() as u64) as usize],
-                entered_on: random_day(&mut rng, year, (3, 9)),
-                exit: Some((first_cert.issued_on, "已认定为高新技术企业")),
-            })
-        } else if !hte && rng.chance(0.165) {
-            let earliest = (registered_year + 1).max(2015);
-            let year = rng.between(i64::from(earliest), i64::from(this_year)) as i32;
-            let entered_on = random_day(&mut rng, year, (3, 9)).min(today);
-            let exit = if year <= this_year - 3 && rng.chance(0.5) {
-                let on = date(year + 3, 12, 20).min(today);
-                Some((on, "培育期满未认定"))
-            } else if rng.chance(0.05) {
-                let on = (entered_on + chrono::Days::new(rng.between(90, 500) as u64)).min(today);
-                Some((on, "企业申请退出"))
-            } else {
-                None
-            };
-            (entered_on > registered_on).then(|| PoolEntry {
-                year,
-                batch: rng.between(1, 2),
-                source: pool_sources[rng.below(pool_sources.len() as u64) as usize],
-                entered_on,
-                exit,
-            })
-        } else {
-            None
-        };
-
-        // Annual reports: sizes skewed towards small firms, HTEs larger and more R&D-heavy.
-        let u = rng.unit();
-        let last_sales = if hte {
-            10f64.powf(7.0 + 2.4 * u.powf(1.3))
-        } else {
-            10f64.powf(6.2 + 2.7 * u.powf(1.7))
-        };
-        let mut growth_total = 1.0;
-        let growth: Vec<i64> = (0..years).map(|_| rng.between(92, 130)).collect();
-        for g in growth.iter().skip(1) {
-            growth_total *= *g as f64 / 100.0;
-        }
-        let mut sales = (last_sales / growth_total) as i64;
-        let revenue_per_employee = rng.between(400_000, 1_500_000);
-        let st_share = if hte {
-            rng.between(12, 45)
-        } else {
-            rng.between(3, 25)
-        };
-        let rd_rate = if hte {
-            rng.between(30, 90)
-        } else {
-            rng.between(5, 60)
-        };
-        let hightech_share = if hte { (55, 95) } else { (0, 70) };
-        let manufacturing = industry_code.starts_with('C');
-        let rd_institution = {
-            let keys = ["none", "enterprise", "municipal", "provincial", "national"];
-            let weights: [u32; 5] = if hte {
-                [10, 40, 30, 17, 3]
-            } else {
-                [55, 30, 12, 3, 0]
-            };
-            keys[rng.weighted(&weights)]
-        };
-        let mut invention = if hte {
-            rng.between(1, 8)
-        } else {
-            rng.between(0, 2)
-        };
-        let mut other_class1 = rng.between(0, 3);
-        let mut class2 = rng.between(0, 12);
-        let mut reports = Vec::with_capacity(years as usize);
-        for (i, g) in growth.iter().enumerate() {
-            if i > 0 {
-                sales = sales.saturating_mul(*g) / 100;
-            }
-            let employees = (sales / revenue_per_employee).max(5);
-            let total_income = sales + scale(sales, 0, 8, &mut rng);
-            let rd = sales.saturating_mul(rd_rate + rng.between(-5, 5)).max(0) / 1000;
-            let total_assets = scale(sales, 60, 180, &mut rng);
-            let new_invention = if hte {
-                rng.between(0, 3)
-            } else {
-                rng.between(0, 1)
-            };
-            let new_other = rng.between(0, 1);
-            let new_class2 = rng.between(0, 8);
-            invention += new_invention;
-            other_class1 += new_other;
-            class2 += new_class2;
-            reports.push(Report {
-                year: first_report_year + i as i32,
-                employees,
-                st_staff: employees * st_share / 100,
-                total_income,
-                sales,
-                hightech_income: scale(total_income, hightech_share.0, hightech_share.1, &mut rng),
-                rd,
-                rd_domestic: scale(rd, 85, 100, &mut rng),
-                total_costs: scale(sales, 78, 99, &mut rng),
-                net_assets: scale(total_assets, -10, 65, &mut rng),
-                total_assets,
-                industrial_output: if manufacturing {
-                    scale(sales, 90, 108, &mut rng)
-                } else {
-                    0
-                },
-                tax_paid: sales.saturating_mul(rng.between(15, 70)) / 1000,
-                invention_patents: invention,
-                class1: invention + other_class1,
-                class2,
-                new_ip: new_invention + new_other + new_class2,
-                conversions: if hte {
-                    rng.between(1, 10)
-                } else {
-                    rng.between(0, 4)
-                },
-                rd_institution,
-            });
-        }
-        let above_scale = last_sales >= 20_000_000.0;
-
-        // Zone.
-        let zone = if let Some(name) = county.national_zone {
-            let p = if county.code == "320576" { 0.9 } else { 0.45 };
-            rng.chance(p).then(|| ("national", name.to_owned()))
-        } else if let Some(name) = &county.provincial_zone {
-            rng.chance(0.3).then(|| ("provincial", name.clone()))
-        } else {
-            None
-        };
-
-        // Labels for a few per cent of firms, more often for HTEs.
-        let mut labels: Vec<Label> = Vec::new();
-        if rng.chance(if hte { 0.12 } else { 0.03 }) {
-            let kinds: [(&str, u32); 7] = [
-                ("tech_sme", 45),
-                ("gazelle", 18),
-                ("listing_pipeline", 10),
-                ("little_giant", 10),
-                ("innovative_leader", 6),
-                ("top100", 6),
-                ("single_champion", 5),
-            ];
-            let count = if rng.chance(0.25) { 2 } else { 1 };
-            let earliest = i64::from((registered_year + 1).max(2018));
-            for _ in 0..count {
-                let kind = kinds[rng.weighted(&kinds.map(|(_, w)| w))].0;
-                if labels.iter().any(|l| l.kind == kind) {
-                    continue;
-                }
-                let year = rng.between(earliest, i64::from(this_year)) as i32;
-                let (level, issuer) = match kind {
-                    "tech_sme" => ("provincial", "江苏省科学技术厅".to_owned()),
-                    "gazelle" => match rng.between(0, 9) {
-                        0..=4 => ("provincial", "江苏省科学技术厅".to_owned()),
-                        5..=8 => ("municipal", county.city_bureau.clone()),
-                        _ => ("county", county.bureau.clone()),
-                    },
-                    "listing_pipeline" => {
-                        if rng.chance(0.6) {
-                            ("provincial", "江苏省地方金融监督管理局".to_owned())
-                        } else {
-                            (
-                                "municipal",
-                                format!("{}市地方金融监督管理局", county.city_short),
-                            )
-                        }
-                    }
-                    "little_giant" | "single_champion" => {
-                        if rng.chance(0.4) {
-                            ("national", "工业和信息化部".to_owned())
-                        } else {
-                            ("provincial", "江苏省工业和信息化厅".to_owned())
-                        }
-                    }
-                    _ => ("provincial", "江苏省科学技术厅".to_owned()),
-                };
-                // A tech-SME registration is yearly: some firms hold it several years running.
-                let span = if kind == "tech_sme" {
-                    rng.between(1, 3) as i32
-                } else {
-                    1
-                };
-                for y in year..(year + span).min(this_year + 1) {
-                    labels.push(Label {
-                        kind,
-                        year: y,
-                        level,
-                        issuer: issuer.clone(),
-                    });
-                }
-            }
-        }
+        let pool = pool_entry(&mut rng, &certificates, registered_on, today);
+        let span = (first_report_year, years);
+        let (reports, last_sales) = reports(&mut rng, hte, industry_code, span);
+        let zone = zone(&mut rng, county);
+        let labels = labels(&mut rng, hte, registered_year, this_year, county);
         let pipeline = labels.iter().any(|l| l.kind == "listing_pipeline");
         let listing_status = if last_sales > 300_000_000.0 && rng.chance(0.05) {
             "listed"
@@ -837,28 +919,28 @@ impl Province {
         } else {
             "股份有限公司"
         };
-
         let first17 = format!(
             "91{}{}",
             county.code,
             subject_identifier(self, index, registered_year >= 2016)
         );
-        let credit_code = format!("{first17}{}", check_character(&first17).unwrap_or('0'));
-        Firm {
-            credit_code,
+        let check = check_character(&first17)
+            .ok_or_else(|| io::Error::other(format!("no check character for {first17}")))?;
+        Ok(Firm {
+            credit_code: format!("{first17}{check}"),
             name: format!("{}{brand}{word}{company}", county.city_short),
             region_code: county.code.clone(),
             registered_on,
             industry_code,
             tech_domain: domain,
             zone,
-            above_scale,
+            above_scale: last_sales >= 20_000_000.0,
             listing_status,
             reports,
             pool,
             certificates,
             labels,
-        }
+        })
     }
 }
 
@@ -965,9 +1047,10 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
-    use crate::domain::annual_report::ReportFigures;
-    use crate::domain::credit_code::CreditCode;
-    use crate::domain::programme::{CertificateNo, LabelKind, LabelLevel};
+    use enterprise_registry::domain::annual_report::ReportFigures;
+    use enterprise_registry::domain::certificates::CertificateNo;
+    use enterprise_registry::domain::credit_code::CreditCode;
+    use enterprise_registry::domain::labels::{LabelKind, LabelLevel};
     use hte_shared::regions::RegionCode;
 
     fn temp_dir(name: &str) -> std::path::PathBuf {

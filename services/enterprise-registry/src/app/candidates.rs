@@ -1,0 +1,305 @@
+//! Candidate screening (遴选): firms ranked by how close they are to HTE recognition.
+//!
+//! Firms are read in batches of 500 in credit-code order, assessed, and only a bounded set of
+//! the best-ranked is kept, so screening the province never holds every firm in memory and
+//! runs three queries per batch, not per firm.
+
+use std::collections::BinaryHeap;
+
+use chrono::NaiveDate;
+use hte_shared::db::DbConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::assessment::{facts_for, resolve_rule_set};
+use crate::db::enterprises::{self as queries, EnterpriseRow};
+use crate::domain::assessment::{
+    Assessment, FirmFacts, Outcome, OverallOutcome, Readiness, assess,
+};
+use crate::domain::listing::{ListCursor, ListFilter, SortKey};
+use crate::domain::status::EnterpriseStatus;
+use crate::domain::tech_domain::TechDomain;
+use crate::error::{RegistryError, json_key};
+use crate::export::{Cell, Column, Language};
+
+const BATCH: i64 = 500;
+
+/// A condition the firm does not meet yet, with what it would take.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CandidateGap {
+    /// Condition key, e.g. `rd_intensity` (研发费用占比).
+    pub condition: String,
+    pub name_zh: String,
+    /// Shortfall in the unit a manager acts on (yuan, staff, days, items, points).
+    pub amount: i64,
+    pub unit: String,
+    pub advice_en: String,
+    pub advice_zh: String,
+}
+
+/// One screened firm (候选企业).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Candidate {
+    /// Position in the ranking, from 1.
+    pub rank: u64,
+    pub credit_code: String,
+    pub name: String,
+    pub region_code: String,
+    pub city_code: String,
+    pub tech_domain: Option<TechDomain>,
+    /// HTE verdict (认定判断).
+    pub outcome: OverallOutcome,
+    /// Conditions failing (未达标条件数).
+    pub failing: u32,
+    /// Conditions that cannot be judged for lack of data (无法判断条件数).
+    pub unknown: u32,
+    /// Sum of the failing gaps relative to their thresholds (相对差距合计).
+    pub relative_gap: f64,
+    /// Keys of the failing conditions.
+    pub failing_conditions: Vec<String>,
+    pub gaps: Vec<CandidateGap>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CandidatePage {
+    /// Rule set version used (规则版本).
+    pub rule_set_version: String,
+    pub as_of: NaiveDate,
+    pub items: Vec<Candidate>,
+    pub next_cursor: Option<String>,
+}
+
+/// Ranking key: fewer failing conditions, then smaller relative gaps, then fewer unknowns,
+/// then credit code; a total order, so pages are stable.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RankKey {
+    failing: u32,
+    relative_gap_ppm: u64,
+    unknown: u32,
+    credit_code: String,
+}
+
+impl RankKey {
+    fn new(readiness: Readiness, credit_code: &str) -> Self {
+        Self {
+            failing: readiness.failing,
+            relative_gap_ppm: readiness.relative_gap_ppm,
+            unknown: readiness.unknown,
+            credit_code: credit_code.to_owned(),
+        }
+    }
+}
+
+struct Ranked(RankKey, Candidate);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+impl Eq for Ranked {}
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
+
+/// Which firms to screen, on which date, under which rules.
+pub struct Screening {
+    pub filter: ListFilter,
+    /// Only firms in the cultivation pool; otherwise every registered firm that is not a
+    /// valid HTE.
+    pub pool_only: bool,
+    pub max_failing: Option<u32>,
+    pub as_of: NaiveDate,
+    pub rule_set: Option<String>,
+}
+
+/// The candidate a firm's assessment makes, unless it is out of the screening.
+fn candidate_of(
+    row: &EnterpriseRow,
+    facts: &FirmFacts,
+    assessment: &Assessment,
+    max_failing: Option<u32>,
+) -> Result<Option<(RankKey, Candidate)>, RegistryError> {
+    let hte = &assessment.hte;
+    if max_failing.is_some_and(|max| hte.failing > max) {
+        return Ok(None);
+    }
+    let readiness = hte.readiness();
+    let mut gaps = Vec::new();
+    for condition in &hte.conditions {
+        if let Some(gap) = &condition.gap {
+            gaps.push(CandidateGap {
+                condition: condition.key.clone(),
+                name_zh: condition.name_zh.clone(),
+                amount: gap.amount,
+                unit: json_key(gap.unit)?,
+                advice_en: gap.advice_en.clone(),
+                advice_zh: gap.advice_zh.clone(),
+            });
+        }
+    }
+    let candidate = Candidate {
+        rank: 0,
+        credit_code: row.credit_code.clone(),
+        name: row.name.clone(),
+        region_code: row.region_code.clone(),
+        city_code: row.city_code.clone(),
+        tech_domain: facts.tech_domain,
+        outcome: hte.outcome,
+        failing: hte.failing,
+        unknown: hte.unknown,
+        relative_gap: readiness.relative_gap_ppm as f64 / 1_000_000.0,
+        failing_conditions: hte
+            .conditions
+            .iter()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .map(|c| c.key.clone())
+            .collect(),
+        gaps,
+    };
+    Ok(Some((RankKey::new(readiness, &row.credit_code), candidate)))
+}
+
+/// Streams the firms in scope, assessing each batch; `keep` sees every candidate in
+/// credit-code order. Returns the rule set version used.
+fn screen(
+    conn: &mut DbConnection,
+    screening: &Screening,
+    keep: &mut dyn FnMut(RankKey, Candidate),
+) -> Result<String, RegistryError> {
+    let rules = resolve_rule_set(conn, screening.rule_set.as_deref())?;
+    let as_of = screening.as_of;
+    let mut filter = screening.filter.clone();
+    if screening.pool_only {
+        filter.status = Some((EnterpriseStatus::Pool, as_of));
+    }
+    let mut after: Option<ListCursor> = None;
+    loop {
+        let rows = queries::list(conn, &filter, SortKey::CreditCode, after.as_ref(), BATCH)?;
+        let Some(last) = rows.last() else { break };
+        after = Some(ListCursor {
+            sort: "credit_code".into(),
+            value: last.credit_code.clone(),
+            credit_code: last.credit_code.clone(),
+        });
+        let facts = facts_for(conn, &rows, as_of)?;
+        for (row, facts) in rows.iter().zip(facts) {
+            let active =
+                row.registered_on <= as_of && row.deregistered_on.is_none_or(|d| d > as_of);
+            if !active || facts.holds_valid_hte_certificate {
+                continue;
+            }
+            let assessment = assess(&facts, as_of, &rules);
+            if let Some((key, candidate)) =
+                candidate_of(row, &facts, &assessment, screening.max_failing)?
+            {
+                keep(key, candidate);
+            }
+        }
+        if (rows.len() as i64) < BATCH {
+            break;
+        }
+    }
+    Ok(rules.version)
+}
+
+/// The page of at most `limit` candidates ranked after `after`, with the key to continue
+/// from when more follow.
+pub fn page(
+    conn: &mut DbConnection,
+    screening: &Screening,
+    after: Option<&RankKey>,
+    limit: usize,
+) -> Result<CandidatePage, RegistryError> {
+    // The best `limit + 1` after the cursor: a max-heap whose top is the worst kept.
+    let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 2);
+    let mut before = 0u64;
+    let version = screen(conn, screening, &mut |key, candidate| {
+        if after.is_some_and(|a| key <= *a) {
+            before += 1;
+            return;
+        }
+        heap.push(Ranked(key, candidate));
+        if heap.len() > limit + 1 {
+            heap.pop();
+        }
+    })?;
+    let ranked = heap.into_sorted_vec();
+    let more = ranked.len() > limit;
+    let mut items = Vec::with_capacity(limit);
+    let mut next_cursor = None;
+    for (i, Ranked(key, mut candidate)) in ranked.into_iter().take(limit).enumerate() {
+        candidate.rank = before + i as u64 + 1;
+        if more && i + 1 == limit {
+            next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
+        }
+        items.push(candidate);
+    }
+    Ok(CandidatePage {
+        rule_set_version: version,
+        as_of: screening.as_of,
+        items,
+        next_cursor,
+    })
+}
+
+pub const COLUMNS: &[Column] = &[
+    Column::new("rank", "排名"),
+    Column::new("credit_code", "统一社会信用代码"),
+    Column::new("name", "企业名称"),
+    Column::new("region_code", "所在县区"),
+    Column::new("city_code", "设区市"),
+    Column::new("outcome", "认定判断"),
+    Column::new("failing", "未达标条件数"),
+    Column::new("unknown", "无法判断条件数"),
+    Column::new("relative_gap", "相对差距合计"),
+    Column::new("advice_en", "差距与建议"),
+];
+
+/// The whole ranking as spreadsheet rows, and the rule set version used.
+pub fn ranking_rows(
+    conn: &mut DbConnection,
+    screening: &Screening,
+    language: Language,
+) -> Result<(String, Vec<Vec<Cell>>), RegistryError> {
+    let mut all = Vec::new();
+    let version = screen(conn, screening, &mut |key, candidate| {
+        all.push(Ranked(key, candidate))
+    })?;
+    all.sort();
+    let mut rows = Vec::with_capacity(all.len());
+    for (i, Ranked(_, c)) in all.into_iter().enumerate() {
+        let advice = c
+            .gaps
+            .iter()
+            .map(|g| {
+                if language == Language::Zh {
+                    g.advice_zh.clone()
+                } else {
+                    g.advice_en.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("；");
+        rows.push(vec![
+            Cell::Int(i as i64 + 1),
+            c.credit_code.into(),
+            c.name.into(),
+            c.region_code.into(),
+            c.city_code.into(),
+            json_key(c.outcome)?.into(),
+            Cell::Int(i64::from(c.failing)),
+            Cell::Int(i64::from(c.unknown)),
+            Cell::Number(c.relative_gap),
+            advice.into(),
+        ]);
+    }
+    Ok((version, rows))
+}

@@ -1,0 +1,78 @@
+//! Certificates from a file: a new one is recorded, a stored one restated; a file without
+//! revocation columns does not undo a revocation recorded since.
+
+use hte_shared::time::now;
+
+use super::{Batch, ChildKind, RowResult, created, outside_existence, rejected, restated};
+use crate::app::certificates::row_of;
+use crate::app::imports::parse::Line;
+use crate::db::certificates::{self as queries, CertificateRow};
+use crate::db::enterprises::EnterpriseRow;
+use crate::domain::certificates::Certificate;
+use crate::error::RegistryError;
+
+pub(in crate::app::imports) const KIND: ChildKind<Certificate, CertificateRow, String> =
+    ChildKind {
+        load: |conn, _, lines| queries::find_many(conn, &numbers_of(lines)),
+        keys: (
+            |r| r.certificate_no.clone(),
+            |l| l.record.number.as_str().to_owned(),
+        ),
+        insert_all: queries::insert_all,
+        apply_line: record,
+    };
+
+/// What a restatement compares: the holder, the issue date and the revocation.
+fn facts(
+    c: &CertificateRow,
+) -> (
+    &str,
+    chrono::NaiveDate,
+    Option<chrono::NaiveDate>,
+    Option<&str>,
+) {
+    (
+        &c.credit_code,
+        c.issued_on,
+        c.revoked_on,
+        c.revoke_reason.as_deref(),
+    )
+}
+
+fn numbers_of(lines: &[Line<Certificate>]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|l| l.record.number.as_str().to_owned())
+        .collect()
+}
+
+fn record(
+    batch: &mut Batch<'_>,
+    new_rows: &mut Vec<CertificateRow>,
+    firm: &EnterpriseRow,
+    before: Option<&CertificateRow>,
+    line: Line<Certificate>,
+) -> Result<RowResult, RegistryError> {
+    let Some(before) = before else {
+        if let Some(why) = outside_existence(firm, line.record.issued_on) {
+            let reason = format!("issued {why}");
+            return Ok(Err(rejected(line.number, Some("issued_on"), reason)));
+        }
+        let row = row_of(&line.credit_code, &line.record, now());
+        return created(batch, new_rows, row);
+    };
+    if before.credit_code != line.credit_code {
+        let reason = format!(
+            "certificate {} belongs to another enterprise",
+            before.certificate_no
+        );
+        return Ok(Err(rejected(line.number, Some("certificate_no"), reason)));
+    }
+    let mut after = row_of(&line.credit_code, &line.record, before.created_at);
+    if line.record.revocation.is_none() {
+        after.revoked_on = before.revoked_on;
+        after.revoke_reason.clone_from(&before.revoke_reason);
+    }
+    let changed = facts(before) != facts(&after);
+    restated(batch, (before, &after), changed)
+}

@@ -1,0 +1,92 @@
+//! Enterprises from a file: new ones registered, stored ones updated over the version read,
+//! the columns a file lacks kept.
+
+use super::{Batch, RowOutcome, RowResult, firms_of, rejected};
+use crate::app::enterprises::{record_created, row_of, stored_fields, stored_region, write_update};
+use crate::app::imports::parse::Line;
+use crate::db::enterprises::{self as queries, EnterpriseRow};
+use crate::domain::enterprise::EnterpriseFields;
+use crate::error::RegistryError;
+
+pub(in crate::app::imports) fn apply(
+    batch: &mut Batch<'_>,
+    lines: Vec<Line<EnterpriseFields>>,
+) -> Result<Vec<RowResult>, RegistryError> {
+    let firms = firms_of(batch.conn, &lines)?;
+    let mut new_rows = Vec::new();
+    let mut results = Vec::with_capacity(lines.len());
+    for line in lines {
+        results.push(match firms.get(&line.credit_code) {
+            None => create(batch, &mut new_rows, line)?,
+            Some(stored) => update(batch, stored, line)?,
+        });
+    }
+    queries::insert_all(batch.conn, &new_rows)?;
+    batch.trail.flush(batch.conn)?;
+    Ok(results)
+}
+
+/// A new enterprise, in a region the caller may write.
+fn create(
+    batch: &mut Batch<'_>,
+    new_rows: &mut Vec<EnterpriseRow>,
+    line: Line<EnterpriseFields>,
+) -> Result<RowResult, RegistryError> {
+    let county = line.record.county.code();
+    if !batch.caller.may_write(&county) {
+        return Ok(Err(refused_region(line.number, &county.to_string())));
+    }
+    let row = row_of(&line.record, None);
+    record_created(batch.conn, &mut batch.trail, &row, Some(batch.reason))?;
+    new_rows.push(row);
+    Ok(Ok(RowOutcome::Created))
+}
+
+fn refused_region(line: u64, region: &str) -> super::RowError {
+    rejected(
+        line,
+        Some("region_code"),
+        format!("your token may not write region {region}"),
+    )
+}
+
+/// A stored enterprise restated by the file: moving it needs a right over both regions.
+fn update(
+    batch: &mut Batch<'_>,
+    stored: &EnterpriseRow,
+    line: Line<EnterpriseFields>,
+) -> Result<RowResult, RegistryError> {
+    let current = stored_fields(stored)?;
+    let fields = match line.record.keeping_absent(&current, batch.present) {
+        Ok(fields) => fields,
+        Err(e) => return Ok(Err(rejected(line.number, Some(&e.field), e.message))),
+    };
+    // Name the region that is not the caller's: the new one, or where the firm is now.
+    let county = fields.county.code();
+    if !batch.caller.may_write(&county) {
+        return Ok(Err(refused_region(line.number, &county.to_string())));
+    }
+    if !batch.caller.may_write(&stored_region(stored)?) {
+        return Ok(Err(refused_region(line.number, &stored.region_code)));
+    }
+    if fields == current {
+        return Ok(Ok(RowOutcome::Unchanged));
+    }
+    let after = row_of(&fields, Some(stored));
+    let reason = Some(batch.reason);
+    if !write_update(
+        batch.conn,
+        &mut batch.trail,
+        stored,
+        &after,
+        "update",
+        reason,
+    )? {
+        return Ok(Err(rejected(
+            line.number,
+            None,
+            "the enterprise changed while importing; import the row again",
+        )));
+    }
+    Ok(Ok(RowOutcome::Updated))
+}

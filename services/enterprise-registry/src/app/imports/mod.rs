@@ -1,0 +1,150 @@
+//! Bulk import of officials' files: CSV (UTF-8 with or without BOM, or GBK) or XLSX, in
+//! three stages. `read` streams records from a temporary file; `parse` turns each line into a
+//! domain value by the same rules as the API (on a thread of its own, a batch or two ahead);
+//! `apply` writes batches of 5,000 through the same operations and `db` writes as the API,
+//! authorised for the caller's region, upserted by natural key (so a second import of the same
+//! file changes nothing) and audited. `pipeline` runs them per mode: `dry_run` rehearses and
+//! rolls back, `atomic` lands all rows or none, `partial` lands the good rows and reports the
+//! bad ones.
+
+use std::path::Path;
+
+use hte_shared::audit::Actor;
+use hte_shared::auth::Caller;
+use hte_shared::db::DbConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::import::{ImportKind, MoneyUnit};
+use crate::error::RegistryError;
+
+mod apply;
+mod kinds;
+mod parse;
+mod pipeline;
+mod read;
+mod record;
+
+pub use read::MAX_XLSX_BYTES;
+pub use record::{ImportView, find, import_file, location_of};
+
+/// Rows per batch (one transaction in `partial` mode, one COPY per table on PostgreSQL):
+/// 1,000 gave 20,400 rows/s at 20,000 firms, 5,000 gave 23,000; memory stays a few MiB.
+pub const BATCH_ROWS: usize = 5_000;
+/// Longer records are not spreadsheet rows but damaged files.
+pub const MAX_RECORD_BYTES: usize = 64 * 1024;
+/// At most this many row errors are kept with the import (the count is always exact).
+pub const MAX_KEPT_ERRORS: usize = 1_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// 试导入: validate and rehearse; nothing is written.
+    DryRun,
+    /// 整体导入: every row lands, or none does.
+    Atomic,
+    /// 部分导入: good rows land; bad rows are reported.
+    Partial,
+}
+
+impl Mode {
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "dry_run" => Some(Self::DryRun),
+            "atomic" => Some(Self::Atomic),
+            "partial" => Some(Self::Partial),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::DryRun => "dry_run",
+            Self::Atomic => "atomic",
+            Self::Partial => "partial",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodingChoice {
+    Auto,
+    Utf8,
+    Gbk,
+}
+
+/// Counts of an import (导入统计).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Counts {
+    /// Data rows read (header excluded).
+    pub rows: i64,
+    /// New records (for `dry_run`, those that would be; for a rejected `atomic` import,
+    /// which writes nothing, 0 like `updated` and `unchanged`).
+    pub created: i64,
+    /// Existing records changed.
+    pub updated: i64,
+    /// Rows identical to what is stored (a repeated import changes nothing).
+    pub unchanged: i64,
+    /// Rows refused.
+    pub rejected: i64,
+}
+
+/// A refused row (被拒绝的行).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RowError {
+    /// Line in the file (CSV) or row (XLSX), counting the header as 1.
+    pub line: u64,
+    /// The column at fault, when one is.
+    pub column: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+pub struct Settings {
+    pub kind: ImportKind,
+    pub mode: Mode,
+    pub unit: MoneyUnit,
+    pub encoding: EncodingChoice,
+    pub format: FileFormat,
+}
+
+pub struct Outcome {
+    pub counts: Counts,
+    pub errors: Vec<RowError>,
+    pub errors_truncated: bool,
+    pub encoding: &'static str,
+    /// Whether the rows were written.
+    pub committed: bool,
+}
+
+/// Reads the file and applies it per `settings.mode`. File-level problems (unreadable,
+/// empty, wrong header) are returned as errors before anything is written.
+pub fn run(
+    conn: &mut DbConnection,
+    path: &Path,
+    settings: &Settings,
+    caller: &Caller,
+    actor: &Actor,
+    import_id: &str,
+) -> Result<Outcome, RegistryError> {
+    let job = pipeline::Job {
+        path,
+        settings,
+        caller,
+        actor,
+        reason: format!("import {import_id}"),
+    };
+    match settings.kind {
+        ImportKind::Enterprises => job.run::<kinds::Enterprises>(conn),
+        ImportKind::AnnualReports => job.run::<kinds::AnnualReports>(conn),
+        ImportKind::PoolEntries => job.run::<kinds::PoolEntries>(conn),
+        ImportKind::Certificates => job.run::<kinds::Certificates>(conn),
+        ImportKind::Labels => job.run::<kinds::Labels>(conn),
+    }
+}

@@ -1,0 +1,55 @@
+//! A line of an enterprises file: the enterprise's fields, checked as `POST /enterprises`
+//! checks them.
+
+use chrono::NaiveDate;
+
+use super::{Cells, known};
+use crate::domain::enterprise::{EnterpriseFields, ListingStatus, NewEnterprise, ZoneLevel};
+use crate::domain::import::{self, LISTING, TECH_DOMAINS, ZONE_LEVELS};
+use crate::domain::tech_domain::TechDomain;
+
+pub(in crate::app::imports) fn parse(
+    cells: &mut Cells<'_>,
+    credit_code: Option<&str>,
+    today: NaiveDate,
+) -> Option<EnterpriseFields> {
+    let name = cells.required("name");
+    let region_code = cells.required("region_code");
+    let registered_on = cells.date("registered_on");
+    let industry_code = cells.required("industry_code");
+    let tech_domain = cells.choice_of("tech_domain", TECH_DOMAINS, TechDomain::parse);
+    let zone_level = cells.choice_of("zone_level", ZONE_LEVELS, known(ZoneLevel::from_key));
+    let zone_id = cells.text("zone_id");
+    let above_scale = cells.parse("above_scale", import::parse_bool);
+    let carrier_id = cells.text("carrier_id");
+    let listing_status = cells.choice_of("listing_status", LISTING, known(ListingStatus::from_key));
+    if cells.raw("registered_on").is_none() {
+        cells.fail("registered_on", "required");
+    }
+    if cells.has_errors() {
+        return None;
+    }
+    let request = NewEnterprise {
+        credit_code: credit_code?.to_owned(),
+        name: name?,
+        region_code: region_code?,
+        registered_on: registered_on?,
+        industry_code: industry_code?,
+        tech_domain,
+        zone_level: zone_level.unwrap_or(ZoneLevel::None),
+        zone_id,
+        above_scale: above_scale.unwrap_or(false),
+        carrier_id,
+        listing_status: listing_status.unwrap_or(ListingStatus::Unlisted),
+    };
+    // The API's own rules, so a file and a POST accept the same records.
+    match request.parse(today) {
+        Ok(fields) => Some(fields),
+        Err(problem) => {
+            for e in problem.errors {
+                cells.fail(&e.field, e.message);
+            }
+            None
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! A line of a labels file: a label granted for a year.
+
+use chrono::NaiveDate;
+
+use super::{Cells, known};
+use crate::domain::dates::check_programme_year;
+use crate::domain::import::{LABEL_KINDS, LABEL_LEVELS};
+use crate::domain::labels::{Label, LabelKind, LabelLevel};
+
+pub(in crate::app::imports) fn parse(
+    cells: &mut Cells<'_>,
+    _credit_code: Option<&str>,
+    today: NaiveDate,
+) -> Option<Label> {
+    // A missing or unreadable year is out of range too.
+    let year = cells.year("year").unwrap_or(0);
+    if let Err(e) = check_programme_year(year, today) {
+        cells.fail("year", e);
+    }
+    let kind = cells.required_choice_of("kind", LABEL_KINDS, known(LabelKind::from_key));
+    let level = cells.required_choice_of("level", LABEL_LEVELS, known(LabelLevel::from_key));
+    let issuer = cells.text("issuer");
+    Some(Label {
+        kind: kind?,
+        year,
+        level: level?,
+        issuer,
+    })
+}

@@ -1,0 +1,276 @@
+//! Running an import: the file read and parsed on a thread of its own a batch or two ahead of
+//! the writes (the file and the database each keep a core busy), batches applied per mode.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::mpsc::SyncSender;
+
+use diesel::Connection;
+use hte_shared::audit::{Actor, ChainWriter};
+use hte_shared::auth::Caller;
+use hte_shared::db::{DbConnection, DbError, rehearse};
+use hte_shared::problem::Problem;
+use hte_shared::time::today;
+
+use super::apply::{Batch, RowOutcome, rejected};
+use super::kinds::RecordKind;
+use super::parse::{Line, parse_line};
+use super::read::{Records, file_problem, open_records};
+use super::{BATCH_ROWS, Counts, MAX_KEPT_ERRORS, Mode, Outcome, RowError, Settings};
+use crate::app::AuditTrail;
+use crate::domain::import::{self, HeaderColumn};
+use crate::error::RegistryError;
+
+/// An import to run: the file, how to read it, who imports it and why.
+pub(super) struct Job<'a> {
+    pub path: &'a Path,
+    pub settings: &'a Settings,
+    pub caller: &'a Caller,
+    pub actor: &'a Actor,
+    /// The audit reason of every change, naming the import.
+    pub reason: String,
+}
+
+/// Lines read and parsed by the reader thread, ready to be written.
+struct Chunk<R> {
+    read: i64,
+    lines: Vec<Line<R>>,
+    rejected: Vec<Vec<RowError>>,
+}
+
+impl<R> Default for Chunk<R> {
+    fn default() -> Self {
+        Self {
+            read: 0,
+            lines: Vec::new(),
+            rejected: Vec::new(),
+        }
+    }
+}
+
+/// The counts and the refused lines so far.
+#[derive(Default)]
+struct Tally {
+    counts: Counts,
+    errors: Vec<RowError>,
+    truncated: bool,
+}
+
+impl Tally {
+    fn reject(&mut self, errors: Vec<RowError>) {
+        self.counts.rejected += 1;
+        for error in errors {
+            if self.errors.len() < MAX_KEPT_ERRORS {
+                self.errors.push(error);
+            } else {
+                self.truncated = true;
+            }
+        }
+    }
+
+    fn count(&mut self, outcome: RowOutcome) {
+        match outcome {
+            RowOutcome::Created => self.counts.created += 1,
+            RowOutcome::Updated => self.counts.updated += 1,
+            RowOutcome::Unchanged => self.counts.unchanged += 1,
+        }
+    }
+}
+
+/// A 64-bit hash of a natural key: first lines are remembered by it, a few MiB for a
+/// province, where the keys themselves would take tens.
+fn key_hash(key: &str) -> u64 {
+    let mut hasher = std::hash::DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// What the reader thread runs: reads, parses and sends lines in chunks of a batch, each
+/// natural key once.
+fn read_ahead<K: RecordKind>(
+    records: Records,
+    header: &[HeaderColumn],
+    settings: &Settings,
+    sender: SyncSender<Result<Chunk<K::Record>, Problem>>,
+) {
+    let today = today();
+    let mut chunk = Chunk::default();
+    let mut first_line: HashMap<u64, u64> = HashMap::new();
+    for record in records {
+        let (number, values) = match record {
+            Ok(record) => record,
+            Err(problem) => {
+                let _ = sender.send(Err(problem));
+                return;
+            }
+        };
+        if values.iter().all(|v| v.trim().is_empty()) {
+            continue;
+        }
+        chunk.read += 1;
+        let line = (number, values.as_slice());
+        match parse_line(K::PARSE, header, line, settings.unit, today) {
+            Ok(line) => {
+                let (key, column) = (K::NATURAL_KEY)(&line);
+                match first_line.entry(key_hash(&key)) {
+                    Entry::Occupied(first) => chunk.rejected.push(vec![rejected(
+                        number,
+                        Some(column),
+                        format!(
+                            "the same record as line {} ({key}); a file may hold each record once",
+                            first.get()
+                        ),
+                    )]),
+                    Entry::Vacant(slot) => {
+                        slot.insert(number);
+                        chunk.lines.push(line);
+                    }
+                }
+            }
+            Err(errors) => chunk.rejected.push(errors),
+        }
+        if chunk.lines.len() == BATCH_ROWS && sender.send(Ok(std::mem::take(&mut chunk))).is_err() {
+            return;
+        }
+    }
+    // Whatever follows the last full batch, blank trailing rows included.
+    let _ = sender.send(Ok(chunk));
+}
+
+impl Job<'_> {
+    /// Reads the file and applies it per `settings.mode`. File-level problems (unreadable,
+    /// empty, wrong header) are returned as errors before anything is written.
+    pub(super) fn run<K: RecordKind>(
+        &self,
+        conn: &mut DbConnection,
+    ) -> Result<Outcome, RegistryError> {
+        if self.settings.mode == Mode::Partial {
+            // Batches are committed as they go, so a file that breaks off half-way (a damaged
+            // line, a truncated sheet) must be found before the first one: read it through
+            // (before the real reader opens, so an XLSX workbook is unpacked once at a time).
+            let (_, check, _) = open_records(self.path, self.settings)?;
+            for record in check {
+                record?;
+            }
+        }
+        let (header_cells, records, encoding) = open_records(self.path, self.settings)?;
+        let header = import::resolve_header(self.settings.kind, &header_cells)
+            .map_err(|e| file_problem("header", e))?;
+        let mut tally = Tally::default();
+        let committed = match self.settings.mode {
+            Mode::DryRun => {
+                rehearse(conn, |conn| {
+                    self.process::<K>(conn, records, &header, false, &mut tally)
+                })?;
+                false
+            }
+            Mode::Partial => {
+                self.process::<K>(conn, records, &header, true, &mut tally)?;
+                true
+            }
+            Mode::Atomic => self.all_or_nothing::<K>(conn, records, &header, &mut tally)?,
+        };
+        Ok(Outcome {
+            counts: tally.counts,
+            errors: tally.errors,
+            errors_truncated: tally.truncated,
+            encoding,
+            committed,
+        })
+    }
+
+    /// One transaction; any refused line rolls everything back. Whether the rows landed.
+    fn all_or_nothing<K: RecordKind>(
+        &self,
+        conn: &mut DbConnection,
+        records: Records,
+        header: &[HeaderColumn],
+        tally: &mut Tally,
+    ) -> Result<bool, RegistryError> {
+        let mut all_good = false;
+        let result = conn.transaction::<_, RegistryError, _>(|conn| {
+            self.process::<K>(conn, records, header, false, tally)?;
+            all_good = tally.counts.rejected == 0;
+            if all_good {
+                Ok(())
+            } else {
+                Err(diesel::result::Error::RollbackTransaction.into())
+            }
+        });
+        match result {
+            Ok(()) => Ok(true),
+            Err(RegistryError::Db(DbError::Query(diesel::result::Error::RollbackTransaction)))
+                if !all_good =>
+            {
+                // Nothing was written: no row counts as created, updated or unchanged.
+                tally.counts.created = 0;
+                tally.counts.updated = 0;
+                tally.counts.unchanged = 0;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs the reader thread and writes what it sends, batch by batch.
+    fn process<K: RecordKind>(
+        &self,
+        conn: &mut DbConnection,
+        records: Records,
+        header: &[HeaderColumn],
+        per_batch_transactions: bool,
+        tally: &mut Tally,
+    ) -> Result<(), RegistryError> {
+        std::thread::scope(|scope| {
+            let (sender, receiver) = std::sync::mpsc::sync_channel(2);
+            let settings = self.settings;
+            scope.spawn(move || read_ahead::<K>(records, header, settings, sender));
+            for chunk in receiver {
+                let chunk = chunk?;
+                tally.counts.rows += chunk.read;
+                for errors in chunk.rejected {
+                    tally.reject(errors);
+                }
+                if chunk.lines.is_empty() {
+                    continue;
+                }
+                let results = if per_batch_transactions {
+                    conn.transaction(|conn| self.apply_batch::<K>(conn, header, chunk.lines))?
+                } else {
+                    self.apply_batch::<K>(conn, header, chunk.lines)?
+                };
+                for result in results {
+                    match result {
+                        Ok(outcome) => tally.count(outcome),
+                        Err(error) => tally.reject(vec![error]),
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn apply_batch<K: RecordKind>(
+        &self,
+        conn: &mut DbConnection,
+        header: &[HeaderColumn],
+        lines: Vec<Line<K::Record>>,
+    ) -> Result<Vec<super::apply::RowResult>, RegistryError> {
+        let present: Vec<&'static str> = header
+            .iter()
+            .map(|c| c.field)
+            .filter(|f| !f.is_empty())
+            .collect();
+        let mut batch = Batch {
+            conn,
+            caller: self.caller,
+            trail: AuditTrail::Batch(self.actor, ChainWriter::new()),
+            reason: &self.reason,
+            present: &present,
+            today: today(),
+        };
+        (K::APPLY)(&mut batch, lines)
+    }
+}

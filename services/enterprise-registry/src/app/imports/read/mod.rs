@@ -1,0 +1,44 @@
+//! Reading a file's records: the header's cells, then each data row as (line, cells).
+
+use std::fs::File;
+use std::path::Path;
+
+use hte_shared::problem::{FieldError, Problem};
+
+use super::{FileFormat, Settings};
+
+mod csv;
+mod xlsx;
+
+pub use xlsx::MAX_XLSX_BYTES;
+
+/// A problem with the file as a whole (unreadable, empty, wrong header): a 400 on `file`.
+pub(super) fn file_problem(rule: &str, message: impl Into<String>) -> Problem {
+    Problem::validation(vec![FieldError::new("file", rule, message)])
+}
+
+/// The data rows of a file: (line in the file, cells), or the problem that stopped reading.
+pub(super) type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), Problem>> + Send>;
+
+/// Opens the file and returns its header cells, an iterator of its data rows, and the
+/// encoding it was read in.
+pub(super) fn open_records(
+    path: &Path,
+    settings: &Settings,
+) -> Result<(Vec<String>, Records, &'static str), Problem> {
+    let file = File::open(path).map_err(io_problem)?;
+    let length = file.metadata().map_err(io_problem)?.len();
+    if length == 0 {
+        return Err(file_problem("not_empty", "the file is empty"));
+    }
+    match settings.format {
+        FileFormat::Xlsx => xlsx::records(file, length),
+        FileFormat::Csv => csv::records(file, settings.encoding),
+    }
+}
+
+/// Reading our own temporary file failed: logged, a 500.
+fn io_problem(e: std::io::Error) -> Problem {
+    tracing::error!(error = %e, "reading the uploaded file");
+    Problem::internal()
+}

@@ -1,0 +1,234 @@
+//! XLSX records: the first worksheet, streamed cell by cell on a thread of its own.
+
+use std::fs::File;
+use std::io::BufReader;
+
+use calamine::{DataRef, Reader, Xlsx};
+use chrono::NaiveDate;
+use hte_shared::problem::Problem;
+
+use super::{Records, file_problem};
+
+/// The first worksheet is streamed row by row, but its shared-strings table is unpacked whole
+/// (that is how XLSX stores text), so the file size is capped; larger sheets should be CSV.
+pub const MAX_XLSX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Rows read ahead of the importer from an XLSX sheet.
+const XLSX_ROWS_AHEAD: usize = 1_024;
+
+pub(super) fn records(
+    file: File,
+    length: u64,
+) -> Result<(Vec<String>, Records, &'static str), Problem> {
+    if length > MAX_XLSX_BYTES {
+        return Err(file_problem(
+            "xlsx_size",
+            format!("XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV"),
+        ));
+    }
+    // The cell reader borrows the workbook, so both live on a thread of their own that sends
+    // rows through a bounded channel: the sheet is never held whole. Dropping the receiver
+    // (the import stopped) ends the thread at its next send.
+    let (sender, receiver) = std::sync::mpsc::sync_channel(XLSX_ROWS_AHEAD);
+    std::thread::Builder::new()
+        .name("xlsx-reader".into())
+        .spawn(move || {
+            if send_rows(file, &sender) {
+                let _ = sender.send(SheetMessage::End);
+            }
+        })
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot start the XLSX reader");
+            Problem::internal()
+        })?;
+    let mut rows = SheetRows {
+        receiver,
+        done: false,
+    };
+    let header = match rows.next() {
+        None => return Err(file_problem("not_empty", "the worksheet is empty")),
+        Some(Err(problem)) => return Err(problem),
+        Some(Ok((_, header))) => header,
+    };
+    // The header may carry trailing empty cells from formatting.
+    let mut header: Vec<String> = header;
+    while header.last().is_some_and(String::is_empty) {
+        header.pop();
+    }
+    Ok((header, Box::new(rows), "xlsx"))
+}
+
+enum SheetMessage {
+    Row(u64, Vec<String>),
+    Failed(Problem),
+    /// The sheet was read to its end; without it a closed channel means the reader died.
+    End,
+}
+
+/// The rows the XLSX reader thread sends, as the importer's records.
+struct SheetRows {
+    receiver: std::sync::mpsc::Receiver<SheetMessage>,
+    done: bool,
+}
+
+impl Iterator for SheetRows {
+    type Item = Result<(u64, Vec<String>), Problem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.receiver.recv() {
+            Ok(SheetMessage::Row(line, values)) => Some(Ok((line, values))),
+            Ok(SheetMessage::End) => {
+                self.done = true;
+                None
+            }
+            Ok(SheetMessage::Failed(problem)) => {
+                self.done = true;
+                Some(Err(problem))
+            }
+            Err(_) => {
+                self.done = true;
+                tracing::error!("the XLSX reader stopped before the end of the sheet");
+                Some(Err(Problem::internal()))
+            }
+        }
+    }
+}
+
+/// Reads the first worksheet cell by cell and sends each row as (Excel row number, cells),
+/// columns counted from the header's first. Returns whether the sheet was read to its end.
+type Sender = std::sync::mpsc::SyncSender<SheetMessage>;
+
+fn unreadable(e: &dyn std::fmt::Display) -> Problem {
+    file_problem(
+        "xlsx",
+        format!("the XLSX file cannot be read (truncated or not XLSX?): {e}"),
+    )
+}
+
+/// Opens the first worksheet and sends its rows. Returns whether the sheet was read to its
+/// end (a failure has been sent otherwise).
+fn send_rows(file: File, sender: &Sender) -> bool {
+    let mut workbook: Xlsx<_> = match Xlsx::new(BufReader::new(file)) {
+        Ok(workbook) => workbook,
+        Err(e) => {
+            let _ = sender.send(SheetMessage::Failed(unreadable(&e)));
+            return false;
+        }
+    };
+    let Some(first) = workbook.sheet_names().first().cloned() else {
+        let _ = sender.send(SheetMessage::Failed(file_problem(
+            "xlsx",
+            "the workbook has no worksheet",
+        )));
+        return false;
+    };
+    let mut cells = match workbook.worksheet_cells_reader(&first) {
+        Ok(cells) => cells,
+        Err(e) => {
+            let _ = sender.send(SheetMessage::Failed(file_problem(
+                "xlsx",
+                format!("the first worksheet cannot be read: {e}"),
+            )));
+            return false;
+        }
+    };
+    let next_cell = || {
+        cells.next_cell().map(|cell| {
+            cell.map(|cell| {
+                let (row, column) = cell.get_position();
+                (row, column, cell_text(cell.get_value()))
+            })
+        })
+    };
+    send_cells(next_cell, sender)
+}
+
+/// A cell as the text a CSV file would hold.
+fn cell_text(cell: &DataRef<'_>) -> String {
+    match cell {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => b.to_string(),
+        DataRef::DateTime(d) => {
+            excel_date(d.as_f64()).map_or_else(|| d.as_f64().to_string(), |d| d.to_string())
+        }
+        DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
+        DataRef::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Sends each row as (Excel row number, cells), columns counted from the header's first.
+/// Returns whether the cells were read to their end.
+fn send_cells<E: std::fmt::Display>(
+    mut next_cell: impl FnMut() -> Result<Option<(u32, u32, String)>, E>,
+    sender: &Sender,
+) -> bool {
+    let send_row = |(r, values): (u32, Vec<String>)| {
+        // Rows of formatted but empty cells are not rows (nor the header).
+        values.is_empty()
+            || sender
+                .send(SheetMessage::Row(u64::from(r) + 1, values))
+                .is_ok()
+    };
+    // Cells arrive in row order; a row is complete when the next row's first cell arrives.
+    // Columns count from the header's first cell, so a table may start right of column A.
+    let mut first_column: Option<u32> = None;
+    let mut current: Option<(u32, Vec<String>)> = None;
+    loop {
+        let (row, column, text) = match next_cell() {
+            Ok(Some(cell)) => cell,
+            Ok(None) => break,
+            Err(e) => {
+                let _ = sender.send(SheetMessage::Failed(unreadable(&e)));
+                return false;
+            }
+        };
+        if current.as_ref().is_some_and(|(r, _)| *r != row)
+            && let Some(done) = current.take()
+            && !send_row(done)
+        {
+            return false;
+        }
+        let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
+        if text.is_empty() {
+            continue;
+        }
+        // The header row is the first with text; its first cell (cells come in column
+        // order) fixes the first column.
+        let start = *first_column.get_or_insert(column);
+        let Some(index) = column.checked_sub(start) else {
+            continue; // left of the table
+        };
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        if index >= MAX_XLSX_COLUMNS {
+            let _ = sender.send(SheetMessage::Failed(file_problem(
+                "xlsx",
+                format!(
+                    "row {} has a cell beyond column {MAX_XLSX_COLUMNS}",
+                    row + 1
+                ),
+            )));
+            return false;
+        }
+        if values.len() <= index {
+            values.resize(index + 1, String::new());
+        }
+        values[index] = text;
+    }
+    current.is_none_or(send_row)
+}
+
+/// No sheet of ours has more than a few dozen columns; a cell far to the right is damage.
+const MAX_XLSX_COLUMNS: usize = 1_024;
+
+fn excel_date(serial: f64) -> Option<NaiveDate> {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    base.checked_add_signed(chrono::Duration::days(serial.trunc() as i64))
+}

@@ -1,0 +1,146 @@
+//! Labels (称号) granted to an enterprise for a year, and their revocation with a reason.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use hte_shared::audit::Actor;
+use hte_shared::auth::Caller;
+use hte_shared::db::DbConnection;
+use hte_shared::problem::Problem;
+use hte_shared::time::now;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::enterprises::{check_within_existence, load_writable};
+use super::facts;
+use crate::db::labels::{self as queries, LabelRow};
+use crate::domain::credit_code::CreditCode;
+use crate::domain::dates::Ending;
+use crate::domain::labels::{Label, LabelKind, LabelLevel, holds_from};
+use crate::error::{RegistryError, stored};
+
+/// A label (称号) granted to the enterprise.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LabelView {
+    pub credit_code: String,
+    /// Kind (称号类别).
+    pub kind: LabelKind,
+    /// Year granted (年度).
+    #[schema(example = 2025)]
+    pub year: i32,
+    /// Level of the granting body (级别).
+    pub level: LabelLevel,
+    /// Granting body (认定机构).
+    pub issuer: Option<String>,
+    pub revoked_on: Option<NaiveDate>,
+    pub revoke_reason: Option<String>,
+    #[serde(with = "hte_shared::time::utc")]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LabelList {
+    pub items: Vec<LabelView>,
+}
+
+pub fn view_of(row: &LabelRow) -> Result<LabelView, RegistryError> {
+    Ok(LabelView {
+        credit_code: row.credit_code.clone(),
+        kind: stored("kind", &row.kind, LabelKind::from_key)?,
+        year: row.year,
+        level: stored("level", &row.level, LabelLevel::from_key)?,
+        issuer: row.issuer.clone(),
+        revoked_on: row.revoked_on,
+        revoke_reason: row.revoke_reason.clone(),
+        created_at: row.created_at,
+    })
+}
+
+/// The row of `label` granted to the enterprise `credit_code`.
+pub fn row_of(credit_code: &str, label: &Label, created_at: NaiveDateTime) -> LabelRow {
+    LabelRow {
+        credit_code: credit_code.to_owned(),
+        kind: label.kind.key().to_owned(),
+        year: label.year,
+        level: label.level.key().to_owned(),
+        issuer: label.issuer.clone(),
+        revoked_on: None,
+        revoke_reason: None,
+        created_at,
+    }
+}
+
+facts::impl_fact!(
+    LabelRow,
+    LabelView,
+    "label",
+    queries::record_revocation,
+    view_of
+);
+
+/// Records a label granted to an enterprise the caller may write.
+pub fn grant(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    code: &CreditCode,
+    label: &Label,
+) -> Result<LabelView, RegistryError> {
+    let enterprise = load_writable(conn, caller, code)?;
+    let first_day = holds_from(label.year, enterprise.registered_on);
+    check_within_existence("year", first_day, &enterprise)?;
+    if queries::find(conn, code.as_str(), label.kind.key(), label.year)?.is_some() {
+        return Err(Problem::conflict(format!(
+            "{code} already holds {} for {}",
+            label.kind.key(),
+            label.year
+        ))
+        .into());
+    }
+    facts::create(conn, actor, &row_of(code.as_str(), label, now()))
+}
+
+/// The labels of a visible enterprise.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    code: &CreditCode,
+) -> Result<Vec<LabelView>, RegistryError> {
+    facts::list(conn, caller, code, queries::of_enterprise)
+}
+
+/// Revokes a label of an enterprise the caller may write.
+pub fn revoke(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    (code, kind, year): (&CreditCode, LabelKind, i32),
+    ending: &Ending,
+) -> Result<LabelView, RegistryError> {
+    let enterprise = load_writable(conn, caller, code)?;
+    let before = queries::find(conn, code.as_str(), kind.key(), year)?.ok_or_else(|| {
+        Problem::not_found(format!("{code} has no {} label for {year}", kind.key()))
+    })?;
+    if let Some(date) = before.revoked_on {
+        return Err(Problem::conflict(format!("this label was already revoked on {date}")).into());
+    }
+    // A label holds from its year on; it cannot be revoked before it was granted.
+    let granted = holds_from(year, enterprise.registered_on);
+    if ending.on < granted {
+        return Err(Problem::invalid_field(
+            "revoked_on",
+            "not_before_grant",
+            format!(
+                "revoked_on {} is before the label held (from {granted})",
+                ending.on
+            ),
+        )
+        .into());
+    }
+    let after = LabelRow {
+        revoked_on: Some(ending.on),
+        revoke_reason: Some(ending.reason.clone()),
+        ..before.clone()
+    };
+    let action = ("revoke", ending.reason.as_str());
+    let concurrently = "the label was revoked concurrently";
+    facts::end(conn, actor, (&before, &after), action, concurrently)
+}

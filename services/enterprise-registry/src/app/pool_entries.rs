@@ -1,0 +1,144 @@
+//! Pool entries (入库培育): entering a firm into the cultivation pool for a year, and its
+//! exit (出库) with a reason. Nothing is deleted.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use hte_shared::audit::Actor;
+use hte_shared::auth::Caller;
+use hte_shared::db::DbConnection;
+use hte_shared::problem::Problem;
+use hte_shared::time::now;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::enterprises::{check_within_existence, load_writable};
+use super::facts;
+use crate::db::pool_entries::{self as queries, PoolEntryRow};
+use crate::domain::credit_code::CreditCode;
+use crate::domain::dates::Ending;
+use crate::domain::pool_entries::PoolEntry;
+use crate::error::RegistryError;
+
+/// A pool entry (入库培育记录).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PoolEntryView {
+    pub credit_code: String,
+    /// Pool year (入库年度).
+    #[schema(example = 2025)]
+    pub year: i32,
+    /// Batch (批次) within the year.
+    #[schema(example = 1)]
+    pub batch: i32,
+    /// How the firm came in (来源), e.g. city recommendation (市推荐).
+    pub source: String,
+    /// Date of entry (入库日期).
+    pub entered_on: NaiveDate,
+    /// First day out of the pool (出库日期).
+    pub exited_on: Option<NaiveDate>,
+    /// Why it left (出库原因).
+    pub exit_reason: Option<String>,
+    #[serde(with = "hte_shared::time::utc")]
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PoolEntryList {
+    pub items: Vec<PoolEntryView>,
+}
+
+pub fn view_of(row: &PoolEntryRow) -> PoolEntryView {
+    PoolEntryView {
+        credit_code: row.credit_code.clone(),
+        year: row.year,
+        batch: row.batch,
+        source: row.source.clone(),
+        entered_on: row.entered_on,
+        exited_on: row.exited_on,
+        exit_reason: row.exit_reason.clone(),
+        created_at: row.created_at,
+    }
+}
+
+/// The row of `entry` for the enterprise `credit_code`.
+pub fn row_of(credit_code: &str, entry: &PoolEntry, created_at: NaiveDateTime) -> PoolEntryRow {
+    PoolEntryRow {
+        credit_code: credit_code.to_owned(),
+        year: entry.year,
+        batch: entry.batch,
+        source: entry.source.clone(),
+        entered_on: entry.entered_on,
+        exited_on: entry.exit.as_ref().map(|e| e.on),
+        exit_reason: entry.exit.as_ref().map(|e| e.reason.clone()),
+        created_at,
+    }
+}
+
+facts::impl_fact!(
+    PoolEntryRow,
+    PoolEntryView,
+    "pool_entry",
+    queries::record_exit,
+    |row| Ok(view_of(row))
+);
+
+/// Enters an enterprise the caller may write into the pool for a year.
+pub fn enter(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    code: &CreditCode,
+    entry: &PoolEntry,
+) -> Result<PoolEntryView, RegistryError> {
+    let enterprise = load_writable(conn, caller, code)?;
+    check_within_existence("entered_on", entry.entered_on, &enterprise)?;
+    if queries::find(conn, code.as_str(), entry.year)?.is_some() {
+        return Err(Problem::conflict(format!(
+            "{code} already has a pool entry for {}",
+            entry.year
+        ))
+        .into());
+    }
+    facts::create(conn, actor, &row_of(code.as_str(), entry, now()))
+}
+
+/// The pool entries of a visible enterprise, by year.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    code: &CreditCode,
+) -> Result<Vec<PoolEntryView>, RegistryError> {
+    facts::list(conn, caller, code, queries::of_enterprise)
+}
+
+/// Takes an enterprise the caller may write out of the pool (出库).
+pub fn exit(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    (code, year): (&CreditCode, i32),
+    ending: &Ending,
+) -> Result<PoolEntryView, RegistryError> {
+    load_writable(conn, caller, code)?;
+    let before = queries::find(conn, code.as_str(), year)?
+        .ok_or_else(|| Problem::not_found(format!("{code} has no pool entry for {year}")))?;
+    if let Some(date) = before.exited_on {
+        return Err(
+            Problem::conflict(format!("the {year} pool entry already ended on {date}")).into(),
+        );
+    }
+    if ending.on < before.entered_on {
+        return Err(Problem::invalid_field(
+            "exited_on",
+            "not_before_entry",
+            format!("exited_on is before entered_on {}", before.entered_on),
+        )
+        .into());
+    }
+    let after = PoolEntryRow {
+        exited_on: Some(ending.on),
+        exit_reason: Some(ending.reason.clone()),
+        ..before.clone()
+    };
+    let action = ("exit", ending.reason.as_str());
+    let concurrently = "the pool entry was ended concurrently";
+    facts::end(conn, actor, (&before, &after), action, concurrently)
+}

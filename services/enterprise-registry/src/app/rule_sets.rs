@@ -1,0 +1,232 @@
+//! Rule set versions (规则版本) behind assessments: the built-in national rules and those the
+//! province adds. Stored versions are immutable; one may be active.
+
+use hte_shared::audit::{self, Actor, Change};
+use hte_shared::db::DbConnection;
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::time::now;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::assessment::stored_rules;
+use crate::db::rule_sets::{self as queries, RuleSetRow};
+use crate::domain::assessment::RuleSet;
+use crate::error::{RegistryError, to_json};
+
+/// A stored rule set version (规则版本).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RuleSetSummary {
+    pub version: String,
+    pub description: Option<String>,
+    #[serde(with = "hte_shared::time::utc::option")]
+    pub created_at: Option<chrono::NaiveDateTime>,
+    pub created_by: Option<String>,
+    /// When it became the active rule set, if it did.
+    #[serde(with = "hte_shared::time::utc::option")]
+    pub activated_at: Option<chrono::NaiveDateTime>,
+    /// Whether assessments use it now.
+    pub active: bool,
+    /// True for the rules built into the service.
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RuleSetList {
+    pub items: Vec<RuleSetSummary>,
+}
+
+/// A rule set with its full rules.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RuleSetDocument {
+    #[serde(flatten)]
+    pub summary: RuleSetSummary,
+    pub rules: RuleSet,
+}
+
+pub fn summary(row: &RuleSetRow, active: Option<&str>) -> RuleSetSummary {
+    RuleSetSummary {
+        version: row.version.clone(),
+        description: row.description.clone(),
+        created_at: Some(row.created_at),
+        created_by: Some(row.created_by.clone()),
+        activated_at: row.activated_at,
+        active: active == Some(row.version.as_str()),
+        builtin: false,
+    }
+}
+
+pub fn builtin_summary(active: Option<&str>) -> RuleSetSummary {
+    RuleSetSummary {
+        version: RuleSet::national_2016().version,
+        description: Some("National HTE criteria (国科发火〔2016〕32号/195号), tech-SME evaluation (国科发政〔2017〕115号); gazelle thresholds unconfirmed".to_owned()),
+        created_at: None,
+        created_by: None,
+        activated_at: None,
+        active: active.is_none(),
+        builtin: true,
+    }
+}
+
+fn active_version(conn: &mut DbConnection) -> Result<Option<String>, RegistryError> {
+    Ok(queries::active(conn)?.map(|r| r.version))
+}
+
+/// The built-in version and the stored ones.
+pub fn list(conn: &mut DbConnection) -> Result<Vec<RuleSetSummary>, RegistryError> {
+    let active = active_version(conn)?;
+    let mut items = vec![builtin_summary(active.as_deref())];
+    for row in queries::list(conn)? {
+        items.push(summary(&row, active.as_deref()));
+    }
+    Ok(items)
+}
+
+/// One version with its rules.
+pub fn get(conn: &mut DbConnection, version: &str) -> Result<RuleSetDocument, RegistryError> {
+    let active = active_version(conn)?;
+    let builtin = RuleSet::national_2016();
+    if version == builtin.version {
+        return Ok(RuleSetDocument {
+            summary: builtin_summary(active.as_deref()),
+            rules: builtin,
+        });
+    }
+    let row = queries::find(conn, version)?
+        .ok_or_else(|| Problem::not_found(format!("no rule set {version:?}")))?;
+    Ok(RuleSetDocument {
+        summary: summary(&row, active.as_deref()),
+        rules: stored_rules(&row)?,
+    })
+}
+
+/// Why `rules` cannot be stored as `version`, every reason at once.
+pub fn check_new(version: &str, rules: &RuleSet) -> Result<(), Problem> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    if version.is_empty() || version.chars().count() > 64 || version.chars().any(char::is_control) {
+        errors.push(FieldError::new(
+            "version",
+            "format",
+            "a version has 1 to 64 characters",
+        ));
+    }
+    if rules.version != version {
+        errors.push(FieldError::new(
+            "rules.version",
+            "matches_path",
+            format!("rules.version must be {version:?}"),
+        ));
+    }
+    if let Err(rule_errors) = rules.validate() {
+        errors.extend(rule_errors.into_iter().map(|(field, message)| {
+            FieldError::new(format!("rules.{field}"), "rule_set", message)
+        }));
+    }
+    if version == RuleSet::national_2016().version {
+        errors.push(FieldError::new(
+            "version",
+            "builtin",
+            "this version is built in and cannot be replaced",
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+/// What storing a version did: created it, or found it stored with the same rules.
+pub struct Stored {
+    pub created: bool,
+    pub document: RuleSetDocument,
+}
+
+/// Stores checked rules as a new version; the same rules again are accepted, other rules
+/// under a stored version are a conflict.
+pub fn store(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    description: Option<String>,
+    rules: RuleSet,
+) -> Result<Stored, RegistryError> {
+    let version = rules.version.clone();
+    if let Some(existing) = queries::find(conn, &version)? {
+        if stored_rules(&existing)? != rules {
+            return Err(Problem::conflict(format!("rule set {version:?} exists with other rules; versions are immutable, use a new version")).into());
+        }
+        let active = active_version(conn)?;
+        let summary = summary(&existing, active.as_deref());
+        return Ok(Stored {
+            created: false,
+            document: RuleSetDocument { summary, rules },
+        });
+    }
+    let rules_json = serde_json::to_string(&rules)
+        .map_err(|e| RegistryError::internal("cannot serialise a rule set", e))?;
+    let row = RuleSetRow {
+        version: version.clone(),
+        rules_json,
+        description,
+        created_at: now(),
+        created_by: actor.subject.clone(),
+        activated_at: None,
+    };
+    queries::insert(conn, &row)?;
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type: "rule_set",
+            entity_key: &version,
+            action: "create",
+            reason: row.description.as_deref(),
+            before: None,
+            after: Some(to_json(&rules)?),
+        },
+    )?;
+    let active = active_version(conn)?;
+    let summary = summary(&row, active.as_deref());
+    Ok(Stored {
+        created: true,
+        document: RuleSetDocument { summary, rules },
+    })
+}
+
+/// Makes a version the one assessments use: a stored one, or the built-in rules again.
+pub fn activate(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    version: &str,
+) -> Result<RuleSetSummary, RegistryError> {
+    let previous = active_version(conn)?;
+    let activated = if version == RuleSet::national_2016().version {
+        queries::deactivate_all(conn)?;
+        builtin_summary(None)
+    } else {
+        let row = queries::find(conn, version)?.ok_or_else(|| {
+            Problem::not_found(format!(
+                "no stored rule set {version:?} (the built-in one is active when no other is)"
+            ))
+        })?;
+        let at = now();
+        queries::activate(conn, version, at)?;
+        RuleSetSummary {
+            activated_at: Some(at),
+            active: true,
+            ..summary(&row, None)
+        }
+    };
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type: "rule_set",
+            entity_key: version,
+            action: "activate",
+            reason: None,
+            before: Some(serde_json::json!({"active": previous})),
+            after: Some(serde_json::json!({"active": version})),
+        },
+    )?;
+    Ok(activated)
+}

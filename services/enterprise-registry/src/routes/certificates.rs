@@ -1,0 +1,169 @@
+//! HTE certificates (高新技术企业认定): recording one, the list, and the revocation (撤销)
+//! with a reason.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use hte_shared::auth::Caller;
+use hte_shared::db::Db;
+use hte_shared::idempotency::MaybeIdempotencyKey;
+use hte_shared::json::Json;
+use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::telemetry::RequestId;
+use hte_shared::time::today;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Requester, create_fact, end_record, list_records, parse_ending, path_credit_code};
+use crate::app::certificates::{self as operations, CertificateList, CertificateView};
+use crate::domain::certificates::{Certificate, CertificateNo};
+use crate::domain::dates::check_past_date;
+use crate::error::{RegistryError, to_json};
+
+/// Body of `POST …/certificates`. The expiry is computed (three years), not sent.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCertificate {
+    /// Certificate number (证书编号): GR + issue year + 8 digits.
+    #[schema(example = "GR202332001234")]
+    pub certificate_no: String,
+    /// Issue date (发证日期).
+    pub issued_on: NaiveDate,
+}
+
+/// Body of revocations (撤销).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Revocation {
+    /// First day it no longer counts (撤销日期).
+    pub revoked_on: NaiveDate,
+    /// Why (撤销原因), 2–500 characters.
+    #[schema(example = "累计两年未按期报送年报")]
+    pub reason: String,
+}
+
+impl NewCertificate {
+    fn parse(&self, today: NaiveDate) -> Result<Certificate, Problem> {
+        let mut errors = Vec::new();
+        check_past_date("issued_on", self.issued_on, today, &mut errors);
+        match CertificateNo::parse(&self.certificate_no, self.issued_on) {
+            Ok(number) if errors.is_empty() => Ok(Certificate {
+                number,
+                issued_on: self.issued_on,
+                revocation: None,
+            }),
+            Ok(_) => Err(Problem::validation(errors)),
+            Err((rule, message)) => {
+                errors.push(FieldError::new("certificate_no", rule, message));
+                Err(Problem::validation(errors))
+            }
+        }
+    }
+}
+
+/// Record an HTE certificate (认定). Renewal is a new certificate.
+#[utoipa::path(
+    tag = "programme",
+    request_body = NewCertificate,
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
+    ),
+    responses(
+        (status = 201, description = "Recorded", body = CertificateView, headers(("Location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = UnprocessableEntity),
+    )
+)]
+#[post("/enterprises/{credit_code}/certificates")]
+pub async fn create_certificate(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    key: MaybeIdempotencyKey,
+    path: web::Path<String>,
+    body: Json<NewCertificate>,
+) -> Result<HttpResponse, RegistryError> {
+    let code = path_credit_code(&path)?;
+    let certificate = body.0.parse(today())?;
+    let request = to_json(&body.0)?;
+    let requester = Requester {
+        caller,
+        request_id,
+        key,
+    };
+    create_fact(
+        &db,
+        requester,
+        (code, "certificates"),
+        request,
+        move |conn, caller, actor, code| {
+            operations::record(conn, caller, actor, code, &certificate)
+        },
+    )
+    .await
+}
+
+/// The enterprise's certificates, by issue date.
+#[utoipa::path(
+    tag = "programme",
+    params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
+    responses(
+        (status = 200, description = "Certificates", body = CertificateList),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/enterprises/{credit_code}/certificates")]
+pub async fn list_certificates(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    list_records(&db, caller, &path, operations::list, |items| {
+        CertificateList { items }
+    })
+    .await
+}
+
+/// Revoke a certificate (撤销高企资格), with a reason.
+#[utoipa::path(
+    tag = "programme",
+    request_body = Revocation,
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        ("certificate_no" = String, Path, description = "Certificate number (证书编号)"),
+    ),
+    responses(
+        (status = 200, description = "Revoked", body = CertificateView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/enterprises/{credit_code}/certificates/{certificate_no}/revoke")]
+pub async fn revoke_certificate(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<(String, String)>,
+    body: Json<Revocation>,
+) -> Result<HttpResponse, RegistryError> {
+    caller.require_writer()?;
+    let (raw_code, number) = path.into_inner();
+    let code = path_credit_code(&raw_code)?;
+    let number = number.trim().to_ascii_uppercase();
+    let ending = body.0.parse()?;
+    end_record(&db, caller, request_id, move |conn, caller, actor| {
+        operations::revoke(conn, caller, actor, (&code, &number), &ending)
+    })
+    .await
+}
+
+impl Revocation {
+    pub(super) fn parse(&self) -> Result<crate::domain::dates::Ending, Problem> {
+        parse_ending(("revoked_on", self.revoked_on), &self.reason, today())
+    }
+}

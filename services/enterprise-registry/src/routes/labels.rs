@@ -1,0 +1,162 @@
+//! Labels (称号): recording one granted to an enterprise, the list, and the revocation with
+//! a reason.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use hte_shared::auth::Caller;
+use hte_shared::db::Db;
+use hte_shared::idempotency::MaybeIdempotencyKey;
+use hte_shared::json::Json;
+use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::telemetry::RequestId;
+use hte_shared::time::today;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::certificates::Revocation;
+use super::{Requester, create_fact, end_record, list_records, path_credit_code};
+use crate::app::labels::{self as operations, LabelList, LabelView};
+use crate::domain::dates::check_programme_year;
+use crate::domain::enterprise::parse_identifier;
+use crate::domain::labels::{Label, LabelKind, LabelLevel};
+use crate::error::{RegistryError, to_json};
+
+/// Body of `POST …/labels`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLabel {
+    pub kind: LabelKind,
+    #[schema(example = 2025)]
+    pub year: i32,
+    pub level: LabelLevel,
+    /// Granting body (认定机构), 1–64 characters.
+    #[schema(example = "江苏省科学技术厅")]
+    pub issuer: Option<String>,
+}
+
+impl NewLabel {
+    fn parse(&self, today: NaiveDate) -> Result<Label, Problem> {
+        let mut errors = Vec::new();
+        if let Err(e) = check_programme_year(self.year, today) {
+            errors.push(FieldError::new("year", "range", e));
+        }
+        let issuer = match self.issuer.as_deref().map(parse_identifier) {
+            None => None,
+            Some(Ok(issuer)) => Some(issuer),
+            Some(Err(e)) => {
+                errors.push(FieldError::new("issuer", "format", format!("issuer {e}")));
+                None
+            }
+        };
+        super::validated(errors)?;
+        Ok(Label {
+            kind: self.kind,
+            year: self.year,
+            level: self.level,
+            issuer,
+        })
+    }
+}
+
+/// Record a label (称号) granted to the enterprise.
+#[utoipa::path(
+    tag = "programme",
+    request_body = NewLabel,
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
+    ),
+    responses(
+        (status = 201, description = "Recorded", body = LabelView, headers(("Location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = UnprocessableEntity),
+    )
+)]
+#[post("/enterprises/{credit_code}/labels")]
+pub async fn create_label(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    key: MaybeIdempotencyKey,
+    path: web::Path<String>,
+    body: Json<NewLabel>,
+) -> Result<HttpResponse, RegistryError> {
+    let code = path_credit_code(&path)?;
+    let label = body.0.parse(today())?;
+    let request = to_json(&body.0)?;
+    let requester = Requester {
+        caller,
+        request_id,
+        key,
+    };
+    create_fact(
+        &db,
+        requester,
+        (code, "labels"),
+        request,
+        move |conn, caller, actor, code| operations::grant(conn, caller, actor, code, &label),
+    )
+    .await
+}
+
+/// The enterprise's labels.
+#[utoipa::path(
+    tag = "programme",
+    params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
+    responses(
+        (status = 200, description = "Labels", body = LabelList),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/enterprises/{credit_code}/labels")]
+pub async fn list_labels(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    list_records(&db, caller, &path, operations::list, |items| LabelList {
+        items,
+    })
+    .await
+}
+
+/// Revoke a label, with a reason.
+#[utoipa::path(
+    tag = "programme",
+    request_body = Revocation,
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        ("kind" = LabelKind, Path, description = "Label kind (称号类别)"),
+        ("year" = i32, Path, description = "Year granted"),
+    ),
+    responses(
+        (status = 200, description = "Revoked", body = LabelView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/enterprises/{credit_code}/labels/{kind}/{year}/revoke")]
+pub async fn revoke_label(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<(String, String, i32)>,
+    body: Json<Revocation>,
+) -> Result<HttpResponse, RegistryError> {
+    caller.require_writer()?;
+    let (raw_code, raw_kind, year) = path.into_inner();
+    let code = path_credit_code(&raw_code)?;
+    let kind = LabelKind::from_key(&raw_kind).ok_or_else(|| {
+        Problem::invalid_field("kind", "enum", format!("unknown label kind {raw_kind:?}"))
+    })?;
+    let ending = body.0.parse()?;
+    end_record(&db, caller, request_id, move |conn, caller, actor| {
+        operations::revoke(conn, caller, actor, (&code, kind, year), &ending)
+    })
+    .await
+}

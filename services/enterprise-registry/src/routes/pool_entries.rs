@@ -1,0 +1,177 @@
+//! Pool entries (入库培育): entry for a year, the list, and the exit (出库) with a reason.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use hte_shared::auth::Caller;
+use hte_shared::db::Db;
+use hte_shared::idempotency::MaybeIdempotencyKey;
+use hte_shared::json::Json;
+use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::telemetry::RequestId;
+use hte_shared::time::today;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Requester, create_fact, end_record, list_records, parse_ending, path_credit_code};
+use crate::app::pool_entries::{self as operations, PoolEntryList, PoolEntryView};
+use crate::domain::dates::{check_past_date, check_programme_year};
+use crate::domain::enterprise::parse_identifier;
+use crate::domain::pool_entries::{PoolEntry, check_batch};
+use crate::error::{RegistryError, to_json};
+
+/// Body of `POST …/pool-entries`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPoolEntry {
+    /// Pool year (入库年度), 2015 to next year.
+    #[schema(example = 2025)]
+    pub year: i32,
+    /// Batch (批次), 1 or more.
+    #[schema(example = 1, minimum = 1)]
+    pub batch: i32,
+    /// Source (来源), 1–64 characters.
+    #[schema(example = "市推荐")]
+    pub source: String,
+    /// Date of entry (入库日期).
+    pub entered_on: NaiveDate,
+}
+
+/// Body of `POST …/pool-entries/{year}/exit`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolExit {
+    /// First day out of the pool (出库日期).
+    pub exited_on: NaiveDate,
+    /// Why (出库原因), 2–500 characters.
+    #[schema(example = "已认定为高新技术企业")]
+    pub reason: String,
+}
+
+impl NewPoolEntry {
+    fn parse(&self, today: NaiveDate) -> Result<PoolEntry, Problem> {
+        let mut errors = Vec::new();
+        if let Err(e) = check_programme_year(self.year, today) {
+            errors.push(FieldError::new("year", "range", e));
+        }
+        if let Err(e) = check_batch(i64::from(self.batch)) {
+            errors.push(FieldError::new("batch", "range", e));
+        }
+        let source = match parse_identifier(&self.source) {
+            Ok(source) => Some(source),
+            Err(e) => {
+                errors.push(FieldError::new("source", "format", format!("source {e}")));
+                None
+            }
+        };
+        check_past_date("entered_on", self.entered_on, today, &mut errors);
+        match source {
+            Some(source) if errors.is_empty() => Ok(PoolEntry {
+                year: self.year,
+                batch: self.batch,
+                source,
+                entered_on: self.entered_on,
+                exit: None,
+            }),
+            _ => Err(Problem::validation(errors)),
+        }
+    }
+}
+
+/// Enter the enterprise into the cultivation pool (入库) for a year.
+#[utoipa::path(
+    tag = "programme",
+    request_body = NewPoolEntry,
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
+    ),
+    responses(
+        (status = 201, description = "Entered", body = PoolEntryView, headers(("Location" = String))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 422, response = UnprocessableEntity),
+    )
+)]
+#[post("/enterprises/{credit_code}/pool-entries")]
+pub async fn create_pool_entry(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    key: MaybeIdempotencyKey,
+    path: web::Path<String>,
+    body: Json<NewPoolEntry>,
+) -> Result<HttpResponse, RegistryError> {
+    let code = path_credit_code(&path)?;
+    let entry = body.0.parse(today())?;
+    let request = to_json(&body.0)?;
+    let requester = Requester {
+        caller,
+        request_id,
+        key,
+    };
+    create_fact(
+        &db,
+        requester,
+        (code, "pool-entries"),
+        request,
+        move |conn, caller, actor, code| operations::enter(conn, caller, actor, code, &entry),
+    )
+    .await
+}
+
+/// The enterprise's pool entries, by year.
+#[utoipa::path(
+    tag = "programme",
+    params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
+    responses(
+        (status = 200, description = "Pool entries", body = PoolEntryList),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/enterprises/{credit_code}/pool-entries")]
+pub async fn list_pool_entries(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    list_records(&db, caller, &path, operations::list, |items| {
+        PoolEntryList { items }
+    })
+    .await
+}
+
+/// Take the enterprise out of the pool (出库), with a reason.
+#[utoipa::path(
+    tag = "programme",
+    request_body = PoolExit,
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        ("year" = i32, Path, description = "Pool year (入库年度)"),
+    ),
+    responses(
+        (status = 200, description = "Exited", body = PoolEntryView),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[post("/enterprises/{credit_code}/pool-entries/{year}/exit")]
+pub async fn exit_pool_entry(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<(String, i32)>,
+    body: Json<PoolExit>,
+) -> Result<HttpResponse, RegistryError> {
+    caller.require_writer()?;
+    let (raw_code, year) = path.into_inner();
+    let code = path_credit_code(&raw_code)?;
+    let ending = parse_ending(("exited_on", body.0.exited_on), &body.0.reason, today())?;
+    end_record(&db, caller, request_id, move |conn, caller, actor| {
+        operations::exit(conn, caller, actor, (&code, year), &ending)
+    })
+    .await
+}
