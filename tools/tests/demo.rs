@@ -1,6 +1,11 @@
+//! The demo seed against a real registry over HTTP, on its own database (SQLite by default,
+//! PostgreSQL with TEST_DATABASE_URL).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use enterprise_registry::startup::EnterpriseRegistry;
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+type TestApp = hte_shared::testing::TestApp<EnterpriseRegistry>;
 
 #[tokio::test]
 async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
