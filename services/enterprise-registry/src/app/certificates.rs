@@ -118,11 +118,11 @@ pub fn revoke(
     conn: &mut DbConnection,
     caller: &Caller,
     actor: &Actor,
-    (code, number): (&CreditCode, &str),
+    (code, number): (&CreditCode, String),
     ending: &Ending,
 ) -> Result<CertificateView, RegistryError> {
     load_writable(conn, caller, code)?;
-    let before = queries::find(conn, number)?
+    let before = queries::find(conn, &number)?
         .filter(|c| c.credit_code == code.as_str())
         .ok_or_else(|| Problem::not_found(format!("{code} has no certificate {number}")))?;
     if let Some(date) = before.revoked_on {

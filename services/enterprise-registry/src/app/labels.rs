@@ -112,7 +112,7 @@ pub fn revoke(
     conn: &mut DbConnection,
     caller: &Caller,
     actor: &Actor,
-    (code, kind, year): (&CreditCode, LabelKind, i32),
+    (code, (kind, year)): (&CreditCode, (LabelKind, i32)),
     ending: &Ending,
 ) -> Result<LabelView, RegistryError> {
     let enterprise = load_writable(conn, caller, code)?;
