@@ -75,7 +75,7 @@ facts::impl_fact!(
     CertificateRow,
     CertificateView,
     "certificate",
-    queries::record_revocation,
+    queries::record_revocation(revoked_on, revoke_reason),
     |row| Ok(view_of(row))
 );
 
@@ -139,12 +139,6 @@ pub fn revoke(
         )
         .into());
     }
-    let after = CertificateRow {
-        revoked_on: Some(ending.on),
-        revoke_reason: Some(ending.reason.clone()),
-        ..before.clone()
-    };
-    let action = ("revoke", ending.reason.as_str());
     let concurrently = "the certificate was revoked concurrently";
-    facts::end(conn, actor, (&before, &after), action, concurrently)
+    facts::end(conn, actor, &before, ("revoke", ending), concurrently)
 }

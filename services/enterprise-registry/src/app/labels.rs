@@ -72,7 +72,7 @@ facts::impl_fact!(
     LabelRow,
     LabelView,
     "label",
-    queries::record_revocation,
+    queries::record_revocation(revoked_on, revoke_reason),
     view_of
 );
 
@@ -135,12 +135,6 @@ pub fn revoke(
         )
         .into());
     }
-    let after = LabelRow {
-        revoked_on: Some(ending.on),
-        revoke_reason: Some(ending.reason.clone()),
-        ..before.clone()
-    };
-    let action = ("revoke", ending.reason.as_str());
     let concurrently = "the label was revoked concurrently";
-    facts::end(conn, actor, (&before, &after), action, concurrently)
+    facts::end(conn, actor, &before, ("revoke", ending), concurrently)
 }
