@@ -14,7 +14,7 @@ use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, end_fact, list_records, parse_ending, path_credit_code};
+use super::{create_fact, end_fact, parse_ending, path_credit_code, records_of};
 use crate::app::certificates::{self as operations, CertificateList, CertificateView};
 use crate::domain::certificates::{Certificate, CertificateNo};
 use crate::domain::credit_code::CreditCode;
@@ -114,10 +114,8 @@ pub async fn list_certificates(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    list_records(&db, caller, &path, operations::list, |items| {
-        CertificateList { items }
-    })
-    .await
+    let items = records_of(&db, caller, &path, operations::list).await?;
+    Ok(HttpResponse::Ok().json(CertificateList { items }))
 }
 
 /// Revoke a certificate (撤销高企资格), with a reason.

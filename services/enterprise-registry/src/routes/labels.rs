@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::certificates::Revocation;
-use super::{create_fact, end_fact, list_records, path_credit_code};
+use super::{create_fact, end_fact, path_credit_code, records_of};
 use crate::app::labels::{self as operations, LabelList, LabelView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::check_programme_year;
@@ -111,10 +111,8 @@ pub async fn list_labels(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    list_records(&db, caller, &path, operations::list, |items| LabelList {
-        items,
-    })
-    .await
+    let items = records_of(&db, caller, &path, operations::list).await?;
+    Ok(HttpResponse::Ok().json(LabelList { items }))
 }
 
 /// Revoke a label, with a reason.

@@ -140,21 +140,19 @@ where
     .await
 }
 
-/// The shape of the GETs that list one kind of an enterprise's records.
-async fn list_records<V, L>(
+/// The records of one kind (reports, pool entries, certificates, labels) of the enterprise a
+/// path names, as `list` reads them for the caller.
+async fn records_of<V>(
     db: &Db,
     caller: Caller,
     raw_code: &str,
     list: fn(&mut DbConnection, &Caller, &CreditCode) -> Result<Vec<V>, RegistryError>,
-    answer: fn(Vec<V>) -> L,
-) -> Result<HttpResponse, RegistryError>
+) -> Result<Vec<V>, RegistryError>
 where
     V: Send + 'static,
-    L: Serialize,
 {
     let code = path_credit_code(raw_code)?;
-    let items = db.read(move |conn| list(conn, &caller, &code)).await?;
-    Ok(HttpResponse::Ok().json(answer(items)))
+    db.read(move |conn| list(conn, &caller, &code)).await
 }
 
 /// Ends a fact of an enterprise the caller may write (`app`'s exit, revoke).

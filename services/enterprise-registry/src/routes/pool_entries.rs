@@ -13,7 +13,7 @@ use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, end_fact, list_records, parse_ending, path_credit_code};
+use super::{create_fact, end_fact, parse_ending, path_credit_code, records_of};
 use crate::app::pool_entries::{self as operations, PoolEntryList, PoolEntryView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date, check_programme_year};
@@ -131,10 +131,8 @@ pub async fn list_pool_entries(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    list_records(&db, caller, &path, operations::list, |items| {
-        PoolEntryList { items }
-    })
-    .await
+    let items = records_of(&db, caller, &path, operations::list).await?;
+    Ok(HttpResponse::Ok().json(PoolEntryList { items }))
 }
 
 /// Take the enterprise out of the pool (出库), with a reason.
