@@ -75,7 +75,7 @@ facts::impl_fact!(
     CertificateRow,
     CertificateView,
     "certificate",
-    queries::record_revocation,
+    queries::record_revocation(revoked_on, revoke_reason),
     |row| Ok(view_of(row))
 );
 
@@ -118,11 +118,11 @@ pub fn revoke(
     conn: &mut DbConnection,
     caller: &Caller,
     actor: &Actor,
-    (code, number): (&CreditCode, &str),
+    (code, number): (&CreditCode, String),
     ending: &Ending,
 ) -> Result<CertificateView, RegistryError> {
     load_writable(conn, caller, code)?;
-    let before = queries::find(conn, number)?
+    let before = queries::find(conn, &number)?
         .filter(|c| c.credit_code == code.as_str())
         .ok_or_else(|| Problem::not_found(format!("{code} has no certificate {number}")))?;
     if let Some(date) = before.revoked_on {
@@ -139,12 +139,6 @@ pub fn revoke(
         )
         .into());
     }
-    let after = CertificateRow {
-        revoked_on: Some(ending.on),
-        revoke_reason: Some(ending.reason.clone()),
-        ..before.clone()
-    };
-    let action = ("revoke", ending.reason.as_str());
     let concurrently = "the certificate was revoked concurrently";
-    facts::end(conn, actor, (&before, &after), action, concurrently)
+    facts::end(conn, actor, &before, ("revoke", ending), concurrently)
 }

@@ -4,6 +4,7 @@
 
 use chrono::{Duration, NaiveDate};
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -56,18 +57,19 @@ pub struct AlertRequest {
 /// An alert and the position after it (credit code and the certificate or pool year).
 pub type Positioned = (ComplianceAlert, (String, String));
 
-/// Up to `limit + 1` alerts after `after`, in credit-code order (one more than a page shows,
-/// so the caller knows whether another page follows).
-pub fn alerts(
-    conn: &mut DbConnection,
-    query: &AlertRequest,
-    after: Option<(String, String)>,
-    limit: usize,
-) -> Result<Vec<Positioned>, RegistryError> {
+/// Where a page of alerts starts (after a position) and how many it shows.
+pub type AlertPage = PageRequest<(String, String)>;
+
+/// Alerts found for a page, or why not.
+type Found = Result<Vec<Positioned>, RegistryError>;
+
+/// Up to `limit + 1` alerts after the page's position, in credit-code order (one more than a
+/// page shows, so the caller knows whether another page follows).
+pub fn alerts(conn: &mut DbConnection, query: &AlertRequest, page: AlertPage) -> Found {
     match query.kind {
-        AlertKind::CertificateExpiring => expiring_certificates(conn, query, after, limit),
-        AlertKind::MissingAnnualReport => missing_reports(conn, query, after, limit),
-        AlertKind::PoolOverstay => pool_overstays(conn, query, after, limit),
+        AlertKind::CertificateExpiring => expiring_certificates(conn, query, page),
+        AlertKind::MissingAnnualReport => missing_reports(conn, query, page),
+        AlertKind::PoolOverstay => pool_overstays(conn, query, page),
     }
 }
 
@@ -113,20 +115,15 @@ fn certificate_alert(
     (alert, position)
 }
 
-fn expiring_certificates(
-    conn: &mut DbConnection,
-    query: &AlertRequest,
-    after: Option<(String, String)>,
-    limit: usize,
-) -> Result<Vec<Positioned>, RegistryError> {
+fn expiring_certificates(conn: &mut DbConnection, query: &AlertRequest, page: AlertPage) -> Found {
     let as_of = query.as_of;
     let facts = queries::certificates_ending_between(
         conn,
         &query.scope,
         as_of,
         as_of + Duration::days(query.within_days),
-        after.as_ref(),
-        limit as i64 + 1,
+        page.after.as_ref(),
+        i64::from(page.limit) + 1,
     )?;
     Ok(facts
         .into_iter()
@@ -202,15 +199,11 @@ fn missing_report_alert(
 
 /// Certificates valid within the last year, checked in batches until a page of alerts is
 /// full.
-fn missing_reports(
-    conn: &mut DbConnection,
-    query: &AlertRequest,
-    after: Option<(String, String)>,
-    limit: usize,
-) -> Result<Vec<Positioned>, RegistryError> {
+fn missing_reports(conn: &mut DbConnection, query: &AlertRequest, page: AlertPage) -> Found {
     let as_of = query.as_of;
+    let limit = page.limit as usize;
     let mut alerts = Vec::new();
-    let mut position = after;
+    let mut position = page.after;
     while alerts.len() <= limit {
         let batch = queries::certificates_ending_between(
             conn,
@@ -259,12 +252,7 @@ fn pool_overstay_alert(entry: OpenPoolEntry, max_pool_years: i64) -> Positioned 
     (alert, position)
 }
 
-fn pool_overstays(
-    conn: &mut DbConnection,
-    query: &AlertRequest,
-    after: Option<(String, String)>,
-    limit: usize,
-) -> Result<Vec<Positioned>, RegistryError> {
+fn pool_overstays(conn: &mut DbConnection, query: &AlertRequest, page: AlertPage) -> Found {
     let months = u32::try_from(12 * query.max_pool_years).unwrap_or(u32::MAX);
     let entered_by = query
         .as_of
@@ -272,13 +260,15 @@ fn pool_overstays(
         .unwrap_or(NaiveDate::MIN);
     // A pool alert's position holds the pool year; one that is no number starts after every
     // year of its firm.
-    let after = after.map(|(code, year)| (code, year.parse::<i32>().unwrap_or(i32::MAX)));
+    let after = page
+        .after
+        .map(|(code, year)| (code, year.parse::<i32>().unwrap_or(i32::MAX)));
     let entries = queries::open_pool_entries_before(
         conn,
         &query.scope,
         entered_by,
         after.as_ref(),
-        limit as i64 + 1,
+        i64::from(page.limit) + 1,
     )?;
     Ok(entries
         .into_iter()

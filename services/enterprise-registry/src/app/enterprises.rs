@@ -120,12 +120,24 @@ fn record_json(row: &EnterpriseRow) -> Result<serde_json::Value, RegistryError> 
     })
 }
 
-fn stored_tech_domain(row: &EnterpriseRow) -> Result<Option<TechDomain>, RegistryError> {
-    row.tech_domain
+/// The kinds an enterprise is classed by (technology domain, high-tech zone level, listing
+/// status), parsed back from their stored keys.
+fn stored_classes(
+    row: &EnterpriseRow,
+) -> Result<(Option<TechDomain>, ZoneLevel, ListingStatus), RegistryError> {
+    let tech_domain = row
+        .tech_domain
         .as_deref()
         .map(TechDomain::parse)
         .transpose()
-        .map_err(|e| RegistryError::internal("stored tech_domain does not parse", e))
+        .map_err(|e| RegistryError::internal("stored tech_domain does not parse", e))?;
+    let zone_level = stored("zone_level", &row.zone_level, ZoneLevel::from_key)?;
+    let listing = stored(
+        "listing_status",
+        &row.listing_status,
+        ListingStatus::from_key,
+    )?;
+    Ok((tech_domain, zone_level, listing))
 }
 
 /// The fields of a stored enterprise, parsed back into domain values.
@@ -136,23 +148,26 @@ pub fn stored_fields(row: &EnterpriseRow) -> Result<EnterpriseFields, RegistryEr
             format!("{} {column}: {e}", row.credit_code),
         )
     };
+    let credit_code =
+        CreditCode::parse(&row.credit_code).map_err(|e| damaged("credit_code", &e))?;
+    let name = EnterpriseName::parse(&row.name).map_err(|e| damaged("name", &e))?;
+    let county =
+        CountyCode::parse(&row.region_code).map_err(|(_, e)| damaged("region_code", &e))?;
+    let industry_code =
+        IndustryCode::parse(&row.industry_code).map_err(|e| damaged("industry_code", &e))?;
+    let (tech_domain, zone_level, listing_status) = stored_classes(row)?;
     Ok(EnterpriseFields {
-        credit_code: CreditCode::parse(&row.credit_code).map_err(|e| damaged("credit_code", &e))?,
-        name: EnterpriseName::parse(&row.name).map_err(|e| damaged("name", &e))?,
-        county: CountyCode::parse(&row.region_code).map_err(|(_, e)| damaged("region_code", &e))?,
+        credit_code,
+        name,
+        county,
+        industry_code,
+        tech_domain,
+        zone_level,
+        listing_status,
         registered_on: row.registered_on,
-        industry_code: IndustryCode::parse(&row.industry_code)
-            .map_err(|e| damaged("industry_code", &e))?,
-        tech_domain: stored_tech_domain(row)?,
-        zone_level: stored("zone_level", &row.zone_level, ZoneLevel::from_key)?,
         zone_id: row.zone_id.clone(),
         above_scale: row.above_scale,
         carrier_id: row.carrier_id.clone(),
-        listing_status: stored(
-            "listing_status",
-            &row.listing_status,
-            ListingStatus::from_key,
-        )?,
     })
 }
 
@@ -185,6 +200,7 @@ fn view_of(
     status: EnterpriseStatus,
     as_of: NaiveDate,
 ) -> Result<EnterpriseView, RegistryError> {
+    let (tech_domain, zone_level, listing_status) = stored_classes(row)?;
     Ok(EnterpriseView {
         credit_code: row.credit_code.clone(),
         name: row.name.clone(),
@@ -192,16 +208,12 @@ fn view_of(
         city_code: row.city_code.clone(),
         registered_on: row.registered_on,
         industry_code: row.industry_code.clone(),
-        tech_domain: stored_tech_domain(row)?,
-        zone_level: stored("zone_level", &row.zone_level, ZoneLevel::from_key)?,
+        tech_domain,
+        zone_level,
         zone_id: row.zone_id.clone(),
         above_scale: row.above_scale,
         carrier_id: row.carrier_id.clone(),
-        listing_status: stored(
-            "listing_status",
-            &row.listing_status,
-            ListingStatus::from_key,
-        )?,
+        listing_status,
         status,
         status_as_of: as_of,
         deregistered_on: row.deregistered_on,

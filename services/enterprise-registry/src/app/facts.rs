@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::AuditTrail;
 use super::enterprises::load_visible;
 use crate::domain::credit_code::CreditCode;
+use crate::domain::dates::Ending;
 use crate::error::{RegistryError, to_json};
 
 /// A stored fact of one kind, with its view and its writes.
@@ -27,6 +28,8 @@ pub trait Fact: Sized {
     fn record_end(conn: &mut DbConnection, row: &Self) -> QueryResult<bool>;
     /// Replaces the stored fact with what an import restates.
     fn update(conn: &mut DbConnection, row: &Self) -> QueryResult<()>;
+    /// This fact with `ending` recorded as its end.
+    fn ended(&self, ending: &Ending) -> Self;
 }
 
 /// Audits a change to a fact, recorded as its view before and after.
@@ -80,26 +83,22 @@ pub fn list<F: Fact>(
         .collect()
 }
 
-/// Records the end of a fact, checked by the caller, and audits it with its reason; a
-/// conflict when another end was recorded meanwhile.
+/// Records the end of a fact, checked by the caller, and audits it as `action` with its
+/// reason; a conflict when another end was recorded meanwhile.
 pub fn end<F: Fact>(
     conn: &mut DbConnection,
     actor: &Actor,
-    (before, after): (&F, &F),
-    (action, reason): (&str, &str),
+    before: &F,
+    (action, ending): (&str, &Ending),
     concurrently: &str,
 ) -> Result<F::View, RegistryError> {
-    if !F::record_end(conn, after)? {
+    let after = before.ended(ending);
+    if !F::record_end(conn, &after)? {
         return Err(Problem::conflict(concurrently).into());
     }
     let mut trail = AuditTrail::Append(actor);
-    record_change(
-        conn,
-        &mut trail,
-        (action, Some(reason)),
-        Some(before),
-        after,
-    )?;
+    let action = (action, Some(ending.reason.as_str()));
+    record_change(conn, &mut trail, action, Some(before), &after)?;
     after.view()
 }
 
@@ -115,9 +114,15 @@ pub fn restate<F: Fact>(
 }
 
 /// Implements [`Fact`] for a row type over the queries of its `db` module, which end a fact
-/// with `record_end` and whose view `view` gives.
+/// with `record_end` in the columns `on` and `reason`, and whose view `view` gives.
 macro_rules! impl_fact {
-    ($row:ty, $view:ty, $entity:literal, $queries:ident :: $record_end:ident, $make_view:expr) => {
+    (
+        $row:ty,
+        $view:ty,
+        $entity:literal,
+        $queries:ident :: $record_end:ident ($on:ident, $reason:ident),
+        $make_view:expr
+    ) => {
         impl $crate::app::facts::Fact for $row {
             type View = $view;
             const ENTITY: &'static str = $entity;
@@ -144,6 +149,14 @@ macro_rules! impl_fact {
 
             fn update(conn: &mut DbConnection, row: &Self) -> diesel::QueryResult<()> {
                 $queries::update(conn, row)
+            }
+
+            fn ended(&self, ending: &$crate::domain::dates::Ending) -> Self {
+                Self {
+                    $on: Some(ending.on),
+                    $reason: Some(ending.reason.clone()),
+                    ..self.clone()
+                }
             }
         }
     };

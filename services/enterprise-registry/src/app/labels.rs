@@ -72,7 +72,7 @@ facts::impl_fact!(
     LabelRow,
     LabelView,
     "label",
-    queries::record_revocation,
+    queries::record_revocation(revoked_on, revoke_reason),
     view_of
 );
 
@@ -112,7 +112,7 @@ pub fn revoke(
     conn: &mut DbConnection,
     caller: &Caller,
     actor: &Actor,
-    (code, kind, year): (&CreditCode, LabelKind, i32),
+    (code, (kind, year)): (&CreditCode, (LabelKind, i32)),
     ending: &Ending,
 ) -> Result<LabelView, RegistryError> {
     let enterprise = load_writable(conn, caller, code)?;
@@ -135,12 +135,6 @@ pub fn revoke(
         )
         .into());
     }
-    let after = LabelRow {
-        revoked_on: Some(ending.on),
-        revoke_reason: Some(ending.reason.clone()),
-        ..before.clone()
-    };
-    let action = ("revoke", ending.reason.as_str());
     let concurrently = "the label was revoked concurrently";
-    facts::end(conn, actor, (&before, &after), action, concurrently)
+    facts::end(conn, actor, &before, ("revoke", ending), concurrently)
 }

@@ -76,7 +76,7 @@ facts::impl_fact!(
     PoolEntryRow,
     PoolEntryView,
     "pool_entry",
-    queries::record_exit,
+    queries::record_exit(exited_on, exit_reason),
     |row| Ok(view_of(row))
 );
 
@@ -133,12 +133,6 @@ pub fn exit(
         )
         .into());
     }
-    let after = PoolEntryRow {
-        exited_on: Some(ending.on),
-        exit_reason: Some(ending.reason.clone()),
-        ..before.clone()
-    };
-    let action = ("exit", ending.reason.as_str());
     let concurrently = "the pool entry was ended concurrently";
-    facts::end(conn, actor, (&before, &after), action, concurrently)
+    facts::end(conn, actor, &before, ("exit", ending), concurrently)
 }

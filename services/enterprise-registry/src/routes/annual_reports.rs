@@ -10,7 +10,7 @@ use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
 
-use super::{list_records, path_credit_code, validated};
+use super::{path_credit_code, records_of, validated};
 use crate::app::annual_reports::{self as operations, AnnualReportList, AnnualReportView};
 use crate::domain::annual_report::ReportFigures;
 use crate::error::RegistryError;
@@ -129,8 +129,6 @@ pub async fn list_annual_reports(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    list_records(&db, caller, &path, operations::list, |items| {
-        AnnualReportList { items }
-    })
-    .await
+    let items = records_of(&db, caller, &path, operations::list).await?;
+    Ok(HttpResponse::Ok().json(AnnualReportList { items }))
 }

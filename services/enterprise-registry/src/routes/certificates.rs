@@ -14,11 +14,12 @@ use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Requester, create_fact, end_record, list_records, parse_ending, path_credit_code};
+use super::{create_fact, end_fact, parse_ending, path_credit_code, records_of};
 use crate::app::certificates::{self as operations, CertificateList, CertificateView};
 use crate::domain::certificates::{Certificate, CertificateNo};
-use crate::domain::dates::check_past_date;
-use crate::error::{RegistryError, to_json};
+use crate::domain::credit_code::CreditCode;
+use crate::domain::dates::{Ending, check_past_date};
+use crate::error::RegistryError;
 
 /// Body of `POST …/certificates`. The expiry is computed (three years), not sent.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -86,22 +87,13 @@ pub async fn create_certificate(
     path: web::Path<String>,
     body: Json<NewCertificate>,
 ) -> Result<HttpResponse, RegistryError> {
-    let code = path_credit_code(&path)?;
-    let certificate = body.0.parse(today())?;
-    let request = to_json(&body.0)?;
-    let requester = Requester {
-        caller,
-        request_id,
-        key,
-    };
     create_fact(
         &db,
-        requester,
-        (code, "certificates"),
-        request,
-        move |conn, caller, actor, code| {
-            operations::record(conn, caller, actor, code, &certificate)
-        },
+        (caller, request_id, key),
+        (&path, "certificates"),
+        &body.0,
+        NewCertificate::parse,
+        operations::record,
     )
     .await
 }
@@ -122,10 +114,8 @@ pub async fn list_certificates(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    list_records(&db, caller, &path, operations::list, |items| {
-        CertificateList { items }
-    })
-    .await
+    let items = records_of(&db, caller, &path, operations::list).await?;
+    Ok(HttpResponse::Ok().json(CertificateList { items }))
 }
 
 /// Revoke a certificate (撤销高企资格), with a reason.
@@ -151,19 +141,26 @@ pub async fn revoke_certificate(
     path: web::Path<(String, String)>,
     body: Json<Revocation>,
 ) -> Result<HttpResponse, RegistryError> {
-    caller.require_writer()?;
-    let (raw_code, number) = path.into_inner();
-    let code = path_credit_code(&raw_code)?;
-    let number = number.trim().to_ascii_uppercase();
-    let ending = body.0.parse()?;
-    end_record(&db, caller, request_id, move |conn, caller, actor| {
-        operations::revoke(conn, caller, actor, (&code, &number), &ending)
-    })
+    end_fact(
+        &db,
+        (caller, request_id),
+        (path.into_inner(), certificate_path),
+        (&body.0, Revocation::parse),
+        operations::revoke,
+    )
     .await
 }
 
+/// The certificate a path names: its holder and its number (case does not matter).
+fn certificate_path((raw_code, number): (String, String)) -> Result<(CreditCode, String), Problem> {
+    Ok((
+        path_credit_code(&raw_code)?,
+        number.trim().to_ascii_uppercase(),
+    ))
+}
+
 impl Revocation {
-    pub(super) fn parse(&self) -> Result<crate::domain::dates::Ending, Problem> {
+    pub(super) fn parse(&self) -> Result<Ending, Problem> {
         parse_ending(("revoked_on", self.revoked_on), &self.reason, today())
     }
 }

@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::openapi::BadRequest;
-use hte_shared::pagination::{Page, PageParams, PageRequest};
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::time::{parse_date_param, today};
 use serde::Deserialize;
@@ -50,12 +50,11 @@ pub async fn list_compliance_alerts(
     query: web::Query<AlertQuery>,
 ) -> Result<HttpResponse, RegistryError> {
     let (request, page) = query.parse(&caller)?;
-    let limit = page.limit as usize;
-    let after = page.after;
+    let limit = page.limit;
     let alerts = db
-        .read(move |conn| operations::alerts(conn, &request, after, limit))
+        .read(move |conn| operations::alerts(conn, &request, page))
         .await?;
-    let page = Page::from_rows(alerts, page.limit, |(_, position)| position.clone());
+    let page = Page::from_rows(alerts, limit, |(_, position)| position.clone());
     Ok(HttpResponse::Ok().json(Page {
         items: page
             .items
@@ -71,7 +70,7 @@ impl AlertQuery {
     fn parse(
         &self,
         caller: &Caller,
-    ) -> Result<(operations::AlertRequest, PageRequest<(String, String)>), Problem> {
+    ) -> Result<(operations::AlertRequest, operations::AlertPage), Problem> {
         let mut errors = Vec::new();
         let kind = AlertKind::from_key(&self.kind);
         if kind.is_none() {

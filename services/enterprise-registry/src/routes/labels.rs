@@ -10,17 +10,17 @@ use hte_shared::json::Json;
 use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
-use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::certificates::Revocation;
-use super::{Requester, create_fact, end_record, list_records, path_credit_code};
+use super::{create_fact, end_fact, path_credit_code, records_of};
 use crate::app::labels::{self as operations, LabelList, LabelView};
+use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::check_programme_year;
 use crate::domain::enterprise::parse_identifier;
 use crate::domain::labels::{Label, LabelKind, LabelLevel};
-use crate::error::{RegistryError, to_json};
+use crate::error::RegistryError;
 
 /// Body of `POST …/labels`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -84,20 +84,13 @@ pub async fn create_label(
     path: web::Path<String>,
     body: Json<NewLabel>,
 ) -> Result<HttpResponse, RegistryError> {
-    let code = path_credit_code(&path)?;
-    let label = body.0.parse(today())?;
-    let request = to_json(&body.0)?;
-    let requester = Requester {
-        caller,
-        request_id,
-        key,
-    };
     create_fact(
         &db,
-        requester,
-        (code, "labels"),
-        request,
-        move |conn, caller, actor, code| operations::grant(conn, caller, actor, code, &label),
+        (caller, request_id, key),
+        (&path, "labels"),
+        &body.0,
+        NewLabel::parse,
+        operations::grant,
     )
     .await
 }
@@ -118,10 +111,8 @@ pub async fn list_labels(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    list_records(&db, caller, &path, operations::list, |items| LabelList {
-        items,
-    })
-    .await
+    let items = records_of(&db, caller, &path, operations::list).await?;
+    Ok(HttpResponse::Ok().json(LabelList { items }))
 }
 
 /// Revoke a label, with a reason.
@@ -148,15 +139,23 @@ pub async fn revoke_label(
     path: web::Path<(String, String, i32)>,
     body: Json<Revocation>,
 ) -> Result<HttpResponse, RegistryError> {
-    caller.require_writer()?;
-    let (raw_code, raw_kind, year) = path.into_inner();
+    end_fact(
+        &db,
+        (caller, request_id),
+        (path.into_inner(), label_path),
+        (&body.0, Revocation::parse),
+        operations::revoke,
+    )
+    .await
+}
+
+/// The label a path names: its holder, its kind and its year.
+fn label_path(
+    (raw_code, raw_kind, year): (String, String, i32),
+) -> Result<(CreditCode, (LabelKind, i32)), Problem> {
     let code = path_credit_code(&raw_code)?;
     let kind = LabelKind::from_key(&raw_kind).ok_or_else(|| {
         Problem::invalid_field("kind", "enum", format!("unknown label kind {raw_kind:?}"))
     })?;
-    let ending = body.0.parse()?;
-    end_record(&db, caller, request_id, move |conn, caller, actor| {
-        operations::revoke(conn, caller, actor, (&code, kind, year), &ending)
-    })
-    .await
+    Ok((code, (kind, year)))
 }

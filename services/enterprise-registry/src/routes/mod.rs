@@ -11,6 +11,7 @@ use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{RegionCode, RegionLevel};
 use hte_shared::telemetry::RequestId;
+use hte_shared::time::today;
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -98,40 +99,38 @@ fn gather<T>(errors: &mut Vec<FieldError>, result: Result<T, Problem>) -> Option
     }
 }
 
-/// Who asks to add a fact to an enterprise, and under which idempotency key.
-struct Requester {
-    caller: Caller,
-    request_id: RequestId,
-    key: MaybeIdempotencyKey,
-}
+/// Parses a fact's body (with today's date) into the value the application layer records.
+type ParseNew<B, T> = fn(&B, NaiveDate) -> Result<T, Problem>;
 
-/// The shape of the POSTs that add a fact (pool entry, certificate, label) to an enterprise:
-/// a writer, the fact created once under the key, answered 201 with it and where its
-/// collection is.
-async fn create_fact<V, F>(
+/// Records a new fact of an enterprise the caller may write (`app`'s record, enter, grant).
+type CreateFact<T, V> =
+    fn(&mut DbConnection, &Caller, &Actor, &CreditCode, &T) -> Result<V, RegistryError>;
+
+/// The POSTs that add a fact (pool entry, certificate, label) to an enterprise: the path's
+/// credit code and the body parsed, then a writer, the fact created once under the key,
+/// answered 201 with it and where its collection is.
+async fn create_fact<B, T, V>(
     db: &Db,
-    requester: Requester,
-    (code, collection): (CreditCode, &str),
-    request: serde_json::Value,
-    create: F,
+    (caller, request_id, key): (Caller, RequestId, MaybeIdempotencyKey),
+    (raw_code, collection): (&str, &str),
+    body: &B,
+    parse: ParseNew<B, T>,
+    create: CreateFact<T, V>,
 ) -> Result<HttpResponse, RegistryError>
 where
-    V: Serialize,
-    F: FnOnce(&mut DbConnection, &Caller, &Actor, &CreditCode) -> Result<V, RegistryError>
-        + Send
-        + 'static,
+    B: Serialize,
+    T: Send + 'static,
+    V: Serialize + 'static,
 {
-    let Requester {
-        caller,
-        request_id,
-        key,
-    } = requester;
+    let code = path_credit_code(raw_code)?;
+    let fact = parse(body, today())?;
+    let request = to_json(body)?;
     caller.require_writer()?;
     let actor = Actor::new(&caller, &request_id);
     let route = format!("POST /api/v1/enterprises/{code}/{collection}");
     let location = format!("/api/v1/enterprises/{code}/{collection}");
     create_once(db, actor, key.0, route, request, move |conn, actor| {
-        let view = create(conn, &caller, actor, &code)?;
+        let view = create(conn, &caller, actor, &code, &fact)?;
         Ok(Created {
             status: StatusCode::CREATED,
             location: Some(location),
@@ -141,37 +140,45 @@ where
     .await
 }
 
-/// The shape of the GETs that list one kind of an enterprise's records.
-async fn list_records<V, L>(
+/// The records of one kind (reports, pool entries, certificates, labels) of the enterprise a
+/// path names, as `list` reads them for the caller.
+async fn records_of<V>(
     db: &Db,
     caller: Caller,
     raw_code: &str,
     list: fn(&mut DbConnection, &Caller, &CreditCode) -> Result<Vec<V>, RegistryError>,
-    answer: fn(Vec<V>) -> L,
-) -> Result<HttpResponse, RegistryError>
+) -> Result<Vec<V>, RegistryError>
 where
     V: Send + 'static,
-    L: Serialize,
 {
     let code = path_credit_code(raw_code)?;
-    let items = db.read(move |conn| list(conn, &caller, &code)).await?;
-    Ok(HttpResponse::Ok().json(answer(items)))
+    db.read(move |conn| list(conn, &caller, &code)).await
 }
 
-/// The shape of the POSTs that end a record (exit, revocation) once its request is parsed:
-/// the change in one write, answered with the record.
-async fn end_record<V, F>(
+/// Ends a fact of an enterprise the caller may write (`app`'s exit, revoke).
+type EndFact<K, V> =
+    fn(&mut DbConnection, &Caller, &Actor, (&CreditCode, K), &Ending) -> Result<V, RegistryError>;
+
+/// The POSTs that end a fact (exit, revocation): a writer, then the fact the path names and
+/// the ending the body gives, the change in one write, answered with the fact.
+async fn end_fact<P, K, B, V>(
     db: &Db,
-    caller: Caller,
-    request_id: RequestId,
-    end: F,
+    (caller, request_id): (Caller, RequestId),
+    (path, parse_path): (P, impl FnOnce(P) -> Result<(CreditCode, K), Problem>),
+    (body, parse_body): (&B, impl FnOnce(&B) -> Result<Ending, Problem>),
+    end: EndFact<K, V>,
 ) -> Result<HttpResponse, RegistryError>
 where
+    K: Send + 'static,
     V: Serialize + Send + 'static,
-    F: FnOnce(&mut DbConnection, &Caller, &Actor) -> Result<V, RegistryError> + Send + 'static,
 {
+    caller.require_writer()?;
+    let (code, fact) = parse_path(path)?;
+    let ending = parse_body(body)?;
     let actor = Actor::new(&caller, &request_id);
-    let view = db.write(move |conn| end(conn, &caller, &actor)).await?;
+    let view = db
+        .write(move |conn| end(conn, &caller, &actor, (&code, fact), &ending))
+        .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -13,12 +13,13 @@ use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Requester, create_fact, end_record, list_records, parse_ending, path_credit_code};
+use super::{create_fact, end_fact, parse_ending, path_credit_code, records_of};
 use crate::app::pool_entries::{self as operations, PoolEntryList, PoolEntryView};
-use crate::domain::dates::{check_past_date, check_programme_year};
+use crate::domain::credit_code::CreditCode;
+use crate::domain::dates::{Ending, check_past_date, check_programme_year};
 use crate::domain::enterprise::parse_identifier;
 use crate::domain::pool_entries::{PoolEntry, check_batch};
-use crate::error::{RegistryError, to_json};
+use crate::error::RegistryError;
 
 /// Body of `POST …/pool-entries`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -103,20 +104,13 @@ pub async fn create_pool_entry(
     path: web::Path<String>,
     body: Json<NewPoolEntry>,
 ) -> Result<HttpResponse, RegistryError> {
-    let code = path_credit_code(&path)?;
-    let entry = body.0.parse(today())?;
-    let request = to_json(&body.0)?;
-    let requester = Requester {
-        caller,
-        request_id,
-        key,
-    };
     create_fact(
         &db,
-        requester,
-        (code, "pool-entries"),
-        request,
-        move |conn, caller, actor, code| operations::enter(conn, caller, actor, code, &entry),
+        (caller, request_id, key),
+        (&path, "pool-entries"),
+        &body.0,
+        NewPoolEntry::parse,
+        operations::enter,
     )
     .await
 }
@@ -137,10 +131,8 @@ pub async fn list_pool_entries(
     caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    list_records(&db, caller, &path, operations::list, |items| {
-        PoolEntryList { items }
-    })
-    .await
+    let items = records_of(&db, caller, &path, operations::list).await?;
+    Ok(HttpResponse::Ok().json(PoolEntryList { items }))
 }
 
 /// Take the enterprise out of the pool (出库), with a reason.
@@ -166,12 +158,23 @@ pub async fn exit_pool_entry(
     path: web::Path<(String, i32)>,
     body: Json<PoolExit>,
 ) -> Result<HttpResponse, RegistryError> {
-    caller.require_writer()?;
-    let (raw_code, year) = path.into_inner();
-    let code = path_credit_code(&raw_code)?;
-    let ending = parse_ending(("exited_on", body.0.exited_on), &body.0.reason, today())?;
-    end_record(&db, caller, request_id, move |conn, caller, actor| {
-        operations::exit(conn, caller, actor, (&code, year), &ending)
-    })
+    end_fact(
+        &db,
+        (caller, request_id),
+        (path.into_inner(), pool_entry_path),
+        (&body.0, PoolExit::parse),
+        operations::exit,
+    )
     .await
+}
+
+/// The pool entry a path names: the enterprise and the pool year.
+fn pool_entry_path((raw_code, year): (String, i32)) -> Result<(CreditCode, i32), Problem> {
+    Ok((path_credit_code(&raw_code)?, year))
+}
+
+impl PoolExit {
+    fn parse(&self) -> Result<Ending, Problem> {
+        parse_ending(("exited_on", self.exited_on), &self.reason, today())
+    }
 }

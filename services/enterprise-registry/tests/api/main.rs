@@ -7,7 +7,6 @@ mod assessment;
 mod audit;
 mod authorization;
 mod compliance;
-mod demo;
 mod enterprises;
 mod helpers;
 mod imports;

@@ -15,8 +15,8 @@ pub(in crate::app::imports) const KIND: ChildKind<Certificate, CertificateRow, S
     ChildKind {
         load: |conn, _, lines| queries::find_many(conn, &numbers_of(lines)),
         keys: (
-            |r| r.certificate_no.clone(),
-            |l| l.record.number.as_str().to_owned(),
+            |certificate| certificate.certificate_no.clone(),
+            |line| line.record.number.as_str().to_owned(),
         ),
         insert_all: queries::insert_all,
         apply_line: record,
@@ -42,7 +42,7 @@ fn facts(
 fn numbers_of(lines: &[Line<Certificate>]) -> Vec<String> {
     lines
         .iter()
-        .map(|l| l.record.number.as_str().to_owned())
+        .map(|line| line.record.number.as_str().to_owned())
         .collect()
 }
 

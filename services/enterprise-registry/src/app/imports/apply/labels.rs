@@ -14,13 +14,10 @@ pub(in crate::app::imports) const KIND: ChildKind<Label, LabelRow, (String, Stri
     ChildKind {
         load: |conn, codes, _| queries::of_enterprises(conn, codes),
         keys: (
-            |r| (r.credit_code.clone(), r.kind.clone(), r.year),
-            |l| {
-                (
-                    l.credit_code.clone(),
-                    l.record.kind.key().to_owned(),
-                    l.record.year,
-                )
+            |label| (label.credit_code.clone(), label.kind.clone(), label.year),
+            |line| {
+                let Label { kind, year, .. } = &line.record;
+                (line.credit_code.clone(), kind.key().to_owned(), *year)
             },
         ),
         insert_all: queries::insert_all,

@@ -15,8 +15,8 @@ pub(in crate::app::imports) const KIND: ChildKind<PoolEntry, PoolEntryRow, (Stri
     ChildKind {
         load: |conn, codes, _| queries::of_enterprises(conn, codes),
         keys: (
-            |r| (r.credit_code.clone(), r.year),
-            |l| (l.credit_code.clone(), l.record.year),
+            |entry| (entry.credit_code.clone(), entry.year),
+            |line| (line.credit_code.clone(), line.record.year),
         ),
         insert_all: queries::insert_all,
         apply_line: enter,

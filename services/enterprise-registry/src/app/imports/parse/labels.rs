@@ -3,7 +3,6 @@
 use chrono::NaiveDate;
 
 use super::{Cells, known};
-use crate::domain::dates::check_programme_year;
 use crate::domain::import::{LABEL_KINDS, LABEL_LEVELS};
 use crate::domain::labels::{Label, LabelKind, LabelLevel};
 
@@ -12,11 +11,7 @@ pub(in crate::app::imports) fn parse(
     _credit_code: Option<&str>,
     today: NaiveDate,
 ) -> Option<Label> {
-    // A missing or unreadable year is out of range too.
-    let year = cells.year("year").unwrap_or(0);
-    if let Err(e) = check_programme_year(year, today) {
-        cells.fail("year", e);
-    }
+    let year = cells.programme_year("year", today);
     let kind = cells.required_choice_of("kind", LABEL_KINDS, known(LabelKind::from_key));
     let level = cells.required_choice_of("level", LABEL_LEVELS, known(LabelLevel::from_key));
     let issuer = cells.text("issuer");

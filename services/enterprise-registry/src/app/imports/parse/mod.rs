@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 
 use super::RowError;
-use crate::domain::dates::check_past_date;
+use crate::domain::dates::{check_past_date, check_programme_year};
 use crate::domain::import::{self, HeaderColumn, MoneyUnit};
 
 pub(super) mod annual_reports;
@@ -159,6 +159,16 @@ impl<'a> Cells<'a> {
             import::parse_integer(raw)
                 .and_then(|y| i32::try_from(y).map_err(|_| format!("{raw:?} is not a year")))
         })
+    }
+
+    /// A programme year (pool entries, labels); a missing or unreadable one is out of range
+    /// too.
+    pub(super) fn programme_year(&mut self, field: &str, today: NaiveDate) -> i32 {
+        let year = self.year(field).unwrap_or(0);
+        if let Err(e) = check_programme_year(year, today) {
+            self.fail(field, e);
+        }
+        year
     }
 
     pub(super) fn date(&mut self, field: &str) -> Option<NaiveDate> {

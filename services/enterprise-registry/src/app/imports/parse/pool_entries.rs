@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 use super::Cells;
-use crate::domain::dates::{Ending, check_programme_year};
+use crate::domain::dates::Ending;
 use crate::domain::pool_entries::{PoolEntry, check_batch};
 
 pub(in crate::app::imports) fn parse(
@@ -11,11 +11,8 @@ pub(in crate::app::imports) fn parse(
     _credit_code: Option<&str>,
     today: NaiveDate,
 ) -> Option<PoolEntry> {
-    // A missing or unreadable year or batch is out of range too.
-    let year = cells.year("year").unwrap_or(0);
-    if let Err(e) = check_programme_year(year, today) {
-        cells.fail("year", e);
-    }
+    let year = cells.programme_year("year", today);
+    // A missing or unreadable batch is out of range too.
     let batch = match check_batch(cells.integer("batch").unwrap_or(0)) {
         Ok(batch) => Some(batch),
         Err(e) => {

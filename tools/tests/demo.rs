@@ -1,6 +1,18 @@
+//! The demo seed against a real registry over HTTP, on its own database (SQLite by default,
+//! PostgreSQL with TEST_DATABASE_URL).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use enterprise_registry::startup::EnterpriseRegistry;
+use hte_shared::auth::Role;
+use hte_shared::testing::assert_json;
 use serde_json::Value;
 
-use crate::helpers::TestApp;
+type TestApp = hte_shared::testing::TestApp<EnterpriseRegistry>;
+
+/// The body of a GET that must answer 200.
+async fn get(app: &TestApp, token: &str, path: &str) -> Value {
+    assert_json(app.get_as(token, path).await, 200).await
+}
 
 #[tokio::test]
 async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
@@ -14,12 +26,7 @@ async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
     );
 
     let token = app.province_token();
-    let all: Value = app
-        .get_as(&token, "/api/v1/enterprises?limit=500")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all = get(&app, &token, "/api/v1/enterprises?limit=500").await;
     let items = all["items"].as_array().unwrap();
     assert_eq!(items.len(), seeded);
     let cities: std::collections::HashSet<&str> = items
@@ -33,32 +40,18 @@ async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
             "no {status} firm"
         );
     }
-    let gazelles: Value = app
-        .get_as(&token, "/api/v1/enterprises?label=gazelle")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let gazelles = get(&app, &token, "/api/v1/enterprises?label=gazelle").await;
     assert!(!gazelles["items"].as_array().unwrap().is_empty());
     let code = items[0]["credit_code"].as_str().unwrap();
-    let reports: Value = app
-        .get_as(
-            &token,
-            &format!("/api/v1/enterprises/{code}/annual-reports"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let reports = get(
+        &app,
+        &token,
+        &format!("/api/v1/enterprises/{code}/annual-reports"),
+    )
+    .await;
     assert!(reports["items"].as_array().unwrap().len() >= 2);
-    let report: Value = app
-        .get_as(
-            &app.token(hte_shared::auth::Role::Auditor, "320000"),
-            "/api/v1/audit/verification",
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(report["valid"], true);
+
+    let auditor = app.token(Role::Auditor, "320000");
+    let verification = get(&app, &auditor, "/api/v1/audit/verification").await;
+    assert_eq!(verification["valid"], true);
 }
