@@ -134,7 +134,7 @@ pub struct Outcome {
     pub committed: bool,
 }
 
-fn file_problem(rule: &str, message: impl Into<String>) -> Problem {
+fn file_problem(rule: &str, message: impl Into<hte_shared::i18n::Text>) -> Problem {
     Problem::validation(vec![FieldError::new("file", rule, message)])
 }
 
