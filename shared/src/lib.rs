@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod download;
 pub mod edge;
 pub mod http_client;
 pub mod i18n;
