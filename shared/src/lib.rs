@@ -17,6 +17,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod preconditions;
 pub mod problem;
+pub mod query;
 pub mod regions;
 pub mod rejection;
 pub mod server;

@@ -15,8 +15,8 @@ use std::fmt;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
@@ -563,6 +563,10 @@ pub async fn problem_json_middleware(
     let (request, old) = response.into_parts();
     let mut new = problem.to_response(lang);
     new.extensions_mut().insert(problem);
+    // A connection that must close (a body left half-read) still must.
+    if old.head().connection_type() == ConnectionType::Close {
+        new.head_mut().set_connection_type(ConnectionType::Close);
+    }
     // Keep headers such as WWW-Authenticate, Allow and ETag set by whoever made the error,
     // unless the new answer sets them itself. Headers describing the old body's type, length
     // and encoding do not apply to the new body.

@@ -92,7 +92,7 @@ fn explain(message: &str) -> (&'static str, Option<&str>, Text) {
         let (got, expected) = (unexpected(got), expectation(expected));
         let text = Text::new(
             format!("expected {}, got {}", expected.en(), got.en()),
-            format!("应为{}，实际为{}", expected.zh(), got.zh()),
+            format!("{}，{}", zh("应为", expected.zh()), zh("实际为", got.zh())),
         );
         return ("type", None, text);
     }
@@ -100,9 +100,13 @@ fn explain(message: &str) -> (&'static str, Option<&str>, Text) {
         let (got, expected) = split_expected(rest);
         let numeric = got.starts_with("integer") || got.starts_with("floating point");
         let (got, expected) = (unexpected(got), expectation(expected));
+        let (said, said_zh) = match numeric {
+            true => ("is out of range", "超出范围"),
+            false => ("is not accepted", "不被接受"),
+        };
         let text = Text::new(
-            format!("{} is not accepted: expected {}", got.en(), expected.en()),
-            format!("{}不被接受：应为{}", got.zh(), expected.zh()),
+            format!("{} {said}: expected {}", got.en(), expected.en()),
+            format!("{} {said_zh}：{}", got.zh(), zh("应为", expected.zh())),
         );
         return (if numeric { "range" } else { "format" }, None, text);
     }
@@ -111,7 +115,7 @@ fn explain(message: &str) -> (&'static str, Option<&str>, Text) {
         let expected = expectation(expected);
         let text = Text::new(
             format!("{count} items where {} is expected", expected.en()),
-            format!("共 {count} 项，应为{}", expected.zh()),
+            format!("共 {count} 项，{}", zh("应为", expected.zh())),
         );
         return ("length", None, text);
     }
@@ -120,6 +124,15 @@ fn explain(message: &str) -> (&'static str, Option<&str>, Text) {
     }
     // A message of our own deserializers: already written for people, in English.
     ("format", None, Text::english(message.to_owned()))
+}
+
+/// `lead` and `rest` joined as Chinese typesetting wants: a space before Latin letters,
+/// digits and quotes, none before Chinese.
+fn zh(lead: &str, rest: &str) -> String {
+    match rest.chars().next() {
+        Some(c) if c.is_ascii_alphanumeric() || c == '"' || c == '-' => format!("{lead} {rest}"),
+        _ => format!("{lead}{rest}"),
+    }
 }
 
 /// The name in "prefix`name`…".
@@ -277,7 +290,7 @@ fn parser_wording(message: &str) -> Option<(&'static str, Text)> {
             let expected = expectation(target);
             Text::new(
                 format!("expected {}", expected.en()),
-                format!("应为{}", expected.zh()),
+                zh("应为", expected.zh()),
             )
         }
         m if m.starts_with("unsupported type") || m == "not supported" || m == "Unexpected" => {

@@ -1,8 +1,7 @@
 //! Rate limiting per caller: a request with a valid token spends its subject's budget; one
-//! without spends its client address's budget; a refused token also spends the address's
-//! much smaller budget for failed sign-ins, and an address that has used that up is refused
-//! before its tokens are even checked. Over budget, the answer is 429 problem+json with
-//! `Retry-After`.
+//! without spends its client address's budget; a refused token spends the address's much
+//! smaller budget for failed sign-ins instead. Over budget, the answer is 429 problem+json
+//! with `Retry-After`.
 //!
 //! Budgets are GCRA token buckets held in this process: with several replicas behind a load
 //! balancer each replica keeps its own, so a caller's effective budget is the per-replica
@@ -66,15 +65,6 @@ impl Gcra {
 
     /// Spends one request of `key`'s budget, or says how long until one is available.
     fn spend(&self, key: &str) -> Result<(), Duration> {
-        self.decide(key, true)
-    }
-
-    /// Whether `key` could spend one now, without spending it.
-    fn peek(&self, key: &str) -> Result<(), Duration> {
-        self.decide(key, false)
-    }
-
-    fn decide(&self, key: &str, spend: bool) -> Result<(), Duration> {
         let now = self.origin.elapsed();
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let State {
@@ -96,9 +86,7 @@ impl Gcra {
         if now < allowed_from {
             return Err(allowed_from - now);
         }
-        if spend {
-            schedule.insert(key.to_owned(), arrival + self.interval);
-        }
+        schedule.insert(key.to_owned(), arrival + self.interval);
         Ok(())
     }
 }
@@ -152,11 +140,9 @@ pub async fn rate_limit_middleware(
             .map(ServiceResponse::map_into_boxed_body);
     }
     let address = client_address(&req);
-    if req.headers().contains_key(header::AUTHORIZATION)
-        && let Err(wait) = limiter.failures.peek(&address)
-    {
-        return Ok(refuse(req, wait, &limiter, true));
-    }
+    // Every token is checked, even from an address that has used up its failures: behind a
+    // proxy many callers share an address, and one guessing tokens must not lock out the
+    // others, whose valid tokens spend their own budgets.
     let spender = match req.headers().contains_key(header::AUTHORIZATION) {
         false => Spender::Address(address),
         true => match authenticate_request(req.request()).await {
@@ -240,12 +226,11 @@ mod tests {
         }
         let wait = gcra.spend("a").unwrap_err();
         assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
-        // Another key has its own budget; peeking spends nothing.
-        assert!(gcra.peek("b").is_ok());
+        // Another key has its own budget.
         for _ in 0..3 {
             assert!(gcra.spend("b").is_ok());
         }
-        assert!(gcra.peek("b").is_err());
+        assert!(gcra.spend("b").is_err());
     }
 
     #[test]
