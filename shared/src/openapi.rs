@@ -98,7 +98,10 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
     let mut nested = Vec::new();
     Problem::schemas(&mut nested);
     components.schemas.extend(nested);
-    for (name, response) in problem_response_components() {
+    for (name, mut response) in problem_response_components() {
+        if let RefOr::T(response) = &mut response {
+            add_headers(&name, response);
+        }
         components.responses.insert(name, response);
     }
     merge_flattened(components);
@@ -148,6 +151,33 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
         }
     }
     doc
+}
+
+/// The headers some problems come with.
+fn add_headers(name: &str, response: &mut Response) {
+    use utoipa::openapi::header::Header;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let header = |schema_type: Type, description: &str| {
+        let mut header = Header::new(ObjectBuilder::new().schema_type(schema_type));
+        header.description = Some(description.to_owned());
+        RefOr::T(header)
+    };
+    let retry = "Seconds to wait before retrying";
+    let headers = match name {
+        "TooManyRequests" => vec![("Retry-After", header(Type::Integer, retry))],
+        "ServiceUnavailable" => vec![(
+            "Retry-After",
+            header(Type::Integer, "Seconds to wait before retrying, when known"),
+        )],
+        "Unauthorized" => vec![(
+            "WWW-Authenticate",
+            header(Type::String, "Bearer realm=\"jiangsu-hte\""),
+        )],
+        _ => Vec::new(),
+    };
+    for (header_name, header) in headers {
+        response.headers.insert(header_name.to_owned(), header);
+    }
 }
 
 fn operations(

@@ -92,11 +92,9 @@ impl FieldError {
     }
 }
 
-/// RFC 9457 problem details (`application/problem+json`).
-///
-/// `title`, `detail` and each field error's `message` are [`Text`]s: the answer carries them
-/// in the language the request's `Accept-Language` prefers (Chinese for `zh`, `zh-CN`,
-/// `zh-Hans`; English otherwise) and says which in `Content-Language`.
+/// RFC 9457 problem details (`application/problem+json`). `title`, `detail` and each field
+/// error's `message` are in the language `Accept-Language` prefers (Chinese for `zh`,
+/// `zh-CN`, `zh-Hans`; English otherwise), named in `Content-Language`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:jiangsu-hte:problem:validation",

@@ -313,3 +313,40 @@ async fn unknown_query_parameters_are_refused_by_name() {
         "{body}"
     );
 }
+
+#[test]
+fn the_document_states_the_edge_rules() {
+    let document =
+        serde_json::to_value(hte_shared::service::openapi::<crate::helpers::Probe>()).unwrap();
+    let probe = &document["paths"]["/api/v1/probe/{region}"];
+    for status in ["400", "401", "403", "429", "500", "503"] {
+        assert!(
+            probe["get"]["responses"][status].is_object(),
+            "GET {status}"
+        );
+    }
+    for status in ["408", "413", "415"] {
+        assert!(
+            probe["post"]["responses"][status].is_object(),
+            "POST {status}"
+        );
+    }
+    assert!(document["paths"]["/livez"]["get"]["responses"]["400"].is_object());
+    let limits = &document["components"]["responses"]["TooManyRequests"];
+    assert!(limits["headers"]["Retry-After"].is_object());
+    let bearer = document["components"]["securitySchemes"]["bearer"]["description"]
+        .as_str()
+        .unwrap();
+    for promise in [
+        "HS256",
+        "RS256",
+        "ES256",
+        "OIDC_ROLE_CLAIM",
+        "401",
+        "403",
+        "429",
+        "nbf",
+    ] {
+        assert!(bearer.contains(promise), "{promise} not described");
+    }
+}
