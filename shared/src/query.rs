@@ -12,7 +12,7 @@
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 
-use crate::problem::{FieldError, Problem};
+use crate::problem::Problem;
 use crate::rejection;
 
 /// Like `web::Query<T>`, with problem+json errors that name the parameter.
@@ -52,15 +52,7 @@ pub fn parse<T: DeserializeOwned>(query_string: &str) -> Result<T, Problem> {
         match problem.errors.as_slice() {
             // An unknown parameter (every one named) or a missing one: already precise.
             [first, ..] if first.field != "query" => problem,
-            _ => {
-                let named = rejection::field_error(Some(&path), &message);
-                let field = if named.field == "body" {
-                    "query".to_owned()
-                } else {
-                    named.field
-                };
-                Problem::validation(vec![FieldError { field, ..named }])
-            }
+            _ => rejection::invalid_in(rejection::field_error(Some(&path), &message), "query"),
         }
     })
 }
@@ -68,6 +60,7 @@ pub fn parse<T: DeserializeOwned>(query_string: &str) -> Result<T, Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::FieldError;
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize, PartialEq)]

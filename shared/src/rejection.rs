@@ -366,8 +366,13 @@ pub fn query_problem(message: &str, query_string: &str) -> Problem {
             return unknown_parameters_problem(&unknown, &allowed);
         }
     }
+    invalid_in(error, "query")
+}
+
+/// 400 for one field error; one that names no field is put on `place` (`query`, `path`).
+pub fn invalid_in(error: FieldError, place: &str) -> Problem {
     let field = if error.field == "body" {
-        "query".to_owned()
+        place.to_owned()
     } else {
         error.field
     };
@@ -418,13 +423,7 @@ pub fn unknown_parameters_problem(unknown: &[String], allowed: &[String]) -> Pro
 
 /// 400 for a path segment that does not fit the route (actix's `web::Path`).
 pub fn path_problem(message: &str) -> Problem {
-    let error = field_error(None, message);
-    let field = if error.field == "body" {
-        "path".to_owned()
-    } else {
-        error.field
-    };
-    Problem::validation(vec![FieldError { field, ..error }])
+    invalid_in(field_error(None, message), "path")
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use hte_shared::auth::Role;
 use hte_shared::regions::PROVINCE_CODE;
-use hte_shared::testing::assert_problem_type;
+use hte_shared::testing::{assert_problem_type, problem_fields};
 use reqwest::Method;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
@@ -14,6 +14,14 @@ use tokio::net::TcpStream;
 use crate::helpers::{TestApp, assert_problem, read_answer};
 
 const TOO_MANY: &str = "urn:jiangsu-hte:problem:too-many-requests";
+
+/// 60 requests a minute, 5 at once; 6 refused tokens a minute, 3 at once.
+const SMALL_BUDGETS: [(&str, &str); 4] = [
+    ("RATE_LIMIT_PER_MINUTE", "60"),
+    ("RATE_LIMIT_BURST", "5"),
+    ("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", "6"),
+    ("RATE_LIMIT_AUTH_FAILURES_BURST", "3"),
+];
 
 fn signed(app: &TestApp, subject: &str, role: Role) -> String {
     app.keys
@@ -31,13 +39,7 @@ async fn get(app: &TestApp, token: Option<&str>) -> reqwest::Response {
 
 #[tokio::test]
 async fn a_burst_over_the_budget_gets_429_while_another_caller_is_served() {
-    let app = TestApp::spawn_with(&[
-        ("RATE_LIMIT_PER_MINUTE", "60"),
-        ("RATE_LIMIT_BURST", "5"),
-        ("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", "6"),
-        ("RATE_LIMIT_AUTH_FAILURES_BURST", "3"),
-    ])
-    .await;
+    let app = TestApp::spawn_with(&SMALL_BUDGETS).await;
     let (busy, calm) = (
         signed(&app, "busy", Role::Province),
         signed(&app, "calm", Role::Province),
@@ -77,13 +79,7 @@ async fn a_burst_over_the_budget_gets_429_while_another_caller_is_served() {
 
 #[tokio::test]
 async fn refused_tokens_are_limited_tighter_per_address() {
-    let app = TestApp::spawn_with(&[
-        ("RATE_LIMIT_PER_MINUTE", "60"),
-        ("RATE_LIMIT_BURST", "5"),
-        ("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", "6"),
-        ("RATE_LIMIT_AUTH_FAILURES_BURST", "3"),
-    ])
-    .await;
+    let app = TestApp::spawn_with(&SMALL_BUDGETS).await;
     for _ in 0..3 {
         assert_problem(get(&app, Some("not-a-token")).await, 401).await;
     }
@@ -270,13 +266,7 @@ async fn unknown_query_parameters_are_refused_by_name() {
         400,
     )
     .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["regoin", "sort"], "{body}");
+    assert_eq!(problem_fields(&body), ["regoin", "sort"], "{body}");
     assert_eq!(body["errors"][0]["rule"], "unknown_parameter");
     assert!(
         body["errors"][0]["message"]
