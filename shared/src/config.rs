@@ -160,6 +160,8 @@ pub struct CommonConfig {
     pub upstream_timeout: Duration,
     /// Sign-on from the identity platform and the credentials of calls between services.
     pub auth: AuthConfig,
+    /// How fast request bodies must arrive and how often a caller may ask.
+    pub edge: EdgeConfig,
 }
 
 impl CommonConfig {
@@ -185,7 +187,73 @@ impl CommonConfig {
                 .unwrap_or_default(),
             upstream_timeout: Duration::from_secs(env.parse_or("UPSTREAM_TIMEOUT_SECS", 10)?),
             auth: AuthConfig::from_env(env)?,
+            edge: EdgeConfig::from_env(env)?,
         })
+    }
+}
+
+/// Limits every request meets at the edge of every service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeConfig {
+    pub body: BodyDeadline,
+    pub rate: RateLimits,
+}
+
+/// How long a request body may take to arrive: `grace` for any body, plus one second per
+/// `min_bytes_per_sec` bytes received, so large imports on slow links are served and a
+/// trickling upload is cut off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyDeadline {
+    /// `REQUEST_BODY_GRACE_SECS` (default 10).
+    pub grace: Duration,
+    /// `REQUEST_BODY_MIN_RATE`: bytes per second (default 4096).
+    pub min_bytes_per_sec: u64,
+}
+
+/// Requests per caller (token subject; client address without a valid token), each budget a
+/// token bucket (GCRA) held in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// `RATE_LIMIT_PER_MINUTE` (default 600; 0 turns rate limiting off).
+    pub per_minute: u32,
+    /// `RATE_LIMIT_BURST`: requests allowed at once above the steady rate (default 100).
+    pub burst: u32,
+    /// `RATE_LIMIT_AUTH_FAILURES_PER_MINUTE`: refused tokens per client address (default 10).
+    pub auth_failures_per_minute: u32,
+    /// `RATE_LIMIT_AUTH_FAILURES_BURST` (default 20).
+    pub auth_failures_burst: u32,
+}
+
+impl EdgeConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let positive = |name: &str, default: u64| -> Result<u64, ConfigError> {
+            let value = env.parse_or(name, default)?;
+            if value == 0 {
+                return Err(ConfigError::new(name, "must be at least 1"));
+            }
+            Ok(value)
+        };
+        let as_u32 = |name: &str, value: u64| {
+            u32::try_from(value).map_err(|_| ConfigError::new(name, "is too large"))
+        };
+        let body = BodyDeadline {
+            grace: Duration::from_secs(positive("REQUEST_BODY_GRACE_SECS", 10)?),
+            min_bytes_per_sec: positive("REQUEST_BODY_MIN_RATE", 4096)?,
+        };
+        let per_minute = env.parse_or("RATE_LIMIT_PER_MINUTE", 600)?;
+        let rate = RateLimits {
+            per_minute,
+            burst: as_u32("RATE_LIMIT_BURST", positive("RATE_LIMIT_BURST", 100)?)?,
+            auth_failures_per_minute: as_u32(
+                "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE",
+                positive("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE", 10)?,
+            )?,
+            auth_failures_burst: as_u32(
+                "RATE_LIMIT_AUTH_FAILURES_BURST",
+                positive("RATE_LIMIT_AUTH_FAILURES_BURST", 20)?,
+            )?,
+        };
+        Ok(Self { body, rate })
     }
 }
 
@@ -199,6 +267,7 @@ pub struct ServiceConfig {
     pub db_pool_size: u32,
     pub db_connect_timeout: Duration,
     pub http_workers: usize,
+    pub edge: EdgeConfig,
 }
 
 impl ServiceConfig {
@@ -226,19 +295,27 @@ impl ServiceConfig {
             db_pool_size: common.db_pool_size,
             db_connect_timeout: common.db_connect_timeout,
             http_workers: common.http_workers,
+            edge: common.edge.clone(),
         })
     }
 }
 
 /// Largest clock skew accepted between us and a token's issuer: more would keep expired
 /// tokens alive.
-pub const MAX_CLOCK_SKEW_SECS: u64 = 300;
+pub const MAX_CLOCK_SKEW_SECS: u64 = 60;
+/// Default leeway on a token's times (`AUTH_CLOCK_SKEW_SECS`).
+pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 5;
+/// Default longest token lifetime, `exp - iat` (`AUTH_MAX_TOKEN_LIFETIME_SECS`).
+pub const DEFAULT_MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
 
 /// Sign-on and the credentials of calls between services.
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
-    /// `AUTH_CLOCK_SKEW_SECS`: leeway on `exp`/`nbf` for every token (default 30, at most 300).
+    /// `AUTH_CLOCK_SKEW_SECS`: leeway on `exp`/`nbf`/`iat` for every token (default 5, at
+    /// most 60).
     pub clock_skew_secs: u64,
+    /// `AUTH_MAX_TOKEN_LIFETIME_SECS`: the longest `exp - iat` accepted (default 86400).
+    pub max_token_lifetime_secs: u64,
     /// `OIDC_*`: tokens from the province's identity platform; `None` when `OIDC_ISSUER` is
     /// unset.
     pub oidc: Option<OidcConfig>,
@@ -284,17 +361,28 @@ pub enum ServiceCredentialsConfig {
 impl AuthConfig {
     /// Reads every variable before judging combinations, so each is reported by name.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let clock_skew_secs = env.parse_or("AUTH_CLOCK_SKEW_SECS", 30)?;
+        let clock_skew_secs = env.parse_or("AUTH_CLOCK_SKEW_SECS", DEFAULT_CLOCK_SKEW_SECS)?;
         if clock_skew_secs > MAX_CLOCK_SKEW_SECS {
             return Err(ConfigError::new(
                 "AUTH_CLOCK_SKEW_SECS",
                 format!("{clock_skew_secs} s is more than the {MAX_CLOCK_SKEW_SECS} s allowed"),
             ));
         }
+        let max_token_lifetime_secs = env.parse_or(
+            "AUTH_MAX_TOKEN_LIFETIME_SECS",
+            DEFAULT_MAX_TOKEN_LIFETIME_SECS,
+        )?;
+        if max_token_lifetime_secs == 0 {
+            return Err(ConfigError::new(
+                "AUTH_MAX_TOKEN_LIFETIME_SECS",
+                "must be at least 1",
+            ));
+        }
         let oidc = OidcConfig::from_env(env)?;
         let service_credentials = ServiceCredentialsConfig::from_env(env)?;
         Ok(Self {
             clock_skew_secs,
+            max_token_lifetime_secs,
             oidc,
             service_credentials,
         })
@@ -514,6 +602,10 @@ mod tests {
             refused(&[("AUTH_CLOCK_SKEW_SECS", "3600")]),
             "AUTH_CLOCK_SKEW_SECS"
         );
+        assert_eq!(
+            refused(&[("AUTH_MAX_TOKEN_LIFETIME_SECS", "0")]),
+            "AUTH_MAX_TOKEN_LIFETIME_SECS"
+        );
         assert_eq!(refused(&[("OIDC_ROLE_MAP", "x=mayor")]), "OIDC_ROLE_MAP");
         assert_eq!(refused(&[("SERVICE_CLIENT_ID", "x")]), "OIDC_TOKEN_URL");
         assert_eq!(
@@ -530,11 +622,41 @@ mod tests {
     }
 
     #[test]
+    fn edge_limits_have_defaults_and_refuse_zero() {
+        let edge = EdgeConfig::from_env(&Env::from_pairs([])).unwrap();
+        assert_eq!(edge.body.grace, Duration::from_secs(10));
+        assert_eq!(edge.rate.per_minute, 600);
+        let off = Env::from_pairs([("RATE_LIMIT_PER_MINUTE", "0")]);
+        assert_eq!(EdgeConfig::from_env(&off).unwrap().rate.per_minute, 0);
+        for name in [
+            "REQUEST_BODY_GRACE_SECS",
+            "REQUEST_BODY_MIN_RATE",
+            "RATE_LIMIT_BURST",
+            "RATE_LIMIT_AUTH_FAILURES_PER_MINUTE",
+        ] {
+            let error = EdgeConfig::from_env(&Env::from_pairs([(name, "0")])).unwrap_err();
+            assert_eq!(error.name, name);
+        }
+        let huge = Env::from_pairs([("RATE_LIMIT_BURST", "99999999999")]);
+        assert_eq!(
+            EdgeConfig::from_env(&huge).unwrap_err().name,
+            "RATE_LIMIT_BURST"
+        );
+    }
+
+    #[test]
     fn a_recording_environment_names_what_was_read() {
         let env = Env::recording([("HOST", "0.0.0.0")]);
         CommonConfig::from_env(&env).unwrap();
         let read = env.names_read();
-        for name in ["HOST", "JWT_SECRET", "OIDC_ISSUER", "SERVICE_CLIENT_SECRET"] {
+        for name in [
+            "HOST",
+            "JWT_SECRET",
+            "OIDC_ISSUER",
+            "SERVICE_CLIENT_SECRET",
+            "RATE_LIMIT_PER_MINUTE",
+            "REQUEST_BODY_GRACE_SECS",
+        ] {
             assert!(read.contains(name), "{name} not read: {read:?}");
         }
     }

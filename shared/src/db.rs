@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::i18n::Text;
 use crate::problem::Problem;
 
 /// One connection type for both backends; the variant is chosen by the URL scheme.
@@ -273,14 +274,26 @@ impl DbError {
         match error {
             DbError::Unavailable(_) => {
                 tracing::warn!(%error, "database unavailable");
-                Problem::service_unavailable("the database is unavailable; retry later")
+                Problem::service_unavailable(Text::fixed(
+                    "the database is unavailable; retry later",
+                    "数据库暂不可用，请稍后重试",
+                ))
+                .with_retry_after(5)
             }
-            DbError::Query(Error::NotFound) => Problem::not_found("no such record"),
+            DbError::Query(Error::NotFound) => {
+                Problem::not_found(Text::fixed("no such record", "没有该记录"))
+            }
             DbError::Query(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                Problem::conflict("a record with the same key already exists")
+                Problem::conflict(Text::fixed(
+                    "a record with the same key already exists",
+                    "已存在相同键的记录",
+                ))
             }
             DbError::Query(Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
-                Problem::conflict("a concurrent change conflicted with this one; retry")
+                Problem::conflict(Text::fixed(
+                    "a concurrent change conflicted with this one; retry",
+                    "与同时进行的另一修改冲突，请重试",
+                ))
             }
             DbError::Query(Error::SerializationError(_) | Error::DeserializationError(_)) => {
                 tracing::error!(%error, "stored data could not be written or read");
@@ -288,7 +301,11 @@ impl DbError {
             }
             DbError::Query(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) => {
                 tracing::warn!(%error, "database connection lost");
-                Problem::service_unavailable("the database connection was lost; retry later")
+                Problem::service_unavailable(Text::fixed(
+                    "the database connection was lost; retry later",
+                    "数据库连接中断，请稍后重试",
+                ))
+                .with_retry_after(5)
             }
             _ => {
                 tracing::error!(%error, "database error");

@@ -49,7 +49,14 @@ impl From<UpstreamError> for Problem {
                 problem: Some(p),
                 ..
             } => (**p).clone(),
-            _ => Problem::upstream_unavailable(error.to_string()),
+            // What went wrong upstream is logged above; the caller learns which service.
+            UpstreamError::Unreachable { service, .. }
+            | UpstreamError::Status { service, .. }
+            | UpstreamError::Decode { service, .. }
+            | UpstreamError::Token { service, .. } => Problem::upstream_unavailable(crate::text!(
+                "{service} did not give a usable answer; retry later",
+                "{service} 未能给出可用的应答，请稍后重试"
+            )),
         }
     }
 }
@@ -210,7 +217,7 @@ impl ServiceClient {
                 status: status.as_u16(),
                 detail: problem
                     .as_ref()
-                    .and_then(|p| p.detail.clone())
+                    .and_then(|p| p.detail.as_ref().map(ToString::to_string))
                     .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect()),
                 problem: problem.map(Box::new),
             });

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::db::DbConnection;
+use crate::i18n::Text;
 use crate::problem::Problem;
 
 diesel::table! {
@@ -64,7 +65,11 @@ impl FromRequest for MaybeIdempotencyKey {
                     Problem::invalid_field(
                         HEADER,
                         "format",
-                        "Idempotency-Key must be 1–255 visible ASCII characters (a UUID is ideal)",
+                        Text::fixed(
+                            "Idempotency-Key must be 1–255 visible ASCII characters (a UUID is \
+                             ideal)",
+                            "Idempotency-Key 须为 1–255 个可见 ASCII 字符（最好用 UUID）",
+                        ),
                     )
                 }),
         };
@@ -296,9 +301,12 @@ pub fn release(
 
 /// 409 for a key whose first request is still being worked on.
 pub fn in_progress_problem() -> Problem {
-    Problem::conflict(
-        "a request with this Idempotency-Key is still being processed; ask again when it has finished",
-    )
+    Problem::conflict(Text::fixed(
+        "a request with this Idempotency-Key is still being processed; ask again when it has \
+         finished",
+        "使用此 Idempotency-Key 的请求仍在处理中；请在其完成后再次请求",
+    ))
+    .with_retry_after(1)
 }
 
 /// The stored answer as an HTTP response.
@@ -315,9 +323,11 @@ pub fn replay_response(response: &StoredResponse) -> actix_web::HttpResponse {
 
 /// 422 for a key reused with another request.
 pub fn mismatch_problem() -> Problem {
-    Problem::unprocessable(
-        "this Idempotency-Key was already used with a different request; use a new key for a new request",
-    )
+    Problem::unprocessable(Text::fixed(
+        "this Idempotency-Key was already used with a different request; use a new key for a \
+         new request",
+        "此 Idempotency-Key 已用于另一个不同的请求；新请求请使用新的键",
+    ))
 }
 
 /// What a creating handler produced: status, JSON body, and the new resource's path.

@@ -7,7 +7,8 @@ use std::pin::Pin;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::de::DeserializeOwned;
 
-use crate::problem::{FieldError, Problem};
+use crate::i18n::Text;
+use crate::problem::Problem;
 
 /// Like `web::Json<T>`, with problem+json errors that carry the field path.
 #[derive(Debug, Clone)]
@@ -18,6 +19,12 @@ impl<T> Json<T> {
         self.0
     }
 }
+
+/// The 415 of a body that is not JSON.
+pub const NOT_JSON: Text = Text::fixed(
+    "the body must be JSON (Content-Type: application/json)",
+    "请求体须为 JSON（Content-Type: application/json）",
+);
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = actix_web::Error;
@@ -30,10 +37,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(Problem::unsupported_media_type(
-                    "the body must be JSON (Content-Type: application/json)",
-                )
-                .into());
+                return Err(Problem::unsupported_media_type(NOT_JSON).into());
             }
             let bytes = body.await?;
             parse(&bytes).map(Json).map_err(Into::into)
@@ -60,9 +64,10 @@ where
 {
     match <Option<T> as serde::Deserialize>::deserialize(d)? {
         Some(value) => Ok(Some(value)),
-        None => Err(serde::de::Error::custom(
+        None => Err(crate::rejection::custom(Text::fixed(
             "null is not allowed here: leave the field out to keep its value",
-        )),
+            "此处不允许 null：省略该字段即可保留原值",
+        ))),
     }
 }
 
@@ -76,58 +81,17 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         return Err(Problem::invalid_field(
             "body",
             "type",
-            "the body must be a JSON object ({ … })",
+            Text::fixed(
+                "the body must be a JSON object ({ … })",
+                "请求体须为 JSON 对象（{ … }）",
+            ),
         ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize(&mut deserializer) {
-        Ok(value) => Ok(value),
-        Err(error) => {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            use serde_json::error::Category;
-            match inner.classify() {
-                Category::Data => {
-                    let message = strip_position(&inner.to_string());
-                    let field = if path == "." {
-                        // serde reports missing/unknown fields at the level that holds them.
-                        message
-                            .split('`')
-                            .nth(1)
-                            .filter(|_| message.contains("field"))
-                            .unwrap_or("body")
-                            .to_owned()
-                    } else if message.starts_with("missing field") {
-                        // The path is the object that lacks the field.
-                        let name = message.split('`').nth(1).unwrap_or_default();
-                        format!("{path}.{name}")
-                    } else {
-                        path
-                    };
-                    let rule = if message.starts_with("missing field") {
-                        "required"
-                    } else if message.starts_with("unknown field") {
-                        "unknown_field"
-                    } else {
-                        "type"
-                    };
-                    Err(Problem::validation(vec![FieldError::new(
-                        field, rule, message,
-                    )]))
-                }
-                _ => Err(Problem::bad_request(format!(
-                    "the body is not valid JSON: {inner}"
-                ))),
-            }
-        }
-    }
-}
-
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_owned(),
-        None => message.to_owned(),
-    }
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        crate::rejection::json_problem(Some(&path), error.inner())
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::web;
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
@@ -63,27 +64,53 @@ impl Metrics {
     }
 }
 
-/// Records every request. Routes are labelled by their template (`/api/v1/regions/{code}`),
-/// never the raw path, so label cardinality stays bounded.
+/// The label of every request no route took.
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+/// The label of every method outside RFC 9110's (clients may send any token as a method).
+pub const OTHER_METHOD: &str = "other";
+
+/// Records every request. Labels come from a bounded set whatever clients send: routes by
+/// their template (`/api/v1/regions/{code}`), never the raw path, and one value for all
+/// unmatched paths; methods by name for the standard ones and one value for all others.
 pub async fn metrics_middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
+    // From the path alone (routing has not happened yet): `None` when no route matches.
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| UNMATCHED_ROUTE.to_owned());
     let started = Instant::now();
-    let response = next.call(req).await?;
+    let result = next.call(req).await;
     if let Some(metrics) = metrics {
-        let route = response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
+        // An error here carries its whole response (a panic's 500): count it too.
+        let status = match &result {
+            Ok(response) => response.status(),
+            Err(error) => error.as_response_error().status_code(),
+        };
         metrics.observe(
-            &method,
+            method,
             &route,
-            response.status().as_u16(),
+            status.as_u16(),
             started.elapsed().as_secs_f64(),
         );
     }
-    Ok(response)
+    result
+}
+
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => OTHER_METHOD,
+    }
 }

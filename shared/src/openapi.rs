@@ -25,25 +25,53 @@ macro_rules! problem_responses {
 }
 
 problem_responses! {
-    BadRequest: "Invalid input: the `errors` member names each field and the rule it breaks";
-    Unauthorized: "No bearer token, or one that is malformed, expired or not signed by a configured key";
+    BadRequest: "Invalid input: the `errors` member names each field (or unknown query parameter) and the rule it breaks";
+    Unauthorized: "No bearer token, or one that is malformed, expired, not yet valid, too long-lived or not signed by a configured key";
     Forbidden: "The caller's role or region does not allow this";
     NotFound: "No such resource (or not visible to the caller's region)";
     Conflict: "The request conflicts with the current state";
     PreconditionFailed: "If-Match does not match the current ETag: reload and retry";
     PreconditionRequired: "This update needs an If-Match header with the ETag from a read";
+    RequestTimeout: "The request body did not arrive in time (it must keep coming at the configured minimum rate after a grace period); the connection is closed";
     PayloadTooLarge: "The request body exceeds the size limit";
     UnsupportedMediaType: "The request body has a content type this route does not accept";
     UnprocessableEntity: "Well-formed but not acceptable, e.g. an Idempotency-Key reused with another body";
+    TooManyRequests: "The caller exceeded its request budget (or its address sent too many refused tokens); `Retry-After` says when to retry";
     ServiceUnavailable: "The database or a service this answer depends on is unavailable; retry later";
     InternalError: "Unexpected error; nothing internal is disclosed; quote the request_id";
 }
 
 pub const BEARER: &str = "bearer";
 
+/// How callers authenticate, as the documents tell integrators.
+const BEARER_DESCRIPTION: &str = "\
+A JWT in `Authorization: Bearer <token>`, of one of two kinds:
+
+* **RS256 or ES256 from the province's identity platform** (production): signed with a key \
+the platform publishes (JWKS), `iss` the configured issuer, `aud` containing the suite's \
+client id. The role and the region come from claims the deployment names (`OIDC_ROLE_CLAIM`, \
+e.g. `realm_access.roles`, mapped to our roles by `OIDC_ROLE_MAP`; `OIDC_REGION_CLAIM`); the \
+subject from `OIDC_SUBJECT_CLAIM` (default `sub`).
+* **HS256 signed with the suite's own secret** (development, `hte-suite token`): claims `sub`, \
+`role`, `region`, `iss` = `jiangsu-hte`, `iat`, `exp`.
+
+Either way the role is one of province, city, county, auditor (read-only) or service \
+(read-only; calls between services), and the region a 6-digit Jiangsu code (GB/T 2260) of \
+the role's level; city and county callers read and write only their region's subtree. \
+`exp` is required, `nbf` is honoured, `exp - iat` may not exceed the configured maximum \
+lifetime (default 24 h), and the leeway on times is small (default 5 s). `sub` must be 1–128 \
+printable characters.
+
+**401** (problem+json, `WWW-Authenticate: Bearer`): no token, or one that is malformed, \
+expired, not yet valid, too long-lived, wrongly signed or missing a claim. **403**: the role \
+or region does not allow the operation (reads outside one's region answer 404 instead). \
+**429** (with `Retry-After`): the caller (its `sub`; its address without a valid token) \
+exceeded its request budget, or its address sent too many refused tokens.";
+
 /// Adds what every document shares, and completes each operation's error responses:
-/// `/api/v1` operations require a bearer token and can answer 401, 403 and 503; every
-/// operation can answer 500.
+/// `/api/v1` operations require a bearer token and can answer 401, 403, 429 and 503; every
+/// operation can answer 400 (an unknown query parameter) and 500; operations with a body
+/// can answer 408, 413 and 415.
 pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
     doc.info.title = title.to_owned();
     doc.info.description = Some(description.to_owned());
@@ -57,10 +85,7 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
-                .description(Some(
-                    "HS256 JWT with claims sub, role (province, city, county, auditor, service), \
-                     region (6-digit code), iss = jiangsu-hte, exp",
-                ))
+                .description(Some(BEARER_DESCRIPTION))
                 .build(),
         ),
     );
@@ -73,7 +98,10 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
     let mut nested = Vec::new();
     Problem::schemas(&mut nested);
     components.schemas.extend(nested);
-    for (name, response) in problem_response_components() {
+    for (name, mut response) in problem_response_components() {
+        if let RefOr::T(response) = &mut response {
+            add_headers(&name, response);
+        }
         components.responses.insert(name, response);
     }
     merge_flattened(components);
@@ -93,6 +121,7 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
                 for (status, name) in [
                     ("401", "Unauthorized"),
                     ("403", "Forbidden"),
+                    ("429", "TooManyRequests"),
                     ("503", "ServiceUnavailable"),
                 ] {
                     responses
@@ -100,10 +129,17 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
                         .or_insert_with(|| response_ref(name));
                 }
             }
-            // Any body can be too large or of the wrong type; the server says so for all.
+            // Any operation refuses query parameters it does not document.
+            responses
+                .entry("400".to_owned())
+                .or_insert_with(|| response_ref("BadRequest"));
+            // Any body can be too slow, too large or of the wrong type; the server says so.
             if operation.request_body.is_some() {
-                for (status, name) in [("413", "PayloadTooLarge"), ("415", "UnsupportedMediaType")]
-                {
+                for (status, name) in [
+                    ("408", "RequestTimeout"),
+                    ("413", "PayloadTooLarge"),
+                    ("415", "UnsupportedMediaType"),
+                ] {
                     responses
                         .entry(status.to_owned())
                         .or_insert_with(|| response_ref(name));
@@ -115,6 +151,33 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
         }
     }
     doc
+}
+
+/// The headers some problems come with.
+fn add_headers(name: &str, response: &mut Response) {
+    use utoipa::openapi::header::Header;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let header = |schema_type: Type, description: &str| {
+        let mut header = Header::new(ObjectBuilder::new().schema_type(schema_type));
+        header.description = Some(description.to_owned());
+        RefOr::T(header)
+    };
+    let retry = "Seconds to wait before retrying";
+    let headers = match name {
+        "TooManyRequests" => vec![("Retry-After", header(Type::Integer, retry))],
+        "ServiceUnavailable" => vec![(
+            "Retry-After",
+            header(Type::Integer, "Seconds to wait before retrying, when known"),
+        )],
+        "Unauthorized" => vec![(
+            "WWW-Authenticate",
+            header(Type::String, "Bearer realm=\"jiangsu-hte\""),
+        )],
+        _ => Vec::new(),
+    };
+    for (header_name, header) in headers {
+        response.headers.insert(header_name.to_owned(), header);
+    }
 }
 
 fn operations(

@@ -6,7 +6,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::i18n::Text;
 use crate::problem::Problem;
+use crate::text;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
@@ -38,7 +40,10 @@ impl PageParams {
                 return Err(Problem::invalid_field(
                     "limit",
                     "range",
-                    format!("limit must be between 1 and {MAX_LIMIT}; got {n}"),
+                    text!(
+                        "limit must be between 1 and {MAX_LIMIT}; got {n}",
+                        "limit 须在 1 到 {MAX_LIMIT} 之间；收到的是 {n}"
+                    ),
                 ));
             }
         };
@@ -48,7 +53,10 @@ impl PageParams {
                 Problem::invalid_field(
                     "cursor",
                     "format",
-                    "the cursor is not one this service issued; start again without it",
+                    Text::fixed(
+                        "the cursor is not one this service issued; start again without it",
+                        "该游标不是本服务签发的；请去掉它从头开始",
+                    ),
                 )
             })?),
         };

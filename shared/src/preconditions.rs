@@ -5,7 +5,9 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest};
 
+use crate::i18n::Text;
 use crate::problem::Problem;
+use crate::text;
 
 pub fn etag(version: i32) -> String {
     format!("\"v{version}\"")
@@ -37,7 +39,10 @@ impl FromRequest for IfMatch {
             Some(Err(_)) => Err(Problem::invalid_field(
                 "If-Match",
                 "format",
-                "If-Match must be an ETag such as \"v3\"",
+                Text::fixed(
+                    "If-Match must be an ETag such as \"v3\"",
+                    "If-Match 须为 ETag，例如 \"v3\"",
+                ),
             )),
         })
     }
@@ -56,9 +61,10 @@ impl IfMatch {
     /// Checks the header against the current version: 428 when absent, 412 when stale.
     pub fn check(&self, current_version: i32) -> Result<(), Problem> {
         let Some(raw) = &self.0 else {
-            return Err(Problem::precondition_required(format!(
-                "send If-Match with the ETag of your last read (currently {})",
-                etag(current_version)
+            let current = etag(current_version);
+            return Err(Problem::precondition_required(text!(
+                "send If-Match with the ETag of your last read (currently {current})",
+                "请在 If-Match 中发送上次读取时得到的 ETag（当前为 {current}）"
             )));
         };
         // Strong comparison (RFC 9110 §13.1.1): a weak tag never matches.
@@ -70,10 +76,12 @@ impl IfMatch {
         if matches {
             Ok(())
         } else {
-            Err(Problem::precondition_failed(format!(
-                "the record changed since it was read: If-Match {raw} but the current ETag is {}; \
-                 read it again and re-apply your change",
-                etag(current_version)
+            let (sent, current) = (crate::i18n::quote(raw), etag(current_version));
+            Err(Problem::precondition_failed(text!(
+                "the record changed since it was read: If-Match {sent} but the current ETag is \
+                 {current}; read it again and re-apply your change",
+                "记录在读取之后已被修改：If-Match 为 {sent}，而当前 ETag 为 {current}；\
+                 请重新读取后再修改"
             )))
         }
     }

@@ -8,6 +8,8 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::i18n::{Text, quote};
+
 const DIVISIONS_CSV: &str = include_str!("../data/jiangsu-divisions.csv");
 
 pub const PROVINCE_CODE: RegionCode = RegionCode(320000);
@@ -17,9 +19,33 @@ pub const PROVINCE_CODE: RegionCode = RegionCode(320000);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegionCode(u32);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("a region code is 6 digits (GB/T 2260), e.g. 320500; got {0:?}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionCodeError(pub String);
+
+impl RegionCodeError {
+    /// The reason in both languages, quoting at most the start of what was sent.
+    pub fn text(&self) -> Text {
+        let got = quote(&self.0);
+        crate::text!(
+            "a region code is 6 digits (GB/T 2260), e.g. 320500; got {got}",
+            "地区代码须为 6 位数字（GB/T 2260），例如 320500；收到的是 {got}"
+        )
+    }
+}
+
+impl fmt::Display for RegionCodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text().en())
+    }
+}
+
+impl std::error::Error for RegionCodeError {}
+
+impl From<RegionCodeError> for Text {
+    fn from(error: RegionCodeError) -> Self {
+        error.text()
+    }
+}
 
 impl RegionCode {
     pub fn parse(input: &str) -> Result<Self, RegionCodeError> {
@@ -68,7 +94,7 @@ impl Serialize for RegionCode {
 impl<'de> Deserialize<'de> for RegionCode {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(deserializer)?;
-        Self::parse(&raw).map_err(serde::de::Error::custom)
+        Self::parse(&raw).map_err(|e| crate::rejection::custom(e.text()))
     }
 }
 

@@ -12,7 +12,13 @@ use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::AuthKeys;
+use crate::config::EdgeConfig;
 use crate::db::Db;
+use crate::edge::body::body_deadline_middleware;
+use crate::edge::panic::catch_panic_middleware;
+use crate::edge::rate_limit::{RateLimiter, rate_limit_middleware};
+use crate::edge::routes::{KnownRoutes, unknown_query_middleware, unmatched};
+use crate::i18n::Text;
 use crate::metrics::{Metrics, metrics_middleware};
 use crate::openapi::ServiceUnavailable;
 use crate::problem::{self, Problem, problem_json_middleware};
@@ -30,6 +36,10 @@ pub struct ServiceParts {
     pub keys: AuthKeys,
     pub openapi: OpenApi,
     pub workers: usize,
+    /// Rate limits and the body deadline.
+    pub edge: EdgeConfig,
+    /// Refuse query parameters the OpenAPI document does not give the operation.
+    pub refuse_unknown_query: bool,
 }
 
 /// A started server: its real port and a handle to stop it.
@@ -127,11 +137,19 @@ where
     let db = web::Data::new(parts.db.clone());
     let keys = web::Data::new(parts.keys.clone());
     let openapi = parts.openapi.clone();
-    let known_paths = web::Data::new(KnownPaths::from_openapi(&parts.openapi));
+    let known_routes = web::Data::new(KnownRoutes::from_openapi(
+        &parts.openapi,
+        parts.refuse_unknown_query,
+    ));
+    // One budget per service instance, shared by its workers.
+    let rate_limiter = web::Data::new(RateLimiter::new(parts.edge.rate));
+    let body_deadline = web::Data::new(parts.edge.body);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(metrics_data.clone())
-            .app_data(known_paths.clone())
+            .app_data(known_routes.clone())
+            .app_data(rate_limiter.clone())
+            .app_data(body_deadline.clone())
             .app_data(db.clone())
             .app_data(keys.clone())
             .app_data(problem::json_config(JSON_LIMIT_BYTES))
@@ -139,7 +157,13 @@ where
             .app_data(problem::query_config())
             .app_data(problem::path_config())
             .configure(|cfg| data.register(cfg))
+            // Innermost first: a request passes them bottom-up (compression first).
             .wrap(from_fn(head_as_get))
+            .wrap(from_fn(unknown_query_middleware))
+            .wrap(from_fn(body_deadline_middleware))
+            .wrap(from_fn(rate_limit_middleware))
+            // Inside the problem middleware, so a panic's 500 is a problem like any other.
+            .wrap(from_fn(catch_panic_middleware))
             .wrap(from_fn(problem_json_middleware))
             .wrap(from_fn(request_id_middleware))
             .wrap(from_fn(metrics_middleware))
@@ -175,90 +199,6 @@ async fn head_as_get(
         req.head_mut().method = actix_web::http::Method::GET;
     }
     next.call(req).await
-}
-
-/// The documented path templates and their methods, so that a known path asked with a method
-/// it does not have is answered 405 with `Allow` (RFC 9110), not 404.
-struct KnownPaths(Vec<(Vec<Option<String>>, Vec<&'static str>)>);
-
-impl KnownPaths {
-    fn from_openapi(document: &OpenApi) -> Self {
-        let paths = document
-            .paths
-            .paths
-            .iter()
-            .map(|(template, item)| {
-                let segments = template
-                    .split('/')
-                    .map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned()))
-                    .collect();
-                let methods = [
-                    ("GET", item.get.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                ]
-                .into_iter()
-                .filter_map(|(method, present)| present.then_some(method))
-                .collect();
-                (segments, methods)
-            })
-            .collect();
-        Self(paths)
-    }
-
-    /// The methods of every template `path` matches; empty when it matches none.
-    fn allowed(&self, path: &str) -> Vec<&'static str> {
-        let asked: Vec<&str> = path.split('/').collect();
-        let mut allowed: Vec<&'static str> = Vec::new();
-        for (segments, methods) in &self.0 {
-            let matches = segments.len() == asked.len()
-                && segments
-                    .iter()
-                    .zip(&asked)
-                    .all(|(segment, part)| match segment {
-                        Some(literal) => literal == part,
-                        None => !part.is_empty(),
-                    });
-            if matches {
-                for method in methods {
-                    if !allowed.contains(method) {
-                        allowed.push(method);
-                    }
-                }
-            }
-        }
-        allowed
-    }
-}
-
-/// Fallback for requests no route takes: 405 for a known path, else 404.
-async fn unmatched(
-    request: actix_web::HttpRequest,
-    known: web::Data<KnownPaths>,
-) -> Result<HttpResponse, Problem> {
-    let allowed = known.allowed(request.path());
-    if allowed.is_empty() || allowed.contains(&request.method().as_str()) {
-        return problem::not_found().await;
-    }
-    let allow = allowed.join(", ");
-    let problem = Problem::new(
-        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        problem::types::METHOD_NOT_ALLOWED,
-        "Method not allowed",
-    )
-    .with_detail(format!(
-        "{} is not supported at this path; use {allow}",
-        request.method()
-    ));
-    let mut response = actix_web::ResponseError::error_response(&problem);
-    if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::ALLOW, value);
-    }
-    Ok(response)
 }
 
 /// The service's OpenAPI document, built from the same handler registrations the server
@@ -300,8 +240,13 @@ async fn readyz(db: web::Data<Db>) -> Result<HttpResponse, Problem> {
     match db.check_ready().await {
         Ok(()) => Ok(HttpResponse::Ok().content_type("text/plain").body("ready")),
         Err(reason) => {
+            // The reason names files and hosts: logged, not told to anonymous callers.
             tracing::warn!(%reason, "not ready");
-            Err(Problem::service_unavailable(reason))
+            Err(Problem::service_unavailable(Text::fixed(
+                "the database is not ready; retry later",
+                "数据库尚未就绪，请稍后重试",
+            ))
+            .with_retry_after(5))
         }
     }
 }

@@ -35,6 +35,9 @@ pub trait Service: Sized + 'static {
     /// Title and description of its OpenAPI document.
     const TITLE: &'static str;
     const DESCRIPTION: &'static str;
+    /// Refuse query parameters an operation does not document (400 naming them). On unless
+    /// a service still has handlers whose parameters are not in its OpenAPI document.
+    const REFUSE_UNKNOWN_QUERY_PARAMETERS: bool = true;
 
     /// The OpenAPI document before the handlers are added: tags and their descriptions.
     fn openapi_base() -> OpenApi;
@@ -154,6 +157,8 @@ impl<S: Service> Application<S> {
             keys,
             openapi: openapi::<S>(),
             workers: config.service.http_workers,
+            edge: config.service.edge.clone(),
+            refuse_unknown_query: S::REFUSE_UNKNOWN_QUERY_PARAMETERS,
         };
         let server = server::start(listener, parts, S::configure_api, data)?;
         Ok(Self {

@@ -69,12 +69,21 @@ pub async fn request_id_middleware(
         path = %req.path(),
     );
     let started = Instant::now();
-    let mut response = next.call(req).instrument(span.clone()).await?;
+    let result = next.call(req).instrument(span.clone()).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut response = match result {
+        Ok(response) => response,
+        Err(error) => {
+            // An error carrying its own response (a panic's 500, which has the id already).
+            let status = error.as_response_error().status_code().as_u16();
+            span.in_scope(|| tracing::info!(status, elapsed_ms, "request finished"));
+            return Err(error);
+        }
+    };
     if let Ok(value) = HeaderValue::from_str(&id.0) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     let status = response.status().as_u16();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, elapsed_ms, "request finished"));
     Ok(response)
 }

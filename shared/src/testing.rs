@@ -64,6 +64,12 @@ impl<S: Service> TestApp<S> {
             (format!("{}_DATABASE_URL", S::ENV_PREFIX), database.url()),
             ("HTTP_WORKERS".to_owned(), "1"),
             ("DB_POOL_SIZE".to_owned(), "4"),
+            // Tests fire requests far faster than people: budgets no test reaches unless it
+            // sets its own to test the limiter.
+            ("RATE_LIMIT_PER_MINUTE".to_owned(), "1000000"),
+            ("RATE_LIMIT_BURST".to_owned(), "100000"),
+            ("RATE_LIMIT_AUTH_FAILURES_PER_MINUTE".to_owned(), "1000000"),
+            ("RATE_LIMIT_AUTH_FAILURES_BURST".to_owned(), "100000"),
         ]
         .into_iter()
         .map(|(name, value)| (name, value.to_owned()))

@@ -24,10 +24,14 @@ pub fn parse_date_param(
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(text) => text.parse::<NaiveDate>().map(Some).map_err(|_| {
+            let got = crate::i18n::quote(text);
             crate::problem::Problem::invalid_field(
                 name,
                 "date",
-                format!("{name} must be a date like 2025-12-31; got {text:?}"),
+                crate::text!(
+                    "{name} must be a date like 2025-12-31; got {got}",
+                    "{name} 须为日期，例如 2025-12-31；收到的是 {got}"
+                ),
             )
         }),
     }

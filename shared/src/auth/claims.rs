@@ -5,8 +5,10 @@
 use serde_json::Value;
 
 use super::{Caller, Role};
+use crate::i18n::{Text, quote};
 use crate::problem::Problem;
 use crate::regions::{PROVINCE_CODE, RegionCode, RegionLevel};
+use crate::text;
 
 /// Where a claim sits: a flat name (`role`, or a namespaced `https://example.gov.cn/role`),
 /// or a dotted path into nested objects (`realm_access.roles`).
@@ -105,11 +107,12 @@ impl ClaimNames {
     /// The caller named by verified `claims`.
     pub fn caller(&self, claims: &Value) -> Result<Caller, Problem> {
         let subject = match self.subject.find(claims) {
-            Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            Some(Value::String(s)) => s.clone(),
             _ => {
-                return Err(Problem::unauthenticated(format!(
-                    "the bearer token lacks the subject claim {:?} (令牌缺少用户标识)",
-                    self.subject.as_str()
+                let claim = quote(self.subject.as_str());
+                return Err(Problem::unauthenticated(text!(
+                    "the bearer token lacks the subject claim {claim}",
+                    "令牌缺少用户标识声明 {claim}"
                 )));
             }
         };
@@ -133,49 +136,57 @@ impl ClaimNames {
         let mut roles: Vec<Role> = names.iter().filter_map(|n| self.roles.get(n)).collect();
         roles.sort_by_key(|r| r.key());
         roles.dedup();
+        let claim = quote(self.role.as_str());
         match roles.as_slice() {
             [role] => Ok(*role),
-            [] => Err(Problem::unauthenticated(format!(
-                "the bearer token's role claim {:?} names no role of this system \
-                 (令牌中没有本系统的角色)",
-                self.role.as_str()
+            [] => Err(Problem::unauthenticated(text!(
+                "the bearer token's role claim {claim} names no role of this system",
+                "令牌的角色声明 {claim} 中没有本系统的角色"
             ))),
-            several => Err(Problem::unauthenticated(format!(
-                "the bearer token's role claim {:?} maps to several roles ({}); the identity \
-                 platform must grant exactly one (令牌对应多个角色)",
-                self.role.as_str(),
-                several
+            several => {
+                let names = several
                     .iter()
                     .map(|r| r.key())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
+                    .join(", ");
+                Err(Problem::unauthenticated(text!(
+                    "the bearer token's role claim {claim} maps to several roles ({names}); the \
+                     identity platform must grant exactly one",
+                    "令牌的角色声明 {claim} 对应多个角色（{names}）；身份认证平台只能授予一个"
+                )))
+            }
         }
     }
 }
 
-/// The rules every token keeps: the region is a Jiangsu division, and province, city and
-/// county roles name a region of their own level. A service account that names no region
-/// acts for the province (machine accounts rarely carry one).
+/// Longest subject accepted, in characters: it names the actor in every audit entry.
+pub const MAX_SUBJECT_CHARS: usize = 128;
+
+/// The rules every token keeps: a sane subject, a Jiangsu region, and a role that fits the
+/// region's level. A service account that names no region acts for the province (machine
+/// accounts rarely carry one).
 pub(crate) fn caller_from_parts(
     subject: String,
     role: Role,
     region: Option<&str>,
 ) -> Result<Caller, Problem> {
+    check_subject(&subject)?;
     let region = match (region, role) {
         (None, Role::Service) => PROVINCE_CODE,
         (None, _) => {
-            return Err(Problem::unauthenticated(
-                "the bearer token lacks a required claim (region) (令牌缺少地区声明)",
-            ));
+            return Err(Problem::unauthenticated(Text::fixed(
+                "the bearer token lacks a required claim (region)",
+                "令牌缺少必需的地区声明（region）",
+            )));
         }
         (Some(raw), _) => RegionCode::parse(raw)
             .ok()
             .filter(|code| crate::regions::find(code).is_some())
             .ok_or_else(|| {
-                Problem::unauthenticated(format!(
-                    "the bearer token's region {raw:?} is not a Jiangsu region code \
-                     (令牌中的地区代码不是江苏省行政区划代码)"
+                let raw = quote(raw);
+                Problem::unauthenticated(text!(
+                    "the bearer token's region {raw} is not a Jiangsu region code",
+                    "令牌中的地区代码 {raw} 不是江苏省行政区划代码"
                 ))
             })?,
     };
@@ -187,11 +198,10 @@ pub(crate) fn caller_from_parts(
         Role::Auditor | Role::Service => true,
     };
     if !consistent {
-        return Err(Problem::unauthenticated(format!(
-            "a {} token must name a {}-level region, not {} (角色与地区级别不符)",
-            role.key(),
-            role.key(),
-            region
+        let role = role.key();
+        return Err(Problem::unauthenticated(text!(
+            "a {role} token must name a {role}-level region, not {region}",
+            "{role} 角色的令牌须对应同级地区，而非 {region}"
         )));
     }
     Ok(Caller {
@@ -199,6 +209,81 @@ pub(crate) fn caller_from_parts(
         role,
         region,
     })
+}
+
+/// A subject names a person or an account: non-empty, at most [`MAX_SUBJECT_CHARS`]
+/// characters, printable, without surrounding spaces.
+fn check_subject(subject: &str) -> Result<(), Problem> {
+    let sane = !subject.is_empty()
+        && subject.chars().count() <= MAX_SUBJECT_CHARS
+        && subject.trim() == subject
+        && !subject.chars().any(char::is_control);
+    if sane {
+        return Ok(());
+    }
+    Err(Problem::unauthenticated(text!(
+        "the bearer token's subject (sub) must be 1 to {MAX_SUBJECT_CHARS} printable \
+         characters",
+        "令牌的用户标识（sub）须为 1 至 {MAX_SUBJECT_CHARS} 个可打印字符"
+    )))
+}
+
+/// Time rules every token keeps, however it was signed, beyond `exp` and `nbf` (which the
+/// JWT library checks with the same leeway): a lifetime `exp - iat` no longer than the
+/// configured maximum, an `iat` not in the future, and an `exp` no further ahead than one
+/// lifetime (tokens without `iat` cannot escape the bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRules {
+    /// Leeway on every time, in seconds (`AUTH_CLOCK_SKEW_SECS`).
+    pub leeway_secs: u64,
+    /// The longest lifetime accepted, in seconds (`AUTH_MAX_TOKEN_LIFETIME_SECS`).
+    pub max_lifetime_secs: u64,
+}
+
+impl Default for TokenRules {
+    fn default() -> Self {
+        Self {
+            leeway_secs: crate::config::DEFAULT_CLOCK_SKEW_SECS,
+            max_lifetime_secs: crate::config::DEFAULT_MAX_TOKEN_LIFETIME_SECS,
+        }
+    }
+}
+
+impl TokenRules {
+    /// Checks the times of verified `claims` against `now` (seconds since the epoch).
+    pub fn check(&self, claims: &Value, now: i64) -> Result<(), Problem> {
+        let time = |name: &str| claims.get(name).and_then(Value::as_f64).map(|t| t as i64);
+        let leeway = i64::try_from(self.leeway_secs).unwrap_or(i64::MAX);
+        let max = i64::try_from(self.max_lifetime_secs).unwrap_or(i64::MAX);
+        let Some(exp) = time("exp") else {
+            return Err(Problem::unauthenticated(Text::fixed(
+                "the bearer token lacks a required claim (exp)",
+                "令牌缺少必需的声明（exp）",
+            )));
+        };
+        if let Some(iat) = time("iat") {
+            if iat > now.saturating_add(leeway) {
+                return Err(Problem::unauthenticated(Text::fixed(
+                    "the bearer token was issued in the future (iat)",
+                    "令牌的签发时间（iat）晚于当前时间",
+                )));
+            }
+            if exp.saturating_sub(iat) > max {
+                return Err(too_long(max));
+            }
+        }
+        if exp.saturating_sub(now) > max.saturating_add(leeway) {
+            return Err(too_long(max));
+        }
+        Ok(())
+    }
+}
+
+fn too_long(max: i64) -> Problem {
+    Problem::unauthenticated(text!(
+        "the bearer token lives longer than the {max} s allowed (exp - iat)",
+        "令牌有效期超过允许的 {max} 秒（exp - iat）"
+    ))
 }
 
 #[cfg(test)]
@@ -271,6 +356,49 @@ mod tests {
         let mismatch = json!({"preferred_username": "x", "role": "city", "region": "320583"});
         let error = names("role", None).caller(&mismatch).unwrap_err();
         assert!(error.detail.unwrap().contains("city-level region"));
+    }
+
+    #[test]
+    fn subjects_must_be_sane() {
+        for subject in [
+            "",
+            " wang",
+            "wang\n",
+            "a\u{0}b",
+            &"x".repeat(MAX_SUBJECT_CHARS + 1),
+        ] {
+            let error = caller_from_parts(subject.to_owned(), Role::Service, None).unwrap_err();
+            assert!(
+                error.detail.unwrap().contains("subject (sub)"),
+                "{subject:?}"
+            );
+        }
+        for subject in [
+            "王小明",
+            "service:monitoring",
+            &"x".repeat(MAX_SUBJECT_CHARS),
+        ] {
+            assert!(caller_from_parts(subject.to_owned(), Role::Service, None).is_ok());
+        }
+    }
+
+    #[test]
+    fn token_times_are_bounded() {
+        let rules = TokenRules {
+            leeway_secs: 5,
+            max_lifetime_secs: 3600,
+        };
+        let now = 1_700_000_000;
+        let ok = |claims: Value| rules.check(&claims, now);
+        assert!(ok(json!({"exp": now + 600, "iat": now})).is_ok());
+        assert!(ok(json!({"exp": now + 3600, "iat": now})).is_ok());
+        assert!(ok(json!({"exp": now + 3601, "iat": now})).is_err());
+        assert!(ok(json!({"exp": i64::MAX, "iat": now})).is_err());
+        assert!(ok(json!({"exp": i64::MAX})).is_err());
+        assert!(ok(json!({"exp": now + 3605})).is_ok());
+        assert!(ok(json!({"exp": now + 600, "iat": now + 60})).is_err());
+        assert!(ok(json!({"exp": now + 600, "iat": now + 5})).is_ok());
+        assert!(ok(json!({"iat": now})).is_err());
     }
 
     #[test]

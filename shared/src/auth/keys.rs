@@ -6,13 +6,16 @@ use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 
+use super::claims::{TokenRules, caller_from_parts};
 use super::jwks::{JwksCache, JwksSource, parse_key_set};
 use super::oidc::{self, OidcVerifier};
 use super::outbound::Outbound;
-use super::{Caller, Claims, ISSUER, Role, claims::caller_from_parts};
+use super::{Caller, Claims, ISSUER, Role};
 use crate::config::{CommonConfig, OidcConfig, Secret};
+use crate::i18n::Text;
 use crate::problem::Problem;
 use crate::regions::{PROVINCE_CODE, RegionCode};
+use crate::text;
 
 /// Keys for signing and verifying tokens. Cheap to clone.
 #[derive(Clone)]
@@ -26,7 +29,7 @@ struct Inner {
     /// Off when the identity platform signs every token and no `JWT_SECRET` is set: the
     /// in-memory key then signs nothing anyone accepts.
     hs256_accepted: bool,
-    leeway_secs: u64,
+    rules: TokenRules,
     oidc: Option<OidcVerifier>,
     outbound: Outbound,
 }
@@ -57,7 +60,6 @@ pub enum KeyError {
 }
 
 pub const MIN_SECRET_LEN: usize = 32;
-const DEFAULT_LEEWAY_SECS: u64 = 30;
 
 impl AuthKeys {
     /// HS256 only: `current` signs and verifies; `previous` keys only verify (key rotation).
@@ -68,7 +70,7 @@ impl AuthKeys {
                 signing,
                 verifying,
                 hs256_accepted: true,
-                leeway_secs: DEFAULT_LEEWAY_SECS,
+                rules: TokenRules::default(),
                 oidc: None,
                 outbound: Outbound::MintHs256,
             }),
@@ -90,10 +92,14 @@ impl AuthKeys {
         } else {
             hs256_keys(&Secret::new(random_secret()?), &[])?
         };
+        let rules = TokenRules {
+            leeway_secs: auth.clock_skew_secs,
+            max_lifetime_secs: auth.max_token_lifetime_secs,
+        };
         let oidc = auth
             .oidc
             .as_ref()
-            .map(|config| oidc_verifier(config, auth.clock_skew_secs))
+            .map(|config| oidc_verifier(config, rules))
             .transpose()?;
         // Missing credentials are refused when a service builds a client of another
         // (ServiceClient::new), so the registry, which calls nobody, needs none.
@@ -103,7 +109,7 @@ impl AuthKeys {
                 signing,
                 verifying,
                 hs256_accepted,
-                leeway_secs: auth.clock_skew_secs,
+                rules,
                 oidc,
                 outbound,
             }),
@@ -139,8 +145,9 @@ impl AuthKeys {
         self.sign_claims(&claims)
     }
 
-    /// Signs arbitrary claims (tests use it for expired or odd tokens).
-    pub fn sign_claims(&self, claims: &Claims) -> Result<String, KeyError> {
+    /// Signs arbitrary claims: [`Claims`], or any JSON (tests use it for expired or odd
+    /// tokens).
+    pub fn sign_claims<C: serde::Serialize>(&self, claims: &C) -> Result<String, KeyError> {
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.inner.signing)
             .map_err(|e| KeyError::Sign(e.to_string()))
     }
@@ -151,36 +158,47 @@ impl AuthKeys {
         match (header.alg, &self.inner.oidc) {
             (Algorithm::HS256, _) => self.verify(token),
             (alg, Some(oidc)) if oidc::ACCEPTED.contains(&alg) => oidc.verify(token, &header).await,
-            (alg, _) => Err(Problem::unauthenticated(format!(
-                "the bearer token's algorithm {alg:?} is not accepted; {} \
-                 (不接受该签名算法)",
-                match self.inner.oidc {
-                    Some(_) => "use HS256, RS256 or ES256",
-                    None => "no identity platform is configured, so only HS256",
-                }
-            ))),
+            (alg, oidc) => {
+                let alg = format!("{alg:?}");
+                Err(Problem::unauthenticated(match oidc {
+                    Some(_) => text!(
+                        "the bearer token's algorithm {alg} is not accepted; use HS256, RS256 \
+                         or ES256",
+                        "不接受签名算法 {alg}；请使用 HS256、RS256 或 ES256"
+                    ),
+                    None => text!(
+                        "the bearer token's algorithm {alg} is not accepted; no identity \
+                         platform is configured, so only HS256",
+                        "不接受签名算法 {alg}；未配置身份认证平台，只接受 HS256"
+                    ),
+                }))
+            }
         }
     }
 
     /// Verifies an HS256 token signed with the suite's own secret.
     pub fn verify(&self, token: &str) -> Result<Caller, Problem> {
         if !self.inner.hs256_accepted {
-            return Err(Problem::unauthenticated(
-                "HS256 tokens are not accepted: sign-on is through the identity platform \
-                 (本系统只接受身份认证平台签发的令牌)",
-            ));
+            return Err(Problem::unauthenticated(Text::fixed(
+                "HS256 tokens are not accepted: sign-on is through the identity platform",
+                "本系统只接受身份认证平台签发的令牌，不接受 HS256 令牌",
+            )));
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        validation.leeway = self.inner.leeway_secs;
+        validation.validate_nbf = true;
+        validation.leeway = self.inner.rules.leeway_secs;
         let mut last_error = None;
         for key in &self.inner.verifying {
-            match jsonwebtoken::decode::<Claims>(token, key, &validation) {
+            match jsonwebtoken::decode::<serde_json::Value>(token, key, &validation) {
                 Ok(data) => {
+                    self.inner
+                        .rules
+                        .check(&data.claims, chrono::Utc::now().timestamp())?;
                     let Claims {
                         sub, role, region, ..
-                    } = data.claims;
+                    } = serde_json::from_value(data.claims).map_err(|_| lacks_claim())?;
                     return caller_from_parts(sub, role, Some(&region));
                 }
                 Err(e) => last_error = Some(e),
@@ -188,16 +206,17 @@ impl AuthKeys {
         }
         use jsonwebtoken::errors::ErrorKind;
         let detail = match last_error.as_ref().map(|e| e.kind()) {
-            Some(ErrorKind::ExpiredSignature) => "the bearer token has expired (令牌已过期)",
+            Some(ErrorKind::ExpiredSignature) => expired(),
+            Some(ErrorKind::ImmatureSignature) => not_yet_valid(),
             Some(ErrorKind::InvalidSignature) => {
-                "the bearer token's signature is not valid (令牌签名无效)"
+                Text::fixed("the bearer token's signature is not valid", "令牌签名无效")
             }
-            Some(ErrorKind::InvalidIssuer) => {
-                "the bearer token was not issued for this system (令牌签发者不符)"
-            }
+            Some(ErrorKind::InvalidIssuer) => Text::fixed(
+                "the bearer token was not issued for this system",
+                "令牌签发者不符",
+            ),
             Some(ErrorKind::Json(_)) | Some(ErrorKind::MissingRequiredClaim(_)) => {
-                "the bearer token lacks a required claim (sub, role, region, iss, exp) \
-                 (令牌缺少必需的声明)"
+                return Err(lacks_claim());
             }
             _ => return Err(malformed()),
         };
@@ -232,7 +251,28 @@ impl AuthKeys {
 }
 
 fn malformed() -> Problem {
-    Problem::unauthenticated("the bearer token is malformed (令牌格式不正确)")
+    Problem::unauthenticated(Text::fixed(
+        "the bearer token is malformed",
+        "令牌格式不正确",
+    ))
+}
+
+fn lacks_claim() -> Problem {
+    Problem::unauthenticated(Text::fixed(
+        "the bearer token lacks a required claim (sub, role, region, iss, exp)",
+        "令牌缺少必需的声明（sub、role、region、iss、exp）",
+    ))
+}
+
+pub(super) fn expired() -> Text {
+    Text::fixed("the bearer token has expired", "令牌已过期")
+}
+
+pub(super) fn not_yet_valid() -> Text {
+    Text::fixed(
+        "the bearer token is not valid yet (nbf)",
+        "令牌尚未生效（nbf）",
+    )
 }
 
 fn hs256_keys(
@@ -253,7 +293,7 @@ fn hs256_keys(
     ))
 }
 
-fn oidc_verifier(config: &OidcConfig, leeway_secs: u64) -> Result<OidcVerifier, KeyError> {
+fn oidc_verifier(config: &OidcConfig, rules: TokenRules) -> Result<OidcVerifier, KeyError> {
     if let JwksSource::File(path) = &config.jwks {
         // Fail at start on a missing or unreadable file; it is read again on rotation.
         let bytes = std::fs::read(path).map_err(|source| KeyError::File {
@@ -274,7 +314,7 @@ fn oidc_verifier(config: &OidcConfig, leeway_secs: u64) -> Result<OidcVerifier, 
         issuer: config.issuer.clone(),
         audience: config.audience.clone(),
         claims: config.claims.clone(),
-        leeway_secs,
+        rules,
         jwks: JwksCache::new(
             config.jwks.clone(),
             config.jwks_min_refresh,

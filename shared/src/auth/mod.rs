@@ -14,14 +14,17 @@ mod keys;
 mod oidc;
 mod outbound;
 
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::i18n::Text;
 use crate::problem::Problem;
 use crate::regions::RegionCode;
+use crate::text;
 
+pub use claims::{MAX_SUBJECT_CHARS, TokenRules};
 pub use keys::{AuthKeys, KeyError, MIN_SECRET_LEN};
 
 pub const ISSUER: &str = "jiangsu-hte";
@@ -109,16 +112,12 @@ impl Caller {
         if self.may_write(region) {
             Ok(())
         } else if matches!(self.role, Role::Auditor | Role::Service) {
-            Err(Problem::forbidden(format!(
-                "the {} role is read-only",
-                self.role.key()
-            )))
+            Err(self.read_only())
         } else {
-            Err(Problem::forbidden(format!(
-                "a {} token for region {} may not write in region {}",
-                self.role.key(),
-                self.region,
-                region
+            let (role, own) = (self.role.key(), &self.region);
+            Err(Problem::forbidden(text!(
+                "a {role} token for region {own} may not write in region {region}",
+                "{own} 地区的 {role} 令牌无权写入 {region} 地区"
             )))
         }
     }
@@ -126,12 +125,17 @@ impl Caller {
     /// 403 unless the caller may write at all (used before the target region is known).
     pub fn require_writer(&self) -> Result<(), Problem> {
         match self.role {
-            Role::Auditor | Role::Service => Err(Problem::forbidden(format!(
-                "the {} role is read-only",
-                self.role.key()
-            ))),
+            Role::Auditor | Role::Service => Err(self.read_only()),
             _ => Ok(()),
         }
+    }
+
+    fn read_only(&self) -> Problem {
+        let role = self.role.key();
+        Problem::forbidden(text!(
+            "the {role} role is read-only",
+            "{role} 角色只能读取，不能写入"
+        ))
     }
 }
 
@@ -153,12 +157,27 @@ impl FromRequest for Caller {
     type Future = LocalBoxFuture<'static, Result<Self, Problem>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let presented = bearer_token(req);
-        Box::pin(async move {
-            let (keys, token) = presented?;
-            keys.authenticate(&token).await
-        })
+        let req = req.clone();
+        Box::pin(async move { authenticate_request(&req).await })
     }
+}
+
+/// The verdict on a request's bearer token, kept with the request so the token is checked
+/// once even when the rate limiter has already looked at it.
+#[derive(Clone)]
+struct Verdict(Result<Caller, Problem>);
+
+/// The caller a request's bearer token names, checking the token the first time it is asked.
+pub async fn authenticate_request(req: &HttpRequest) -> Result<Caller, Problem> {
+    if let Some(Verdict(verdict)) = req.extensions().get::<Verdict>().cloned() {
+        return verdict;
+    }
+    let verdict = match bearer_token(req) {
+        Ok((keys, token)) => keys.authenticate(&token).await,
+        Err(problem) => Err(problem),
+    };
+    req.extensions_mut().insert(Verdict(verdict.clone()));
+    verdict
 }
 
 /// The verifier and the token a request presents.
@@ -174,9 +193,10 @@ fn bearer_token(req: &HttpRequest) -> Result<(web::Data<AuthKeys>, String), Prob
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
         .ok_or_else(|| {
-            Problem::unauthenticated(
-                "this route needs an Authorization: Bearer token (需要 Bearer 令牌)",
-            )
+            Problem::unauthenticated(Text::fixed(
+                "this route needs an Authorization: Bearer token",
+                "此接口需要 Authorization: Bearer 令牌",
+            ))
         })?;
     let token = header
         .to_str()
@@ -187,9 +207,10 @@ fn bearer_token(req: &HttpRequest) -> Result<(web::Data<AuthKeys>, String), Prob
         })
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
-            Problem::unauthenticated(
-                "the Authorization header must be 'Bearer <token>' (须为 Bearer 令牌)",
-            )
+            Problem::unauthenticated(Text::fixed(
+                "the Authorization header must be 'Bearer <token>'",
+                "Authorization 请求头须为 'Bearer <令牌>'",
+            ))
         })?;
     Ok((keys, token.to_owned()))
 }

@@ -91,6 +91,102 @@ async fn api_routes_need_a_valid_bearer_token() {
     }
 }
 
+/// The token rules of the hardening review: `nbf`, a bounded lifetime, a small leeway and a
+/// sane `sub`, for HS256 tokens (the identity platform's are checked in `oidc`).
+#[tokio::test]
+async fn token_times_and_subjects_are_bounded() {
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    let claims = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut claims = serde_json::json!({
+            "sub": "wang", "role": "province", "region": "320000", "iss": ISSUER,
+            "iat": now, "exp": now + 600,
+        });
+        change(&mut claims);
+        app.keys.sign_claims(&claims).unwrap()
+    };
+    let cases = [
+        (
+            "nbf in the future",
+            claims(&|c| c["nbf"] = (now + 600).into()),
+            "not valid yet",
+        ),
+        (
+            "exp = i64::MAX",
+            claims(&|c| c["exp"] = i64::MAX.into()),
+            "lives longer",
+        ),
+        (
+            "a lifetime of two days",
+            claims(&|c| c["exp"] = (now + 2 * 86_400).into()),
+            "lives longer",
+        ),
+        (
+            "no iat, far exp",
+            claims(&|c| {
+                c.as_object_mut().unwrap().remove("iat");
+                c["exp"] = (now + 30 * 86_400).into();
+            }),
+            "lives longer",
+        ),
+        (
+            "expired 20 s ago",
+            claims(&|c| c["exp"] = (now - 20).into()),
+            "has expired",
+        ),
+        (
+            "an empty sub",
+            claims(&|c| c["sub"] = "".into()),
+            "subject (sub)",
+        ),
+        (
+            "a 10 KB sub",
+            claims(&|c| c["sub"] = "x".repeat(10_240).into()),
+            "subject (sub)",
+        ),
+        (
+            "a sub with a control character",
+            claims(&|c| c["sub"] = "a\u{7}b".into()),
+            "subject (sub)",
+        ),
+    ];
+    for (case, token, expected) in cases {
+        let response = app
+            .client
+            .get(app.url("/api/v1/probe/320500"))
+            .bearer_auth(&token)
+            .header("Accept-Language", "zh-Hans")
+            .send()
+            .await
+            .unwrap();
+        let zh = assert_problem(response, 401).await;
+        assert!(!zh["detail"].as_str().unwrap().is_ascii(), "{case}: {zh}");
+        let response = app
+            .client
+            .get(app.url("/api/v1/probe/320500"))
+            .bearer_auth(&token);
+        let en = assert_problem(response.send().await.unwrap(), 401).await;
+        let detail = en["detail"].as_str().unwrap();
+        assert!(detail.contains(expected), "{case}: {detail}");
+        assert!(detail.len() < 300, "{case}: {detail}");
+    }
+    // Within the leeway and the lifetime: accepted.
+    for token in [
+        claims(&|c| c["exp"] = (now - 2).into()),
+        claims(&|c| c["nbf"] = (now + 2).into()),
+        claims(&|c| c["exp"] = (now + 86_400).into()),
+    ] {
+        let response = app
+            .client
+            .get(app.url("/api/v1/probe/320500"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+}
+
 #[tokio::test]
 async fn writes_are_limited_to_the_callers_subtree_and_role() {
     let app = TestApp::spawn().await;

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod edge;
 mod helpers;
 mod identity_platform;
+mod languages;
 mod migrations;
 mod oidc;
 mod operations;

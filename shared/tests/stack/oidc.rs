@@ -81,9 +81,17 @@ impl Service {
         response.json().await.unwrap()
     }
 
-    /// The 401's detail, after checking it is a problem with a Bearer challenge.
-    async fn refusal(&self, token: &str) -> String {
-        let response = self.call(token).await;
+    /// The 401's detail in `language` (an `Accept-Language` value), after checking it is a
+    /// problem with a Bearer challenge.
+    async fn refusal(&self, token: &str, language: &str) -> String {
+        let response = self
+            .client
+            .get(format!("{}api/v1/whoami", self.url))
+            .bearer_auth(token)
+            .header("Accept-Language", language)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(
             response.headers().get("www-authenticate").unwrap(),
             "Bearer realm=\"jiangsu-hte\""
@@ -211,23 +219,56 @@ async fn refusals_say_which_check_failed() {
             "not a Jiangsu region",
         ),
         (
+            "a lifetime beyond the maximum",
+            rsa.sign(&altered(&|c| c["exp"] = json!(now + 2 * 86_400))),
+            "lives longer than the 86400 s allowed",
+        ),
+        (
+            "an exp of i64::MAX",
+            rsa.sign(&altered(&|c| c["exp"] = json!(i64::MAX))),
+            "lives longer",
+        ),
+        (
+            "issued in the future",
+            rsa.sign(&altered(&|c| c["iat"] = json!(now + 600))),
+            "issued in the future",
+        ),
+        (
+            "an empty subject",
+            rsa.sign(&altered(&|c| c["preferred_username"] = json!(""))),
+            "subject (sub) must be 1 to 128 printable characters",
+        ),
+        (
+            "a 10 KB subject",
+            rsa.sign(&altered(&|c| {
+                c["preferred_username"] = json!("x".repeat(10_240))
+            })),
+            "subject (sub) must be 1 to 128",
+        ),
+        (
+            "a subject with a line break",
+            rsa.sign(&altered(&|c| {
+                c["preferred_username"] = json!("wang\nadmin")
+            })),
+            "printable characters",
+        ),
+        (
             "HS256 while sign-on is the platform's",
             hte_shared::testing::token(&AuthKeys::random().unwrap(), Role::Province, "320000"),
             "HS256 tokens are not accepted",
         ),
     ];
+    let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     for (case, token, expected) in cases {
-        let detail = service.refusal(&token).await;
+        let detail = service.refusal(&token, "en").await;
         assert!(detail.contains(expected), "{case}: {detail}");
+        assert!(!chinese(&detail), "{case}: {detail}");
         // Every message a person may read is in Chinese too.
-        assert!(
-            detail
-                .chars()
-                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-            "{case}: {detail}"
-        );
+        let detail = service.refusal(&token, "zh-CN,zh;q=0.9,en;q=0.8").await;
+        assert!(chinese(&detail), "{case}: {detail}");
+        assert!(detail.len() < 400, "{case}: {detail}");
     }
-    let recent = rsa.sign(&altered(&|c| c["exp"] = json!(now - 5)));
+    let recent = rsa.sign(&altered(&|c| c["exp"] = json!(now - 2)));
     assert_eq!(
         service.identity(&recent).await["role"],
         "city",
@@ -256,7 +297,7 @@ async fn a_key_rotation_is_picked_up_without_restart() {
     // Then withdraws the old key: once our copy of the set is stale, the old key is gone.
     platform.publish(&[&new]);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let detail = service.refusal(&old.sign(&claims)).await;
+    let detail = service.refusal(&old.sign(&claims), "en").await;
     assert!(detail.contains("unknown key \"2026-01\""), "{detail}");
     assert_eq!(service.identity(&new.sign(&claims)).await["role"], "city");
 }
@@ -273,7 +314,10 @@ async fn made_up_key_ids_do_not_make_us_hammer_the_platform() {
     let claims = person("x", "hte-city", "320500");
     for attempt in 0..20 {
         let detail = service
-            .refusal(&key.sign_as(Some(&format!("made-up-{attempt}")), &claims))
+            .refusal(
+                &key.sign_as(Some(&format!("made-up-{attempt}")), &claims),
+                "en",
+            )
             .await;
         assert!(detail.contains("unknown key"), "{detail}");
     }

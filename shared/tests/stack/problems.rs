@@ -1,6 +1,6 @@
 //! Every failure kind the framework itself produces is problem+json.
 
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, assert_problem, raw_exchange};
 use hte_shared::auth::Role;
 
 #[tokio::test]
@@ -133,26 +133,4 @@ async fn framework_errors_are_problem_json() {
         raw.contains("urn:jiangsu-hte:problem:payload-too-large"),
         "{raw}"
     );
-}
-
-async fn raw_exchange(address: &str, request: &[u8]) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(address.trim_start_matches("http://"))
-        .await
-        .unwrap();
-    stream.write_all(request).await.unwrap();
-    let mut buffer = vec![0u8; 16 * 1024];
-    let mut received = Vec::new();
-    while !String::from_utf8_lossy(&received).contains("}") {
-        let read =
-            tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut buffer))
-                .await
-                .unwrap()
-                .unwrap();
-        if read == 0 {
-            break;
-        }
-        received.extend_from_slice(&buffer[..read]);
-    }
-    String::from_utf8_lossy(&received).into_owned()
 }

@@ -13,7 +13,7 @@ mod xlsx;
 pub use xlsx::MAX_XLSX_BYTES;
 
 /// A problem with the file as a whole (unreadable, empty, wrong header): a 400 on `file`.
-pub(super) fn file_problem(rule: &str, message: impl Into<String>) -> Problem {
+pub(super) fn file_problem(rule: &str, message: impl Into<hte_shared::i18n::Text>) -> Problem {
     Problem::validation(vec![FieldError::new("file", rule, message)])
 }
 
