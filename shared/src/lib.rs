@@ -1,11 +1,12 @@
 //! What the three services share: configuration, problem+json errors, storage, auth,
-//! telemetry, metrics, Jiangsu regions, pagination, the inter-service HTTP client and the
+//! telemetry, metrics, Jiangsu regions, pagination, CSV/XLSX downloads, the inter-service HTTP client and the
 //! service skeleton every service starts with.
 
 pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod export;
 pub mod http_client;
 pub mod idempotency;
 pub mod json;

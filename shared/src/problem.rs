@@ -416,13 +416,58 @@ fn json_problem(cause: &serde_json::Error) -> Problem {
 }
 
 pub fn query_config() -> actix_web::web::QueryConfig {
-    actix_web::web::QueryConfig::default().error_handler(|error, _req| {
-        Problem::validation(vec![FieldError::new("query", "schema", error.to_string())]).into()
-    })
+    actix_web::web::QueryConfig::default()
+        .error_handler(|error, _req| query_problem(&error.to_string()).into())
+}
+
+/// A refused query string as a 400: an unknown parameter (from a parameter struct with
+/// `deny_unknown_fields`) is named, so a misspelled filter is never silently ignored.
+fn query_problem(message: &str) -> Problem {
+    // actix and serde: "Query deserialize error: unknown field `regoin`, expected one of
+    // `region`, `level`".
+    const MARK: &str = "unknown field `";
+    let unknown = message
+        .find(MARK)
+        .and_then(|at| message[at + MARK.len()..].split('`').next());
+    match unknown {
+        Some(name) => {
+            let shown: String = name.chars().take(64).collect();
+            let expected = message
+                .rsplit_once(", expected ")
+                .map_or("no parameters", |(_, expected)| expected);
+            let expected: String = expected.chars().take(300).collect();
+            Problem::validation(vec![FieldError::new(
+                shown.clone(),
+                "unknown_parameter",
+                format!("unknown query parameter {shown:?} (未知的查询参数); expected {expected}"),
+            )])
+        }
+        None => {
+            let shown: String = message.chars().take(300).collect();
+            Problem::validation(vec![FieldError::new("query", "schema", shown)])
+        }
+    }
 }
 
 pub fn path_config() -> actix_web::web::PathConfig {
     actix_web::web::PathConfig::default().error_handler(|error, _req| {
         Problem::validation(vec![FieldError::new("path", "schema", error.to_string())]).into()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::query_problem;
+
+    #[test]
+    fn an_unknown_query_parameter_is_named() {
+        let problem = query_problem(
+            "Query deserialize error: unknown field `regoin`, expected one of `region`, `level`",
+        );
+        assert_eq!(problem.errors[0].field, "regoin");
+        assert_eq!(problem.errors[0].rule, "unknown_parameter");
+        assert!(problem.errors[0].message.contains("`region`, `level`"));
+        let other = query_problem("invalid digit found in string");
+        assert_eq!(other.errors[0].field, "query");
+    }
 }
