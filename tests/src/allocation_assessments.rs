@@ -231,6 +231,7 @@ async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_ci
         (Role::City, "320100"),
         (Role::County, "320102"),
         (Role::Auditor, "320000"),
+        (Role::Service, "320000"),
     ] {
         let token = suite.token(role, region);
         let list: Value = suite

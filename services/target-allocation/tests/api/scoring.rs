@@ -195,3 +195,69 @@ async fn absurd_numbers_are_refused_naming_the_field() {
         .await;
     assert_problem(response, 409).await;
 }
+
+/// Hardening #19 item 9 and the contract issue's "nothing panics": numbers at the edges of
+/// their types are refused with a field error, never a 500 or a dropped connection.
+#[tokio::test]
+async fn numbers_at_the_edges_are_refused_not_panicked_on() {
+    let app = TestApp::spawn().await;
+    let province = app.province_token();
+    let mut plan = crate::helpers::plan_body("edges");
+    plan["indicators"][0]["target_value"] = json!(1e308);
+    let problem = assert_problem(app.post_as(&province, "/api/v1/plans", &plan).await, 400).await;
+    assert_eq!(problem_fields(&problem), ["indicators[0].target_value"]);
+    assert!(problem["detail"].as_str().unwrap().contains("10^12"));
+
+    app.create_plan("edges").await;
+    app.put_target(&province, "edges", "320000", "hte_count", "2025", 1300)
+        .await;
+    let path = "/api/v1/plans/edges/allocations";
+    let every_city = |value: Value| -> Value {
+        crate::helpers::CITIES
+            .iter()
+            .map(|c| ((*c).to_owned(), value.clone()))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    for (method, extra) in [
+        ("manual", json!({"shares": every_city(json!(i64::MAX))})),
+        ("manual", json!({"shares": every_city(json!(i64::MIN))})),
+        (
+            "proportional_with_minimums",
+            json!({"baseline": "weights", "weights": every_city(json!(1)), "minimums": every_city(json!(i64::MAX))}),
+        ),
+        (
+            "proportional",
+            json!({"baseline": "weights", "weights": every_city(json!(u64::MAX))}),
+        ),
+    ] {
+        let mut body = json!({"indicator": "hte_count", "period": "2025", "region_code": "320000",
+                              "method": method});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let response = app.post_as(&province, path, &body).await;
+        assert_problem(response, 400).await;
+    }
+    let scheme = |weight: Value| {
+        json!({"reason": "边界", "items": [
+            {"indicator": "new_hte", "weight": weight, "rule": {"kind": "linear", "cap": 1}}]})
+    };
+    for weight in [
+        json!(i64::MAX),
+        json!(i64::MIN),
+        json!(2_147_483_648_i64),
+        json!(-1),
+        json!(0),
+    ] {
+        let response = app
+            .post_as(
+                &province,
+                "/api/v1/plans/edges/scoring-schemes",
+                &scheme(weight),
+            )
+            .await;
+        let problem = assert_problem(response, 400).await;
+        assert_eq!(problem_fields(&problem), ["items[0].weight"]);
+    }
+}

@@ -147,6 +147,7 @@ async fn cities_split_their_own_targets_and_the_province_sees_every_split() {
     assert_eq!(xuzhou["state"], "not_split");
     assert_eq!(xuzhou["latest_proposal"], Value::Null);
     assert_eq!(splits(app.token(Role::Auditor, "320000")).await.len(), 13);
+    assert_eq!(splits(app.token(Role::Service, "320000")).await.len(), 13);
     let own = splits(app.token(Role::City, "320500")).await;
     assert_eq!(own.len(), 1);
     assert_eq!(own[0]["region_code"], "320500");
