@@ -5,6 +5,7 @@
 //! Each service has its own `audit_log` table, made by the shared migrations (`shared/migrations`)
 //! that every service runs.
 
+use actix_web::get;
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -12,8 +13,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
-use crate::db::DbConnection;
+use crate::auth::{Caller, Role};
+use crate::db::{DbConnection, DbError};
+use crate::problem::Problem;
 use crate::telemetry::RequestId;
 
 diesel::table! {
@@ -474,6 +476,36 @@ impl ChainWriter {
         }
         Ok(())
     }
+}
+
+/// 403 unless the caller may check the chain: auditors and the province.
+pub fn require_verifier(caller: &Caller) -> Result<(), Problem> {
+    if matches!(caller.role, Role::Auditor | Role::Province) {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(
+            "only auditors and the province may verify the audit log (仅审计与省级用户可核验审计日志)",
+        ))
+    }
+}
+
+/// Re-computes every audit entry's hash and link (审计核验). `valid: false` names the first
+/// entry that was altered, removed or reordered. For auditors and the province. Any service
+/// with an audit chain registers this handler.
+#[utoipa::path(
+    tag = "audit",
+    responses((status = 200, description = "Result of the check (核验结果)", body = ChainReport))
+)]
+#[get("/audit/verification")]
+pub async fn verify_audit_chain(
+    db: actix_web::web::Data<crate::db::Db>,
+    caller: Caller,
+) -> Result<actix_web::HttpResponse, Problem> {
+    require_verifier(&caller)?;
+    let report = db
+        .read(|conn| verify_chain(conn).map_err(|e| Problem::from(DbError::Query(e))))
+        .await?;
+    Ok(actix_web::HttpResponse::Ok().json(report))
 }
 
 #[cfg(test)]

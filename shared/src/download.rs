@@ -62,10 +62,17 @@ const MAX_FALLBACK_CHARS: usize = 100;
 /// safe ASCII, and the UTF-8 form percent-encodes every byte outside RFC 8187's
 /// `attr-char`. Use with `HttpResponse::Ok().insert_header(attachment(name))`.
 pub fn attachment(file_name: &str) -> (HeaderName, HeaderValue) {
+    attachment_with_fallback(file_name, file_name)
+}
+
+/// [`attachment`] with a chosen ASCII name for old clients (e.g. `progress-2019-57.xlsx`
+/// beside `进度-2019-57.xlsx`); `fallback` is made safe the same way.
+pub fn attachment_with_fallback(file_name: &str, fallback: &str) -> (HeaderName, HeaderValue) {
     let name: String = file_name.chars().filter(|c| !c.is_control()).collect();
+    let fallback: String = fallback.chars().filter(|c| !c.is_control()).collect();
     let value = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
-        ascii_fallback(&name),
+        ascii_fallback(&fallback),
         percent_encode(&name)
     );
     // Only visible ASCII was written, so this cannot fail; the plain form is still a valid

@@ -1,5 +1,5 @@
 //! What the three services share: configuration, problem+json errors, storage, auth,
-//! telemetry, metrics, Jiangsu regions, pagination, the inter-service HTTP client and the
+//! telemetry, metrics, Jiangsu regions, pagination, CSV/XLSX downloads, the inter-service HTTP client and the
 //! service skeleton every service starts with.
 
 pub mod audit;
@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod download;
 pub mod edge;
+pub mod export;
 pub mod http_client;
 pub mod i18n;
 pub mod idempotency;

@@ -385,3 +385,71 @@ pub fn http_client_no_redirects() -> reqwest::Client {
         .build()
         .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// A downloaded workbook's first sheet, read back as a person's spreadsheet would show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetRead {
+    pub name: String,
+    /// Each row's cells: text as JSON strings, numbers as JSON numbers, empty cells null.
+    pub rows: Vec<Vec<Value>>,
+    /// Whether the first row is frozen above the others.
+    pub header_frozen: bool,
+}
+
+/// Reads an XLSX download's first sheet.
+pub fn read_xlsx(bytes: &[u8]) -> SheetRead {
+    use calamine::{Data, Reader, Xlsx};
+    use std::io::Read;
+    let mut workbook: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
+        .unwrap_or_else(|e| panic!("not an XLSX file: {e}"));
+    let name = workbook.sheet_names().first().cloned().unwrap_or_default();
+    let range = workbook
+        .worksheet_range(&name)
+        .unwrap_or_else(|e| panic!("cannot read sheet {name}: {e}"));
+    let rows = range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Data::Empty => Value::Null,
+                    Data::String(s) => Value::String(s.clone()),
+                    Data::Float(f) => serde_json::json!(f),
+                    Data::Int(i) => serde_json::json!(i),
+                    other => Value::String(other.to_string()),
+                })
+                .collect()
+        })
+        .collect();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec()))
+        .unwrap_or_else(|e| panic!("not a zip archive: {e}"));
+    let mut xml = String::new();
+    archive
+        .by_name("xl/worksheets/sheet1.xml")
+        .unwrap_or_else(|e| panic!("no first sheet: {e}"))
+        .read_to_string(&mut xml)
+        .unwrap_or_else(|e| panic!("unreadable sheet: {e}"));
+    let header_frozen = xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\"");
+    SheetRead {
+        name,
+        rows,
+        header_frozen,
+    }
+}
+
+/// Reads a CSV download: it starts with a UTF-8 byte-order mark; returns its rows.
+pub fn read_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    let body = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or_else(|| panic!("a CSV download starts with a UTF-8 byte-order mark"));
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|r| {
+            r.unwrap_or_else(|e| panic!("bad CSV: {e}"))
+                .iter()
+                .map(str::to_owned)
+                .collect()
+        })
+        .collect()
+}

@@ -12,19 +12,19 @@ use crate::harness::Suite;
 
 const PLAN: &str = "jiangsu-2019-57";
 
-fn credit_code(division: &str, serial: u32) -> String {
+pub(crate) fn credit_code(division: &str, serial: u32) -> String {
     let first17 = format!("91{division}{serial:08}0");
     let check = check_character(&first17).unwrap();
     format!("{first17}{check}")
 }
 
 impl Suite {
-    fn province(&self) -> String {
+    pub(crate) fn province(&self) -> String {
         self.token(Role::Province, "320000")
     }
 
     /// Registers an HTE in `county` with a certificate issued on `issued_on`.
-    async fn add_hte(&self, county: &str, serial: u32, issued_on: &str) {
+    pub(crate) async fn add_hte(&self, county: &str, serial: u32, issued_on: &str) {
         let code = credit_code(county, serial);
         let body = json!({
             "credit_code": code, "name": format!("测试高企{serial}有限公司"),
@@ -48,7 +48,7 @@ impl Suite {
         assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     }
 
-    async fn propose_and_accept(&self, body: &Value) -> Value {
+    pub(crate) async fn propose_and_accept(&self, body: &Value) -> Value {
         let response = self
             .allocation
             .post_as(
@@ -225,16 +225,15 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         .post_as(
             &suite.province(),
             &format!("/api/v1/plans/{PLAN}/assessments"),
-            &json!({"indicator": "new_hte", "period": "2020", "cap": 1.2, "weight": 100}),
+            &json!({"period": "2020"}),
         )
         .await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let assessment: Value = response.json().await.unwrap();
     assert_eq!(assessment["as_of"], "2020-12-31");
-    assert_eq!(
-        assessment["formula"]["expression"],
-        "score = min(completion_rate, cap) × weight"
-    );
+    // The seeded scheme: min(completion rate, 1.2) × 100 on new HTEs.
+    assert_eq!(assessment["scheme"]["version"], 1);
+    assert_eq!(assessment["scheme"]["items"][0]["rule"]["cap"], 1.2);
     let line = |a: &Value, code: &str| {
         a["rows"]
             .as_array()
@@ -245,12 +244,18 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
             .clone()
     };
     // Issued in 2020: Kunshan 1 (the 2019 one does not count), Nanjing 2.
-    assert_eq!(line(&assessment, "320500")["achieved"], 1);
-    assert_eq!(line(&assessment, "320500")["score"], 50.0);
-    assert_eq!(line(&assessment, "320500")["rank"], 2);
-    assert_eq!(line(&assessment, "320100")["achieved"], 2);
-    assert_eq!(line(&assessment, "320100")["score"], 100.0);
+    assert_eq!(line(&assessment, "320500")["items"][0]["achieved"], 1);
+    assert_eq!(line(&assessment, "320500")["total"], 50.0);
+    assert_eq!(line(&assessment, "320500")["rank"], 13);
+    assert_eq!(line(&assessment, "320100")["items"][0]["achieved"], 2);
+    assert_eq!(line(&assessment, "320100")["total"], 100.0);
     assert_eq!(line(&assessment, "320100")["rank"], 1);
+    // A city asked for nothing (target 0) counts as having met it.
+    assert_eq!(
+        line(&assessment, "320300")["items"][0]["completion_rate"],
+        1.0
+    );
+    assert_eq!(line(&assessment, "320300")["rank"], 1);
     let id = assessment["id"].as_str().unwrap();
     // A draft plan's assessment is a preview: it is published once the plan is.
     let publish_path = format!("/api/v1/plans/{PLAN}/assessments/{id}/publish");
@@ -298,7 +303,7 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         .await
         .unwrap();
     assert_eq!(again["rows"], published["rows"]);
-    assert_eq!(line(&again, "320500")["achieved"], 1);
+    assert_eq!(line(&again, "320500")["items"][0]["achieved"], 1);
 
     // Registry down: the question asked before gets its last good figures, marked stale.
     suite.stop_registry().await;
@@ -329,7 +334,7 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         .post_as(
             &suite.province(),
             &format!("/api/v1/plans/{PLAN}/assessments"),
-            &json!({"indicator": "new_hte", "period": "2020"}),
+            &json!({"period": "2020"}),
         )
         .await;
     assert_eq!(response.status(), 503);

@@ -4,6 +4,8 @@
 pub mod harness;
 
 #[cfg(test)]
+mod allocation_assessments;
+#[cfg(test)]
 mod allocation_progress;
 #[cfg(test)]
 mod compose_config;

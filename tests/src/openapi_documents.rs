@@ -79,3 +79,24 @@ fn every_api_operation_documents_its_errors_and_security() {
         }
     }
 }
+
+#[test]
+fn every_reference_resolves() {
+    for doc in [
+        openapi::<EnterpriseRegistry>(),
+        openapi::<TargetAllocation>(),
+        openapi::<Monitoring>(),
+    ] {
+        let doc = serde_json::to_value(&doc).unwrap();
+        let text = doc.to_string();
+        for part in text.split("\"#/components/").skip(1) {
+            let reference = part.split('"').next().unwrap();
+            let (kind, name) = reference.split_once('/').unwrap();
+            assert!(
+                doc["components"][kind].get(name).is_some(),
+                "{} refers to #/components/{reference}, which it lacks",
+                doc["info"]["title"]
+            );
+        }
+    }
+}

@@ -324,6 +324,19 @@ async fn responses_match_their_documented_schemas() {
             "/api/v1/plans/{id}/assessments",
             format!("{plan}/assessments"),
         ),
+        (
+            "/api/v1/plans/{id}/scoring-schemes",
+            format!("{plan}/scoring-schemes"),
+        ),
+        (
+            "/api/v1/plans/{id}/scoring-schemes/{version}",
+            format!("{plan}/scoring-schemes/1"),
+        ),
+        ("/api/v1/plans/{id}/splits", format!("{plan}/splits")),
+        (
+            "/api/v1/audit/verification",
+            "/api/v1/audit/verification".to_owned(),
+        ),
     ];
     for (template, path) in reads {
         c.call(get.clone(), "allocation", template, &path, None, 200)
@@ -338,7 +351,7 @@ async fn responses_match_their_documented_schemas() {
         404,
     )
     .await;
-    assert_eq!(c.checked, 35);
+    assert_eq!(c.checked, 39);
 }
 
 #[test]

@@ -28,14 +28,19 @@ pub struct TargetAllocation;
 pub type Application = service::Application<TargetAllocation>;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(tags(
-    (name = "plans", description = "Plans (规划/工作方案) and their indicators (指标): draft → published → closed"),
-    (name = "targets", description = "The target tree (目标树) per plan: province → city → county; every change is a new version with actor and reason"),
-    (name = "allocations", description = "Proposed splits of a region's target among its children (任务分解), accepted by a second call"),
-    (name = "progress", description = "Target against actual by region (进度), from the enterprise registry"),
-    (name = "assessments", description = "Year-end assessments of the cities (年度考核), frozen when published"),
-    (name = "operations", description = "Liveness, readiness and metrics"),
-))]
+#[openapi(
+    // Named in query parameters, which do not bring their schemas along.
+    components(schemas(routes::params::FileFormat)),
+    tags(
+        (name = "plans", description = "Plans (规划/工作方案) and their indicators (指标): draft → published → closed; a draft can be deleted, a published or closed plan archived"),
+        (name = "targets", description = "The target tree (目标树) per plan: province → city → county; every change is a new version with actor and reason"),
+        (name = "allocations", description = "Proposed splits of a region's target among its children (任务分解), accepted by a second call, withdrawn by the proposer or rejected by the province; each city's split of its own target"),
+        (name = "progress", description = "Target against actual by region (进度), from the enterprise registry"),
+        (name = "assessments", description = "Scoring schemes (考核办法) as versioned data, and year-end assessments (年度考核) of the cities or a city's counties, frozen when published"),
+        (name = "audit", description = "Verification of the audit log's hash chain (审计核验)"),
+        (name = "operations", description = "Liveness, readiness and metrics"),
+    )
+)]
 struct ApiDoc;
 
 impl Service for TargetAllocation {
@@ -45,7 +50,7 @@ impl Service for TargetAllocation {
     const DEFAULT_PORT: u16 = 8082;
     const MIGRATIONS: Migrations = MIGRATIONS;
     const TITLE: &'static str = "Jiangsu HTE — target allocation";
-    const DESCRIPTION: &'static str = "Plans (规划), indicators, the target tree per plan (province → city → county), allocations (任务分解), progress and year-end assessments (考核). Errors are RFC 9457 problem+json.";
+    const DESCRIPTION: &'static str = "Plans (规划), indicators, the target tree per plan (province → city → county), allocations (任务分解), progress, scoring schemes and year-end assessments (考核). Errors are RFC 9457 problem+json. Unknown query parameters are refused with a 400 naming them (未知查询参数返回400).";
 
     fn openapi_base() -> OpenApi {
         ApiDoc::openapi()

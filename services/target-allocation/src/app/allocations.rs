@@ -21,16 +21,15 @@ use utoipa::ToSchema;
 use super::figures::check_figures_date;
 use super::plans::{load, refuse_closed};
 use super::rights::require_split_right;
-use super::targets::{
-    TreeEdit, commit_tree_edit, current_value, parse_region, splittable_indicator,
-};
+use super::targets::{current_value, parse_region, splittable_indicator};
 use super::{Audited, record_change, validated};
 use crate::clients::registry::{RegistryClient, StatisticsQuery};
 use crate::db::allocations::{self as queries, AllocationRow};
 use crate::db::plans as plan_queries;
-use crate::db::targets::{self as target_queries, TargetChange};
+use crate::db::targets as target_queries;
 use crate::domain::apportionment::{Allocation, ApportionError, Method, apportion_detailed};
-use crate::domain::plan::{Measure, check_reason, parse_target_period};
+use crate::domain::lifecycle::ProposalStatus;
+use crate::domain::plan::{Measure, parse_target_period};
 use crate::error::AllocationError;
 
 // ---- shapes -------------------------------------------------------------------------------
@@ -149,9 +148,11 @@ pub struct AllocationView {
     pub baseline: Option<Baseline>,
     pub baseline_as_of: Option<NaiveDate>,
     pub children: Vec<AllocationChild>,
-    /// `proposed`, `accepted` or `superseded` (another proposal for the same split was
-    /// accepted).
-    pub status: String,
+    pub status: ProposalStatus,
+    /// Why it was accepted, withdrawn or rejected (决定理由).
+    pub decision_reason: Option<String>,
+    /// Version of the proposal; the ETag is `"v<version>"`.
+    pub version: i32,
     /// Tree version when proposed.
     pub base_tree_version: i32,
     /// Tree version it created when accepted.
@@ -164,12 +165,13 @@ pub struct AllocationView {
     pub decided_at: Option<NaiveDateTime>,
 }
 
-/// Body of `POST …/allocations/{allocation_id}/accept`.
+/// Body of `POST …/allocations/{allocation_id}/accept`, `…/withdraw` and `…/reject`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Acceptance {
-    /// Why (理由), 2–500 characters; kept with the new tree version.
-    #[schema(example = "经省厅党组会研究同意")]
+pub struct Decision {
+    /// Why (理由), 2–500 characters; an acceptance's reason is kept with the new tree
+    /// version.
+    #[schema(example = "经省厅党组会研究同意", min_length = 2, max_length = 500)]
     pub reason: String,
 }
 
@@ -202,7 +204,9 @@ pub fn view(row: &AllocationRow) -> QueryResult<AllocationView> {
         baseline: stored.baseline,
         baseline_as_of: stored.baseline_as_of,
         children: stored::parse("allocation children", &row.children_json)?,
-        status: row.status.clone(),
+        status: status_of(row)?,
+        decision_reason: row.decision_reason.clone(),
+        version: row.version,
         base_tree_version: row.base_tree_version,
         accepted_tree_version: row.accepted_tree_version,
         created_by: row.created_by.clone(),
@@ -212,8 +216,12 @@ pub fn view(row: &AllocationRow) -> QueryResult<AllocationView> {
     })
 }
 
+fn status_of(row: &AllocationRow) -> QueryResult<ProposalStatus> {
+    ProposalStatus::from_key(&row.status).ok_or_else(|| corrupt("proposal status", &row.status))
+}
+
 /// The region a proposal splits, as stored.
-fn parent_of(row: &AllocationRow) -> QueryResult<RegionCode> {
+pub(super) fn parent_of(row: &AllocationRow) -> QueryResult<RegionCode> {
     RegionCode::parse(&row.parent_code)
         .map_err(|_| corrupt("allocation parent region", &row.parent_code))
 }
@@ -586,13 +594,15 @@ pub fn propose(
         method: proposal.stored.method.key().to_owned(),
         request_json: stored::to_text(&proposal.stored)?,
         children_json: stored::to_text(&lines(proposal, &current))?,
-        status: "proposed".to_owned(),
+        status: ProposalStatus::Proposed.key().to_owned(),
         base_tree_version: plan.tree_version,
         accepted_tree_version: None,
         created_by: proposal.created_by.clone(),
         created_at: now(),
         decided_by: None,
         decided_at: None,
+        decision_reason: None,
+        version: 1,
     };
     queries::insert(conn, &row)?;
     let view = view(&row)?;
@@ -678,110 +688,4 @@ pub async fn list(
         }))
     })
     .await
-}
-
-/// One proposal; another region's proposal looks absent (404), as in the registry.
-pub async fn get(
-    db: &Db,
-    caller: Caller,
-    (plan_id, allocation_id): (String, String),
-) -> Result<AllocationView, AllocationError> {
-    db.read(move |conn| {
-        load(conn, &plan_id)?;
-        let row = queries::find(conn, &plan_id, &allocation_id)?;
-        match row {
-            Some(row) if caller.may_read(&parent_of(&row)?) => Ok(view(&row)?),
-            _ => Err(
-                Problem::not_found(format!("plan {plan_id} has no proposal {allocation_id}"))
-                    .into(),
-            ),
-        }
-    })
-    .await
-}
-
-/// Accepts a proposal: its shares become the children's targets in a new tree version, with
-/// the caller and reason. 409 when the parent's target changed since the proposal, when the
-/// proposal is no longer open, or, on a published plan, when the new shares would unbalance
-/// a child that is itself split. Same rights as proposing. Returns the proposal and the new
-/// tree version.
-pub async fn accept(
-    db: &Db,
-    caller: Caller,
-    request_id: &RequestId,
-    (plan_id, allocation_id): (String, String),
-    acceptance: Acceptance,
-) -> Result<(AllocationView, i32), AllocationError> {
-    caller.require_writer()?;
-    let reason = check_reason(&acceptance.reason)
-        .map_err(|e| Problem::invalid_field("reason", "length", e))?;
-    let actor = Actor::new(&caller, request_id);
-    db.write(move |conn| {
-        let plan = load(conn, &plan_id)?;
-        let mut row = queries::find(conn, &plan_id, &allocation_id)?.ok_or_else(|| {
-            Problem::not_found(format!("plan {plan_id} has no proposal {allocation_id}"))
-        })?;
-        require_split_right(&caller, &parent_of(&row)?)?;
-        require_open(conn, &plan, &row)?;
-        let before = view(&row)?;
-        let changes = before
-            .children
-            .iter()
-            .map(|c| TargetChange {
-                indicator: row.indicator.clone(),
-                region_code: c.region_code.clone(),
-                period: row.period.clone(),
-                value: c.share,
-            })
-            .collect();
-        let edit = TreeEdit {
-            kind: "allocation",
-            reason: reason.clone(),
-            allocation_id: Some(row.id.clone()),
-            changes,
-        };
-        let version = commit_tree_edit(conn, &plan, &actor, edit)?.version;
-        row.status = "accepted".to_owned();
-        row.accepted_tree_version = Some(version);
-        row.decided_by = Some(actor.subject.clone());
-        row.decided_at = Some(now());
-        queries::save(conn, &row)?;
-        queries::supersede_others(conn, &row)?;
-        let after = view(&row)?;
-        record_change(
-            conn,
-            &actor,
-            ("accept", Some(&reason)),
-            Some(&before),
-            &after,
-        )?;
-        Ok((after, version))
-    })
-    .await
-}
-
-/// 409 unless the proposal is still open and its parent's target is what it split.
-fn require_open(
-    conn: &mut DbConnection,
-    plan: &crate::db::plans::PlanRow,
-    row: &AllocationRow,
-) -> Result<(), AllocationError> {
-    if row.status != "proposed" {
-        return Err(Problem::conflict(format!(
-            "proposal {} is {}; only a proposed split can be accepted",
-            row.id, row.status
-        ))
-        .into());
-    }
-    let now_value = current_value(conn, plan, &row.indicator, &row.parent_code, &row.period)?;
-    if now_value != Some(row.parent_value) {
-        return Err(Problem::conflict(format!(
-            "region {}'s target is now {}, not the {} this proposal split; propose again",
-            row.parent_code,
-            now_value.map_or("unset".to_owned(), |v| v.to_string()),
-            row.parent_value
-        ))
-        .into());
-    }
-    Ok(())
 }

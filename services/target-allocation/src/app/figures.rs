@@ -12,7 +12,7 @@ use hte_shared::time::{now, today};
 
 use crate::clients::registry::{RegistryClient, Statistics, StatisticsQuery};
 use crate::db::cache;
-use crate::db::plans::IndicatorRow;
+use crate::db::plans::{IndicatorRow, PlanRow};
 use crate::domain::plan::Measure;
 use crate::domain::progress::actual_window;
 use crate::error::AllocationError;
@@ -114,6 +114,36 @@ pub fn check_figures_date(field: &str, date: NaiveDate) -> Result<(), Problem> {
             format!("{field} must lie between 2000-01-01 and today ({today}); got {date}"),
         ))
     }
+}
+
+/// The date of figures for `year` of `plan`: as sent, or by default the year's last day,
+/// the plan's last day or today, whichever comes first, so a closed plan or a past year is
+/// looked at on its end, not today. A date after the plan's end is refused: the plan says
+/// nothing about it.
+pub fn figures_date(
+    plan: &PlanRow,
+    year: i32,
+    sent: Option<NaiveDate>,
+) -> Result<NaiveDate, Problem> {
+    let as_of = match sent {
+        Some(date) if date > plan.ends_on => {
+            return Err(Problem::invalid_field(
+                "as_of",
+                "plan_period",
+                format!(
+                    "as_of {date} is after the plan's end {} (晚于规划截止日期); the plan sets no                      targets for it",
+                    plan.ends_on
+                ),
+            ));
+        }
+        Some(date) => date,
+        None => NaiveDate::from_ymd_opt(year, 12, 31)
+            .unwrap_or(plan.ends_on)
+            .min(plan.ends_on)
+            .min(today()),
+    };
+    check_figures_date("as_of", as_of)?;
+    Ok(as_of)
 }
 
 /// The registry statistic and window that give `indicator`'s actual value on `as_of` for the

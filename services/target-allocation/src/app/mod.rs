@@ -8,10 +8,15 @@
 
 pub mod allocations;
 pub mod assessments;
+pub mod decisions;
+pub mod exports;
 pub mod figures;
+pub mod plan_lifecycle;
 pub mod plans;
 pub mod progress;
 pub mod rights;
+pub mod scoring;
+pub mod splits;
 pub mod targets;
 
 use hte_shared::audit::{self, Actor, Change};

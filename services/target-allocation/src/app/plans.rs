@@ -46,9 +46,9 @@ pub struct Indicator {
     pub unit: String,
     /// How the actual value is compared with the target (比较方式).
     pub comparator: Comparator,
-    /// Target value (目标值) for the whole plan; ratios as decimals 0–1. Null when the plan
-    /// text sets no number.
-    #[schema(example = 30000)]
+    /// Target value (目标值) for the whole plan: a count 0–10^12, a ratio 0–1. Null when
+    /// the plan text sets no number.
+    #[schema(example = 30000, minimum = 0, maximum = 1000000000000_f64)]
     pub target_value: Option<f64>,
     /// Where the actual value comes from (数据来源).
     pub source: DataSource,
@@ -103,6 +103,10 @@ pub struct PlanView {
     /// When it was closed (结束时间).
     #[serde(with = "hte_shared::time::utc::option")]
     pub closed_at: Option<NaiveDateTime>,
+    /// When it was archived (归档时间): archived plans are left out of lists unless
+    /// `include_archived=true`.
+    #[serde(with = "hte_shared::time::utc::option")]
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 /// Body of `POST /plans`. The plan starts as a draft with an empty target tree.
@@ -194,6 +198,7 @@ pub fn plan_view(row: &PlanRow, indicators: &[IndicatorRow]) -> QueryResult<Plan
         updated_at: row.updated_at,
         published_at: row.published_at,
         closed_at: row.closed_at,
+        archived_at: row.archived_at,
     })
 }
 
@@ -343,6 +348,7 @@ pub fn prepare(caller: &Caller, new: &NewPlan) -> Result<PlanRecord, Problem> {
         updated_at: at,
         published_at: None,
         closed_at: None,
+        archived_at: None,
     };
     validated(errors, PlanRecord { plan, indicators })
 }
@@ -397,10 +403,15 @@ pub fn create(
     Ok(view)
 }
 
-/// A page of plans, ordered by id.
-pub async fn list(db: &Db, page: PageRequest<String>) -> Result<Page<PlanView>, AllocationError> {
+/// A page of plans, ordered by id; archived plans only when asked for.
+pub async fn list(
+    db: &Db,
+    page: PageRequest<String>,
+    include_archived: bool,
+) -> Result<Page<PlanView>, AllocationError> {
     db.read(move |conn| {
-        let rows = queries::list(conn, page.after.as_deref(), i64::from(page.limit) + 1)?;
+        let limit = i64::from(page.limit) + 1;
+        let rows = queries::list(conn, page.after.as_deref(), limit, include_archived)?;
         let mut views = Vec::with_capacity(rows.len());
         for row in &rows {
             let indicators = queries::indicators_of(conn, &row.id)?;

@@ -13,7 +13,7 @@ use hte_shared::time::{parse_date_param, today};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::figures::{self, Figures, check_figures_date, measure_and_window};
+use super::figures::{self, Figures, check_figures_date, figures_date, measure_and_window};
 use super::plans::load;
 use super::targets::splittable_indicator;
 use super::validated;
@@ -35,9 +35,9 @@ pub struct ProgressQuery {
     pub level: Option<String>,
     /// The city whose counties are shown (level county; default the caller's city).
     pub parent: Option<String>,
-    /// Date of the actual figures (default today).
+    /// Date of the actual figures (default the period's end, or today while it runs).
     pub as_of: Option<String>,
-    /// Target period (default as_of's year, kept within the plan).
+    /// Target period (default as_of's year, else this year, kept within the plan).
     pub period: Option<String>,
 }
 
@@ -95,9 +95,10 @@ pub struct ProgressReport {
     pub items: Vec<ProgressRow>,
 }
 
-/// Where and when: the figures' date, the level and the region whose children are listed.
+/// Where and when: the figures' date as sent, the level and the region whose children are
+/// listed.
 struct Scope {
-    as_of: NaiveDate,
+    as_of: Option<NaiveDate>,
     level: RegionLevel,
     parent: RegionCode,
 }
@@ -108,8 +109,7 @@ fn parse_scope(caller: &Caller, query: &ProgressQuery) -> Result<Scope, Problem>
     let as_of = parse_date_param("as_of", query.as_of.as_deref())
         .map_err(|p| errors.extend(p.errors))
         .ok()
-        .flatten()
-        .unwrap_or_else(today);
+        .flatten();
     let level = match query.level.as_deref().unwrap_or("city") {
         "city" => RegionLevel::City,
         "county" => RegionLevel::County,
@@ -126,7 +126,7 @@ fn parse_scope(caller: &Caller, query: &ProgressQuery) -> Result<Scope, Problem>
         RegionLevel::County => county_parent(caller, query, &mut errors),
         _ => PROVINCE_CODE,
     };
-    if let Err(p) = check_figures_date("as_of", as_of) {
+    if let Some(Err(p)) = as_of.map(|date| check_figures_date("as_of", date)) {
         errors.extend(p.errors);
     }
     validated(
@@ -184,7 +184,8 @@ pub async fn report(
     let visible = require_visible(caller, parent)?;
     let indicator_key = query.indicator.unwrap_or_else(|| "hte_count".to_owned());
     let (plan, indicator) = plan_and_indicator(db, &plan_id, &indicator_key).await?;
-    let period_year = period_year(query.period.as_deref(), &plan, as_of)?;
+    let period_year = period_year(query.period.as_deref(), &plan, as_of.unwrap_or_else(today))?;
+    let as_of = figures_date(&plan, period_year, as_of)?;
     let (measure, new_from, new_to) = measure_and_window(&indicator, period_year, as_of)?;
     let statistics = StatisticsQuery {
         level,
@@ -304,7 +305,8 @@ impl Rows<'_> {
             target,
             actual,
             completion_rate: rate,
-            gap: target.map(|t| t - actual),
+            // Registry counts never come near i64's range; saturate rather than panic.
+            gap: target.map(|t| t.saturating_sub(actual)),
             on_track: rate.map(|r| r >= self.expected),
             rank: None,
         }

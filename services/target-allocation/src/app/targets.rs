@@ -472,6 +472,7 @@ pub async fn tree(
     query: TreeQuery,
 ) -> Result<TargetTree, AllocationError> {
     let region = visible_region(caller, query.region.as_deref())?;
+    let caller_scope = caller.read_scope().copied();
     db.read(move |conn| {
         let plan = load(conn, &id)?;
         let version = query.version.unwrap_or(plan.tree_version);
@@ -492,7 +493,9 @@ pub async fn tree(
             .into_iter()
             .filter(|v| within(&v.region))
             .collect();
+        let touched = queries::regions_by_version(conn, &id)?;
         let change = queries::find_version(conn, &id, version)?
+            .filter(|row| shows_version(caller_scope, &touched, row.version))
             .as_ref()
             .map(version_view);
         let targets = target_views(&id, &rows)?
@@ -514,12 +517,30 @@ pub async fn tree(
     .await
 }
 
-/// Every version of the tree, newest first.
-pub async fn versions(db: &Db, id: String) -> Result<Vec<TreeVersionView>, AllocationError> {
+/// Whether a caller reading `scope` (none: the whole province) sees tree version
+/// `version`: the versions that set a value in their own subtree. A neighbour's changes,
+/// with their actor and reason, are not theirs to read.
+fn shows_version(scope: Option<RegionCode>, touched: &[(i32, String)], version: i32) -> bool {
+    scope.is_none_or(|scope| {
+        touched.iter().any(|(v, region)| {
+            *v == version && RegionCode::parse(region).is_ok_and(|code| code.is_within(&scope))
+        })
+    })
+}
+
+/// The versions of the tree the caller may see, newest first.
+pub async fn versions(
+    db: &Db,
+    caller: &Caller,
+    id: String,
+) -> Result<Vec<TreeVersionView>, AllocationError> {
+    let scope = caller.read_scope().copied();
     db.read(move |conn| {
         load(conn, &id)?;
+        let touched = queries::regions_by_version(conn, &id)?;
         Ok(queries::versions_of(conn, &id)?
             .iter()
+            .filter(|row| shows_version(scope, &touched, row.version))
             .map(version_view)
             .collect())
     })

@@ -24,6 +24,8 @@ pub struct AllocationRow {
     pub created_at: NaiveDateTime,
     pub decided_by: Option<String>,
     pub decided_at: Option<NaiveDateTime>,
+    pub decision_reason: Option<String>,
+    pub version: i32,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<()> {
@@ -46,7 +48,6 @@ pub fn find(
         .optional()
 }
 
-/// The plan's proposals, newest first, after the cursor `(created_at, id)`.
 /// A page of the plan's proposals, newest first; with `parents`, only proposals splitting
 /// one of those regions.
 pub fn list(
@@ -75,24 +76,52 @@ pub fn list(
     query.load(conn)
 }
 
-pub fn save(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<()> {
-    diesel::update(allocations::table.find(&row.id))
-        .set(row)
-        .execute(conn)?;
-    Ok(())
+/// Saves a proposal if it is still at `expected` version; false when it changed meanwhile.
+pub fn save_if_version(
+    conn: &mut DbConnection,
+    row: &AllocationRow,
+    expected: i32,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        allocations::table
+            .filter(allocations::id.eq(&row.id))
+            .filter(allocations::version.eq(expected)),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
-/// Marks other open proposals for the same split as superseded.
-pub fn supersede_others(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<usize> {
-    diesel::update(
-        allocations::table
-            .filter(allocations::plan_id.eq(&row.plan_id))
-            .filter(allocations::indicator.eq(&row.indicator))
-            .filter(allocations::period.eq(&row.period))
-            .filter(allocations::parent_code.eq(&row.parent_code))
-            .filter(allocations::status.eq("proposed"))
-            .filter(allocations::id.ne(&row.id)),
-    )
-    .set(allocations::status.eq("superseded"))
-    .execute(conn)
+/// Other open proposals for the same split: accepting one supersedes them.
+pub fn open_rivals(
+    conn: &mut DbConnection,
+    row: &AllocationRow,
+) -> QueryResult<Vec<AllocationRow>> {
+    allocations::table
+        .filter(allocations::plan_id.eq(&row.plan_id))
+        .filter(allocations::indicator.eq(&row.indicator))
+        .filter(allocations::period.eq(&row.period))
+        .filter(allocations::parent_code.eq(&row.parent_code))
+        .filter(allocations::status.eq("proposed"))
+        .filter(allocations::id.ne(&row.id))
+        .order(allocations::id.asc())
+        .select(AllocationRow::as_select())
+        .load(conn)
+}
+
+/// The newest proposal splitting `parent`'s target for the indicator and period.
+pub fn latest_for(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    (indicator, period, parent): (&str, &str, &str),
+) -> QueryResult<Option<AllocationRow>> {
+    allocations::table
+        .filter(allocations::plan_id.eq(plan_id))
+        .filter(allocations::indicator.eq(indicator))
+        .filter(allocations::period.eq(period))
+        .filter(allocations::parent_code.eq(parent))
+        .order((allocations::created_at.desc(), allocations::id.desc()))
+        .select(AllocationRow::as_select())
+        .first(conn)
+        .optional()
 }

@@ -1,7 +1,6 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
-use hte_shared::stored::corrupt;
 
 use super::schema::assessments;
 
@@ -11,12 +10,14 @@ use super::schema::assessments;
 pub struct AssessmentRow {
     pub id: String,
     pub plan_id: String,
-    pub indicator: String,
     pub period: String,
+    pub level: String,
+    pub parent_code: String,
     pub as_of: NaiveDate,
-    pub cap: String,
-    pub weight: String,
+    pub scheme_version: i32,
+    pub scheme_json: String,
     pub status: String,
+    pub version: i32,
     pub tree_version: i32,
     pub rows_json: String,
     pub computed_at: NaiveDateTime,
@@ -24,17 +25,6 @@ pub struct AssessmentRow {
     pub created_at: NaiveDateTime,
     pub published_by: Option<String>,
     pub published_at: Option<NaiveDateTime>,
-}
-
-impl AssessmentRow {
-    /// The formula's parameters, stored as text so the number written is the number read.
-    pub fn cap_and_weight(&self) -> QueryResult<(f64, f64)> {
-        let number = |what: &str, text: &str| text.parse::<f64>().map_err(|_| corrupt(what, text));
-        Ok((
-            number("assessment cap", &self.cap)?,
-            number("assessment weight", &self.weight)?,
-        ))
-    }
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AssessmentRow) -> QueryResult<()> {
@@ -57,21 +47,51 @@ pub fn find(
         .optional()
 }
 
-/// The plan's assessments, newest first.
-pub fn list(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<AssessmentRow>> {
-    assessments::table
+/// The plan's assessments, newest first; only published ones unless `drafts`.
+pub fn list(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    drafts: bool,
+) -> QueryResult<Vec<AssessmentRow>> {
+    let mut query = assessments::table
         .filter(assessments::plan_id.eq(plan_id))
         .order((assessments::created_at.desc(), assessments::id.desc()))
         .select(AssessmentRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if !drafts {
+        query = query.filter(assessments::status.eq("published"));
+    }
+    query.load(conn)
 }
 
-/// Saves a draft; a published assessment is never written again.
-pub fn save_draft(conn: &mut DbConnection, row: &AssessmentRow) -> QueryResult<bool> {
+/// The published assessment of the same period and regions, if any.
+pub fn published_like(
+    conn: &mut DbConnection,
+    row: &AssessmentRow,
+) -> QueryResult<Option<AssessmentRow>> {
+    assessments::table
+        .filter(assessments::plan_id.eq(&row.plan_id))
+        .filter(assessments::period.eq(&row.period))
+        .filter(assessments::level.eq(&row.level))
+        .filter(assessments::parent_code.eq(&row.parent_code))
+        .filter(assessments::status.eq("published"))
+        .select(AssessmentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Saves a draft if it is still at `expected` version; a published assessment is never
+/// written again.
+pub fn save_draft(
+    conn: &mut DbConnection,
+    row: &AssessmentRow,
+    expected: i32,
+) -> QueryResult<bool> {
     let n = diesel::update(
         assessments::table
             .filter(assessments::id.eq(&row.id))
-            .filter(assessments::status.eq("draft")),
+            .filter(assessments::status.eq("draft"))
+            .filter(assessments::version.eq(expected)),
     )
     .set(row)
     .execute(conn)?;

@@ -6,4 +6,5 @@ pub mod assessments;
 pub mod cache;
 pub mod plans;
 pub mod schema;
+pub mod scoring;
 pub mod targets;

@@ -23,6 +23,7 @@ pub struct PlanRow {
     pub updated_at: NaiveDateTime,
     pub published_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -91,8 +92,13 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<PlanRow>> {
         .optional()
 }
 
-/// Plans ordered by id, after `after`, at most `limit`.
-pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> QueryResult<Vec<PlanRow>> {
+/// Plans ordered by id, after `after`, at most `limit`; archived ones only when asked.
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+    include_archived: bool,
+) -> QueryResult<Vec<PlanRow>> {
     let mut query = plans::table
         .select(PlanRow::as_select())
         .order(plans::id.asc())
@@ -101,7 +107,29 @@ pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> QueryRe
     if let Some(after) = after {
         query = query.filter(plans::id.gt(after.to_owned()));
     }
+    if !include_archived {
+        query = query.filter(plans::archived_at.is_null());
+    }
     query.load(conn)
+}
+
+/// Removes a plan and everything filed under it (its audit entries stay).
+pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    use super::schema::{
+        allocations, assessments, assessments_legacy, registry_cache, scoring_schemes, targets,
+        tree_versions,
+    };
+    diesel::delete(assessments::table.filter(assessments::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(assessments_legacy::table.filter(assessments_legacy::plan_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(allocations::table.filter(allocations::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(scoring_schemes::table.filter(scoring_schemes::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(targets::table.filter(targets::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(tree_versions::table.filter(tree_versions::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(registry_cache::table.filter(registry_cache::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(indicators::table.filter(indicators::plan_id.eq(id))).execute(conn)?;
+    diesel::delete(plans::table.find(id)).execute(conn)?;
+    Ok(())
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> QueryResult<()> {

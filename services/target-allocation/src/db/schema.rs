@@ -15,6 +15,7 @@ diesel::table! {
         updated_at -> Timestamp,
         published_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        archived_at -> Nullable<Timestamp>,
     }
 }
 
@@ -80,6 +81,8 @@ diesel::table! {
         created_at -> Timestamp,
         decided_by -> Nullable<Text>,
         decided_at -> Nullable<Timestamp>,
+        decision_reason -> Nullable<Text>,
+        version -> Integer,
     }
 }
 
@@ -87,12 +90,14 @@ diesel::table! {
     assessments (id) {
         id -> Text,
         plan_id -> Text,
-        indicator -> Text,
         period -> Text,
+        level -> Text,
+        parent_code -> Text,
         as_of -> Date,
-        cap -> Text,
-        weight -> Text,
+        scheme_version -> Integer,
+        scheme_json -> Text,
         status -> Text,
+        version -> Integer,
         tree_version -> Integer,
         rows_json -> Text,
         computed_at -> Timestamp,
@@ -100,6 +105,26 @@ diesel::table! {
         created_at -> Timestamp,
         published_by -> Nullable<Text>,
         published_at -> Nullable<Timestamp>,
+    }
+}
+
+// Assessments made by the single formula before scoring schemes: kept, not served. Only
+// the columns a plan's deletion needs.
+diesel::table! {
+    assessments_legacy (id) {
+        id -> Text,
+        plan_id -> Text,
+    }
+}
+
+diesel::table! {
+    scoring_schemes (plan_id, version) {
+        plan_id -> Text,
+        version -> Integer,
+        scheme_json -> Text,
+        reason -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 

@@ -156,3 +156,15 @@ pub fn versions_of(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<Tr
         .select(TreeVersionRow::as_select())
         .load(conn)
 }
+
+/// (tree version, region) of every value ever set in the plan's tree: which regions each
+/// version touched.
+pub fn regions_by_version(
+    conn: &mut DbConnection,
+    plan_id: &str,
+) -> QueryResult<Vec<(i32, String)>> {
+    targets::table
+        .filter(targets::plan_id.eq(plan_id))
+        .select((targets::from_version, targets::region_code))
+        .load(conn)
+}

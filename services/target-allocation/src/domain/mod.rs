@@ -1,7 +1,9 @@
 //! Pure rules: no HTTP, no database.
 
 pub mod apportionment;
-pub mod assessment;
+pub mod exact;
+pub mod lifecycle;
 pub mod plan;
 pub mod progress;
+pub mod scoring;
 pub mod tree;

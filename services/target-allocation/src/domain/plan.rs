@@ -38,6 +38,8 @@ macro_rules! keyed_enum {
     };
 }
 
+pub(crate) use keyed_enum;
+
 keyed_enum! {
     /// Plan status (状态): draft (草案) → published (已发布) → closed (已结束).
     PlanStatus {
@@ -114,6 +116,9 @@ impl PlanStatus {
     }
 }
 
+/// The largest target a plan may set for a count: the target tree's own bound.
+pub const MAX_TARGET_VALUE: f64 = 1e12;
+
 /// A rule an indicator breaks: the field (of the indicator), the rule's name, a sentence.
 pub type IndicatorViolation = (&'static str, &'static str, &'static str);
 
@@ -129,12 +134,17 @@ pub fn indicator_violations(
 ) -> Vec<IndicatorViolation> {
     let mut out = Vec::new();
     if let Some(v) = target_value {
-        let ok = v.is_finite() && v >= 0.0 && (unit != "ratio" || v <= 1.0);
-        if !ok {
+        let ratio = unit == "ratio";
+        let max = if ratio { 1.0 } else { MAX_TARGET_VALUE };
+        if !(v.is_finite() && (0.0..=max).contains(&v)) {
             out.push((
                 "target_value",
                 "range",
-                "target_value must be a non-negative number (a ratio between 0 and 1)",
+                if ratio {
+                    "a ratio's target_value lies between 0 and 1 (比例目标值须在0至1之间)"
+                } else {
+                    "target_value lies between 0 and 10^12 (目标值须在0至10^12之间)"
+                },
             ));
         }
     }
@@ -263,6 +273,11 @@ mod tests {
     #[test]
     fn periods() {
         let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let bounds =
+            |unit, v| indicator_violations(unit, Some(v), false, DataSource::Registry, None);
+        assert_eq!(bounds("enterprises", 1e308)[0].1, "range");
+        assert_eq!(bounds("ratio", 1.5)[0].1, "range");
+        assert!(bounds("enterprises", 1e12).is_empty());
         assert_eq!(
             parse_target_period("2020", d("2019-01-01"), d("2020-12-31")),
             Ok(2020)

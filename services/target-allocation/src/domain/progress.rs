@@ -11,6 +11,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::domain::exact::Ratio;
 use crate::domain::plan::{Aggregation, Measure};
 
 /// The dates whose registry figures give `measure`'s actual value on `as_of` for the target
@@ -49,12 +50,23 @@ pub fn expected_window(
 
 /// Share of the window `[start, end]` elapsed on `as_of`, both ends counted, in 0–1.
 pub fn elapsed_fraction(start: NaiveDate, end: NaiveDate, as_of: NaiveDate) -> f64 {
+    let (elapsed, total) = elapsed_days(start, end, as_of);
+    round6(elapsed as f64 / total as f64)
+}
+
+/// The same share, exactly.
+pub fn elapsed_ratio(start: NaiveDate, end: NaiveDate, as_of: NaiveDate) -> Ratio {
+    let (elapsed, total) = elapsed_days(start, end, as_of);
+    Ratio::new(i128::from(elapsed), i128::from(total)).unwrap_or(Ratio::int(1))
+}
+
+/// (days elapsed, days in the window), both ends counted; an empty window counts as over.
+fn elapsed_days(start: NaiveDate, end: NaiveDate, as_of: NaiveDate) -> (i64, i64) {
     let total = (end - start).num_days() + 1;
     if total <= 0 {
-        return 1.0;
+        return (1, 1);
     }
-    let elapsed = ((as_of - start).num_days() + 1).clamp(0, total);
-    round6(elapsed as f64 / total as f64)
+    (((as_of - start).num_days() + 1).clamp(0, total), total)
 }
 
 /// actual ÷ target, or `None` without a positive target.
@@ -80,22 +92,6 @@ impl ExactRate {
             .filter(|t| *t > 0)
             .map(|target| Self { achieved, target })
     }
-
-    /// The rate capped at `cap`, still exact below it.
-    pub fn capped(self, cap: f64) -> Capped {
-        if self.achieved as f64 >= cap * self.target as f64 {
-            Capped::AtCap
-        } else {
-            Capped::Below(self)
-        }
-    }
-}
-
-/// A rate under a cap: every rate at or above the cap counts the same, above all below it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Capped {
-    Below(ExactRate),
-    AtCap,
 }
 
 impl PartialOrd for ExactRate {

@@ -2,21 +2,29 @@
 //! by a method (manual, proportional to a baseline, proportional with minimums), and accepted
 //! into the tree by a second call so a person approves it.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
+use hte_shared::export::{self, BinaryFile, Format};
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::{
+    BadRequest, Conflict, NotFound, PreconditionFailed, UnprocessableEntity,
+};
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::etag_header;
+use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::created;
-use crate::app::allocations::{self, Acceptance, AllocationView, NewAllocation};
+use super::params::{FormatParams, format_of};
+use crate::app::allocations::{self, AllocationView, Decision, NewAllocation};
+use crate::app::decisions::{self, Ending};
+use crate::app::exports;
 use crate::clients::registry::RegistryClient;
 use crate::error::AllocationError;
 
@@ -66,10 +74,23 @@ pub async fn propose_allocation(
     .await
 }
 
-/// The plan's proposals, newest first.
+/// `?limit=&cursor=` of the proposal list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AllocationListParams {
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page; omit for the first page.
+    cursor: Option<String>,
+}
+
+/// The plan's proposals, newest first; city and county officials see the splits of regions
+/// in their own subtree.
 #[utoipa::path(
     tag = "allocations",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), PageParams),
+    params(("id" = String, Path, description = "Plan id (规划代码)"), AllocationListParams),
     responses(
         (status = 200, description = "A page of proposals", body = Page<AllocationView>),
         (status = 400, response = BadRequest),
@@ -81,22 +102,33 @@ pub async fn list_allocations(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    page: web::Query<PageParams>,
+    params: web::Query<AllocationListParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let page = page.parse::<(String, NaiveDateTime, String)>()?;
+    let AllocationListParams { limit, cursor } = params.into_inner();
+    let page = PageParams { limit, cursor }.parse::<(String, NaiveDateTime, String)>()?;
     let page = allocations::list(&db, &caller, path.into_inner(), page).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// One proposal.
+/// One proposal (分解方案), as JSON or as a file with one line per child region (`format=`
+/// `csv` or `xlsx`, or by `Accept`).
 #[utoipa::path(
     tag = "allocations",
     params(
         ("id" = String, Path, description = "Plan id (规划代码)"),
         ("allocation_id" = String, Path, description = "Proposal id"),
+        FormatParams,
     ),
     responses(
-        (status = 200, description = "The proposal", body = AllocationView),
+        (status = 200, description = "The proposal, or its lines as a file", content(
+            (AllocationView = "application/json"),
+            (BinaryFile = "text/csv"),
+            (BinaryFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ), headers(
+            ("ETag" = String, description = "Send back in If-Match to decide it"),
+            ("Content-Disposition" = String, description = "For a file: attachment; filename=…; filename*=UTF-8''…"),
+        )),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -104,28 +136,41 @@ pub async fn list_allocations(
 pub async fn get_allocation(
     db: web::Data<Db>,
     caller: Caller,
+    request: HttpRequest,
     path: web::Path<(String, String)>,
+    params: web::Query<FormatParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let view: AllocationView = allocations::get(&db, caller, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let format = format_of(&request, params.format.as_deref())?;
+    let view: AllocationView = decisions::get(&db, caller, path.into_inner()).await?;
+    if format == Format::Json {
+        return Ok(HttpResponse::Ok()
+            .insert_header(etag_header(view.version))
+            .json(view));
+    }
+    let (name, table) = exports::allocation(&view);
+    Ok(export::download(format, &name, &table)?)
 }
 
 /// Accept a proposal (批准): its shares become the children's targets in a new tree
-/// version, with the caller and reason. Refused (409) when the parent's target changed since
-/// the proposal, when the proposal is no longer open, or — on a published plan — when the
-/// new shares would unbalance a child that is itself split. Same rights as proposing.
+/// version, with the caller and reason; other open proposals for the same split become
+/// `superseded`. Refused (409) when the parent's target changed since the proposal, when the
+/// proposal is no longer open, or — on a published plan — when the new shares would
+/// unbalance a child that is itself split. Same rights as proposing: the province, or the
+/// city whose target is split.
 #[utoipa::path(
     tag = "allocations",
-    request_body = Acceptance,
+    request_body = Decision,
     params(
         ("id" = String, Path, description = "Plan id (规划代码)"),
         ("allocation_id" = String, Path, description = "Proposal id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the proposal's ETag; when sent, a stale one is a 412"),
     ),
     responses(
         (status = 200, description = "Accepted", body = AllocationView, headers(("ETag" = String, description = "The new tree version"))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
     )
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/accept")]
@@ -134,17 +179,80 @@ pub async fn accept_allocation(
     caller: Caller,
     request_id: RequestId,
     path: web::Path<(String, String)>,
-    body: Json<Acceptance>,
+    if_match: IfMatch,
+    body: Json<Decision>,
 ) -> Result<HttpResponse, AllocationError> {
-    let (view, version) = allocations::accept(
-        &db,
-        caller,
-        &request_id,
-        path.into_inner(),
-        body.into_inner(),
-    )
-    .await?;
+    let decision = (if_match, body.into_inner());
+    let (view, version) =
+        decisions::accept(&db, caller, &request_id, path.into_inner(), decision).await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag_header(version))
+        .json(view))
+}
+
+/// Withdraw an open proposal (撤回), with a reason. Only its proposer.
+#[utoipa::path(
+    tag = "allocations",
+    request_body = Decision,
+    params(
+        ("id" = String, Path, description = "Plan id (规划代码)"),
+        ("allocation_id" = String, Path, description = "Proposal id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the proposal's ETag; when sent, a stale one is a 412"),
+    ),
+    responses(
+        (status = 200, description = "Withdrawn", body = AllocationView, headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[post("/plans/{id}/allocations/{allocation_id}/withdraw")]
+pub async fn withdraw_allocation(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    body: Json<Decision>,
+) -> Result<HttpResponse, AllocationError> {
+    let ending = (if_match, Ending::Withdraw, body.into_inner());
+    let view = decisions::end(&db, caller, &request_id, path.into_inner(), ending).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag_header(view.version))
+        .json(view))
+}
+
+/// Reject an open proposal (驳回), with a reason. The province only (the level above the
+/// cities that propose their own splits).
+#[utoipa::path(
+    tag = "allocations",
+    request_body = Decision,
+    params(
+        ("id" = String, Path, description = "Plan id (规划代码)"),
+        ("allocation_id" = String, Path, description = "Proposal id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the proposal's ETag; when sent, a stale one is a 412"),
+    ),
+    responses(
+        (status = 200, description = "Rejected", body = AllocationView, headers(("ETag" = String))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[post("/plans/{id}/allocations/{allocation_id}/reject")]
+pub async fn reject_allocation(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<(String, String)>,
+    if_match: IfMatch,
+    body: Json<Decision>,
+) -> Result<HttpResponse, AllocationError> {
+    let ending = (if_match, Ending::Reject, body.into_inner());
+    let view = decisions::end(&db, caller, &request_id, path.into_inner(), ending).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag_header(view.version))
         .json(view))
 }

@@ -1,27 +1,34 @@
-//! Year-end assessments (考核) of the cities, computed from the registry's figures and frozen
-//! when published.
+//! Year-end assessments (考核) of the cities or of one city's counties, scored by the plan's
+//! scoring scheme from the registry's figures, and frozen when published.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
+use hte_shared::export::{self, BinaryFile, Format};
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
 use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity,
+    BadRequest, Conflict, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
 };
+use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 
 use super::created;
+use super::params::{FormatParams, NoParams, format_of};
 use crate::app::assessments::{self, AssessmentList, AssessmentView, NewAssessment};
+use crate::app::{exports, plans};
 use crate::clients::registry::RegistryClient;
 use crate::error::AllocationError;
 
-/// Compute a draft assessment of the 13 cities from the current targets and live registry
-/// figures (no stale fallback: an assessment is never made from cached figures), as of a
-/// date within the assessed year. On a draft plan it is a preview (published once the plan
-/// is); a closed plan takes none (409). Province only.
+/// Compute a draft assessment (考核) of the 13 cities, or of one city's counties
+/// (`level: county`, `parent`), by a version of the plan's scoring scheme (default the
+/// newest), from the current targets and live registry figures (never cached ones), as of a
+/// date within the assessed year and the plan. Refused before the registry is asked: 409 on
+/// a closed plan or one without a scheme; 422 when an indicator has no target for a region
+/// assessed (each named in `errors`) or the bonus/penalty items exceed the scheme's limits.
+/// On a draft plan it is a preview. Province only.
 #[utoipa::path(
     tag = "assessments",
     request_body = NewAssessment,
@@ -62,60 +69,87 @@ pub async fn create_assessment(
     .await
 }
 
-/// The plan's assessments, newest first.
+/// The plan's assessments, newest first. Drafts are the province's alone; city and county
+/// officials see published assessments with their own lines only (ranked among all).
 #[utoipa::path(
     tag = "assessments",
-    params(("id" = String, Path, description = "Plan id (规划代码)")),
+    params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
     responses(
         (status = 200, description = "Assessments", body = AssessmentList),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
 #[get("/plans/{id}/assessments")]
 pub async fn list_assessments(
     db: web::Data<Db>,
-    _caller: Caller,
+    caller: Caller,
     path: web::Path<String>,
+    _params: web::Query<NoParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let items = assessments::list(&db, path.into_inner()).await?;
+    let items = assessments::list(&db, caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(AssessmentList { items }))
 }
 
-/// One assessment.
+/// One assessment, as JSON or as a CSV/XLSX file with one line per region (`format=` or
+/// `Accept`); a draft is the province's alone (404 to others), and city and county
+/// officials get their own lines.
 #[utoipa::path(
     tag = "assessments",
     params(
         ("id" = String, Path, description = "Plan id (规划代码)"),
         ("assessment_id" = String, Path, description = "Assessment id"),
+        FormatParams,
     ),
     responses(
-        (status = 200, description = "The assessment", body = AssessmentView),
+        (status = 200, description = "The assessment, or its table as a file", content(
+            (AssessmentView = "application/json"),
+            (BinaryFile = "text/csv"),
+            (BinaryFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ), headers(
+            ("ETag" = String, description = "Send back in If-Match to publish it"),
+            ("Content-Disposition" = String, description = "For a file: attachment; filename=…; filename*=UTF-8''…"),
+        )),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
 #[get("/plans/{id}/assessments/{assessment_id}")]
 pub async fn get_assessment(
     db: web::Data<Db>,
-    _caller: Caller,
+    caller: Caller,
+    request: HttpRequest,
     path: web::Path<(String, String)>,
+    params: web::Query<FormatParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let view: AssessmentView = assessments::get(&db, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let format = format_of(&request, params.format.as_deref())?;
+    let view: AssessmentView = assessments::get(&db, caller, path.into_inner()).await?;
+    if format == Format::Json {
+        return Ok(HttpResponse::Ok()
+            .insert_header(etag_header(view.version))
+            .json(view));
+    }
+    let plan = plans::get(&db, view.plan_id.clone()).await?;
+    let (name, table) = exports::assessment(&view, &plan.indicators);
+    Ok(export::download(format, &name, &table)?)
 }
 
-/// Publish (发布) a draft assessment exactly as computed: it is frozen from then on. Only one
-/// assessment per indicator and year may be published, and only on a published plan (409
-/// on a draft or closed one). Province only.
+/// Publish (发布) a draft assessment exactly as computed: it is frozen from then on, with
+/// the scheme version it was scored by, and each region assessed sees its own lines. One
+/// published assessment per year and set of regions, and only on a published plan (409).
+/// Province only.
 #[utoipa::path(
     tag = "assessments",
     params(
         ("id" = String, Path, description = "Plan id (规划代码)"),
         ("assessment_id" = String, Path, description = "Assessment id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the assessment's ETag; when sent, a stale one is a 412"),
     ),
     responses(
-        (status = 200, description = "Published", body = AssessmentView),
+        (status = 200, description = "Published", body = AssessmentView, headers(("ETag" = String))),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
     )
 )]
 #[post("/plans/{id}/assessments/{assessment_id}/publish")]
@@ -124,7 +158,10 @@ pub async fn publish_assessment(
     caller: Caller,
     request_id: RequestId,
     path: web::Path<(String, String)>,
+    if_match: IfMatch,
 ) -> Result<HttpResponse, AllocationError> {
-    let view = assessments::publish(&db, &caller, &request_id, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let view = assessments::publish(&db, &caller, &request_id, path.into_inner(), if_match).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(etag_header(view.version))
+        .json(view))
 }

@@ -11,8 +11,11 @@ use crate::error::AllocationError;
 
 pub mod allocations;
 pub mod assessments;
+pub mod params;
 pub mod plans;
 pub mod progress;
+pub mod scoring;
+pub mod splits;
 pub mod targets;
 
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
@@ -21,8 +24,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(plans::create_plan)
         .service(plans::get_plan)
         .service(plans::update_plan)
+        .service(plans::delete_plan)
         .service(plans::publish_plan)
         .service(plans::close_plan)
+        .service(plans::archive_plan)
+        .service(plans::unarchive_plan)
         .service(targets::get_targets)
         .service(targets::list_tree_versions)
         .service(targets::put_target)
@@ -31,11 +37,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(allocations::list_allocations)
         .service(allocations::get_allocation)
         .service(allocations::accept_allocation)
+        .service(allocations::withdraw_allocation)
+        .service(allocations::reject_allocation)
+        .service(splits::list_splits)
         .service(progress::get_progress)
+        .service(scoring::list_scoring_schemes)
+        .service(scoring::get_scoring_scheme)
+        .service(scoring::create_scoring_scheme)
         .service(assessments::create_assessment)
         .service(assessments::list_assessments)
         .service(assessments::get_assessment)
-        .service(assessments::publish_assessment);
+        .service(assessments::publish_assessment)
+        .service(hte_shared::audit::verify_audit_chain);
 }
 
 /// The answer `create_once` stores and sends for a new resource: 201, its JSON, its path.

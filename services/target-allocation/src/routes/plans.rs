@@ -1,7 +1,7 @@
 //! Plans (规划/工作方案) and their indicators (指标): create, list, read, update while draft,
 //! publish, close.
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
@@ -14,8 +14,12 @@ use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::created;
+use super::params::NoParams;
+use crate::app::plan_lifecycle;
 use crate::app::plans::{self, NewPlan, PlanPatch, PlanView};
 use crate::domain::plan::PlanStatus;
 use crate::error::AllocationError;
@@ -59,10 +63,24 @@ pub async fn create_plan(
     .await
 }
 
-/// Plans, ordered by id.
+/// `?limit=&cursor=&include_archived=` of the plan list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PlanListParams {
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page; omit for the first page.
+    cursor: Option<String>,
+    /// Also list archived plans (含已归档), default false.
+    include_archived: Option<bool>,
+}
+
+/// Plans, ordered by id; archived plans (已归档) only with `include_archived=true`.
 #[utoipa::path(
     tag = "plans",
-    params(PageParams),
+    params(PlanListParams),
     responses(
         (status = 200, description = "A page of plans", body = Page<PlanView>),
         (status = 400, response = BadRequest),
@@ -72,18 +90,25 @@ pub async fn create_plan(
 pub async fn list_plans(
     db: web::Data<Db>,
     _caller: Caller,
-    page: web::Query<PageParams>,
+    params: web::Query<PlanListParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let page = plans::list(&db, page.parse::<String>()?).await?;
+    let PlanListParams {
+        limit,
+        cursor,
+        include_archived,
+    } = params.into_inner();
+    let page = PageParams { limit, cursor }.parse::<String>()?;
+    let page = plans::list(&db, page, include_archived.unwrap_or(false)).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// One plan with its indicators.
+/// One plan with its indicators (archived or not).
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id (规划代码), e.g. jiangsu-2019-57")),
+    params(("id" = String, Path, description = "Plan id (规划代码), e.g. jiangsu-2019-57"), NoParams),
     responses(
         (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String, description = "Send back in If-Match to update"))),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
@@ -92,8 +117,90 @@ pub async fn get_plan(
     db: web::Data<Db>,
     _caller: Caller,
     path: web::Path<String>,
+    _params: web::Query<NoParams>,
 ) -> Result<HttpResponse, AllocationError> {
     Ok(with_etag(plans::get(&db, path.into_inner()).await?))
+}
+
+/// Delete a draft plan (删除草案) with its indicators, targets, proposals, scoring schemes
+/// and assessments; the audit log keeps the plan as it was. A published or closed plan is
+/// archived instead (409). Province only.
+#[utoipa::path(
+    tag = "plans",
+    params(
+        ("id" = String, Path, description = "Plan id (规划代码)"),
+        ("If-Match" = String, Header, description = "The plan's ETag from the last read, e.g. \"v3\""),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+        (status = 428, response = PreconditionRequired),
+    )
+)]
+#[delete("/plans/{id}")]
+pub async fn delete_plan(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AllocationError> {
+    plan_lifecycle::delete(&db, &caller, &request_id, path.into_inner(), if_match).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Archive a published or closed plan (归档): lists leave it out unless
+/// `include_archived=true`; it stays readable by id. A draft is deleted instead (409).
+/// Province only.
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = String, Path, description = "Plan id (规划代码)"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
+    responses(
+        (status = 200, description = "Archived", body = PlanView, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[post("/plans/{id}/archive")]
+pub async fn archive_plan(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AllocationError> {
+    let target = (path.into_inner(), if_match);
+    let view = plan_lifecycle::set_archived(&db, &caller, &request_id, target, true).await?;
+    Ok(with_etag(view))
+}
+
+/// Bring an archived plan back into the lists (恢复). Province only.
+#[utoipa::path(
+    tag = "plans",
+    params(("id" = String, Path, description = "Plan id (规划代码)"),
+        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
+    responses(
+        (status = 200, description = "No longer archived", body = PlanView, headers(("ETag" = String))),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+        (status = 412, response = PreconditionFailed),
+    )
+)]
+#[post("/plans/{id}/unarchive")]
+pub async fn unarchive_plan(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<String>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AllocationError> {
+    let target = (path.into_inner(), if_match);
+    let view = plan_lifecycle::set_archived(&db, &caller, &request_id, target, false).await?;
+    Ok(with_etag(view))
 }
 
 /// Update a draft plan (name, period, indicators). Published and closed plans are frozen:

@@ -14,6 +14,7 @@ use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::params::NoParams;
 use crate::app::targets::{
     self, Adjustment, TargetInput, TargetTree, TargetView, TreeQuery, TreeVersionList,
     TreeVersionView,
@@ -21,6 +22,7 @@ use crate::app::targets::{
 use crate::error::AllocationError;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TreeParams {
     /// Tree version to show (default: current).
@@ -34,7 +36,8 @@ pub struct TreeParams {
 }
 
 /// The target tree (目标树) at the current or an older version, with each split region's
-/// children sum and whether it balances.
+/// children sum and whether it balances. City and county officials see their own subtree,
+/// and the version's change only when it set a value in it.
 #[utoipa::path(
     tag = "targets",
     params(("id" = String, Path, description = "Plan id (规划代码)"), TreeParams),
@@ -70,21 +73,24 @@ pub async fn get_targets(
 }
 
 /// Every version of the tree, newest first: who changed it, how and why (目标调整记录).
+/// City and county officials see the versions that set a value in their own region.
 #[utoipa::path(
     tag = "targets",
-    params(("id" = String, Path, description = "Plan id (规划代码)")),
+    params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
     responses(
         (status = 200, description = "Versions", body = TreeVersionList),
+        (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
     )
 )]
 #[get("/plans/{id}/targets/versions")]
 pub async fn list_tree_versions(
     db: web::Data<Db>,
-    _caller: Caller,
+    caller: Caller,
     path: web::Path<String>,
+    _params: web::Query<NoParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let items = targets::versions(&db, path.into_inner()).await?;
+    let items = targets::versions(&db, &caller, path.into_inner()).await?;
     Ok(HttpResponse::Ok().json(TreeVersionList { items }))
 }
 

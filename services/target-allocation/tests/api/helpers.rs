@@ -1,11 +1,11 @@
 //! Target allocation's own test fixtures; starting it and talking to it is the shared test
 //! client ([`hte_shared::testing::TestApp`]).
 
-use hte_shared::testing::assert_json;
+use hte_shared::db::DbError;
 use serde_json::{Value, json};
 use target_allocation::startup::TargetAllocation;
 
-pub use hte_shared::testing::{assert_problem, problem_fields};
+pub use hte_shared::testing::{assert_json, assert_problem, problem_fields};
 
 pub const SEEDED: &str = "jiangsu-2019-57";
 
@@ -44,6 +44,22 @@ pub trait AllocationFixtures {
 
     /// Proposes and accepts a split; returns the accepted proposal.
     async fn split(&self, token: &str, plan: &str, body: &Value) -> Value;
+
+    /// Sets `indicator`'s provincial target for `period` to the sum of `shares` and splits it
+    /// among the 13 cities by hand (a city not named gets 0).
+    async fn set_city_targets(
+        &self,
+        plan: &str,
+        indicator: &str,
+        period: &str,
+        shares: &[(&str, i64)],
+    );
+
+    /// `DELETE path` with `If-Match: etag` when given.
+    async fn delete_as(&self, token: &str, path: &str, etag: Option<&str>) -> reqwest::Response;
+
+    /// The audit entries filed under `key`, oldest first, read behind the API.
+    async fn audit_of(&self, key: &str) -> Vec<Value>;
 }
 
 impl AllocationFixtures for TestApp {
@@ -99,6 +115,57 @@ impl AllocationFixtures for TestApp {
             )
             .await;
         assert_json(response, 200).await
+    }
+
+    async fn set_city_targets(
+        &self,
+        plan: &str,
+        indicator: &str,
+        period: &str,
+        shares: &[(&str, i64)],
+    ) {
+        let province = self.province_token();
+        let total: i64 = shares.iter().map(|(_, v)| v).sum();
+        let response = self
+            .put_target(&province, plan, "320000", indicator, period, total)
+            .await;
+        assert_json(response, 200).await;
+        let manual: serde_json::Map<String, Value> = CITIES
+            .iter()
+            .map(|c| {
+                let share = shares
+                    .iter()
+                    .find(|(code, _)| code == c)
+                    .map_or(0, |(_, v)| *v);
+                ((*c).to_owned(), json!(share))
+            })
+            .collect();
+        let body = json!({"indicator": indicator, "period": period, "region_code": "320000",
+                          "method": "manual", "shares": manual});
+        self.split(&province, plan, &body).await;
+    }
+
+    async fn delete_as(&self, token: &str, path: &str, etag: Option<&str>) -> reqwest::Response {
+        let mut request = self.client.delete(self.url(path)).bearer_auth(token);
+        if let Some(etag) = etag {
+            request = request.header("If-Match", etag);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn audit_of(&self, key: &str) -> Vec<Value> {
+        let key = key.to_owned();
+        let entries = self
+            .db
+            .read(move |conn| {
+                hte_shared::audit::history(conn, &key, None, 1000).map_err(DbError::from)
+            })
+            .await
+            .unwrap();
+        entries
+            .iter()
+            .map(|e| serde_json::to_value(e).unwrap())
+            .collect()
     }
 }
 

@@ -303,7 +303,7 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
         .post_as(
             &province,
             &format!("{path}/assessments"),
-            &json!({"indicator": "hte_count", "period": "2025", "as_of": "2025-12-31"}),
+            &json!({"period": "2025", "as_of": "2025-12-31"}),
         )
         .await;
     assert_problem(assessment, 409).await;

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{SEEDED, TestApp, assert_problem, problem_fields};
+use crate::helpers::{AllocationFixtures, SEEDED, TestApp, assert_problem, problem_fields};
 
 #[tokio::test]
 async fn without_the_registry_progress_is_a_clear_503() {
@@ -22,6 +22,9 @@ async fn without_the_registry_progress_is_a_clear_503() {
     );
     assert!(problem["detail"].as_str().unwrap().contains("registry"));
 
+    // An assessment whose scheme's indicator has targets for every city needs the registry.
+    app.set_city_targets(SEEDED, "new_hte", "2020", &[("320500", 5)])
+        .await;
     let response = app
         .post_as(
             &app.province_token(),
@@ -34,6 +37,77 @@ async fn without_the_registry_progress_is_a_clear_503() {
         problem["type"],
         "urn:jiangsu-hte:problem:upstream-unavailable"
     );
+}
+
+#[tokio::test]
+async fn an_assessment_without_targets_is_refused_before_the_registry_is_asked() {
+    let app = TestApp::spawn().await;
+    let path = format!("/api/v1/plans/{SEEDED}/assessments");
+    let response = app
+        .post_as(&app.province_token(), &path, &json!({"period": "2020"}))
+        .await;
+    let problem = assert_problem(response, 422).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("13 target(s)"),
+        "{problem}"
+    );
+    let fields = problem_fields(&problem);
+    assert_eq!(fields.len(), 13);
+    assert_eq!(fields[0], "targets.new_hte.2020.320100");
+    // Counties as well: Suzhou's counties have no targets either.
+    let county = json!({"period": "2020", "level": "county", "parent": "320500"});
+    let problem = assert_problem(
+        app.post_as(&app.province_token(), &path, &county).await,
+        422,
+    )
+    .await;
+    assert_eq!(problem_fields(&problem)[0], "targets.new_hte.2020.320505");
+    // A county assessment names its city; a city one names none.
+    for (body, field) in [
+        (json!({"period": "2020", "level": "county"}), "parent"),
+        (
+            json!({"period": "2020", "level": "county", "parent": "320583"}),
+            "parent",
+        ),
+        (json!({"period": "2020", "parent": "320500"}), "parent"),
+        (
+            json!({"period": "2020", "scheme_version": 9}),
+            "scheme_version",
+        ),
+        (json!({"period": "2020", "cap": 1.2}), "cap"),
+    ] {
+        let problem =
+            assert_problem(app.post_as(&app.province_token(), &path, &body).await, 400).await;
+        assert_eq!(problem_fields(&problem), [field], "{body}");
+    }
+}
+
+#[tokio::test]
+async fn dates_follow_the_plan() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    // A date after the plan's end is refused, saying so, before the registry is asked.
+    let response = app
+        .get_as(
+            &token,
+            &format!("/api/v1/plans/{SEEDED}/progress?as_of=2021-03-01"),
+        )
+        .await;
+    let problem = assert_problem(response, 400).await;
+    assert_eq!(problem["errors"][0]["field"], "as_of");
+    assert_eq!(problem["errors"][0]["rule"], "plan_period");
+    assert!(problem["detail"].as_str().unwrap().contains("2020-12-31"));
+    app.set_city_targets(SEEDED, "new_hte", "2020", &[("320500", 5)])
+        .await;
+    let response = app
+        .post_as(
+            &token,
+            &format!("/api/v1/plans/{SEEDED}/assessments"),
+            &json!({"period": "2020", "as_of": "2021-01-05"}),
+        )
+        .await;
+    let problem = assert_problem(response, 400).await;
+    assert_eq!(problem["errors"][0]["rule"], "plan_period");
 }
 
 #[tokio::test]
@@ -55,17 +129,6 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
         let problem = assert_problem(response, 400).await;
         assert_eq!(problem_fields(&problem), [field], "{query}");
     }
-    let response = app
-        .post_as(
-            &token,
-            &format!("/api/v1/plans/{SEEDED}/assessments"),
-            &json!({"period": "2020", "cap": 0}),
-        )
-        .await;
-    assert_eq!(
-        problem_fields(&assert_problem(response, 400).await),
-        ["cap"]
-    );
     let response = app
         .post_as(
             &token,

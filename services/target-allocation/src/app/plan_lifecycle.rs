@@ -1,0 +1,111 @@
+//! The end of a plan's life: a draft (a test or a mistake) is deleted with everything
+//! under it; a published or closed plan is archived (归档) so lists leave it out, and can be
+//! brought back. Province only; each is an audit entry.
+
+use hte_shared::audit::{self, Actor, Change};
+use hte_shared::auth::Caller;
+use hte_shared::db::Db;
+use hte_shared::preconditions::IfMatch;
+use hte_shared::problem::Problem;
+use hte_shared::stored;
+use hte_shared::telemetry::RequestId;
+use hte_shared::time::now;
+
+use super::plans::{PlanView, load, plan_view};
+use super::record_change;
+use super::rights::require_province;
+use crate::db::plans as queries;
+use crate::domain::plan::PlanStatus;
+use crate::error::AllocationError;
+
+/// Deletes a draft plan with its indicators, targets, proposals, schemes and assessments
+/// (its audit entries stay, the last one holding the plan as it was). 428 without
+/// `If-Match`, 412 when stale, 409 unless a draft: a published plan is archived instead.
+pub async fn delete(
+    db: &Db,
+    caller: &Caller,
+    request_id: &RequestId,
+    id: String,
+    if_match: IfMatch,
+) -> Result<(), AllocationError> {
+    require_province(caller, "delete plans (删除规划)")?;
+    let actor = Actor::new(caller, request_id);
+    db.write(move |conn| {
+        let plan = load(conn, &id)?;
+        if_match.check(plan.version)?;
+        if plan.status()? != PlanStatus::Draft {
+            return Err(Problem::conflict(format!(
+                "plan {id} is {}; only a draft plan can be deleted; archive it instead \
+                 (仅草案可删除, 已发布的规划请归档)",
+                plan.status
+            ))
+            .into());
+        }
+        let before = plan_view(&plan, &queries::indicators_of(conn, &id)?)?;
+        queries::delete(conn, &id)?;
+        audit::append(
+            conn,
+            &actor,
+            Change {
+                entity_type: "plan",
+                entity_key: &id,
+                action: "delete",
+                reason: None,
+                before: Some(stored::to_value(&before)?),
+                after: None,
+            },
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// Archives (`archive = true`) a published or closed plan, or brings an archived one back.
+/// 409 for a draft (delete it instead) or when already so; a stale `If-Match` is a 412.
+pub async fn set_archived(
+    db: &Db,
+    caller: &Caller,
+    request_id: &RequestId,
+    (id, if_match): (String, IfMatch),
+    archive: bool,
+) -> Result<PlanView, AllocationError> {
+    let what = if archive {
+        "archive plans (归档规划)"
+    } else {
+        "restore plans (恢复规划)"
+    };
+    require_province(caller, what)?;
+    let actor = Actor::new(caller, request_id);
+    db.write(move |conn| {
+        let before = load(conn, &id)?;
+        if_match.check_if_sent(before.version)?;
+        if before.status()? == PlanStatus::Draft {
+            return Err(Problem::conflict(format!(
+                "plan {id} is a draft; a draft is deleted, not archived (草案不归档, 可删除)"
+            ))
+            .into());
+        }
+        if before.archived_at.is_some() == archive {
+            let state = if archive {
+                "already archived (已归档)"
+            } else {
+                "not archived (未归档)"
+            };
+            return Err(Problem::conflict(format!("plan {id} is {state}")).into());
+        }
+        let indicators = queries::indicators_of(conn, &id)?;
+        let mut after = before.clone();
+        after.version = before.version + 1;
+        after.updated_at = now();
+        after.archived_at = archive.then_some(after.updated_at);
+        if !queries::update_if_version(conn, &after, before.version)? {
+            return Err(Problem::conflict("the plan changed meanwhile; retry").into());
+        }
+        let view = plan_view(&after, &indicators)?;
+        let action = if archive { "archive" } else { "unarchive" };
+        let before_view = plan_view(&before, &indicators)?;
+        record_change(conn, &actor, (action, None), Some(&before_view), &view)?;
+        Ok(view)
+    })
+    .await
+}

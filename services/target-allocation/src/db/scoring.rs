@@ -1,0 +1,54 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use hte_shared::db::DbConnection;
+
+use super::schema::scoring_schemes;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = scoring_schemes)]
+pub struct SchemeRow {
+    pub plan_id: String,
+    pub version: i32,
+    pub scheme_json: String,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, row: &SchemeRow) -> QueryResult<()> {
+    diesel::insert_into(scoring_schemes::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    version: i32,
+) -> QueryResult<Option<SchemeRow>> {
+    scoring_schemes::table
+        .find((plan_id, version))
+        .select(SchemeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The plan's newest scheme.
+pub fn latest(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Option<SchemeRow>> {
+    scoring_schemes::table
+        .filter(scoring_schemes::plan_id.eq(plan_id))
+        .order(scoring_schemes::version.desc())
+        .select(SchemeRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every version of the plan's scheme, newest first.
+pub fn list(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<SchemeRow>> {
+    scoring_schemes::table
+        .filter(scoring_schemes::plan_id.eq(plan_id))
+        .order(scoring_schemes::version.desc())
+        .select(SchemeRow::as_select())
+        .load(conn)
+}

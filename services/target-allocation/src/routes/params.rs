@@ -1,0 +1,44 @@
+//! Query parameters shared by several routes. Every parameter struct refuses a parameter it
+//! does not know (`deny_unknown_fields`): a misspelled filter is a 400 naming it, never a
+//! silently unfiltered answer.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use hte_shared::export::Format;
+use hte_shared::problem::Problem;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// For routes that take no query parameters: any sent is refused, named.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoParams {}
+
+/// What a download is written as (文件格式).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    /// The JSON view (default).
+    Json,
+    /// CSV, UTF-8 with a byte-order mark.
+    Csv,
+    /// Excel workbook.
+    Xlsx,
+}
+
+/// `?format=` for a view that can also be downloaded.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FormatParams {
+    /// `json` (default), `csv` or `xlsx`; else the `Accept` header (`text/csv` or the XLSX
+    /// media type) decides.
+    #[param(value_type = Option<FileFormat>)]
+    pub format: Option<String>,
+}
+
+/// The format asked for by `format=` or `Accept`.
+pub fn format_of(request: &HttpRequest, param: Option<&str>) -> Result<Format, Problem> {
+    Format::negotiate(param, request.headers().get(header::ACCEPT))
+}

@@ -1,0 +1,47 @@
+//! How far each city has split its targets among its counties (市级任务分解进度).
+
+use actix_web::{HttpResponse, get, web};
+use hte_shared::auth::Caller;
+use hte_shared::db::Db;
+use hte_shared::openapi::{BadRequest, NotFound};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::splits::{self, SplitList, SplitQuery};
+use crate::error::AllocationError;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SplitParams {
+    /// Only this indicator.
+    indicator: Option<String>,
+    /// Only this period (a year).
+    period: Option<String>,
+}
+
+/// Each city's target in the current tree and how far the city has split it among its
+/// counties: the counties with targets, their sum, `split` / `unbalanced` / `not_split`, and
+/// the newest proposal with its status. A city splits its own target (it proposes and
+/// accepts); the province sees every city, a city its own, a county none.
+#[utoipa::path(
+    tag = "allocations",
+    params(("id" = String, Path, description = "Plan id (规划代码)"), SplitParams),
+    responses(
+        (status = 200, description = "The cities' splits", body = SplitList),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/plans/{id}/splits")]
+pub async fn list_splits(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    params: web::Query<SplitParams>,
+) -> Result<HttpResponse, AllocationError> {
+    let SplitParams { indicator, period } = params.into_inner();
+    let query = SplitQuery { indicator, period };
+    let items = splits::overview(&db, &caller, path.into_inner(), query).await?;
+    Ok(HttpResponse::Ok().json(SplitList { items }))
+}
