@@ -9,7 +9,7 @@ use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
 use hte_shared::openapi::{
-    BadRequest, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
+    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity, UnsupportedMediaType,
 };
 use hte_shared::pagination::{Page, PageParams};
@@ -295,11 +295,12 @@ fn encoding_of(raw: Option<&str>) -> Result<Encoding, Problem> {
 #[utoipa::path(
     tag = "statistics-inputs",
     params(ImportParams,
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first report")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first report; 409 while the first is still running")),
     request_body(content = Vec<u8>, description = "The file; the first row with text holds the headers", content_type = "text/csv"),
     responses(
         (status = 200, description = "The import's report (for an atomic import with refused rows, status rejected: nothing written)", body = ImportReport),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
         (status = 413, response = PayloadTooLarge),
         (status = 415, response = UnsupportedMediaType),
         (status = 422, response = UnprocessableEntity),

@@ -8,7 +8,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
+use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
@@ -34,10 +34,11 @@ const ROUTE: &str = "POST /api/v1/snapshots";
 #[utoipa::path(
     tag = "snapshots",
     request_body = NewSnapshotRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer without taking another snapshot")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer without taking another snapshot; 409 while the first is still being taken")),
     responses(
         (status = 201, description = "Taken", body = SnapshotTaken, headers(("Location" = String))),
         (status = 400, response = BadRequest),
+        (status = 409, response = Conflict),
         (status = 422, response = UnprocessableEntity),
     )
 )]
