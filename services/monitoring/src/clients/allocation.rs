@@ -1,16 +1,13 @@
 //! The allocation service, as monitoring reads it: a plan with its indicator definitions
 //! (`GET /api/v1/plans/{id}`) and its target tree (`GET /api/v1/plans/{id}/targets`).
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use chrono::{NaiveDate, NaiveDateTime};
-use hte_shared::auth::AuthKeys;
-use hte_shared::breaker::{BreakerStatus, CircuitBreaker};
-use hte_shared::http_client::{ClientError, RetryPolicy, ServiceClient, UpstreamError};
+use hte_shared::breaker::BreakerStatus;
+use hte_shared::http_client::{ClientError, ServiceClient, UpstreamError};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 
+use super::CallSettings;
 use crate::domain::indicator::{
     Aggregation, Comparator, Formula, IndicatorDefinition, InputPeriod,
 };
@@ -107,18 +104,9 @@ pub struct AllocationClient {
 }
 
 impl AllocationClient {
-    pub fn new(
-        base: url::Url,
-        keys: AuthKeys,
-        timeout: Duration,
-        retry: RetryPolicy,
-        breaker: Arc<CircuitBreaker>,
-    ) -> Result<Self, ClientError> {
-        let caller = <crate::startup::Monitoring as hte_shared::service::Service>::NAME;
+    pub fn new(base: url::Url, calls: CallSettings) -> Result<Self, ClientError> {
         Ok(Self {
-            inner: ServiceClient::new(SERVICE, base, keys, caller, timeout)?
-                .with_retry(retry)
-                .with_breaker(breaker),
+            inner: calls.client(SERVICE, base)?,
         })
     }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use hte_shared::auth::AuthKeys;
 use hte_shared::breaker::{BreakerStatus, CircuitBreaker};
-use hte_shared::http_client::{ClientError, RetryPolicy};
+use hte_shared::http_client::{ClientError, RetryPolicy, ServiceClient};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -36,6 +36,27 @@ pub struct UpstreamStatus {
     pub breaker: BreakerStatus,
 }
 
+/// How a client calls its service: credentials, timeout, retries and its breaker.
+#[derive(Debug, Clone)]
+pub struct CallSettings {
+    pub keys: AuthKeys,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+    pub breaker: Arc<CircuitBreaker>,
+}
+
+impl CallSettings {
+    /// A client of `service` at `base`, calling as monitoring.
+    pub fn client(self, service: &str, base: url::Url) -> Result<ServiceClient, ClientError> {
+        let caller = <crate::startup::Monitoring as hte_shared::service::Service>::NAME;
+        Ok(
+            ServiceClient::new(service, base, self.keys, caller, self.timeout)?
+                .with_retry(self.retry)
+                .with_breaker(self.breaker),
+        )
+    }
+}
+
 impl Upstreams {
     pub fn new(
         settings: &MonitoringSettings,
@@ -46,22 +67,15 @@ impl Upstreams {
             attempts: settings.retry_attempts,
             ..RetryPolicy::default()
         };
-        let breaker = || Arc::new(CircuitBreaker::new(settings.breaker));
+        let calls = || CallSettings {
+            keys: keys.clone(),
+            timeout,
+            retry: retry.clone(),
+            breaker: Arc::new(CircuitBreaker::new(settings.breaker)),
+        };
         Ok(Self {
-            registry: RegistryClient::new(
-                settings.registry_url.clone(),
-                keys.clone(),
-                timeout,
-                retry.clone(),
-                breaker(),
-            )?,
-            allocation: AllocationClient::new(
-                settings.allocation_url.clone(),
-                keys.clone(),
-                timeout,
-                retry,
-                breaker(),
-            )?,
+            registry: RegistryClient::new(settings.registry_url.clone(), calls())?,
+            allocation: AllocationClient::new(settings.allocation_url.clone(), calls())?,
         })
     }
 

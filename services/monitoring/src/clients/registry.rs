@@ -4,18 +4,16 @@
 //! (`GET /api/v1/compliance-alerts`).
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use hte_shared::auth::AuthKeys;
-use hte_shared::breaker::{BreakerStatus, CircuitBreaker};
-use hte_shared::http_client::{ClientError, RetryPolicy, ServiceClient, UpstreamError};
+use hte_shared::breaker::BreakerStatus;
+use hte_shared::http_client::{ClientError, ServiceClient, UpstreamError};
 use hte_shared::regions::{PROVINCE_CODE, RegionCode, RegionLevel};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::CallSettings;
 use crate::domain::alert::{AlertKind, ComplianceFinding, Severity};
 
 pub const SERVICE: &str = "enterprise-registry";
@@ -156,18 +154,9 @@ fn route_of(path: &str, query: &[(&str, String)]) -> String {
 }
 
 impl RegistryClient {
-    pub fn new(
-        base: url::Url,
-        keys: AuthKeys,
-        timeout: Duration,
-        retry: RetryPolicy,
-        breaker: Arc<CircuitBreaker>,
-    ) -> Result<Self, ClientError> {
-        let caller = <crate::startup::Monitoring as hte_shared::service::Service>::NAME;
+    pub fn new(base: url::Url, calls: CallSettings) -> Result<Self, ClientError> {
         Ok(Self {
-            inner: ServiceClient::new(SERVICE, base, keys, caller, timeout)?
-                .with_retry(retry)
-                .with_breaker(breaker),
+            inner: calls.client(SERVICE, base)?,
         })
     }
 

@@ -47,18 +47,13 @@ pub struct AlertListParams {
     plan: Option<String>,
     /// Only alerts of this indicator.
     indicator: Option<String>,
-    /// Page size, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
 /// Alerts in your region, newest first: regions behind 时序进度, indicators off track by
 /// forecast, certificates expiring and annual reports missing; resolved ones are kept.
 #[utoipa::path(
     tag = "alerts",
-    params(AlertListParams),
+    params(AlertListParams, PageParams),
     responses(
         (status = 200, description = "A page of alerts", body = Page<AlertView>),
         (status = 400, response = BadRequest),
@@ -69,13 +64,10 @@ pub async fn list_alerts(
     db: web::Data<Db>,
     caller: Caller,
     params: web::Query<AlertListParams>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, MonitoringError> {
     let params = params.into_inner();
-    let page = PageParams {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .parse::<(NaiveDateTime, String)>()?;
+    let page = page.parse::<(NaiveDateTime, String)>()?;
     let query = AlertQuery {
         kind: params.kind,
         severity: params.severity,

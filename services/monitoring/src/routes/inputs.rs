@@ -168,18 +168,13 @@ pub struct InputListParams {
     /// Only this region and the regions below it (default: yours).
     #[param(pattern = r"^\d{6}$")]
     region: Option<String>,
-    /// Page size, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
 /// Current figures, ordered by measure, period and region code; cities and counties see
 /// their own subtree.
 #[utoipa::path(
     tag = "statistics-inputs",
-    params(InputListParams),
+    params(InputListParams, PageParams),
     responses(
         (status = 200, description = "A page of figures", body = Page<InputView>),
         (status = 400, response = BadRequest),
@@ -190,13 +185,10 @@ pub async fn list_inputs(
     db: web::Data<Db>,
     caller: Caller,
     params: web::Query<InputListParams>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, MonitoringError> {
     let params = params.into_inner();
-    let page = PageParams {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .parse()?;
+    let page = page.parse()?;
     let query = InputQuery {
         measure: params.measure,
         period: params.period,

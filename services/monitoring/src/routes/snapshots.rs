@@ -89,17 +89,12 @@ pub struct SnapshotListParams {
     /// Only this period (统计期).
     #[param(pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     period: Option<String>,
-    /// Page size, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
-    cursor: Option<String>,
 }
 
 /// Snapshots, newest first, every revision.
 #[utoipa::path(
     tag = "snapshots",
-    params(SnapshotListParams),
+    params(SnapshotListParams, PageParams),
     responses(
         (status = 200, description = "A page of snapshots", body = Page<SnapshotSummary>),
         (status = 400, response = BadRequest),
@@ -110,13 +105,10 @@ pub async fn list_snapshots(
     db: web::Data<Db>,
     _caller: Caller,
     params: web::Query<SnapshotListParams>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, MonitoringError> {
     let params = params.into_inner();
-    let page = PageParams {
-        limit: params.limit,
-        cursor: params.cursor,
-    }
-    .parse::<(NaiveDateTime, String)>()?;
+    let page = page.parse::<(NaiveDateTime, String)>()?;
     let query = SnapshotQuery {
         plan: params.plan,
         period: params.period,

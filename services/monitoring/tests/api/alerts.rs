@@ -11,7 +11,9 @@ use monitoring::db::alerts::{self, AlertScope};
 use monitoring::domain::alert::{AlertCondition, AlertKind, Severity};
 use serde_json::{Value, json};
 
-use crate::helpers::{App, assert_json, assert_problem, assert_problem_type, etag, post, spawn};
+use reqwest::Method;
+
+use crate::helpers::{App, assert_json, assert_problem, assert_problem_type, etag, spawn};
 
 fn condition(kind: AlertKind, severity: Severity, region: &str) -> AlertCondition {
     let plan = matches!(
@@ -181,11 +183,23 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
     let response = app.get_as(&suzhou, &path).await;
     let tag = etag(&response);
     assert_eq!(assert_json(response, 200).await["status"], "open");
-    let response = post(&app, &suzhou, &ack, None, &note).await;
+    let response = app
+        .send_with_etag(Method::POST, &suzhou, &ack, None, &note)
+        .await;
     assert_problem_type(response, 428, types::PRECONDITION_REQUIRED).await;
-    let response = post(&app, &suzhou, &ack, Some("\"v9\""), &note).await;
+    let response = app
+        .send_with_etag(Method::POST, &suzhou, &ack, Some("\"v9\""), &note)
+        .await;
     assert_problem_type(response, 412, types::PRECONDITION_FAILED).await;
-    let response = post(&app, &suzhou, &ack, Some(&tag), &json!({"note": "  "})).await;
+    let response = app
+        .send_with_etag(
+            Method::POST,
+            &suzhou,
+            &ack,
+            Some(&tag),
+            &json!({"note": "  "}),
+        )
+        .await;
     assert_eq!(
         assert_problem(response, 400).await["errors"][0]["field"],
         "note"
@@ -195,10 +209,14 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
         (app.token(Role::City, "320100"), 404),
         (app.token(Role::County, "320583"), 404),
     ] {
-        let response = post(&app, &token, &ack, Some(&tag), &note).await;
+        let response = app
+            .send_with_etag(Method::POST, &token, &ack, Some(&tag), &note)
+            .await;
         assert_problem(response, status).await;
     }
-    let response = post(&app, &suzhou, &ack, Some(&tag), &note).await;
+    let response = app
+        .send_with_etag(Method::POST, &suzhou, &ack, Some(&tag), &note)
+        .await;
     assert_ne!(etag(&response), tag);
     let done = assert_json(response, 200).await;
     assert_eq!(done["status"], "acknowledged");
@@ -234,13 +252,14 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
     let id = resolved["items"][0]["id"].as_str().unwrap();
     let response = app.get_as(&province, &format!("/api/v1/alerts/{id}")).await;
     let tag = etag(&response);
-    let response = post(
-        &app,
-        &province,
-        &format!("/api/v1/alerts/{id}/acknowledgement"),
-        Some(&tag),
-        &note,
-    )
-    .await;
+    let response = app
+        .send_with_etag(
+            Method::POST,
+            &province,
+            &format!("/api/v1/alerts/{id}/acknowledgement"),
+            Some(&tag),
+            &note,
+        )
+        .await;
     assert_problem_type(response, 409, types::CONFLICT).await;
 }

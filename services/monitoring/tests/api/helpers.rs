@@ -39,17 +39,6 @@ pub async fn put(
         .await
 }
 
-/// POST with an optional If-Match.
-pub async fn post(
-    app: &App,
-    token: &str,
-    path: &str,
-    etag: Option<&str>,
-    body: &Value,
-) -> reqwest::Response {
-    app.send_with_etag(Method::POST, token, path, etag, body)
-        .await
-}
 
 /// Uploads a file to the import route.
 pub async fn upload(
