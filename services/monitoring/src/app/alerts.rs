@@ -103,13 +103,18 @@ pub fn view(row: &AlertRow) -> Result<AlertView, MonitoringError> {
     let kind = AlertKind::from_key(&row.kind).ok_or_else(|| corrupt("alert kind", &row.kind))?;
     let severity = Severity::from_key(&row.severity)
         .ok_or_else(|| corrupt("alert severity", &row.severity))?;
-    let acknowledgement = match (&row.acknowledged_by, row.acknowledged_at) {
-        (Some(by), Some(at)) => Some(AcknowledgementView {
+    let acknowledgement = match (
+        &row.acknowledged_by,
+        row.acknowledged_at,
+        &row.acknowledgement_note,
+    ) {
+        (Some(by), Some(at), Some(note)) => Some(AcknowledgementView {
             by: by.clone(),
             at,
-            note: row.acknowledgement_note.clone().unwrap_or_default(),
+            note: note.clone(),
         }),
-        _ => None,
+        (None, None, None) => None,
+        _ => return Err(corrupt("alert acknowledgement", &row.id).into()),
     };
     let status = match (row.resolved_at, &acknowledgement) {
         (Some(_), _) => AlertStatus::Resolved,

@@ -450,7 +450,15 @@ fn item(
         value: value.map(Ratio::to_f64),
         numerator: row.and_then(|r| r.numerator),
         denominator: row.and_then(|r| r.denominator),
-        missing_reason: row.and_then(|r| r.missing_reason.clone()),
+        missing_reason: match row {
+            Some(row) => row.missing_reason.clone(),
+            None => Some(
+                "the snapshot has no figure of this indicator for this region: formulas that \
+                 read statistics inputs are kept for the province and the cities \
+                 (快照中无该地区数据)"
+                    .to_owned(),
+            ),
+        },
         target: target.map(Ratio::to_f64),
         gap: standing.map(|s| s.gap.to_f64()),
         completion: standing.and_then(|s| s.completion).map(Ratio::to_f64),

@@ -147,9 +147,8 @@ pub fn evaluate(input: &EvaluationInput<'_>) -> Result<Evaluation, MonitoringErr
         let (Some(value), Some(target)) = exact(row)? else {
             continue;
         };
-        let Ok(region) = RegionCode::parse(&row.region_code) else {
-            continue;
-        };
+        let region = RegionCode::parse(&row.region_code)
+            .map_err(|e| hte_shared::stored::corrupt("snapshot region", &e.0))?;
         conditions.extend(conditions_for(input, indicator, region, value, target));
     }
     let mut scopes = vec![AlertScope {

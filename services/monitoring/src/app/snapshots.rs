@@ -468,7 +468,8 @@ fn value_view(row: &crate::db::snapshots::SnapshotValueRow) -> Result<ValueView,
     let level = hte_shared::regions::RegionCode::parse(&row.region_code)
         .ok()
         .and_then(|c| regions::find(&c))
-        .map_or(RegionLevel::County, |r| r.level);
+        .ok_or_else(|| hte_shared::stored::corrupt("snapshot region", &row.region_code))?
+        .level;
     Ok(ValueView {
         region_code: row.region_code.clone(),
         region_name: region_name(&row.region_code),

@@ -39,7 +39,6 @@ pub async fn put(
         .await
 }
 
-
 /// Uploads a file to the import route.
 pub async fn upload(
     app: &App,
