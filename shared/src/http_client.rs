@@ -1,13 +1,16 @@
-//! Client for calls between the suite's services: timeouts, bounded retries with backoff
-//! for idempotent requests, the caller's request id passed on, and the calling service's own
-//! credentials (never the user's token: see [`AuthKeys::service_bearer`]).
+//! Client for calls between the suite's services: timeouts, bounded retries with backoff and
+//! jitter for idempotent requests, an optional circuit breaker ([`crate::breaker`]), the
+//! caller's request id passed on, and the calling service's own credentials (never the
+//! user's token: see [`AuthKeys::service_bearer`]).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::auth::AuthKeys;
+use crate::breaker::CircuitBreaker;
 use crate::problem::Problem;
 use crate::telemetry::{REQUEST_ID_HEADER, RequestId};
 
@@ -98,6 +101,7 @@ pub struct ServiceClient {
     keys: AuthKeys,
     caller_name: String,
     retry: RetryPolicy,
+    breaker: Option<Arc<CircuitBreaker>>,
 }
 
 impl ServiceClient {
@@ -124,12 +128,28 @@ impl ServiceClient {
             keys,
             caller_name: caller_name.to_owned(),
             retry: RetryPolicy::default(),
+            breaker: None,
         })
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Calls go through `breaker`: refused at once while it is open, and each call's outcome
+    /// recorded in it.
+    pub fn with_breaker(mut self, breaker: Arc<CircuitBreaker>) -> Self {
+        self.breaker = Some(breaker);
+        self
+    }
+
+    pub fn breaker(&self) -> Option<&Arc<CircuitBreaker>> {
+        self.breaker.as_ref()
+    }
+
+    pub fn service(&self) -> &str {
+        &self.service
     }
 
     pub fn base_url(&self) -> &url::Url {
@@ -149,13 +169,63 @@ impl ServiceClient {
     }
 
     /// GET `path` (relative to the base URL) with query pairs, decoding JSON. Retries
-    /// connection failures, timeouts and 502/503/504, with doubling backoff.
+    /// connection failures, timeouts and 502/503/504, with doubling backoff and jitter.
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,
         query: &[(&str, String)],
         request_id: &RequestId,
     ) -> Result<T, UpstreamError> {
+        let bytes = self.get_bytes(path, query, request_id).await?;
+        serde_json::from_slice(&bytes).map_err(|e| UpstreamError::Decode {
+            service: self.service.clone(),
+            message: e.to_string(),
+        })
+    }
+
+    /// As [`Self::get_json`], returning the body as it came (a CSV file, say).
+    pub async fn get_bytes(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        request_id: &RequestId,
+    ) -> Result<Vec<u8>, UpstreamError> {
+        if let Some(breaker) = &self.breaker
+            && let Err(rejected) = breaker.check()
+        {
+            return Err(UpstreamError::Unreachable {
+                service: self.service.clone(),
+                message: format!(
+                    "not called: its circuit breaker is open after repeated failures \
+                     (熔断中); calls resume in {} s",
+                    rejected.retry_after.as_secs().max(1)
+                ),
+            });
+        }
+        let result = self.get_with_retries(path, query, request_id).await;
+        if let Some(breaker) = &self.breaker {
+            match &result {
+                Err(e @ UpstreamError::Unreachable { .. }) => {
+                    breaker.record_failure(&e.to_string())
+                }
+                Err(e @ UpstreamError::Status { status, .. }) if *status >= 500 => {
+                    breaker.record_failure(&e.to_string());
+                }
+                // No call was made.
+                Err(UpstreamError::Token { .. }) => {}
+                // It answered: it is up, whatever it said.
+                _ => breaker.record_success(),
+            }
+        }
+        result
+    }
+
+    async fn get_with_retries(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        request_id: &RequestId,
+    ) -> Result<Vec<u8>, UpstreamError> {
         let url = self.base.join(path.trim_start_matches('/')).map_err(|e| {
             UpstreamError::Unreachable {
                 service: self.service.clone(),
@@ -185,19 +255,19 @@ impl ServiceClient {
             };
             if retryable && attempt < self.retry.attempts {
                 tracing::debug!(attempt, service = %self.service, "retrying upstream call");
-                tokio::time::sleep(backoff).await;
+                tokio::time::sleep(with_jitter(backoff)).await;
                 backoff *= 2;
                 attempt += 1;
                 continue;
             }
-            return self.decode(result).await;
+            return self.read(result).await;
         }
     }
 
-    async fn decode<T: DeserializeOwned>(
+    async fn read(
         &self,
         result: Result<reqwest::Response, reqwest::Error>,
-    ) -> Result<T, UpstreamError> {
+    ) -> Result<Vec<u8>, UpstreamError> {
         let response = result.map_err(|e| UpstreamError::Unreachable {
             service: self.service.clone(),
             message: e.to_string(),
@@ -222,9 +292,32 @@ impl ServiceClient {
                 problem: problem.map(Box::new),
             });
         }
-        serde_json::from_slice(&bytes).map_err(|e| UpstreamError::Decode {
-            service: self.service.clone(),
-            message: e.to_string(),
-        })
+        Ok(bytes.to_vec())
+    }
+}
+
+/// `backoff` scaled by a random factor in [0.5, 1.5), so callers that failed together do
+/// not retry together.
+fn with_jitter(backoff: Duration) -> Duration {
+    match getrandom::u32() {
+        Ok(r) => backoff.mul_f64(0.5 + f64::from(r) / (f64::from(u32::MAX) + 1.0)),
+        Err(_) => backoff,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_half_and_one_and_a_half_times_the_backoff() {
+        let base = Duration::from_millis(100);
+        for _ in 0..200 {
+            let d = with_jitter(base);
+            assert!(
+                d >= Duration::from_millis(50) && d < Duration::from_millis(150),
+                "{d:?}"
+            );
+        }
     }
 }

@@ -52,6 +52,16 @@ pub trait Service: Sized + 'static {
     fn app_data(_config: &Config<Self>, _keys: &AuthKeys) -> Result<AppData, StartError> {
         Ok(AppData::default())
     }
+
+    /// As [`Service::app_data`], for a service that also needs its database to start
+    /// (background jobs it spawns, such as a scheduler); by default just `app_data`.
+    fn app_data_with_db(
+        config: &Config<Self>,
+        keys: &AuthKeys,
+        _db: &Db,
+    ) -> Result<AppData, StartError> {
+        Self::app_data(config, keys)
+    }
 }
 
 /// A service's configuration: the settings every service reads, and its own.
@@ -150,7 +160,7 @@ impl<S: Service> Application<S> {
         listener: TcpListener,
     ) -> Result<Self, StartError> {
         let db = connect::<S>(&config.service).await?;
-        let data = S::app_data(&config, &keys)?;
+        let data = S::app_data_with_db(&config, &keys, &db)?;
         let parts = ServiceParts {
             name: S::NAME,
             db: db.clone(),

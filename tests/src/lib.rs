@@ -12,6 +12,14 @@ mod compose_config;
 #[cfg(test)]
 mod kubernetes_config;
 #[cfg(test)]
+mod monitoring_figures;
+#[cfg(test)]
+mod monitoring_resilience;
+#[cfg(test)]
+mod monitoring_schedule;
+#[cfg(test)]
+mod monitoring_setup;
+#[cfg(test)]
 mod openapi_documents;
 #[cfg(test)]
 mod response_schemas;

@@ -1,6 +1,16 @@
 //! Monitoring's configuration: what every service reads (`MONITORING_PORT`, default 8083;
 //! `MONITORING_DATABASE_URL`, default `sqlite://DATA_DIR/monitoring.db`; …) and its own
-//! settings.
+//! settings, each variable with its default below.
+
+use std::time::Duration;
+
+use hte_shared::breaker::BreakerSettings;
+use hte_shared::config::{ALLOCATION, ConfigError, Env, REGISTRY};
+
+use crate::domain::alert::AlertRules;
+use crate::domain::forecast::ConversionRate;
+use crate::domain::period::PeriodKind;
+use crate::domain::ratio::Ratio;
 
 pub type MonitoringConfig = hte_shared::service::Config<crate::startup::Monitoring>;
 
@@ -11,4 +21,183 @@ pub struct MonitoringSettings {
     pub registry_url: url::Url,
     /// `ALLOCATION_URL`: base URL of target allocation (default `http://127.0.0.1:8082/`).
     pub allocation_url: url::Url,
+    /// `UPSTREAM_RETRY_ATTEMPTS` (1–10, default 3): attempts per call, with doubling,
+    /// jittered backoff from 100 ms.
+    pub retry_attempts: u32,
+    /// `UPSTREAM_BREAKER_FAILURES` (1–100, default 3) failed calls in a row open a service's
+    /// circuit breaker for `UPSTREAM_BREAKER_OPEN_SECS` (1–3600, default 30) seconds.
+    pub breaker: BreakerSettings,
+    /// When snapshots are taken without being asked.
+    pub schedule: Schedule,
+    /// `MONITORING_ALERT_MARGIN` (default 0.05): tolerated lag behind 时序进度;
+    /// `MONITORING_ALERT_CRITICAL_MARGIN` (default 0.15): lag, or forecast shortfall, that
+    /// makes an alert critical; `MONITORING_ALERT_EXPIRING_DAYS` (1–730, default 90):
+    /// certificates expiring within this many days raise an alert.
+    pub alert_rules: AlertRules,
+    /// `MONITORING_PIPELINE_CONVERSION_RATE` (0–1, default 0.5): the share of ready pool
+    /// firms a forecast counts as certified by the plan's end.
+    pub conversion_rate: ConversionRate,
+}
+
+/// The snapshot schedule (定期快照).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule {
+    /// `MONITORING_SCHEDULE_PLANS`: comma-separated plan ids snapshotted on schedule; empty
+    /// (the default) turns the scheduler off.
+    pub plans: Vec<String>,
+    /// `MONITORING_SCHEDULE_PERIOD`: `month` (default) or `quarter`; each period is taken
+    /// once it has ended, as of its last day.
+    pub period: PeriodKind,
+    /// `MONITORING_SCHEDULE_TICK_SECS` (1–86400, default 300): how often due periods are
+    /// looked for.
+    pub tick: Duration,
+    /// `MONITORING_SCHEDULE_LEASE_SECS` (10–86400, default 600): how long one replica holds
+    /// a period's snapshot job before another may take it over.
+    pub lease: Duration,
+}
+
+fn ranged(env: &Env, name: &str, default: u64, range: (u64, u64)) -> Result<u64, ConfigError> {
+    let value: u64 = env.parse_or(name, default)?;
+    if (range.0..=range.1).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError {
+            name: name.to_owned(),
+            message: format!("must be between {} and {}; got {value}", range.0, range.1),
+        })
+    }
+}
+
+fn share(env: &Env, name: &str, default: &str) -> Result<Ratio, ConfigError> {
+    let raw = env.get(name).unwrap_or_else(|| default.to_owned());
+    Ratio::parse_decimal(&raw)
+        .ok()
+        .filter(|r| !r.is_negative() && *r <= Ratio::ONE)
+        .ok_or_else(|| ConfigError {
+            name: name.to_owned(),
+            message: format!("must be a decimal between 0 and 1; got {raw:?}"),
+        })
+}
+
+fn invalid(name: &str, message: String) -> ConfigError {
+    ConfigError {
+        name: name.to_owned(),
+        message,
+    }
+}
+
+impl Schedule {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let plans: Vec<String> = env
+            .get("MONITORING_SCHEDULE_PLANS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let period = match env
+            .get("MONITORING_SCHEDULE_PERIOD")
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("month") => PeriodKind::Month,
+            Some("quarter") => PeriodKind::Quarter,
+            Some(other) => {
+                return Err(invalid(
+                    "MONITORING_SCHEDULE_PERIOD",
+                    format!("must be month or quarter; got {other:?}"),
+                ));
+            }
+        };
+        Ok(Self {
+            plans,
+            period,
+            tick: Duration::from_secs(ranged(
+                env,
+                "MONITORING_SCHEDULE_TICK_SECS",
+                300,
+                (1, 86_400),
+            )?),
+            lease: Duration::from_secs(ranged(
+                env,
+                "MONITORING_SCHEDULE_LEASE_SECS",
+                600,
+                (10, 86_400),
+            )?),
+        })
+    }
+}
+
+impl MonitoringSettings {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let retry_attempts = ranged(env, "UPSTREAM_RETRY_ATTEMPTS", 3, (1, 10))?;
+        let failures = ranged(env, "UPSTREAM_BREAKER_FAILURES", 3, (1, 100))?;
+        let open_for = ranged(env, "UPSTREAM_BREAKER_OPEN_SECS", 30, (1, 3600))?;
+        let expiring = ranged(env, "MONITORING_ALERT_EXPIRING_DAYS", 90, (1, 730))?;
+        let alert_rules = AlertRules::new(
+            share(env, "MONITORING_ALERT_MARGIN", "0.05")?,
+            share(env, "MONITORING_ALERT_CRITICAL_MARGIN", "0.15")?,
+            u32::try_from(expiring).unwrap_or(90),
+        )
+        .map_err(|message| invalid("MONITORING_ALERT_CRITICAL_MARGIN", message))?;
+        let rate = share(env, "MONITORING_PIPELINE_CONVERSION_RATE", "0.5")?;
+        Ok(Self {
+            registry_url: REGISTRY.url(env)?,
+            allocation_url: ALLOCATION.url(env)?,
+            retry_attempts: u32::try_from(retry_attempts).unwrap_or(3),
+            breaker: BreakerSettings {
+                failures_to_open: u32::try_from(failures).unwrap_or(3),
+                open_for: Duration::from_secs(open_for),
+            },
+            schedule: Schedule::from_env(env)?,
+            alert_rules,
+            conversion_rate: ConversionRate::new(rate)
+                .map_err(|m| invalid("MONITORING_PIPELINE_CONVERSION_RATE", m))?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_refusals_name_the_variable() {
+        let settings = MonitoringSettings::from_env(&Env::from_pairs([])).unwrap();
+        assert!(
+            settings.schedule.plans.is_empty(),
+            "the scheduler is off by default"
+        );
+        assert_eq!(settings.schedule.period, PeriodKind::Month);
+        assert_eq!(settings.breaker.failures_to_open, 3);
+        assert_eq!(settings.alert_rules, AlertRules::default());
+        let on = MonitoringSettings::from_env(&Env::from_pairs([
+            ("MONITORING_SCHEDULE_PLANS", "jiangsu-2019-57, other-plan"),
+            ("MONITORING_SCHEDULE_PERIOD", "quarter"),
+        ]))
+        .unwrap();
+        assert_eq!(on.schedule.plans, ["jiangsu-2019-57", "other-plan"]);
+        assert_eq!(on.schedule.period, PeriodKind::Quarter);
+        for (name, value) in [
+            ("MONITORING_SCHEDULE_PERIOD", "week"),
+            ("MONITORING_SCHEDULE_TICK_SECS", "0"),
+            ("UPSTREAM_BREAKER_FAILURES", "0"),
+            ("MONITORING_ALERT_MARGIN", "1.5"),
+            ("MONITORING_PIPELINE_CONVERSION_RATE", "half"),
+            ("MONITORING_ALERT_EXPIRING_DAYS", "1000"),
+        ] {
+            let error =
+                MonitoringSettings::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
+            assert_eq!(error.name, name, "{value}");
+        }
+        let error = MonitoringSettings::from_env(&Env::from_pairs([
+            ("MONITORING_ALERT_MARGIN", "0.2"),
+            ("MONITORING_ALERT_CRITICAL_MARGIN", "0.1"),
+        ]))
+        .unwrap_err();
+        assert_eq!(error.name, "MONITORING_ALERT_CRITICAL_MARGIN");
+    }
 }

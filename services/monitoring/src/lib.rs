@@ -1,7 +1,10 @@
 //! The monitoring service.
 
+pub mod app;
+pub mod clients;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod error;
 pub mod routes;
 pub mod startup;

@@ -91,11 +91,16 @@ impl ClientCredentials {
             #[serde(default)]
             expires_in: Option<u64>,
         }
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.append_pair("grant_type", "client_credentials");
-        if let Some(scope) = &self.scope {
-            form.append_pair("scope", scope);
-        }
+        // Built apart, so no serializer (which is not Send) lives across an await: the grant
+        // must run on any executor thread (monitoring's scheduler is a spawned task).
+        let body = {
+            let mut form = url::form_urlencoded::Serializer::new(String::new());
+            form.append_pair("grant_type", "client_credentials");
+            if let Some(scope) = &self.scope {
+                form.append_pair("scope", scope);
+            }
+            form.finish()
+        };
         let response = self
             .http
             .post(self.token_url.clone())
@@ -104,7 +109,7 @@ impl ClientCredentials {
                 reqwest::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
-            .body(form.finish())
+            .body(body)
             .send()
             .await
             .map_err(|e| format!("cannot reach the token endpoint {}: {e}", self.token_url))?;

@@ -4,7 +4,9 @@
 //! - `snapshots`, `snapshot_indicators`, `snapshot_values` — frozen figures ([`snapshots`]);
 //! - `leases` — one replica at a time for a period's scheduled snapshot ([`leases`]);
 //! - `alerts` — open and resolved alerts, keyed by fingerprint while open ([`alerts`]);
-//! - `events` — the outbox of snapshot and alert events ([`events`]).
+//! - `events` — the outbox of snapshot and alert events ([`events`]);
+//! - `snapshot_pipeline` — ready pool firms per region when a snapshot was taken
+//!   ([`pipeline`]); [`series`] reads snapshots across periods for boards and forecasts.
 //!
 //! Room for issue #15: webhook `subscriptions` (target URL, secret, event kinds, region,
 //! status and pause reason) and `deliveries` (event × subscription, attempt, status code,
@@ -21,7 +23,9 @@ use hte_shared::db::Migrations;
 pub mod alerts;
 pub mod events;
 pub mod leases;
+pub mod pipeline;
 pub mod schema;
+pub mod series;
 pub mod snapshots;
 pub mod statistics_inputs;
 

@@ -109,6 +109,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    snapshot_pipeline (snapshot_id, region_code) {
+        snapshot_id -> Text,
+        region_code -> Text,
+        ready_firms -> BigInt,
+    }
+}
+
 diesel::joinable!(snapshot_indicators -> snapshots (snapshot_id));
 diesel::joinable!(snapshot_values -> snapshots (snapshot_id));
 
@@ -120,4 +128,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     alerts,
     events,
+    snapshot_pipeline,
 );

@@ -1,7 +1,78 @@
-//! HTTP only: parse requests into domain values, call the domain and the database, shape
-//! responses.
+//! HTTP only: extractors in, status codes, headers and problem+json out. What a request
+//! asks is done by [`crate::app`].
 
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use hte_shared::audit::Actor;
+use hte_shared::db::Db;
+use hte_shared::idempotency::{self, Created, IdempotencyKey, Lookup};
+use hte_shared::stored;
+use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::error::MonitoringError;
+
+pub mod alerts;
+pub mod audit;
+pub mod indicators;
+pub mod inputs;
+pub mod snapshots;
+
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
-pub fn configure(_cfg: &mut ServiceConfig) {}
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(inputs::list_inputs)
+        .service(inputs::import_inputs)
+        .service(inputs::get_input)
+        .service(inputs::put_input)
+        .service(inputs::input_history)
+        .service(snapshots::create_snapshot)
+        .service(snapshots::list_snapshots)
+        .service(snapshots::get_snapshot)
+        .service(indicators::get_board)
+        .service(indicators::get_series)
+        .service(alerts::list_alerts)
+        .service(alerts::get_alert)
+        .service(alerts::acknowledge_alert)
+        .service(audit::verify_audit_chain);
+}
+
+/// The answer `create_once` stores and sends: its status, its JSON and, for a new resource,
+/// its path.
+fn answer<T: Serialize>(
+    status: StatusCode,
+    view: &T,
+    location: Option<String>,
+) -> Result<Created, MonitoringError> {
+    Ok(Created {
+        status,
+        body: stored::to_value(view)?,
+        location,
+    })
+}
+
+/// The stored first answer to a request with this `Idempotency-Key`, before any slow work
+/// is done for it again (a mismatch is a 422, a request still running a 409).
+async fn replay_if_known(
+    db: &Db,
+    actor: &Actor,
+    key: Option<&IdempotencyKey>,
+    route: &str,
+    request: &serde_json::Value,
+) -> Result<Option<HttpResponse>, MonitoringError> {
+    let Some(key) = key.cloned() else {
+        return Ok(None);
+    };
+    let scope = idempotency::scope_of(actor);
+    let hash = idempotency::fingerprint(route, request);
+    let found = db
+        .write(move |conn| {
+            idempotency::lookup(conn, &scope, &key, &hash).map_err(MonitoringError::from)
+        })
+        .await?;
+    match found {
+        Lookup::New => Ok(None),
+        Lookup::Replay(stored) => Ok(Some(idempotency::replay_response(&stored))),
+        Lookup::Mismatch => Err(idempotency::mismatch_problem().into()),
+        Lookup::InProgress => Err(idempotency::in_progress_problem().into()),
+    }
+}

@@ -2,6 +2,12 @@
 //! with TEST_DATABASE_URL).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alerts;
+mod helpers;
+mod imports;
+mod inputs;
+mod snapshots;
+
 use diesel::RunQueryDsl;
 use hte_shared::db::DbError;
 use hte_shared::testing::TestApp;

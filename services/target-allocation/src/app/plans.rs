@@ -20,8 +20,9 @@ use super::{Audited, record_change, validated};
 use crate::db::plans::{self as queries, IndicatorRow, PlanRow};
 use crate::db::targets;
 use crate::domain::plan::{
-    Aggregation, Comparator, DataSource, Measure, PlanStatus, check_indicator_key, check_period,
-    check_plan_id, check_text, indicator_violations, parse_target_period,
+    Aggregation, Comparator, DataSource, Formula, InputPeriod, Measure, PlanStatus,
+    check_indicator_key, check_period, check_plan_id, check_text, formula_violations,
+    indicator_violations, parse_target_period,
 };
 use crate::domain::tree::violations;
 use crate::error::AllocationError;
@@ -61,10 +62,26 @@ pub struct Indicator {
     /// How per-period targets accumulate (累计方式); default `stock`.
     #[serde(default = "default_aggregation")]
     pub aggregation: Aggregation,
+    /// How monitoring computes the value (计算公式). When left out, an indicator with a
+    /// registry `measure` gets the one-term quantity `{"quantity": [{"registry": measure}]}`;
+    /// without either it is not monitored (null).
+    #[serde(default)]
+    pub formula: Option<Formula>,
+    /// Which period of statistics inputs the formula reads (统计输入期别); default `latest`.
+    #[serde(default = "default_input_period")]
+    pub input_period: InputPeriod,
+    /// Whether pool firms the registry finds ready for recognition add to the forecast
+    /// (计入培育库储备), for counts of HTEs; default false.
+    #[serde(default)]
+    pub pipeline: bool,
 }
 
 fn default_aggregation() -> Aggregation {
     Aggregation::Stock
+}
+
+fn default_input_period() -> InputPeriod {
+    InputPeriod::Latest
 }
 
 /// A plan (规划/工作方案).
@@ -176,6 +193,9 @@ pub fn indicator_view(row: &IndicatorRow) -> QueryResult<Indicator> {
         splittable: row.splittable,
         measure: row.measure()?,
         aggregation: row.aggregation()?,
+        formula: row.formula()?,
+        input_period: row.input_period()?,
+        pipeline: row.pipeline,
     })
 }
 
@@ -245,6 +265,31 @@ fn optional_text(
         .ok()
 }
 
+/// The indicator's formula (a registry measure's one-term quantity when none is given),
+/// checked, as the JSON to store.
+fn checked_formula(
+    ind: &Indicator,
+    unit: &str,
+    field: &dyn Fn(&str) -> String,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let formula = ind.formula.clone().or(ind.measure.map(Formula::of_measure));
+    let broken = formula_violations(
+        formula.as_ref(),
+        unit,
+        ind.source,
+        ind.input_period,
+        ind.pipeline,
+    );
+    for (name, rule, message) in broken {
+        errors.push(FieldError::new(field(&name), rule, message));
+    }
+    let formula = formula?;
+    serde_json::to_string(&formula)
+        .map_err(|e| errors.push(FieldError::new(field("formula"), "schema", e.to_string())))
+        .ok()
+}
+
 /// Checks an indicator list and turns it into rows.
 fn indicator_rows(
     plan_id: &str,
@@ -294,6 +339,7 @@ fn indicator_rows(
         for (name, rule, message) in broken {
             errors.push(FieldError::new(field(name), rule, message));
         }
+        let formula_json = checked_formula(ind, &unit, &field, errors);
         rows.push(IndicatorRow {
             plan_id: plan_id.to_owned(),
             indicator_key: ind.key.clone(),
@@ -307,6 +353,9 @@ fn indicator_rows(
             splittable: ind.splittable,
             measure: ind.measure.map(|m| m.key().to_owned()),
             aggregation: ind.aggregation.key().to_owned(),
+            formula_json,
+            input_period: ind.input_period.key().to_owned(),
+            pipeline: ind.pipeline,
         });
     }
     rows

@@ -4,7 +4,9 @@ use hte_shared::db::DbConnection;
 use hte_shared::stored::corrupt;
 
 use super::schema::{indicators, plans};
-use crate::domain::plan::{Aggregation, Comparator, DataSource, Measure, PlanStatus};
+use crate::domain::plan::{
+    Aggregation, Comparator, DataSource, Formula, InputPeriod, Measure, PlanStatus,
+};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = plans)]
@@ -41,6 +43,11 @@ pub struct IndicatorRow {
     pub splittable: bool,
     pub measure: Option<String>,
     pub aggregation: String,
+    /// The formula monitoring evaluates, as JSON (absent: not monitored).
+    pub formula_json: Option<String>,
+    pub input_period: String,
+    /// Whether ready pool firms add to the indicator's forecast.
+    pub pipeline: bool,
 }
 
 impl PlanRow {
@@ -70,6 +77,18 @@ impl IndicatorRow {
     pub fn aggregation(&self) -> QueryResult<Aggregation> {
         Aggregation::from_key(&self.aggregation)
             .ok_or_else(|| corrupt("indicator aggregation", &self.aggregation))
+    }
+
+    pub fn formula(&self) -> QueryResult<Option<Formula>> {
+        self.formula_json
+            .as_deref()
+            .map(|text| hte_shared::stored::parse("indicator formula", text))
+            .transpose()
+    }
+
+    pub fn input_period(&self) -> QueryResult<InputPeriod> {
+        InputPeriod::from_key(&self.input_period)
+            .ok_or_else(|| corrupt("indicator input period", &self.input_period))
     }
 
     /// Stored as text, so the number written is the number read back.

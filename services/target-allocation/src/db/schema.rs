@@ -33,6 +33,9 @@ diesel::table! {
         splittable -> Bool,
         measure -> Nullable<Text>,
         aggregation -> Text,
+        formula_json -> Nullable<Text>,
+        input_period -> Text,
+        pipeline -> Bool,
     }
 }
 

@@ -105,6 +105,267 @@ keyed_enum! {
     }
 }
 
+keyed_enum! {
+    /// Which period of the statistics inputs a formula reads (统计输入期别), in monitoring.
+    InputPeriod {
+        /// 最新: the latest period ended by the snapshot's date that has every input.
+        Latest = "latest",
+        /// 年报年度: the year of the annual reports the registry sums (the year before the
+        /// snapshot's date), so a registry sum and an input describe the same year.
+        ReportYear = "report_year",
+    }
+}
+
+keyed_enum! {
+    /// A figure of the registry's statistics row (GET /api/v1/statistics) that a formula
+    /// may add up (登记库统计字段).
+    RegistryStatistic {
+        /// 登记企业数
+        Registered = "registered",
+        /// 科技型中小企业数
+        TechSme = "tech_sme",
+        /// 入库培育企业数
+        Pool = "pool",
+        /// 有效高新技术企业数
+        Hte = "hte",
+        /// 规上高企数
+        HteAboveScale = "hte_above_scale",
+        /// 建有研发机构的规上高企数
+        HteAboveScaleWithRdInstitution = "hte_above_scale_with_rd_institution",
+        /// 省级高新区内高企数
+        HteInProvincialZone = "hte_in_provincial_zone",
+        /// 国家级高新区内高企数
+        HteInNationalZone = "hte_in_national_zone",
+        /// 高企研发费用 (yuan)
+        HteRdExpenseYuan = "hte_rd_expense_yuan",
+        /// 高企有效发明专利
+        HteInventionPatents = "hte_invention_patents",
+        /// 高企高新技术产品收入 (yuan)
+        HteHightechIncomeYuan = "hte_hightech_income_yuan",
+        /// 新认定高企数
+        NewCertificates = "new_certificates",
+        /// 瞪羚企业数
+        #[serde(rename = "labels.gazelle")]
+        LabelsGazelle = "labels.gazelle",
+        /// 专精特新"小巨人"数
+        #[serde(rename = "labels.little_giant")]
+        LabelsLittleGiant = "labels.little_giant",
+        /// 制造业单项冠军数
+        #[serde(rename = "labels.single_champion")]
+        LabelsSingleChampion = "labels.single_champion",
+        /// 创新型领军企业数
+        #[serde(rename = "labels.innovative_leader")]
+        LabelsInnovativeLeader = "labels.innovative_leader",
+        /// 百强创新型企业数
+        #[serde(rename = "labels.top100")]
+        LabelsTop100 = "labels.top100",
+        /// 上市后备企业数
+        #[serde(rename = "labels.listing_pipeline")]
+        LabelsListingPipeline = "labels.listing_pipeline",
+    }
+}
+
+keyed_enum! {
+    /// An external statistic (统计部门数据) entered in monitoring, in yuan.
+    StatisticsInput {
+        /// 全社会研究与试验发展经费支出
+        SocietyRdExpenseYuan = "society_rd_expense_yuan",
+        /// 全省企业研发经费投入
+        EnterpriseRdExpenseYuan = "enterprise_rd_expense_yuan",
+        /// 规模以上工业企业研发经费支出
+        AboveScaleIndustrialRdExpenseYuan = "above_scale_industrial_rd_expense_yuan",
+        /// 规模以上工业总产值
+        AboveScaleIndustrialOutputYuan = "above_scale_industrial_output_yuan",
+        /// 高新技术产业产值
+        HightechIndustryOutputYuan = "hightech_industry_output_yuan",
+    }
+}
+
+impl From<Measure> for RegistryStatistic {
+    fn from(measure: Measure) -> Self {
+        match measure {
+            Measure::Hte => Self::Hte,
+            Measure::NewCertificates => Self::NewCertificates,
+            Measure::HteInventionPatents => Self::HteInventionPatents,
+            Measure::Pool => Self::Pool,
+            Measure::TechSme => Self::TechSme,
+        }
+    }
+}
+
+/// One figure a formula adds up (求和项): `{"registry": "hte"}` or
+/// `{"input": "enterprise_rd_expense_yuan"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Term {
+    /// A field of the registry's statistics row (登记库统计).
+    Registry(RegistryStatistic),
+    /// An external statistics input entered in monitoring (统计部门数据).
+    Input(StatisticsInput),
+}
+
+/// A sum of 1–8 distinct terms (求和项).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Operand(pub Vec<Term>);
+
+impl utoipa::PartialSchema for Operand {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name("Term"))
+            .min_items(Some(1))
+            .max_items(Some(MAX_TERMS))
+            .description(Some(
+                "1–8 distinct terms, added up (求和项为1–8个，不得重复)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Operand {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push(("Term".to_owned(), <Term as utoipa::PartialSchema>::schema()));
+        <Term as ToSchema>::schemas(schemas);
+    }
+}
+
+/// Most terms an operand adds up.
+pub const MAX_TERMS: usize = 8;
+
+/// What an indicator's value is (计算公式), as monitoring evaluates it:
+/// `{"quantity": [terms]}` — a count or amount (数量), the sum of the terms; or
+/// `{"share": {"numerator": [terms], "denominator": [terms]}}` — a share (比重).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Formula {
+    /// 数量: the sum of the terms.
+    Quantity(Operand),
+    /// 比重: numerator ÷ denominator.
+    Share {
+        numerator: Operand,
+        denominator: Operand,
+    },
+}
+
+impl Formula {
+    /// The one-term quantity a registry measure stands for (existing plans' default).
+    pub fn of_measure(measure: Measure) -> Self {
+        Self::Quantity(Operand(vec![Term::Registry(measure.into())]))
+    }
+
+    fn operands(&self) -> Vec<(&'static str, &Operand)> {
+        match self {
+            Self::Quantity(operand) => vec![("formula.quantity", operand)],
+            Self::Share {
+                numerator,
+                denominator,
+            } => vec![
+                ("formula.share.numerator", numerator),
+                ("formula.share.denominator", denominator),
+            ],
+        }
+    }
+
+    fn terms(&self) -> impl Iterator<Item = &Term> {
+        self.operands().into_iter().flat_map(|(_, o)| o.0.iter())
+    }
+
+    pub fn is_share(&self) -> bool {
+        matches!(self, Self::Share { .. })
+    }
+}
+
+/// A rule a formula breaks: the field (of the indicator), the rule's name, a sentence.
+pub type FormulaViolation = (String, &'static str, String);
+
+/// The rules of an indicator's formula and what goes with it: operands of 1–8 distinct
+/// terms; a share has unit `ratio` and only a share does; the terms fit the data source
+/// (registry terms for `registry`, inputs for `external`, both for `registry_and_external`);
+/// `input_period: report_year` needs inputs; only a quantity adds the pool's pipeline.
+pub fn formula_violations(
+    formula: Option<&Formula>,
+    unit: &str,
+    source: DataSource,
+    input_period: InputPeriod,
+    pipeline: bool,
+) -> Vec<FormulaViolation> {
+    let mut out: Vec<FormulaViolation> = Vec::new();
+    let Some(formula) = formula else {
+        if pipeline {
+            out.push((
+                "pipeline".into(),
+                "needs_formula",
+                "pipeline needs a quantity formula (无公式时不能计入培育库储备)".into(),
+            ));
+        }
+        return out;
+    };
+    for (field, operand) in formula.operands() {
+        let distinct: std::collections::HashSet<&Term> = operand.0.iter().collect();
+        if operand.0.is_empty() || operand.0.len() > MAX_TERMS {
+            out.push((
+                field.into(),
+                "terms",
+                format!("an operand adds up 1–{MAX_TERMS} terms (求和项为1–8个)"),
+            ));
+        } else if distinct.len() != operand.0.len() {
+            out.push((
+                field.into(),
+                "unique",
+                "an operand names each term once (求和项不能重复)".into(),
+            ));
+        }
+    }
+    if formula.is_share() != (unit == "ratio") {
+        out.push((
+            "unit".into(),
+            "ratio_is_share",
+            "a share formula has unit ratio, and only a share does (比重类指标单位为 ratio)".into(),
+        ));
+    }
+    let registry = formula.terms().any(|t| matches!(t, Term::Registry(_)));
+    let inputs = formula.terms().any(|t| matches!(t, Term::Input(_)));
+    let fits = match source {
+        DataSource::Registry => !inputs,
+        DataSource::External => !registry,
+        DataSource::RegistryAndExternal => registry && inputs,
+    };
+    if !fits {
+        out.push((
+            "formula".into(),
+            "fits_source",
+            format!(
+                "the formula's terms must fit source {}: registry terms for registry, inputs \
+                 for external, both for registry_and_external (公式与数据来源不符)",
+                source.key()
+            ),
+        ));
+    }
+    if input_period == InputPeriod::ReportYear && !inputs {
+        out.push((
+            "input_period".into(),
+            "needs_inputs",
+            "input_period report_year applies only to a formula with statistics inputs \
+             (无统计输入时不适用)"
+                .into(),
+        ));
+    }
+    if pipeline && formula.is_share() {
+        out.push((
+            "pipeline".into(),
+            "quantity_only",
+            "only a count can add the pool's pipeline to its forecast (仅数量类指标可计入培育库储备)"
+                .into(),
+        ));
+    }
+    out
+}
+
 impl PlanStatus {
     /// The only moves: draft → published → closed.
     pub fn can_become(self, to: PlanStatus) -> bool {
@@ -268,6 +529,90 @@ mod tests {
             Some(PlanStatus::Published)
         );
         assert_eq!(Measure::NewCertificates.key(), "new_certificates");
+    }
+
+    #[test]
+    fn formulas_are_checked_against_unit_source_and_options() {
+        let share: Formula = serde_json::from_str(
+            r#"{"share": {"numerator": [{"registry": "hte_rd_expense_yuan"}],
+                          "denominator": [{"input": "enterprise_rd_expense_yuan"}]}}"#,
+        )
+        .unwrap();
+        let both = DataSource::RegistryAndExternal;
+        assert!(
+            formula_violations(Some(&share), "ratio", both, InputPeriod::ReportYear, false)
+                .is_empty()
+        );
+        let rules = |f: Option<&Formula>, unit, source, period, pipeline| {
+            formula_violations(f, unit, source, period, pipeline)
+                .into_iter()
+                .map(|(field, rule, _)| format!("{field}:{rule}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            rules(
+                Some(&share),
+                "enterprises",
+                DataSource::Registry,
+                InputPeriod::Latest,
+                true
+            ),
+            [
+                "unit:ratio_is_share",
+                "formula:fits_source",
+                "pipeline:quantity_only"
+            ]
+        );
+        let count = Formula::of_measure(Measure::Hte);
+        assert_eq!(
+            serde_json::to_value(&count).unwrap(),
+            serde_json::json!({"quantity": [{"registry": "hte"}]})
+        );
+        assert_eq!(
+            rules(
+                Some(&count),
+                "enterprises",
+                DataSource::Registry,
+                InputPeriod::ReportYear,
+                true
+            ),
+            ["input_period:needs_inputs"]
+        );
+        let repeated = Formula::Quantity(Operand(vec![Term::Registry(RegistryStatistic::Hte); 2]));
+        assert_eq!(
+            rules(
+                Some(&repeated),
+                "enterprises",
+                DataSource::Registry,
+                InputPeriod::Latest,
+                false
+            ),
+            ["formula.quantity:unique"]
+        );
+        let empty = Formula::Quantity(Operand(vec![]));
+        assert_eq!(
+            rules(
+                Some(&empty),
+                "enterprises",
+                DataSource::Registry,
+                InputPeriod::Latest,
+                false
+            ),
+            ["formula.quantity:terms"]
+        );
+        assert_eq!(
+            rules(
+                None,
+                "enterprises",
+                DataSource::Registry,
+                InputPeriod::Latest,
+                true
+            ),
+            ["pipeline:needs_formula"]
+        );
+        let label: Term = serde_json::from_str(r#"{"registry": "labels.gazelle"}"#).unwrap();
+        assert_eq!(label, Term::Registry(RegistryStatistic::LabelsGazelle));
+        assert!(serde_json::from_str::<Term>(r#"{"input": "gdp_yuan"}"#).is_err());
     }
 
     #[test]

@@ -47,6 +47,91 @@ async fn the_2019_2020_plan_is_seeded_with_its_indicators_and_target() {
     assert_eq!(plan["indicators"][5]["source"], "external");
     assert_eq!(plan["indicators"][5]["splittable"], false);
 
+    // What monitoring evaluates: each indicator's formula, input period and pipeline.
+    let formulas: Vec<(&str, &Value, &Value, &Value)> = plan["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["key"].as_str().unwrap(),
+                &i["formula"],
+                &i["input_period"],
+                &i["pipeline"],
+            )
+        })
+        .collect();
+    let registry = |name: &str| json!({"registry": name});
+    let input = |name: &str| json!({"input": name});
+    let share = |n: Vec<Value>, d: Vec<Value>| json!({"share": {"numerator": n, "denominator": d}});
+    let expected = [
+        (
+            "hte_count",
+            json!({"quantity": [registry("hte")]}),
+            "latest",
+            true,
+        ),
+        (
+            "rd_institution_rate",
+            share(
+                vec![registry("hte_above_scale_with_rd_institution")],
+                vec![registry("hte_above_scale")],
+            ),
+            "latest",
+            false,
+        ),
+        (
+            "hte_rd_share",
+            share(
+                vec![registry("hte_rd_expense_yuan")],
+                vec![input("enterprise_rd_expense_yuan")],
+            ),
+            "report_year",
+            false,
+        ),
+        (
+            "hte_invention_patents",
+            json!({"quantity": [registry("hte_invention_patents")]}),
+            "latest",
+            false,
+        ),
+        (
+            "zone_hte_share",
+            share(
+                vec![
+                    registry("hte_in_provincial_zone"),
+                    registry("hte_in_national_zone"),
+                ],
+                vec![registry("hte")],
+            ),
+            "latest",
+            false,
+        ),
+        (
+            "hightech_output_share",
+            share(
+                vec![input("hightech_industry_output_yuan")],
+                vec![input("above_scale_industrial_output_yuan")],
+            ),
+            "latest",
+            false,
+        ),
+        (
+            "new_hte",
+            json!({"quantity": [registry("new_certificates")]}),
+            "latest",
+            true,
+        ),
+    ];
+    for ((key, formula, period, pipeline), (want_key, want, want_period, want_pipeline)) in
+        formulas.iter().zip(expected)
+    {
+        assert_eq!(*key, want_key);
+        assert_eq!(**formula, want, "{key}");
+        assert_eq!(**period, want_period, "{key}");
+        assert_eq!(**pipeline, want_pipeline, "{key}");
+    }
+
     let tree: Value = app
         .get_as(&auditor, &format!("/api/v1/plans/{SEEDED}/targets"))
         .await
@@ -307,4 +392,56 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
         )
         .await;
     assert_problem(assessment, 409).await;
+}
+
+#[tokio::test]
+async fn formulas_default_from_the_measure_and_are_checked() {
+    let app = TestApp::spawn().await;
+    let province = app.province_token();
+    // The plan body names measures but no formulas: counts get a one-term quantity; the
+    // external share has no formula until one is given.
+    let response = app
+        .post_as(&province, "/api/v1/plans", &plan_body("formula-plan"))
+        .await;
+    let plan = hte_shared::testing::assert_json(response, 201).await;
+    assert_eq!(
+        plan["indicators"][0]["formula"],
+        json!({"quantity": [{"registry": "hte"}]})
+    );
+    assert_eq!(plan["indicators"][0]["input_period"], "latest");
+    assert_eq!(plan["indicators"][0]["pipeline"], false);
+    assert_eq!(plan["indicators"][2]["formula"], Value::Null);
+
+    let mut bad = plan_body("formula-bad");
+    bad["indicators"][0]["formula"] = json!({"share": {
+        "numerator": [{"registry": "hte"}, {"registry": "hte"}],
+        "denominator": [{"input": "enterprise_rd_expense_yuan"}]}});
+    bad["indicators"][0]["pipeline"] = json!(true);
+    bad["indicators"][2]["formula"] = json!({"quantity": [{"registry": "hte"}]});
+    bad["indicators"][2]["input_period"] = json!("report_year");
+    let response = app.post_as(&province, "/api/v1/plans", &bad).await;
+    let problem = assert_problem(response, 400).await;
+    let mut fields = problem_fields(&problem);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "indicators[0].formula",
+            "indicators[0].formula.share.numerator",
+            "indicators[0].pipeline",
+            "indicators[0].unit",
+            "indicators[2].formula",
+            "indicators[2].input_period",
+            "indicators[2].unit",
+        ]
+    );
+
+    let mut unknown = plan_body("formula-unknown");
+    unknown["indicators"][2]["formula"] = json!({"quantity": [{"input": "gdp_yuan"}]});
+    let response = app.post_as(&province, "/api/v1/plans", &unknown).await;
+    let problem = assert_problem(response, 400).await;
+    assert_eq!(
+        problem_fields(&problem),
+        ["indicators[2].formula.quantity[0].input"]
+    );
 }

@@ -1,0 +1,146 @@
+//! The allocation service, as monitoring reads it: a plan with its indicator definitions
+//! (`GET /api/v1/plans/{id}`) and its target tree (`GET /api/v1/plans/{id}/targets`).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use hte_shared::breaker::BreakerStatus;
+use hte_shared::http_client::{ClientError, ServiceClient, UpstreamError};
+use hte_shared::telemetry::RequestId;
+use serde::Deserialize;
+
+use super::CallSettings;
+use crate::domain::indicator::{
+    Aggregation, Comparator, Formula, IndicatorDefinition, InputPeriod,
+};
+use crate::domain::ratio::Ratio;
+
+pub const SERVICE: &str = "target-allocation";
+
+/// An indicator as the allocation service defines it (the fields monitoring reads).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PlanIndicator {
+    pub key: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub unit: String,
+    pub comparator: Comparator,
+    pub aggregation: Aggregation,
+    pub target_value: Option<f64>,
+    pub splittable: bool,
+    /// Absent: the plan does not say how to compute it, so it is not monitored.
+    #[serde(default)]
+    pub formula: Option<Formula>,
+    #[serde(default)]
+    pub input_period: InputPeriod,
+    #[serde(default)]
+    pub pipeline: bool,
+}
+
+impl PlanIndicator {
+    /// Monitoring's definition of it; `None` without a formula.
+    pub fn definition(&self) -> Option<Result<IndicatorDefinition, String>> {
+        let formula = self.formula.clone()?;
+        let target_value = match self.target_value {
+            None => None,
+            Some(v) => match Ratio::from_f64_decimal(v) {
+                Some(r) => Some(r),
+                None => return Some(Err(format!("target_value {v} is not a number"))),
+            },
+        };
+        Some(Ok(IndicatorDefinition {
+            key: self.key.clone(),
+            name_zh: self.name_zh.clone(),
+            name_en: self.name_en.clone(),
+            unit: self.unit.clone(),
+            comparator: self.comparator,
+            aggregation: self.aggregation,
+            target_value,
+            formula,
+            input_period: self.input_period,
+            pipeline: self.pipeline,
+        }))
+    }
+}
+
+/// A plan (规划) with its indicators.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PlanDoc {
+    pub id: String,
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub status: String,
+    pub tree_version: i32,
+    pub indicators: Vec<PlanIndicator>,
+}
+
+/// One target of the tree (目标值).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Target {
+    pub indicator: String,
+    pub region_code: String,
+    /// A year, e.g. `2020`.
+    pub period: String,
+    pub value: i64,
+}
+
+/// The plan's current target tree, and where and when it was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetTree {
+    pub version: i32,
+    pub targets: Vec<Target>,
+    pub route: String,
+    pub fetched_at: NaiveDateTime,
+}
+
+#[derive(Deserialize)]
+struct RawTree {
+    version: i32,
+    targets: Vec<Target>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AllocationClient {
+    inner: ServiceClient,
+}
+
+impl AllocationClient {
+    pub fn new(base: url::Url, calls: CallSettings) -> Result<Self, ClientError> {
+        Ok(Self {
+            inner: calls.client(SERVICE, base)?,
+        })
+    }
+
+    pub fn breaker_status(&self) -> Option<BreakerStatus> {
+        self.inner.breaker().map(|b| b.status())
+    }
+
+    /// The plan, or `None` when the allocation service has no such plan. `plan_id` must be
+    /// a checked plan id (it goes into the path).
+    pub async fn plan(
+        &self,
+        plan_id: &str,
+        request_id: &RequestId,
+    ) -> Result<Option<PlanDoc>, UpstreamError> {
+        let path = format!("api/v1/plans/{plan_id}");
+        match self.inner.get_json(&path, &[], request_id).await {
+            Ok(plan) => Ok(Some(plan)),
+            Err(UpstreamError::Status { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub async fn targets(
+        &self,
+        plan_id: &str,
+        request_id: &RequestId,
+    ) -> Result<TargetTree, UpstreamError> {
+        let path = format!("api/v1/plans/{plan_id}/targets");
+        let raw: RawTree = self.inner.get_json(&path, &[], request_id).await?;
+        Ok(TargetTree {
+            version: raw.version,
+            targets: raw.targets,
+            route: format!("GET /{path}"),
+            fetched_at: hte_shared::time::now(),
+        })
+    }
+}
