@@ -1,5 +1,6 @@
 //! The monitoring service.
 
+pub mod bulletin;
 pub mod config;
 pub mod db;
 pub mod domain;

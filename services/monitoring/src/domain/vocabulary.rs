@@ -1,11 +1,12 @@
 //! Closed vocabularies: enums whose stable snake_case keys are what JSON, the database and
 //! the OpenAPI document carry.
 
-/// Declares an enum with `key()`, `from_key()`, `ALL` and `keys()`, serialised as its keys.
+/// Declares an enum with `key()`, `from_key()`, `ALL` and `keys()`, serialised as its keys
+/// and documented in the OpenAPI document as the list of those keys.
 macro_rules! closed_vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $key:literal,)* }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize, ::utoipa::ToSchema)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $key)] $variant,)*
         }
