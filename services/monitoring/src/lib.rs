@@ -4,5 +4,6 @@ pub mod bulletin;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod render;
 pub mod routes;
 pub mod startup;

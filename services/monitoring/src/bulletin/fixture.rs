@@ -17,7 +17,9 @@ pub const PLAN: &str = "jiangsu-2019-57";
 
 /// (code, name, HTE target, HTEs in September, in August, in September 2019, HTEs in
 /// high-tech zones in September or None when the registry lacked the figure).
-pub const CITIES: [(&str, &str, i64, i64, i64, i64, Option<i64>); 13] = [
+pub type City = (&'static str, &'static str, i64, i64, i64, i64, Option<i64>);
+
+pub const CITIES: [City; 13] = [
     ("320100", "南京市", 6000, 5600, 5500, 4700, Some(3100)),
     // 82.50 %: 4.91 points behind, within the margin.
     ("320200", "无锡市", 4000, 3300, 3200, 2900, Some(1700)),
@@ -120,7 +122,7 @@ pub struct Fixture {
     pub assessments: Vec<Assessment>,
 }
 
-pub fn province_total(pick: impl Fn(&(&str, &str, i64, i64, i64, i64, Option<i64>)) -> i64) -> i64 {
+pub fn province_total(pick: impl Fn(&City) -> i64) -> i64 {
     CITIES.iter().map(pick).sum()
 }
 
