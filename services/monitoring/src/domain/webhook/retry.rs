@@ -107,6 +107,43 @@ impl RetryPolicy {
     }
 }
 
+/// What became of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Failed; try again at this time.
+    RetryAt(NaiveDateTime),
+    /// Failed, and the retry budget is spent.
+    GaveUp,
+}
+
+/// Only a 2xx answer delivers. Anything else fails: another status, no answer (timeout,
+/// refused connection, TLS error), and redirects, which are not followed (a redirect could
+/// lead to an address the target checks refuse).
+pub fn is_delivered(status: Option<u16>) -> bool {
+    status.is_some_and(|s| (200..300).contains(&s))
+}
+
+impl RetryPolicy {
+    /// The outcome of the `attempts`-th attempt of a delivery queued at `queued_at`, made at
+    /// `now`.
+    pub fn outcome(
+        &self,
+        delivered: bool,
+        attempts: u32,
+        queued_at: NaiveDateTime,
+        now: NaiveDateTime,
+        rng: &mut impl Random,
+    ) -> Outcome {
+        if delivered {
+            return Outcome::Delivered;
+        }
+        self.next_attempt(attempts, queued_at, now, rng)
+            .map_or(Outcome::GaveUp, Outcome::RetryAt)
+    }
+}
+
 fn millis(ms: u64) -> TimeDelta {
     TimeDelta::milliseconds(i64::try_from(ms.min(MAX_MILLIS)).unwrap_or(i64::MAX))
 }
@@ -274,6 +311,35 @@ mod tests {
             (now, attempts) = (next, attempts + 1);
         }
         assert!(attempts <= 5);
+    }
+
+    #[test]
+    fn only_a_2xx_answer_delivers() {
+        for (status, delivered) in [
+            (Some(200), true),
+            (Some(204), true),
+            (Some(299), true),
+            (Some(301), false),
+            (Some(410), false),
+            (Some(500), false),
+            (None, false),
+        ] {
+            assert_eq!(is_delivered(status), delivered, "{status:?}");
+        }
+        let p = RetryPolicy::default();
+        let at = t("2020-10-01 00:00:00");
+        assert_eq!(
+            p.outcome(true, 30, at, at, &mut Fixed(0.0)),
+            Outcome::Delivered
+        );
+        assert_eq!(
+            p.outcome(false, 30, at, at, &mut Fixed(0.0)),
+            Outcome::GaveUp
+        );
+        assert_eq!(
+            p.outcome(false, 1, at, at, &mut Fixed(0.0)),
+            Outcome::RetryAt(t("2020-10-01 00:00:01"))
+        );
     }
 
     #[test]
