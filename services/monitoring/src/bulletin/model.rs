@@ -1,5 +1,8 @@
 //! The bulletin (通报) as a value: what every format shows, and what the JSON format is.
 //!
+//! In the OpenAPI document the parts are named `Bulletin…` (`BulletinFigure`, …) so they
+//! cannot collide with the board's types.
+//!
 //! Ratios are decimals 0–1 (completion 0.9 is 90 %); a share's value keeps its exact
 //! numerator and denominator beside the decimal; counts are integers, exactly the
 //! snapshot's. Changes of a share are in the share's own unit (0.02 is two percentage
@@ -67,6 +70,7 @@ pub struct Bulletin {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinRegion)]
 pub struct RegionRef {
     #[schema(example = "320000")]
     pub code: String,
@@ -77,6 +81,7 @@ pub struct RegionRef {
 
 /// Which snapshot figures come from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinSnapshot)]
 pub struct SnapshotRef {
     pub id: String,
     pub period: String,
@@ -93,6 +98,7 @@ pub struct SnapshotRef {
 
 /// An indicator's value: a count, or a share with its exact parts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinFigure)]
 pub struct Figure {
     /// The count, or the share's numerator (分子).
     pub numerator: i64,
@@ -104,6 +110,7 @@ pub struct Figure {
 
 /// A change since an earlier snapshot (环比 or 同比).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinChange)]
 pub struct Change {
     /// Current − earlier; for a share, in the share's unit (0.02 = 2 percentage points).
     pub delta: f64,
@@ -113,6 +120,7 @@ pub struct Change {
 
 /// Where one region stands on one indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinReading)]
 pub struct Reading {
     /// Target in force (目标值); a share's as a decimal.
     pub target: Option<f64>,
@@ -139,6 +147,7 @@ pub struct Reading {
 
 /// The scope's figure for one indicator (主要指标).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinIndicator)]
 pub struct IndicatorLine {
     #[schema(example = "hte_count")]
     pub key: String,
@@ -158,6 +167,7 @@ pub struct IndicatorLine {
 
 /// One indicator across the scope's subdivisions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinRegionTable)]
 pub struct RegionTable {
     pub indicator_key: String,
     pub indicator_name_zh: String,
@@ -175,6 +185,7 @@ pub struct RegionTable {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinRegionLine)]
 pub struct RegionLine {
     #[schema(example = "320500")]
     pub region_code: String,
@@ -188,6 +199,7 @@ pub struct RegionLine {
 
 /// A subdivision behind 时序进度 on an indicator.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinLaggingRegion)]
 pub struct LaggingRegion {
     pub indicator_key: String,
     pub indicator_name_zh: String,
@@ -228,6 +240,7 @@ pub struct BulletinAlert {
 /// A year-end assessment (考核) as the allocation service publishes it
 /// (`GET /api/v1/plans/{id}/assessments`); the bulletin lists the published ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinAssessment)]
 pub struct Assessment {
     pub id: String,
     pub plan_id: String,
@@ -247,6 +260,7 @@ pub struct Assessment {
 
 /// The scoring formula (计分公式).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinAssessmentFormula)]
 pub struct AssessmentFormula {
     /// `score = min(completion_rate, cap) × weight`.
     pub expression: String,
@@ -256,6 +270,7 @@ pub struct AssessmentFormula {
 
 /// One city's assessment result (考核结果).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinAssessmentLine)]
 pub struct AssessmentLine {
     pub region_code: String,
     pub name: String,
@@ -269,4 +284,47 @@ pub struct AssessmentLine {
     pub score: Option<f64>,
     /// 排名, among all the cities assessed.
     pub rank: Option<u32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::{PartialSchema, ToSchema};
+
+    use super::*;
+
+    /// Every part of the bulletin's schema is collected for the OpenAPI document, and every
+    /// reference in it points at one of them.
+    #[test]
+    fn the_schema_names_every_part_it_refers_to() {
+        let mut parts = vec![(Bulletin::name().into_owned(), Bulletin::schema())];
+        Bulletin::schemas(&mut parts);
+        let names: std::collections::BTreeSet<String> =
+            parts.iter().map(|(n, _)| n.clone()).collect();
+        for expected in [
+            "Bulletin",
+            "BulletinFigure",
+            "BulletinReading",
+            "BulletinRegionLine",
+            "BulletinAlert",
+            "AlertKind",
+            "Severity",
+            "Comparator",
+            "SnapshotStatus",
+            "RegionLevel",
+        ] {
+            assert!(
+                names.contains(expected),
+                "{expected} missing from {names:?}"
+            );
+        }
+        let json = serde_json::to_string(&parts).unwrap();
+        for reference in json.split("\"#/components/schemas/").skip(1) {
+            let name = &reference[..reference.find('"').unwrap()];
+            assert!(names.contains(name), "dangling reference to {name}");
+        }
+        assert!(
+            json.contains("\"at_least\""),
+            "enums list their keys: {json}"
+        );
+    }
 }
