@@ -331,6 +331,7 @@ fn ranking_chart(table: &RegionTable) -> Chart {
                 code: row.region_code.clone(),
                 label: row.name.clone(),
                 value,
+                on_track: r.on_track,
             }
         })
         .collect();

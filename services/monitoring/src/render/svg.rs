@@ -38,6 +38,8 @@ pub struct Bar {
     pub label: String,
     /// Completion or value; `None` draws no bar (—).
     pub value: Option<f64>,
+    /// Green when on track for 时序进度, red when not, blue when it does not apply.
+    pub on_track: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +120,7 @@ pub fn progress(title: &str, bars: &[Progress]) -> String {
         };
         let y = i as f64 * row + 4.0;
         let scale = completion.max(expected).max(1.0);
-        let fill = if bar.on_track { ON_TRACK } else { BEHIND };
+        let color = fill(Some(bar.on_track));
         let at = |share: f64| x0 + width * (share / scale).clamp(0.0, 1.0);
         let tip = format!(
             "{}：完成率{}，时序进度{}",
@@ -131,7 +133,7 @@ pub fn progress(title: &str, bars: &[Progress]) -> String {
              data-expected=\"{expected}\" data-on-track=\"{on}\"><title>{tip}</title>\
              <text x=\"0\" y=\"{ty}\">{label}</text>\
              <rect x=\"{x0}\" y=\"{by}\" width=\"{width}\" height=\"16\" fill=\"{TRACK}\"/>\
-             <rect class=\"bar\" x=\"{x0}\" y=\"{by}\" width=\"{fw}\" height=\"16\" fill=\"{fill}\"/>\
+             <rect class=\"bar\" x=\"{x0}\" y=\"{by}\" width=\"{fw}\" height=\"16\" fill=\"{color}\"/>\
              <line class=\"marker\" x1=\"{mx}\" x2=\"{mx}\" y1=\"{my1}\" y2=\"{my2}\" \
              stroke=\"{MARKER}\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>\
              <text x=\"{vx}\" y=\"{vy}\">{value}</text></g>",
@@ -154,10 +156,9 @@ pub fn progress(title: &str, bars: &[Progress]) -> String {
     svg
 }
 
-/// The regions as horizontal bars, best first (regions without a figure last).
-pub fn ranking(chart: &Ranking) -> String {
-    let mut bars: Vec<&Bar> = chart.bars.iter().collect();
-    bars.sort_by(|a, b| {
+fn best_first(bars: &[Bar]) -> Vec<&Bar> {
+    let mut sorted: Vec<&Bar> = bars.iter().collect();
+    sorted.sort_by(|a, b| {
         let key = |bar: &Bar| bar.value.and_then(finite);
         match (key(a), key(b)) {
             (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.code.cmp(&b.code)),
@@ -166,11 +167,25 @@ pub fn ranking(chart: &Ranking) -> String {
             (None, None) => a.code.cmp(&b.code),
         }
     });
-    let row = 24.0;
+    sorted
+}
+
+fn fill(on_track: Option<bool>) -> &'static str {
+    match on_track {
+        Some(true) => ON_TRACK,
+        Some(false) => BEHIND,
+        None => NEUTRAL,
+    }
+}
+
+/// The regions as horizontal bars, best first (regions without a figure last), with the
+/// 时序进度 line labelled above them.
+pub fn ranking(chart: &Ranking) -> String {
+    let bars = best_first(&chart.bars);
+    let (row, top) = (24.0, 24.0);
     let (label_w, value_w, width) = (110.0, 80.0, 640.0);
     let plot = width - label_w - value_w;
-    let top = 8.0;
-    let height = (bars.len() as f64 * row + top + 10.0).ceil() as u32;
+    let height = (bars.len() as f64 * row + top + 6.0).ceil() as u32;
     let max = bars
         .iter()
         .filter_map(|b| b.value.and_then(finite))
@@ -181,6 +196,7 @@ pub fn ranking(chart: &Ranking) -> String {
     } else {
         max.max(f64::MIN_POSITIVE)
     };
+    let x_of = |v: f64| label_w + plot * (v / scale).clamp(0.0, 1.0);
     let mut svg = open("ranking", &chart.title, width as u32, height);
     for (i, bar) in bars.iter().enumerate() {
         let y = top + i as f64 * row;
@@ -190,43 +206,38 @@ pub fn ranking(chart: &Ranking) -> String {
             escape(&bar.code),
             i + 1
         ));
+        let ty = px(y + 15.0);
         let Some(value) = bar.value.and_then(finite) else {
             svg.push_str(&format!(
-                "><title>{label}：无数据</title><text x=\"0\" y=\"{}\">{label}</text>\
-                 <text x=\"{}\" y=\"{}\">—</text></g>",
-                px(y + 15.0),
-                px(label_w),
-                px(y + 15.0)
+                "><title>{label}：无数据</title><text x=\"0\" y=\"{ty}\">{label}</text>\
+                 <text x=\"{}\" y=\"{ty}\">—</text></g>",
+                px(label_w)
             ));
             continue;
         };
         let shown = label_of(value, chart.percent, "");
-        let w = plot * (value / scale).clamp(0.0, 1.0);
-        let fill = match chart.marker {
-            Some(m) if value < m => BEHIND,
-            Some(_) => ON_TRACK,
-            None => NEUTRAL,
-        };
+        let w = x_of(value) - label_w;
         svg.push_str(&format!(
             " data-value=\"{value}\"><title>{label}：{shown}</title>\
              <text x=\"0\" y=\"{ty}\">{label}</text>\
-             <rect x=\"{label_w}\" y=\"{by}\" width=\"{bw}\" height=\"16\" fill=\"{fill}\"/>\
+             <rect x=\"{label_w}\" y=\"{by}\" width=\"{bw}\" height=\"16\" fill=\"{color}\"/>\
              <text x=\"{vx}\" y=\"{ty}\">{shown}</text></g>",
-            ty = px(y + 15.0),
             by = px(y + 3.0),
             bw = px(w),
+            color = fill(bar.on_track),
             vx = px(label_w + w + 6.0),
         ));
     }
     if let Some(marker) = chart.marker.and_then(finite) {
-        let x = px(label_w + plot * (marker / scale).clamp(0.0, 1.0));
+        let x = px(x_of(marker));
+        let shown = format!("时序进度{}", text::percent(marker));
         svg.push_str(&format!(
-            "<line class=\"marker\" data-value=\"{marker}\" x1=\"{x}\" x2=\"{x}\" y1=\"{}\" \
-             y2=\"{}\" stroke=\"{MARKER}\" stroke-width=\"2\" stroke-dasharray=\"4 3\">\
-             <title>时序进度{}</title></line>",
+            "<g class=\"marker\" data-value=\"{marker}\"><title>{shown}</title>\
+             <text x=\"{x}\" y=\"14\" text-anchor=\"middle\" font-size=\"12\">{shown}</text>\
+             <line x1=\"{x}\" x2=\"{x}\" y1=\"{}\" y2=\"{}\" stroke=\"{MARKER}\" \
+             stroke-width=\"2\" stroke-dasharray=\"4 3\"/></g>",
             px(top - 4.0),
             px(f64::from(height) - 2.0),
-            text::percent(marker)
         ));
     }
     svg.push_str("</svg>");
@@ -250,11 +261,7 @@ pub fn small_multiples(title: &str, tiles: &[Tile]) -> String {
         let expected = finite(tile.expected).unwrap_or(0.0);
         let scale = completion.unwrap_or(0.0).max(expected).max(1.0);
         let at = |share: f64| bar_w * (share / scale).clamp(0.0, 1.0);
-        let fill = match tile.on_track {
-            Some(true) => ON_TRACK,
-            Some(false) => BEHIND,
-            None => NEUTRAL,
-        };
+        let color = fill(tile.on_track);
         let shown = completion.map_or_else(|| "—".to_owned(), text::percent);
         svg.push_str(&format!(
             "<g class=\"tile\" transform=\"translate({},{})\" data-region=\"{}\" \
@@ -271,7 +278,7 @@ pub fn small_multiples(title: &str, tiles: &[Tile]) -> String {
              <text x=\"8\" y=\"18\">{label}</text><text x=\"{vx}\" y=\"18\" \
              text-anchor=\"end\" font-weight=\"bold\">{shown}</text>\
              <rect x=\"8\" y=\"28\" width=\"{bar_w}\" height=\"12\" fill=\"{TRACK}\"/>\
-             <rect class=\"bar\" x=\"8\" y=\"28\" width=\"{fw}\" height=\"12\" fill=\"{fill}\"/>\
+             <rect class=\"bar\" x=\"8\" y=\"28\" width=\"{fw}\" height=\"12\" fill=\"{color}\"/>\
              <line class=\"marker\" x1=\"{mx}\" x2=\"{mx}\" y1=\"24\" y2=\"44\" \
              stroke=\"{MARKER}\" stroke-width=\"2\"/></g>",
             exp = text::percent(expected),
@@ -284,13 +291,13 @@ pub fn small_multiples(title: &str, tiles: &[Tile]) -> String {
     svg
 }
 
-/// A rounded-up axis maximum: 1, 2 or 5 times a power of ten.
+/// A rounded-up axis maximum: 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten.
 fn nice_ceiling(max: f64) -> f64 {
     if max <= 0.0 {
         return 1.0;
     }
     let power = 10_f64.powf(max.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
         .into_iter()
         .map(|m| m * power)
         .find(|c| *c >= max)
@@ -300,7 +307,7 @@ fn nice_ceiling(max: f64) -> f64 {
 /// The series as a line with a dot per snapshot, on an axis from zero.
 pub fn line(series: &Series) -> String {
     let (width, height) = (640.0, 260.0);
-    let (left, right, top, bottom) = (64.0, 16.0, 16.0, 40.0);
+    let (left, right, top, bottom) = (64.0, 40.0, 16.0, 40.0);
     let (plot_w, plot_h) = (width - left - right, height - top - bottom);
     let percent = series.unit == "ratio";
     let points: Vec<&Point> = series

@@ -99,11 +99,12 @@ fn progress_bars_carry_completion_and_the_schedule_marker() {
     assert!(svg.contains("<title>高新技术企业总数：完成率86.17%，时序进度87.41%</title>"));
 }
 
-fn bar(code: &str, label: &str, value: Option<f64>) -> Bar {
+fn bar(code: &str, label: &str, value: Option<f64>, on_track: Option<bool>) -> Bar {
     Bar {
         code: code.to_owned(),
         label: label.to_owned(),
         value,
+        on_track,
     }
 }
 
@@ -114,10 +115,12 @@ fn the_ranking_puts_the_best_first_and_the_missing_last() {
         percent: true,
         marker: Some(0.8741),
         bars: vec![
-            bar("320100", "南京市", Some(0.9333)),
-            bar("321300", "宿迁市", None),
-            bar("320700", "连云港市", Some(0.6667)),
-            bar("320500", "苏州市", Some(0.9286)),
+            bar("320100", "南京市", Some(0.9333), Some(true)),
+            bar("321300", "宿迁市", None, None),
+            bar("320700", "连云港市", Some(0.6667), Some(false)),
+            // Below the line but within the margin: on track.
+            bar("320200", "无锡市", Some(0.825), Some(true)),
+            bar("320500", "苏州市", Some(0.9286), Some(true)),
         ],
     };
     let svg = ranking(&chart);
@@ -125,21 +128,32 @@ fn the_ranking_puts_the_best_first_and_the_missing_last() {
     let els = elements(&svg);
     let bars = with_class(&els, "bar");
     let order: Vec<&str> = bars.iter().map(|b| b["data-region"].as_str()).collect();
-    assert_eq!(order, ["320100", "320500", "320700", "321300"]);
+    assert_eq!(order, ["320100", "320500", "320200", "320700", "321300"]);
     let positions: Vec<&str> = bars.iter().map(|b| b["data-position"].as_str()).collect();
-    assert_eq!(positions, ["1", "2", "3", "4"]);
+    assert_eq!(positions, ["1", "2", "3", "4", "5"]);
     assert_eq!(bars[0]["data-value"], "0.9333");
     assert_eq!(bars[0]["data-label"], "南京市");
-    assert!(!bars[3].contains_key("data-value"), "no figure, no value");
+    assert!(!bars[4].contains_key("data-value"), "no figure, no value");
     let marker = with_class(&els, "marker");
     assert_eq!(marker[0]["data-value"], "0.8741");
-    // Behind the marker in red, ahead in green.
+    assert!(
+        svg.contains(">时序进度87.41%</text>"),
+        "the line is labelled"
+    );
+    // A bar's width is its share of the plot (450 px for 100 %).
+    let widths: Vec<f64> = els
+        .iter()
+        .filter(|(n, a)| n == "rect" && a.contains_key("fill"))
+        .map(|(_, a)| a["width"].parse().unwrap())
+        .collect();
+    assert_eq!(widths, [420.0, 417.9, 371.2, 300.0]);
+    // On track in green, behind in red: the colour follows the standing, not the line.
     let rects: Vec<&str> = els
         .iter()
         .filter(|(n, a)| n == "rect" && a.contains_key("fill"))
         .map(|(_, a)| a["fill"].as_str())
         .collect();
-    assert_eq!(rects, [ON_TRACK, ON_TRACK, BEHIND]);
+    assert_eq!(rects, [ON_TRACK, ON_TRACK, ON_TRACK, BEHIND]);
     assert!(svg.contains("<title>连云港市：66.67%</title>"));
 }
 
@@ -196,11 +210,11 @@ fn the_line_chart_plots_each_snapshot_on_an_axis_from_zero() {
         .iter()
         .map(|t| t["data-value"].as_str())
         .collect();
-    assert_eq!(ticks, ["0", "12500", "25000", "37500", "50000"]);
+    assert_eq!(ticks, ["0", "7500", "15000", "22500", "30000"]);
     let line_points = &with_class(&els, "line")[0]["points"];
     assert_eq!(line_points.split(' ').count(), 3);
-    // y = 16 + 204 × (1 − 25850 / 50000) = 114.5
-    assert!(line_points.ends_with(",114.5"), "{line_points}");
+    // x = 64 + 536 × 2 / 2; y = 16 + 204 × (1 − 25850 / 30000) = 44.2
+    assert!(line_points.ends_with(" 600.0,44.2"), "{line_points}");
     assert!(svg.contains("<title>2020-09：25850家</title>"));
     // No points: an empty axis that says so.
     let empty = line(&Series {
@@ -208,7 +222,8 @@ fn the_line_chart_plots_each_snapshot_on_an_axis_from_zero() {
         ..series
     });
     assert!(empty.contains("暂无数据"));
-    assert_eq!(nice_ceiling(0.62), 1.0);
-    assert_eq!(nice_ceiling(1.3), 2.0);
+    assert_eq!(nice_ceiling(0.62), 0.8);
+    assert_eq!(nice_ceiling(1.3), 1.5);
+    assert_eq!(nice_ceiling(9_000.0), 10_000.0);
     assert_eq!(nice_ceiling(0.0), 1.0);
 }
