@@ -1,11 +1,13 @@
-//! The outbox of events, written in the transaction of the change they report, read by the
-//! webhook dispatcher (issue #15).
+//! The events other systems subscribe to, written in the transaction of the change they
+//! report, together with their webhook deliveries (`webhooks::enqueue_for_event`): an event
+//! and its deliveries land together, and the queue survives a restart.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
 
 use super::schema::events;
+use super::webhooks;
 use crate::domain::event::EventKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -21,6 +23,7 @@ pub struct EventRow {
     pub subject_id: String,
     pub payload_json: String,
     pub created_at: NaiveDateTime,
+    /// When its deliveries were queued: in the same transaction, so equal to `created_at`.
     pub dispatched_at: Option<NaiveDateTime>,
 }
 
@@ -33,9 +36,11 @@ struct NewEvent<'a> {
     subject_id: &'a str,
     payload_json: String,
     created_at: NaiveDateTime,
+    dispatched_at: NaiveDateTime,
 }
 
-/// Records an event; call it inside the transaction of the change.
+/// Records an event and queues its deliveries to the subscriptions it concerns; call it
+/// inside the transaction of the change.
 pub fn append(
     conn: &mut DbConnection,
     kind: EventKind,
@@ -44,39 +49,36 @@ pub fn append(
     payload: &serde_json::Value,
     at: NaiveDateTime,
 ) -> QueryResult<()> {
+    let id = uuid::Uuid::new_v4().to_string();
     diesel::insert_into(events::table)
         .values(NewEvent {
-            id: uuid::Uuid::new_v4().to_string(),
+            id: id.clone(),
             kind: kind.key(),
             region_code,
             subject_id,
             payload_json: payload.to_string(),
             created_at: at,
+            dispatched_at: at,
         })
         .execute(conn)?;
+    webhooks::enqueue_for_event(conn, &id, kind, region_code, at)?;
     Ok(())
 }
 
-/// Events not yet fanned out to subscriptions, oldest first.
-pub fn undispatched(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<EventRow>> {
+/// Events recorded after `after_seq` (0 for all), in order; at most `limit`.
+pub fn after(conn: &mut DbConnection, after_seq: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
     events::table
-        .filter(events::dispatched_at.is_null())
+        .filter(events::seq.gt(after_seq))
         .order(events::seq.asc())
         .limit(limit)
         .select(EventRow::as_select())
         .load(conn)
 }
 
-pub fn mark_dispatched(
-    conn: &mut DbConnection,
-    seqs: &[i64],
-    at: NaiveDateTime,
-) -> QueryResult<usize> {
-    diesel::update(
-        events::table
-            .filter(events::seq.eq_any(seqs))
-            .filter(events::dispatched_at.is_null()),
-    )
-    .set(events::dispatched_at.eq(at))
-    .execute(conn)
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<EventRow>> {
+    events::table
+        .filter(events::id.eq(id))
+        .select(EventRow::as_select())
+        .first(conn)
+        .optional()
 }

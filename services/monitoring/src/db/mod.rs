@@ -7,11 +7,12 @@
 //! - `events` — the outbox of snapshot and alert events ([`events`]);
 //! - `snapshot_pipeline` — ready pool firms per region when a snapshot was taken
 //!   ([`pipeline`]); [`series`] reads snapshots across periods for boards and forecasts.
+//! - `events` — snapshot and alert events, written in the transaction of each change
+//!   ([`events`]);
+//! - `subscriptions`, `deliveries`, `delivery_attempts` — webhooks: who wants which events,
+//!   the delivery queue (queued with the event, so nothing is lost on restart) and every
+//!   attempt ([`webhooks`]).
 //!
-//! Room for issue #15: webhook `subscriptions` (target URL, secret, event kinds, region,
-//! status and pause reason) and `deliveries` (event × subscription, attempt, status code,
-//! latency, next attempt time) will fan out from `events`; the outbox is already written in
-//! the same transaction as each snapshot and alert change, so nothing is lost on restart.
 //! Bulletins need no table: they render a stored snapshot.
 //!
 //! Every function takes a connection; writes that must be atomic are run by the caller in
@@ -28,6 +29,7 @@ pub mod schema;
 pub mod series;
 pub mod snapshots;
 pub mod statistics_inputs;
+pub mod webhooks;
 
 #[cfg(test)]
 mod tests;

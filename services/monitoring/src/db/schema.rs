@@ -117,8 +117,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        region_code -> Text,
+        event_kinds -> Text,
+        target_url -> Text,
+        secret -> Text,
+        description -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        status_changed_at -> Timestamp,
+        consecutive_failures -> Integer,
+        failing_since -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        version -> Integer,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        event_id -> Text,
+        subscription_id -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_latency_ms -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        attempt -> Integer,
+        started_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        latency_ms -> BigInt,
+        error -> Nullable<Text>,
+        succeeded -> Bool,
+        claimed_by -> Text,
+    }
+}
+
 diesel::joinable!(snapshot_indicators -> snapshots (snapshot_id));
 diesel::joinable!(snapshot_values -> snapshots (snapshot_id));
+diesel::joinable!(deliveries -> subscriptions (subscription_id));
+diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     statistics_inputs,
@@ -129,4 +183,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     alerts,
     events,
     snapshot_pipeline,
+    subscriptions,
+    deliveries,
+    delivery_attempts,
 );

@@ -96,7 +96,7 @@ async fn the_same_condition_updates_its_open_alert() {
     assert_eq!(row.last_snapshot_id.as_deref(), Some("s3"));
     assert_eq!(row.version, 3);
     assert_eq!(row.fingerprint, "certificates_expiring|-|-|320505");
-    let events = store.read(|c| events::undispatched(c, 10)).await;
+    let events = store.read(|c| events::after(c, 0, 10)).await;
     assert_eq!(event_kinds(&events), ["alert.opened", "alert.escalated"]);
     assert!(
         events
@@ -194,7 +194,7 @@ async fn conditions_gone_from_an_evaluation_resolve_only_within_its_scope() {
         .await;
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].id, nanjing.id);
-    let events = store.read(|c| events::undispatched(c, 50)).await;
+    let events = store.read(|c| events::after(c, 0, 50)).await;
     assert_eq!(
         event_kinds(&events),
         [

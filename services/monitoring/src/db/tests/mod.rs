@@ -13,6 +13,7 @@ mod alerts;
 mod leases;
 mod snapshots;
 mod statistics_inputs;
+mod webhooks;
 
 /// A migrated database for one test; dropped with it.
 pub struct Store {
@@ -36,6 +37,17 @@ impl Store {
     }
 
     /// Runs `work` in one transaction.
+    /// Another handle on the same database, as a restarted service or another replica
+    /// would open it.
+    pub fn reopen(&self) -> Db {
+        let settings = DbSettings {
+            url: DatabaseUrl::parse(self._database.url()).unwrap(),
+            pool_size: 4,
+            connect_timeout: Duration::from_secs(10),
+        };
+        Db::connect(&settings, MIGRATIONS).unwrap()
+    }
+
     pub async fn write<T, F>(&self, work: F) -> T
     where
         F: FnOnce(&mut DbConnection) -> diesel::QueryResult<T> + Send + 'static,

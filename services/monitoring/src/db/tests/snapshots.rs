@@ -195,18 +195,17 @@ async fn retaking_a_period_adds_a_revision_and_keeps_the_first() {
         .await;
     assert_eq!(page, vec![one.clone()]);
 
-    let events = store.read(|c| events::undispatched(c, 10)).await;
+    let events = store.read(|c| events::after(c, 0, 10)).await;
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["snapshot.taken", "snapshot.taken"]);
     assert_eq!(events[0].subject_id, one.id);
     let payload: serde_json::Value = serde_json::from_str(&events[1].payload_json).unwrap();
     assert_eq!(payload["revision"], 2);
-    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
-    let marked = store
-        .write(move |c| events::mark_dispatched(c, &seqs, now))
-        .await;
-    assert_eq!(marked, 2);
-    assert!(store.read(|c| events::undispatched(c, 10)).await.is_empty());
+    // Fanned out (to no subscription here) in the transaction that recorded them.
+    assert!(events.iter().all(|e| e.dispatched_at == Some(e.created_at)));
+    let first = events[0].seq;
+    let later = store.read(move |c| events::after(c, first, 10)).await;
+    assert_eq!(later, events[1..]);
 }
 
 #[tokio::test]
@@ -319,7 +318,7 @@ async fn a_snapshot_lands_whole_or_not_at_all() {
         store.read(|c| snapshots::latest(c, PLAN, "2020-09")).await,
         None
     );
-    assert!(store.read(|c| events::undispatched(c, 10)).await.is_empty());
+    assert!(store.read(|c| events::after(c, 0, 10)).await.is_empty());
 
     let values = many();
     let whole = new(september("on_demand", "complete"), values);
