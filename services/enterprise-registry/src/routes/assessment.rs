@@ -1,6 +1,6 @@
 //! Benchmarking against the HTE criteria (对标找差) and the rule sets behind it.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use hte_shared::audit::Actor;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
@@ -22,7 +22,8 @@ use crate::error::RegistryError;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRuleSet {
-    /// What changed and why (说明).
+    /// What changed and why (说明), at most 2000 characters.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// The rules; `rules.version` must equal the path's version.
     pub rules: RuleSet,
@@ -91,7 +92,7 @@ pub async fn put_rule_set(
     require_province(&caller)?;
     let version = path.into_inner();
     let NewRuleSet { description, rules } = body.into_inner();
-    rule_sets::check_new(&version, &rules)?;
+    rule_sets::check_new(&version, description.as_deref(), &rules)?;
     let actor = Actor::new(&caller, &request_id);
     let stored = db
         .write(move |conn| rule_sets::store(conn, &actor, description, rules))
@@ -102,6 +103,34 @@ pub async fn put_rule_set(
         HttpResponse::Ok()
     }
     .json(stored.document))
+}
+
+/// Delete a never-activated rule set version (province only).
+///
+/// Versions are immutable, so a mistaken upload is removed and stored again. A version that
+/// was ever active stays: assessments may cite it (409).
+#[utoipa::path(
+    tag = "assessment",
+    params(("version" = String, Path, description = "Rule set version (规则版本)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[delete("/rule-sets/{version}")]
+pub async fn delete_rule_set(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    require_province(&caller)?;
+    let version = path.into_inner();
+    let actor = Actor::new(&caller, &request_id);
+    db.write(move |conn| rule_sets::delete(conn, &actor, &version))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Make a rule set the one assessments use (province only): a stored one, or the built-in
