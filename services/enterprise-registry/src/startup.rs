@@ -25,6 +25,14 @@ pub type Application = service::Application<EnterpriseRegistry>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(tags(
+    (name = "enterprises", description = "Enterprises (企业) by unified social credit code: register, correct with If-Match, deregister, history"),
+    (name = "annual reports", description = "Yearly figures of an enterprise (年报): staff, income, R&D, assets, IP; one report per year, replaced with If-Match"),
+    (name = "programme", description = "The cultivation programme: pool entries (培育库入库/出库), HTE certificates (高企证书) and labels such as tech-SME or gazelle (企业标签)"),
+    (name = "assessment", description = "Benchmarking against the HTE criteria (对标找差), candidate lists, and the versioned rule sets (规则集) behind them"),
+    (name = "compliance", description = "Compliance alerts (合规提醒): certificates expiring, missing annual reports, long pool stays"),
+    (name = "statistics", description = "Counts by region (分地区统计) for the other services and the province's reports"),
+    (name = "bulk", description = "CSV/XLSX imports (批量导入) and exports (导出)"),
+    (name = "audit", description = "Verification of the audit log's hash chain (审计核验)"),
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
     (name = "operations", description = "Liveness, readiness and metrics"),
 ))]

@@ -172,6 +172,7 @@ pub struct AssessmentParams {
 /// evaluation and the gazelle test. Names the rule set version used.
 #[utoipa::path(
     tag = "assessment",
+    operation_id = "get_enterprise_assessment",
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"), AssessmentParams),
     responses(
         (status = 200, description = "The assessment", body = Assessment),
