@@ -183,13 +183,95 @@ pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
     page_items_by_ref(doc)
 }
 
+/// Parameters that mean the same thing on every route of the suite, with the rule the
+/// server's parser enforces. A route that says nothing about such a parameter gets it here;
+/// a route that states its own pattern, enum, format or bound keeps it.
+const WELL_KNOWN_PARAMETERS: [(&str, &str); 10] = [
+    // GB 32100: 2 characters, 6-digit division, 10 characters of the code alphabet (no I, O,
+    // S, V, Z); the last is a check character no pattern can state.
+    (
+        "credit_code",
+        r#"{"type": "string", "pattern": "^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$", "minLength": 18, "maxLength": 18}"#,
+    ),
+    ("region", r#"{"type": "string", "pattern": "^[0-9]{6}$"}"#),
+    ("parent", r#"{"type": "string", "pattern": "^[0-9]{6}$"}"#),
+    ("code", r#"{"type": "string", "pattern": "^[0-9]{6}$"}"#),
+    ("as_of", r#"{"type": "string", "format": "date"}"#),
+    ("new_from", r#"{"type": "string", "format": "date"}"#),
+    ("new_to", r#"{"type": "string", "format": "date"}"#),
+    ("lang", r#"{"type": "string", "enum": ["zh", "en"]}"#),
+    (
+        "cursor",
+        r#"{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,512}$"}"#,
+    ),
+    (
+        "limit",
+        r#"{"type": "integer", "format": "int32", "minimum": 1, "maximum": 500}"#,
+    ),
+];
+
+/// Whether a parameter's schema says nothing beyond its type.
+fn unconstrained(schema: &serde_json::Value) -> bool {
+    const RULES: [&str; 9] = [
+        "$ref",
+        "pattern",
+        "enum",
+        "format",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "const",
+        "oneOf",
+    ];
+    schema.as_object().is_some_and(|s| {
+        !RULES.iter().any(|rule| s.contains_key(*rule))
+            || (s.get("minimum") == Some(&serde_json::json!(0)) && !s.contains_key("maximum"))
+    })
+}
+
+fn well_known_parameters(json: &mut serde_json::Value) {
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(serde_json::Value::as_array_mut)
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+                let Some((_, rule)) = WELL_KNOWN_PARAMETERS.iter().find(|(n, _)| *n == name) else {
+                    continue;
+                };
+                if unconstrained(&parameter["schema"]) {
+                    match serde_json::from_str(rule) {
+                        Ok(schema) => parameter["schema"] = schema,
+                        Err(error) => panic!("the rule for {name} is not JSON: {error}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// `Page<T>` is generic, so utoipa writes `T` inline into every `Page_T`: generators then
 /// make a second, anonymous class for the same record. Point the items at `T` instead.
+/// Also gives the suite's well-known parameters their rules.
 fn page_items_by_ref(doc: OpenApi) -> OpenApi {
     let mut json = match serde_json::to_value(&doc) {
         Ok(json) => json,
         Err(error) => panic!("an OpenAPI document is always JSON: {error}"),
     };
+    well_known_parameters(&mut json);
     let Some(schemas) = json
         .pointer_mut("/components/schemas")
         .and_then(serde_json::Value::as_object_mut)
