@@ -210,6 +210,56 @@ const WELL_KNOWN_PARAMETERS: [(&str, &str); 10] = [
     ),
 ];
 
+/// Media types that carry files: their bodies are bytes (`format: binary`), never an array of
+/// numbers (utoipa's rendering of `Vec<u8>`) nor text a generated client would decode.
+const FILE_MEDIA_TYPES: [&str; 3] = [
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/octet-stream",
+];
+
+fn files_as_binary(json: &mut serde_json::Value) {
+    let binary = serde_json::json!({"type": "string", "format": "binary"});
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for item in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+    {
+        for operation in item
+            .values_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            let mut bodies = Vec::new();
+            for (key, value) in operation.iter_mut() {
+                if key == "requestBody" {
+                    bodies.push(value);
+                } else if let Some(responses) = value.as_object_mut().filter(|_| key == "responses")
+                {
+                    bodies.extend(responses.values_mut());
+                }
+            }
+            for body in bodies {
+                let Some(content) = body
+                    .get_mut("content")
+                    .and_then(serde_json::Value::as_object_mut)
+                else {
+                    continue;
+                };
+                for (media_type, media) in content.iter_mut() {
+                    if FILE_MEDIA_TYPES.contains(&media_type.as_str()) {
+                        media["schema"] = binary.clone();
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Whether a parameter's schema says nothing beyond its type.
 fn unconstrained(schema: &serde_json::Value) -> bool {
     const RULES: [&str; 9] = [
@@ -272,6 +322,7 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
         Err(error) => panic!("an OpenAPI document is always JSON: {error}"),
     };
     well_known_parameters(&mut json);
+    files_as_binary(&mut json);
     let Some(schemas) = json
         .pointer_mut("/components/schemas")
         .and_then(serde_json::Value::as_object_mut)

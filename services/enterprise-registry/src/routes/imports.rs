@@ -176,8 +176,8 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     tag = "bulk",
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first import; 409 while it is still running")),
-    request_body(content = Vec<u8>, description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English",
-        content_type = "text/csv"),
+    request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+        description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English"),
     responses(
         (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
