@@ -183,19 +183,45 @@ pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
     page_items_by_ref(doc)
 }
 
+const REGION_CODE_REF: &str = r##"{"$ref": "#/components/schemas/JiangsuRegionCode"}"##;
+
+/// Every code a region parameter accepts, with its Chinese name: an enum generators can
+/// offer, and the exact set the parser takes (a 6-digit code outside Jiangsu is refused).
+fn region_code_schema() -> serde_json::Value {
+    let regions = crate::regions::all();
+    let codes: Vec<String> = regions.iter().map(|r| r.code.to_string()).collect();
+    let names: Vec<String> = regions
+        .iter()
+        .map(|r| format!("{} {}", r.code, r.name))
+        .collect();
+    serde_json::json!({
+        "type": "string",
+        "description": "A Jiangsu region code (行政区划代码, GB/T 2260, with the NBS codes of \
+            functional zones): the province 320000, a city or a county. `x-enum-descriptions` \
+            gives each code's Chinese name.",
+        "pattern": "^[0-9]{6}$",
+        "enum": codes,
+        "x-enum-descriptions": names,
+    })
+}
+
 /// Parameters that mean the same thing on every route of the suite, with the rule the
 /// server's parser enforces. A route that says nothing about such a parameter gets it here;
 /// a route that states its own pattern, enum, format or bound keeps it.
-const WELL_KNOWN_PARAMETERS: [(&str, &str); 10] = [
+const WELL_KNOWN_PARAMETERS: [(&str, &str); 11] = [
     // GB 32100: 2 characters, 6-digit division, 10 characters of the code alphabet (no I, O,
     // S, V, Z); the last is a check character no pattern can state.
     (
         "credit_code",
         r#"{"type": "string", "pattern": "^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$", "minLength": 18, "maxLength": 18}"#,
     ),
-    ("region", r#"{"type": "string", "pattern": "^[0-9]{6}$"}"#),
-    ("parent", r#"{"type": "string", "pattern": "^[0-9]{6}$"}"#),
-    ("code", r#"{"type": "string", "pattern": "^[0-9]{6}$"}"#),
+    ("region", REGION_CODE_REF),
+    ("parent", REGION_CODE_REF),
+    ("code", REGION_CODE_REF),
+    (
+        "Idempotency-Key",
+        r#"{"type": "string", "pattern": "^[!-~]{1,255}$", "maxLength": 255}"#,
+    ),
     ("as_of", r#"{"type": "string", "format": "date"}"#),
     ("new_from", r#"{"type": "string", "format": "date"}"#),
     ("new_to", r#"{"type": "string", "format": "date"}"#),
@@ -322,6 +348,12 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
         Err(error) => panic!("an OpenAPI document is always JSON: {error}"),
     };
     well_known_parameters(&mut json);
+    if let Some(schemas) = json
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        schemas.insert("JiangsuRegionCode".to_owned(), region_code_schema());
+    }
     files_as_binary(&mut json);
     let Some(schemas) = json
         .pointer_mut("/components/schemas")
