@@ -24,7 +24,19 @@ pub struct EnterpriseRegistry;
 pub type Application = service::Application<EnterpriseRegistry>;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(tags(
+#[openapi(
+    // Named in query parameters, which do not bring their schemas along.
+    components(schemas(
+        crate::domain::tech_domain::TechDomain,
+        crate::domain::compliance::AlertKind,
+        crate::domain::status::EnterpriseStatus,
+        crate::domain::labels::LabelKind,
+        crate::domain::enterprise::ZoneLevel,
+        crate::domain::import::ImportKind,
+        crate::domain::import::MoneyUnit,
+        crate::app::imports::Mode,
+    )),
+    tags(
     (name = "enterprises", description = "Enterprises (企业) by unified social credit code: register, correct with If-Match, deregister, history"),
     (name = "annual reports", description = "Yearly figures of an enterprise (年报): staff, income, R&D, assets, IP; one report per year, replaced with If-Match"),
     (name = "programme", description = "The cultivation programme: pool entries (培育库入库/出库), HTE certificates (高企证书) and labels such as tech-SME or gazelle (企业标签)"),
@@ -35,7 +47,8 @@ pub type Application = service::Application<EnterpriseRegistry>;
     (name = "audit", description = "Verification of the audit log's hash chain (审计核验)"),
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
     (name = "operations", description = "Liveness, readiness and metrics"),
-))]
+    )
+)]
 struct ApiDoc;
 
 impl Service for EnterpriseRegistry {
