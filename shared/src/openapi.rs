@@ -277,7 +277,10 @@ fn files_as_binary(json: &mut serde_json::Value) {
                     continue;
                 };
                 for (media_type, media) in content.iter_mut() {
-                    if FILE_MEDIA_TYPES.contains(&media_type.as_str()) {
+                    // A named binary schema (e.g. `BinaryFile`) is kept as it is.
+                    if FILE_MEDIA_TYPES.contains(&media_type.as_str())
+                        && media["schema"].get("$ref").is_none()
+                    {
                         media["schema"] = binary.clone();
                     }
                 }
@@ -348,9 +351,13 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
         Err(error) => panic!("an OpenAPI document is always JSON: {error}"),
     };
     well_known_parameters(&mut json);
+    let region_codes_used = json
+        .to_string()
+        .contains("#/components/schemas/JiangsuRegionCode");
     if let Some(schemas) = json
         .pointer_mut("/components/schemas")
         .and_then(serde_json::Value::as_object_mut)
+        .filter(|_| region_codes_used)
     {
         schemas.insert("JiangsuRegionCode".to_owned(), region_code_schema());
     }
