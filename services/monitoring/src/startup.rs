@@ -30,6 +30,7 @@ pub type Application = service::Application<Monitoring>;
     (name = "snapshots", description = "Snapshots (快照): a plan's indicators for a period frozen on an as-of date, with targets, 时序进度 and sources; revisions kept; taken on demand or on schedule"),
     (name = "indicators", description = "The KPI board (指标看板) and series from stored snapshots: value, target, gap, completion, 时序进度, 环比/同比, rank, forecast; stale when a source service is down"),
     (name = "alerts", description = "Alerts (预警): regions behind 时序进度, indicators off track by forecast, certificates expiring, annual reports missing; acknowledged with a note"),
+    (name = "bulletins", description = "Bulletins (定期通报) of a snapshot: JSON, Word (DOCX), Excel (XLSX) or a printable HTML page, for the province with its 13 cities or a city with its counties"),
     (name = "audit", description = "Checking the audit log's hash chain (审计核验)"),
     (name = "operations", description = "Liveness, readiness and metrics"),
 ))]

@@ -7,10 +7,12 @@
 //! - [`snapshots`]: taking (from [`gather`]ed upstream figures, [`compose`]d into rows, with
 //!   alerts [`evaluate`]d) and reading snapshots; [`scheduler`] takes due ones;
 //! - [`board`]: the KPI board and series, from stored snapshots only;
-//! - [`alerts`]: listing and acknowledging alerts.
+//! - [`alerts`]: listing and acknowledging alerts;
+//! - [`bulletins`]: the periodic bulletin (定期通报) of a stored snapshot.
 
 pub mod alerts;
 pub mod board;
+pub mod bulletins;
 pub mod compose;
 pub mod evaluate;
 pub mod gather;

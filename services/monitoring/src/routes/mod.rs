@@ -14,6 +14,7 @@ use crate::error::MonitoringError;
 
 pub mod alerts;
 pub mod audit;
+pub mod bulletins;
 pub mod indicators;
 pub mod inputs;
 pub mod snapshots;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(alerts::list_alerts)
         .service(alerts::get_alert)
         .service(alerts::acknowledge_alert)
+        .service(bulletins::get_bulletin)
         .service(audit::verify_audit_chain);
 }
 

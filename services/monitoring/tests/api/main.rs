@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alerts;
+mod bulletins;
 mod helpers;
 mod imports;
 mod inputs;
+mod seed;
 mod snapshots;
 
 use diesel::RunQueryDsl;
