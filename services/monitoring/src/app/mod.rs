@@ -8,7 +8,8 @@
 //!   alerts [`evaluate`]d) and reading snapshots; [`scheduler`] takes due ones;
 //! - [`board`]: the KPI board and series, from stored snapshots only;
 //! - [`alerts`]: listing and acknowledging alerts;
-//! - [`bulletins`]: the periodic bulletin (定期通报) of a stored snapshot.
+//! - [`bulletins`]: the periodic bulletin (定期通报) of a stored snapshot;
+//! - [`subscriptions`]: webhook subscriptions; [`webhooks`]: the delivery worker.
 
 pub mod alerts;
 pub mod board;
@@ -20,6 +21,8 @@ pub mod imports;
 pub mod inputs;
 pub mod scheduler;
 pub mod snapshots;
+pub mod subscriptions;
+pub mod webhooks;
 
 use std::sync::Arc;
 

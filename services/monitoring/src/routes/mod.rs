@@ -18,6 +18,7 @@ pub mod bulletins;
 pub mod indicators;
 pub mod inputs;
 pub mod snapshots;
+pub mod subscriptions;
 
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -35,6 +36,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(alerts::get_alert)
         .service(alerts::acknowledge_alert)
         .service(bulletins::get_bulletin)
+        .service(subscriptions::create_subscription)
+        .service(subscriptions::list_subscriptions)
+        .service(subscriptions::get_subscription)
+        .service(subscriptions::delete_subscription)
+        .service(subscriptions::list_deliveries)
         .service(audit::verify_audit_chain);
 }
 

@@ -9,6 +9,7 @@ mod imports;
 mod inputs;
 mod seed;
 mod snapshots;
+mod webhooks;
 
 use diesel::RunQueryDsl;
 use hte_shared::db::DbError;
