@@ -83,6 +83,9 @@ impl Service for Monitoring {
                 what: "the webhook delivery worker".to_owned(),
                 message: e.to_string(),
             })?;
-        Ok(AppData::default().with(monitor).with(worker))
+        Ok(AppData::default()
+            .with(monitor)
+            .with(worker)
+            .with_routes(routes::dashboard::configure))
     }
 }

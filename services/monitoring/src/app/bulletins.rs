@@ -251,33 +251,43 @@ pub async fn bulletin(
     order: BulletinOrder,
 ) -> Result<Bulletin, MonitoringError> {
     let (assessments, note) = assessments(monitor, &order.plan_id, request_id).await;
-    let options = options(monitor, order.scope);
-    let mut built = db
-        .read(move |conn| {
-            let loaded = load(conn, &order)?;
-            let source = BulletinSource {
-                snapshot: &loaded.snapshot,
-                indicators: &loaded.indicators,
-                values: &loaded.values,
-                previous: loaded.previous.as_ref().map(|(s, v)| Earlier {
-                    snapshot: s,
-                    values: v,
-                }),
-                year_earlier: loaded.year_earlier.as_ref().map(|(s, v)| Earlier {
-                    snapshot: s,
-                    values: v,
-                }),
-                alerts: &loaded.alerts,
-                assessments: &assessments,
-            };
-            bulletin::build(&source, &options).map_err(|error| {
-                tracing::error!(%error, "a bulletin cannot be built from stored rows");
-                MonitoringError::from(Problem::internal())
-            })
-        })
-        .await?;
+    let mut built = from_storage(db, monitor, order, assessments).await?;
     built.notes.extend(note);
     Ok(built)
+}
+
+/// The bulletin from stored rows alone, with the assessments given (the dashboard shows
+/// none, and so does not wait for the allocation service).
+pub async fn from_storage(
+    db: &Db,
+    monitor: &Monitor,
+    order: BulletinOrder,
+    assessments: Vec<Assessment>,
+) -> Result<Bulletin, MonitoringError> {
+    let options = options(monitor, order.scope);
+    db.read(move |conn| {
+        let loaded = load(conn, &order)?;
+        let source = BulletinSource {
+            snapshot: &loaded.snapshot,
+            indicators: &loaded.indicators,
+            values: &loaded.values,
+            previous: loaded.previous.as_ref().map(|(s, v)| Earlier {
+                snapshot: s,
+                values: v,
+            }),
+            year_earlier: loaded.year_earlier.as_ref().map(|(s, v)| Earlier {
+                snapshot: s,
+                values: v,
+            }),
+            alerts: &loaded.alerts,
+            assessments: &assessments,
+        };
+        bulletin::build(&source, &options).map_err(|error| {
+            tracing::error!(%error, "a bulletin cannot be built from stored rows");
+            MonitoringError::from(Problem::internal())
+        })
+    })
+    .await
 }
 
 /// The bulletin written in `format`.

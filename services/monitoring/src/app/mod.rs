@@ -9,12 +9,14 @@
 //! - [`board`]: the KPI board and series, from stored snapshots only;
 //! - [`alerts`]: listing and acknowledging alerts;
 //! - [`bulletins`]: the periodic bulletin (定期通报) of a stored snapshot;
-//! - [`subscriptions`]: webhook subscriptions; [`webhooks`]: the delivery worker.
+//! - [`subscriptions`]: webhook subscriptions; [`webhooks`]: the delivery worker;
+//! - [`dashboard`]: what the officials' dashboard page shows.
 
 pub mod alerts;
 pub mod board;
 pub mod bulletins;
 pub mod compose;
+pub mod dashboard;
 pub mod evaluate;
 pub mod gather;
 pub mod imports;

@@ -15,6 +15,7 @@ use crate::error::MonitoringError;
 pub mod alerts;
 pub mod audit;
 pub mod bulletins;
+pub mod dashboard;
 pub mod indicators;
 pub mod inputs;
 pub mod snapshots;

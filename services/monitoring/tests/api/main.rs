@@ -4,6 +4,7 @@
 
 mod alerts;
 mod bulletins;
+mod dashboard;
 mod helpers;
 mod imports;
 mod inputs;
