@@ -25,7 +25,9 @@ pub struct Monitoring;
 pub type Application = service::Application<Monitoring>;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(tags(
+#[openapi(
+    components(schemas(routes::bulletins::BulletinFileFormat)),
+    tags(
     (name = "statistics-inputs", description = "External statistics (统计部门数据) per measure, period and region: entered and corrected by the province with a reason, every version kept; CSV/XLSX import"),
     (name = "snapshots", description = "Snapshots (快照): a plan's indicators for a period frozen on an as-of date, with targets, 时序进度 and sources; revisions kept; taken on demand or on schedule"),
     (name = "indicators", description = "The KPI board (指标看板) and series from stored snapshots: value, target, gap, completion, 时序进度, 环比/同比, rank, forecast; stale when a source service is down"),
