@@ -425,3 +425,49 @@ async fn a_city_manages_only_its_own_subtree() {
     let ours = assert_json(app.get_as(&suzhou, "/api/v1/subscriptions").await, 200).await;
     assert_eq!(ours["items"], json!([]));
 }
+
+#[tokio::test]
+async fn targets_are_checked_again_at_delivery() {
+    // Subscribed while private targets were allowed; delivered by a service that refuses them.
+    let database = TestDatabase::create();
+    let mut open: Vec<(&str, &str)> = TEST_ENV.to_vec();
+    open.push(("MONITORING_DATABASE_URL", database.url()));
+    let receiver = Receiver::start(Arc::new(|_| 204));
+    let first = App::spawn_with(&open).await;
+    let created = subscribe(
+        &first,
+        &first.province_token(),
+        "320000",
+        json!(["snapshot.taken"]),
+        &receiver.url,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    first.stop().await;
+    drop(first);
+
+    let strict: Vec<(&str, &str)> = open
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != "MONITORING_WEBHOOK_ALLOW_PRIVATE_TARGETS")
+        .collect();
+    let second = App::spawn_with(&strict).await;
+    seed::snapshots(&second).await;
+    for _ in 0..300 {
+        let items = deliveries(&second, &id).await;
+        if items.len() == 2 && items.iter().all(|d| d["attempts"].as_i64().unwrap() >= 1) {
+            for delivery in &items {
+                let error = delivery["last_error"].as_str().unwrap();
+                assert!(error.contains("https"), "{error}");
+                assert!(delivery["last_status_code"].is_null());
+            }
+            assert!(
+                receiver.received().is_empty(),
+                "nothing reached the receiver"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no attempt recorded: {:?}", deliveries(&second, &id).await);
+}
