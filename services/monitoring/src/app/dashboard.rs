@@ -196,3 +196,40 @@ async fn open_alerts(
     };
     Ok(alerts::list(db, caller, query, page).await?.items)
 }
+
+#[cfg(test)]
+mod tests {
+    use hte_shared::auth::Role;
+
+    use super::*;
+
+    fn caller(role: Role, region: &str) -> Caller {
+        Caller {
+            subject: "t".to_owned(),
+            role,
+            region: RegionCode::parse(region).unwrap(),
+        }
+    }
+
+    fn codes(choices: &[Choice]) -> Vec<&str> {
+        choices.iter().map(|c| c.code.as_str()).collect()
+    }
+
+    #[test]
+    fn the_picker_offers_only_what_the_viewer_reads() {
+        let province = choices(&caller(Role::Province, "320000"), &PROVINCE_CODE);
+        assert_eq!(province.len(), 14, "the province and the 13 cities");
+        assert!(province[0].selected && province[0].code == "320000");
+        let suzhou = RegionCode::parse("320500").unwrap();
+        let city = choices(&caller(Role::City, "320500"), &suzhou);
+        assert!(
+            codes(&city).iter().all(|c| c.starts_with("3205")),
+            "{city:?}"
+        );
+        assert!(city.len() > 1 && city.iter().any(|c| c.code == "320583"));
+        assert_eq!(city.iter().filter(|c| c.selected).count(), 1);
+        let kunshan = RegionCode::parse("320583").unwrap();
+        let county = choices(&caller(Role::County, "320583"), &kunshan);
+        assert_eq!(codes(&county), ["320583"]);
+    }
+}

@@ -162,3 +162,50 @@ pub async fn get_bulletin(
     }
     Ok(response.body(rendered.bytes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &'static str) -> Option<HeaderValue> {
+        Some(HeaderValue::from_static(value))
+    }
+
+    #[test]
+    fn the_parameter_wins_then_accept_then_json() {
+        let xlsx = accept(crate::render::XLSX_MIME);
+        assert_eq!(
+            negotiate(Some("docx"), xlsx.as_ref()).unwrap(),
+            BulletinFormat::Docx
+        );
+        assert_eq!(
+            negotiate(None, xlsx.as_ref()).unwrap(),
+            BulletinFormat::Xlsx
+        );
+        let browser = accept("text/html,application/xhtml+xml,*/*;q=0.8");
+        assert_eq!(
+            negotiate(None, browser.as_ref()).unwrap(),
+            BulletinFormat::Html
+        );
+        for anything in ["*/*", "application/*", "application/json;q=0.5"] {
+            let header = Some(HeaderValue::from_static(anything));
+            assert_eq!(
+                negotiate(None, header.as_ref()).unwrap(),
+                BulletinFormat::Json,
+                "{anything}"
+            );
+        }
+        assert_eq!(negotiate(None, None).unwrap(), BulletinFormat::Json);
+    }
+
+    #[test]
+    fn other_formats_are_refused() {
+        let problem = negotiate(None, accept("application/pdf, text/csv").as_ref()).unwrap_err();
+        assert_eq!(problem.status, 406);
+        let problem = negotiate(Some("pdf"), None).unwrap_err();
+        assert_eq!(
+            (problem.status, problem.errors[0].field.as_str()),
+            (400, "format")
+        );
+    }
+}
