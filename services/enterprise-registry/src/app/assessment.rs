@@ -15,6 +15,7 @@ use crate::db::enterprises::{self as enterprise_queries, EnterpriseRow};
 use crate::db::rule_sets as queries;
 use crate::domain::assessment::{Assessment, FirmFacts, RuleSet, YearFigures, assess};
 use crate::domain::credit_code::CreditCode;
+use crate::domain::status::hte_valid_until;
 use crate::domain::tech_domain::TechDomain;
 use crate::error::RegistryError;
 
@@ -57,6 +58,10 @@ pub fn facts_for(
     let certificates = enterprise_queries::certificate_spans(conn, &codes)?;
     rows.iter()
         .map(|row| {
+            let spans = certificates
+                .get(&row.credit_code)
+                .map_or(&[][..], Vec::as_slice);
+            let hte_valid_until = hte_valid_until(spans, as_of);
             Ok(FirmFacts {
                 registered_on: row.registered_on,
                 tech_domain: row
@@ -65,9 +70,8 @@ pub fn facts_for(
                     .map(TechDomain::parse)
                     .transpose()
                     .map_err(|e| RegistryError::internal("stored tech_domain does not parse", e))?,
-                holds_valid_hte_certificate: certificates
-                    .get(&row.credit_code)
-                    .is_some_and(|spans| spans.iter().any(|s| s.valid_on(as_of))),
+                holds_valid_hte_certificate: hte_valid_until.is_some(),
+                hte_valid_until,
                 // The registry holds no accident or violation records: a declaration item.
                 clean_record: None,
                 reports: by_code.remove(&row.credit_code).unwrap_or_default(),

@@ -6,7 +6,7 @@
 
 use std::collections::BinaryHeap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hte_shared::db::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +17,7 @@ use crate::domain::assessment::{
     Assessment, FirmFacts, Outcome, OverallOutcome, Readiness, assess,
 };
 use crate::domain::listing::{ListCursor, ListFilter, SortKey};
-use crate::domain::status::EnterpriseStatus;
+use crate::domain::status::{EnterpriseStatus, HteStanding, hte_standing};
 use crate::domain::tech_domain::TechDomain;
 use crate::error::{RegistryError, json_key};
 use crate::export::{Cell, Column, Language};
@@ -49,6 +49,13 @@ pub struct Candidate {
     pub tech_domain: Option<TechDomain>,
     /// HTE verdict (认定判断).
     pub outcome: OverallOutcome,
+    /// First recognition, or a re-applicant whose status ends within the screening year
+    /// (首次认定 / 重新认定).
+    pub standing: HteStanding,
+    /// Last day of the firm's current HTE status, for re-applicants (资格有效期至).
+    pub hte_valid_until: Option<NaiveDate>,
+    /// Conditions known to pass (已达标条件数).
+    pub passing: u32,
     /// Conditions failing (未达标条件数).
     pub failing: u32,
     /// Conditions that cannot be judged for lack of data (无法判断条件数).
@@ -69,22 +76,18 @@ pub struct CandidatePage {
     pub next_cursor: Option<String>,
 }
 
-/// Ranking key: fewer failing conditions, then smaller relative gaps, then fewer unknowns,
-/// then credit code; a total order, so pages are stable.
+/// Ranking key: the firm's [`Readiness`] (more known passes, fewer failing, smaller relative
+/// gaps, fewer unknowns), then credit code; a total order, so pages are stable.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RankKey {
-    failing: u32,
-    relative_gap_ppm: u64,
-    unknown: u32,
+    readiness: Readiness,
     credit_code: String,
 }
 
 impl RankKey {
     fn new(readiness: Readiness, credit_code: &str) -> Self {
         Self {
-            failing: readiness.failing,
-            relative_gap_ppm: readiness.relative_gap_ppm,
-            unknown: readiness.unknown,
+            readiness,
             credit_code: credit_code.to_owned(),
         }
     }
@@ -112,8 +115,8 @@ impl Ord for Ranked {
 /// Which firms to screen, on which date, under which rules.
 pub struct Screening {
     pub filter: ListFilter,
-    /// Only firms in the cultivation pool; otherwise every registered firm that is not a
-    /// valid HTE.
+    /// Only firms in the cultivation pool; otherwise every registered firm that does not hold
+    /// the HTE status beyond the screening year.
     pub pool_only: bool,
     pub max_failing: Option<u32>,
     pub as_of: NaiveDate,
@@ -153,6 +156,9 @@ fn candidate_of(
         city_code: row.city_code.clone(),
         tech_domain: facts.tech_domain,
         outcome: hte.outcome,
+        standing: hte_standing(facts.hte_valid_until, assessment.as_of.year()),
+        hte_valid_until: facts.hte_valid_until,
+        passing: hte.passing,
         failing: hte.failing,
         unknown: hte.unknown,
         relative_gap: readiness.relative_gap_ppm as f64 / 1_000_000.0,
@@ -193,7 +199,8 @@ fn screen(
         for (row, facts) in rows.iter().zip(facts) {
             let active =
                 row.registered_on <= as_of && row.deregistered_on.is_none_or(|d| d > as_of);
-            if !active || facts.holds_valid_hte_certificate {
+            let standing = hte_standing(facts.hte_valid_until, as_of.year());
+            if !active || standing == HteStanding::Certified {
                 continue;
             }
             let assessment = assess(&facts, as_of, &rules);
@@ -261,6 +268,8 @@ pub const COLUMNS: &[Column] = &[
     Column::new("unknown", "无法判断条件数"),
     Column::new("relative_gap", "相对差距合计"),
     Column::new("advice_en", "差距与建议"),
+    Column::new("passing", "已达标条件数"),
+    Column::new("standing", "申报类型"),
 ];
 
 /// The whole ranking as spreadsheet rows, and the rule set version used.
@@ -299,6 +308,8 @@ pub fn ranking_rows(
             Cell::Int(i64::from(c.unknown)),
             Cell::Number(c.relative_gap),
             advice.into(),
+            Cell::Int(i64::from(c.passing)),
+            json_key(c.standing)?.into(),
         ]);
     }
     Ok((version, rows))

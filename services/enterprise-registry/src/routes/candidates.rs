@@ -27,8 +27,9 @@ pub struct CandidateParams {
     tech_domain: Option<String>,
     /// Keep firms failing at most this many conditions.
     max_failing: Option<u32>,
-    /// `pool` (default): firms in the cultivation pool; `all`: every registered firm that is
-    /// not a valid HTE.
+    /// `pool` (default): firms in the cultivation pool; `all`: every registered firm that does
+    /// not hold the HTE status beyond the screening year (those whose status ends within it
+    /// are re-applicants).
     scope: Option<String>,
     /// Assessment date (default today).
     as_of: Option<String>,

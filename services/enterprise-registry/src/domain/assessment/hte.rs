@@ -27,6 +27,8 @@ pub struct HteAssessment {
     /// The conditions in a fixed order: registration_age, core_ip, tech_domain, st_staff_ratio,
     /// rd_intensity, rd_domestic_share, hightech_income_share, innovation_score, clean_record.
     pub conditions: Vec<ConditionResult>,
+    /// Number of conditions known to pass (已达标条件数).
+    pub passing: u32,
     /// Number of failing conditions (未达标条件数).
     pub failing: u32,
     /// Number of unknown conditions (无法判断条件数).
@@ -39,6 +41,7 @@ impl HteAssessment {
     /// Ranking key for candidate screening; see [`Readiness`] for the order.
     pub fn readiness(&self) -> Readiness {
         Readiness {
+            passing: self.passing,
             failing: self.failing,
             relative_gap_ppm: self
                 .conditions
@@ -86,6 +89,7 @@ pub(crate) fn assess(ctx: &Context<'_>, rules: &HteRules) -> HteAssessment {
     let count = |o: Outcome| conditions.iter().filter(|c| c.outcome == o).count() as u32;
     HteAssessment {
         outcome: combine(conditions.iter().map(|c| (c.outcome, c.kind))),
+        passing: count(Outcome::Pass),
         failing: count(Outcome::Fail),
         unknown: count(Outcome::Unknown),
         conditions,
@@ -767,6 +771,9 @@ fn conversion_item(ctx: &Context<'_>, rules: &InnovationRules, l: &mut Lookup<'_
         item.low = i128::from(low.low) * PPM;
         return item;
     }
+    if known > 0 && low == ZERO {
+        return between_bands(item, rules, (known, count), &span);
+    }
     let mut item = item.band(
         low,
         format!(
@@ -776,6 +783,31 @@ fn conversion_item(ctx: &Context<'_>, rules: &InnovationRules, l: &mut Lookup<'_
             low.high
         ),
     );
+    item.value = ratio_f64(known, count);
+    item
+}
+
+/// Conversions averaging more than 0 but less than the lowest band (1 a year in the national
+/// rules). The 2016 Guidelines' table (工作指引, 科技成果转化能力) scores "0" only for no
+/// conversion and starts its lowest band at an average of 1; an average between falls in
+/// neither, so experts may award anything from 0 to the top of the lowest band. The estimate
+/// takes 0, the best case that top, and the item is marked as an estimate.
+fn between_bands(
+    mut item: Item,
+    rules: &InnovationRules,
+    (known, count): (i128, i128),
+    span: &str,
+) -> Item {
+    let top = rules.conversion.bands.last().map_or(0, |b| b.points.high);
+    item = item.band(
+        PointRange { low: 0, high: top },
+        format!(
+            "{span}: {known} conversions over {}, fewer than the lowest band's average; \
+             experts may award 0–{top}, estimate takes 0",
+            plural(count, "year", "years"),
+        ),
+    );
+    item.source = ScoreSource::ExpertJudgement;
     item.value = ratio_f64(known, count);
     item
 }
@@ -1040,9 +1072,13 @@ fn score_hints(ctx: &Context<'_>, rules: &InnovationRules, items: &[Item]) -> (S
     let mut zh = String::new();
     let class1_low = i128::from(rules.ip_quantity.class1_points.low) * PPM;
     let computed = |key: &str| {
-        items
-            .iter()
-            .find(|i| i.key == key && i.source == ScoreSource::Computed)
+        items.iter().find(|i| {
+            i.key == key
+                && matches!(
+                    i.source,
+                    ScoreSource::Computed | ScoreSource::ExpertJudgement
+                )
+        })
     };
     if let Some(ip) = computed("ip_quantity").filter(|ip| ip.low < class1_low) {
         let gain = points_text(class1_low - ip.low);

@@ -96,6 +96,10 @@ pub struct FirmFacts {
     pub tech_domain: Option<TechDomain>,
     /// Holds an HTE certificate valid on the assessment date (有效期内高新技术企业).
     pub holds_valid_hte_certificate: bool,
+    /// Last day of the unbroken HTE status that covers the assessment date (高新技术企业资格
+    ///有效期至); null when no certificate is valid then.
+    #[serde(default)]
+    pub hte_valid_until: Option<NaiveDate>,
     /// No major safety or quality accident, serious environmental violation (and, for the
     /// tech-SME label, no listed dishonesty) in the period the rules look at (无重大安全、质量事故
     /// 和严重环境违法行为); null when not known.

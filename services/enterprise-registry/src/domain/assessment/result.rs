@@ -148,6 +148,9 @@ pub enum ScoreSource {
     Assumed,
     /// The data was missing; counted as 0 in the estimate (数据缺失).
     MissingData,
+    /// From registry data that falls between the guideline's bands, so the points are the
+    /// experts' judgement within the range shown; the estimate takes its low end (专家酌情).
+    ExpertJudgement,
     /// The data does not allow a rule-based score (e.g. negative net assets); counted as 0 in
     /// the estimate and flagged for manual review (需人工复核).
     ManualReview,
@@ -184,22 +187,43 @@ pub struct ScoreItem {
 
 /// Ranking key for screening HTE candidates: smaller is closer to qualifying.
 ///
-/// Derived `Ord` compares the fields in declaration order:
-/// 1. `failing` – fewer failing conditions first;
-/// 2. `relative_gap_ppm` – then the smaller sum of relative gaps, in integer parts per million
+/// Unknown is not ready: a firm whose conditions cannot be judged has shown nothing yet, so it
+/// ranks below one that is known to meet more conditions, however far the latter falls short on
+/// the rest. The order compares:
+/// 1. `passing` – more conditions known to pass first;
+/// 2. `failing` – then fewer failing conditions;
+/// 3. `relative_gap_ppm` – then the smaller sum of relative gaps, in integer parts per million
 ///    (each condition's `gap.relative` rounded to ppm before summing, a failing condition without
 ///    a gap counts as 1.0), so the order is total and deterministic;
-/// 3. `unknown` – then fewer unknown conditions.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+/// 4. `unknown` – then fewer unknown conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct Readiness {
+    /// Number of conditions known to pass (已达标条件数).
+    #[serde(default)]
+    pub passing: u32,
     /// Number of failing conditions (未达标条件数).
     pub failing: u32,
     /// Sum of relative gaps in parts per million (相对差距合计, 百万分之).
     pub relative_gap_ppm: u64,
     /// Number of unknown conditions (无法判断条件数).
     pub unknown: u32,
+}
+
+impl Ord for Readiness {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .passing
+            .cmp(&self.passing)
+            .then(self.failing.cmp(&other.failing))
+            .then(self.relative_gap_ppm.cmp(&other.relative_gap_ppm))
+            .then(self.unknown.cmp(&other.unknown))
+    }
+}
+
+impl PartialOrd for Readiness {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// Combine condition outcomes into a verdict: any fail → does not qualify; otherwise any data

@@ -53,6 +53,7 @@ fn good_firm() -> FirmFacts {
         registered_on: d(2015, 3, 1),
         tech_domain: Some(TechDomain::ElectronicInformation),
         holds_valid_hte_certificate: false,
+        hte_valid_until: None,
         clean_record: Some(true),
         reports: (2023..=2025).map(good_report).collect(),
     }
@@ -149,6 +150,7 @@ fn good_firm_qualifies_with_an_estimated_innovation_pass() {
     assert_eq!(
         a.hte.readiness(),
         Readiness {
+            passing: 9,
             failing: 0,
             relative_gap_ppm: 0,
             unknown: 0
@@ -888,7 +890,7 @@ fn growth_bands_and_edge_rules() {
 // ---------------------------------------------------------------- readiness
 
 #[test]
-fn readiness_orders_by_failing_then_gap_then_unknown() {
+fn readiness_orders_known_passes_then_failing_then_gap() {
     let good = good_firm();
     let unknown_record = FirmFacts {
         clean_record: None,
@@ -923,6 +925,7 @@ fn readiness_orders_by_failing_then_gap_then_unknown() {
     assert_eq!(
         ranked[2].1,
         Readiness {
+            passing: 8,
             failing: 1,
             relative_gap_ppm: 100_000,
             unknown: 0
@@ -933,16 +936,78 @@ fn readiness_orders_by_failing_then_gap_then_unknown() {
 }
 
 #[test]
-fn readiness_ord_is_lexicographic() {
-    let r = |failing, relative_gap_ppm, unknown| Readiness {
+fn conversions_between_zero_and_one_a_year_get_the_experts_band() {
+    // (conversions in each of 2023–2025, points, possible, source)
+    let cases = [
+        ([0, 0, 0], 0.0, 0.0, ScoreSource::Computed),
+        ([1, 0, 0], 0.0, 6.0, ScoreSource::ExpertJudgement),
+        ([1, 1, 0], 0.0, 6.0, ScoreSource::ExpertJudgement),
+        ([1, 1, 1], 1.0, 6.0, ScoreSource::Computed),
+        ([3, 0, 0], 1.0, 6.0, ScoreSource::Computed),
+        ([2, 2, 1], 1.0, 6.0, ScoreSource::Computed),
+        ([2, 2, 2], 7.0, 12.0, ScoreSource::Computed),
+    ];
+    for (per_year, points, possible, source) in cases {
+        let mut f = good_firm();
+        for (r, n) in f.reports.iter_mut().zip(per_year) {
+            r.conversions = Some(n);
+        }
+        let a = run(&f);
+        let conversion = item(&a.hte.score_breakdown, "conversion");
+        assert_eq!(conversion.points, points, "{per_year:?}");
+        assert_eq!(conversion.possible, possible, "{per_year:?}");
+        assert_eq!(conversion.source, source, "{per_year:?}");
+        assert_eq!(
+            conversion.estimated,
+            source != ScoreSource::Computed,
+            "{per_year:?}"
+        );
+    }
+}
+
+#[test]
+fn readiness_ranks_known_passes_then_failing_then_gap() {
+    let r = |passing, failing, relative_gap_ppm, unknown| Readiness {
+        passing,
         failing,
         relative_gap_ppm,
         unknown,
     };
-    assert!(r(0, 900_000, 5) < r(1, 0, 0));
-    assert!(r(1, 10, 9) < r(1, 20, 0));
-    assert!(r(1, 10, 1) < r(1, 10, 2));
-    assert_eq!(r(1, 10, 1).cmp(&r(1, 10, 1)), std::cmp::Ordering::Equal);
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    // (left, right, how left ranks against right); smaller ranks first.
+    let cases = [
+        // The case: seven unknown conditions are not closer than two failing ones.
+        (r(2, 0, 0, 7), r(7, 2, 1_500_000, 0), Greater),
+        // One more known pass outweighs any gap.
+        (r(8, 1, 999_999, 0), r(7, 0, 0, 2), Less),
+        // Same passes: fewer failing first, then the smaller gap, then fewer unknown.
+        (r(7, 1, 900_000, 1), r(7, 2, 10, 0), Less),
+        (r(7, 1, 10, 1), r(7, 1, 20, 1), Less),
+        (r(7, 1, 10, 1), r(7, 1, 10, 2), Less),
+        (r(7, 1, 10, 1), r(7, 1, 10, 1), Equal),
+    ];
+    for (left, right, expected) in cases {
+        assert_eq!(left.cmp(&right), expected, "{left:?} vs {right:?}");
+        assert_eq!(
+            right.cmp(&left),
+            expected.reverse(),
+            "{right:?} vs {left:?}"
+        );
+    }
+}
+
+#[test]
+fn a_firm_with_unknown_conditions_ranks_below_one_failing_by_a_little() {
+    let all_missing = FirmFacts {
+        reports: Vec::new(),
+        ..good_firm()
+    };
+    let short_staff = edit(good_firm(), 2025, |r| r.st_staff = Some(9));
+    let open = run(&all_missing).hte.readiness();
+    let short = run(&short_staff).hte.readiness();
+    assert!(open.unknown >= 5, "{open:?}");
+    assert_eq!(short.failing, 1);
+    assert!(short < open, "{short:?} should rank before {open:?}");
 }
 
 // ---------------------------------------------------------------- rule set
@@ -1118,6 +1183,7 @@ fn sme_firm(f: impl FnOnce(&mut YearFigures)) -> FirmFacts {
         registered_on: d(2020, 1, 1),
         tech_domain: None,
         holds_valid_hte_certificate: false,
+        hte_valid_until: None,
         clean_record: Some(true),
         reports: vec![report],
     }
@@ -1378,6 +1444,7 @@ fn gazelle_firm(base_sales: i64, latest_sales: i64) -> FirmFacts {
         registered_on: d(2019, 1, 1),
         tech_domain: None,
         holds_valid_hte_certificate: true,
+        hte_valid_until: Some(d(2027, 12, 31)),
         clean_record: None,
         reports: vec![report(2022, base_sales), report(2025, latest_sales)],
     }
