@@ -13,6 +13,7 @@ pub mod audit_log;
 pub mod candidates;
 pub mod certificates;
 pub mod compliance;
+pub mod declarations;
 pub mod enterprises;
 pub mod exports;
 pub mod facts;

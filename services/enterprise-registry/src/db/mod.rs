@@ -4,6 +4,7 @@
 pub mod annual_reports;
 pub mod certificates;
 pub mod compliance;
+pub mod declarations;
 pub mod enterprises;
 pub mod imports;
 pub mod labels;

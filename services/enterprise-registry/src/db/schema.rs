@@ -114,12 +114,35 @@ diesel::joinable!(pool_entries -> enterprises (credit_code));
 diesel::joinable!(certificates -> enterprises (credit_code));
 diesel::joinable!(labels -> enterprises (credit_code));
 
+diesel::table! {
+    declarations (id) {
+        id -> Text,
+        credit_code -> Text,
+        kind -> Text,
+        dated_on -> Date,
+        holds -> Bool,
+        title -> Nullable<Text>,
+        standard_level -> Nullable<Text>,
+        completer_rank -> Nullable<Integer>,
+        score_item -> Nullable<Text>,
+        score_centipoints -> Nullable<Integer>,
+        source -> Text,
+        entered_by -> Text,
+        created_at -> Timestamp,
+        withdrawn_on -> Nullable<Date>,
+        withdraw_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(declarations -> enterprises (credit_code));
+
 diesel::allow_tables_to_appear_in_same_query!(
     enterprises,
     annual_reports,
     pool_entries,
     certificates,
     labels,
+    declarations,
     rule_sets,
     imports,
 );

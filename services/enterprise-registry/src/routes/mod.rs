@@ -27,6 +27,7 @@ pub mod audit;
 pub mod candidates;
 pub mod certificates;
 pub mod compliance;
+pub mod declarations;
 pub mod enterprises;
 pub mod exports;
 mod files;
@@ -58,6 +59,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(labels::create_label)
         .service(labels::list_labels)
         .service(labels::revoke_label)
+        .service(declarations::create_declaration)
+        .service(declarations::list_declarations)
+        .service(declarations::withdraw_declaration)
         .service(audit::verify_audit_chain)
         .service(compliance::list_compliance_alerts)
         .service(statistics::get_statistics)

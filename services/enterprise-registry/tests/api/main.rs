@@ -7,6 +7,7 @@ mod assessment;
 mod audit;
 mod authorization;
 mod compliance;
+mod declarations;
 mod enterprises;
 mod helpers;
 mod imports;

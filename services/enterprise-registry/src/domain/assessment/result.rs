@@ -34,11 +34,12 @@ pub enum ConditionKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverallOutcome {
-    /// Every condition passes (符合条件). An estimated condition counts when its conservative
-    /// estimate passes.
+    /// Every condition passes on registry data, declarations or entered expert scores
+    /// (符合条件).
     Qualifies,
-    /// Nothing fails and every data or estimate condition passes; only declaration-type
-    /// conditions (such as the clean record) are still open (基本符合).
+    /// Nothing fails and no data is missing, but the pass rests on assumptions: an estimated
+    /// condition passes only with assumed points, or a declaration (such as the clean record)
+    /// is still open (基本符合).
     LikelyQualifies,
     /// At least one condition fails (不符合).
     DoesNotQualify,
@@ -146,6 +147,8 @@ pub enum ScoreSource {
     Computed,
     /// Assumed from the rule set's fraction of the item's maximum (假设值).
     Assumed,
+    /// Entered from an expert review (专家评审录入), capped at the item's maximum.
+    Entered,
     /// The data was missing; counted as 0 in the estimate (数据缺失).
     MissingData,
     /// From registry data that falls between the guideline's bands, so the points are the
@@ -227,17 +230,19 @@ impl PartialOrd for Readiness {
 }
 
 /// Combine condition outcomes into a verdict: any fail → does not qualify; otherwise any data
-/// or estimate condition unknown → undetermined; otherwise declaration conditions unknown →
-/// likely qualifies; otherwise qualifies.
+/// or estimate condition unknown → undetermined; otherwise a declaration still open or an
+/// estimate condition passing only on assumed points → likely qualifies; otherwise qualifies.
+/// An estimate condition whose pass does not rest on assumptions is given as `Data`.
 pub(crate) fn combine(items: impl IntoIterator<Item = (Outcome, ConditionKind)>) -> OverallOutcome {
     let mut any_fail = false;
     let mut open_data = false;
-    let mut open_declaration = false;
+    let mut assumed = false;
     for (outcome, kind) in items {
         match (outcome, kind) {
             (Outcome::Fail, _) => any_fail = true,
-            (Outcome::Unknown, ConditionKind::Declaration) => open_declaration = true,
+            (Outcome::Unknown, ConditionKind::Declaration) => assumed = true,
             (Outcome::Unknown, _) => open_data = true,
+            (Outcome::Pass, ConditionKind::Estimate) => assumed = true,
             (Outcome::Pass, _) => {}
         }
     }
@@ -245,7 +250,7 @@ pub(crate) fn combine(items: impl IntoIterator<Item = (Outcome, ConditionKind)>)
         OverallOutcome::DoesNotQualify
     } else if open_data {
         OverallOutcome::Undetermined
-    } else if open_declaration {
+    } else if assumed {
         OverallOutcome::LikelyQualifies
     } else {
         OverallOutcome::Qualifies

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::domain::declarations::DeclaredFacts;
 use crate::domain::rd_institution::RdInstitution;
 use crate::domain::tech_domain::TechDomain;
 
@@ -55,6 +56,7 @@ fn good_firm() -> FirmFacts {
         holds_valid_hte_certificate: false,
         hte_valid_until: None,
         clean_record: Some(true),
+        declared: Default::default(),
         reports: (2023..=2025).map(good_report).collect(),
     }
 }
@@ -103,7 +105,7 @@ fn item<'a>(score: &'a InnovationScore, key: &str) -> &'a ScoreItem {
 // ---------------------------------------------------------------- whole firm
 
 #[test]
-fn good_firm_qualifies_with_an_estimated_innovation_pass() {
+fn good_firm_likely_qualifies_on_assumed_expert_points() {
     let a = run(&good_firm());
     assert_eq!(a.rule_set_version, "2016-national-1");
     assert_eq!(a.application_year, 2026);
@@ -128,11 +130,14 @@ fn good_firm_qualifies_with_an_estimated_innovation_pass() {
         assert!(c.gap.is_none() && c.missing.is_empty(), "{}", c.key);
         assert_eq!(c.estimated, c.key == "innovation_score", "{}", c.key);
     }
-    assert_eq!(a.hte.outcome, OverallOutcome::Qualifies);
+    // The pass needs 25.2 assumed expert points: without them the score is 50.
+    assert_eq!(a.hte.outcome, OverallOutcome::LikelyQualifies);
     assert_eq!((a.hte.failing, a.hte.unknown), (0, 0));
     let score = &a.hte.score_breakdown;
     assert!((score.estimate - 75.2).abs() < 1e-9, "{}", score.estimate);
     assert!((score.possible - 100.0).abs() < 1e-9);
+    assert!((score.floor - 50.0).abs() < 1e-9, "{}", score.floor);
+    assert!((score.points_at_risk - 25.2).abs() < 1e-9);
     assert_eq!(item(score, "ip_quantity").points, 7.0);
     assert_eq!(item(score, "conversion").points, 25.0);
     assert_eq!(item(score, "net_asset_growth").points, 9.0);
@@ -749,13 +754,155 @@ fn innovation_score_must_exceed_70() {
         assert_eq!(c.outcome, outcome, "{items:?}");
         assert_eq!(c.gap.as_ref().map(|g| g.amount), gap, "{items:?}");
         assert!(c.estimated);
+        // Every pass here rests on assumed points (the computed items give 50).
         let expected = if outcome == Outcome::Pass {
-            OverallOutcome::Qualifies
+            OverallOutcome::LikelyQualifies
         } else {
             OverallOutcome::Undetermined
         };
         assert_eq!(a.hte.outcome, expected, "{items:?}");
     }
+}
+
+/// (entered scores, estimate, floor, possible, condition outcome, kind, verdict).
+type ScoreCase<'a> = (
+    &'a [(&'a str, f64)],
+    f64,
+    f64,
+    f64,
+    Outcome,
+    ConditionKind,
+    OverallOutcome,
+);
+
+/// Expert scores entered for the good firm: (item, points).
+fn with_scores(scores: &[(&str, f64)]) -> FirmFacts {
+    let mut f = good_firm();
+    f.declared.expert_scores = scores.iter().map(|(k, p)| (k.to_string(), *p)).collect();
+    f
+}
+
+#[test]
+fn entered_expert_scores_decide_whether_a_pass_rests_on_assumptions() {
+    let rd = [
+        ("rd_management_system", 6.0),
+        ("rd_unit_and_cooperation", 6.0),
+        ("conversion_incentives", 4.0),
+        ("talent_system", 4.0),
+    ];
+    let sixty = [
+        ("ip_advancement", 4.8),
+        ("ip_core_support", 4.8),
+        ("ip_acquisition", 3.6),
+        ("ip_standards_bonus", 0.0),
+        ("rd_management_system", 3.6),
+        ("rd_unit_and_cooperation", 3.6),
+        ("conversion_incentives", 2.4),
+        ("talent_system", 2.4),
+    ];
+    let zero: Vec<(&str, f64)> = sixty.iter().map(|(k, _)| (*k, 0.0)).collect();
+    let rd_and_bonus: Vec<(&str, f64)> = rd
+        .iter()
+        .copied()
+        .chain([("ip_standards_bonus", 1.0)])
+        .collect();
+    // (scores, estimate, floor, possible, condition, kind, verdict); computed items give 50
+    // at the low end of their bands and 58 at the top.
+    let cases: Vec<ScoreCase<'_>> = vec![
+        (
+            &[],
+            75.2,
+            50.0,
+            100.0,
+            Outcome::Pass,
+            ConditionKind::Estimate,
+            OverallOutcome::LikelyQualifies,
+        ),
+        // Every item entered: the pass rests on data and the review.
+        (
+            &sixty,
+            75.2,
+            75.2,
+            83.2,
+            Outcome::Pass,
+            ConditionKind::Data,
+            OverallOutcome::Qualifies,
+        ),
+        // Entered points reach exactly 70: the pass still needs assumed IP points.
+        (
+            &rd,
+            83.2,
+            70.0,
+            100.0,
+            Outcome::Pass,
+            ConditionKind::Estimate,
+            OverallOutcome::LikelyQualifies,
+        ),
+        // One more entered point: 71 without any assumption.
+        (
+            &rd_and_bonus,
+            84.2,
+            71.0,
+            100.0,
+            Outcome::Pass,
+            ConditionKind::Data,
+            OverallOutcome::Qualifies,
+        ),
+        (
+            &zero,
+            50.0,
+            50.0,
+            58.0,
+            Outcome::Fail,
+            ConditionKind::Estimate,
+            OverallOutcome::DoesNotQualify,
+        ),
+    ];
+    for (scores, estimate, floor, possible, outcome, kind, verdict) in cases {
+        let a = run(&with_scores(scores));
+        let score = &a.hte.score_breakdown;
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-9;
+        assert!(
+            close(score.estimate, estimate),
+            "{scores:?}: {}",
+            score.estimate
+        );
+        assert!(close(score.floor, floor), "{scores:?}: {}", score.floor);
+        assert!(
+            close(score.possible, possible),
+            "{scores:?}: {}",
+            score.possible
+        );
+        assert!(close(score.points_at_risk, estimate - floor), "{scores:?}");
+        let c = cond(&a.hte.conditions, "innovation_score");
+        assert_eq!((c.outcome, c.kind), (outcome, kind), "{scores:?}");
+        assert_eq!(c.estimated, kind == ConditionKind::Estimate, "{scores:?}");
+        assert_eq!(a.hte.outcome, verdict, "{scores:?}");
+    }
+    let a = run(&with_scores(&sixty));
+    let entered = item(&a.hte.score_breakdown, "ip_advancement");
+    assert_eq!(
+        (entered.source, entered.points, entered.possible),
+        (ScoreSource::Entered, 4.8, 4.8)
+    );
+    // An entered score above the item's maximum counts as the maximum.
+    let a = run(&with_scores(&[("talent_system", 9.0)]));
+    assert_eq!(item(&a.hte.score_breakdown, "talent_system").points, 4.0);
+}
+
+#[test]
+fn an_open_clean_record_leaves_a_data_pass_likely() {
+    let mut f = with_scores(&[
+        ("rd_management_system", 6.0),
+        ("rd_unit_and_cooperation", 6.0),
+        ("conversion_incentives", 4.0),
+        ("talent_system", 4.0),
+        ("ip_standards_bonus", 1.0),
+    ]);
+    f.clean_record = None;
+    assert_eq!(run(&f).hte.outcome, OverallOutcome::LikelyQualifies);
+    f.clean_record = Some(false);
+    assert_eq!(run(&f).hte.outcome, OverallOutcome::DoesNotQualify);
 }
 
 #[test]
@@ -1185,6 +1332,12 @@ fn sme_firm(f: impl FnOnce(&mut YearFigures)) -> FirmFacts {
         holds_valid_hte_certificate: false,
         hte_valid_until: None,
         clean_record: Some(true),
+        // Declared: no award and no led standard, so the score route decides.
+        declared: DeclaredFacts {
+            national_award: Some(false),
+            led_standard: Some(false),
+            ..DeclaredFacts::default()
+        },
         reports: vec![report],
     }
 }
@@ -1391,6 +1544,91 @@ fn tech_sme_direct_routes() {
     assert_eq!(direct.outcome, Outcome::Unknown);
     assert_eq!(direct.missing, vec!["2025.rd_institution"]);
 
+    // 115号 Art. 8 (2) and (4): awards and led standards, and what their absence means.
+    let declared = |award, standard| FirmFacts {
+        declared: DeclaredFacts {
+            national_award: award,
+            led_standard: standard,
+            ..DeclaredFacts::default()
+        },
+        ..weak(Some(RdInstitution::Municipal))
+    };
+    for (award, standard, route, outcome, missing) in [
+        (
+            Some(true),
+            None,
+            TechSmeRoute::DirectNationalAward,
+            OverallOutcome::Qualifies,
+            None,
+        ),
+        (
+            None,
+            Some(true),
+            TechSmeRoute::DirectLedStandard,
+            OverallOutcome::Qualifies,
+            None,
+        ),
+        (
+            Some(false),
+            Some(true),
+            TechSmeRoute::DirectLedStandard,
+            OverallOutcome::Qualifies,
+            None,
+        ),
+        // The score fails alone and a direct route is not known: undetermined, not a fail.
+        (
+            None,
+            Some(false),
+            TechSmeRoute::Score,
+            OverallOutcome::Undetermined,
+            Some(vec!["national_award"]),
+        ),
+        (
+            Some(false),
+            None,
+            TechSmeRoute::Score,
+            OverallOutcome::Undetermined,
+            Some(vec!["led_standard"]),
+        ),
+        (
+            None,
+            None,
+            TechSmeRoute::Score,
+            OverallOutcome::Undetermined,
+            Some(vec!["national_award", "led_standard"]),
+        ),
+        (
+            Some(false),
+            Some(false),
+            TechSmeRoute::Score,
+            OverallOutcome::DoesNotQualify,
+            None,
+        ),
+    ] {
+        let a = sme(&declared(award, standard));
+        assert_eq!(
+            (a.route, a.outcome),
+            (route, outcome),
+            "{award:?} {standard:?}"
+        );
+        let direct = a.conditions.iter().find(|c| c.key == "direct_route");
+        match (&missing, route) {
+            (Some(keys), _) => {
+                let direct = direct.expect("an open direct route");
+                assert_eq!(direct.outcome, Outcome::Unknown);
+                assert_eq!(&direct.missing, keys);
+            }
+            (None, TechSmeRoute::Score) => assert!(direct.is_none()),
+            (None, _) => assert_eq!(direct.map(|c| c.outcome), Some(Outcome::Pass)),
+        }
+    }
+    // A passing score needs no direct route, known or not.
+    let scoring = FirmFacts {
+        declared: DeclaredFacts::default(),
+        ..sme_firm(|_| {})
+    };
+    assert_eq!(sme(&scoring).outcome, OverallOutcome::Qualifies);
+
     // The direct route does not lift the size caps.
     let big = FirmFacts {
         holds_valid_hte_certificate: true,
@@ -1446,6 +1684,7 @@ fn gazelle_firm(base_sales: i64, latest_sales: i64) -> FirmFacts {
         holds_valid_hte_certificate: true,
         hte_valid_until: Some(d(2027, 12, 31)),
         clean_record: None,
+        declared: Default::default(),
         reports: vec![report(2022, base_sales), report(2025, latest_sales)],
     }
 }
