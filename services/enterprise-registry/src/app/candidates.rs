@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use super::assessment::{facts_for, resolve_rule_set};
 use crate::db::enterprises::{self as queries, EnterpriseRow};
+use crate::db::readiness::{self as readiness_queries, RankPosition, RankScope, ReadinessRow};
 use crate::domain::assessment::{
     Assessment, FirmFacts, Outcome, OverallOutcome, Readiness, assess,
 };
@@ -124,7 +125,7 @@ pub struct Screening {
 }
 
 /// The candidate a firm's assessment makes, unless it is out of the screening.
-fn candidate_of(
+pub(crate) fn candidate_of(
     row: &EnterpriseRow,
     facts: &FirmFacts,
     assessment: &Assessment,
@@ -217,9 +218,119 @@ fn screen(
     Ok(rules.version)
 }
 
+/// The finished readiness build a screening can read: of the requested rule set on the
+/// screening date; without a request, of the active one, else (while the active one is
+/// being built) the previous one. `None`: assess live.
+pub fn readiness_scope(
+    conn: &mut DbConnection,
+    screening: &Screening,
+) -> Result<Option<RankScope>, RegistryError> {
+    let rules = resolve_rule_set(conn, screening.rule_set.as_deref())?;
+    let finished: Vec<_> = readiness_queries::builds(conn)?
+        .into_iter()
+        .filter(|b| b.finished_at.is_some() && b.screened_on == screening.as_of)
+        .collect();
+    let chosen = finished
+        .iter()
+        .find(|b| b.rule_set_version == rules.version)
+        .or_else(|| finished.last().filter(|_| screening.rule_set.is_none()));
+    Ok(chosen.map(|build| RankScope {
+        rule_set_version: build.rule_set_version.clone(),
+        screened_on: build.screened_on,
+        pool_only: screening.pool_only,
+        city: screening.filter.city.map(|c| c.to_string()),
+        county: screening.filter.county.map(|c| c.to_string()),
+        tech_domain: screening.filter.tech_domain.clone(),
+        max_failing: screening
+            .max_failing
+            .map(|m| i32::try_from(m).unwrap_or(i32::MAX)),
+    }))
+}
+
+fn count_of(value: i32) -> Result<u32, RegistryError> {
+    u32::try_from(value).map_err(|e| RegistryError::internal("stored readiness count", e))
+}
+
+/// A stored readiness row's ranking key and candidate.
+fn ranked_row(row: &ReadinessRow) -> Result<(RankKey, Candidate), RegistryError> {
+    let readiness = Readiness {
+        passing: count_of(row.passing)?,
+        failing: count_of(row.failing)?,
+        relative_gap_ppm: u64::try_from(row.relative_gap_ppm)
+            .map_err(|e| RegistryError::internal("stored readiness gap", e))?,
+        unknown: count_of(row.unknown)?,
+    };
+    let candidate: Candidate = serde_json::from_str(&row.candidate_json).map_err(|e| {
+        RegistryError::internal(
+            "stored candidate does not parse",
+            format!("{}: {e}", row.credit_code),
+        )
+    })?;
+    Ok((RankKey::new(readiness, &row.credit_code), candidate))
+}
+
+impl RankKey {
+    fn position(&self) -> RankPosition {
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        RankPosition {
+            passing: int(self.readiness.passing),
+            failing: int(self.readiness.failing),
+            relative_gap_ppm: i64::try_from(self.readiness.relative_gap_ppm).unwrap_or(i64::MAX),
+            unknown: int(self.readiness.unknown),
+            credit_code: self.credit_code.clone(),
+        }
+    }
+}
+
+/// A page read from the readiness table: an index range scan and, after a cursor, a count.
+fn stored_page(
+    conn: &mut DbConnection,
+    scope: &RankScope,
+    after: Option<&RankKey>,
+    limit: usize,
+) -> Result<CandidatePage, RegistryError> {
+    let position = after.map(RankKey::position);
+    let rows = readiness_queries::page(conn, scope, position.as_ref(), limit as i64 + 1)?;
+    let before = match &position {
+        Some(p) => readiness_queries::count_through(conn, scope, p)?,
+        None => 0,
+    };
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(limit);
+    let mut next_cursor = None;
+    for (i, row) in rows.iter().take(limit).enumerate() {
+        let (key, mut candidate) = ranked_row(row)?;
+        candidate.rank = before.unsigned_abs() + i as u64 + 1;
+        if more && i + 1 == limit {
+            next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
+        }
+        items.push(candidate);
+    }
+    Ok(CandidatePage {
+        rule_set_version: scope.rule_set_version.clone(),
+        as_of: scope.screened_on,
+        items,
+        next_cursor,
+    })
+}
+
 /// The page of at most `limit` candidates ranked after `after`, with the key to continue
-/// from when more follow.
+/// from when more follow: from the readiness table when a build covers the screening,
+/// otherwise assessed live.
 pub fn page(
+    conn: &mut DbConnection,
+    screening: &Screening,
+    after: Option<&RankKey>,
+    limit: usize,
+) -> Result<CandidatePage, RegistryError> {
+    if let Some(scope) = readiness_scope(conn, screening)? {
+        return stored_page(conn, &scope, after, limit);
+    }
+    live_page(conn, screening, after, limit)
+}
+
+/// [`page`] by assessing every firm in scope.
+pub fn live_page(
     conn: &mut DbConnection,
     screening: &Screening,
     after: Option<&RankKey>,
@@ -279,10 +390,31 @@ pub fn ranking_rows(
     language: Language,
 ) -> Result<(String, Vec<Vec<Cell>>), RegistryError> {
     let mut all = Vec::new();
-    let version = screen(conn, screening, &mut |key, candidate| {
-        all.push(Ranked(key, candidate))
-    })?;
-    all.sort();
+    let version = match readiness_scope(conn, screening)? {
+        // Already ranked: read in index order, a page at a time.
+        Some(scope) => {
+            let mut position: Option<RankPosition> = None;
+            loop {
+                let rows = readiness_queries::page(conn, &scope, position.as_ref(), 1_000)?;
+                for row in &rows {
+                    let (key, candidate) = ranked_row(row)?;
+                    position = Some(key.position());
+                    all.push(Ranked(key, candidate));
+                }
+                if rows.len() < 1_000 {
+                    break;
+                }
+            }
+            scope.rule_set_version
+        }
+        None => {
+            let version = screen(conn, screening, &mut |key, candidate| {
+                all.push(Ranked(key, candidate))
+            })?;
+            all.sort();
+            version
+        }
+    };
     let mut rows = Vec::with_capacity(all.len());
     for (i, Ranked(_, c)) in all.into_iter().enumerate() {
         let advice = c

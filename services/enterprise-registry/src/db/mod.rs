@@ -9,6 +9,7 @@ pub mod enterprises;
 pub mod imports;
 pub mod labels;
 pub mod pool_entries;
+pub mod readiness;
 pub mod rule_sets;
 pub mod schema;
 pub mod statistics;

@@ -136,6 +136,38 @@ diesel::table! {
 
 diesel::joinable!(declarations -> enterprises (credit_code));
 
+diesel::table! {
+    readiness_builds (rule_set_version, screened_on) {
+        rule_set_version -> Text,
+        screened_on -> Date,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        firms_done -> BigInt,
+        firms_total -> BigInt,
+    }
+}
+
+diesel::table! {
+    readiness (rule_set_version, screened_on, credit_code) {
+        rule_set_version -> Text,
+        screened_on -> Date,
+        credit_code -> Text,
+        region_code -> Text,
+        city_code -> Text,
+        tech_domain -> Nullable<Text>,
+        in_pool -> Bool,
+        eligible -> Bool,
+        outcome -> Text,
+        passing -> Integer,
+        failing -> Integer,
+        unknown -> Integer,
+        relative_gap_ppm -> BigInt,
+        candidate_json -> Text,
+    }
+}
+
+diesel::joinable!(readiness -> enterprises (credit_code));
+
 diesel::allow_tables_to_appear_in_same_query!(
     enterprises,
     annual_reports,
@@ -143,6 +175,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificates,
     labels,
     declarations,
+    readiness,
+    readiness_builds,
     rule_sets,
     imports,
 );

@@ -34,6 +34,7 @@ mod files;
 pub mod imports;
 pub mod labels;
 pub mod pool_entries;
+pub mod readiness;
 pub mod regions;
 pub mod statistics;
 
@@ -71,6 +72,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assessment::activate_rule_set)
         .service(assessment::get_assessment)
         .service(candidates::list_candidates)
+        .service(readiness::candidate_summary)
+        .service(readiness::start_readiness_build)
+        .service(readiness::list_readiness_builds)
         .service(imports::create_import)
         .service(imports::get_import)
         .service(exports::export_enterprises);

@@ -12,5 +12,6 @@ mod enterprises;
 mod helpers;
 mod imports;
 mod programme;
+mod readiness;
 mod regions;
 mod statistics;

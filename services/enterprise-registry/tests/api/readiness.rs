@@ -1,0 +1,333 @@
+//! Screening readiness over HTTP: kept equal to a fresh computation through a randomized
+//! sequence of API writes and an import, read by the candidates route and the summary.
+
+use hte_shared::auth::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+
+const AS_OF: &str = "2026-06-01";
+const FIRMS: u32 = 8;
+
+/// xorshift64: a fixed sequence per seed, so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+fn code_of(i: u32) -> String {
+    let county = if i % 2 == 0 { "320583" } else { "320106" };
+    credit_code(county, 40 + i)
+}
+
+fn report(rng: &mut Rng, year: i32) -> Value {
+    let sales = 20_000_000 + rng.next(30) as i64 * 1_000_000;
+    let rd = sales * rng.next(9) as i64 / 100;
+    let class1 = rng.next(3);
+    json!({
+        "employees": 100, "st_staff": 5 + rng.next(30),
+        "total_income_yuan": sales + 1_000_000, "sales_revenue_yuan": sales,
+        "hightech_income_yuan": sales * (40 + rng.next(50) as i64) / 100,
+        "rd_expense_yuan": rd, "rd_expense_domestic_yuan": rd * 9 / 10,
+        "net_assets_yuan": 10_000_000 + i64::from(year - 2022) * rng.next(5) as i64 * 1_000_000,
+        "total_assets_yuan": 60_000_000, "invention_patents": class1, "class1_ip": class1,
+        "class2_ip": rng.next(6), "conversions": rng.next(7), "rd_institution": "municipal"
+    })
+}
+
+async fn put_report(app: &TestApp, rng: &mut Rng, code: &str, year: i32) {
+    let token = app.province_token();
+    let path = format!("/api/v1/enterprises/{code}/annual-reports/{year}");
+    let existing = app.get_as(&token, &path).await;
+    let etag = existing
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = report(rng, year);
+    let response = app
+        .send_with_etag(Method::PUT, &token, &path, etag.as_deref(), &body)
+        .await;
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "{status}: {}",
+        response.text().await.unwrap()
+    );
+}
+
+/// One random write to a random firm; refusals (a duplicate, a conflict) are fine, a server
+/// error is not.
+async fn random_write(app: &TestApp, rng: &mut Rng, step: u64) {
+    let token = app.province_token();
+    let code = code_of(rng.next(u64::from(FIRMS)) as u32);
+    let base = format!("/api/v1/enterprises/{code}");
+    let response = match rng.next(5) {
+        0 => {
+            let year = 2023 + rng.next(3) as i32;
+            return put_report(app, rng, &code, year).await;
+        }
+        1 => {
+            let body =
+                json!({"year": 2025, "batch": 1, "source": "市推荐", "entered_on": "2025-03-01"});
+            app.post_as(&token, &format!("{base}/pool-entries"), &body)
+                .await
+        }
+        2 => {
+            let (year, on) = [
+                (2021, "2021-01-15"),
+                (2023, "2023-07-01"),
+                (2024, "2024-02-01"),
+            ][rng.next(3) as usize];
+            let body = json!({"certificate_no": format!("GR{year}32{step:06}"), "issued_on": on});
+            app.post_as(&token, &format!("{base}/certificates"), &body)
+                .await
+        }
+        3 => {
+            let item =
+                ["ip_advancement", "rd_management_system", "talent_system"][rng.next(3) as usize];
+            let body = json!({"kind": "expert_score", "dated_on": "2026-05-20", "score_item": item,
+                              "points": rng.next(5), "source": "评审会"});
+            app.post_as(&token, &format!("{base}/declarations"), &body)
+                .await
+        }
+        _ => {
+            let body = if rng.next(2) == 0 {
+                json!({"kind": "clean_record", "dated_on": "2026-05-01", "source": "承诺书"})
+            } else {
+                json!({"kind": "clean_record", "holds": false, "dated_on": "2026-01-10",
+                       "source": "行政处罚决定书"})
+            };
+            app.post_as(&token, &format!("{base}/declarations"), &body)
+                .await
+        }
+    };
+    assert!(
+        !response.status().is_server_error(),
+        "{}",
+        response.text().await.unwrap()
+    );
+}
+
+async fn build(app: &TestApp) {
+    let started = app
+        .post_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates/readiness?as_of={AS_OF}"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(started.status(), 202);
+    for _ in 0..200 {
+        let builds: Value = app
+            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = builds["items"].as_array().unwrap();
+        if items.len() == 1 && items[0]["finished_at"].is_string() {
+            assert_eq!(items[0]["firms_done"], FIRMS);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the readiness build did not finish");
+}
+
+async fn ranking(app: &TestApp, scope: &str) -> Value {
+    let page: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates?as_of={AS_OF}&scope={scope}&limit=500"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"].clone()
+}
+
+async fn import_reports(app: &TestApp, rng: &mut Rng) {
+    let mut csv =
+        String::from("统一社会信用代码,年度,职工总数,科技人员数,销售收入,研发费用,conversions\n");
+    for i in 0..3 {
+        let code = code_of(i);
+        let sales = 30_000_000 + rng.next(10) as i64 * 1_000_000;
+        csv.push_str(&format!(
+            "{code},2025,100,{},{sales},{},{}\n",
+            10 + rng.next(20),
+            sales * rng.next(8) as i64 / 100,
+            rng.next(6)
+        ));
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=annual_reports&mode=partial"))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", "text/csv")
+        .body(csv.into_bytes())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn readiness_stays_equal_to_a_fresh_computation() {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for i in 0..FIRMS {
+        let code = code_of(i);
+        let county = &code[2..8];
+        app.create_enterprise(&enterprise_body(
+            &code,
+            county,
+            &format!("就绪度测试{i}有限公司"),
+        ))
+        .await;
+        for year in 2023..=2025 {
+            put_report(&app, &mut rng, &code, year).await;
+        }
+    }
+    build(&app).await;
+    for step in 0..40 {
+        random_write(&app, &mut rng, step).await;
+        if step == 20 {
+            import_reports(&app, &mut rng).await;
+        }
+    }
+    let maintained = (ranking(&app, "all").await, ranking(&app, "pool").await);
+    assert!(!maintained.0.as_array().unwrap().is_empty());
+
+    // Each row agrees with the firm's own assessment, computed fresh.
+    for row in maintained.0.as_array().unwrap() {
+        let code = row["credit_code"].as_str().unwrap();
+        let assessment: Value = app
+            .get_as(
+                &app.province_token(),
+                &format!("/api/v1/enterprises/{code}/assessment?as_of={AS_OF}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let hte = &assessment["hte"];
+        for field in ["outcome", "passing", "failing", "unknown"] {
+            assert_eq!(row[field], hte[field], "{code} {field}");
+        }
+    }
+
+    // A rebuild from scratch gives the same ranking, page by page.
+    build(&app).await;
+    let fresh = (ranking(&app, "all").await, ranking(&app, "pool").await);
+    assert_eq!(maintained, fresh);
+
+    // The summary counts the same firms.
+    let summary: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates/summary?as_of={AS_OF}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let counted: i64 = summary["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["firms"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        counted as usize,
+        fresh.0.as_array().unwrap().len(),
+        "{summary}"
+    );
+    let suzhou: Value = app
+        .get_as(
+            &app.token(Role::City, "320500"),
+            &format!("/api/v1/candidates/summary?as_of={AS_OF}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        suzhou["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["city_code"] == "320500"),
+        "{suzhou}"
+    );
+}
+
+#[tokio::test]
+async fn stored_pages_follow_the_cursor_with_ranks() {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(7);
+    for i in 0..FIRMS {
+        let code = code_of(i);
+        let county = &code[2..8];
+        app.create_enterprise(&enterprise_body(
+            &code,
+            county,
+            &format!("分页测试{i}有限公司"),
+        ))
+        .await;
+        for year in 2023..=2025 {
+            put_report(&app, &mut rng, &code, year).await;
+        }
+    }
+    build(&app).await;
+    let whole = ranking(&app, "all").await;
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = app
+            .get_as(
+                &app.province_token(),
+                &format!("/api/v1/candidates?as_of={AS_OF}&scope=all&limit=3{cursor}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(Value::Array(paged), whole);
+    let ranks: Vec<u64> = whole
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, (1..=u64::from(FIRMS)).collect::<Vec<_>>());
+
+    // No build covers another date: a 404 for the summary, a live ranking for the list.
+    assert_problem(
+        app.get_as(
+            &app.province_token(),
+            "/api/v1/candidates/summary?as_of=2026-06-02",
+        )
+        .await,
+        404,
+    )
+    .await;
+    let county = app.token(Role::County, "320583");
+    let refused = app
+        .post_as(&county, "/api/v1/candidates/readiness", &json!(null))
+        .await;
+    assert_problem(refused, 403).await;
+}
