@@ -79,10 +79,15 @@ pub struct CandidatePage {
 
 /// Ranking key: the firm's [`Readiness`] (more known passes, fewer failing, smaller relative
 /// gaps, fewer unknowns), then credit code; a total order, so pages are stable.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+///
+/// As a cursor it also carries the rank of the row it names, so a stored ranking need not
+/// count the rows before it (absent in cursors of older versions: then they are counted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RankKey {
     readiness: Readiness,
     credit_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rank: Option<u64>,
 }
 
 impl RankKey {
@@ -90,7 +95,35 @@ impl RankKey {
         Self {
             readiness,
             credit_code: credit_code.to_owned(),
+            rank: None,
         }
+    }
+
+    fn at_rank(self, rank: u64) -> Self {
+        Self {
+            rank: Some(rank),
+            ..self
+        }
+    }
+}
+
+impl PartialEq for RankKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for RankKey {}
+
+impl PartialOrd for RankKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RankKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.readiness, &self.credit_code).cmp(&(other.readiness, &other.credit_code))
     }
 }
 
@@ -273,7 +306,6 @@ impl RankKey {
     fn position(&self) -> RankPosition {
         let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
         RankPosition {
-            passing: int(self.readiness.passing),
             failing: int(self.readiness.failing),
             relative_gap_ppm: i64::try_from(self.readiness.relative_gap_ppm).unwrap_or(i64::MAX),
             unknown: int(self.readiness.unknown),
@@ -291,17 +323,19 @@ fn stored_page(
 ) -> Result<CandidatePage, RegistryError> {
     let position = after.map(RankKey::position);
     let rows = readiness_queries::page(conn, scope, position.as_ref(), limit as i64 + 1)?;
-    let before = match &position {
-        Some(p) => readiness_queries::count_through(conn, scope, p)?,
-        None => 0,
+    let before = match (&position, after.and_then(|a| a.rank)) {
+        (_, Some(rank)) => rank,
+        (Some(p), None) => readiness_queries::count_through(conn, scope, p)?.unsigned_abs(),
+        (None, None) => 0,
     };
     let more = rows.len() > limit;
     let mut items = Vec::with_capacity(limit);
     let mut next_cursor = None;
     for (i, row) in rows.iter().take(limit).enumerate() {
         let (key, mut candidate) = ranked_row(row)?;
-        candidate.rank = before.unsigned_abs() + i as u64 + 1;
+        candidate.rank = before + i as u64 + 1;
         if more && i + 1 == limit {
+            let key = key.at_rank(candidate.rank);
             next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
         }
         items.push(candidate);
@@ -356,6 +390,7 @@ pub fn live_page(
     for (i, Ranked(key, mut candidate)) in ranked.into_iter().take(limit).enumerate() {
         candidate.rank = before + i as u64 + 1;
         if more && i + 1 == limit {
+            let key = key.at_rank(candidate.rank);
             next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
         }
         items.push(candidate);

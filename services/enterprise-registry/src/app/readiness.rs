@@ -76,6 +76,7 @@ pub fn rows_for(
             eligible: active && candidate.standing != HteStanding::Certified,
             outcome: json_key(candidate.outcome)?,
             passing: count(readiness.passing),
+            not_passing: count(readiness.failing + readiness.unknown),
             failing: count(readiness.failing),
             unknown: count(readiness.unknown),
             relative_gap_ppm: i64::try_from(readiness.relative_gap_ppm).unwrap_or(i64::MAX),
@@ -92,6 +93,7 @@ pub fn refresh(conn: &mut DbConnection, codes: &[String]) -> Result<(), Registry
     if builds.is_empty() || codes.is_empty() {
         return Ok(());
     }
+    queries::lock_firms(conn, codes, true)?;
     let firms = enterprise_queries::find_many(conn, codes)?;
     let mut rules: HashMap<String, RuleSet> = HashMap::new();
     for build in builds {
@@ -149,6 +151,8 @@ pub fn build_batch(
         BUILD_BATCH,
     )?;
     let codes: Vec<String> = firms.iter().map(|f| f.credit_code.clone()).collect();
+    // Waits for writes in flight on these firms, so the facts read below include them.
+    queries::lock_firms(conn, &codes, false)?;
     let rows = rows_for(conn, &rules, screened_on, &firms)?;
     queries::replace_rows(conn, (version, screened_on), &codes, &rows)?;
     let done = done + firms.len() as i64;

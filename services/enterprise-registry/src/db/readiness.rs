@@ -19,6 +19,7 @@ pub struct ReadinessRow {
     pub eligible: bool,
     pub outcome: String,
     pub passing: i32,
+    pub not_passing: i32,
     pub failing: i32,
     pub unknown: i32,
     pub relative_gap_ppm: i64,
@@ -157,11 +158,10 @@ pub struct RankScope {
     pub max_failing: Option<i32>,
 }
 
-/// A row's place in the ranking: more passing first, then fewer failing, smaller gap, fewer
-/// unknown, then credit code.
+/// A row's place in the ranking: more passing (fewer failing + unknown) first, then fewer
+/// failing, smaller gap, fewer unknown, then credit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RankPosition {
-    pub passing: i32,
     pub failing: i32,
     pub relative_gap_ppm: i64,
     pub unknown: i32,
@@ -192,21 +192,25 @@ fn scoped(scope: &RankScope) -> Boxed<'_> {
     query
 }
 
-/// Rows ranked strictly after `p`, as a keyset condition.
-fn after<'a>(query: Boxed<'a>, p: &RankPosition) -> Boxed<'a> {
-    use readiness::{credit_code, failing, passing, relative_gap_ppm, unknown};
+/// Rows ranked after `p` (`op` ">") or at or before it ("<="): one row-value comparison in
+/// the index's order, so the database seeks to the position instead of scanning up to it.
+fn compared<'a>(query: Boxed<'a>, op: &'static str, p: &RankPosition) -> Boxed<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Integer, Text};
     query.filter(
-        passing.lt(p.passing).or(passing.eq(p.passing).and(
-            failing.gt(p.failing).or(failing.eq(p.failing).and(
-                relative_gap_ppm.gt(p.relative_gap_ppm).or(relative_gap_ppm
-                    .eq(p.relative_gap_ppm)
-                    .and(
-                        unknown.gt(p.unknown).or(unknown
-                            .eq(p.unknown)
-                            .and(credit_code.gt(p.credit_code.clone()))),
-                    )),
-            )),
-        )),
+        sql::<Bool>("(not_passing, failing, relative_gap_ppm, unknown, credit_code) ")
+            .sql(op)
+            .sql(" (")
+            .bind::<Integer, _>(p.failing + p.unknown)
+            .sql(", ")
+            .bind::<Integer, _>(p.failing)
+            .sql(", ")
+            .bind::<BigInt, _>(p.relative_gap_ppm)
+            .sql(", ")
+            .bind::<Integer, _>(p.unknown)
+            .sql(", ")
+            .bind::<Text, _>(p.credit_code.clone())
+            .sql(")"),
     )
 }
 
@@ -219,11 +223,11 @@ pub fn page(
 ) -> QueryResult<Vec<ReadinessRow>> {
     let mut query = scoped(scope);
     if let Some(p) = position {
-        query = after(query, p);
+        query = compared(query, ">", p);
     }
     query
         .order((
-            readiness::passing.desc(),
+            readiness::not_passing.asc(),
             readiness::failing.asc(),
             readiness::relative_gap_ppm.asc(),
             readiness::unknown.asc(),
@@ -240,9 +244,9 @@ pub fn count_through(
     scope: &RankScope,
     position: &RankPosition,
 ) -> QueryResult<i64> {
-    let total: i64 = scoped(scope).count().get_result(conn)?;
-    let later: i64 = after(scoped(scope), position).count().get_result(conn)?;
-    Ok(total - later)
+    compared(scoped(scope), "<=", position)
+        .count()
+        .get_result(conn)
 }
 
 /// Eligible firms of a build by city, county and outcome, for monitoring.
@@ -282,4 +286,25 @@ pub fn summary(
         query = query.filter(readiness::region_code.eq(county));
     }
     query.load(conn)
+}
+
+/// Locks the enterprise rows of `codes` on PostgreSQL until the transaction ends: shared by a
+/// build batch, exclusive (for no key update) by a write's refresh, so a batch that read a
+/// firm's facts before a concurrent write committed cannot store its older row after the
+/// write's refresh. SQLite runs one writer at a time and needs no lock.
+pub fn lock_firms(conn: &mut DbConnection, codes: &[String], exclusive: bool) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = &mut *conn {
+        let mode = if exclusive {
+            "FOR NO KEY UPDATE"
+        } else {
+            "FOR SHARE"
+        };
+        diesel::sql_query(format!(
+            "SELECT credit_code FROM enterprises WHERE credit_code = ANY($1) \
+             ORDER BY credit_code {mode}"
+        ))
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(codes)
+        .execute(pg)?;
+    }
+    Ok(())
 }

@@ -159,6 +159,7 @@ diesel::table! {
         eligible -> Bool,
         outcome -> Text,
         passing -> Integer,
+        not_passing -> Integer,
         failing -> Integer,
         unknown -> Integer,
         relative_gap_ppm -> BigInt,

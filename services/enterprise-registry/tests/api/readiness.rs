@@ -315,6 +315,27 @@ async fn stored_pages_follow_the_cursor_with_ranks() {
         .collect();
     assert_eq!(ranks, (1..=u64::from(FIRMS)).collect::<Vec<_>>());
 
+    // A cursor without the rank (as older versions wrote them) counts the rows before it.
+    let third = &whole[2];
+    let legacy = hte_shared::pagination::encode_cursor(&json!({
+        "readiness": {
+            "passing": third["passing"], "failing": third["failing"], "unknown": third["unknown"],
+            "relative_gap_ppm": (third["relative_gap"].as_f64().unwrap() * 1e6).round() as u64,
+        },
+        "credit_code": third["credit_code"],
+    }));
+    let page: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates?as_of={AS_OF}&scope=all&limit=2&cursor={legacy}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0], whole[3], "{page}");
+    assert_eq!(page["items"][0]["rank"], 4);
+
     // No build covers another date: a 404 for the summary, a live ranking for the list.
     assert_problem(
         app.get_as(

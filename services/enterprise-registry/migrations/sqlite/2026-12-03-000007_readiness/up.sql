@@ -24,6 +24,9 @@ CREATE TABLE readiness (
     eligible BOOLEAN NOT NULL,
     outcome TEXT NOT NULL,
     passing INTEGER NOT NULL,
+    -- Conditions not known to pass (failing + unknown): the ranking's first key, ascending,
+    -- so the whole order is ascending and a cursor seeks the index with one row comparison.
+    not_passing INTEGER NOT NULL,
     failing INTEGER NOT NULL,
     unknown INTEGER NOT NULL,
     relative_gap_ppm BIGINT NOT NULL,
@@ -33,5 +36,5 @@ CREATE TABLE readiness (
 );
 -- The ranking order: more passing first, then failing, gap, unknown, credit code.
 CREATE INDEX readiness_rank ON readiness
-    (rule_set_version, screened_on, eligible, passing DESC, failing, relative_gap_ppm, unknown, credit_code);
+    (rule_set_version, screened_on, eligible, not_passing, failing, relative_gap_ppm, unknown, credit_code);
 CREATE INDEX readiness_city ON readiness (rule_set_version, screened_on, city_code, outcome);
