@@ -352,3 +352,95 @@ async fn stored_pages_follow_the_cursor_with_ranks() {
         .await;
     assert_problem(refused, 403).await;
 }
+
+/// Waits until the only build is a finished one of `version`.
+async fn wait_for_build(app: &TestApp, version: &str) -> Value {
+    for _ in 0..200 {
+        let builds: Value = app
+            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = builds["items"].as_array().unwrap();
+        if items.len() == 1
+            && items[0]["rule_set_version"] == version
+            && items[0]["finished_at"].is_string()
+        {
+            return items[0].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no finished build of {version}");
+}
+
+#[tokio::test]
+async fn activating_a_rule_set_rebuilds_readiness_under_it() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let mut rng = Rng(11);
+    for i in 0..4 {
+        let code = code_of(i);
+        let county = &code[2..8];
+        app.create_enterprise(&enterprise_body(&code, county, &format!("规则测试{i}有限公司")))
+            .await;
+        for year in 2023..=2025 {
+            put_report(&app, &mut rng, &code, year).await;
+        }
+    }
+    // Today's screening, built under the built-in rules.
+    let started = app
+        .post_as(&token, "/api/v1/candidates/readiness", &json!(null))
+        .await;
+    assert_eq!(started.status(), 202);
+    let built = wait_for_build(&app, "2016-national-1").await;
+    let today: Value = app
+        .get_as(&token, "/api/v1/candidates?scope=all")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(today["rule_set_version"], "2016-national-1");
+    assert_eq!(today["as_of"], built["screened_on"]);
+
+    let builtin: Value = app
+        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut rules = builtin["rules"].clone();
+    rules["version"] = json!("jiangsu-2026-9");
+    rules["hte"]["min_st_staff_ratio"] = json!(0.3);
+    let body = json!({"description": "试行：科技人员占比提高到30%", "rules": rules});
+    let created = app
+        .put_as(&token, "/api/v1/rule-sets/jiangsu-2026-9", &body)
+        .await;
+    assert_eq!(created.status(), 201);
+    let activated = app
+        .post_as(&token, "/api/v1/rule-sets/jiangsu-2026-9/activate", &json!(null))
+        .await;
+    assert_eq!(activated.status(), 200);
+    // The new build replaces the old one once it is done.
+    wait_for_build(&app, "jiangsu-2026-9").await;
+    let after: Value = app
+        .get_as(&token, "/api/v1/candidates?scope=all")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["rule_set_version"], "jiangsu-2026-9");
+    for row in after["items"].as_array().unwrap() {
+        let code = row["credit_code"].as_str().unwrap();
+        let assessment: Value = app
+            .get_as(&token, &format!("/api/v1/enterprises/{code}/assessment"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(assessment["rule_set_version"], "jiangsu-2026-9");
+        for field in ["outcome", "passing", "failing", "unknown"] {
+            assert_eq!(row[field], assessment["hte"][field], "{code} {field}");
+        }
+    }
+}
