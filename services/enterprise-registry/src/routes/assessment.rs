@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::path_credit_code;
 use crate::app::assessment::assess_enterprise;
+use crate::app::readiness;
 use crate::app::rule_sets::{self, RuleSetDocument, RuleSetList, RuleSetSummary};
 use crate::domain::assessment::{Assessment, RuleSet};
 use crate::error::RegistryError;
@@ -105,7 +106,8 @@ pub async fn put_rule_set(
 }
 
 /// Make a rule set the one assessments use (province only): a stored one, or the built-in
-/// national rules again.
+/// national rules again. Starts building the screening readiness under it in the background
+/// (see `GET /candidates/readiness`).
 #[utoipa::path(
     tag = "assessment",
     params(("version" = String, Path, description = "Rule set version (规则版本)")),
@@ -121,9 +123,17 @@ pub async fn activate_rule_set(
     require_province(&caller)?;
     let version = path.into_inner();
     let actor = Actor::new(&caller, &request_id);
+    let activated = version.clone();
     let summary = db
-        .write(move |conn| rule_sets::activate(conn, &actor, &version))
+        .write(move |conn| {
+            let summary = rule_sets::activate(conn, &actor, &version)?;
+            readiness::start_build(conn, &version, today())?;
+            Ok::<_, RegistryError>(summary)
+        })
         .await?;
+    // Screening readiness under the new rules fills in the background; reads keep the
+    // previous build until it is done.
+    super::readiness::spawn_build(db, activated, today());
     Ok(HttpResponse::Ok().json(summary))
 }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::mpsc::SyncSender;
 
 use diesel::Connection;
-use hte_shared::audit::{Actor, ChainWriter};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{DbConnection, DbError, rehearse};
 use hte_shared::problem::Problem;
@@ -266,7 +266,7 @@ impl Job<'_> {
         let mut batch = Batch {
             conn,
             caller: self.caller,
-            trail: AuditTrail::Batch(self.actor, ChainWriter::new()),
+            trail: AuditTrail::batch(self.actor),
             reason: &self.reason,
             present: &present,
             today: today(),
