@@ -9,6 +9,7 @@ mod authorization;
 mod compliance;
 mod enterprises;
 mod helpers;
+mod import_limits;
 mod imports;
 mod programme;
 mod regions;

@@ -8,6 +8,7 @@ use hte_shared::problem::{FieldError, Problem};
 use super::{FileFormat, Settings};
 
 mod csv;
+mod unpacked;
 mod xlsx;
 
 pub use xlsx::MAX_XLSX_BYTES;

@@ -1,17 +1,24 @@
 //! XLSX records: the first worksheet, streamed cell by cell on a thread of its own.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek};
 
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::NaiveDate;
 use hte_shared::problem::Problem;
+use hte_shared::text;
 
-use super::{Records, file_problem};
+use super::unpacked::{self, Refusal};
+use super::{Records, file_problem, io_problem};
+use crate::app::imports::MAX_RECORD_BYTES;
 
 /// The first worksheet is streamed row by row, but its shared-strings table is unpacked whole
 /// (that is how XLSX stores text), so the file size is capped; larger sheets should be CSV.
+/// What the parts unpack to is bounded separately (`unpacked`).
 pub const MAX_XLSX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Excel's own limit; a row number beyond it is damage or a trap.
+pub const MAX_XLSX_ROWS: u32 = 1_048_576;
 
 /// Rows read ahead of the importer from an XLSX sheet.
 const XLSX_ROWS_AHEAD: usize = 1_024;
@@ -23,9 +30,19 @@ pub(super) fn records(
     if length > MAX_XLSX_BYTES {
         return Err(file_problem(
             "xlsx_size",
-            format!("XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV"),
+            text!(
+                "XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV",
+                "XLSX 文件最大 {MAX_XLSX_BYTES} 字节，较大的表格请另存为 CSV"
+            ),
         ));
     }
+    let mut file = file;
+    match unpacked::check(&file) {
+        Ok(()) => {}
+        Err(Refusal::Unreadable(e)) => return Err(unreadable(&e)),
+        Err(Refusal::Exceeded(exceeded)) => return Err(exceeded.problem()),
+    }
+    file.rewind().map_err(io_problem)?;
     // The cell reader borrows the workbook, so both live on a thread of their own that sends
     // rows through a bounded channel: the sheet is never held whole. Dropping the receiver
     // (the import stopped) ends the thread at its next send.
@@ -46,7 +63,12 @@ pub(super) fn records(
         done: false,
     };
     let header = match rows.next() {
-        None => return Err(file_problem("not_empty", "the worksheet is empty")),
+        None => {
+            return Err(file_problem(
+                "not_empty",
+                text!("the worksheet is empty", "工作表为空"),
+            ));
+        }
         Some(Err(problem)) => return Err(problem),
         Some(Ok((_, header))) => header,
     };
@@ -102,9 +124,13 @@ impl Iterator for SheetRows {
 type Sender = std::sync::mpsc::SyncSender<SheetMessage>;
 
 fn unreadable(e: &dyn std::fmt::Display) -> Problem {
+    tracing::info!(error = %e, "an uploaded XLSX file cannot be read");
     file_problem(
         "xlsx",
-        format!("the XLSX file cannot be read (truncated or not XLSX?): {e}"),
+        text!(
+            "the XLSX file cannot be read (truncated, encrypted or not XLSX?)",
+            "无法读取该 XLSX 文件（文件不完整、已加密或不是 XLSX？）"
+        ),
     )
 }
 
@@ -121,17 +147,14 @@ fn send_rows(file: File, sender: &Sender) -> bool {
     let Some(first) = workbook.sheet_names().first().cloned() else {
         let _ = sender.send(SheetMessage::Failed(file_problem(
             "xlsx",
-            "the workbook has no worksheet",
+            text!("the workbook has no worksheet", "工作簿中没有工作表"),
         )));
         return false;
     };
     let mut cells = match workbook.worksheet_cells_reader(&first) {
         Ok(cells) => cells,
         Err(e) => {
-            let _ = sender.send(SheetMessage::Failed(file_problem(
-                "xlsx",
-                format!("the first worksheet cannot be read: {e}"),
-            )));
+            let _ = sender.send(SheetMessage::Failed(unreadable(&e)));
             return false;
         }
     };
@@ -196,6 +219,10 @@ fn send_cells<E: std::fmt::Display>(
         {
             return false;
         }
+        if let Err(problem) = within_limits(row, current.as_ref(), &text) {
+            let _ = sender.send(SheetMessage::Failed(problem));
+            return false;
+        }
         let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
         if text.is_empty() {
             continue;
@@ -208,11 +235,12 @@ fn send_cells<E: std::fmt::Display>(
         };
         let index = usize::try_from(index).unwrap_or(usize::MAX);
         if index >= MAX_XLSX_COLUMNS {
+            let row = row + 1;
             let _ = sender.send(SheetMessage::Failed(file_problem(
                 "xlsx",
-                format!(
-                    "row {} has a cell beyond column {MAX_XLSX_COLUMNS}",
-                    row + 1
+                text!(
+                    "row {row} has a cell beyond column {MAX_XLSX_COLUMNS} of the table",
+                    "第 {row} 行有单元格超出表格的第 {MAX_XLSX_COLUMNS} 列"
                 ),
             )));
             return false;
@@ -223,6 +251,37 @@ fn send_cells<E: std::fmt::Display>(
         values[index] = text;
     }
     current.is_none_or(send_row)
+}
+
+/// A row within Excel's rows whose text, with this cell's, stays within a record's size.
+fn within_limits(
+    row: u32,
+    current: Option<&(u32, Vec<String>)>,
+    text: &str,
+) -> Result<(), Problem> {
+    if row >= MAX_XLSX_ROWS {
+        return Err(file_problem(
+            "xlsx",
+            text!(
+                "the sheet has a row beyond row {MAX_XLSX_ROWS}, Excel's last",
+                "工作表有超出第 {MAX_XLSX_ROWS} 行（Excel 最后一行）的行"
+            ),
+        ));
+    }
+    let so_far = current.filter(|(r, _)| *r == row).map_or(0, |(_, values)| {
+        values.iter().map(String::len).sum::<usize>()
+    });
+    if so_far + text.len() > MAX_RECORD_BYTES {
+        let row = row + 1;
+        return Err(file_problem(
+            "record_size",
+            text!(
+                "row {row} holds more than {MAX_RECORD_BYTES} bytes of text",
+                "第 {row} 行文本超过 {MAX_RECORD_BYTES} 字节"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// No sheet of ours has more than a few dozen columns; a cell far to the right is damage.
