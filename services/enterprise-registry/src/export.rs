@@ -1,6 +1,7 @@
 //! Tables as files officials open in Excel: CSV (UTF-8 with a byte-order mark, so Excel
 //! reads Chinese correctly) or XLSX, with Chinese or English headers.
 
+use hte_shared::download;
 use hte_shared::problem::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +107,9 @@ pub fn csv_chunk(
         for row in rows {
             writer
                 .write_record(row.iter().map(|cell| match cell {
-                    Cell::Text(t) => t.clone(),
+                    // A cell such as `=HYPERLINK(…)` must stay text in Excel (OWASP); the
+                    // importer takes the apostrophe off again.
+                    Cell::Text(t) => download::neutralise_cell(t).into_owned(),
                     Cell::Int(i) => i.to_string(),
                     Cell::Number(n) => n.to_string(),
                     Cell::Empty => String::new(),

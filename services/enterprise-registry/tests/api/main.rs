@@ -11,6 +11,7 @@ mod enterprises;
 mod helpers;
 mod import_limits;
 mod imports;
+mod output_safety;
 mod programme;
 mod regions;
 mod statistics;

@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::path::Path;
 
+use hte_shared::download;
 use hte_shared::problem::{FieldError, Problem};
 
 use super::{FileFormat, Settings};
@@ -32,10 +33,23 @@ pub(super) fn open_records(
     if length == 0 {
         return Err(file_problem("not_empty", "the file is empty"));
     }
-    match settings.format {
-        FileFormat::Xlsx => xlsx::records(file, length),
-        FileFormat::Csv => csv::records(file, settings.encoding),
+    let (header, rows, encoding) = match settings.format {
+        FileFormat::Xlsx => xlsx::records(file, length)?,
+        FileFormat::Csv => csv::records(file, settings.encoding)?,
+    };
+    let rows = rows.map(|row| row.map(|(line, cells)| (line, restored(cells))));
+    Ok((restored(header), Box::new(rows), encoding))
+}
+
+/// The cells without the apostrophe our CSV exports put before formula-like text, so an
+/// export imports back unchanged.
+fn restored(mut cells: Vec<String>) -> Vec<String> {
+    for cell in &mut cells {
+        if download::restore_cell(cell).len() != cell.len() {
+            cell.remove(0);
+        }
     }
+    cells
 }
 
 /// Reading our own temporary file failed: logged, a 500.
