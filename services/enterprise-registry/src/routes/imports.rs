@@ -20,8 +20,9 @@ use super::gather;
 use crate::app::imports::{
     self as operations, EncodingChoice, FileFormat, ImportView, Mode, Settings,
 };
-use crate::domain::import::{ImportKind, MoneyUnit};
+use crate::domain::import::{self, HeaderRules, ImportKind, MoneyUnit};
 use crate::error::RegistryError;
+use hte_shared::text;
 
 const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -53,16 +54,77 @@ pub struct ImportParams {
     unit: Option<String>,
     /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 or gbk. CSV only.
     encoding: Option<String>,
+    /// The header's row, 1 for the first (default: the first of the first 20 rows that names
+    /// every required column; rows above it are titles, read past with a warning).
+    #[param(minimum = 1, maximum = 1_048_576)]
+    header_row: Option<u64>,
+    /// Headers of the file mapped to fields, `header:field` pairs separated by commas, e.g.
+    /// `主营收入:sales_revenue_yuan,职工人数:employees`; a unit in brackets may follow the
+    /// header in the file. See `GET /imports/kinds/{kind}/columns` for the fields.
+    #[param(max_length = 4000)]
+    columns: Option<String>,
+    /// ignore (default: columns no field has are read past and listed in `warnings`) or
+    /// refuse (such a column refuses the file).
+    unknown_columns: Option<String>,
+}
+
+/// Longest `columns` parameter.
+const MAX_COLUMNS_PARAM: usize = 4_000;
+
+/// The `columns` mapping, each header normalised as the importer compares headers.
+fn mapped_columns(raw: &str, kind: ImportKind) -> Result<Vec<(String, &'static str)>, Problem> {
+    let invalid =
+        |message: hte_shared::i18n::Text| Problem::invalid_field("columns", "format", message);
+    if raw.len() > MAX_COLUMNS_PARAM {
+        return Err(invalid(text!(
+            "columns is at most {MAX_COLUMNS_PARAM} bytes",
+            "columns 参数最多 {MAX_COLUMNS_PARAM} 字节"
+        )));
+    }
+    let mut mapped = Vec::new();
+    for pair in raw.split([',', '，']).filter(|p| !p.trim().is_empty()) {
+        let Some((header, field)) = pair.rsplit_once([':', '：']) else {
+            let pair = hte_shared::i18n::quote(pair);
+            return Err(invalid(text!(
+                "{pair} is not header:field",
+                "{pair} 不是“表头:字段”的形式"
+            )));
+        };
+        let field = field.trim();
+        let Some((known, _, _)) = kind.columns().iter().find(|(f, _, _)| *f == field) else {
+            let (field, kind) = (hte_shared::i18n::quote(field), kind.key());
+            return Err(invalid(text!(
+                "{field} is not a field of {kind} files",
+                "{field} 不是 {kind} 文件的字段"
+            )));
+        };
+        mapped.push((import::normalise_header(header), *known));
+    }
+    Ok(mapped)
+}
+
+/// What an import asks for, every parameter parsed.
+struct Asked {
+    kind: ImportKind,
+    mode: Mode,
+    unit: MoneyUnit,
+    encoding: EncodingChoice,
+    header_row: Option<u64>,
+    header_rules: HeaderRules,
 }
 
 /// A known key, or the field error naming the choices.
-fn choice<T>(value: Option<T>, field: &str, message: &str) -> Result<T, Problem> {
+fn choice<T>(
+    value: Option<T>,
+    field: &str,
+    message: impl Into<hte_shared::i18n::Text>,
+) -> Result<T, Problem> {
     value.ok_or_else(|| Problem::invalid_field(field, "enum", message))
 }
 
 impl ImportParams {
-    /// Kind, mode, unit and encoding, every problem reported at once.
-    fn parse(&self) -> Result<(ImportKind, Mode, MoneyUnit, EncodingChoice), Problem> {
+    /// Every parameter, every problem reported at once.
+    fn parse(&self) -> Result<Asked, Problem> {
         let mut errors: Vec<FieldError> = Vec::new();
         let kind = choice(
             ImportKind::from_key(&self.kind),
@@ -97,10 +159,53 @@ impl ImportParams {
         };
         let encoding_message = "encoding must be auto, utf-8 or gbk";
         let encoding = gather(&mut errors, choice(encoding, "encoding", encoding_message));
-        match (kind, mode, unit, encoding) {
-            (Some(kind), Some(mode), Some(unit), Some(encoding)) => {
-                Ok((kind, mode, unit, encoding))
-            }
+        let header_row = self.header_row.filter(|row| !(1..=1_048_576).contains(row));
+        if header_row.is_some() {
+            errors.push(FieldError::new(
+                "header_row",
+                "range",
+                text!(
+                    "header_row is a row number from 1 to 1048576",
+                    "header_row 为 1 至 1048576 的行号"
+                ),
+            ));
+        }
+        let refuse_unknown = match self.unknown_columns.as_deref() {
+            None | Some("ignore") => Some(false),
+            Some("refuse") => Some(true),
+            Some(_) => None,
+        };
+        let refuse_message = text!(
+            "unknown_columns must be ignore or refuse",
+            "unknown_columns 只能是 ignore 或 refuse"
+        );
+        let refuse_unknown = gather(
+            &mut errors,
+            choice(refuse_unknown, "unknown_columns", refuse_message),
+        );
+        let mapped = match (kind, self.columns.as_deref()) {
+            (Some(kind), Some(raw)) => gather(&mut errors, mapped_columns(raw, kind)),
+            _ => Some(Vec::new()),
+        };
+        match (kind, mode, unit, encoding, refuse_unknown, mapped) {
+            (
+                Some(kind),
+                Some(mode),
+                Some(unit),
+                Some(encoding),
+                Some(refuse_unknown),
+                Some(mapped),
+            ) if errors.is_empty() => Ok(Asked {
+                kind,
+                mode,
+                unit,
+                encoding,
+                header_row: self.header_row,
+                header_rules: HeaderRules {
+                    mapped,
+                    refuse_unknown,
+                },
+            }),
             _ => Err(Problem::validation(errors)),
         }
     }
@@ -197,7 +302,14 @@ pub async fn create_import(
     payload: web::Payload,
 ) -> Result<HttpResponse, RegistryError> {
     caller.require_writer()?;
-    let (kind, mode, unit, encoding) = params.parse()?;
+    let Asked {
+        kind,
+        mode,
+        unit,
+        encoding,
+        header_row,
+        header_rules,
+    } = params.parse()?;
     let media_type = media_type_of(&request)?;
     let upload = receive(payload).await?;
     let format = if upload.zipped || media_type == XLSX_MEDIA_TYPE {
@@ -211,6 +323,8 @@ pub async fn create_import(
         unit,
         encoding,
         format,
+        header_row,
+        header_rules,
     };
     let actor = Actor::new(&caller, &request_id);
     // The same file with the same parameters is the same request, whatever its headers.
@@ -221,6 +335,9 @@ pub async fn create_import(
             "unit": format!("{unit:?}"),
             "encoding": format!("{encoding:?}"),
             "format": format!("{format:?}"),
+            "header_row": settings.header_row,
+            "columns": format!("{:?}", settings.header_rules.mapped),
+            "unknown_columns": settings.header_rules.refuse_unknown,
             "body_sha256": upload.sha256,
         });
         (key, idempotency::fingerprint(ROUTE, &request))

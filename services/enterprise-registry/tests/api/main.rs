@@ -11,6 +11,7 @@ mod enterprises;
 mod helpers;
 mod import_limits;
 mod imports;
+mod officials_sheets;
 mod output_safety;
 mod programme;
 mod regions;

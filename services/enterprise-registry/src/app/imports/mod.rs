@@ -15,16 +15,18 @@ use hte_shared::db::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::import::{ImportKind, MoneyUnit};
+use crate::domain::import::{HeaderRules, ImportKind, MoneyUnit};
 use crate::error::RegistryError;
 
 mod apply;
+mod header;
 mod kinds;
 mod parse;
 mod pipeline;
 mod read;
 mod record;
 
+pub use header::MAX_TITLE_ROWS;
 pub use read::MAX_XLSX_BYTES;
 pub use record::{ImportView, find, import_file, location_of};
 
@@ -106,16 +108,30 @@ pub struct RowError {
     pub reason: String,
 }
 
+/// Something read past or assumed that the importer should know of (导入提示): a title row
+/// above the header, a column no field has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportWarning {
+    /// The header as written in the file, when the warning is about a column.
+    pub column: Option<String>,
+    pub reason: String,
+}
+
 pub struct Settings {
     pub kind: ImportKind,
     pub mode: Mode,
     pub unit: MoneyUnit,
     pub encoding: EncodingChoice,
     pub format: FileFormat,
+    /// The header's row (1 = the first line), or `None` to find it below title rows.
+    pub header_row: Option<u64>,
+    /// Headers mapped by the caller, and whether unknown headers are refused.
+    pub header_rules: HeaderRules,
 }
 
 pub struct Outcome {
     pub counts: Counts,
+    pub warnings: Vec<ImportWarning>,
     pub errors: Vec<RowError>,
     pub errors_truncated: bool,
     pub encoding: &'static str,

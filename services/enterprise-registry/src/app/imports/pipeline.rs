@@ -15,12 +15,13 @@ use hte_shared::problem::Problem;
 use hte_shared::time::today;
 
 use super::apply::{Batch, RowOutcome, rejected};
+use super::header::find_header;
 use super::kinds::RecordKind;
 use super::parse::{Line, parse_line};
-use super::read::{Records, file_problem, open_records};
+use super::read::{Records, open_records};
 use super::{BATCH_ROWS, Counts, MAX_KEPT_ERRORS, Mode, Outcome, RowError, Settings};
 use crate::app::AuditTrail;
-use crate::domain::import::{self, HeaderColumn};
+use crate::domain::import::HeaderColumn;
 use crate::error::RegistryError;
 
 /// An import to run: the file, how to read it, who imports it and why.
@@ -155,9 +156,9 @@ impl Job<'_> {
                 record?;
             }
         }
-        let (header_cells, records, encoding) = open_records(self.path, self.settings)?;
-        let header = import::resolve_header(self.settings.kind, &header_cells)
-            .map_err(|e| file_problem("header", e))?;
+        let (first, records, encoding) = open_records(self.path, self.settings)?;
+        let (header, records, warnings) = find_header(self.settings, first, records)?;
+        let header = header.columns;
         let mut tally = Tally::default();
         let committed = match self.settings.mode {
             Mode::DryRun => {
@@ -174,6 +175,7 @@ impl Job<'_> {
         };
         Ok(Outcome {
             counts: tally.counts,
+            warnings,
             errors: tally.errors,
             errors_truncated: tally.truncated,
             encoding,

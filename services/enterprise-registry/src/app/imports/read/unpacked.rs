@@ -78,13 +78,26 @@ pub enum Refusal {
     Exceeded(Exceeded),
 }
 
+/// What the scan learnt besides the limits: the cells of the first worksheet that hold a
+/// formula without a trustworthy saved value, which a reader would take for empty cells or
+/// zeros: no value at all, or any value in a workbook that asks to be recalculated when
+/// opened (`fullCalcOnLoad`, as libraries that cannot calculate write it, with 0 saved).
+#[derive(Debug, Default)]
+pub struct Findings {
+    pub unsaved_formulas: Vec<String>,
+}
+
+/// Cells with unsaved formulas named in a problem.
+const MAX_NAMED_CELLS: usize = 20;
+
 /// Decompresses every part of the archive through the scanner; reads `reader` from its start.
-pub fn check<R: Read + Seek>(reader: R) -> Result<(), Refusal> {
+pub fn check<R: Read + Seek>(reader: R) -> Result<Findings, Refusal> {
     let unreadable = |e: &dyn std::fmt::Display| Refusal::Unreadable(e.to_string());
     let mut archive = zip::ZipArchive::new(reader).map_err(|e| unreadable(&e))?;
     if archive.len() > MAX_PARTS {
         return Err(Refusal::Exceeded(Exceeded::Parts(archive.len())));
     }
+    let mut first_sheet = FirstSheet::default();
     for index in 0..archive.len() {
         let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
         let name = part.name().map_err(|e| unreadable(&e))?.replace('\\', "/");
@@ -98,8 +111,58 @@ pub fn check<R: Read + Seek>(reader: R) -> Result<(), Refusal> {
             }
             scan.feed(&buffer[..n]).map_err(Refusal::Exceeded)?;
         }
+        first_sheet.learn(&scan);
     }
-    Ok(())
+    Ok(Findings {
+        unsaved_formulas: first_sheet.unsaved_formulas(),
+    })
+}
+
+/// Which part is the first worksheet (workbook.xml names its relationship, the workbook's
+/// relationships name the part), and the unsaved formulas of every sheet part.
+#[derive(Default)]
+struct FirstSheet {
+    relationship: Option<String>,
+    recalculate_on_load: bool,
+    targets: Vec<(String, String)>,
+    /// Per sheet part: the formulas without a value, and all formulas.
+    formulas: Vec<(String, Vec<String>, Vec<String>)>,
+}
+
+impl FirstSheet {
+    fn learn(&mut self, scan: &Scan) {
+        let lower = scan.name.to_ascii_lowercase();
+        if lower == "xl/workbook.xml" {
+            self.relationship.clone_from(&scan.first_sheet_relationship);
+            self.recalculate_on_load = scan.recalculate_on_load;
+        } else if lower == "xl/_rels/workbook.xml.rels" {
+            self.targets.clone_from(&scan.relationships);
+        } else if !scan.formulas.is_empty() {
+            let (unsaved, all) = (scan.unsaved_formulas.clone(), scan.formulas.clone());
+            self.formulas.push((scan.name.clone(), unsaved, all));
+        }
+    }
+
+    fn unsaved_formulas(self) -> Vec<String> {
+        let Some(id) = self.relationship else {
+            return Vec::new();
+        };
+        let Some((_, target)) = self.targets.iter().find(|(i, _)| *i == id) else {
+            return Vec::new();
+        };
+        let target = target.trim_start_matches('/');
+        let part = if target.starts_with("xl/") {
+            target.to_owned()
+        } else {
+            format!("xl/{target}")
+        };
+        let recalculate = self.recalculate_on_load;
+        self.formulas
+            .into_iter()
+            .find(|(name, _, _)| name.eq_ignore_ascii_case(&part))
+            .map(|(_, unsaved, all)| if recalculate { all } else { unsaved })
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,6 +210,14 @@ struct Scan {
     /// Text since the current cell or shared string began (in other parts: since the last tag).
     text: usize,
     shared_strings: u64,
+    /// The current cell's reference, whether it has a formula, and whether a value.
+    cell: Option<(String, bool, bool)>,
+    in_value: bool,
+    unsaved_formulas: Vec<String>,
+    formulas: Vec<String>,
+    recalculate_on_load: bool,
+    first_sheet_relationship: Option<String>,
+    relationships: Vec<(String, String)>,
 }
 
 impl Scan {
@@ -160,6 +231,13 @@ impl Scan {
             tag: Vec::new(),
             text: 0,
             shared_strings: 0,
+            cell: None,
+            in_value: false,
+            unsaved_formulas: Vec::new(),
+            formulas: Vec::new(),
+            recalculate_on_load: false,
+            first_sheet_relationship: None,
+            relationships: Vec::new(),
         }
     }
 
@@ -181,6 +259,11 @@ impl Scan {
                 self.in_tag = true;
                 self.tag.clear();
             } else {
+                if self.in_value
+                    && let Some((_, _, valued)) = &mut self.cell
+                {
+                    *valued = true;
+                }
                 self.text += 1;
                 if self.text > MAX_CELL_XML_BYTES {
                     return Err(Exceeded::Cell {
@@ -220,7 +303,17 @@ impl Scan {
             .position(|b| b.is_ascii_whitespace() || *b == b'/' && !closing)
             .unwrap_or(self.tag.len());
         let qualified = &self.tag[usize::from(closing)..name_end.max(usize::from(closing))];
-        let local = qualified.rsplit(|b| *b == b':').next().unwrap_or(qualified);
+        let local = qualified
+            .rsplit(|b| *b == b':')
+            .next()
+            .unwrap_or(qualified)
+            .to_vec();
+        let local = local.as_slice();
+        if self.kind == PartKind::Sheet {
+            self.note_cell(local, closing);
+        } else if self.kind == PartKind::OtherXml && !closing {
+            self.note_relationship(local.to_vec());
+        }
         let cell_scoped = matches!(self.kind, PartKind::Sheet | PartKind::SharedStrings);
         if !cell_scoped || local == b"c" || local == b"si" {
             self.text = 0;
@@ -240,6 +333,73 @@ impl Scan {
         }
         Ok(())
     }
+}
+
+impl Scan {
+    /// Follows cells, their formulas and values, keeping those with a formula and no value.
+    fn note_cell(&mut self, local: &[u8], closing: bool) {
+        let self_closing = self.tag.last() == Some(&b'/');
+        match (local, closing) {
+            (b"c", false) if !self_closing => {
+                let reference = attribute(&self.tag, "r").unwrap_or_default();
+                self.cell = Some((reference, false, false));
+            }
+            (b"c", true) => {
+                if let Some((reference, true, valued)) = self.cell.take() {
+                    if !valued && self.unsaved_formulas.len() < MAX_NAMED_CELLS {
+                        self.unsaved_formulas.push(reference.clone());
+                    }
+                    if self.formulas.len() < MAX_NAMED_CELLS {
+                        self.formulas.push(reference);
+                    }
+                }
+            }
+            (b"f", false) => {
+                if let Some((_, formula, _)) = &mut self.cell {
+                    *formula = true;
+                }
+            }
+            (b"v", false) => self.in_value = !self_closing,
+            (b"v", true) => self.in_value = false,
+            _ => {}
+        }
+    }
+
+    /// The first `<sheet r:id=…>` of a workbook and the `<Relationship Id Target>` of its
+    /// relationships.
+    fn note_relationship(&mut self, local: Vec<u8>) {
+        if local == b"calcPr" {
+            let flag = attribute(&self.tag, "fullCalcOnLoad");
+            self.recalculate_on_load = matches!(flag.as_deref(), Some("1" | "true"));
+        } else if local == b"sheet" && self.first_sheet_relationship.is_none() {
+            self.first_sheet_relationship = attribute(&self.tag, "r:id");
+        } else if local == b"Relationship"
+            && let (Some(id), Some(target)) =
+                (attribute(&self.tag, "Id"), attribute(&self.tag, "Target"))
+        {
+            self.relationships.push((id, target));
+        }
+    }
+}
+
+/// The value of attribute `name` in a tag's bytes (`name="value"` or `name='value'`).
+fn attribute(tag: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(tag);
+    let mut rest = text.as_ref();
+    while let Some(at) = rest.find(name) {
+        let preceded = rest[..at].ends_with(|c: char| c.is_ascii_whitespace());
+        rest = &rest[at + name.len()..];
+        let Some(after) = rest.strip_prefix('=') else {
+            continue;
+        };
+        let Some(quote) = after.chars().next().filter(|q| *q == '"' || *q == '\'') else {
+            continue;
+        };
+        if preceded && let Some(end) = after[1..].find(quote) {
+            return Some(after[1..=end].to_owned());
+        }
+    }
+    None
 }
 
 /// The larger of the `count` and `uniqueCount` attributes of `<sst …>` (the reader reserves
@@ -317,5 +477,33 @@ mod tests {
         tag.extend(std::iter::repeat_n(b'>', MAX_TAG_BYTES + 1));
         let refused = scan(PartKind::Sheet, &[&tag]).err();
         assert!(matches!(refused, Some(Exceeded::Tag { .. })), "{refused:?}");
+    }
+}
+
+#[cfg(test)]
+mod formula_tests {
+    use super::*;
+
+    #[test]
+    fn formulas_without_saved_values_in_the_first_sheet_are_named() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_number(0, 0, 1.0).unwrap();
+        let unsaved = rust_xlsxwriter::Formula::new("=A1*2").set_result("");
+        sheet.write_formula(1, 3, unsaved).unwrap();
+        let saved = rust_xlsxwriter::Formula::new("=A1*3").set_result("3");
+        sheet.write_formula(2, 3, saved).unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        // The library saves 0 for every formula and asks for recalculation on load.
+        let findings = check(std::io::Cursor::new(bytes))
+            .map_err(|_| "refused")
+            .unwrap();
+        assert_eq!(findings.unsaved_formulas, ["D2", "D3"]);
+        let mut scan = Scan::new(PartKind::Sheet, "xl/worksheets/sheet1.xml".into());
+        let sheet =
+            br#"<c r="D2"><f>A1*2</f><v></v></c><c r="D3"><f>A1</f><v>3</v></c><c r="D4"/>"#;
+        scan.feed(sheet).map_err(|e| format!("{e:?}")).unwrap();
+        assert_eq!(scan.unsaved_formulas, ["D2"]);
+        assert_eq!(scan.formulas, ["D2", "D3"]);
     }
 }

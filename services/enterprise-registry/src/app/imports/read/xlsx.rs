@@ -9,7 +9,7 @@ use hte_shared::problem::Problem;
 use hte_shared::text;
 
 use super::unpacked::{self, Refusal};
-use super::{Records, file_problem, io_problem};
+use super::{FirstRow, Records, file_problem, io_problem};
 use crate::app::imports::MAX_RECORD_BYTES;
 
 /// The first worksheet is streamed row by row, but its shared-strings table is unpacked whole
@@ -26,7 +26,7 @@ const XLSX_ROWS_AHEAD: usize = 1_024;
 pub(super) fn records(
     file: File,
     length: u64,
-) -> Result<(Vec<String>, Records, &'static str), Problem> {
+) -> Result<(FirstRow, Records, &'static str), Problem> {
     if length > MAX_XLSX_BYTES {
         return Err(file_problem(
             "xlsx_size",
@@ -37,10 +37,25 @@ pub(super) fn records(
         ));
     }
     let mut file = file;
-    match unpacked::check(&file) {
-        Ok(()) => {}
+    let findings = match unpacked::check(&file) {
+        Ok(findings) => findings,
         Err(Refusal::Unreadable(e)) => return Err(unreadable(&e)),
         Err(Refusal::Exceeded(exceeded)) => return Err(exceeded.problem()),
+    };
+    if !findings.unsaved_formulas.is_empty() {
+        let cells = findings.unsaved_formulas.join(", ");
+        return Err(Problem::unprocessable(text!(
+            "cells {cells} of the first sheet hold formulas without saved values; open the file in Excel or WPS and save it, or paste the values",
+            "第一个工作表的单元格 {cells} 含有未保存计算结果的公式，请在 Excel 或 WPS 中打开并保存，或粘贴为数值"
+        ))
+        .with_errors(vec![hte_shared::problem::FieldError::new(
+            "file",
+            "unsaved_formula",
+            text!(
+                "formulas without saved values in cells {cells}",
+                "单元格 {cells} 的公式没有保存计算结果"
+            ),
+        )]));
     }
     file.rewind().map_err(io_problem)?;
     // The cell reader borrows the workbook, so both live on a thread of their own that sends
@@ -62,7 +77,7 @@ pub(super) fn records(
         receiver,
         done: false,
     };
-    let header = match rows.next() {
+    let first = match rows.next() {
         None => {
             return Err(file_problem(
                 "not_empty",
@@ -70,14 +85,9 @@ pub(super) fn records(
             ));
         }
         Some(Err(problem)) => return Err(problem),
-        Some(Ok((_, header))) => header,
+        Some(Ok(first)) => first,
     };
-    // The header may carry trailing empty cells from formatting.
-    let mut header: Vec<String> = header;
-    while header.last().is_some_and(String::is_empty) {
-        header.pop();
-    }
-    Ok((header, Box::new(rows), "xlsx"))
+    Ok((first, Box::new(rows), "xlsx"))
 }
 
 enum SheetMessage {
@@ -201,8 +211,6 @@ fn send_cells<E: std::fmt::Display>(
                 .is_ok()
     };
     // Cells arrive in row order; a row is complete when the next row's first cell arrives.
-    // Columns count from the header's first cell, so a table may start right of column A.
-    let mut first_column: Option<u32> = None;
     let mut current: Option<(u32, Vec<String>)> = None;
     loop {
         let (row, column, text) = match next_cell() {
@@ -227,13 +235,9 @@ fn send_cells<E: std::fmt::Display>(
         if text.is_empty() {
             continue;
         }
-        // The header row is the first with text; its first cell (cells come in column
-        // order) fixes the first column.
-        let start = *first_column.get_or_insert(column);
-        let Some(index) = column.checked_sub(start) else {
-            continue; // left of the table
-        };
-        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        // Columns count from A, whatever the first row (a title, perhaps) starts with: cells
+        // under empty header cells are read past.
+        let index = usize::try_from(column).unwrap_or(usize::MAX);
         if index >= MAX_XLSX_COLUMNS {
             let row = row + 1;
             let _ = sender.send(SheetMessage::Failed(file_problem(

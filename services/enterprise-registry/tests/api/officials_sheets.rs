@@ -1,0 +1,264 @@
+//! Officials' own spreadsheets (issue #13 item 2): a statistics-form workbook with a title
+//! row, 序号 and 企业名称 columns, units in the headers, columns no field has and a formula
+//! imports as it is, in `dry_run` and `atomic` modes.
+
+use rust_xlsxwriter::{Formula, Workbook};
+use serde_json::Value;
+
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+const FORM_HEADERS: [&str; 12] = [
+    "序号",
+    "企业名称",
+    "统一社会信用代码",
+    "年度",
+    "从业人员期末人数（人）",
+    "科技活动人员",
+    "营业收入（千元）",
+    "研究开发费用合计（千元）",
+    "资产总计（千元）",
+    "实际上缴税费总额（千元）",
+    "拥有有效发明专利数（件）",
+    "是否有研发机构",
+];
+
+/// The workbook: a title row, an empty row, the headers on row 3, two firms; the second
+/// firm's R&D expense is a formula with the value Excel saved (or none, as scripts write).
+fn statistics_form(codes: &[String], saved_formula_value: bool) -> Vec<u8> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet
+        .write_string(0, 0, "2024年度高新技术企业主要经济指标统计表")
+        .unwrap();
+    for (col, header) in FORM_HEADERS.iter().enumerate() {
+        sheet.write_string(2, col as u16, *header).unwrap();
+    }
+    for (i, code) in codes.iter().enumerate() {
+        let row = 3 + i as u32;
+        sheet.write_number(row, 0, (i + 1) as f64).unwrap();
+        sheet
+            .write_string(row, 1, format!("统计表{i}号科技有限公司"))
+            .unwrap();
+        sheet.write_string(row, 2, code).unwrap();
+        sheet.write_number(row, 3, 2024.0).unwrap();
+        sheet.write_number(row, 4, 120.0).unwrap();
+        sheet.write_number(row, 5, 30.0).unwrap();
+        sheet.write_number(row, 6, 50_000.5).unwrap();
+        if i == 1 {
+            let formula = Formula::new("=G5*0.05");
+            let formula = if saved_formula_value {
+                formula.set_result("2500.025")
+            } else {
+                formula.set_result("")
+            };
+            sheet.write_formula(row, 7, formula).unwrap();
+        } else {
+            sheet.write_number(row, 7, 2_600.0).unwrap();
+        }
+        sheet.write_number(row, 8, 80_000.0).unwrap();
+        sheet.write_number(row, 9, 1_200.0).unwrap();
+        sheet.write_number(row, 10, 5.0).unwrap();
+        sheet.write_string(row, 11, "是").unwrap();
+    }
+    let bytes = workbook.save_to_buffer().unwrap();
+    if saved_formula_value {
+        saved_by_excel(&bytes)
+    } else {
+        bytes
+    }
+}
+
+/// The workbook as Excel saves it after calculating: without the `fullCalcOnLoad` flag that
+/// rust_xlsxwriter sets because it cannot calculate.
+fn saved_by_excel(bytes: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).unwrap();
+        let name = part.name().unwrap().to_string();
+        let mut content = Vec::new();
+        part.read_to_end(&mut content).unwrap();
+        if name == "xl/workbook.xml" {
+            let text = String::from_utf8(content).unwrap();
+            assert!(text.contains(r#" fullCalcOnLoad="1""#));
+            content = text.replace(r#" fullCalcOnLoad="1""#, "").into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&content).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+async fn import(app: &TestApp, query: &str, body: Vec<u8>) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/imports?kind=annual_reports&{query}")))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", XLSX)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn imported(app: &TestApp, query: &str, body: Vec<u8>) -> Value {
+    let response = import(app, query, body).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_statistics_form_workbook_imports_as_it_is() {
+    let app = TestApp::spawn().await;
+    let codes: Vec<String> = (1..=2).map(|i| credit_code("320583", i)).collect();
+    for (i, code) in codes.iter().enumerate() {
+        app.create_enterprise(&enterprise_body(
+            code,
+            "320583",
+            &format!("统计表{i}号科技有限公司"),
+        ))
+        .await;
+    }
+    let file = statistics_form(&codes, true);
+
+    let rehearsed = imported(&app, "mode=dry_run", file.clone()).await;
+    assert_eq!(rehearsed["counts"]["created"], 2, "{rehearsed}");
+    assert_eq!(rehearsed["counts"]["rejected"], 0, "{rehearsed}");
+    let warnings = rehearsed["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2, "{rehearsed}");
+    assert!(
+        warnings[0]["reason"].as_str().unwrap().contains("row 1 "),
+        "{rehearsed}"
+    );
+    assert_eq!(warnings[1]["column"], "是否有研发机构");
+    let report_path = format!("/api/v1/enterprises/{}/annual-reports/2024", codes[1]);
+    let absent = app.get_as(&app.province_token(), &report_path).await;
+    assert_eq!(absent.status(), 404, "a dry run writes nothing");
+
+    let landed = imported(&app, "mode=atomic", file.clone()).await;
+    assert_eq!(landed["status"], "completed", "{landed}");
+    assert_eq!(landed["counts"]["created"], 2);
+    let report: Value = app
+        .get_as(&app.province_token(), &report_path)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["employees"], 120);
+    assert_eq!(report["st_staff"], 30);
+    assert_eq!(report["sales_revenue_yuan"], 50_000_500);
+    assert_eq!(
+        report["rd_expense_yuan"], 2_500_025,
+        "the formula's saved value"
+    );
+    assert_eq!(report["total_assets_yuan"], 80_000_000);
+    assert_eq!(report["tax_paid_yuan"], 1_200_000);
+    assert_eq!(report["invention_patents"], 5);
+
+    // Refusing unknown columns names them; mapping one to a field reads it.
+    let refused = assert_problem(
+        import(&app, "unknown_columns=refuse", file.clone()).await,
+        400,
+    )
+    .await;
+    assert!(refused.to_string().contains("是否有研发机构"), "{refused}");
+    let mapped = import(&app, "columns=是否有研发机构:rd_institution", file).await;
+    let mapped: Value = mapped.json().await.unwrap();
+    assert_eq!(
+        mapped["counts"]["rejected"], 2,
+        "是 is not a level: {mapped}"
+    );
+    assert_eq!(mapped["errors"][0]["column"], "rd_institution");
+}
+
+#[tokio::test]
+async fn header_row_and_columns_parameters_and_unsaved_formulas() {
+    let app = TestApp::spawn().await;
+    let codes: Vec<String> = (1..=2).map(|i| credit_code("320583", i)).collect();
+    for code in &codes {
+        app.create_enterprise(&enterprise_body(code, "320583", "参数测试科技有限公司"))
+            .await;
+    }
+    let unsaved = assert_problem(
+        import(&app, "mode=dry_run", statistics_form(&codes, false)).await,
+        422,
+    )
+    .await;
+    assert_eq!(unsaved["errors"][0]["rule"], "unsaved_formula");
+    assert!(
+        unsaved["detail"].as_str().unwrap().contains("H5"),
+        "{unsaved}"
+    );
+
+    let file = statistics_form(&codes, true);
+    let at_three = imported(&app, "mode=dry_run&header_row=3", file.clone()).await;
+    assert_eq!(at_three["counts"]["created"], 2, "{at_three}");
+    let wrong_row = assert_problem(import(&app, "header_row=1", file).await, 400).await;
+    assert_eq!(wrong_row["errors"][0]["rule"], "header", "{wrong_row}");
+
+    let bad = assert_problem(
+        import(
+            &app,
+            "columns=营业收入:turnover,oops&unknown_columns=maybe&header_row=0",
+            Vec::new(),
+        )
+        .await,
+        400,
+    )
+    .await;
+    let fields: Vec<&str> = bad["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["header_row", "unknown_columns", "columns"],
+        "{bad}"
+    );
+}
+
+#[tokio::test]
+async fn csv_with_a_title_line_and_dates_typed_as_text() {
+    let app = TestApp::spawn().await;
+    let codes: Vec<String> = (1..=3).map(|i| credit_code("320583", i)).collect();
+    let mut file = "2024年新增企业名单,,,,,\n序号，,,,,\n".to_owned();
+    file = file.replace('，', ",");
+    file.push_str("序号,统一社会信用代码,企业名称,所在县区,成立日期,国民经济行业代码\n");
+    for (i, (code, date)) in codes
+        .iter()
+        .zip(["2019/1/1", "2019年1月1日", "43466"])
+        .enumerate()
+    {
+        file.push_str(&format!(
+            "{i},{code},日期{i}号科技有限公司,320583,{date},C3491\n"
+        ));
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=enterprises&mode=atomic"))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["created"], 3, "{result}");
+    for code in &codes {
+        let firm: Value = app
+            .get_as(
+                &app.province_token(),
+                &format!("/api/v1/enterprises/{code}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(firm["registered_on"], "2019-01-01");
+    }
+}
