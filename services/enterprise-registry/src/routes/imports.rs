@@ -18,7 +18,7 @@ use utoipa::IntoParams;
 
 use super::gather;
 use crate::app::imports::{
-    self as operations, EncodingChoice, FileFormat, ImportView, Mode, Settings,
+    self as operations, EncodingChoice, FileFormat, ImportColumns, ImportView, Mode, Settings,
 };
 use crate::domain::import::{self, HeaderRules, ImportKind, MoneyUnit};
 use crate::error::RegistryError;
@@ -414,4 +414,32 @@ pub async fn get_import(
         .read(move |conn| operations::find(conn, &caller, &id))
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// The headers a kind of file is read by: each field's accepted headers (Chinese forms'
+/// names among them), whether it is required, whether it is money, and the headers read
+/// past.
+#[utoipa::path(
+    tag = "bulk",
+    params(("kind" = ImportKind, Path, description = "Kind of file")),
+    responses(
+        (status = 200, description = "The columns", body = ImportColumns),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/imports/kinds/{kind}/columns")]
+pub async fn import_columns(
+    _caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    let raw = path.into_inner();
+    let Some(kind) = ImportKind::from_key(&raw) else {
+        let raw = hte_shared::i18n::quote(&raw);
+        return Err(Problem::not_found(text!(
+            "no kind of import {raw}: enterprises, annual_reports, pool_entries, certificates or labels",
+            "没有导入类型 {raw}：可用 enterprises、annual_reports、pool_entries、certificates、labels"
+        ))
+        .into());
+    };
+    Ok(HttpResponse::Ok().json(operations::columns_of(kind)))
 }

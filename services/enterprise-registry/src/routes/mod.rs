@@ -68,6 +68,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assessment::get_assessment)
         .service(candidates::list_candidates)
         .service(imports::create_import)
+        .service(imports::import_columns)
         .service(imports::get_import)
         .service(exports::export_enterprises);
 }

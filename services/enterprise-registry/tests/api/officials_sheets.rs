@@ -262,3 +262,58 @@ async fn csv_with_a_title_line_and_dates_typed_as_text() {
         assert_eq!(firm["registered_on"], "2019-01-01");
     }
 }
+
+#[tokio::test]
+async fn the_accepted_headers_of_each_kind_are_published() {
+    let app = TestApp::spawn().await;
+    let token = app.token(hte_shared::auth::Role::County, "320583");
+    let published: Value = app
+        .get_as(&token, "/api/v1/imports/kinds/annual_reports/columns")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let columns = published["columns"].as_array().unwrap();
+    let sales = columns
+        .iter()
+        .find(|c| c["field"] == "sales_revenue_yuan")
+        .unwrap();
+    assert_eq!(sales["label_zh"], "销售收入");
+    assert_eq!(sales["money"], true);
+    assert!(
+        sales["headers"]
+            .as_array()
+            .unwrap()
+            .contains(&"营业收入".into())
+    );
+    let year = columns.iter().find(|c| c["field"] == "year").unwrap();
+    assert_eq!(year["required"], true);
+    assert!(
+        published["ignored_headers"]
+            .as_array()
+            .unwrap()
+            .contains(&"序号".into())
+    );
+    // Every header published is read as its field (beside the other required columns).
+    use enterprise_registry::domain::import::{HeaderRules, ImportKind, resolve_header};
+    for column in columns {
+        let field = column["field"].as_str().unwrap();
+        for header in column["headers"].as_array().unwrap() {
+            let mut cells: Vec<String> = ["credit_code", "year"]
+                .into_iter()
+                .filter(|f| *f != field)
+                .map(str::to_owned)
+                .collect();
+            cells.push(header.as_str().unwrap().to_owned());
+            let resolved =
+                resolve_header(ImportKind::AnnualReports, &cells, &HeaderRules::default()).unwrap();
+            assert_eq!(resolved.columns.last().unwrap().field, field, "{header}");
+        }
+    }
+    assert_problem(
+        app.get_as(&token, "/api/v1/imports/kinds/people/columns")
+            .await,
+        404,
+    )
+    .await;
+}

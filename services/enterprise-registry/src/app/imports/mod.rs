@@ -19,6 +19,7 @@ use crate::domain::import::{HeaderRules, ImportKind, MoneyUnit};
 use crate::error::RegistryError;
 
 mod apply;
+mod columns;
 mod header;
 mod kinds;
 mod parse;
@@ -26,6 +27,7 @@ mod pipeline;
 mod read;
 mod record;
 
+pub use columns::{ImportColumn, ImportColumns, columns_of};
 pub use header::MAX_TITLE_ROWS;
 pub use read::MAX_XLSX_BYTES;
 pub use record::{ImportView, find, import_file, location_of};
