@@ -171,7 +171,12 @@ async fn a_statistics_form_workbook_imports_as_it_is() {
         mapped["counts"]["rejected"], 2,
         "是 is not a level: {mapped}"
     );
-    assert_eq!(mapped["errors"][0]["column"], "rd_institution");
+    let error = &mapped["errors"][0];
+    assert_eq!(error["column"], "rd_institution");
+    assert_eq!(error["sheet"], "Sheet1");
+    assert_eq!(error["cell"], "L4", "{error}");
+    assert_eq!(error["header"], "是否有研发机构");
+    assert_eq!(mapped["errors"][1]["cell"], "L5");
 }
 
 #[tokio::test]
@@ -316,4 +321,40 @@ async fn the_accepted_headers_of_each_kind_are_published() {
         404,
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_row_error_names_every_bad_cell_of_the_row_as_written() {
+    let app = TestApp::spawn().await;
+    let code = credit_code("320583", 9);
+    let file = format!(
+        "序号,统一社会信用代码,企业名称,所在县区,成立日期,国民经济行业代码,规上企业\n\
+         1,{code},单元格科技有限公司,999999,2019-13-45,C3491,也许\n"
+    );
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=enterprises&mode=partial"))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", "text/csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["rejected"], 1, "{result}");
+    let errors = result["errors"].as_array().unwrap();
+    let named: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e["cell"].as_str().unwrap(), e["header"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        named,
+        [("D2", "所在县区"), ("E2", "成立日期"), ("G2", "规上企业")],
+        "{result}"
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["line"] == 2 && e["sheet"].is_null())
+    );
 }

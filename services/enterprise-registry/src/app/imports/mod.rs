@@ -102,12 +102,34 @@ pub struct Counts {
 /// A refused row (被拒绝的行).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RowError {
-    /// Line in the file (CSV) or row (XLSX), counting the header as 1.
+    /// Line in the file (CSV) or row number of the sheet (XLSX).
     pub line: u64,
-    /// The column at fault, when one is.
+    /// The field at fault, when one is.
     pub column: Option<String>,
     /// Why.
     pub reason: String,
+    /// The worksheet read (XLSX).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// The cell at fault as a spreadsheet names it, e.g. `F7`.
+    #[serde(default)]
+    pub cell: Option<String>,
+    /// The header of the column at fault as written in the file, e.g. `营业收入（千元）`.
+    #[serde(default)]
+    pub header: Option<String>,
+}
+
+impl RowError {
+    pub fn new(line: u64, column: Option<&str>, reason: impl Into<String>) -> Self {
+        Self {
+            line,
+            column: column.map(str::to_owned),
+            reason: reason.into(),
+            sheet: None,
+            cell: None,
+            header: None,
+        }
+    }
 }
 
 /// Something read past or assumed that the importer should know of (导入提示): a title row

@@ -47,11 +47,7 @@ pub(super) struct Batch<'a> {
 }
 
 pub(super) fn rejected(line: u64, column: Option<&str>, reason: impl Into<String>) -> RowError {
-    RowError {
-        line,
-        column: column.map(str::to_owned),
-        reason: reason.into(),
-    }
+    RowError::new(line, column, reason)
 }
 
 /// The stored enterprises the lines name, by credit code.

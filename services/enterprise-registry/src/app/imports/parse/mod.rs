@@ -40,15 +40,12 @@ pub(super) fn parse_line<R>(
     today: NaiveDate,
 ) -> Result<Line<R>, Vec<RowError>> {
     if values.len() > header.len() && values[header.len()..].iter().any(|v| !v.trim().is_empty()) {
-        return Err(vec![RowError {
-            line: number,
-            column: None,
-            reason: format!(
-                "the row has {} fields but the header has {}",
-                values.len(),
-                header.len()
-            ),
-        }]);
+        let reason = format!(
+            "the row has {} fields but the header has {}",
+            values.len(),
+            header.len()
+        );
+        return Err(vec![RowError::new(number, None, reason)]);
     }
     let mut cells = Cells {
         header,
@@ -66,15 +63,15 @@ pub(super) fn parse_line<R>(
             credit_code,
             record,
         }),
-        _ => Err(cells
-            .errors
-            .into_iter()
-            .map(|(column, reason)| RowError {
-                line: number,
-                column: Some(column),
-                reason,
-            })
-            .collect()),
+        _ => Err({
+            // Left to right, as the row reads.
+            let mut errors = cells.errors;
+            errors.sort_by_key(|(field, _)| header.iter().position(|c| c.field == field));
+            errors
+        }
+        .into_iter()
+        .map(|(column, reason)| RowError::new(number, Some(&column), reason))
+        .collect()),
     }
 }
 
@@ -98,6 +95,11 @@ impl<'a> Cells<'a> {
 
     pub(super) fn has_errors(&self) -> bool {
         !self.errors.is_empty()
+    }
+
+    /// Whether `field` has already been reported.
+    pub(super) fn failed(&self, field: &str) -> bool {
+        self.errors.iter().any(|(f, _)| f == field)
     }
 
     pub(super) fn fail(&mut self, field: &str, reason: impl Into<String>) {

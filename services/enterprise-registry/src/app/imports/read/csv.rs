@@ -6,14 +6,14 @@ use std::io::{BufReader, Read, Seek};
 use hte_shared::problem::Problem;
 use hte_shared::text;
 
-use super::{FirstRow, Records, file_problem, io_problem};
+use super::{FirstRow, Records, Source, file_problem, io_problem};
 use crate::app::imports::{EncodingChoice, MAX_RECORD_BYTES};
 
 /// The header cells, the data rows and the encoding's label of a CSV file.
 pub(super) fn records(
     mut file: File,
     choice: EncodingChoice,
-) -> Result<(FirstRow, Records, &'static str), Problem> {
+) -> Result<(FirstRow, Records, Source), Problem> {
     let mut head = vec![0u8; 1 << 20];
     let read = read_up_to(&mut file, &mut head).map_err(io_problem)?;
     head.truncate(read);
@@ -61,7 +61,11 @@ pub(super) fn records(
         }
         Err(e) => Err(unreadable(&e)),
     });
-    Ok(((1, header), Box::new(rows), label))
+    let source = Source {
+        encoding: label,
+        sheet: None,
+    };
+    Ok(((1, header), Box::new(rows), source))
 }
 
 fn too_long(line: u64) -> Problem {

@@ -25,12 +25,18 @@ pub(super) type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), Pro
 /// The first row with text of a file, with its line: the header, or a title above it.
 pub(super) type FirstRow = (u64, Vec<String>);
 
+/// How a file was read: its encoding (`xlsx` for workbooks) and the worksheet read.
+pub(super) struct Source {
+    pub encoding: &'static str,
+    pub sheet: Option<String>,
+}
+
 /// Opens the file and returns its first row, an iterator of the rows after it, and the
 /// encoding it was read in.
 pub(super) fn open_records(
     path: &Path,
     settings: &Settings,
-) -> Result<(FirstRow, Records, &'static str), Problem> {
+) -> Result<(FirstRow, Records, Source), Problem> {
     let file = File::open(path).map_err(io_problem)?;
     let length = file.metadata().map_err(io_problem)?.len();
     if length == 0 {

@@ -9,7 +9,7 @@ use hte_shared::problem::Problem;
 use hte_shared::text;
 
 use super::unpacked::{self, Refusal};
-use super::{FirstRow, Records, file_problem, io_problem};
+use super::{FirstRow, Records, Source, file_problem, io_problem};
 use crate::app::imports::MAX_RECORD_BYTES;
 
 /// The first worksheet is streamed row by row, but its shared-strings table is unpacked whole
@@ -23,10 +23,7 @@ pub const MAX_XLSX_ROWS: u32 = 1_048_576;
 /// Rows read ahead of the importer from an XLSX sheet.
 const XLSX_ROWS_AHEAD: usize = 1_024;
 
-pub(super) fn records(
-    file: File,
-    length: u64,
-) -> Result<(FirstRow, Records, &'static str), Problem> {
+pub(super) fn records(file: File, length: u64) -> Result<(FirstRow, Records, Source), Problem> {
     if length > MAX_XLSX_BYTES {
         return Err(file_problem(
             "xlsx_size",
@@ -76,6 +73,7 @@ pub(super) fn records(
     let mut rows = SheetRows {
         receiver,
         done: false,
+        sheet: None,
     };
     let first = match rows.next() {
         None => {
@@ -87,10 +85,16 @@ pub(super) fn records(
         Some(Err(problem)) => return Err(problem),
         Some(Ok(first)) => first,
     };
-    Ok((first, Box::new(rows), "xlsx"))
+    let source = Source {
+        encoding: "xlsx",
+        sheet: rows.sheet.take(),
+    };
+    Ok((first, Box::new(rows), source))
 }
 
 enum SheetMessage {
+    /// The worksheet's name, sent before its rows.
+    Sheet(String),
     Row(u64, Vec<String>),
     Failed(Problem),
     /// The sheet was read to its end; without it a closed channel means the reader died.
@@ -101,6 +105,7 @@ enum SheetMessage {
 struct SheetRows {
     receiver: std::sync::mpsc::Receiver<SheetMessage>,
     done: bool,
+    sheet: Option<String>,
 }
 
 impl Iterator for SheetRows {
@@ -111,6 +116,10 @@ impl Iterator for SheetRows {
             return None;
         }
         match self.receiver.recv() {
+            Ok(SheetMessage::Sheet(name)) => {
+                self.sheet = Some(name);
+                self.next()
+            }
             Ok(SheetMessage::Row(line, values)) => Some(Ok((line, values))),
             Ok(SheetMessage::End) => {
                 self.done = true;
@@ -161,6 +170,9 @@ fn send_rows(file: File, sender: &Sender) -> bool {
         )));
         return false;
     };
+    if sender.send(SheetMessage::Sheet(first.clone())).is_err() {
+        return false;
+    }
     let mut cells = match workbook.worksheet_cells_reader(&first) {
         Ok(cells) => cells,
         Err(e) => {
