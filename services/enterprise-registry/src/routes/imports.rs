@@ -16,6 +16,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
+use super::files::{self, Format};
 use super::gather;
 use crate::app::imports::{
     self as operations, EncodingChoice, FileFormat, ImportColumns, ImportView, Mode, Settings,
@@ -432,14 +433,69 @@ pub async fn import_columns(
     _caller: Caller,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    let raw = path.into_inner();
-    let Some(kind) = ImportKind::from_key(&raw) else {
-        let raw = hte_shared::i18n::quote(&raw);
-        return Err(Problem::not_found(text!(
+    let kind = kind_of(&path.into_inner())?;
+    Ok(HttpResponse::Ok().json(operations::columns_of(kind)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateParams {
+    /// xlsx (default: headers, lists of fixed values, an explanation sheet) or csv (headers).
+    #[param(pattern = "^(xlsx|csv)$")]
+    format: Option<String>,
+}
+
+/// An import template: the Chinese headers a file of this kind is read by (money in 元); the
+/// XLSX adds a list to choose from in each column with fixed values and a second sheet
+/// explaining every column with an example. Filled in, it imports without edits.
+#[utoipa::path(
+    tag = "bulk",
+    params(("kind" = ImportKind, Path, description = "Kind of file"), TemplateParams),
+    responses(
+        (status = 200, description = "The template", content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/imports/templates/{kind}")]
+pub async fn import_template(
+    _caller: Caller,
+    path: web::Path<String>,
+    params: web::Query<TemplateParams>,
+) -> Result<HttpResponse, RegistryError> {
+    let kind = kind_of(&path.into_inner())?;
+    let stem = format!("{}-导入模板", kind.key());
+    match params.format.as_deref() {
+        None | Some("xlsx") => {
+            let bytes = crate::template::xlsx_template(kind)?;
+            Ok(files::file_response(Format::Xlsx, &stem, bytes))
+        }
+        Some("csv") => {
+            let bytes = crate::template::csv_template(kind);
+            Ok(files::file_response(Format::Csv, &stem, bytes))
+        }
+        Some(other) => {
+            let other = hte_shared::i18n::quote(other);
+            Err(Problem::invalid_field(
+                "format",
+                "enum",
+                text!(
+                    "format must be xlsx or csv; got {other}",
+                    "format 只能是 xlsx 或 csv，收到 {other}"
+                ),
+            )
+            .into())
+        }
+    }
+}
+
+/// A kind of import named in a path, or 404.
+fn kind_of(raw: &str) -> Result<ImportKind, Problem> {
+    ImportKind::from_key(raw).ok_or_else(|| {
+        let raw = hte_shared::i18n::quote(raw);
+        Problem::not_found(text!(
             "no kind of import {raw}: enterprises, annual_reports, pool_entries, certificates or labels",
             "没有导入类型 {raw}：可用 enterprises、annual_reports、pool_entries、certificates、labels"
         ))
-        .into());
-    };
-    Ok(HttpResponse::Ok().json(operations::columns_of(kind)))
+    })
 }

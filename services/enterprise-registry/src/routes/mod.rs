@@ -69,6 +69,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(candidates::list_candidates)
         .service(imports::create_import)
         .service(imports::import_columns)
+        .service(imports::import_template)
         .service(imports::get_import)
         .service(exports::export_enterprises);
 }

@@ -358,3 +358,129 @@ async fn a_row_error_names_every_bad_cell_of_the_row_as_written() {
             .all(|e| e["line"] == 2 && e["sheet"].is_null())
     );
 }
+
+#[tokio::test]
+async fn a_downloaded_template_filled_in_imports() {
+    let app = TestApp::spawn().await;
+    let token = app.token(hte_shared::auth::Role::City, "320500");
+    let response = app
+        .get_as(&token, "/api/v1/imports/templates/enterprises")
+        .await;
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.contains("filename*=UTF-8''enterprises-%E5%AF%BC"),
+        "{disposition}"
+    );
+    let xlsx = response.bytes().await.unwrap().to_vec();
+    let sheet = hte_shared::testing::read_xlsx(&xlsx);
+    assert_eq!(sheet.name, "导入模板");
+    assert!(sheet.header_frozen);
+    let headers: Vec<String> = sheet.rows[0]
+        .iter()
+        .map(|h| h.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(headers[..3], ["统一社会信用代码", "企业名称", "所在县区"]);
+    let parts = zip_part_names(&xlsx);
+    assert!(
+        parts.contains(&"xl/worksheets/sheet2.xml".to_owned()),
+        "{parts:?}"
+    );
+    let sheet1 = zip_part(&xlsx, "xl/worksheets/sheet1.xml");
+    assert!(
+        sheet1.contains("<dataValidation type=\"list\""),
+        "lists for fixed values"
+    );
+    assert!(sheet1.contains("先进制造与自动化"));
+
+    // Filled in as an official would: one row under the headers, values from the lists.
+    let code = credit_code("320583", 11);
+    let values = [
+        code.as_str(),
+        "模板填写科技有限公司",
+        "320583",
+        "2019-05-01",
+        "C3491",
+        "先进制造与自动化",
+        "国家级",
+        "昆山高新技术产业开发区",
+        "是",
+        "",
+        "未上市",
+    ];
+    let mut workbook = Workbook::new();
+    let filled = workbook.add_worksheet();
+    for (col, header) in headers.iter().enumerate() {
+        filled.write_string(0, col as u16, header).unwrap();
+        filled.write_string(1, col as u16, values[col]).unwrap();
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=enterprises"))
+        .bearer_auth(&token)
+        .header("Content-Type", XLSX)
+        .body(workbook.save_to_buffer().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["created"], 1, "{result}");
+    assert_eq!(result["warnings"], serde_json::json!([]), "{result}");
+
+    // The CSV template is the header row; with rows appended it imports too.
+    let csv = app
+        .get_as(
+            &token,
+            "/api/v1/imports/templates/annual_reports?format=csv",
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut csv = String::from_utf8(csv).unwrap();
+    assert!(csv.contains("销售收入（元）"), "{csv}");
+    let columns = csv.lines().next().unwrap().split(',').count();
+    let mut row = vec![String::new(); columns];
+    row[0] = code.clone();
+    row[1] = "2024".to_owned();
+    csv.push_str(&row.join(","));
+    csv.push_str("\r\n");
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=annual_reports"))
+        .bearer_auth(&token)
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["created"], 1, "{result}");
+    assert_problem(
+        app.get_as(&token, "/api/v1/imports/templates/labels?format=pdf")
+            .await,
+        400,
+    )
+    .await;
+}
+
+fn zip_part_names(bytes: &[u8]) -> Vec<String> {
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    archive
+        .file_names()
+        .map(|name| name.unwrap().into_owned())
+        .collect()
+}
+
+fn zip_part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut text = String::new();
+    archive
+        .by_name(name)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
