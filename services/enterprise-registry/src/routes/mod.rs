@@ -27,6 +27,7 @@ pub mod audit;
 pub mod candidates;
 pub mod certificates;
 pub mod compliance;
+pub mod dictionaries;
 pub mod enterprises;
 pub mod exports;
 mod files;
@@ -67,6 +68,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assessment::activate_rule_set)
         .service(assessment::get_assessment)
         .service(candidates::list_candidates)
+        .service(dictionaries::list_dictionaries)
+        .service(dictionaries::get_dictionary)
         .service(imports::create_import)
         .service(imports::import_columns)
         .service(imports::import_template)

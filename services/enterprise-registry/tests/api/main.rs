@@ -7,6 +7,7 @@ mod assessment;
 mod audit;
 mod authorization;
 mod compliance;
+mod dictionaries;
 mod enterprises;
 mod helpers;
 mod import_limits;
