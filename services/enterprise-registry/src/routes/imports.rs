@@ -240,8 +240,13 @@ struct Upload {
     file: tempfile::NamedTempFile,
     /// Whether it starts like a ZIP archive, as XLSX files do.
     zipped: bool,
+    /// Whether it is an OLE compound file, as legacy `.xls` (BIFF) workbooks are.
+    compound: bool,
     sha256: String,
 }
+
+/// The signature of OLE compound files (legacy `.xls`, `.et` of old WPS).
+const COMPOUND_FILE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     let unwritable = |e: std::io::Error| {
@@ -253,22 +258,26 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     let mut first_bytes = Vec::new();
     let mut digest = Sha256::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Problem::bad_request(format!("the upload failed: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            tracing::info!(error = %e, "an upload broke off");
+            Problem::bad_request(text!("the upload broke off", "上传中断"))
+        })?;
         digest.update(&chunk);
         size += chunk.len() as u64;
         if size > MAX_IMPORT_BYTES {
-            return Err(Problem::payload_too_large(format!(
-                "files are limited to {MAX_IMPORT_BYTES} bytes; split the file"
+            return Err(Problem::payload_too_large(text!(
+                "files are limited to {MAX_IMPORT_BYTES} bytes; split the file",
+                "文件最大 {MAX_IMPORT_BYTES} 字节，请拆分文件"
             )));
         }
-        if first_bytes.len() < 4 {
-            first_bytes.extend_from_slice(&chunk[..chunk.len().min(4)]);
-        }
+        let wanted = COMPOUND_FILE.len().saturating_sub(first_bytes.len());
+        first_bytes.extend_from_slice(&chunk[..chunk.len().min(wanted)]);
         file.write_all(&chunk).map_err(unwritable)?;
     }
     Ok(Upload {
         file,
         zipped: first_bytes.starts_with(b"PK\x03\x04"),
+        compound: first_bytes.starts_with(COMPOUND_FILE),
         sha256: format!("{:x}", digest.finalize()),
     })
 }
@@ -313,6 +322,17 @@ pub async fn create_import(
     } = params.parse()?;
     let media_type = media_type_of(&request)?;
     let upload = receive(payload).await?;
+    if upload.compound {
+        // calamine would reserve room for whatever cell count a BIFF DIMENSIONS record claims
+        // (an abort on a crafted file), so legacy workbooks wait for a bounded reader.
+        let message = text!(
+            "legacy .xls workbooks are not read: save the sheet as .xlsx or CSV (UTF-8) and import that",
+            "暂不读取旧版 .xls 工作簿：请另存为 .xlsx 或 CSV（UTF-8）后再导入"
+        );
+        return Err(Problem::unprocessable(message.clone())
+            .with_errors(vec![FieldError::new("file", "xls", message)])
+            .into());
+    }
     let format = if upload.zipped || media_type == XLSX_MEDIA_TYPE {
         FileFormat::Xlsx
     } else {

@@ -484,3 +484,25 @@ fn zip_part(bytes: &[u8], name: &str) -> String {
         .unwrap();
     text
 }
+
+#[tokio::test]
+async fn legacy_and_open_document_workbooks_get_a_clear_answer() {
+    use std::io::Write;
+    let app = TestApp::spawn().await;
+    let mut xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    xls.resize(4096, 0);
+    let refused = assert_problem(import(&app, "mode=dry_run", xls).await, 422).await;
+    assert_eq!(refused["errors"][0]["rule"], "xls", "{refused}");
+    assert!(refused["detail"].as_str().unwrap().contains(".xlsx"));
+
+    let mut ods = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default();
+    ods.start_file("mimetype", stored).unwrap();
+    ods.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    ods.start_file("content.xml", stored).unwrap();
+    ods.write_all(b"<office:document-content/>").unwrap();
+    let ods = ods.finish().unwrap().into_inner();
+    let refused = assert_problem(import(&app, "mode=dry_run", ods).await, 422).await;
+    assert_eq!(refused["errors"][0]["rule"], "ods", "{refused}");
+}

@@ -85,6 +85,8 @@ pub enum Refusal {
 #[derive(Debug, Default)]
 pub struct Findings {
     pub unsaved_formulas: Vec<String>,
+    /// An OpenDocument spreadsheet (`.ods`): a ZIP too, but not a workbook of parts.
+    pub open_document: bool,
 }
 
 /// Cells with unsaved formulas named in a problem.
@@ -98,9 +100,11 @@ pub fn check<R: Read + Seek>(reader: R) -> Result<Findings, Refusal> {
         return Err(Refusal::Exceeded(Exceeded::Parts(archive.len())));
     }
     let mut first_sheet = FirstSheet::default();
+    let mut open_document = false;
     for index in 0..archive.len() {
         let mut part = archive.by_index(index).map_err(|e| unreadable(&e))?;
         let name = part.name().map_err(|e| unreadable(&e))?.replace('\\', "/");
+        open_document |= name == "content.xml";
         let kind = PartKind::of(&name);
         let mut scan = Scan::new(kind, name);
         let mut buffer = vec![0u8; 64 * 1024];
@@ -115,6 +119,7 @@ pub fn check<R: Read + Seek>(reader: R) -> Result<Findings, Refusal> {
     }
     Ok(Findings {
         unsaved_formulas: first_sheet.unsaved_formulas(),
+        open_document,
     })
 }
 

@@ -39,6 +39,15 @@ pub(super) fn records(file: File, length: u64) -> Result<(FirstRow, Records, Sou
         Err(Refusal::Unreadable(e)) => return Err(unreadable(&e)),
         Err(Refusal::Exceeded(exceeded)) => return Err(exceeded.problem()),
     };
+    if findings.open_document {
+        let message = text!(
+            "OpenDocument (.ods) spreadsheets are not read: save the sheet as .xlsx or CSV (UTF-8) and import that",
+            "暂不读取 OpenDocument（.ods）表格：请另存为 .xlsx 或 CSV（UTF-8）后再导入"
+        );
+        return Err(Problem::unprocessable(message.clone()).with_errors(vec![
+            hte_shared::problem::FieldError::new("file", "ods", message),
+        ]));
+    }
     if !findings.unsaved_formulas.is_empty() {
         let cells = findings.unsaved_formulas.join(", ");
         return Err(Problem::unprocessable(text!(
