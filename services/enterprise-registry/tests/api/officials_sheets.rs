@@ -506,3 +506,54 @@ async fn legacy_and_open_document_workbooks_get_a_clear_answer() {
     let refused = assert_problem(import(&app, "mode=dry_run", ods).await, 422).await;
     assert_eq!(refused["errors"][0]["rule"], "ods", "{refused}");
 }
+
+#[tokio::test]
+async fn a_value_merged_down_a_column_belongs_to_every_row_it_covers() {
+    let app = TestApp::spawn().await;
+    let codes: Vec<String> = (1..=3).map(|i| credit_code("320583", 20 + i)).collect();
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let headers = [
+        "统一社会信用代码",
+        "企业名称",
+        "所在县区",
+        "成立日期",
+        "行业代码",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+    for (i, code) in codes.iter().enumerate() {
+        let row = 1 + i as u32;
+        sheet.write_string(row, 0, code).unwrap();
+        sheet
+            .write_string(row, 1, format!("合并{i}号科技有限公司"))
+            .unwrap();
+        sheet.write_string(row, 3, "2019-05-01").unwrap();
+        sheet.write_string(row, 4, "C3491").unwrap();
+    }
+    // 所在县区 written once over the three firms, as officials group rows.
+    let format = rust_xlsxwriter::Format::new();
+    sheet.merge_range(1, 2, 3, 2, "320583", &format).unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=enterprises&mode=atomic"))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", XLSX)
+        .body(workbook.save_to_buffer().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let result: Value = response.json().await.unwrap();
+    assert_eq!(result["counts"]["created"], 3, "{result}");
+    let last: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/enterprises/{}", codes[2]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(last["region_code"], "320583");
+}

@@ -87,6 +87,49 @@ pub struct Findings {
     pub unsaved_formulas: Vec<String>,
     /// An OpenDocument spreadsheet (`.ods`): a ZIP too, but not a workbook of parts.
     pub open_document: bool,
+    /// Cells of the first worksheet merged down a column, whose value belongs to every row.
+    pub merged_down: Vec<MergedDown>,
+}
+
+/// A vertical merge `A5:A7`, zero-based: the value of its first row fills the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergedDown {
+    pub column: u32,
+    pub first_row: u32,
+    pub last_row: u32,
+}
+
+/// Merged ranges kept per sheet; more are read as the file shows them (value on top only).
+const MAX_MERGED: usize = 10_000;
+
+/// `F7` as zero-based (row, column).
+fn cell_position(reference: &str) -> Option<(u32, u32)> {
+    let digits_at = reference.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = reference.split_at(digits_at);
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut column = 0u32;
+    for b in letters.bytes() {
+        if !b.is_ascii_uppercase() {
+            return None;
+        }
+        column = column * 26 + u32::from(b - b'A') + 1;
+    }
+    let row: u32 = digits.parse().ok()?;
+    Some((row.checked_sub(1)?, column - 1))
+}
+
+/// A merge reference (`A5:A7`) if it runs down one column.
+fn merged_down(reference: &str) -> Option<MergedDown> {
+    let (first, last) = reference.split_once(':')?;
+    let (first_row, column) = cell_position(first)?;
+    let (last_row, last_column) = cell_position(last)?;
+    (column == last_column && last_row > first_row).then_some(MergedDown {
+        column,
+        first_row,
+        last_row,
+    })
 }
 
 /// Cells with unsaved formulas named in a problem.
@@ -117,9 +160,11 @@ pub fn check<R: Read + Seek>(reader: R) -> Result<Findings, Refusal> {
         }
         first_sheet.learn(&scan);
     }
+    let merged_down = first_sheet.merged_down();
     Ok(Findings {
         unsaved_formulas: first_sheet.unsaved_formulas(),
         open_document,
+        merged_down,
     })
 }
 
@@ -132,6 +177,8 @@ struct FirstSheet {
     targets: Vec<(String, String)>,
     /// Per sheet part: the formulas without a value, and all formulas.
     formulas: Vec<(String, Vec<String>, Vec<String>)>,
+    /// Per sheet part: its merges down a column.
+    merges: Vec<(String, Vec<MergedDown>)>,
 }
 
 impl FirstSheet {
@@ -142,24 +189,40 @@ impl FirstSheet {
             self.recalculate_on_load = scan.recalculate_on_load;
         } else if lower == "xl/_rels/workbook.xml.rels" {
             self.targets.clone_from(&scan.relationships);
-        } else if !scan.formulas.is_empty() {
+        } else if scan.kind == PartKind::Sheet {
             let (unsaved, all) = (scan.unsaved_formulas.clone(), scan.formulas.clone());
             self.formulas.push((scan.name.clone(), unsaved, all));
+            self.merges
+                .push((scan.name.clone(), scan.merged_down.clone()));
         }
     }
 
-    fn unsaved_formulas(self) -> Vec<String> {
-        let Some(id) = self.relationship else {
-            return Vec::new();
-        };
-        let Some((_, target)) = self.targets.iter().find(|(i, _)| *i == id) else {
-            return Vec::new();
-        };
+    /// The part name of the first worksheet, from the workbook's relationships.
+    fn part(&self) -> Option<String> {
+        let id = self.relationship.as_ref()?;
+        let (_, target) = self.targets.iter().find(|(i, _)| i == id)?;
         let target = target.trim_start_matches('/');
-        let part = if target.starts_with("xl/") {
+        Some(if target.starts_with("xl/") {
             target.to_owned()
         } else {
             format!("xl/{target}")
+        })
+    }
+
+    fn merged_down(&self) -> Vec<MergedDown> {
+        let Some(part) = self.part() else {
+            return Vec::new();
+        };
+        self.merges
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(&part))
+            .map(|(_, merges)| merges.clone())
+            .unwrap_or_default()
+    }
+
+    fn unsaved_formulas(self) -> Vec<String> {
+        let Some(part) = self.part() else {
+            return Vec::new();
         };
         let recalculate = self.recalculate_on_load;
         self.formulas
@@ -220,6 +283,7 @@ struct Scan {
     in_value: bool,
     unsaved_formulas: Vec<String>,
     formulas: Vec<String>,
+    merged_down: Vec<MergedDown>,
     recalculate_on_load: bool,
     first_sheet_relationship: Option<String>,
     relationships: Vec<(String, String)>,
@@ -240,6 +304,7 @@ impl Scan {
             in_value: false,
             unsaved_formulas: Vec::new(),
             formulas: Vec::new(),
+            merged_down: Vec::new(),
             recalculate_on_load: false,
             first_sheet_relationship: None,
             relationships: Vec::new(),
@@ -363,6 +428,10 @@ impl Scan {
                 if let Some((_, formula, _)) = &mut self.cell {
                     *formula = true;
                 }
+            }
+            (b"mergeCell", false) if self.merged_down.len() < MAX_MERGED => {
+                let merge = attribute(&self.tag, "ref").and_then(|r| merged_down(&r));
+                self.merged_down.extend(merge);
             }
             (b"v", false) => self.in_value = !self_closing,
             (b"v", true) => self.in_value = false,
@@ -510,5 +579,15 @@ mod formula_tests {
         scan.feed(sheet).map_err(|e| format!("{e:?}")).unwrap();
         assert_eq!(scan.unsaved_formulas, ["D2"]);
         assert_eq!(scan.formulas, ["D2", "D3"]);
+        let merges =
+            br#"<mergeCells><mergeCell ref="A5:A7"/><mergeCell ref="B1:D1"/></mergeCells>"#;
+        scan.feed(merges).map_err(|e| format!("{e:?}")).unwrap();
+        let down = MergedDown {
+            column: 0,
+            first_row: 4,
+            last_row: 6,
+        };
+        assert_eq!(scan.merged_down, [down]);
+        assert_eq!(cell_position("AB12"), Some((11, 27)));
     }
 }

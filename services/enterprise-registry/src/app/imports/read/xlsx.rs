@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use hte_shared::problem::Problem;
 use hte_shared::text;
 
-use super::unpacked::{self, Refusal};
+use super::unpacked::{self, MergedDown, Refusal};
 use super::{FirstRow, Records, Source, file_problem, io_problem};
 use crate::app::imports::MAX_RECORD_BYTES;
 
@@ -64,6 +64,8 @@ pub(super) fn records(file: File, length: u64) -> Result<(FirstRow, Records, Sou
         )]));
     }
     file.rewind().map_err(io_problem)?;
+    let mut merged_down = findings.merged_down;
+    merged_down.sort_by_key(|m| m.first_row);
     // The cell reader borrows the workbook, so both live on a thread of their own that sends
     // rows through a bounded channel: the sheet is never held whole. Dropping the receiver
     // (the import stopped) ends the thread at its next send.
@@ -71,7 +73,7 @@ pub(super) fn records(file: File, length: u64) -> Result<(FirstRow, Records, Sou
     std::thread::Builder::new()
         .name("xlsx-reader".into())
         .spawn(move || {
-            if send_rows(file, &sender) {
+            if send_rows(file, &merged_down, &sender) {
                 let _ = sender.send(SheetMessage::End);
             }
         })
@@ -164,7 +166,7 @@ fn unreadable(e: &dyn std::fmt::Display) -> Problem {
 
 /// Opens the first worksheet and sends its rows. Returns whether the sheet was read to its
 /// end (a failure has been sent otherwise).
-fn send_rows(file: File, sender: &Sender) -> bool {
+fn send_rows(file: File, merged_down: &[MergedDown], sender: &Sender) -> bool {
     let mut workbook: Xlsx<_> = match Xlsx::new(BufReader::new(file)) {
         Ok(workbook) => workbook,
         Err(e) => {
@@ -197,7 +199,51 @@ fn send_rows(file: File, sender: &Sender) -> bool {
             })
         })
     };
-    send_cells(next_cell, sender)
+    send_cells(next_cell, merged_down, sender)
+}
+
+/// The values of vertical merges over the rows read so far: a merge's value (its first
+/// row's) belongs to each row it covers, as the sheet shows it.
+struct MergedValues<'a> {
+    merges: &'a [MergedDown],
+    next: usize,
+    active: Vec<(MergedDown, String)>,
+}
+
+impl<'a> MergedValues<'a> {
+    fn new(merges: &'a [MergedDown]) -> Self {
+        Self {
+            merges,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// Fills a finished row's empty cells under a merge begun above it, then takes note of
+    /// the merges it begins.
+    fn fill(&mut self, row: u32, values: &mut Vec<String>) {
+        self.active.retain(|(m, _)| m.last_row >= row);
+        // A row of nothing but a merge's continuation is no data row.
+        let has_own = values.iter().any(|v| !v.is_empty());
+        for (merge, value) in self.active.iter().filter(|_| has_own) {
+            let index = merge.column as usize;
+            if values.len() <= index {
+                values.resize(index + 1, String::new());
+            }
+            if values[index].is_empty() {
+                values[index].clone_from(value);
+            }
+        }
+        while let Some(merge) = self.merges.get(self.next).filter(|m| m.first_row <= row) {
+            self.next += 1;
+            let value = values.get(merge.column as usize).cloned();
+            if merge.first_row == row
+                && let Some(value) = value.filter(|v| !v.is_empty())
+            {
+                self.active.push((*merge, value));
+            }
+        }
+    }
 }
 
 /// A cell as the text a CSV file would hold.
@@ -222,9 +268,12 @@ fn cell_text(cell: &DataRef<'_>) -> String {
 /// Returns whether the cells were read to their end.
 fn send_cells<E: std::fmt::Display>(
     mut next_cell: impl FnMut() -> Result<Option<(u32, u32, String)>, E>,
+    merged_down: &[MergedDown],
     sender: &Sender,
 ) -> bool {
-    let send_row = |(r, values): (u32, Vec<String>)| {
+    let mut merged = MergedValues::new(merged_down);
+    let mut send_row = |(r, mut values): (u32, Vec<String>)| {
+        merged.fill(r, &mut values);
         // Rows of formatted but empty cells are not rows (nor the header).
         values.is_empty()
             || sender
