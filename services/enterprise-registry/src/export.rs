@@ -139,10 +139,12 @@ fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> Problem {
     Problem::internal()
 }
 
-/// An XLSX sheet written row by row in constant memory (rows spill to a temporary file).
+/// An XLSX sheet written row by row in constant memory (rows spill to a temporary file),
+/// its header row frozen and, once finished, filtered.
 pub struct XlsxWriter {
     workbook: rust_xlsxwriter::Workbook,
     next_row: u32,
+    columns: u16,
 }
 
 impl XlsxWriter {
@@ -153,6 +155,7 @@ impl XlsxWriter {
             .add_worksheet_with_constant_memory()
             .map_err(xlsx_failure)?;
         worksheet.set_name(sheet).map_err(xlsx_failure)?;
+        worksheet.set_freeze_panes(1, 0).map_err(xlsx_failure)?;
         for (col, column) in columns.iter().enumerate() {
             let col = u16::try_from(col).map_err(|_| Problem::internal())?;
             worksheet.set_column_width(col, 16).map_err(xlsx_failure)?;
@@ -163,6 +166,7 @@ impl XlsxWriter {
         Ok(Self {
             workbook,
             next_row: 1,
+            columns: u16::try_from(columns.len()).map_err(|_| Problem::internal())?,
         })
     }
 
@@ -187,6 +191,11 @@ impl XlsxWriter {
     }
 
     pub fn finish(mut self) -> Result<Vec<u8>, Problem> {
+        let (last_row, last_column) = (self.next_row - 1, self.columns.saturating_sub(1));
+        self.workbook
+            .worksheet_from_index(0)
+            .and_then(|sheet| sheet.autofilter(0, 0, last_row, last_column).map(|_| ()))
+            .map_err(xlsx_failure)?;
         self.workbook.save_to_buffer().map_err(xlsx_failure)
     }
 }

@@ -68,6 +68,49 @@ async fn csv_exports_neutralise_formulas_and_import_back_unchanged() {
         .await
         .unwrap();
     assert_eq!(stored["name"], HOSTILE_NAMES[0]);
+
+    // The XLSX export: a Chinese sheet name, the header frozen and filtered, cells as text.
+    let xlsx = app
+        .get_as(&token, "/api/v1/exports/enterprises?format=xlsx")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let sheet = hte_shared::testing::read_xlsx(&xlsx);
+    assert_eq!(sheet.name, "企业名单");
+    assert!(sheet.header_frozen);
+    assert_eq!(sheet.rows.len(), 4);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx.clone())).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(),
+        &mut xml,
+    )
+    .unwrap();
+    assert!(
+        xml.contains("<autoFilter ref=\"A1:"),
+        "the header row filters"
+    );
+    let reimport = import_xlsx(&app, &token, xlsx).await;
+    assert_eq!(reimport["counts"]["unchanged"], 3, "{reimport}");
+}
+
+async fn import_xlsx(app: &TestApp, token: &str, body: Vec<u8>) -> Value {
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=enterprises"))
+        .bearer_auth(token)
+        .header(
+            "Content-Type",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
 }
 
 #[tokio::test]
