@@ -201,8 +201,25 @@ async fn header_row_and_columns_parameters_and_unsaved_formulas() {
     let file = statistics_form(&codes, true);
     let at_three = imported(&app, "mode=dry_run&header_row=3", file.clone()).await;
     assert_eq!(at_three["counts"]["created"], 2, "{at_three}");
-    let wrong_row = assert_problem(import(&app, "header_row=1", file).await, 400).await;
+    let wrong_row = assert_problem(import(&app, "header_row=1", file.clone()).await, 400).await;
     assert_eq!(wrong_row["errors"][0]["rule"], "header", "{wrong_row}");
+    // In Chinese when asked: the missing columns by their Chinese headers.
+    let zh = app
+        .client
+        .post(app.url("/api/v1/imports?kind=annual_reports&header_row=1"))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", XLSX)
+        .header("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    let zh = assert_problem(zh, 400).await;
+    let message = zh["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("缺少必填列：统一社会信用代码（credit_code）"),
+        "{zh}"
+    );
 
     let bad = assert_problem(
         import(
