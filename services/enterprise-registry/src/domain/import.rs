@@ -530,7 +530,9 @@ fn split_unit(text: &str) -> (String, Option<MoneyUnit>) {
 }
 
 /// Converts a decimal amount in `unit` to whole yuan, exactly; thousands separators allowed.
-pub fn parse_money(raw: &str, unit: MoneyUnit) -> Result<i64, String> {
+pub fn parse_money(raw: &str, unit: MoneyUnit) -> Result<i64, Text> {
+    let shown = hte_shared::i18n::quote(raw);
+    let not_amount = || text!("{shown} is not an amount", "{shown} 不是金额");
     let cleaned: String = raw
         .chars()
         .filter(|c| *c != ',' && !c.is_whitespace())
@@ -546,49 +548,47 @@ pub fn parse_money(raw: &str, unit: MoneyUnit) -> Result<i64, String> {
         || whole.len() > 18
         || fraction.len() > 8
     {
-        return Err(format!("{raw:?} is not an amount"));
+        return Err(not_amount());
     }
     let scale = 10i128.pow(fraction.len() as u32);
     let whole: i128 = if whole.is_empty() {
         0
     } else {
-        whole
-            .parse()
-            .map_err(|_| format!("{raw:?} is not an amount"))?
+        whole.parse().map_err(|_| not_amount())?
     };
     let fraction_value: i128 = if fraction.is_empty() {
         0
     } else {
-        fraction
-            .parse()
-            .map_err(|_| format!("{raw:?} is not an amount"))?
+        fraction.parse().map_err(|_| not_amount())?
     };
     let scaled = (whole * scale + fraction_value) * unit.factor();
     if scaled % scale != 0 {
-        return Err(format!(
-            "{raw:?} in this unit is not a whole number of yuan"
+        return Err(text!(
+            "{shown} in this unit is not a whole number of yuan",
+            "{shown} 按此单位换算后不是整数元"
         ));
     }
     let yuan = scaled / scale;
     let yuan = if negative { -yuan } else { yuan };
-    i64::try_from(yuan).map_err(|_| format!("{raw:?} is too large"))
+    i64::try_from(yuan).map_err(|_| text!("{shown} is too large", "{shown} 过大"))
 }
 
-pub fn parse_integer(raw: &str) -> Result<i64, String> {
+pub fn parse_integer(raw: &str) -> Result<i64, Text> {
     let cleaned: String = raw
         .chars()
         .filter(|c| *c != ',' && !c.is_whitespace())
         .collect();
     // Spreadsheets often turn 12 into "12.0".
     let cleaned = cleaned.strip_suffix(".0").unwrap_or(&cleaned);
-    cleaned
-        .parse()
-        .map_err(|_| format!("{raw:?} is not a whole number"))
+    cleaned.parse().map_err(|_| {
+        let shown = hte_shared::i18n::quote(raw);
+        text!("{shown} is not a whole number", "{shown} 不是整数")
+    })
 }
 
 /// A date as officials type or save it: `2019-01-01`, `2019/1/1`, `2019.1.1`, `2019年1月1日`,
 /// `20190101`, with a time after it, or an Excel serial number saved as text (`43466`).
-pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
+pub fn parse_date(raw: &str) -> Result<NaiveDate, Text> {
     let text = raw.trim();
     let text = text.split_once([' ', 'T']).map_or(text, |(date, _)| date);
     let eight_digits = text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit());
@@ -597,7 +597,13 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, String> {
         .chain(eight_digits.then_some(&"%Y%m%d"))
         .find_map(|format| NaiveDate::parse_from_str(text, format).ok())
         .or_else(|| excel_serial(text))
-        .ok_or_else(|| format!("{raw:?} is not a date (use 2025-12-31)"))
+        .ok_or_else(|| {
+            let shown = hte_shared::i18n::quote(raw);
+            text!(
+                "{shown} is not a date (use 2025-12-31)",
+                "{shown} 不是日期（请写作 2025-12-31）"
+            )
+        })
 }
 
 /// An Excel date serial of five digits (1927 to 2173), as a sheet saved as text holds it;
@@ -611,16 +617,22 @@ fn excel_serial(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
 }
 
-pub fn parse_bool(raw: &str) -> Result<bool, String> {
+pub fn parse_bool(raw: &str) -> Result<bool, Text> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "y" | "是" => Ok(true),
         "false" | "0" | "no" | "n" | "否" => Ok(false),
-        _ => Err(format!("{raw:?} is not yes/no (use true/false or 是/否)")),
+        _ => {
+            let shown = hte_shared::i18n::quote(raw);
+            Err(text!(
+                "{shown} is not yes/no (use true/false or 是/否)",
+                "{shown} 不是“是/否”"
+            ))
+        }
     }
 }
 
 /// An enumeration value given as its English key or its Chinese name.
-pub fn parse_choice<'a>(raw: &str, choices: &[(&'a str, &[&str])]) -> Result<&'a str, String> {
+pub fn parse_choice<'a>(raw: &str, choices: &[(&'a str, &[&str])]) -> Result<&'a str, Text> {
     let text = raw.trim();
     let lowered = text.to_ascii_lowercase();
     choices
@@ -629,7 +641,20 @@ pub fn parse_choice<'a>(raw: &str, choices: &[(&'a str, &[&str])]) -> Result<&'a
         .map(|(key, _)| *key)
         .ok_or_else(|| {
             let keys: Vec<&str> = choices.iter().map(|(k, _)| *k).collect();
-            format!("{raw:?} is not one of {}", keys.join(", "))
+            let names: Vec<&str> = choices
+                .iter()
+                .filter_map(|(_, names)| names.first().copied())
+                .filter(|n| !n.is_empty())
+                .collect();
+            let (shown, keys, names) = (
+                hte_shared::i18n::quote(raw),
+                keys.join(", "),
+                names.join("、"),
+            );
+            text!(
+                "{shown} is not one of {keys}",
+                "{shown} 不是可选值之一：{names}"
+            )
         })
 }
 
@@ -708,6 +733,7 @@ mod tests {
         assert!(
             parse_money("0.00001", MoneyUnit::TenThousandYuan)
                 .unwrap_err()
+                .en()
                 .contains("whole number")
         );
         assert!(parse_money("1.5", MoneyUnit::Yuan).is_err());

@@ -374,6 +374,11 @@ async fn a_row_error_names_every_bad_cell_of_the_row_as_written() {
             .iter()
             .all(|e| e["line"] == 2 && e["sheet"].is_null())
     );
+    assert_eq!(
+        errors[1]["reason_zh"],
+        "\"2019-13-45\" 不是日期（请写作 2025-12-31）"
+    );
+    assert_eq!(errors[2]["reason_zh"], "\"也许\" 不是“是/否”");
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use std::path::Path;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::i18n::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -106,8 +107,11 @@ pub struct RowError {
     pub line: u64,
     /// The field at fault, when one is.
     pub column: Option<String>,
-    /// Why.
+    /// Why, in English.
     pub reason: String,
+    /// Why, in Chinese, where the reason has been written in Chinese.
+    #[serde(default)]
+    pub reason_zh: Option<String>,
     /// The worksheet read (XLSX).
     #[serde(default)]
     pub sheet: Option<String>,
@@ -120,11 +124,13 @@ pub struct RowError {
 }
 
 impl RowError {
-    pub fn new(line: u64, column: Option<&str>, reason: impl Into<String>) -> Self {
+    pub fn new(line: u64, column: Option<&str>, reason: impl Into<Text>) -> Self {
+        let reason = reason.into();
         Self {
             line,
             column: column.map(str::to_owned),
-            reason: reason.into(),
+            reason_zh: reason.has_chinese().then(|| reason.zh().to_owned()),
+            reason: reason.en().to_owned(),
             sheet: None,
             cell: None,
             header: None,

@@ -160,14 +160,16 @@ fn read_ahead<K: RecordKind>(
             Ok(line) => {
                 let (key, column) = (K::NATURAL_KEY)(&line);
                 match first_line.entry(key_hash(&key)) {
-                    Entry::Occupied(first) => chunk.rejected.push(vec![rejected(
-                        number,
-                        Some(column),
-                        format!(
-                            "the same record as line {} ({key}); a file may hold each record once",
-                            first.get()
-                        ),
-                    )]),
+                    Entry::Occupied(first) => {
+                        let first = first.get();
+                        let reason = hte_shared::text!(
+                            "the same record as line {first} ({key}); a file may hold each record once",
+                            "与第 {first} 行是同一条记录（{key}），一个文件中每条记录只能出现一次"
+                        );
+                        chunk
+                            .rejected
+                            .push(vec![rejected(number, Some(column), reason)]);
+                    }
                     Entry::Vacant(slot) => {
                         slot.insert(number);
                         chunk.lines.push(line);

@@ -48,7 +48,10 @@ fn refused_region(line: u64, region: &str) -> super::RowError {
     rejected(
         line,
         Some("region_code"),
-        format!("your token may not write region {region}"),
+        hte_shared::text!(
+            "your token may not write region {region}",
+            "您的令牌无权写入 {region} 地区"
+        ),
     )
 }
 
@@ -64,7 +67,7 @@ fn update(
         return Ok(Err(rejected(
             line.number,
             Some("credit_code"),
-            registered_outside(&stored.credit_code).en().to_owned(),
+            registered_outside(&stored.credit_code),
         )));
     }
     let current = stored_fields(stored)?;

@@ -46,7 +46,11 @@ pub(super) struct Batch<'a> {
     pub today: NaiveDate,
 }
 
-pub(super) fn rejected(line: u64, column: Option<&str>, reason: impl Into<String>) -> RowError {
+pub(super) fn rejected(
+    line: u64,
+    column: Option<&str>,
+    reason: impl Into<hte_shared::i18n::Text>,
+) -> RowError {
     RowError::new(line, column, reason)
 }
 

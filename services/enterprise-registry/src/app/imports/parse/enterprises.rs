@@ -24,7 +24,7 @@ pub(in crate::app::imports) fn parse(
     let carrier_id = cells.text("carrier_id");
     let listing_status = cells.choice_of("listing_status", LISTING, known(ListingStatus::from_key));
     if cells.raw("registered_on").is_none() {
-        cells.fail("registered_on", "required");
+        cells.fail("registered_on", hte_shared::text!("required", "必填"));
     }
     // The API's rules run even when a cell already failed (with a stand-in for it, whose own
     // complaints are dropped), so a row's every problem is reported at once.
