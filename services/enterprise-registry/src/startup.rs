@@ -26,6 +26,7 @@ pub type Application = service::Application<EnterpriseRegistry>;
 #[derive(utoipa::OpenApi)]
 #[openapi(tags(
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
+    (name = "dictionaries", description = "Code lists (代码表) with Chinese and English labels"),
     (name = "operations", description = "Liveness, readiness and metrics"),
 ))]
 struct ApiDoc;

@@ -106,6 +106,7 @@ diesel::table! {
         created_by_region -> Text,
         created_at -> Timestamp,
         finished_at -> Timestamp,
+        warnings_json -> Text,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod compliance;
 pub mod credit_code;
 pub mod dates;
 pub mod declarations;
+pub mod dictionaries;
 pub mod enterprise;
 pub mod import;
 pub mod labels;

@@ -73,7 +73,7 @@ pub async fn get_rule_set(
 #[utoipa::path(
     tag = "assessment",
     request_body = NewRuleSet,
-    params(("version" = String, Path, description = "Rule set version (规则版本), 1–64 characters")),
+    params(("version" = String, Path, description = "Rule set version (规则版本): 1–64 letters, digits, '.', '_' or '-'", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)),
     responses(
         (status = 201, description = "Stored", body = RuleSetDocument),
         (status = 200, description = "Already stored with this body", body = RuleSetDocument),

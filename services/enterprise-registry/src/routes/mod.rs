@@ -28,6 +28,7 @@ pub mod candidates;
 pub mod certificates;
 pub mod compliance;
 pub mod declarations;
+pub mod dictionaries;
 pub mod enterprises;
 pub mod exports;
 mod files;
@@ -75,7 +76,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(readiness::candidate_summary)
         .service(readiness::start_readiness_build)
         .service(readiness::list_readiness_builds)
+        .service(dictionaries::list_dictionaries)
+        .service(dictionaries::get_dictionary)
         .service(imports::create_import)
+        .service(imports::import_columns)
+        .service(imports::import_template)
         .service(imports::get_import)
         .service(exports::export_enterprises);
 }
