@@ -122,6 +122,16 @@ impl AppData {
         self
     }
 
+    /// Routes outside `/api/v1` the service serves itself (e.g. a web page and its assets),
+    /// registered on every worker before the API; they are not in the OpenAPI document.
+    pub fn with_routes(
+        mut self,
+        routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
+    ) -> Self {
+        self.0.push(Arc::new(routes));
+        self
+    }
+
     pub(crate) fn register(&self, cfg: &mut web::ServiceConfig) {
         for register in &self.0 {
             register(cfg);

@@ -2,6 +2,8 @@
 //! with its own fresh database, and talk over real HTTP.
 
 pub mod harness;
+#[cfg(test)]
+mod webdriver;
 
 #[cfg(test)]
 mod allocation_assessments;
@@ -9,6 +11,8 @@ mod allocation_assessments;
 mod allocation_progress;
 #[cfg(test)]
 mod compose_config;
+#[cfg(test)]
+mod dashboard_browser;
 #[cfg(test)]
 mod kubernetes_config;
 #[cfg(test)]

@@ -50,7 +50,7 @@ impl Suite {
         };
         let body = json!({
             "credit_code": code, "name": format!("监测测试{}号科技有限公司", firm.serial),
-            "region_code": firm.county, "registered_on": "2015-03-01", "industry_code": "C3991",
+            "region_code": firm.county, "registered_on": "2015-03-01", "industry_code": "C3990",
             "tech_domain": "electronic_information", "above_scale": firm.above_scale,
             "zone_level": zone_level, "zone_id": zone_id,
         });

@@ -49,6 +49,7 @@ struct Checker {
     suite: Suite,
     registry_doc: Value,
     allocation_doc: Value,
+    monitoring_doc: Value,
     province: String,
     checked: usize,
 }
@@ -67,6 +68,7 @@ impl Checker {
     ) -> Value {
         let (base, doc) = match service {
             "registry" => (&self.suite.registry.address, &self.registry_doc),
+            "monitoring" => (&self.suite.monitoring.address, &self.monitoring_doc),
             _ => (&self.suite.allocation.address, &self.allocation_doc),
         };
         let mut request = self
@@ -110,6 +112,7 @@ async fn responses_match_their_documented_schemas() {
         suite,
         registry_doc: document("enterprise-registry.json"),
         allocation_doc: document("target-allocation.json"),
+        monitoring_doc: document("monitoring.json"),
         province,
         checked: 0,
     };
@@ -351,7 +354,60 @@ async fn responses_match_their_documented_schemas() {
         404,
     )
     .await;
-    assert_eq!(c.checked, 39);
+    monitoring_outputs(&mut c).await;
+    assert_eq!(c.checked, 45);
+}
+
+/// Monitoring: a snapshot of the plan, its bulletin, a webhook subscription and its
+/// deliveries.
+async fn monitoring_outputs(c: &mut Checker) {
+    // Subscribed first, so the snapshot queues a delivery to list.
+    let body = json!({"region": "320500", "events": ["alert.opened", "snapshot.taken"],
+        "url": "https://receiver.example.cn/hte-events", "description": "省大数据平台"});
+    let subscriptions = "/api/v1/subscriptions";
+    let created = c
+        .call(
+            Method::POST,
+            "monitoring",
+            subscriptions,
+            subscriptions,
+            Some(body),
+            201,
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let body = json!({"plan": "jiangsu-2019-57", "period": "2020-06"});
+    let snapshots = "/api/v1/snapshots";
+    c.call(
+        Method::POST,
+        "monitoring",
+        snapshots,
+        snapshots,
+        Some(body),
+        201,
+    )
+    .await;
+    let reads = [
+        (
+            "/api/v1/bulletins/{plan}/{period}",
+            "/api/v1/bulletins/jiangsu-2019-57/2020-06".to_owned(),
+        ),
+        (subscriptions, subscriptions.to_owned()),
+        (
+            "/api/v1/subscriptions/{id}",
+            format!("{subscriptions}/{id}"),
+        ),
+    ];
+    for (template, path) in reads {
+        c.call(Method::GET, "monitoring", template, &path, None, 200)
+            .await;
+    }
+    let template = "/api/v1/subscriptions/{id}/deliveries";
+    let path = format!("{subscriptions}/{id}/deliveries");
+    let deliveries = c
+        .call(Method::GET, "monitoring", template, &path, None, 200)
+        .await;
+    assert_eq!(deliveries["items"][0]["event_kind"], "snapshot.taken");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Tables as files officials open in Excel: CSV (UTF-8 with a byte-order mark, so Excel
 //! reads Chinese correctly) or XLSX, with Chinese or English headers.
 
+use hte_shared::download;
 use hte_shared::problem::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +107,9 @@ pub fn csv_chunk(
         for row in rows {
             writer
                 .write_record(row.iter().map(|cell| match cell {
-                    Cell::Text(t) => t.clone(),
+                    // A cell such as `=HYPERLINK(…)` must stay text in Excel (OWASP); the
+                    // importer takes the apostrophe off again.
+                    Cell::Text(t) => download::neutralise_cell(t).into_owned(),
                     Cell::Int(i) => i.to_string(),
                     Cell::Number(n) => n.to_string(),
                     Cell::Empty => String::new(),
@@ -136,10 +139,12 @@ fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> Problem {
     Problem::internal()
 }
 
-/// An XLSX sheet written row by row in constant memory (rows spill to a temporary file).
+/// An XLSX sheet written row by row in constant memory (rows spill to a temporary file),
+/// its header row frozen and, once finished, filtered.
 pub struct XlsxWriter {
     workbook: rust_xlsxwriter::Workbook,
     next_row: u32,
+    columns: u16,
 }
 
 impl XlsxWriter {
@@ -150,6 +155,7 @@ impl XlsxWriter {
             .add_worksheet_with_constant_memory()
             .map_err(xlsx_failure)?;
         worksheet.set_name(sheet).map_err(xlsx_failure)?;
+        worksheet.set_freeze_panes(1, 0).map_err(xlsx_failure)?;
         for (col, column) in columns.iter().enumerate() {
             let col = u16::try_from(col).map_err(|_| Problem::internal())?;
             worksheet.set_column_width(col, 16).map_err(xlsx_failure)?;
@@ -160,6 +166,7 @@ impl XlsxWriter {
         Ok(Self {
             workbook,
             next_row: 1,
+            columns: u16::try_from(columns.len()).map_err(|_| Problem::internal())?,
         })
     }
 
@@ -184,6 +191,11 @@ impl XlsxWriter {
     }
 
     pub fn finish(mut self) -> Result<Vec<u8>, Problem> {
+        let (last_row, last_column) = (self.next_row - 1, self.columns.saturating_sub(1));
+        self.workbook
+            .worksheet_from_index(0)
+            .and_then(|sheet| sheet.autofilter(0, 0, last_row, last_column).map(|_| ()))
+            .map_err(xlsx_failure)?;
         self.workbook.save_to_buffer().map_err(xlsx_failure)
     }
 }

@@ -46,6 +46,7 @@ pub type Application = service::Application<EnterpriseRegistry>;
     (name = "bulk", description = "CSV/XLSX imports (批量导入) and exports (导出)"),
     (name = "audit", description = "Verification of the audit log's hash chain (审计核验)"),
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
+    (name = "dictionaries", description = "Code lists (代码表) with Chinese and English labels"),
     (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]

@@ -11,6 +11,8 @@ use crate::domain::alert::AlertRules;
 use crate::domain::forecast::ConversionRate;
 use crate::domain::period::PeriodKind;
 use crate::domain::ratio::Ratio;
+use crate::domain::webhook::retry::{PauseRule, RetryPolicy};
+use crate::domain::webhook::target::{Network, TargetPolicy};
 
 pub type MonitoringConfig = hte_shared::service::Config<crate::startup::Monitoring>;
 
@@ -37,6 +39,94 @@ pub struct MonitoringSettings {
     /// `MONITORING_PIPELINE_CONVERSION_RATE` (0–1, default 0.5): the share of ready pool
     /// firms a forecast counts as certified by the plan's end.
     pub conversion_rate: ConversionRate,
+    /// How webhook deliveries are made.
+    pub webhooks: WebhookSettings,
+}
+
+/// Webhook deliveries (事件推送), all `MONITORING_WEBHOOK_…`.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `…_ALLOW_PRIVATE_TARGETS` (default false): also `http://` targets on loopback and
+    /// private networks (127/8, ::1, 10/8, 172.16/12, 192.168/16, fc00::/7) — for tests and
+    /// an intranet's receivers. Link-local and cloud metadata addresses stay refused.
+    pub targets: TargetPolicy,
+    /// `…_RETRY_BASE_MS` (default 30000) doubling up to `…_RETRY_MAX_DELAY_SECS` (3600),
+    /// jittered down to `…_RETRY_MIN_DELAY_MS` (1000); at most `…_MAX_ATTEMPTS` (30)
+    /// attempts within `…_RETRY_WINDOW_SECS` (86400) of the event.
+    pub retry: RetryPolicy,
+    /// Paused after `…_PAUSE_AFTER_FAILURES` (default 25) failed attempts in a row, or after
+    /// failing every attempt for `…_PAUSE_AFTER_SECS` (default 86400).
+    pub pause: PauseRule,
+    /// `…_TICK_MS` (50–60000, default 1000): how often due deliveries are looked for.
+    pub tick: Duration,
+    /// `…_CLAIM_SECS` (5–3600, default 60): how long a replica holds deliveries it claimed;
+    /// one that dies meanwhile leaves them due again after this.
+    pub claim: Duration,
+    /// `…_TIMEOUT_SECS` (1–60, default 10): how long one attempt may take.
+    pub timeout: Duration,
+    /// `…_BATCH` (1–1000, default 20): deliveries claimed per tick.
+    pub batch: u32,
+}
+
+/// The networks `MONITORING_WEBHOOK_ALLOW_PRIVATE_TARGETS=true` opens.
+const PRIVATE_NETWORKS: [&str; 6] = [
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "fc00::/7",
+];
+
+impl WebhookSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        const P: &str = "MONITORING_WEBHOOK_";
+        let name = |n: &str| format!("{P}{n}");
+        let allow_private: bool = env.parse_or(&name("ALLOW_PRIVATE_TARGETS"), false)?;
+        let targets = if allow_private {
+            TargetPolicy {
+                allow_http: true,
+                allowed_networks: PRIVATE_NETWORKS
+                    .iter()
+                    .map(|n| Network::parse(n))
+                    .collect::<Result<_, _>>()
+                    .map_err(|m| invalid(&name("ALLOW_PRIVATE_TARGETS"), m))?,
+            }
+        } else {
+            TargetPolicy::default()
+        };
+        let ms = |n: &str, default, range| {
+            ranged(env, &name(n), default, range).map(Duration::from_millis)
+        };
+        let secs = |n: &str, default, range| {
+            ranged(env, &name(n), default, range).map(Duration::from_secs)
+        };
+        let attempts = ranged(env, &name("MAX_ATTEMPTS"), 30, (1, 1000))?;
+        let retry = RetryPolicy::new(
+            ms("RETRY_BASE_MS", 30_000, (1, 86_400_000))?,
+            secs("RETRY_MAX_DELAY_SECS", 3600, (1, 2_592_000))?,
+            ms("RETRY_MIN_DELAY_MS", 1000, (0, 86_400_000))?,
+            secs("RETRY_WINDOW_SECS", 86_400, (1, 2_592_000))?,
+            u32::try_from(attempts).unwrap_or(30),
+        )
+        .map_err(|m| invalid(&name("RETRY_BASE_MS"), m))?;
+        let failures = ranged(env, &name("PAUSE_AFTER_FAILURES"), 25, (1, 10_000))?;
+        let failing_for = ranged(env, &name("PAUSE_AFTER_SECS"), 86_400, (1, 2_592_000))?;
+        Ok(Self {
+            targets,
+            retry,
+            pause: PauseRule {
+                after_failures: u32::try_from(failures).unwrap_or(25),
+                after_failing_for: chrono::TimeDelta::seconds(
+                    i64::try_from(failing_for).unwrap_or(86_400),
+                ),
+            },
+            tick: ms("TICK_MS", 1000, (50, 60_000))?,
+            claim: secs("CLAIM_SECS", 60, (5, 3600))?,
+            timeout: secs("TIMEOUT_SECS", 10, (1, 60))?,
+            batch: u32::try_from(ranged(env, &name("BATCH"), 20, (1, 1000))?).unwrap_or(20),
+        })
+    }
 }
 
 /// The snapshot schedule (定期快照).
@@ -156,6 +246,7 @@ impl MonitoringSettings {
             alert_rules,
             conversion_rate: ConversionRate::new(rate)
                 .map_err(|m| invalid("MONITORING_PIPELINE_CONVERSION_RATE", m))?,
+            webhooks: WebhookSettings::from_env(env)?,
         })
     }
 }
@@ -188,6 +279,9 @@ mod tests {
             ("MONITORING_ALERT_MARGIN", "1.5"),
             ("MONITORING_PIPELINE_CONVERSION_RATE", "half"),
             ("MONITORING_ALERT_EXPIRING_DAYS", "1000"),
+            ("MONITORING_WEBHOOK_ALLOW_PRIVATE_TARGETS", "yes"),
+            ("MONITORING_WEBHOOK_TICK_MS", "10"),
+            ("MONITORING_WEBHOOK_MAX_ATTEMPTS", "0"),
         ] {
             let error =
                 MonitoringSettings::from_env(&Env::from_pairs([(name, value)])).unwrap_err();
@@ -199,5 +293,33 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(error.name, "MONITORING_ALERT_CRITICAL_MARGIN");
+    }
+
+    #[test]
+    fn webhook_targets_are_public_unless_private_ones_are_allowed() {
+        let strict = MonitoringSettings::from_env(&Env::from_pairs([])).unwrap();
+        assert_eq!(strict.webhooks.targets, TargetPolicy::default());
+        let open = MonitoringSettings::from_env(&Env::from_pairs([(
+            "MONITORING_WEBHOOK_ALLOW_PRIVATE_TARGETS",
+            "true",
+        )]))
+        .unwrap();
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let allowed =
+            |s: &str| crate::domain::webhook::target::check_address(ip(s), &open.webhooks.targets);
+        assert!(open.webhooks.targets.allow_http);
+        assert!(allowed("127.0.0.1").is_ok() && allowed("10.2.3.4").is_ok());
+        assert!(
+            allowed("169.254.169.254").is_err(),
+            "metadata stays refused"
+        );
+        assert!(allowed("169.254.1.1").is_err(), "link-local stays refused");
+        // A floor above the base is refused, naming the base.
+        let error = MonitoringSettings::from_env(&Env::from_pairs([
+            ("MONITORING_WEBHOOK_RETRY_BASE_MS", "100"),
+            ("MONITORING_WEBHOOK_RETRY_MIN_DELAY_MS", "500"),
+        ]))
+        .unwrap_err();
+        assert_eq!(error.name, "MONITORING_WEBHOOK_RETRY_BASE_MS");
     }
 }

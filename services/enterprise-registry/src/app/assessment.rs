@@ -9,12 +9,16 @@ use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
 
 use super::annual_reports::figures_of;
+use super::declarations::declaration_of;
 use super::enterprises::load_visible;
 use crate::db::annual_reports::{self as reports, AnnualReportRow};
+use crate::db::declarations as declaration_queries;
 use crate::db::enterprises::{self as enterprise_queries, EnterpriseRow};
 use crate::db::rule_sets as queries;
 use crate::domain::assessment::{Assessment, FirmFacts, RuleSet, YearFigures, assess};
 use crate::domain::credit_code::CreditCode;
+use crate::domain::declarations::{Declaration, clean_record, declared_facts};
+use crate::domain::status::hte_valid_until;
 use crate::domain::tech_domain::TechDomain;
 use crate::error::RegistryError;
 
@@ -40,7 +44,7 @@ fn year_figures(row: &AnnualReportRow) -> Result<YearFigures, RegistryError> {
     })
 }
 
-/// The engine's inputs for a batch of enterprises, in three queries whatever the batch size.
+/// The engine's inputs for a batch of enterprises, in four queries whatever the batch size.
 pub fn facts_for(
     conn: &mut DbConnection,
     rows: &[EnterpriseRow],
@@ -55,8 +59,22 @@ pub fn facts_for(
             .push(year_figures(report)?);
     }
     let certificates = enterprise_queries::certificate_spans(conn, &codes)?;
+    let mut declared: HashMap<String, Vec<Declaration>> = HashMap::new();
+    for row in &declaration_queries::in_force(conn, &codes, as_of)? {
+        declared
+            .entry(row.credit_code.clone())
+            .or_default()
+            .push(declaration_of(row)?);
+    }
     rows.iter()
         .map(|row| {
+            let spans = certificates
+                .get(&row.credit_code)
+                .map_or(&[][..], Vec::as_slice);
+            let hte_valid_until = hte_valid_until(spans, as_of);
+            let declarations = declared
+                .get(&row.credit_code)
+                .map_or(&[][..], Vec::as_slice);
             Ok(FirmFacts {
                 registered_on: row.registered_on,
                 tech_domain: row
@@ -65,11 +83,10 @@ pub fn facts_for(
                     .map(TechDomain::parse)
                     .transpose()
                     .map_err(|e| RegistryError::internal("stored tech_domain does not parse", e))?,
-                holds_valid_hte_certificate: certificates
-                    .get(&row.credit_code)
-                    .is_some_and(|spans| spans.iter().any(|s| s.valid_on(as_of))),
-                // The registry holds no accident or violation records: a declaration item.
-                clean_record: None,
+                holds_valid_hte_certificate: hte_valid_until.is_some(),
+                hte_valid_until,
+                clean_record: clean_record(declarations, as_of),
+                declared: declared_facts(declarations, as_of),
                 reports: by_code.remove(&row.credit_code).unwrap_or_default(),
             })
         })

@@ -6,18 +6,19 @@
 
 use std::collections::BinaryHeap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use hte_shared::db::DbConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assessment::{facts_for, resolve_rule_set};
 use crate::db::enterprises::{self as queries, EnterpriseRow};
+use crate::db::readiness::{self as readiness_queries, RankPosition, RankScope, ReadinessRow};
 use crate::domain::assessment::{
     Assessment, FirmFacts, Outcome, OverallOutcome, Readiness, assess,
 };
 use crate::domain::listing::{ListCursor, ListFilter, SortKey};
-use crate::domain::status::EnterpriseStatus;
+use crate::domain::status::{EnterpriseStatus, HteStanding, hte_standing};
 use crate::domain::tech_domain::TechDomain;
 use crate::error::{RegistryError, json_key};
 use crate::export::{Cell, Column, Language};
@@ -49,6 +50,13 @@ pub struct Candidate {
     pub tech_domain: Option<TechDomain>,
     /// HTE verdict (认定判断).
     pub outcome: OverallOutcome,
+    /// First recognition, or a re-applicant whose status ends within the screening year
+    /// (首次认定 / 重新认定).
+    pub standing: HteStanding,
+    /// Last day of the firm's current HTE status, for re-applicants (资格有效期至).
+    pub hte_valid_until: Option<NaiveDate>,
+    /// Conditions known to pass (已达标条件数).
+    pub passing: u32,
     /// Conditions failing (未达标条件数).
     pub failing: u32,
     /// Conditions that cannot be judged for lack of data (无法判断条件数).
@@ -69,24 +77,53 @@ pub struct CandidatePage {
     pub next_cursor: Option<String>,
 }
 
-/// Ranking key: fewer failing conditions, then smaller relative gaps, then fewer unknowns,
-/// then credit code; a total order, so pages are stable.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Ranking key: the firm's [`Readiness`] (more known passes, fewer failing, smaller relative
+/// gaps, fewer unknowns), then credit code; a total order, so pages are stable.
+///
+/// As a cursor it also carries the rank of the row it names, so a stored ranking need not
+/// count the rows before it (absent in cursors of older versions: then they are counted).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RankKey {
-    failing: u32,
-    relative_gap_ppm: u64,
-    unknown: u32,
+    readiness: Readiness,
     credit_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rank: Option<u64>,
 }
 
 impl RankKey {
     fn new(readiness: Readiness, credit_code: &str) -> Self {
         Self {
-            failing: readiness.failing,
-            relative_gap_ppm: readiness.relative_gap_ppm,
-            unknown: readiness.unknown,
+            readiness,
             credit_code: credit_code.to_owned(),
+            rank: None,
         }
+    }
+
+    fn at_rank(self, rank: u64) -> Self {
+        Self {
+            rank: Some(rank),
+            ..self
+        }
+    }
+}
+
+impl PartialEq for RankKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+
+impl Eq for RankKey {}
+
+impl PartialOrd for RankKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RankKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.readiness, &self.credit_code).cmp(&(other.readiness, &other.credit_code))
     }
 }
 
@@ -112,8 +149,8 @@ impl Ord for Ranked {
 /// Which firms to screen, on which date, under which rules.
 pub struct Screening {
     pub filter: ListFilter,
-    /// Only firms in the cultivation pool; otherwise every registered firm that is not a
-    /// valid HTE.
+    /// Only firms in the cultivation pool; otherwise every registered firm that does not hold
+    /// the HTE status beyond the screening year.
     pub pool_only: bool,
     pub max_failing: Option<u32>,
     pub as_of: NaiveDate,
@@ -121,7 +158,7 @@ pub struct Screening {
 }
 
 /// The candidate a firm's assessment makes, unless it is out of the screening.
-fn candidate_of(
+pub(crate) fn candidate_of(
     row: &EnterpriseRow,
     facts: &FirmFacts,
     assessment: &Assessment,
@@ -153,6 +190,9 @@ fn candidate_of(
         city_code: row.city_code.clone(),
         tech_domain: facts.tech_domain,
         outcome: hte.outcome,
+        standing: hte_standing(facts.hte_valid_until, assessment.as_of.year()),
+        hte_valid_until: facts.hte_valid_until,
+        passing: hte.passing,
         failing: hte.failing,
         unknown: hte.unknown,
         relative_gap: readiness.relative_gap_ppm as f64 / 1_000_000.0,
@@ -193,7 +233,8 @@ fn screen(
         for (row, facts) in rows.iter().zip(facts) {
             let active =
                 row.registered_on <= as_of && row.deregistered_on.is_none_or(|d| d > as_of);
-            if !active || facts.holds_valid_hte_certificate {
+            let standing = hte_standing(facts.hte_valid_until, as_of.year());
+            if !active || standing == HteStanding::Certified {
                 continue;
             }
             let assessment = assess(&facts, as_of, &rules);
@@ -210,9 +251,120 @@ fn screen(
     Ok(rules.version)
 }
 
+/// The finished readiness build a screening can read: of the requested rule set on the
+/// screening date; without a request, of the active one, else (while the active one is
+/// being built) the previous one. `None`: assess live.
+pub fn readiness_scope(
+    conn: &mut DbConnection,
+    screening: &Screening,
+) -> Result<Option<RankScope>, RegistryError> {
+    let rules = resolve_rule_set(conn, screening.rule_set.as_deref())?;
+    let finished: Vec<_> = readiness_queries::builds(conn)?
+        .into_iter()
+        .filter(|b| b.finished_at.is_some() && b.screened_on == screening.as_of)
+        .collect();
+    let chosen = finished
+        .iter()
+        .find(|b| b.rule_set_version == rules.version)
+        .or_else(|| finished.last().filter(|_| screening.rule_set.is_none()));
+    Ok(chosen.map(|build| RankScope {
+        rule_set_version: build.rule_set_version.clone(),
+        screened_on: build.screened_on,
+        pool_only: screening.pool_only,
+        city: screening.filter.city.map(|c| c.to_string()),
+        county: screening.filter.county.map(|c| c.to_string()),
+        tech_domain: screening.filter.tech_domain.clone(),
+        max_failing: screening
+            .max_failing
+            .map(|m| i32::try_from(m).unwrap_or(i32::MAX)),
+    }))
+}
+
+fn count_of(value: i32) -> Result<u32, RegistryError> {
+    u32::try_from(value).map_err(|e| RegistryError::internal("stored readiness count", e))
+}
+
+/// A stored readiness row's ranking key and candidate.
+fn ranked_row(row: &ReadinessRow) -> Result<(RankKey, Candidate), RegistryError> {
+    let readiness = Readiness {
+        passing: count_of(row.passing)?,
+        failing: count_of(row.failing)?,
+        relative_gap_ppm: u64::try_from(row.relative_gap_ppm)
+            .map_err(|e| RegistryError::internal("stored readiness gap", e))?,
+        unknown: count_of(row.unknown)?,
+    };
+    let candidate: Candidate = serde_json::from_str(&row.candidate_json).map_err(|e| {
+        RegistryError::internal(
+            "stored candidate does not parse",
+            format!("{}: {e}", row.credit_code),
+        )
+    })?;
+    Ok((RankKey::new(readiness, &row.credit_code), candidate))
+}
+
+impl RankKey {
+    fn position(&self) -> RankPosition {
+        let int = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+        RankPosition {
+            failing: int(self.readiness.failing),
+            relative_gap_ppm: i64::try_from(self.readiness.relative_gap_ppm).unwrap_or(i64::MAX),
+            unknown: int(self.readiness.unknown),
+            credit_code: self.credit_code.clone(),
+        }
+    }
+}
+
+/// A page read from the readiness table: an index range scan and, after a cursor, a count.
+fn stored_page(
+    conn: &mut DbConnection,
+    scope: &RankScope,
+    after: Option<&RankKey>,
+    limit: usize,
+) -> Result<CandidatePage, RegistryError> {
+    let position = after.map(RankKey::position);
+    let rows = readiness_queries::page(conn, scope, position.as_ref(), limit as i64 + 1)?;
+    let before = match (&position, after.and_then(|a| a.rank)) {
+        (_, Some(rank)) => rank,
+        (Some(p), None) => readiness_queries::count_through(conn, scope, p)?.unsigned_abs(),
+        (None, None) => 0,
+    };
+    let more = rows.len() > limit;
+    let mut items = Vec::with_capacity(limit);
+    let mut next_cursor = None;
+    for (i, row) in rows.iter().take(limit).enumerate() {
+        let (key, mut candidate) = ranked_row(row)?;
+        candidate.rank = before + i as u64 + 1;
+        if more && i + 1 == limit {
+            let key = key.at_rank(candidate.rank);
+            next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
+        }
+        items.push(candidate);
+    }
+    Ok(CandidatePage {
+        rule_set_version: scope.rule_set_version.clone(),
+        as_of: scope.screened_on,
+        items,
+        next_cursor,
+    })
+}
+
 /// The page of at most `limit` candidates ranked after `after`, with the key to continue
-/// from when more follow.
+/// from when more follow: from the readiness table when a build covers the screening,
+/// otherwise assessed live.
 pub fn page(
+    conn: &mut DbConnection,
+    screening: &Screening,
+    after: Option<&RankKey>,
+    limit: usize,
+) -> Result<CandidatePage, RegistryError> {
+    if let Some(scope) = readiness_scope(conn, screening)? {
+        return stored_page(conn, &scope, after, limit);
+    }
+    live_page(conn, screening, after, limit)
+}
+
+/// [`page`] by assessing every firm in scope.
+pub fn live_page(
     conn: &mut DbConnection,
     screening: &Screening,
     after: Option<&RankKey>,
@@ -238,6 +390,7 @@ pub fn page(
     for (i, Ranked(key, mut candidate)) in ranked.into_iter().take(limit).enumerate() {
         candidate.rank = before + i as u64 + 1;
         if more && i + 1 == limit {
+            let key = key.at_rank(candidate.rank);
             next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
         }
         items.push(candidate);
@@ -261,6 +414,8 @@ pub const COLUMNS: &[Column] = &[
     Column::new("unknown", "无法判断条件数"),
     Column::new("relative_gap", "相对差距合计"),
     Column::new("advice_en", "差距与建议"),
+    Column::new("passing", "已达标条件数"),
+    Column::new("standing", "申报类型"),
 ];
 
 /// The whole ranking as spreadsheet rows, and the rule set version used.
@@ -270,10 +425,31 @@ pub fn ranking_rows(
     language: Language,
 ) -> Result<(String, Vec<Vec<Cell>>), RegistryError> {
     let mut all = Vec::new();
-    let version = screen(conn, screening, &mut |key, candidate| {
-        all.push(Ranked(key, candidate))
-    })?;
-    all.sort();
+    let version = match readiness_scope(conn, screening)? {
+        // Already ranked: read in index order, a page at a time.
+        Some(scope) => {
+            let mut position: Option<RankPosition> = None;
+            loop {
+                let rows = readiness_queries::page(conn, &scope, position.as_ref(), 1_000)?;
+                for row in &rows {
+                    let (key, candidate) = ranked_row(row)?;
+                    position = Some(key.position());
+                    all.push(Ranked(key, candidate));
+                }
+                if rows.len() < 1_000 {
+                    break;
+                }
+            }
+            scope.rule_set_version
+        }
+        None => {
+            let version = screen(conn, screening, &mut |key, candidate| {
+                all.push(Ranked(key, candidate))
+            })?;
+            all.sort();
+            version
+        }
+    };
     let mut rows = Vec::with_capacity(all.len());
     for (i, Ranked(_, c)) in all.into_iter().enumerate() {
         let advice = c
@@ -299,6 +475,8 @@ pub fn ranking_rows(
             Cell::Int(i64::from(c.unknown)),
             Cell::Number(c.relative_gap),
             advice.into(),
+            Cell::Int(i64::from(c.passing)),
+            json_key(c.standing)?.into(),
         ]);
     }
     Ok((version, rows))

@@ -5,8 +5,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::{self, Actor, AuditEntry};
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::i18n::Text;
 use hte_shared::problem::Problem;
 use hte_shared::regions::RegionCode;
+use hte_shared::text;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -357,6 +359,33 @@ pub fn write_update(
 /// Whether the registry holds any enterprise (seeders fill only an empty one).
 pub fn any_registered(conn: &mut DbConnection) -> Result<bool, RegistryError> {
     Ok(queries::any(conn)?)
+}
+
+/// The answer about a credit code registered in a region the caller may not see: the same
+/// for any such firm, naming neither its region nor anything else stored about it.
+pub fn registered_outside(code: &str) -> Text {
+    text!(
+        "credit code {code} belongs to an enterprise outside your region",
+        "统一社会信用代码 {code} 属于您辖区以外的企业"
+    )
+}
+
+/// Registers an enterprise for `caller`, who may write its fields' region: a code already
+/// registered where the caller cannot see is refused as outside the region (403), not as a
+/// duplicate, which would say more.
+pub fn create_for(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    actor: &Actor,
+    fields: &EnterpriseFields,
+    today: NaiveDate,
+) -> Result<EnterpriseView, RegistryError> {
+    if let Some(stored) = queries::find(conn, fields.credit_code.as_str())?
+        && !caller.may_read(&stored_region(&stored)?)
+    {
+        return Err(Problem::forbidden(registered_outside(fields.credit_code.as_str())).into());
+    }
+    create(conn, actor, fields, today)
 }
 
 /// Registers an enterprise whose fields the caller may write.

@@ -3,9 +3,10 @@
 //! too; each record kind has one write path here, over the `db` queries, checked by the
 //! `domain` rules. Nothing here knows about HTTP.
 
-use diesel::QueryResult;
 use hte_shared::audit::{self, Actor, ChainWriter, Change};
 use hte_shared::db::DbConnection;
+
+use crate::error::RegistryError;
 
 pub mod annual_reports;
 pub mod assessment;
@@ -13,33 +14,55 @@ pub mod audit_log;
 pub mod candidates;
 pub mod certificates;
 pub mod compliance;
+pub mod declarations;
 pub mod enterprises;
 pub mod exports;
 pub mod facts;
 pub mod imports;
 pub mod labels;
 pub mod pool_entries;
+pub mod readiness;
 pub mod rule_sets;
 pub mod statistics;
 
-/// Where an operation records its changes.
+/// Where an operation records its changes. A change to a firm's facts also refreshes the
+/// firm's screening readiness in the same transaction: at once when appended, for the whole
+/// batch when a batch is flushed (after its rows are written).
 pub enum AuditTrail<'a> {
     /// Each change chained and written as it happens (one write at a time).
     Append(&'a Actor),
     /// Changes collected, then chained and written together by [`AuditTrail::flush`]
-    /// (a batch of imported rows).
-    Batch(&'a Actor, ChainWriter),
+    /// (a batch of imported rows), with the firms they touched.
+    Batch(&'a Actor, ChainWriter, Vec<String>),
 }
 
-impl AuditTrail<'_> {
-    pub fn record(&mut self, conn: &mut DbConnection, change: Change<'_>) -> QueryResult<()> {
+impl<'a> AuditTrail<'a> {
+    /// A trail collecting a batch.
+    pub fn batch(actor: &'a Actor) -> Self {
+        Self::Batch(actor, ChainWriter::new(), Vec::new())
+    }
+
+    pub fn record(
+        &mut self,
+        conn: &mut DbConnection,
+        change: Change<'_>,
+    ) -> Result<(), RegistryError> {
+        let firm = readiness::FIRM_FACTS
+            .contains(&change.entity_type)
+            .then(|| change.entity_key.to_owned());
         match self {
-            Self::Append(actor) => audit::append(conn, actor, change),
-            Self::Batch(actor, writer) => {
+            Self::Append(actor) => {
+                audit::append(conn, actor, change)?;
+                if let Some(code) = firm {
+                    readiness::refresh(conn, &[code])?;
+                }
+            }
+            Self::Batch(actor, writer, firms) => {
                 writer.push(actor, change);
-                Ok(())
+                firms.extend(firm);
             }
         }
+        Ok(())
     }
 
     /// Records what `action` did to the record `key` of `entity_type`, for a reason when it
@@ -51,7 +74,7 @@ impl AuditTrail<'_> {
         (action, reason): (&str, Option<&str>),
         before: Option<serde_json::Value>,
         after: serde_json::Value,
-    ) -> QueryResult<()> {
+    ) -> Result<(), RegistryError> {
         let change = Change {
             entity_type,
             entity_key: key,
@@ -64,10 +87,19 @@ impl AuditTrail<'_> {
     }
 
     /// Writes what a batch collected; call after the rows it records.
-    pub fn flush(&mut self, conn: &mut DbConnection) -> QueryResult<()> {
+    pub fn flush(&mut self, conn: &mut DbConnection) -> Result<(), RegistryError> {
         match self {
             Self::Append(_) => Ok(()),
-            Self::Batch(_, writer) => writer.flush(conn),
+            Self::Batch(_, writer, firms) => {
+                writer.flush(conn)?;
+                firms.sort();
+                firms.dedup();
+                let touched = std::mem::take(firms);
+                for chunk in touched.chunks(readiness::BUILD_BATCH as usize) {
+                    readiness::refresh(conn, chunk)?;
+                }
+                Ok(())
+            }
         }
     }
 }

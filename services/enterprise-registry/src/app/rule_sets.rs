@@ -4,6 +4,7 @@
 use hte_shared::audit::{self, Actor, Change};
 use hte_shared::db::DbConnection;
 use hte_shared::problem::{FieldError, Problem};
+use hte_shared::text;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -102,6 +103,16 @@ pub fn get(conn: &mut DbConnection, version: &str) -> Result<RuleSetDocument, Re
 /// Longest description of a rule set version (it is also the audit entry's reason).
 pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
 
+/// A version names files and URLs (`candidates-2026-01-01-jiangsu-2026-1.csv`), so it is a
+/// plain identifier: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`.
+pub fn is_version_id(version: &str) -> bool {
+    version.len() <= 64
+        && version.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && version
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// Why `rules` cannot be stored as `version`, every reason at once.
 pub fn check_new(version: &str, description: Option<&str>, rules: &RuleSet) -> Result<(), Problem> {
     let mut errors: Vec<FieldError> = Vec::new();
@@ -109,14 +120,20 @@ pub fn check_new(version: &str, description: Option<&str>, rules: &RuleSet) -> R
         errors.push(FieldError::new(
             "description",
             "max_length",
-            format!("a description has at most {MAX_DESCRIPTION_CHARS} characters"),
+            text!(
+                "a description has at most {MAX_DESCRIPTION_CHARS} characters",
+                "说明最多 {MAX_DESCRIPTION_CHARS} 个字符"
+            ),
         ));
     }
-    if version.is_empty() || version.chars().count() > 64 || version.chars().any(char::is_control) {
+    if !is_version_id(version) {
         errors.push(FieldError::new(
             "version",
             "format",
-            "a version has 1 to 64 characters",
+            text!(
+                "a version has 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                "版本号为 1 至 64 个字母、数字、“.”、“_”或“-”，以字母或数字开头"
+            ),
         ));
     }
     if rules.version != version {

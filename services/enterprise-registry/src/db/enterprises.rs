@@ -65,6 +65,11 @@ pub fn any(conn: &mut DbConnection) -> QueryResult<bool> {
     diesel::select(exists(enterprises::table.select(enterprises::credit_code))).get_result(conn)
 }
 
+/// How many enterprises are stored.
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    enterprises::table.count().get_result(conn)
+}
+
 /// The stored enterprises among `codes`.
 pub fn find_many(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<EnterpriseRow>> {
     enterprises::table

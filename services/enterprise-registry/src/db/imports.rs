@@ -24,6 +24,7 @@ pub struct ImportRow {
     pub created_by_region: String,
     pub created_at: NaiveDateTime,
     pub finished_at: NaiveDateTime,
+    pub warnings_json: String,
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ImportRow) -> QueryResult<()> {

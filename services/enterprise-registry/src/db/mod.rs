@@ -4,10 +4,12 @@
 pub mod annual_reports;
 pub mod certificates;
 pub mod compliance;
+pub mod declarations;
 pub mod enterprises;
 pub mod imports;
 pub mod labels;
 pub mod pool_entries;
+pub mod readiness;
 pub mod rule_sets;
 pub mod schema;
 pub mod statistics;

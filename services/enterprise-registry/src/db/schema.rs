@@ -106,6 +106,7 @@ diesel::table! {
         created_by_region -> Text,
         created_at -> Timestamp,
         finished_at -> Timestamp,
+        warnings_json -> Text,
     }
 }
 
@@ -114,12 +115,70 @@ diesel::joinable!(pool_entries -> enterprises (credit_code));
 diesel::joinable!(certificates -> enterprises (credit_code));
 diesel::joinable!(labels -> enterprises (credit_code));
 
+diesel::table! {
+    declarations (id) {
+        id -> Text,
+        credit_code -> Text,
+        kind -> Text,
+        dated_on -> Date,
+        holds -> Bool,
+        title -> Nullable<Text>,
+        standard_level -> Nullable<Text>,
+        completer_rank -> Nullable<Integer>,
+        score_item -> Nullable<Text>,
+        score_centipoints -> Nullable<Integer>,
+        source -> Text,
+        entered_by -> Text,
+        created_at -> Timestamp,
+        withdrawn_on -> Nullable<Date>,
+        withdraw_reason -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(declarations -> enterprises (credit_code));
+
+diesel::table! {
+    readiness_builds (rule_set_version, screened_on) {
+        rule_set_version -> Text,
+        screened_on -> Date,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        firms_done -> BigInt,
+        firms_total -> BigInt,
+    }
+}
+
+diesel::table! {
+    readiness (rule_set_version, screened_on, credit_code) {
+        rule_set_version -> Text,
+        screened_on -> Date,
+        credit_code -> Text,
+        region_code -> Text,
+        city_code -> Text,
+        tech_domain -> Nullable<Text>,
+        in_pool -> Bool,
+        eligible -> Bool,
+        outcome -> Text,
+        passing -> Integer,
+        not_passing -> Integer,
+        failing -> Integer,
+        unknown -> Integer,
+        relative_gap_ppm -> BigInt,
+        candidate_json -> Text,
+    }
+}
+
+diesel::joinable!(readiness -> enterprises (credit_code));
+
 diesel::allow_tables_to_appear_in_same_query!(
     enterprises,
     annual_reports,
     pool_entries,
     certificates,
     labels,
+    declarations,
+    readiness,
+    readiness_builds,
     rule_sets,
     imports,
 );

@@ -292,8 +292,23 @@ fn region_error((rule, message): (&'static str, String)) -> FieldError {
     FieldError::new("region_code", rule, message)
 }
 
-fn industry_error(e: String) -> FieldError {
-    FieldError::new("industry_code", "format", e)
+/// An industry code as input: well formed, and in the industries dictionary (stored codes
+/// are read with [`IndustryCode::parse`] alone, so a dictionary change never breaks a read).
+fn listed_industry(raw: &str) -> Result<IndustryCode, FieldError> {
+    let code =
+        IndustryCode::parse(raw).map_err(|e| FieldError::new("industry_code", "format", e))?;
+    if super::dictionaries::industry_listed(code.as_str()) {
+        return Ok(code);
+    }
+    let shown = hte_shared::i18n::quote(code.as_str());
+    Err(FieldError::new(
+        "industry_code",
+        "dictionary",
+        hte_shared::text!(
+            "{shown} is not in the industries dictionary (GB/T 4754-2017): see GET /api/v1/dictionaries/industries",
+            "{shown} 不在国民经济行业分类（GB/T 4754-2017）代码表 industries 中，见 GET /api/v1/dictionaries/industries"
+        ),
+    ))
 }
 
 /// An optional identifier field (carrier_id): absent, or 1–64 visible characters.
@@ -342,11 +357,7 @@ impl NewEnterprise {
             region_error,
         );
         check_past_date("registered_on", self.registered_on, today, &mut errors);
-        let industry_code = collect(
-            IndustryCode::parse(&self.industry_code),
-            &mut errors,
-            industry_error,
-        );
+        let industry_code = collect(listed_industry(&self.industry_code), &mut errors, |e| e);
         let zone_id = collect(
             parse_zone(self.zone_level, self.zone_id.as_deref()),
             &mut errors,
@@ -402,7 +413,7 @@ impl EnterprisePatch {
             next.registered_on = date;
         }
         if let Some(raw) = &self.industry_code
-            && let Some(code) = collect(IndustryCode::parse(raw), &mut errors, industry_error)
+            && let Some(code) = collect(listed_industry(raw), &mut errors, |e| e)
         {
             next.industry_code = code;
         }

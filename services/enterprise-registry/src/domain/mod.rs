@@ -6,6 +6,8 @@ pub mod certificates;
 pub mod compliance;
 pub mod credit_code;
 pub mod dates;
+pub mod declarations;
+pub mod dictionaries;
 pub mod enterprise;
 pub mod import;
 pub mod labels;

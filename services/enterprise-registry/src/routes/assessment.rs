@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::path_credit_code;
 use crate::app::assessment::assess_enterprise;
+use crate::app::readiness;
 use crate::app::rule_sets::{self, RuleSetDocument, RuleSetList, RuleSetSummary};
 use crate::domain::assessment::{Assessment, RuleSet};
 use crate::error::RegistryError;
@@ -73,7 +74,7 @@ pub async fn get_rule_set(
 #[utoipa::path(
     tag = "assessment",
     request_body = NewRuleSet,
-    params(("version" = String, Path, description = "Rule set version (规则版本), 1–64 characters")),
+    params(("version" = String, Path, description = "Rule set version (规则版本): 1–64 letters, digits, '.', '_' or '-'", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)),
     responses(
         (status = 201, description = "Stored", body = RuleSetDocument),
         (status = 200, description = "Already stored with this body", body = RuleSetDocument),
@@ -134,7 +135,8 @@ pub async fn delete_rule_set(
 }
 
 /// Make a rule set the one assessments use (province only): a stored one, or the built-in
-/// national rules again.
+/// national rules again. Starts building the screening readiness under it in the background
+/// (see `GET /candidates/readiness`).
 #[utoipa::path(
     tag = "assessment",
     params(("version" = String, Path, description = "Rule set version (规则版本)")),
@@ -150,9 +152,17 @@ pub async fn activate_rule_set(
     require_province(&caller)?;
     let version = path.into_inner();
     let actor = Actor::new(&caller, &request_id);
+    let activated = version.clone();
     let summary = db
-        .write(move |conn| rule_sets::activate(conn, &actor, &version))
+        .write(move |conn| {
+            let summary = rule_sets::activate(conn, &actor, &version)?;
+            readiness::start_build(conn, &version, today())?;
+            Ok::<_, RegistryError>(summary)
+        })
         .await?;
+    // Screening readiness under the new rules fills in the background; reads keep the
+    // previous build until it is done.
+    super::readiness::spawn_build(db, activated, today());
     Ok(HttpResponse::Ok().json(summary))
 }
 

@@ -28,8 +28,9 @@ pub struct CandidateParams {
     tech_domain: Option<String>,
     /// Keep firms failing at most this many conditions.
     max_failing: Option<u32>,
-    /// `pool` (default): firms in the cultivation pool; `all`: every registered firm that is
-    /// not a valid HTE.
+    /// `pool` (default): firms in the cultivation pool; `all`: every registered firm that does
+    /// not hold the HTE status beyond the screening year (those whose status ends within it
+    /// are re-applicants).
     #[param(pattern = "^(pool|all)$")]
     scope: Option<String>,
     /// Assessment date (default today).
@@ -114,9 +115,11 @@ impl CandidateParams {
     }
 }
 
-/// Pool firms (or all firms) in a region, ranked by readiness for HTE recognition: failing
-/// conditions first, then the size of the gaps relative to their thresholds, then unknowns;
-/// ties by credit code. As JSON pages, or the whole ranking as CSV/XLSX.
+/// Pool firms (or all firms) in a region, ranked by readiness for HTE recognition: more
+/// conditions known to pass first, then fewer failing, then the size of the gaps relative to
+/// their thresholds, then fewer unknown; ties by credit code. Read from the readiness build
+/// covering the date when there is one (fast), otherwise assessed live. As JSON pages, or the
+/// whole ranking as CSV/XLSX.
 #[utoipa::path(
     tag = "assessment",
     params(CandidateParams),

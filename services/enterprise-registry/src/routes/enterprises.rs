@@ -72,7 +72,7 @@ pub async fn create_enterprise(
         "POST /api/v1/enterprises".to_owned(),
         request,
         move |conn, actor| {
-            let view = operations::create(conn, actor, &fields, today)?;
+            let view = operations::create_for(conn, &caller, actor, &fields, today)?;
             Ok(Created {
                 status: StatusCode::CREATED,
                 location: Some(format!("/api/v1/enterprises/{}", view.credit_code)),

@@ -80,7 +80,11 @@ pub async fn export_enterprises(
         // Rows go straight into a constant-memory worksheet, page by page.
         let bytes = db
             .read(move |conn| {
-                let mut writer = export::XlsxWriter::new("enterprises", COLUMNS, language)?;
+                let sheet = match language {
+                    Language::Zh => "企业名单",
+                    Language::En => "enterprises",
+                };
+                let mut writer = export::XlsxWriter::new(sheet, COLUMNS, language)?;
                 let mut after: Option<ListCursor> = None;
                 while let Some(rows) =
                     operations::next_page(conn, &parsed.filter, parsed.as_of, &mut after)?

@@ -1,7 +1,8 @@
 //! Files over HTTP: which format a client asked for, and the headers of a download.
 
 use actix_web::HttpResponse;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::HeaderValue;
+use hte_shared::download;
 use hte_shared::problem::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,9 +57,10 @@ pub fn file_response_builder(format: Format, stem: &str) -> actix_web::HttpRespo
         _ => ("text/csv; charset=utf-8", "csv"),
     };
     let mut builder = HttpResponse::Ok();
-    builder.content_type(mime).insert_header((
-        header::CONTENT_DISPOSITION,
-        format!("attachment; filename=\"{stem}.{extension}\""),
-    ));
+    // RFC 6266 / 8187: whatever a stem holds (a rule-set version, a Chinese name), it stays
+    // one quoted, ASCII-only parameter.
+    builder
+        .content_type(mime)
+        .insert_header(download::attachment(&format!("{stem}.{extension}")));
     builder
 }

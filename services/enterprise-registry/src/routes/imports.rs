@@ -16,12 +16,14 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 
+use super::files::{self, Format};
 use super::gather;
 use crate::app::imports::{
-    self as operations, EncodingChoice, FileFormat, ImportView, Mode, Settings,
+    self as operations, EncodingChoice, FileFormat, ImportColumns, ImportView, Mode, Settings,
 };
-use crate::domain::import::{ImportKind, MoneyUnit};
+use crate::domain::import::{self, HeaderRules, ImportKind, MoneyUnit};
 use crate::error::RegistryError;
+use hte_shared::text;
 
 const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -57,16 +59,77 @@ pub struct ImportParams {
     /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 or gbk. CSV only.
     #[param(pattern = "^(auto|utf-8|utf8|gbk)$")]
     encoding: Option<String>,
+    /// The header's row, 1 for the first (default: the first of the first 20 rows that names
+    /// every required column; rows above it are titles, read past with a warning).
+    #[param(minimum = 1, maximum = 1_048_576)]
+    header_row: Option<u64>,
+    /// Headers of the file mapped to fields, `header:field` pairs separated by commas, e.g.
+    /// `主营收入:sales_revenue_yuan,职工人数:employees`; a unit in brackets may follow the
+    /// header in the file. See `GET /imports/kinds/{kind}/columns` for the fields.
+    #[param(max_length = 4000)]
+    columns: Option<String>,
+    /// ignore (default: columns no field has are read past and listed in `warnings`) or
+    /// refuse (such a column refuses the file).
+    unknown_columns: Option<String>,
+}
+
+/// Longest `columns` parameter.
+const MAX_COLUMNS_PARAM: usize = 4_000;
+
+/// The `columns` mapping, each header normalised as the importer compares headers.
+fn mapped_columns(raw: &str, kind: ImportKind) -> Result<Vec<(String, &'static str)>, Problem> {
+    let invalid =
+        |message: hte_shared::i18n::Text| Problem::invalid_field("columns", "format", message);
+    if raw.len() > MAX_COLUMNS_PARAM {
+        return Err(invalid(text!(
+            "columns is at most {MAX_COLUMNS_PARAM} bytes",
+            "columns 参数最多 {MAX_COLUMNS_PARAM} 字节"
+        )));
+    }
+    let mut mapped = Vec::new();
+    for pair in raw.split([',', '，']).filter(|p| !p.trim().is_empty()) {
+        let Some((header, field)) = pair.rsplit_once([':', '：']) else {
+            let pair = hte_shared::i18n::quote(pair);
+            return Err(invalid(text!(
+                "{pair} is not header:field",
+                "{pair} 不是“表头:字段”的形式"
+            )));
+        };
+        let field = field.trim();
+        let Some((known, _, _)) = kind.columns().iter().find(|(f, _, _)| *f == field) else {
+            let (field, kind) = (hte_shared::i18n::quote(field), kind.key());
+            return Err(invalid(text!(
+                "{field} is not a field of {kind} files",
+                "{field} 不是 {kind} 文件的字段"
+            )));
+        };
+        mapped.push((import::normalise_header(header), *known));
+    }
+    Ok(mapped)
+}
+
+/// What an import asks for, every parameter parsed.
+struct Asked {
+    kind: ImportKind,
+    mode: Mode,
+    unit: MoneyUnit,
+    encoding: EncodingChoice,
+    header_row: Option<u64>,
+    header_rules: HeaderRules,
 }
 
 /// A known key, or the field error naming the choices.
-fn choice<T>(value: Option<T>, field: &str, message: &str) -> Result<T, Problem> {
+fn choice<T>(
+    value: Option<T>,
+    field: &str,
+    message: impl Into<hte_shared::i18n::Text>,
+) -> Result<T, Problem> {
     value.ok_or_else(|| Problem::invalid_field(field, "enum", message))
 }
 
 impl ImportParams {
-    /// Kind, mode, unit and encoding, every problem reported at once.
-    fn parse(&self) -> Result<(ImportKind, Mode, MoneyUnit, EncodingChoice), Problem> {
+    /// Every parameter, every problem reported at once.
+    fn parse(&self) -> Result<Asked, Problem> {
         let mut errors: Vec<FieldError> = Vec::new();
         let kind = choice(
             ImportKind::from_key(&self.kind),
@@ -101,10 +164,53 @@ impl ImportParams {
         };
         let encoding_message = "encoding must be auto, utf-8 or gbk";
         let encoding = gather(&mut errors, choice(encoding, "encoding", encoding_message));
-        match (kind, mode, unit, encoding) {
-            (Some(kind), Some(mode), Some(unit), Some(encoding)) => {
-                Ok((kind, mode, unit, encoding))
-            }
+        let header_row = self.header_row.filter(|row| !(1..=1_048_576).contains(row));
+        if header_row.is_some() {
+            errors.push(FieldError::new(
+                "header_row",
+                "range",
+                text!(
+                    "header_row is a row number from 1 to 1048576",
+                    "header_row 为 1 至 1048576 的行号"
+                ),
+            ));
+        }
+        let refuse_unknown = match self.unknown_columns.as_deref() {
+            None | Some("ignore") => Some(false),
+            Some("refuse") => Some(true),
+            Some(_) => None,
+        };
+        let refuse_message = text!(
+            "unknown_columns must be ignore or refuse",
+            "unknown_columns 只能是 ignore 或 refuse"
+        );
+        let refuse_unknown = gather(
+            &mut errors,
+            choice(refuse_unknown, "unknown_columns", refuse_message),
+        );
+        let mapped = match (kind, self.columns.as_deref()) {
+            (Some(kind), Some(raw)) => gather(&mut errors, mapped_columns(raw, kind)),
+            _ => Some(Vec::new()),
+        };
+        match (kind, mode, unit, encoding, refuse_unknown, mapped) {
+            (
+                Some(kind),
+                Some(mode),
+                Some(unit),
+                Some(encoding),
+                Some(refuse_unknown),
+                Some(mapped),
+            ) if errors.is_empty() => Ok(Asked {
+                kind,
+                mode,
+                unit,
+                encoding,
+                header_row: self.header_row,
+                header_rules: HeaderRules {
+                    mapped,
+                    refuse_unknown,
+                },
+            }),
             _ => Err(Problem::validation(errors)),
         }
     }
@@ -138,8 +244,13 @@ struct Upload {
     file: tempfile::NamedTempFile,
     /// Whether it starts like a ZIP archive, as XLSX files do.
     zipped: bool,
+    /// Whether it is an OLE compound file, as legacy `.xls` (BIFF) workbooks are.
+    compound: bool,
     sha256: String,
 }
+
+/// The signature of OLE compound files (legacy `.xls`, `.et` of old WPS).
+const COMPOUND_FILE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
 async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     let unwritable = |e: std::io::Error| {
@@ -151,22 +262,26 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     let mut first_bytes = Vec::new();
     let mut digest = Sha256::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Problem::bad_request(format!("the upload failed: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            tracing::info!(error = %e, "an upload broke off");
+            Problem::bad_request(text!("the upload broke off", "上传中断"))
+        })?;
         digest.update(&chunk);
         size += chunk.len() as u64;
         if size > MAX_IMPORT_BYTES {
-            return Err(Problem::payload_too_large(format!(
-                "files are limited to {MAX_IMPORT_BYTES} bytes; split the file"
+            return Err(Problem::payload_too_large(text!(
+                "files are limited to {MAX_IMPORT_BYTES} bytes; split the file",
+                "文件最大 {MAX_IMPORT_BYTES} 字节，请拆分文件"
             )));
         }
-        if first_bytes.len() < 4 {
-            first_bytes.extend_from_slice(&chunk[..chunk.len().min(4)]);
-        }
+        let wanted = COMPOUND_FILE.len().saturating_sub(first_bytes.len());
+        first_bytes.extend_from_slice(&chunk[..chunk.len().min(wanted)]);
         file.write_all(&chunk).map_err(unwritable)?;
     }
     Ok(Upload {
         file,
         zipped: first_bytes.starts_with(b"PK\x03\x04"),
+        compound: first_bytes.starts_with(COMPOUND_FILE),
         sha256: format!("{:x}", digest.finalize()),
     })
 }
@@ -201,9 +316,27 @@ pub async fn create_import(
     payload: web::Payload,
 ) -> Result<HttpResponse, RegistryError> {
     caller.require_writer()?;
-    let (kind, mode, unit, encoding) = params.parse()?;
+    let Asked {
+        kind,
+        mode,
+        unit,
+        encoding,
+        header_row,
+        header_rules,
+    } = params.parse()?;
     let media_type = media_type_of(&request)?;
     let upload = receive(payload).await?;
+    if upload.compound {
+        // calamine would reserve room for whatever cell count a BIFF DIMENSIONS record claims
+        // (an abort on a crafted file), so legacy workbooks wait for a bounded reader.
+        let message = text!(
+            "legacy .xls workbooks are not read: save the sheet as .xlsx or CSV (UTF-8) and import that",
+            "暂不读取旧版 .xls 工作簿：请另存为 .xlsx 或 CSV（UTF-8）后再导入"
+        );
+        return Err(Problem::unprocessable(message.clone())
+            .with_errors(vec![FieldError::new("file", "xls", message)])
+            .into());
+    }
     let format = if upload.zipped || media_type == XLSX_MEDIA_TYPE {
         FileFormat::Xlsx
     } else {
@@ -215,6 +348,8 @@ pub async fn create_import(
         unit,
         encoding,
         format,
+        header_row,
+        header_rules,
     };
     let actor = Actor::new(&caller, &request_id);
     // The same file with the same parameters is the same request, whatever its headers.
@@ -225,6 +360,9 @@ pub async fn create_import(
             "unit": format!("{unit:?}"),
             "encoding": format!("{encoding:?}"),
             "format": format!("{format:?}"),
+            "header_row": settings.header_row,
+            "columns": format!("{:?}", settings.header_rules.mapped),
+            "unknown_columns": settings.header_rules.refuse_unknown,
             "body_sha256": upload.sha256,
         });
         (key, idempotency::fingerprint(ROUTE, &request))
@@ -301,4 +439,87 @@ pub async fn get_import(
         .read(move |conn| operations::find(conn, &caller, &id))
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// The headers a kind of file is read by: each field's accepted headers (Chinese forms'
+/// names among them), whether it is required, whether it is money, and the headers read
+/// past.
+#[utoipa::path(
+    tag = "bulk",
+    params(("kind" = ImportKind, Path, description = "Kind of file")),
+    responses(
+        (status = 200, description = "The columns", body = ImportColumns),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/imports/kinds/{kind}/columns")]
+pub async fn import_columns(
+    _caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    let kind = kind_of(&path.into_inner())?;
+    Ok(HttpResponse::Ok().json(operations::columns_of(kind)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateParams {
+    /// xlsx (default: headers, lists of fixed values, an explanation sheet) or csv (headers).
+    #[param(pattern = "^(xlsx|csv)$")]
+    format: Option<String>,
+}
+
+/// An import template: the Chinese headers a file of this kind is read by (money in 元); the
+/// XLSX adds a list to choose from in each column with fixed values and a second sheet
+/// explaining every column with an example. Filled in, it imports without edits.
+#[utoipa::path(
+    tag = "bulk",
+    params(("kind" = ImportKind, Path, description = "Kind of file"), TemplateParams),
+    responses(
+        (status = 200, description = "The template", content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/imports/templates/{kind}")]
+pub async fn import_template(
+    _caller: Caller,
+    path: web::Path<String>,
+    params: web::Query<TemplateParams>,
+) -> Result<HttpResponse, RegistryError> {
+    let kind = kind_of(&path.into_inner())?;
+    let stem = format!("{}-导入模板", kind.key());
+    match params.format.as_deref() {
+        None | Some("xlsx") => {
+            let bytes = crate::template::xlsx_template(kind)?;
+            Ok(files::file_response(Format::Xlsx, &stem, bytes))
+        }
+        Some("csv") => {
+            let bytes = crate::template::csv_template(kind);
+            Ok(files::file_response(Format::Csv, &stem, bytes))
+        }
+        Some(other) => {
+            let other = hte_shared::i18n::quote(other);
+            Err(Problem::invalid_field(
+                "format",
+                "enum",
+                text!(
+                    "format must be xlsx or csv; got {other}",
+                    "format 只能是 xlsx 或 csv，收到 {other}"
+                ),
+            )
+            .into())
+        }
+    }
+}
+
+/// A kind of import named in a path, or 404.
+fn kind_of(raw: &str) -> Result<ImportKind, Problem> {
+    ImportKind::from_key(raw).ok_or_else(|| {
+        let raw = hte_shared::i18n::quote(raw);
+        Problem::not_found(text!(
+            "no kind of import {raw}: enterprises, annual_reports, pool_entries, certificates or labels",
+            "没有导入类型 {raw}：可用 enterprises、annual_reports、pool_entries、certificates、labels"
+        ))
+    })
 }

@@ -27,12 +27,15 @@ pub mod audit;
 pub mod candidates;
 pub mod certificates;
 pub mod compliance;
+pub mod declarations;
+pub mod dictionaries;
 pub mod enterprises;
 pub mod exports;
 mod files;
 pub mod imports;
 pub mod labels;
 pub mod pool_entries;
+pub mod readiness;
 pub mod regions;
 pub mod statistics;
 
@@ -58,6 +61,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(labels::create_label)
         .service(labels::list_labels)
         .service(labels::revoke_label)
+        .service(declarations::create_declaration)
+        .service(declarations::list_declarations)
+        .service(declarations::withdraw_declaration)
         .service(audit::verify_audit_chain)
         .service(compliance::list_compliance_alerts)
         .service(statistics::get_statistics)
@@ -68,7 +74,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assessment::activate_rule_set)
         .service(assessment::get_assessment)
         .service(candidates::list_candidates)
+        .service(readiness::candidate_summary)
+        .service(readiness::start_readiness_build)
+        .service(readiness::list_readiness_builds)
+        .service(dictionaries::list_dictionaries)
+        .service(dictionaries::get_dictionary)
         .service(imports::create_import)
+        .service(imports::import_columns)
+        .service(imports::import_template)
         .service(imports::get_import)
         .service(exports::export_enterprises);
 }

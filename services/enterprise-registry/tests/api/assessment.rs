@@ -541,3 +541,57 @@ async fn a_never_activated_rule_set_can_be_deleted() {
         "two stores, one delete, one activation: {report}"
     );
 }
+
+#[tokio::test]
+async fn screening_keeps_firms_whose_status_ends_within_the_year_as_re_applicants() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let expiring = firm(&app, 20, "320583", 1_900_000, 12).await;
+    let certified = firm(&app, 21, "320583", 1_900_000, 12).await;
+    let first = firm(&app, 22, "320583", 1_900_000, 12).await;
+    // (firm, certificate issued on): runs to 2026-06-30, within 2026; and to 2027-01-09.
+    for (code, no, issued_on) in [
+        (&expiring, "GR202332000020", "2023-07-01"),
+        (&certified, "GR202432000021", "2024-01-10"),
+    ] {
+        let response = app
+            .post_as(
+                &token,
+                &format!("/api/v1/enterprises/{code}/certificates"),
+                &json!({"certificate_no": no, "issued_on": issued_on}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    }
+    let all: Value = app
+        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&scope=all")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<(&str, &str, &Value)> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["credit_code"].as_str().unwrap(),
+                c["standing"].as_str().unwrap(),
+                &c["hte_valid_until"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (expiring.as_str(), "re_applicant", &json!("2026-06-30")),
+            (first.as_str(), "first_applicant", &Value::Null),
+        ],
+        "a firm certified beyond 2026 is not a candidate: {all}"
+    );
+    let item = &all["items"][0];
+    let counts = item["passing"].as_u64().unwrap()
+        + item["failing"].as_u64().unwrap()
+        + item["unknown"].as_u64().unwrap();
+    assert_eq!(counts, 9, "every HTE condition is counted once: {item}");
+}

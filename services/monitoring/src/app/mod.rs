@@ -7,17 +7,24 @@
 //! - [`snapshots`]: taking (from [`gather`]ed upstream figures, [`compose`]d into rows, with
 //!   alerts [`evaluate`]d) and reading snapshots; [`scheduler`] takes due ones;
 //! - [`board`]: the KPI board and series, from stored snapshots only;
-//! - [`alerts`]: listing and acknowledging alerts.
+//! - [`alerts`]: listing and acknowledging alerts;
+//! - [`bulletins`]: the periodic bulletin (定期通报) of a stored snapshot;
+//! - [`subscriptions`]: webhook subscriptions; [`webhooks`]: the delivery worker;
+//! - [`dashboard`]: what the officials' dashboard page shows.
 
 pub mod alerts;
 pub mod board;
+pub mod bulletins;
 pub mod compose;
+pub mod dashboard;
 pub mod evaluate;
 pub mod gather;
 pub mod imports;
 pub mod inputs;
 pub mod scheduler;
 pub mod snapshots;
+pub mod subscriptions;
+pub mod webhooks;
 
 use std::sync::Arc;
 

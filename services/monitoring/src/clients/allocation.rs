@@ -1,5 +1,6 @@
 //! The allocation service, as monitoring reads it: a plan with its indicator definitions
-//! (`GET /api/v1/plans/{id}`) and its target tree (`GET /api/v1/plans/{id}/targets`).
+//! (`GET /api/v1/plans/{id}`), its target tree (`GET /api/v1/plans/{id}/targets`) and its
+//! published assessments for bulletins (`GET /api/v1/plans/{id}/assessments`).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::breaker::BreakerStatus;
@@ -8,6 +9,7 @@ use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 
 use super::CallSettings;
+use crate::bulletin::Assessment;
 use crate::domain::indicator::{
     Aggregation, Comparator, Formula, IndicatorDefinition, InputPeriod,
 };
@@ -98,6 +100,11 @@ struct RawTree {
     targets: Vec<Target>,
 }
 
+#[derive(Deserialize)]
+struct AssessmentList {
+    items: Vec<Assessment>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AllocationClient {
     inner: ServiceClient,
@@ -142,5 +149,24 @@ impl AllocationClient {
             route: format!("GET /{path}"),
             fetched_at: hte_shared::time::now(),
         })
+    }
+
+    /// The plan's assessments (考核) as the allocation service shows them to this service:
+    /// published ones with every line (drafts stay with the province).
+    pub async fn assessments(
+        &self,
+        plan_id: &str,
+        request_id: &RequestId,
+    ) -> Result<Vec<Assessment>, UpstreamError> {
+        let path = format!("api/v1/plans/{plan_id}/assessments");
+        match self
+            .inner
+            .get_json::<AssessmentList>(&path, &[], request_id)
+            .await
+        {
+            Ok(list) => Ok(list.items),
+            Err(UpstreamError::Status { status: 404, .. }) => Ok(Vec::new()),
+            Err(e) => Err(e),
+        }
     }
 }

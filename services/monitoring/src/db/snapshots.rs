@@ -218,6 +218,22 @@ pub fn latest(
         .optional()
 }
 
+/// One revision of a plan's period.
+pub fn revision_of(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    period: &str,
+    revision: i32,
+) -> QueryResult<Option<SnapshotRow>> {
+    snapshots::table
+        .filter(snapshots::plan_id.eq(plan_id))
+        .filter(snapshots::period.eq(period))
+        .filter(snapshots::revision.eq(revision))
+        .select(SnapshotRow::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Which snapshots to list.
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotFilter {

@@ -14,9 +14,12 @@ use crate::error::MonitoringError;
 
 pub mod alerts;
 pub mod audit;
+pub mod bulletins;
+pub mod dashboard;
 pub mod indicators;
 pub mod inputs;
 pub mod snapshots;
+pub mod subscriptions;
 
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -33,6 +36,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(alerts::list_alerts)
         .service(alerts::get_alert)
         .service(alerts::acknowledge_alert)
+        .service(bulletins::get_bulletin)
+        .service(subscriptions::create_subscription)
+        .service(subscriptions::list_subscriptions)
+        .service(subscriptions::get_subscription)
+        .service(subscriptions::delete_subscription)
+        .service(subscriptions::list_deliveries)
         .service(audit::verify_audit_chain);
 }
 

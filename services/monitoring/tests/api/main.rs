@@ -3,10 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alerts;
+mod bulletins;
+mod dashboard;
 mod helpers;
 mod imports;
 mod inputs;
+mod seed;
 mod snapshots;
+mod webhooks;
 
 use diesel::RunQueryDsl;
 use hte_shared::db::DbError;

@@ -13,7 +13,9 @@
 //!     latency after a warm-up, and the ratio;
 //! (c) peak memory (VmHWM of this process, which also runs the service) before and after the
 //!     import;
-//! (d) candidate screening of the whole province (`GET /api/v1/candidates?scope=all&limit=50`).
+//! (d) candidate screening of the whole province (`GET /api/v1/candidates?scope=all&limit=50`):
+//!     assessed live (before), then from the readiness table after a full build (after): first
+//!     page, a later page by cursor, the full CSV export, the summary, and the build time.
 //!
 //! Flags (all optional):
 //! - `--firms N`       enterprises in the synthetic province (default 200000)
@@ -39,6 +41,7 @@ mod databases;
 mod http;
 mod import;
 mod report;
+mod screening;
 mod statistics;
 
 use std::io::Read;
@@ -369,6 +372,22 @@ async fn main() -> Result<()> {
         statistics::compare(service.port, &service.token, &api_url, today, args.runs).await?;
     let candidates = screen_candidates(&service).await?;
     let (hwm_after_candidates, rss_after_candidates) = memory_kib();
+    let (port, token) = (service.port, service.token.clone());
+    let from_table =
+        tokio::task::spawn_blocking(move || screening::from_table(port, &token, memory_kib))
+            .await??;
+    println!(
+        "readiness build {:.1} s; from the table: first page {:.0} ms, page {} by cursor {:.0} ms \
+         (median {:.0} ms), CSV export {:.0} ms ({} bytes), summary {:.0} ms",
+        from_table.rebuild_s,
+        from_table.first_ms,
+        screening::LATER_PAGE + 1,
+        from_table.later_ms,
+        from_table.cursor_median_ms,
+        from_table.export_ms,
+        from_table.export_bytes,
+        from_table.summary_ms
+    );
 
     service.handle.stop(true).await;
     let _ = service.server.await;
@@ -394,6 +413,7 @@ async fn main() -> Result<()> {
         database_mb,
         statistics,
         candidates,
+        from_table,
         memory: Memory {
             hwm_before_import,
             rss_before_import,

@@ -50,6 +50,8 @@ pub struct Results {
     pub database_mb: (f64, f64),
     pub statistics: Vec<Value>,
     pub candidates: Candidates,
+    /// Screening read from the readiness table after a full build.
+    pub from_table: crate::screening::FromTable,
     pub memory: Memory,
 }
 
@@ -112,6 +114,14 @@ impl Results {
             "database_mb": {"api": self.database_mb.0, "copy": self.database_mb.1},
             "statistics": self.statistics,
             "candidates": {"ms": self.candidates.ms, "status": self.candidates.status, "items": self.candidates.items},
+            "candidates_from_table": {
+                "rebuild_s": self.from_table.rebuild_s, "first_page_ms": self.from_table.first_ms,
+                "later_page": crate::screening::LATER_PAGE + 1, "later_page_ms": self.from_table.later_ms,
+                "cursor_median_ms": self.from_table.cursor_median_ms,
+                "export_csv_ms": self.from_table.export_ms, "export_csv_bytes": self.from_table.export_bytes,
+                "export_vmhwm_growth_kib": self.from_table.export_hwm_growth_kib,
+                "summary_ms": self.from_table.summary_ms,
+            },
             "memory_kib": {
                 "vmhwm_before_import": m.hwm_before_import, "vmrss_before_import": m.rss_before_import,
                 "vmhwm_after_import": m.hwm_after_import, "vmrss_after_import": m.rss_after_import,
@@ -196,8 +206,21 @@ impl Results {
             format!(" — `{}`", c.note)
         };
         md.push_str(&format!(
-            "### (d) Candidate screening\n\n`GET /api/v1/candidates?scope=all&limit=50`: {:.0} ms, HTTP {}, {} items{note}.\n\n",
+            "### (d) Candidate screening\n\nBefore (every firm assessed per request): `GET /api/v1/candidates?scope=all&limit=50`: {:.0} ms, HTTP {}, {} items{note}.\n\n",
             c.ms, c.status, c.items
+        ));
+        let t = &self.from_table;
+        md.push_str(&format!(
+            "After (readiness table): full build {:.1} s (batches of 500 in the background); first page {:.0} ms; page {} by cursor {:.0} ms (median of the cursor pages {:.0} ms); whole ranking as CSV {:.0} ms ({} bytes, VmHWM growth {:.0} MiB); `GET /api/v1/candidates/summary` {:.0} ms.\n\n",
+            t.rebuild_s,
+            t.first_ms,
+            crate::screening::LATER_PAGE + 1,
+            t.later_ms,
+            t.cursor_median_ms,
+            t.export_ms,
+            t.export_bytes,
+            t.export_hwm_growth_kib as f64 / 1024.0,
+            t.summary_ms
         ));
     }
 

@@ -12,19 +12,24 @@ use std::path::Path;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::i18n::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::domain::import::{ImportKind, MoneyUnit};
+use crate::domain::import::{HeaderRules, ImportKind, MoneyUnit};
 use crate::error::RegistryError;
 
 mod apply;
+mod columns;
+mod header;
 mod kinds;
 mod parse;
 mod pipeline;
 mod read;
 mod record;
 
+pub use columns::{ImportColumn, ImportColumns, columns_of};
+pub use header::MAX_TITLE_ROWS;
 pub use read::MAX_XLSX_BYTES;
 pub use record::{ImportView, find, import_file, location_of};
 
@@ -98,11 +103,47 @@ pub struct Counts {
 /// A refused row (被拒绝的行).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RowError {
-    /// Line in the file (CSV) or row (XLSX), counting the header as 1.
+    /// Line in the file (CSV) or row number of the sheet (XLSX).
     pub line: u64,
-    /// The column at fault, when one is.
+    /// The field at fault, when one is.
     pub column: Option<String>,
-    /// Why.
+    /// Why, in English.
+    pub reason: String,
+    /// Why, in Chinese, where the reason has been written in Chinese.
+    #[serde(default)]
+    pub reason_zh: Option<String>,
+    /// The worksheet read (XLSX).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// The cell at fault as a spreadsheet names it, e.g. `F7`.
+    #[serde(default)]
+    pub cell: Option<String>,
+    /// The header of the column at fault as written in the file, e.g. `营业收入（千元）`.
+    #[serde(default)]
+    pub header: Option<String>,
+}
+
+impl RowError {
+    pub fn new(line: u64, column: Option<&str>, reason: impl Into<Text>) -> Self {
+        let reason = reason.into();
+        Self {
+            line,
+            column: column.map(str::to_owned),
+            reason_zh: reason.has_chinese().then(|| reason.zh().to_owned()),
+            reason: reason.en().to_owned(),
+            sheet: None,
+            cell: None,
+            header: None,
+        }
+    }
+}
+
+/// Something read past or assumed that the importer should know of (导入提示): a title row
+/// above the header, a column no field has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ImportWarning {
+    /// The header as written in the file, when the warning is about a column.
+    pub column: Option<String>,
     pub reason: String,
 }
 
@@ -112,10 +153,15 @@ pub struct Settings {
     pub unit: MoneyUnit,
     pub encoding: EncodingChoice,
     pub format: FileFormat,
+    /// The header's row (1 = the first line), or `None` to find it below title rows.
+    pub header_row: Option<u64>,
+    /// Headers mapped by the caller, and whether unknown headers are refused.
+    pub header_rules: HeaderRules,
 }
 
 pub struct Outcome {
     pub counts: Counts,
+    pub warnings: Vec<ImportWarning>,
     pub errors: Vec<RowError>,
     pub errors_truncated: bool,
     pub encoding: &'static str,

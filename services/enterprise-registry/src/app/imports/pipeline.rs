@@ -8,19 +8,20 @@ use std::path::Path;
 use std::sync::mpsc::SyncSender;
 
 use diesel::Connection;
-use hte_shared::audit::{Actor, ChainWriter};
+use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{DbConnection, DbError, rehearse};
 use hte_shared::problem::Problem;
 use hte_shared::time::today;
 
 use super::apply::{Batch, RowOutcome, rejected};
+use super::header::find_header;
 use super::kinds::RecordKind;
 use super::parse::{Line, parse_line};
-use super::read::{Records, file_problem, open_records};
+use super::read::{Records, open_records};
 use super::{BATCH_ROWS, Counts, MAX_KEPT_ERRORS, Mode, Outcome, RowError, Settings};
 use crate::app::AuditTrail;
-use crate::domain::import::{self, HeaderColumn};
+use crate::domain::import::HeaderColumn;
 use crate::error::RegistryError;
 
 /// An import to run: the file, how to read it, who imports it and why.
@@ -50,19 +51,63 @@ impl<R> Default for Chunk<R> {
     }
 }
 
-/// The counts and the refused lines so far.
+/// The counts and the refused lines so far, and where the file's cells are (to name them).
 #[derive(Default)]
 struct Tally {
     counts: Counts,
     errors: Vec<RowError>,
     truncated: bool,
+    /// Each field's column and header as written.
+    columns: Vec<(&'static str, usize, String)>,
+    sheet: Option<String>,
+}
+
+/// A column as a spreadsheet names it: 0 is `A`, 26 is `AA`.
+fn column_letters(index: usize) -> String {
+    let mut letters = Vec::new();
+    let mut n = index + 1;
+    while n > 0 {
+        let rest = (n - 1) % 26;
+        letters.push(char::from(b'A' + rest as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
 }
 
 impl Tally {
+    fn new(header: &[HeaderColumn], sheet: Option<&str>) -> Self {
+        let columns = header
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.field.is_empty())
+            .map(|(i, c)| (c.field, i, c.written.clone()))
+            .collect();
+        Self {
+            columns,
+            sheet: sheet.map(str::to_owned),
+            ..Self::default()
+        }
+    }
+
+    /// Names the sheet, and the cell and header of the field at fault.
+    fn locate(&self, mut error: RowError) -> RowError {
+        error.sheet.clone_from(&self.sheet);
+        let column = self
+            .columns
+            .iter()
+            .find(|(field, _, _)| Some(*field) == error.column.as_deref());
+        if let Some((_, index, written)) = column {
+            error.cell = Some(format!("{}{}", column_letters(*index), error.line));
+            error.header = Some(written.clone());
+        }
+        error
+    }
+
     fn reject(&mut self, errors: Vec<RowError>) {
         self.counts.rejected += 1;
         for error in errors {
             if self.errors.len() < MAX_KEPT_ERRORS {
+                let error = self.locate(error);
                 self.errors.push(error);
             } else {
                 self.truncated = true;
@@ -115,14 +160,16 @@ fn read_ahead<K: RecordKind>(
             Ok(line) => {
                 let (key, column) = (K::NATURAL_KEY)(&line);
                 match first_line.entry(key_hash(&key)) {
-                    Entry::Occupied(first) => chunk.rejected.push(vec![rejected(
-                        number,
-                        Some(column),
-                        format!(
-                            "the same record as line {} ({key}); a file may hold each record once",
-                            first.get()
-                        ),
-                    )]),
+                    Entry::Occupied(first) => {
+                        let first = first.get();
+                        let reason = hte_shared::text!(
+                            "the same record as line {first} ({key}); a file may hold each record once",
+                            "与第 {first} 行是同一条记录（{key}），一个文件中每条记录只能出现一次"
+                        );
+                        chunk
+                            .rejected
+                            .push(vec![rejected(number, Some(column), reason)]);
+                    }
                     Entry::Vacant(slot) => {
                         slot.insert(number);
                         chunk.lines.push(line);
@@ -155,10 +202,11 @@ impl Job<'_> {
                 record?;
             }
         }
-        let (header_cells, records, encoding) = open_records(self.path, self.settings)?;
-        let header = import::resolve_header(self.settings.kind, &header_cells)
-            .map_err(|e| file_problem("header", e))?;
-        let mut tally = Tally::default();
+        let (first, records, source) = open_records(self.path, self.settings)?;
+        let sheet = source.sheet.as_deref();
+        let (header, records, warnings) = find_header(self.settings, first, records)?;
+        let header = header.columns;
+        let mut tally = Tally::new(&header, sheet);
         let committed = match self.settings.mode {
             Mode::DryRun => {
                 rehearse(conn, |conn| {
@@ -174,9 +222,10 @@ impl Job<'_> {
         };
         Ok(Outcome {
             counts: tally.counts,
+            warnings,
             errors: tally.errors,
             errors_truncated: tally.truncated,
-            encoding,
+            encoding: source.encoding,
             committed,
         })
     }
@@ -266,11 +315,23 @@ impl Job<'_> {
         let mut batch = Batch {
             conn,
             caller: self.caller,
-            trail: AuditTrail::Batch(self.actor, ChainWriter::new()),
+            trail: AuditTrail::batch(self.actor),
             reason: &self.reason,
             present: &present,
             today: today(),
         };
         (K::APPLY)(&mut batch, lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn columns_are_named_as_spreadsheets_name_them() {
+        let names: Vec<String> = [0, 5, 25, 26, 27, 701, 702]
+            .into_iter()
+            .map(super::column_letters)
+            .collect();
+        assert_eq!(names, ["A", "F", "Z", "AA", "AB", "ZZ", "AAA"]);
     }
 }

@@ -12,7 +12,7 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Counts, FileFormat, Mode, RowError, Settings};
+use super::{Counts, FileFormat, ImportWarning, Mode, RowError, Settings};
 use crate::db::imports::{self as queries, ImportRow};
 use crate::domain::import::ImportKind;
 use crate::error::{RegistryError, stored};
@@ -29,6 +29,8 @@ pub struct ImportView {
     pub file_format: String,
     pub encoding: String,
     pub counts: Counts,
+    /// Rows and columns read past (title rows above the header, columns no field has).
+    pub warnings: Vec<ImportWarning>,
     /// Refused rows with line, column and reason (at most 1,000 kept).
     pub errors: Vec<RowError>,
     pub errors_truncated: bool,
@@ -46,8 +48,15 @@ fn view_of(row: &ImportRow) -> Result<ImportView, RegistryError> {
             format!("{}: {e}", row.id),
         )
     })?;
+    let warnings = serde_json::from_str(&row.warnings_json).map_err(|e| {
+        RegistryError::internal(
+            "stored import warnings do not parse",
+            format!("{}: {e}", row.id),
+        )
+    })?;
     Ok(ImportView {
         id: row.id.clone(),
+        warnings,
         kind: stored("kind", &row.kind, ImportKind::from_key)?,
         mode: stored("mode", &row.mode, Mode::from_key)?,
         status: row.status.clone(),
@@ -90,6 +99,8 @@ pub fn import_file(
     } = settings;
     let errors_json = serde_json::to_string(&outcome.errors)
         .map_err(|e| RegistryError::internal("cannot serialise import errors", e))?;
+    let warnings_json = serde_json::to_string(&outcome.warnings)
+        .map_err(|e| RegistryError::internal("cannot serialise import warnings", e))?;
     let row = ImportRow {
         id,
         kind: kind.key().to_owned(),
@@ -114,6 +125,7 @@ pub fn import_file(
         rejected: outcome.counts.rejected,
         errors_json,
         errors_truncated: outcome.errors_truncated,
+        warnings_json,
         created_by: actor.subject.clone(),
         created_by_region: caller.region.to_string(),
         created_at: started,

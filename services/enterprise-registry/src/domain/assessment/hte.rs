@@ -13,7 +13,7 @@ use super::result::{
     Comparator, ConditionKind, ConditionResult, Gap, Outcome, OverallOutcome, Readiness, ScoreItem,
     ScoreSource, Unit, combine,
 };
-use super::rules::{HteRules, Indicator, InnovationRules, PointRange};
+use super::rules::{ExpertItem, HteRules, Indicator, InnovationRules, PointRange};
 use super::{
     CLASS1_IP, CLASS2_IP, CONVERSIONS, Context, EMPLOYEES, Field, HIGHTECH_INCOME,
     INVENTION_PATENTS, Lookup, NET_ASSETS, RD, RD_DOMESTIC, SALES, ST_STAFF, TOTAL_INCOME,
@@ -27,6 +27,8 @@ pub struct HteAssessment {
     /// The conditions in a fixed order: registration_age, core_ip, tech_domain, st_staff_ratio,
     /// rd_intensity, rd_domestic_share, hightech_income_share, innovation_score, clean_record.
     pub conditions: Vec<ConditionResult>,
+    /// Number of conditions known to pass (已达标条件数).
+    pub passing: u32,
     /// Number of failing conditions (未达标条件数).
     pub failing: u32,
     /// Number of unknown conditions (无法判断条件数).
@@ -39,6 +41,7 @@ impl HteAssessment {
     /// Ranking key for candidate screening; see [`Readiness`] for the order.
     pub fn readiness(&self) -> Readiness {
         Readiness {
+            passing: self.passing,
             failing: self.failing,
             relative_gap_ppm: self
                 .conditions
@@ -62,8 +65,17 @@ pub struct InnovationScore {
     /// at the rule set's assumed share, missing data as 0; IP capped.
     pub estimate: f64,
     /// Highest total the data leaves possible (可能最高分): computed items at the top of their
-    /// bands, expert and missing items at their maximum; IP capped.
+    /// bands, expert and missing items at their maximum (expert items at 100 %); IP capped.
     pub possible: f64,
+    /// Lowest total the data and entered scores guarantee (保底分): computed items at the low
+    /// end of their bands, entered expert scores as entered, expert items not entered at 0 %,
+    /// missing data as 0; IP capped.
+    #[serde(default)]
+    pub floor: f64,
+    /// Points of the estimate that rest on assumed expert scores (假设得分): `estimate` minus
+    /// `floor`. A pass that needs them is only likely.
+    #[serde(default)]
+    pub points_at_risk: f64,
     /// The total must exceed this (及格线，不含).
     pub pass_mark: u32,
     /// Item by item (评分明细).
@@ -86,6 +98,7 @@ pub(crate) fn assess(ctx: &Context<'_>, rules: &HteRules) -> HteAssessment {
     let count = |o: Outcome| conditions.iter().filter(|c| c.outcome == o).count() as u32;
     HteAssessment {
         outcome: combine(conditions.iter().map(|c| (c.outcome, c.kind))),
+        passing: count(Outcome::Pass),
         failing: count(Outcome::Fail),
         unknown: count(Outcome::Unknown),
         conditions,
@@ -767,6 +780,9 @@ fn conversion_item(ctx: &Context<'_>, rules: &InnovationRules, l: &mut Lookup<'_
         item.low = i128::from(low.low) * PPM;
         return item;
     }
+    if known > 0 && low == ZERO {
+        return between_bands(item, rules, (known, count), &span);
+    }
     let mut item = item.band(
         low,
         format!(
@@ -776,6 +792,31 @@ fn conversion_item(ctx: &Context<'_>, rules: &InnovationRules, l: &mut Lookup<'_
             low.high
         ),
     );
+    item.value = ratio_f64(known, count);
+    item
+}
+
+/// Conversions averaging more than 0 but less than the lowest band (1 a year in the national
+/// rules). The 2016 Guidelines' table (工作指引, 科技成果转化能力) scores "0" only for no
+/// conversion and starts its lowest band at an average of 1; an average between falls in
+/// neither, so experts may award anything from 0 to the top of the lowest band. The estimate
+/// takes 0, the best case that top, and the item is marked as an estimate.
+fn between_bands(
+    mut item: Item,
+    rules: &InnovationRules,
+    (known, count): (i128, i128),
+    span: &str,
+) -> Item {
+    let top = rules.conversion.bands.last().map_or(0, |b| b.points.high);
+    item = item.band(
+        PointRange { low: 0, high: top },
+        format!(
+            "{span}: {known} conversions over {}, fewer than the lowest band's average; \
+             experts may award 0–{top}, estimate takes 0",
+            plural(count, "year", "years"),
+        ),
+    );
+    item.source = ScoreSource::ExpertJudgement;
     item.value = ratio_f64(known, count);
     item
 }
@@ -888,19 +929,7 @@ fn growth_item(
 fn score_items(ctx: &Context<'_>, rules: &InnovationRules, l: &mut Lookup<'_, '_>) -> Vec<Item> {
     let mut items = vec![ip_quantity_item(ctx, rules, l)];
     for e in &rules.expert_items {
-        let fraction = ppm(e.assumed_fraction);
-        items.push(Item {
-            key: e.key.clone(),
-            indicator: e.indicator,
-            name_en: e.name_en.clone(),
-            name_zh: e.name_zh.clone(),
-            low: i128::from(e.max_points) * fraction,
-            high: i128::from(e.max_points) * PPM,
-            max: e.max_points,
-            source: ScoreSource::Assumed,
-            value: None,
-            basis: format!("expert-scored; assumed {} of the maximum", pct_en(fraction)),
-        });
+        items.push(expert_item(ctx, e));
     }
     items.push(conversion_item(ctx, rules, l));
     items.push(growth_item(
@@ -922,6 +951,46 @@ fn score_items(ctx: &Context<'_>, rules: &InnovationRules, l: &mut Lookup<'_, '_
         "销售收入增长率",
     ));
     items
+}
+
+/// An expert-scored item: the review's entered points when a current review scored it,
+/// otherwise the rule set's assumed share of its maximum, anything up to the maximum possible.
+fn expert_item(ctx: &Context<'_>, e: &ExpertItem) -> Item {
+    let max = i128::from(e.max_points) * PPM;
+    let item = Item {
+        key: e.key.clone(),
+        indicator: e.indicator,
+        name_en: e.name_en.clone(),
+        name_zh: e.name_zh.clone(),
+        low: 0,
+        high: max,
+        max: e.max_points,
+        source: ScoreSource::Assumed,
+        value: None,
+        basis: String::new(),
+    };
+    match ctx.facts.declared.expert_scores.get(&e.key) {
+        Some(&points) => {
+            // Scores are entered in hundredths of a point; `points` is exact to that.
+            let entered = ((points * 100.0).round() as i128 * PPM / 100).clamp(0, max);
+            Item {
+                low: entered,
+                high: entered,
+                source: ScoreSource::Entered,
+                value: Some(points),
+                basis: format!("entered from an expert review: {points} points"),
+                ..item
+            }
+        }
+        None => {
+            let fraction = ppm(e.assumed_fraction);
+            Item {
+                low: i128::from(e.max_points) * fraction,
+                basis: format!("expert-scored; assumed {} of the maximum", pct_en(fraction)),
+                ..item
+            }
+        }
+    }
 }
 
 /// The items' total with `pick` (low or high end), IP items capped together.
@@ -986,6 +1055,13 @@ fn innovation_score(
     let mut l = ctx.lookup();
     let items = score_items(ctx, rules, &mut l);
     let estimate = score_total(&items, rules, |i| i.low);
+    let floor = score_total(&items, rules, |i| {
+        if i.source == ScoreSource::Assumed {
+            0
+        } else {
+            i.low
+        }
+    });
     let possible = score_total(&items, rules, |i| i.high);
     let pass_mark = i128::from(rules.pass_mark_points) * PPM;
     let missing = l.take();
@@ -1005,7 +1081,10 @@ fn innovation_score(
     let span = years_text(&ctx.window);
     let basis = format!(
         "estimate from the {span} annual reports: computed items at the low end of their bands, \
-         expert-scored items at the rule set's assumed share, missing data as 0; best case {}",
+         expert-scored items as entered or at the rule set's assumed share, missing data as 0; \
+         {} of it assumed; range {}–{} (expert items not entered at 0 % and at 100 %)",
+        points_text(estimate - floor),
+        points_text(floor),
         points_text(possible)
     );
     let mut c = ConditionResult {
@@ -1021,6 +1100,11 @@ fn innovation_score(
     } else {
         Outcome::Unknown
     };
+    if c.outcome == Outcome::Pass && floor > pass_mark {
+        // The pass holds with every expert item not entered at 0 %: it rests on data and
+        // entered scores alone.
+        c = c.kind(ConditionKind::Data);
+    }
     if c.outcome != Outcome::Pass {
         let data_missing = !c.missing.is_empty();
         c.gap = Some(score_gap(rules, (estimate, possible), hints, data_missing));
@@ -1028,6 +1112,8 @@ fn innovation_score(
     let breakdown = InnovationScore {
         estimate: micro_to_f64(estimate),
         possible: micro_to_f64(possible),
+        floor: micro_to_f64(floor),
+        points_at_risk: micro_to_f64(estimate - floor),
         pass_mark: rules.pass_mark_points,
         items: score_items,
     };
@@ -1040,9 +1126,13 @@ fn score_hints(ctx: &Context<'_>, rules: &InnovationRules, items: &[Item]) -> (S
     let mut zh = String::new();
     let class1_low = i128::from(rules.ip_quantity.class1_points.low) * PPM;
     let computed = |key: &str| {
-        items
-            .iter()
-            .find(|i| i.key == key && i.source == ScoreSource::Computed)
+        items.iter().find(|i| {
+            i.key == key
+                && matches!(
+                    i.source,
+                    ScoreSource::Computed | ScoreSource::ExpertJudgement
+                )
+        })
     };
     if let Some(ip) = computed("ip_quantity").filter(|ip| ip.low < class1_low) {
         let gain = points_text(class1_low - ip.low);

@@ -33,6 +33,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::declarations::DeclaredFacts;
 use crate::domain::rd_institution::RdInstitution;
 use crate::domain::tech_domain::TechDomain;
 
@@ -96,10 +97,18 @@ pub struct FirmFacts {
     pub tech_domain: Option<TechDomain>,
     /// Holds an HTE certificate valid on the assessment date (有效期内高新技术企业).
     pub holds_valid_hte_certificate: bool,
+    /// Last day of the unbroken HTE status that covers the assessment date (高新技术企业资格
+    ///有效期至); null when no certificate is valid then.
+    #[serde(default)]
+    pub hte_valid_until: Option<NaiveDate>,
     /// No major safety or quality accident, serious environmental violation (and, for the
     /// tech-SME label, no listed dishonesty) in the period the rules look at (无重大安全、质量事故
     /// 和严重环境违法行为); null when not known.
     pub clean_record: Option<bool>,
+    /// Awards, led standards and expert scores the firm's declarations establish on the
+    /// assessment date (申报与评审事实).
+    #[serde(default)]
+    pub declared: DeclaredFacts,
     /// Annual reports in any order; gaps allowed. When a year appears twice, the later entry
     /// wins.
     pub reports: Vec<YearFigures>,

@@ -34,11 +34,12 @@ pub enum ConditionKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OverallOutcome {
-    /// Every condition passes (符合条件). An estimated condition counts when its conservative
-    /// estimate passes.
+    /// Every condition passes on registry data, declarations or entered expert scores
+    /// (符合条件).
     Qualifies,
-    /// Nothing fails and every data or estimate condition passes; only declaration-type
-    /// conditions (such as the clean record) are still open (基本符合).
+    /// Nothing fails and no data is missing, but the pass rests on assumptions: an estimated
+    /// condition passes only with assumed points, or a declaration (such as the clean record)
+    /// is still open (基本符合).
     LikelyQualifies,
     /// At least one condition fails (不符合).
     DoesNotQualify,
@@ -146,8 +147,13 @@ pub enum ScoreSource {
     Computed,
     /// Assumed from the rule set's fraction of the item's maximum (假设值).
     Assumed,
+    /// Entered from an expert review (专家评审录入), capped at the item's maximum.
+    Entered,
     /// The data was missing; counted as 0 in the estimate (数据缺失).
     MissingData,
+    /// From registry data that falls between the guideline's bands, so the points are the
+    /// experts' judgement within the range shown; the estimate takes its low end (专家酌情).
+    ExpertJudgement,
     /// The data does not allow a rule-based score (e.g. negative net assets); counted as 0 in
     /// the estimate and flagged for manual review (需人工复核).
     ManualReview,
@@ -184,16 +190,20 @@ pub struct ScoreItem {
 
 /// Ranking key for screening HTE candidates: smaller is closer to qualifying.
 ///
-/// Derived `Ord` compares the fields in declaration order:
-/// 1. `failing` – fewer failing conditions first;
-/// 2. `relative_gap_ppm` – then the smaller sum of relative gaps, in integer parts per million
+/// Unknown is not ready: a firm whose conditions cannot be judged has shown nothing yet, so it
+/// ranks below one that is known to meet more conditions, however far the latter falls short on
+/// the rest. The order compares:
+/// 1. `passing` – more conditions known to pass first;
+/// 2. `failing` – then fewer failing conditions;
+/// 3. `relative_gap_ppm` – then the smaller sum of relative gaps, in integer parts per million
 ///    (each condition's `gap.relative` rounded to ppm before summing, a failing condition without
 ///    a gap counts as 1.0), so the order is total and deterministic;
-/// 3. `unknown` – then fewer unknown conditions.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+/// 4. `unknown` – then fewer unknown conditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub struct Readiness {
+    /// Number of conditions known to pass (已达标条件数).
+    #[serde(default)]
+    pub passing: u32,
     /// Number of failing conditions (未达标条件数).
     pub failing: u32,
     /// Sum of relative gaps in parts per million (相对差距合计, 百万分之).
@@ -202,18 +212,37 @@ pub struct Readiness {
     pub unknown: u32,
 }
 
+impl Ord for Readiness {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        other
+            .passing
+            .cmp(&self.passing)
+            .then(self.failing.cmp(&other.failing))
+            .then(self.relative_gap_ppm.cmp(&other.relative_gap_ppm))
+            .then(self.unknown.cmp(&other.unknown))
+    }
+}
+
+impl PartialOrd for Readiness {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 /// Combine condition outcomes into a verdict: any fail → does not qualify; otherwise any data
-/// or estimate condition unknown → undetermined; otherwise declaration conditions unknown →
-/// likely qualifies; otherwise qualifies.
+/// or estimate condition unknown → undetermined; otherwise a declaration still open or an
+/// estimate condition passing only on assumed points → likely qualifies; otherwise qualifies.
+/// An estimate condition whose pass does not rest on assumptions is given as `Data`.
 pub(crate) fn combine(items: impl IntoIterator<Item = (Outcome, ConditionKind)>) -> OverallOutcome {
     let mut any_fail = false;
     let mut open_data = false;
-    let mut open_declaration = false;
+    let mut assumed = false;
     for (outcome, kind) in items {
         match (outcome, kind) {
             (Outcome::Fail, _) => any_fail = true,
-            (Outcome::Unknown, ConditionKind::Declaration) => open_declaration = true,
+            (Outcome::Unknown, ConditionKind::Declaration) => assumed = true,
             (Outcome::Unknown, _) => open_data = true,
+            (Outcome::Pass, ConditionKind::Estimate) => assumed = true,
             (Outcome::Pass, _) => {}
         }
     }
@@ -221,7 +250,7 @@ pub(crate) fn combine(items: impl IntoIterator<Item = (Outcome, ConditionKind)>)
         OverallOutcome::DoesNotQualify
     } else if open_data {
         OverallOutcome::Undetermined
-    } else if open_declaration {
+    } else if assumed {
         OverallOutcome::LikelyQualifies
     } else {
         OverallOutcome::Qualifies

@@ -30,6 +30,12 @@ pub enum TechSmeRoute {
     DirectHteCertificate,
     /// Directly, with a provincial-or-higher R&D institution (直接认定：省部级以上研发机构).
     DirectRdInstitution,
+    /// Directly, a national S&T award in the last five years as one of the first three
+    /// completers (直接认定：国家级科技奖励).
+    DirectNationalAward,
+    /// Directly, led the drafting of an international, national or industry standard in the
+    /// last five years (直接认定：主导制定标准).
+    DirectLedStandard,
 }
 
 /// Tech-SME eligibility (科技型中小企业评价).
@@ -129,16 +135,15 @@ struct Points {
     score: Bounds,
 }
 
-/// The score route's outcome, its conditions pushed; `by_institution` tells whether an
-/// R&D institution would have qualified the firm directly (None: level not recorded).
+/// The score route's outcome, its conditions pushed; `open` names the direct-route facts not
+/// known yet, any of which could still qualify the firm when the score does not.
 fn score_route(
     ctx: &Context<'_>,
     rules: &TechSmeRules,
     points: Points,
-    by_institution: Option<bool>,
+    open: Vec<String>,
     conditions: &mut Vec<ConditionResult>,
 ) -> Outcome {
-    let year = ctx.latest_year;
     let Points {
         staff,
         rd,
@@ -160,22 +165,54 @@ fn score_route(
     };
     conditions.extend(staff_condition);
     conditions.push(score_condition);
-    match (score_route, by_institution) {
-        (Outcome::Pass, _) => Outcome::Pass,
-        (_, None) => {
-            // A provincial-or-higher institution would qualify the firm directly.
-            conditions.push(direct_route(ctx).unknown(
-                format!("{year} annual report: R&D institution level not recorded"),
-                vec![format!("{year}.rd_institution")],
-            ));
-            Outcome::Unknown
-        }
-        (other, Some(_)) => other,
+    if score_route == Outcome::Pass || open.is_empty() {
+        return score_route;
+    }
+    // 115号 Art. 8: a direct route not yet known could still qualify the firm, so a score
+    // that fails alone leaves the verdict open.
+    conditions.push(direct_route(ctx).unknown(
+        format!(
+            "the score route does not pass; not recorded: {}",
+            open.join(", ")
+        ),
+        open,
+    ));
+    Outcome::Unknown
+}
+
+/// The direct route that qualifies the firm (115号 Art. 8, in its order), with its basis.
+fn direct_route_held(
+    ctx: &Context<'_>,
+    certificate: bool,
+    by_institution: Option<bool>,
+) -> Option<(TechSmeRoute, String)> {
+    let year = ctx.latest_year;
+    let declared = &ctx.facts.declared;
+    if certificate {
+        let basis = format!("holds a valid HTE certificate on {}", ctx.as_of);
+        Some((TechSmeRoute::DirectHteCertificate, basis))
+    } else if declared.national_award == Some(true) {
+        let basis = "a declared national S&T award of the last five years, among the first \
+                     three completers"
+            .to_owned();
+        Some((TechSmeRoute::DirectNationalAward, basis))
+    } else if by_institution == Some(true) {
+        let level = ctx
+            .report(year)
+            .and_then(|r| r.rd_institution)
+            .map_or("", |l| l.name_zh());
+        let basis = format!("{year} annual report: {level}");
+        Some((TechSmeRoute::DirectRdInstitution, basis))
+    } else if declared.led_standard == Some(true) {
+        let basis = "a declared standard of the last five years the firm led".to_owned();
+        Some((TechSmeRoute::DirectLedStandard, basis))
+    } else {
+        None
     }
 }
 
-/// Which route qualifies the firm (a certificate, an R&D institution, or the score) and
-/// its outcome; the route's conditions are pushed.
+/// Which route qualifies the firm (a direct one or the score) and its outcome; the route's
+/// conditions are pushed.
 fn choose_route(
     ctx: &Context<'_>,
     rules: &TechSmeRules,
@@ -190,21 +227,23 @@ fn choose_route(
         None => Some(false),
         Some(min) => institution.map(|level| level >= min),
     };
-    if certificate {
-        conditions.push(direct_route(ctx).pass(
-            Some(1.0),
-            format!("holds a valid HTE certificate on {}", ctx.as_of),
-        ));
-        (TechSmeRoute::DirectHteCertificate, Outcome::Pass)
-    } else if by_institution == Some(true) {
-        let level = institution.map_or("", |l| l.name_zh());
-        conditions
-            .push(direct_route(ctx).pass(Some(1.0), format!("{year} annual report: {level}")));
-        (TechSmeRoute::DirectRdInstitution, Outcome::Pass)
-    } else {
-        let outcome = score_route(ctx, rules, points, by_institution, conditions);
-        (TechSmeRoute::Score, outcome)
+    if let Some((route, basis)) = direct_route_held(ctx, certificate, by_institution) {
+        conditions.push(direct_route(ctx).pass(Some(1.0), basis));
+        return (route, Outcome::Pass);
     }
+    let declared = &ctx.facts.declared;
+    let mut open = Vec::new();
+    if declared.national_award.is_none() {
+        open.push("national_award".to_owned());
+    }
+    if by_institution.is_none() {
+        open.push(format!("{year}.rd_institution"));
+    }
+    if declared.led_standard.is_none() {
+        open.push("led_standard".to_owned());
+    }
+    let outcome = score_route(ctx, rules, points, open, conditions);
+    (TechSmeRoute::Score, outcome)
 }
 
 pub(crate) fn assess(ctx: &Context<'_>, rules: &TechSmeRules) -> TechSmeAssessment {
@@ -354,8 +393,11 @@ fn clean_record(ctx: &Context<'_>) -> ConditionResult {
 fn direct_route(_ctx: &Context<'_>) -> ConditionResult {
     ConditionResult::new(
         "direct_route",
-        "Qualifies directly (valid HTE certificate or provincial-or-higher R&D institution)",
-        "符合直接认定条件（有效期内高新技术企业或省部级以上研发机构）",
+        "Qualifies directly (valid HTE certificate, national S&T award among the first three \
+         completers or led international/national/industry standard in the last five years, or \
+         provincial-or-higher R&D institution)",
+        "符合直接认定条件（有效期内高新技术企业；近五年获国家级科技奖励并在获奖单位中排名前三；\
+         拥有省部级以上研发机构；近五年主导制定国际标准、国家标准或行业标准）",
         Comparator::Holds,
         Unit::Flag,
     )

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 
 use super::*;
+use crate::domain::declarations::DeclaredFacts;
 use crate::domain::rd_institution::RdInstitution;
 use crate::domain::tech_domain::TechDomain;
 
@@ -53,7 +54,9 @@ fn good_firm() -> FirmFacts {
         registered_on: d(2015, 3, 1),
         tech_domain: Some(TechDomain::ElectronicInformation),
         holds_valid_hte_certificate: false,
+        hte_valid_until: None,
         clean_record: Some(true),
+        declared: Default::default(),
         reports: (2023..=2025).map(good_report).collect(),
     }
 }
@@ -102,7 +105,7 @@ fn item<'a>(score: &'a InnovationScore, key: &str) -> &'a ScoreItem {
 // ---------------------------------------------------------------- whole firm
 
 #[test]
-fn good_firm_qualifies_with_an_estimated_innovation_pass() {
+fn good_firm_likely_qualifies_on_assumed_expert_points() {
     let a = run(&good_firm());
     assert_eq!(a.rule_set_version, "2016-national-1");
     assert_eq!(a.application_year, 2026);
@@ -127,11 +130,14 @@ fn good_firm_qualifies_with_an_estimated_innovation_pass() {
         assert!(c.gap.is_none() && c.missing.is_empty(), "{}", c.key);
         assert_eq!(c.estimated, c.key == "innovation_score", "{}", c.key);
     }
-    assert_eq!(a.hte.outcome, OverallOutcome::Qualifies);
+    // The pass needs 25.2 assumed expert points: without them the score is 50.
+    assert_eq!(a.hte.outcome, OverallOutcome::LikelyQualifies);
     assert_eq!((a.hte.failing, a.hte.unknown), (0, 0));
     let score = &a.hte.score_breakdown;
     assert!((score.estimate - 75.2).abs() < 1e-9, "{}", score.estimate);
     assert!((score.possible - 100.0).abs() < 1e-9);
+    assert!((score.floor - 50.0).abs() < 1e-9, "{}", score.floor);
+    assert!((score.points_at_risk - 25.2).abs() < 1e-9);
     assert_eq!(item(score, "ip_quantity").points, 7.0);
     assert_eq!(item(score, "conversion").points, 25.0);
     assert_eq!(item(score, "net_asset_growth").points, 9.0);
@@ -149,6 +155,7 @@ fn good_firm_qualifies_with_an_estimated_innovation_pass() {
     assert_eq!(
         a.hte.readiness(),
         Readiness {
+            passing: 9,
             failing: 0,
             relative_gap_ppm: 0,
             unknown: 0
@@ -747,13 +754,155 @@ fn innovation_score_must_exceed_70() {
         assert_eq!(c.outcome, outcome, "{items:?}");
         assert_eq!(c.gap.as_ref().map(|g| g.amount), gap, "{items:?}");
         assert!(c.estimated);
+        // Every pass here rests on assumed points (the computed items give 50).
         let expected = if outcome == Outcome::Pass {
-            OverallOutcome::Qualifies
+            OverallOutcome::LikelyQualifies
         } else {
             OverallOutcome::Undetermined
         };
         assert_eq!(a.hte.outcome, expected, "{items:?}");
     }
+}
+
+/// (entered scores, estimate, floor, possible, condition outcome, kind, verdict).
+type ScoreCase<'a> = (
+    &'a [(&'a str, f64)],
+    f64,
+    f64,
+    f64,
+    Outcome,
+    ConditionKind,
+    OverallOutcome,
+);
+
+/// Expert scores entered for the good firm: (item, points).
+fn with_scores(scores: &[(&str, f64)]) -> FirmFacts {
+    let mut f = good_firm();
+    f.declared.expert_scores = scores.iter().map(|(k, p)| (k.to_string(), *p)).collect();
+    f
+}
+
+#[test]
+fn entered_expert_scores_decide_whether_a_pass_rests_on_assumptions() {
+    let rd = [
+        ("rd_management_system", 6.0),
+        ("rd_unit_and_cooperation", 6.0),
+        ("conversion_incentives", 4.0),
+        ("talent_system", 4.0),
+    ];
+    let sixty = [
+        ("ip_advancement", 4.8),
+        ("ip_core_support", 4.8),
+        ("ip_acquisition", 3.6),
+        ("ip_standards_bonus", 0.0),
+        ("rd_management_system", 3.6),
+        ("rd_unit_and_cooperation", 3.6),
+        ("conversion_incentives", 2.4),
+        ("talent_system", 2.4),
+    ];
+    let zero: Vec<(&str, f64)> = sixty.iter().map(|(k, _)| (*k, 0.0)).collect();
+    let rd_and_bonus: Vec<(&str, f64)> = rd
+        .iter()
+        .copied()
+        .chain([("ip_standards_bonus", 1.0)])
+        .collect();
+    // (scores, estimate, floor, possible, condition, kind, verdict); computed items give 50
+    // at the low end of their bands and 58 at the top.
+    let cases: Vec<ScoreCase<'_>> = vec![
+        (
+            &[],
+            75.2,
+            50.0,
+            100.0,
+            Outcome::Pass,
+            ConditionKind::Estimate,
+            OverallOutcome::LikelyQualifies,
+        ),
+        // Every item entered: the pass rests on data and the review.
+        (
+            &sixty,
+            75.2,
+            75.2,
+            83.2,
+            Outcome::Pass,
+            ConditionKind::Data,
+            OverallOutcome::Qualifies,
+        ),
+        // Entered points reach exactly 70: the pass still needs assumed IP points.
+        (
+            &rd,
+            83.2,
+            70.0,
+            100.0,
+            Outcome::Pass,
+            ConditionKind::Estimate,
+            OverallOutcome::LikelyQualifies,
+        ),
+        // One more entered point: 71 without any assumption.
+        (
+            &rd_and_bonus,
+            84.2,
+            71.0,
+            100.0,
+            Outcome::Pass,
+            ConditionKind::Data,
+            OverallOutcome::Qualifies,
+        ),
+        (
+            &zero,
+            50.0,
+            50.0,
+            58.0,
+            Outcome::Fail,
+            ConditionKind::Estimate,
+            OverallOutcome::DoesNotQualify,
+        ),
+    ];
+    for (scores, estimate, floor, possible, outcome, kind, verdict) in cases {
+        let a = run(&with_scores(scores));
+        let score = &a.hte.score_breakdown;
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-9;
+        assert!(
+            close(score.estimate, estimate),
+            "{scores:?}: {}",
+            score.estimate
+        );
+        assert!(close(score.floor, floor), "{scores:?}: {}", score.floor);
+        assert!(
+            close(score.possible, possible),
+            "{scores:?}: {}",
+            score.possible
+        );
+        assert!(close(score.points_at_risk, estimate - floor), "{scores:?}");
+        let c = cond(&a.hte.conditions, "innovation_score");
+        assert_eq!((c.outcome, c.kind), (outcome, kind), "{scores:?}");
+        assert_eq!(c.estimated, kind == ConditionKind::Estimate, "{scores:?}");
+        assert_eq!(a.hte.outcome, verdict, "{scores:?}");
+    }
+    let a = run(&with_scores(&sixty));
+    let entered = item(&a.hte.score_breakdown, "ip_advancement");
+    assert_eq!(
+        (entered.source, entered.points, entered.possible),
+        (ScoreSource::Entered, 4.8, 4.8)
+    );
+    // An entered score above the item's maximum counts as the maximum.
+    let a = run(&with_scores(&[("talent_system", 9.0)]));
+    assert_eq!(item(&a.hte.score_breakdown, "talent_system").points, 4.0);
+}
+
+#[test]
+fn an_open_clean_record_leaves_a_data_pass_likely() {
+    let mut f = with_scores(&[
+        ("rd_management_system", 6.0),
+        ("rd_unit_and_cooperation", 6.0),
+        ("conversion_incentives", 4.0),
+        ("talent_system", 4.0),
+        ("ip_standards_bonus", 1.0),
+    ]);
+    f.clean_record = None;
+    assert_eq!(run(&f).hte.outcome, OverallOutcome::LikelyQualifies);
+    f.clean_record = Some(false);
+    assert_eq!(run(&f).hte.outcome, OverallOutcome::DoesNotQualify);
 }
 
 #[test]
@@ -888,7 +1037,7 @@ fn growth_bands_and_edge_rules() {
 // ---------------------------------------------------------------- readiness
 
 #[test]
-fn readiness_orders_by_failing_then_gap_then_unknown() {
+fn readiness_orders_known_passes_then_failing_then_gap() {
     let good = good_firm();
     let unknown_record = FirmFacts {
         clean_record: None,
@@ -923,6 +1072,7 @@ fn readiness_orders_by_failing_then_gap_then_unknown() {
     assert_eq!(
         ranked[2].1,
         Readiness {
+            passing: 8,
             failing: 1,
             relative_gap_ppm: 100_000,
             unknown: 0
@@ -933,16 +1083,78 @@ fn readiness_orders_by_failing_then_gap_then_unknown() {
 }
 
 #[test]
-fn readiness_ord_is_lexicographic() {
-    let r = |failing, relative_gap_ppm, unknown| Readiness {
+fn conversions_between_zero_and_one_a_year_get_the_experts_band() {
+    // (conversions in each of 2023–2025, points, possible, source)
+    let cases = [
+        ([0, 0, 0], 0.0, 0.0, ScoreSource::Computed),
+        ([1, 0, 0], 0.0, 6.0, ScoreSource::ExpertJudgement),
+        ([1, 1, 0], 0.0, 6.0, ScoreSource::ExpertJudgement),
+        ([1, 1, 1], 1.0, 6.0, ScoreSource::Computed),
+        ([3, 0, 0], 1.0, 6.0, ScoreSource::Computed),
+        ([2, 2, 1], 1.0, 6.0, ScoreSource::Computed),
+        ([2, 2, 2], 7.0, 12.0, ScoreSource::Computed),
+    ];
+    for (per_year, points, possible, source) in cases {
+        let mut f = good_firm();
+        for (r, n) in f.reports.iter_mut().zip(per_year) {
+            r.conversions = Some(n);
+        }
+        let a = run(&f);
+        let conversion = item(&a.hte.score_breakdown, "conversion");
+        assert_eq!(conversion.points, points, "{per_year:?}");
+        assert_eq!(conversion.possible, possible, "{per_year:?}");
+        assert_eq!(conversion.source, source, "{per_year:?}");
+        assert_eq!(
+            conversion.estimated,
+            source != ScoreSource::Computed,
+            "{per_year:?}"
+        );
+    }
+}
+
+#[test]
+fn readiness_ranks_known_passes_then_failing_then_gap() {
+    let r = |passing, failing, relative_gap_ppm, unknown| Readiness {
+        passing,
         failing,
         relative_gap_ppm,
         unknown,
     };
-    assert!(r(0, 900_000, 5) < r(1, 0, 0));
-    assert!(r(1, 10, 9) < r(1, 20, 0));
-    assert!(r(1, 10, 1) < r(1, 10, 2));
-    assert_eq!(r(1, 10, 1).cmp(&r(1, 10, 1)), std::cmp::Ordering::Equal);
+    use std::cmp::Ordering::{Equal, Greater, Less};
+    // (left, right, how left ranks against right); smaller ranks first.
+    let cases = [
+        // The case: seven unknown conditions are not closer than two failing ones.
+        (r(2, 0, 0, 7), r(7, 2, 1_500_000, 0), Greater),
+        // One more known pass outweighs any gap.
+        (r(8, 1, 999_999, 0), r(7, 0, 0, 2), Less),
+        // Same passes: fewer failing first, then the smaller gap, then fewer unknown.
+        (r(7, 1, 900_000, 1), r(7, 2, 10, 0), Less),
+        (r(7, 1, 10, 1), r(7, 1, 20, 1), Less),
+        (r(7, 1, 10, 1), r(7, 1, 10, 2), Less),
+        (r(7, 1, 10, 1), r(7, 1, 10, 1), Equal),
+    ];
+    for (left, right, expected) in cases {
+        assert_eq!(left.cmp(&right), expected, "{left:?} vs {right:?}");
+        assert_eq!(
+            right.cmp(&left),
+            expected.reverse(),
+            "{right:?} vs {left:?}"
+        );
+    }
+}
+
+#[test]
+fn a_firm_with_unknown_conditions_ranks_below_one_failing_by_a_little() {
+    let all_missing = FirmFacts {
+        reports: Vec::new(),
+        ..good_firm()
+    };
+    let short_staff = edit(good_firm(), 2025, |r| r.st_staff = Some(9));
+    let open = run(&all_missing).hte.readiness();
+    let short = run(&short_staff).hte.readiness();
+    assert!(open.unknown >= 5, "{open:?}");
+    assert_eq!(short.failing, 1);
+    assert!(short < open, "{short:?} should rank before {open:?}");
 }
 
 // ---------------------------------------------------------------- rule set
@@ -1118,7 +1330,14 @@ fn sme_firm(f: impl FnOnce(&mut YearFigures)) -> FirmFacts {
         registered_on: d(2020, 1, 1),
         tech_domain: None,
         holds_valid_hte_certificate: false,
+        hte_valid_until: None,
         clean_record: Some(true),
+        // Declared: no award and no led standard, so the score route decides.
+        declared: DeclaredFacts {
+            national_award: Some(false),
+            led_standard: Some(false),
+            ..DeclaredFacts::default()
+        },
         reports: vec![report],
     }
 }
@@ -1325,6 +1544,91 @@ fn tech_sme_direct_routes() {
     assert_eq!(direct.outcome, Outcome::Unknown);
     assert_eq!(direct.missing, vec!["2025.rd_institution"]);
 
+    // 115号 Art. 8 (2) and (4): awards and led standards, and what their absence means.
+    let declared = |award, standard| FirmFacts {
+        declared: DeclaredFacts {
+            national_award: award,
+            led_standard: standard,
+            ..DeclaredFacts::default()
+        },
+        ..weak(Some(RdInstitution::Municipal))
+    };
+    for (award, standard, route, outcome, missing) in [
+        (
+            Some(true),
+            None,
+            TechSmeRoute::DirectNationalAward,
+            OverallOutcome::Qualifies,
+            None,
+        ),
+        (
+            None,
+            Some(true),
+            TechSmeRoute::DirectLedStandard,
+            OverallOutcome::Qualifies,
+            None,
+        ),
+        (
+            Some(false),
+            Some(true),
+            TechSmeRoute::DirectLedStandard,
+            OverallOutcome::Qualifies,
+            None,
+        ),
+        // The score fails alone and a direct route is not known: undetermined, not a fail.
+        (
+            None,
+            Some(false),
+            TechSmeRoute::Score,
+            OverallOutcome::Undetermined,
+            Some(vec!["national_award"]),
+        ),
+        (
+            Some(false),
+            None,
+            TechSmeRoute::Score,
+            OverallOutcome::Undetermined,
+            Some(vec!["led_standard"]),
+        ),
+        (
+            None,
+            None,
+            TechSmeRoute::Score,
+            OverallOutcome::Undetermined,
+            Some(vec!["national_award", "led_standard"]),
+        ),
+        (
+            Some(false),
+            Some(false),
+            TechSmeRoute::Score,
+            OverallOutcome::DoesNotQualify,
+            None,
+        ),
+    ] {
+        let a = sme(&declared(award, standard));
+        assert_eq!(
+            (a.route, a.outcome),
+            (route, outcome),
+            "{award:?} {standard:?}"
+        );
+        let direct = a.conditions.iter().find(|c| c.key == "direct_route");
+        match (&missing, route) {
+            (Some(keys), _) => {
+                let direct = direct.expect("an open direct route");
+                assert_eq!(direct.outcome, Outcome::Unknown);
+                assert_eq!(&direct.missing, keys);
+            }
+            (None, TechSmeRoute::Score) => assert!(direct.is_none()),
+            (None, _) => assert_eq!(direct.map(|c| c.outcome), Some(Outcome::Pass)),
+        }
+    }
+    // A passing score needs no direct route, known or not.
+    let scoring = FirmFacts {
+        declared: DeclaredFacts::default(),
+        ..sme_firm(|_| {})
+    };
+    assert_eq!(sme(&scoring).outcome, OverallOutcome::Qualifies);
+
     // The direct route does not lift the size caps.
     let big = FirmFacts {
         holds_valid_hte_certificate: true,
@@ -1378,7 +1682,9 @@ fn gazelle_firm(base_sales: i64, latest_sales: i64) -> FirmFacts {
         registered_on: d(2019, 1, 1),
         tech_domain: None,
         holds_valid_hte_certificate: true,
+        hte_valid_until: Some(d(2027, 12, 31)),
         clean_record: None,
+        declared: Default::default(),
         reports: vec![report(2022, base_sales), report(2025, latest_sales)],
     }
 }

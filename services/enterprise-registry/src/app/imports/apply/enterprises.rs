@@ -2,7 +2,9 @@
 //! the columns a file lacks kept.
 
 use super::{Batch, RowOutcome, RowResult, firms_of, rejected};
-use crate::app::enterprises::{record_created, row_of, stored_fields, stored_region, write_update};
+use crate::app::enterprises::{
+    record_created, registered_outside, row_of, stored_fields, stored_region, write_update,
+};
 use crate::app::imports::parse::Line;
 use crate::db::enterprises::{self as queries, EnterpriseRow};
 use crate::domain::enterprise::EnterpriseFields;
@@ -46,7 +48,10 @@ fn refused_region(line: u64, region: &str) -> super::RowError {
     rejected(
         line,
         Some("region_code"),
-        format!("your token may not write region {region}"),
+        hte_shared::text!(
+            "your token may not write region {region}",
+            "您的令牌无权写入 {region} 地区"
+        ),
     )
 }
 
@@ -56,6 +61,15 @@ fn update(
     stored: &EnterpriseRow,
     line: Line<EnterpriseFields>,
 ) -> Result<RowResult, RegistryError> {
+    // A firm the caller may not see is answered as any firm outside the region, before
+    // anything stored about it (its county, its dates) can reach a message.
+    if !batch.caller.may_read(&stored_region(stored)?) {
+        return Ok(Err(rejected(
+            line.number,
+            Some("credit_code"),
+            registered_outside(&stored.credit_code),
+        )));
+    }
     let current = stored_fields(stored)?;
     let fields = match line.record.keeping_absent(&current, batch.present) {
         Ok(fields) => fields,

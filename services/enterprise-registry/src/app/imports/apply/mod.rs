@@ -46,12 +46,12 @@ pub(super) struct Batch<'a> {
     pub today: NaiveDate,
 }
 
-pub(super) fn rejected(line: u64, column: Option<&str>, reason: impl Into<String>) -> RowError {
-    RowError {
-        line,
-        column: column.map(str::to_owned),
-        reason: reason.into(),
-    }
+pub(super) fn rejected(
+    line: u64,
+    column: Option<&str>,
+    reason: impl Into<hte_shared::i18n::Text>,
+) -> RowError {
+    RowError::new(line, column, reason)
 }
 
 /// The stored enterprises the lines name, by credit code.

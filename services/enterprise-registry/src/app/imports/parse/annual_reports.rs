@@ -14,7 +14,7 @@ pub(in crate::app::imports) fn parse(
 ) -> Option<AnnualReport> {
     let year = cells.year("year");
     if cells.raw("year").is_none() {
-        cells.fail("year", "required");
+        cells.fail("year", hte_shared::text!("required", "必填"));
     }
     let figures = ReportFigures {
         employees: cells.integer("employees"),

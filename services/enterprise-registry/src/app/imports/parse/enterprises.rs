@@ -24,17 +24,17 @@ pub(in crate::app::imports) fn parse(
     let carrier_id = cells.text("carrier_id");
     let listing_status = cells.choice_of("listing_status", LISTING, known(ListingStatus::from_key));
     if cells.raw("registered_on").is_none() {
-        cells.fail("registered_on", "required");
+        cells.fail("registered_on", hte_shared::text!("required", "必填"));
     }
-    if cells.has_errors() {
-        return None;
-    }
+    // The API's rules run even when a cell already failed (with a stand-in for it, whose own
+    // complaints are dropped), so a row's every problem is reported at once.
+    let stand_in_date = NaiveDate::from_ymd_opt(2000, 1, 1)?;
     let request = NewEnterprise {
-        credit_code: credit_code?.to_owned(),
-        name: name?,
-        region_code: region_code?,
-        registered_on: registered_on?,
-        industry_code: industry_code?,
+        credit_code: credit_code.unwrap_or_default().to_owned(),
+        name: name.unwrap_or_default(),
+        region_code: region_code.unwrap_or_default(),
+        registered_on: registered_on.unwrap_or(stand_in_date),
+        industry_code: industry_code.unwrap_or_default(),
         tech_domain,
         zone_level: zone_level.unwrap_or(ZoneLevel::None),
         zone_id,
@@ -44,10 +44,13 @@ pub(in crate::app::imports) fn parse(
     };
     // The API's own rules, so a file and a POST accept the same records.
     match request.parse(today) {
-        Ok(fields) => Some(fields),
+        Ok(fields) if !cells.has_errors() => Some(fields),
+        Ok(_) => None,
         Err(problem) => {
             for e in problem.errors {
-                cells.fail(&e.field, e.message);
+                if !cells.failed(&e.field) {
+                    cells.fail(&e.field, e.message);
+                }
             }
             None
         }

@@ -2,6 +2,8 @@
 //! file and a request accept the same records.
 
 use chrono::NaiveDate;
+use hte_shared::i18n::Text;
+use hte_shared::text;
 
 use super::RowError;
 use crate::domain::dates::{check_past_date, check_programme_year};
@@ -40,15 +42,12 @@ pub(super) fn parse_line<R>(
     today: NaiveDate,
 ) -> Result<Line<R>, Vec<RowError>> {
     if values.len() > header.len() && values[header.len()..].iter().any(|v| !v.trim().is_empty()) {
-        return Err(vec![RowError {
-            line: number,
-            column: None,
-            reason: format!(
-                "the row has {} fields but the header has {}",
-                values.len(),
-                header.len()
-            ),
-        }]);
+        let (fields, headers) = (values.len(), header.len());
+        let reason = text!(
+            "the row has {fields} fields but the header has {headers}",
+            "该行有 {fields} 个单元格，但表头只有 {headers} 列"
+        );
+        return Err(vec![RowError::new(number, None, reason)]);
     }
     let mut cells = Cells {
         header,
@@ -66,15 +65,15 @@ pub(super) fn parse_line<R>(
             credit_code,
             record,
         }),
-        _ => Err(cells
-            .errors
-            .into_iter()
-            .map(|(column, reason)| RowError {
-                line: number,
-                column: Some(column),
-                reason,
-            })
-            .collect()),
+        _ => Err({
+            // Left to right, as the row reads.
+            let mut errors = cells.errors;
+            errors.sort_by_key(|(field, _)| header.iter().position(|c| c.field == field));
+            errors
+        }
+        .into_iter()
+        .map(|(column, reason)| RowError::new(number, Some(&column), reason))
+        .collect()),
     }
 }
 
@@ -83,7 +82,7 @@ pub(super) struct Cells<'a> {
     header: &'a [HeaderColumn],
     values: &'a [String],
     unit: MoneyUnit,
-    errors: Vec<(String, String)>,
+    errors: Vec<(String, Text)>,
 }
 
 impl<'a> Cells<'a> {
@@ -100,7 +99,12 @@ impl<'a> Cells<'a> {
         !self.errors.is_empty()
     }
 
-    pub(super) fn fail(&mut self, field: &str, reason: impl Into<String>) {
+    /// Whether `field` has already been reported.
+    pub(super) fn failed(&self, field: &str) -> bool {
+        self.errors.iter().any(|(f, _)| f == field)
+    }
+
+    pub(super) fn fail(&mut self, field: &str, reason: impl Into<Text>) {
         self.errors.push((field.to_owned(), reason.into()));
     }
 
@@ -120,15 +124,15 @@ impl<'a> Cells<'a> {
     pub(super) fn required(&mut self, field: &str) -> Option<String> {
         let value = self.text(field);
         if value.is_none() {
-            self.fail(field, "required");
+            self.fail(field, text!("required", "必填"));
         }
         value
     }
 
-    pub(super) fn parse<T>(
+    pub(super) fn parse<T, E: Into<Text>>(
         &mut self,
         field: &str,
-        parse: impl Fn(&str) -> Result<T, String>,
+        parse: impl Fn(&str) -> Result<T, E>,
     ) -> Option<T> {
         let raw = self.raw(field)?;
         match parse(raw) {
@@ -156,8 +160,12 @@ impl<'a> Cells<'a> {
 
     pub(super) fn year(&mut self, field: &str) -> Option<i32> {
         self.parse(field, |raw| {
-            import::parse_integer(raw)
-                .and_then(|y| i32::try_from(y).map_err(|_| format!("{raw:?} is not a year")))
+            import::parse_integer(raw).and_then(|y| {
+                i32::try_from(y).map_err(|_| {
+                    let shown = hte_shared::i18n::quote(raw);
+                    text!("{shown} is not a year", "{shown} 不是年份")
+                })
+            })
         })
     }
 
@@ -191,7 +199,7 @@ impl<'a> Cells<'a> {
         today: NaiveDate,
     ) -> Option<NaiveDate> {
         if required && self.raw(field).is_none() {
-            self.fail(field, "required");
+            self.fail(field, text!("required", "必填"));
             return None;
         }
         let date = self.date(field)?;
@@ -228,7 +236,7 @@ impl<'a> Cells<'a> {
         from_key: impl Fn(&str) -> Result<T, String>,
     ) -> Option<T> {
         if self.raw(field).is_none() {
-            self.fail(field, "required");
+            self.fail(field, text!("required", "必填"));
             return None;
         }
         self.choice_of(field, choices, from_key)

@@ -3,11 +3,13 @@
 use std::fs::File;
 use std::path::Path;
 
+use hte_shared::download;
 use hte_shared::problem::{FieldError, Problem};
 
 use super::{FileFormat, Settings};
 
 mod csv;
+mod unpacked;
 mod xlsx;
 
 pub use xlsx::MAX_XLSX_BYTES;
@@ -20,21 +22,46 @@ pub(super) fn file_problem(rule: &str, message: impl Into<hte_shared::i18n::Text
 /// The data rows of a file: (line in the file, cells), or the problem that stopped reading.
 pub(super) type Records = Box<dyn Iterator<Item = Result<(u64, Vec<String>), Problem>> + Send>;
 
-/// Opens the file and returns its header cells, an iterator of its data rows, and the
+/// The first row with text of a file, with its line: the header, or a title above it.
+pub(super) type FirstRow = (u64, Vec<String>);
+
+/// How a file was read: its encoding (`xlsx` for workbooks) and the worksheet read.
+pub(super) struct Source {
+    pub encoding: &'static str,
+    pub sheet: Option<String>,
+}
+
+/// Opens the file and returns its first row, an iterator of the rows after it, and the
 /// encoding it was read in.
 pub(super) fn open_records(
     path: &Path,
     settings: &Settings,
-) -> Result<(Vec<String>, Records, &'static str), Problem> {
+) -> Result<(FirstRow, Records, Source), Problem> {
     let file = File::open(path).map_err(io_problem)?;
     let length = file.metadata().map_err(io_problem)?.len();
     if length == 0 {
-        return Err(file_problem("not_empty", "the file is empty"));
+        return Err(file_problem(
+            "not_empty",
+            hte_shared::text!("the file is empty", "文件为空"),
+        ));
     }
-    match settings.format {
-        FileFormat::Xlsx => xlsx::records(file, length),
-        FileFormat::Csv => csv::records(file, settings.encoding),
+    let (header, rows, encoding) = match settings.format {
+        FileFormat::Xlsx => xlsx::records(file, length)?,
+        FileFormat::Csv => csv::records(file, settings.encoding)?,
+    };
+    let rows = rows.map(|row| row.map(|(line, cells)| (line, restored(cells))));
+    Ok(((header.0, restored(header.1)), Box::new(rows), encoding))
+}
+
+/// The cells without the apostrophe our CSV exports put before formula-like text, so an
+/// export imports back unchanged.
+fn restored(mut cells: Vec<String>) -> Vec<String> {
+    for cell in &mut cells {
+        if download::restore_cell(cell).len() != cell.len() {
+            cell.remove(0);
+        }
     }
+    cells
 }
 
 /// Reading our own temporary file failed: logged, a 500.

@@ -1,31 +1,71 @@
 //! XLSX records: the first worksheet, streamed cell by cell on a thread of its own.
 
 use std::fs::File;
-use std::io::BufReader;
+use std::io::{BufReader, Seek};
 
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::NaiveDate;
 use hte_shared::problem::Problem;
+use hte_shared::text;
 
-use super::{Records, file_problem};
+use super::unpacked::{self, MergedDown, Refusal};
+use super::{FirstRow, Records, Source, file_problem, io_problem};
+use crate::app::imports::MAX_RECORD_BYTES;
 
 /// The first worksheet is streamed row by row, but its shared-strings table is unpacked whole
 /// (that is how XLSX stores text), so the file size is capped; larger sheets should be CSV.
+/// What the parts unpack to is bounded separately (`unpacked`).
 pub const MAX_XLSX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Excel's own limit; a row number beyond it is damage or a trap.
+pub const MAX_XLSX_ROWS: u32 = 1_048_576;
 
 /// Rows read ahead of the importer from an XLSX sheet.
 const XLSX_ROWS_AHEAD: usize = 1_024;
 
-pub(super) fn records(
-    file: File,
-    length: u64,
-) -> Result<(Vec<String>, Records, &'static str), Problem> {
+pub(super) fn records(file: File, length: u64) -> Result<(FirstRow, Records, Source), Problem> {
     if length > MAX_XLSX_BYTES {
         return Err(file_problem(
             "xlsx_size",
-            format!("XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV"),
+            text!(
+                "XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV",
+                "XLSX 文件最大 {MAX_XLSX_BYTES} 字节，较大的表格请另存为 CSV"
+            ),
         ));
     }
+    let mut file = file;
+    let findings = match unpacked::check(&file) {
+        Ok(findings) => findings,
+        Err(Refusal::Unreadable(e)) => return Err(unreadable(&e)),
+        Err(Refusal::Exceeded(exceeded)) => return Err(exceeded.problem()),
+    };
+    if findings.open_document {
+        let message = text!(
+            "OpenDocument (.ods) spreadsheets are not read: save the sheet as .xlsx or CSV (UTF-8) and import that",
+            "暂不读取 OpenDocument（.ods）表格：请另存为 .xlsx 或 CSV（UTF-8）后再导入"
+        );
+        return Err(Problem::unprocessable(message.clone()).with_errors(vec![
+            hte_shared::problem::FieldError::new("file", "ods", message),
+        ]));
+    }
+    if !findings.unsaved_formulas.is_empty() {
+        let cells = findings.unsaved_formulas.join(", ");
+        return Err(Problem::unprocessable(text!(
+            "cells {cells} of the first sheet hold formulas without saved values; open the file in Excel or WPS and save it, or paste the values",
+            "第一个工作表的单元格 {cells} 含有未保存计算结果的公式，请在 Excel 或 WPS 中打开并保存，或粘贴为数值"
+        ))
+        .with_errors(vec![hte_shared::problem::FieldError::new(
+            "file",
+            "unsaved_formula",
+            text!(
+                "formulas without saved values in cells {cells}",
+                "单元格 {cells} 的公式没有保存计算结果"
+            ),
+        )]));
+    }
+    file.rewind().map_err(io_problem)?;
+    let mut merged_down = findings.merged_down;
+    merged_down.sort_by_key(|m| m.first_row);
     // The cell reader borrows the workbook, so both live on a thread of their own that sends
     // rows through a bounded channel: the sheet is never held whole. Dropping the receiver
     // (the import stopped) ends the thread at its next send.
@@ -33,7 +73,7 @@ pub(super) fn records(
     std::thread::Builder::new()
         .name("xlsx-reader".into())
         .spawn(move || {
-            if send_rows(file, &sender) {
+            if send_rows(file, &merged_down, &sender) {
                 let _ = sender.send(SheetMessage::End);
             }
         })
@@ -44,21 +84,28 @@ pub(super) fn records(
     let mut rows = SheetRows {
         receiver,
         done: false,
+        sheet: None,
     };
-    let header = match rows.next() {
-        None => return Err(file_problem("not_empty", "the worksheet is empty")),
+    let first = match rows.next() {
+        None => {
+            return Err(file_problem(
+                "not_empty",
+                text!("the worksheet is empty", "工作表为空"),
+            ));
+        }
         Some(Err(problem)) => return Err(problem),
-        Some(Ok((_, header))) => header,
+        Some(Ok(first)) => first,
     };
-    // The header may carry trailing empty cells from formatting.
-    let mut header: Vec<String> = header;
-    while header.last().is_some_and(String::is_empty) {
-        header.pop();
-    }
-    Ok((header, Box::new(rows), "xlsx"))
+    let source = Source {
+        encoding: "xlsx",
+        sheet: rows.sheet.take(),
+    };
+    Ok((first, Box::new(rows), source))
 }
 
 enum SheetMessage {
+    /// The worksheet's name, sent before its rows.
+    Sheet(String),
     Row(u64, Vec<String>),
     Failed(Problem),
     /// The sheet was read to its end; without it a closed channel means the reader died.
@@ -69,6 +116,7 @@ enum SheetMessage {
 struct SheetRows {
     receiver: std::sync::mpsc::Receiver<SheetMessage>,
     done: bool,
+    sheet: Option<String>,
 }
 
 impl Iterator for SheetRows {
@@ -79,6 +127,10 @@ impl Iterator for SheetRows {
             return None;
         }
         match self.receiver.recv() {
+            Ok(SheetMessage::Sheet(name)) => {
+                self.sheet = Some(name);
+                self.next()
+            }
             Ok(SheetMessage::Row(line, values)) => Some(Ok((line, values))),
             Ok(SheetMessage::End) => {
                 self.done = true;
@@ -102,15 +154,19 @@ impl Iterator for SheetRows {
 type Sender = std::sync::mpsc::SyncSender<SheetMessage>;
 
 fn unreadable(e: &dyn std::fmt::Display) -> Problem {
+    tracing::info!(error = %e, "an uploaded XLSX file cannot be read");
     file_problem(
         "xlsx",
-        format!("the XLSX file cannot be read (truncated or not XLSX?): {e}"),
+        text!(
+            "the XLSX file cannot be read (truncated, encrypted or not XLSX?)",
+            "无法读取该 XLSX 文件（文件不完整、已加密或不是 XLSX？）"
+        ),
     )
 }
 
 /// Opens the first worksheet and sends its rows. Returns whether the sheet was read to its
 /// end (a failure has been sent otherwise).
-fn send_rows(file: File, sender: &Sender) -> bool {
+fn send_rows(file: File, merged_down: &[MergedDown], sender: &Sender) -> bool {
     let mut workbook: Xlsx<_> = match Xlsx::new(BufReader::new(file)) {
         Ok(workbook) => workbook,
         Err(e) => {
@@ -121,17 +177,17 @@ fn send_rows(file: File, sender: &Sender) -> bool {
     let Some(first) = workbook.sheet_names().first().cloned() else {
         let _ = sender.send(SheetMessage::Failed(file_problem(
             "xlsx",
-            "the workbook has no worksheet",
+            text!("the workbook has no worksheet", "工作簿中没有工作表"),
         )));
         return false;
     };
+    if sender.send(SheetMessage::Sheet(first.clone())).is_err() {
+        return false;
+    }
     let mut cells = match workbook.worksheet_cells_reader(&first) {
         Ok(cells) => cells,
         Err(e) => {
-            let _ = sender.send(SheetMessage::Failed(file_problem(
-                "xlsx",
-                format!("the first worksheet cannot be read: {e}"),
-            )));
+            let _ = sender.send(SheetMessage::Failed(unreadable(&e)));
             return false;
         }
     };
@@ -143,7 +199,51 @@ fn send_rows(file: File, sender: &Sender) -> bool {
             })
         })
     };
-    send_cells(next_cell, sender)
+    send_cells(next_cell, merged_down, sender)
+}
+
+/// The values of vertical merges over the rows read so far: a merge's value (its first
+/// row's) belongs to each row it covers, as the sheet shows it.
+struct MergedValues<'a> {
+    merges: &'a [MergedDown],
+    next: usize,
+    active: Vec<(MergedDown, String)>,
+}
+
+impl<'a> MergedValues<'a> {
+    fn new(merges: &'a [MergedDown]) -> Self {
+        Self {
+            merges,
+            next: 0,
+            active: Vec::new(),
+        }
+    }
+
+    /// Fills a finished row's empty cells under a merge begun above it, then takes note of
+    /// the merges it begins.
+    fn fill(&mut self, row: u32, values: &mut Vec<String>) {
+        self.active.retain(|(m, _)| m.last_row >= row);
+        // A row of nothing but a merge's continuation is no data row.
+        let has_own = values.iter().any(|v| !v.is_empty());
+        for (merge, value) in self.active.iter().filter(|_| has_own) {
+            let index = merge.column as usize;
+            if values.len() <= index {
+                values.resize(index + 1, String::new());
+            }
+            if values[index].is_empty() {
+                values[index].clone_from(value);
+            }
+        }
+        while let Some(merge) = self.merges.get(self.next).filter(|m| m.first_row <= row) {
+            self.next += 1;
+            let value = values.get(merge.column as usize).cloned();
+            if merge.first_row == row
+                && let Some(value) = value.filter(|v| !v.is_empty())
+            {
+                self.active.push((*merge, value));
+            }
+        }
+    }
 }
 
 /// A cell as the text a CSV file would hold.
@@ -168,9 +268,12 @@ fn cell_text(cell: &DataRef<'_>) -> String {
 /// Returns whether the cells were read to their end.
 fn send_cells<E: std::fmt::Display>(
     mut next_cell: impl FnMut() -> Result<Option<(u32, u32, String)>, E>,
+    merged_down: &[MergedDown],
     sender: &Sender,
 ) -> bool {
-    let send_row = |(r, values): (u32, Vec<String>)| {
+    let mut merged = MergedValues::new(merged_down);
+    let mut send_row = |(r, mut values): (u32, Vec<String>)| {
+        merged.fill(r, &mut values);
         // Rows of formatted but empty cells are not rows (nor the header).
         values.is_empty()
             || sender
@@ -178,8 +281,6 @@ fn send_cells<E: std::fmt::Display>(
                 .is_ok()
     };
     // Cells arrive in row order; a row is complete when the next row's first cell arrives.
-    // Columns count from the header's first cell, so a table may start right of column A.
-    let mut first_column: Option<u32> = None;
     let mut current: Option<(u32, Vec<String>)> = None;
     loop {
         let (row, column, text) = match next_cell() {
@@ -196,23 +297,24 @@ fn send_cells<E: std::fmt::Display>(
         {
             return false;
         }
+        if let Err(problem) = within_limits(row, current.as_ref(), &text) {
+            let _ = sender.send(SheetMessage::Failed(problem));
+            return false;
+        }
         let (_, values) = current.get_or_insert_with(|| (row, Vec::new()));
         if text.is_empty() {
             continue;
         }
-        // The header row is the first with text; its first cell (cells come in column
-        // order) fixes the first column.
-        let start = *first_column.get_or_insert(column);
-        let Some(index) = column.checked_sub(start) else {
-            continue; // left of the table
-        };
-        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        // Columns count from A, whatever the first row (a title, perhaps) starts with: cells
+        // under empty header cells are read past.
+        let index = usize::try_from(column).unwrap_or(usize::MAX);
         if index >= MAX_XLSX_COLUMNS {
+            let row = row + 1;
             let _ = sender.send(SheetMessage::Failed(file_problem(
                 "xlsx",
-                format!(
-                    "row {} has a cell beyond column {MAX_XLSX_COLUMNS}",
-                    row + 1
+                text!(
+                    "row {row} has a cell beyond column {MAX_XLSX_COLUMNS} of the table",
+                    "第 {row} 行有单元格超出表格的第 {MAX_XLSX_COLUMNS} 列"
                 ),
             )));
             return false;
@@ -223,6 +325,37 @@ fn send_cells<E: std::fmt::Display>(
         values[index] = text;
     }
     current.is_none_or(send_row)
+}
+
+/// A row within Excel's rows whose text, with this cell's, stays within a record's size.
+fn within_limits(
+    row: u32,
+    current: Option<&(u32, Vec<String>)>,
+    text: &str,
+) -> Result<(), Problem> {
+    if row >= MAX_XLSX_ROWS {
+        return Err(file_problem(
+            "xlsx",
+            text!(
+                "the sheet has a row beyond row {MAX_XLSX_ROWS}, Excel's last",
+                "工作表有超出第 {MAX_XLSX_ROWS} 行（Excel 最后一行）的行"
+            ),
+        ));
+    }
+    let so_far = current.filter(|(r, _)| *r == row).map_or(0, |(_, values)| {
+        values.iter().map(String::len).sum::<usize>()
+    });
+    if so_far + text.len() > MAX_RECORD_BYTES {
+        let row = row + 1;
+        return Err(file_problem(
+            "record_size",
+            text!(
+                "row {row} holds more than {MAX_RECORD_BYTES} bytes of text",
+                "第 {row} 行文本超过 {MAX_RECORD_BYTES} 字节"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// No sheet of ours has more than a few dozen columns; a cell far to the right is damage.

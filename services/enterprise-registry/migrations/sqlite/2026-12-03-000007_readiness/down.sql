@@ -1,0 +1,2 @@
+DROP TABLE readiness;
+DROP TABLE readiness_builds;

@@ -1,0 +1,98 @@
+//! Finding the header row: below title rows that officials' sheets carry (`2024年高新技术企业
+//! 年报`, a unit line), or on the row the caller names.
+
+use hte_shared::problem::Problem;
+use hte_shared::text;
+
+use super::read::{FirstRow, Records, file_problem};
+use super::{ImportWarning, Settings};
+use crate::domain::import::{self, Header};
+
+/// Rows looked at for the header when the caller does not name it.
+pub const MAX_TITLE_ROWS: u64 = 20;
+
+/// The header and the rows after it, with a warning for each row read past above it and each
+/// column no field has.
+pub(super) fn find_header(
+    settings: &Settings,
+    first: FirstRow,
+    mut records: Records,
+) -> Result<(Header, Records, Vec<ImportWarning>), Problem> {
+    let mut candidate = first;
+    let mut skipped: Vec<u64> = Vec::new();
+    // The failure of the fullest row tried: the header with a problem, not a title.
+    let mut best_failure: Option<(usize, import::HeaderError)> = None;
+    loop {
+        let (line, cells) = &candidate;
+        let wanted = settings.header_row.is_none_or(|row| row == *line);
+        if wanted {
+            match import::resolve_header(settings.kind, cells, &settings.header_rules) {
+                Ok(header) => {
+                    let warnings = warnings_of(&header, &skipped);
+                    return Ok((header, records, warnings));
+                }
+                Err(e) if settings.header_row.is_some() => return Err(header_problem(e)),
+                Err(e) => {
+                    let filled = cells.iter().filter(|c| !c.trim().is_empty()).count();
+                    if best_failure.as_ref().is_none_or(|(most, _)| filled > *most) {
+                        best_failure = Some((filled, e));
+                    }
+                }
+            }
+        }
+        skipped.push(*line);
+        let past_header_row = settings.header_row.is_some_and(|row| row <= *line);
+        if past_header_row || settings.header_row.is_none() && skipped.len() as u64 > MAX_TITLE_ROWS
+        {
+            break;
+        }
+        candidate = match records.next() {
+            Some(row) => row?,
+            None => break,
+        };
+    }
+    Err(match (settings.header_row, best_failure) {
+        (None, Some((_, e))) => header_problem(e),
+        (row, _) => {
+            let row = row.unwrap_or(1);
+            file_problem(
+                "header_row",
+                text!(
+                    "row {row} of the file is empty or absent: no header there",
+                    "文件第 {row} 行为空或不存在，找不到表头"
+                ),
+            )
+        }
+    })
+}
+
+fn header_problem(e: import::HeaderError) -> Problem {
+    file_problem("header", e.text())
+}
+
+fn warnings_of(header: &Header, skipped: &[u64]) -> Vec<ImportWarning> {
+    let mut warnings = Vec::new();
+    let reason = match (skipped.first(), skipped.last()) {
+        (Some(first), Some(last)) if first == last => Some(format!(
+            "row {first} above the header was read past as a title"
+        )),
+        (Some(first), Some(last)) => Some(format!(
+            "rows {first} to {last} above the header were read past as titles"
+        )),
+        _ => None,
+    };
+    if let Some(reason) = reason {
+        warnings.push(ImportWarning {
+            column: None,
+            reason,
+        });
+    }
+    for unknown in &header.unknown {
+        warnings.push(ImportWarning {
+            column: Some(unknown.clone()),
+            reason: "no field has this header: the column was read past (map it with `columns`)"
+                .to_owned(),
+        });
+    }
+    warnings
+}

@@ -1,0 +1,310 @@
+//! Readiness for candidate screening (遴选就绪度), per rule set and screening date.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use hte_shared::db::DbConnection;
+
+use super::schema::{readiness, readiness_builds};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = readiness)]
+pub struct ReadinessRow {
+    pub rule_set_version: String,
+    pub screened_on: NaiveDate,
+    pub credit_code: String,
+    pub region_code: String,
+    pub city_code: String,
+    pub tech_domain: Option<String>,
+    pub in_pool: bool,
+    pub eligible: bool,
+    pub outcome: String,
+    pub passing: i32,
+    pub not_passing: i32,
+    pub failing: i32,
+    pub unknown: i32,
+    pub relative_gap_ppm: i64,
+    pub candidate_json: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = readiness_builds)]
+pub struct BuildRow {
+    pub rule_set_version: String,
+    pub screened_on: NaiveDate,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub firms_done: i64,
+    pub firms_total: i64,
+}
+
+/// Every build, finished or running.
+pub fn builds(conn: &mut DbConnection) -> QueryResult<Vec<BuildRow>> {
+    readiness_builds::table
+        .order((
+            readiness_builds::started_at.asc(),
+            readiness_builds::rule_set_version.asc(),
+        ))
+        .select(BuildRow::as_select())
+        .load(conn)
+}
+
+/// The latest finished build of `version`, if any.
+pub fn latest_finished(conn: &mut DbConnection, version: &str) -> QueryResult<Option<BuildRow>> {
+    readiness_builds::table
+        .filter(readiness_builds::rule_set_version.eq(version))
+        .filter(readiness_builds::finished_at.is_not_null())
+        .order(readiness_builds::finished_at.desc())
+        .select(BuildRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Registers a build (again), unfinished, with nothing done yet.
+pub fn start_build(conn: &mut DbConnection, build: &BuildRow) -> QueryResult<()> {
+    diesel::delete(readiness_builds::table.find((&build.rule_set_version, build.screened_on)))
+        .execute(conn)?;
+    diesel::insert_into(readiness_builds::table)
+        .values(build)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn record_progress(
+    conn: &mut DbConnection,
+    (version, screened_on): (&str, NaiveDate),
+    firms_done: i64,
+    finished_at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(readiness_builds::table.find((version, screened_on)))
+        .set((
+            readiness_builds::firms_done.eq(firms_done),
+            readiness_builds::finished_at.eq(finished_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Removes a build and its rows.
+pub fn drop_build(
+    conn: &mut DbConnection,
+    (version, screened_on): (&str, NaiveDate),
+) -> QueryResult<()> {
+    diesel::delete(
+        readiness::table
+            .filter(readiness::rule_set_version.eq(version))
+            .filter(readiness::screened_on.eq(screened_on)),
+    )
+    .execute(conn)?;
+    diesel::delete(readiness_builds::table.find((version, screened_on))).execute(conn)?;
+    Ok(())
+}
+
+/// Replaces the rows of `codes` in one build with `rows`.
+pub fn replace_rows(
+    conn: &mut DbConnection,
+    (version, screened_on): (&str, NaiveDate),
+    codes: &[String],
+    rows: &[ReadinessRow],
+) -> QueryResult<()> {
+    diesel::delete(
+        readiness::table
+            .filter(readiness::rule_set_version.eq(version))
+            .filter(readiness::screened_on.eq(screened_on))
+            .filter(readiness::credit_code.eq_any(codes)),
+    )
+    .execute(conn)?;
+    // Multi-row INSERTs on both backends (the table is wider than COPY's typed helpers).
+    for chunk in rows.chunks(500) {
+        match &mut *conn {
+            DbConnection::Postgresql(pg) => {
+                diesel::insert_into(readiness::table)
+                    .values(chunk)
+                    .execute(pg)?;
+            }
+            DbConnection::Sqlite(sqlite) => {
+                diesel::insert_into(readiness::table)
+                    .values(chunk)
+                    .execute(sqlite)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every row of a build, by credit code.
+pub fn all_rows(
+    conn: &mut DbConnection,
+    (version, screened_on): (&str, NaiveDate),
+) -> QueryResult<Vec<ReadinessRow>> {
+    readiness::table
+        .filter(readiness::rule_set_version.eq(version))
+        .filter(readiness::screened_on.eq(screened_on))
+        .order(readiness::credit_code.asc())
+        .select(ReadinessRow::as_select())
+        .load(conn)
+}
+
+type Boxed<'a> = readiness::BoxedQuery<'a, hte_shared::db::MultiBackend>;
+
+/// Which rows of a build a ranking covers.
+#[derive(Debug, Clone)]
+pub struct RankScope {
+    pub rule_set_version: String,
+    pub screened_on: NaiveDate,
+    pub pool_only: bool,
+    pub city: Option<String>,
+    pub county: Option<String>,
+    pub tech_domain: Option<String>,
+    pub max_failing: Option<i32>,
+}
+
+/// A row's place in the ranking: more passing (fewer failing + unknown) first, then fewer
+/// failing, smaller gap, fewer unknown, then credit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RankPosition {
+    pub failing: i32,
+    pub relative_gap_ppm: i64,
+    pub unknown: i32,
+    pub credit_code: String,
+}
+
+fn scoped(scope: &RankScope) -> Boxed<'_> {
+    let mut query = readiness::table
+        .filter(readiness::rule_set_version.eq(&scope.rule_set_version))
+        .filter(readiness::screened_on.eq(scope.screened_on))
+        .filter(readiness::eligible.eq(true))
+        .into_boxed();
+    if scope.pool_only {
+        query = query.filter(readiness::in_pool.eq(true));
+    }
+    if let Some(city) = &scope.city {
+        query = query.filter(readiness::city_code.eq(city));
+    }
+    if let Some(county) = &scope.county {
+        query = query.filter(readiness::region_code.eq(county));
+    }
+    if let Some(domain) = &scope.tech_domain {
+        query = query.filter(readiness::tech_domain.eq(domain));
+    }
+    if let Some(max) = scope.max_failing {
+        query = query.filter(readiness::failing.le(max));
+    }
+    query
+}
+
+/// Rows ranked after `p` (`op` ">") or at or before it ("<="): one row-value comparison in
+/// the index's order, so the database seeks to the position instead of scanning up to it.
+fn compared<'a>(query: Boxed<'a>, op: &'static str, p: &RankPosition) -> Boxed<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Integer, Text};
+    query.filter(
+        sql::<Bool>("(not_passing, failing, relative_gap_ppm, unknown, credit_code) ")
+            .sql(op)
+            .sql(" (")
+            .bind::<Integer, _>(p.failing + p.unknown)
+            .sql(", ")
+            .bind::<Integer, _>(p.failing)
+            .sql(", ")
+            .bind::<BigInt, _>(p.relative_gap_ppm)
+            .sql(", ")
+            .bind::<Integer, _>(p.unknown)
+            .sql(", ")
+            .bind::<Text, _>(p.credit_code.clone())
+            .sql(")"),
+    )
+}
+
+/// The next `limit` rows of the ranking after `position`.
+pub fn page(
+    conn: &mut DbConnection,
+    scope: &RankScope,
+    position: Option<&RankPosition>,
+    limit: i64,
+) -> QueryResult<Vec<ReadinessRow>> {
+    let mut query = scoped(scope);
+    if let Some(p) = position {
+        query = compared(query, ">", p);
+    }
+    query
+        .order((
+            readiness::not_passing.asc(),
+            readiness::failing.asc(),
+            readiness::relative_gap_ppm.asc(),
+            readiness::unknown.asc(),
+            readiness::credit_code.asc(),
+        ))
+        .limit(limit)
+        .select(ReadinessRow::as_select())
+        .load(conn)
+}
+
+/// How many rows of the ranking come at or before `position`.
+pub fn count_through(
+    conn: &mut DbConnection,
+    scope: &RankScope,
+    position: &RankPosition,
+) -> QueryResult<i64> {
+    compared(scoped(scope), "<=", position)
+        .count()
+        .get_result(conn)
+}
+
+/// Eligible firms of a build by city, county and outcome, for monitoring.
+pub fn summary(
+    conn: &mut DbConnection,
+    scope: &RankScope,
+) -> QueryResult<Vec<(String, String, String, i64)>> {
+    use diesel::dsl::count_star;
+    let mut query = readiness::table
+        .group_by((
+            readiness::city_code,
+            readiness::region_code,
+            readiness::outcome,
+        ))
+        .select((
+            readiness::city_code,
+            readiness::region_code,
+            readiness::outcome,
+            count_star(),
+        ))
+        .order((
+            readiness::city_code.asc(),
+            readiness::region_code.asc(),
+            readiness::outcome.asc(),
+        ))
+        .into_boxed()
+        .filter(readiness::rule_set_version.eq(&scope.rule_set_version))
+        .filter(readiness::screened_on.eq(scope.screened_on))
+        .filter(readiness::eligible.eq(true));
+    if scope.pool_only {
+        query = query.filter(readiness::in_pool.eq(true));
+    }
+    if let Some(city) = &scope.city {
+        query = query.filter(readiness::city_code.eq(city));
+    }
+    if let Some(county) = &scope.county {
+        query = query.filter(readiness::region_code.eq(county));
+    }
+    query.load(conn)
+}
+
+/// Locks the enterprise rows of `codes` on PostgreSQL until the transaction ends: shared by a
+/// build batch, exclusive (for no key update) by a write's refresh, so a batch that read a
+/// firm's facts before a concurrent write committed cannot store its older row after the
+/// write's refresh. SQLite runs one writer at a time and needs no lock.
+pub fn lock_firms(conn: &mut DbConnection, codes: &[String], exclusive: bool) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = &mut *conn {
+        let mode = if exclusive {
+            "FOR NO KEY UPDATE"
+        } else {
+            "FOR SHARE"
+        };
+        diesel::sql_query(format!(
+            "SELECT credit_code FROM enterprises WHERE credit_code = ANY($1) \
+             ORDER BY credit_code {mode}"
+        ))
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(codes)
+        .execute(pg)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! Code lists: `GET /dictionaries` and `GET /dictionaries/{name}`.
+
+use actix_web::{HttpResponse, get, web};
+use hte_shared::auth::Caller;
+use hte_shared::openapi::NotFound;
+use hte_shared::problem::Problem;
+use hte_shared::text;
+
+use crate::domain::dictionaries::{self, Dictionary, DictionarySummary};
+use crate::error::RegistryError;
+
+/// The code lists, each with its size: industries (GB/T 4754-2017), technology domains,
+/// regions, label kinds and levels, zone levels, listing statuses, R&D institution levels,
+/// enterprise statuses and assessment outcomes.
+#[utoipa::path(
+    tag = "dictionaries",
+    responses((status = 200, description = "The code lists", body = Vec<DictionarySummary>))
+)]
+#[get("/dictionaries")]
+pub async fn list_dictionaries(_caller: Caller) -> HttpResponse {
+    HttpResponse::Ok().json(dictionaries::summaries())
+}
+
+/// One code list: every value with its Chinese and English labels (and parent and level in
+/// the hierarchical lists). Inputs are checked against them: an industry code not listed
+/// is a field error naming `industries`.
+#[utoipa::path(
+    tag = "dictionaries",
+    params(("name" = String, Path, description = "industries, tech_domains, regions, label_kinds, label_levels, zone_levels, listing_statuses, rd_institutions, record_statuses or assessment_outcomes")),
+    responses(
+        (status = 200, description = "The code list", body = Dictionary),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/dictionaries/{name}")]
+pub async fn get_dictionary(
+    _caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    let name = path.into_inner();
+    let dictionary = dictionaries::dictionary(&name).ok_or_else(|| {
+        let name = hte_shared::i18n::quote(&name);
+        Problem::not_found(text!("no code list {name}", "没有代码表 {name}"))
+    })?;
+    Ok(HttpResponse::Ok().json(dictionary))
+}

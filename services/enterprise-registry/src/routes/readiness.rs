@@ -1,0 +1,179 @@
+//! Screening readiness (遴选就绪度): building it for a rule set and date in the background,
+//! its progress, and the counts by region and verdict for monitoring.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::NaiveDate;
+use hte_shared::auth::{Caller, Role};
+use hte_shared::db::Db;
+use hte_shared::openapi::{BadRequest, NotFound};
+use hte_shared::problem::{FieldError, Problem};
+use hte_shared::text;
+use hte_shared::time::{parse_date_param, today};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{gather, region_filter};
+use crate::app::assessment::resolve_rule_set;
+use crate::app::candidates::{Screening, readiness_scope};
+use crate::app::readiness::{self as operations, BuildList, BuildView, CandidateSummary};
+use crate::error::RegistryError;
+
+/// Fills a build batch by batch, each batch its own short transaction so writes interleave;
+/// a failure is logged and leaves the build unfinished (reads keep the previous one).
+pub(super) fn spawn_build(db: web::Data<Db>, version: String, screened_on: NaiveDate) {
+    actix_web::rt::spawn(async move {
+        let mut position: (Option<String>, i64) = (None, 0);
+        loop {
+            let (key, at) = (version.clone(), position.clone());
+            let step = db
+                .write(move |conn| operations::build_batch(conn, (&key, screened_on), at))
+                .await;
+            match step {
+                Ok(Some((code, done))) => position = (Some(code), done),
+                Ok(None) => break,
+                Err(error) => {
+                    let error: RegistryError = error;
+                    tracing::error!(%version, %screened_on, ?error, "readiness build failed");
+                    break;
+                }
+            }
+        }
+    });
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BuildParams {
+    /// Screening date (default today).
+    as_of: Option<String>,
+    /// Rule set version (default the active one).
+    rule_set: Option<String>,
+}
+
+/// Start building the screening readiness of every firm for a rule set and date (province
+/// only). It runs in the background in batches; `GET` shows its progress, and candidate
+/// reads use the previous build until it finishes. Activating a rule set starts one too.
+#[utoipa::path(
+    tag = "assessment",
+    params(BuildParams),
+    responses(
+        (status = 202, description = "Started", body = BuildView),
+        (status = 400, response = BadRequest),
+    )
+)]
+#[post("/candidates/readiness")]
+pub async fn start_readiness_build(
+    db: web::Data<Db>,
+    caller: Caller,
+    params: web::Query<BuildParams>,
+) -> Result<HttpResponse, RegistryError> {
+    if caller.role != Role::Province {
+        return Err(Problem::forbidden(text!(
+            "only the province builds screening readiness",
+            "只有省级用户可以计算遴选就绪度"
+        ))
+        .into());
+    }
+    let as_of = parse_date_param("as_of", params.as_of.as_deref())?.unwrap_or_else(today);
+    let requested = params.rule_set.clone();
+    let build = db
+        .write(move |conn| {
+            let rules = resolve_rule_set(conn, requested.as_deref())?;
+            operations::start_build(conn, &rules.version, as_of)
+        })
+        .await?;
+    spawn_build(db, build.rule_set_version.clone(), as_of);
+    Ok(HttpResponse::Accepted().json(operations::view_of(&build)))
+}
+
+/// Readiness builds with their progress.
+#[utoipa::path(
+    tag = "assessment",
+    responses((status = 200, description = "Builds", body = BuildList))
+)]
+#[get("/candidates/readiness")]
+pub async fn list_readiness_builds(
+    db: web::Data<Db>,
+    _caller: Caller,
+) -> Result<HttpResponse, RegistryError> {
+    let items = db.read(operations::list_builds).await?;
+    Ok(HttpResponse::Ok().json(BuildList { items }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SummaryParams {
+    /// Region subtree (default: yours).
+    region: Option<String>,
+    /// `all` (default): every firm not holding the HTE status beyond the screening year;
+    /// `pool`: firms in the cultivation pool.
+    scope: Option<String>,
+    /// Screening date of the build to read (default today).
+    as_of: Option<String>,
+    /// Rule set version (default the active one, or the previous build while it is built).
+    rule_set: Option<String>,
+}
+
+/// Screening candidates counted by city, county and HTE verdict (遴选概况), read from the
+/// readiness build covering the date; for monitoring.
+#[utoipa::path(
+    tag = "assessment",
+    params(SummaryParams),
+    responses(
+        (status = 200, description = "Counts", body = CandidateSummary),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/candidates/summary")]
+pub async fn candidate_summary(
+    db: web::Data<Db>,
+    caller: Caller,
+    params: web::Query<SummaryParams>,
+) -> Result<HttpResponse, RegistryError> {
+    let mut errors = Vec::new();
+    let filter = region_filter(&caller, params.region.as_deref(), &mut errors)?;
+    let pool_only = match params.scope.as_deref().unwrap_or("all") {
+        "pool" => true,
+        "all" => false,
+        other => {
+            errors.push(FieldError::new(
+                "scope",
+                "enum",
+                text!(
+                    "scope must be pool or all; got {other:?}",
+                    "scope 须为 pool 或 all，收到 {other:?}"
+                ),
+            ));
+            false
+        }
+    };
+    let as_of = gather(
+        &mut errors,
+        parse_date_param("as_of", params.as_of.as_deref()),
+    )
+    .flatten()
+    .unwrap_or_else(today);
+    if !errors.is_empty() {
+        return Err(Problem::validation(errors).into());
+    }
+    let screening = Screening {
+        filter,
+        pool_only,
+        max_failing: None,
+        as_of,
+        rule_set: params.rule_set.clone(),
+    };
+    let summary = db
+        .read(move |conn| {
+            let scope = readiness_scope(conn, &screening)?.ok_or_else(|| {
+                Problem::not_found(text!(
+                    "no finished readiness build covers {as_of}; start one with POST /api/v1/candidates/readiness",
+                    "没有覆盖 {as_of} 的已完成遴选就绪度计算；请先调用 POST /api/v1/candidates/readiness"
+                ))
+            })?;
+            operations::summary(conn, &scope)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(summary))
+}

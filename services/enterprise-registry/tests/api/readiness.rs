@@ -1,0 +1,525 @@
+//! Screening readiness over HTTP: kept equal to a fresh computation through a randomized
+//! sequence of API writes and an import, read by the candidates route and the summary.
+
+use hte_shared::auth::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+
+const AS_OF: &str = "2026-06-01";
+const FIRMS: u32 = 8;
+
+/// xorshift64: a fixed sequence per seed, so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % below
+    }
+}
+
+fn code_of(i: u32) -> String {
+    let county = if i % 2 == 0 { "320583" } else { "320106" };
+    credit_code(county, 40 + i)
+}
+
+fn report(rng: &mut Rng, year: i32) -> Value {
+    let sales = 20_000_000 + rng.next(30) as i64 * 1_000_000;
+    let rd = sales * rng.next(9) as i64 / 100;
+    let class1 = rng.next(3);
+    json!({
+        "employees": 100, "st_staff": 5 + rng.next(30),
+        "total_income_yuan": sales + 1_000_000, "sales_revenue_yuan": sales,
+        "hightech_income_yuan": sales * (40 + rng.next(50) as i64) / 100,
+        "rd_expense_yuan": rd, "rd_expense_domestic_yuan": rd * 9 / 10,
+        "net_assets_yuan": 10_000_000 + i64::from(year - 2022) * rng.next(5) as i64 * 1_000_000,
+        "total_assets_yuan": 60_000_000, "invention_patents": class1, "class1_ip": class1,
+        "class2_ip": rng.next(6), "conversions": rng.next(7), "rd_institution": "municipal"
+    })
+}
+
+/// Files or replaces a report (over its ETag); the status it got.
+async fn put_report(app: &TestApp, rng: &mut Rng, code: &str, year: i32) -> reqwest::StatusCode {
+    let token = app.province_token();
+    let path = format!("/api/v1/enterprises/{code}/annual-reports/{year}");
+    let existing = app.get_as(&token, &path).await;
+    let etag = existing
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = report(rng, year);
+    let response = app
+        .send_with_etag(Method::PUT, &token, &path, etag.as_deref(), &body)
+        .await;
+    let status = response.status();
+    assert!(
+        !status.is_server_error(),
+        "{status}: {}",
+        response.text().await.unwrap()
+    );
+    status
+}
+
+/// What the random writes made, for the ones that end it later: (firm, certificate number)
+/// and (firm, declaration id).
+#[derive(Default)]
+struct Made {
+    certificates: Vec<(String, String)>,
+    declarations: Vec<(String, String)>,
+}
+
+/// A random fact creation for `code`.
+async fn random_create(app: &TestApp, rng: &mut Rng, made: &mut Made, code: &str, step: u64) {
+    let token = app.province_token();
+    let base = format!("/api/v1/enterprises/{code}");
+    let (path, body) = match rng.next(4) {
+        0 => (
+            "pool-entries",
+            json!({"year": 2025, "batch": 1, "source": "市推荐", "entered_on": "2025-03-01"}),
+        ),
+        1 => {
+            let (year, on) = [
+                (2021, "2021-01-15"),
+                (2023, "2023-07-01"),
+                (2024, "2024-02-01"),
+            ][rng.next(3) as usize];
+            let no = format!("GR{year}32{step:06}");
+            made.certificates.push((code.to_owned(), no.clone()));
+            (
+                "certificates",
+                json!({"certificate_no": no, "issued_on": on}),
+            )
+        }
+        2 => {
+            let item =
+                ["ip_advancement", "rd_management_system", "talent_system"][rng.next(3) as usize];
+            let body = json!({"kind": "expert_score", "dated_on": "2026-05-20", "score_item": item,
+                              "points": rng.next(5), "source": "评审会"});
+            ("declarations", body)
+        }
+        _ if rng.next(2) == 0 => (
+            "declarations",
+            json!({"kind": "clean_record", "dated_on": "2026-05-01", "source": "承诺书"}),
+        ),
+        _ => (
+            "declarations",
+            json!({"kind": "clean_record", "holds": false, "dated_on": "2026-01-10",
+                   "source": "行政处罚决定书"}),
+        ),
+    };
+    let response = app.post_as(&token, &format!("{base}/{path}"), &body).await;
+    let status = response.status();
+    assert!(
+        !status.is_server_error(),
+        "{}",
+        response.text().await.unwrap()
+    );
+    if status.as_u16() == 201 && path == "declarations" {
+        let view: Value = response.json().await.unwrap();
+        let id = view["id"].as_str().unwrap().to_owned();
+        made.declarations.push((code.to_owned(), id));
+    }
+}
+
+/// A random ending: a pool exit, a revocation, a withdrawal or (rarely) a deregistration.
+async fn random_end(app: &TestApp, rng: &mut Rng, made: &mut Made, code: &str) {
+    let token = app.province_token();
+    let reason = json!("随机测试结束");
+    let (path, body) = match rng.next(7) {
+        0 | 1 => (
+            format!("/api/v1/enterprises/{code}/pool-entries/2025/exit"),
+            json!({"exited_on": "2025-12-01", "reason": reason}),
+        ),
+        2 | 3 if !made.certificates.is_empty() => {
+            let (firm, no) = made
+                .certificates
+                .swap_remove(rng.next(made.certificates.len() as u64) as usize);
+            (
+                format!("/api/v1/enterprises/{firm}/certificates/{no}/revoke"),
+                json!({"revoked_on": "2026-02-01", "reason": reason}),
+            )
+        }
+        4 | 5 if !made.declarations.is_empty() => {
+            let (firm, id) = made
+                .declarations
+                .swap_remove(rng.next(made.declarations.len() as u64) as usize);
+            (
+                format!("/api/v1/enterprises/{firm}/declarations/{id}/withdraw"),
+                json!({"withdrawn_on": "2026-05-25", "reason": reason}),
+            )
+        }
+        _ => (
+            format!("/api/v1/enterprises/{code}/deregister"),
+            json!({"deregistered_on": "2026-03-01", "reason": reason}),
+        ),
+    };
+    let response = app.post_as(&token, &path, &body).await;
+    assert!(
+        !response.status().is_server_error(),
+        "{}",
+        response.text().await.unwrap()
+    );
+}
+
+/// One random write to a random firm; refusals (a duplicate, a conflict, a deregistered
+/// firm) are fine, a server error is not.
+async fn random_write(app: &TestApp, rng: &mut Rng, made: &mut Made, step: u64) {
+    let code = code_of(rng.next(u64::from(FIRMS)) as u32);
+    match rng.next(6) {
+        0 | 1 => {
+            let year = 2023 + rng.next(3) as i32;
+            put_report(app, rng, &code, year).await;
+        }
+        2..=4 => random_create(app, rng, made, &code, step).await,
+        _ => random_end(app, rng, made, &code).await,
+    }
+}
+
+async fn build(app: &TestApp) {
+    let started = app
+        .post_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates/readiness?as_of={AS_OF}"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(started.status(), 202);
+    for _ in 0..200 {
+        let builds: Value = app
+            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = builds["items"].as_array().unwrap();
+        if items.len() == 1 && items[0]["finished_at"].is_string() {
+            assert_eq!(items[0]["firms_done"], FIRMS);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the readiness build did not finish");
+}
+
+async fn ranking(app: &TestApp, scope: &str) -> Value {
+    let page: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates?as_of={AS_OF}&scope={scope}&limit=500"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"].clone()
+}
+
+async fn import_reports(app: &TestApp, rng: &mut Rng) {
+    let mut csv =
+        String::from("统一社会信用代码,年度,职工总数,科技人员数,销售收入,研发费用,conversions\n");
+    for i in 0..3 {
+        let code = code_of(i);
+        let sales = 30_000_000 + rng.next(10) as i64 * 1_000_000;
+        csv.push_str(&format!(
+            "{code},2025,100,{},{sales},{},{}\n",
+            10 + rng.next(20),
+            sales * rng.next(8) as i64 / 100,
+            rng.next(6)
+        ));
+    }
+    let response = app
+        .client
+        .post(app.url("/api/v1/imports?kind=annual_reports&mode=partial"))
+        .bearer_auth(app.province_token())
+        .header("Content-Type", "text/csv")
+        .body(csv.into_bytes())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn readiness_stays_equal_to_a_fresh_computation() {
+    for seed in [0x9e37_79b9_7f4a_7c15, 0xdead_beef_cafe_f00d, 42] {
+        check_against_fresh_computation(seed).await;
+    }
+}
+
+async fn check_against_fresh_computation(seed: u64) {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(seed);
+    for i in 0..FIRMS {
+        let code = code_of(i);
+        let county = &code[2..8];
+        app.create_enterprise(&enterprise_body(
+            &code,
+            county,
+            &format!("就绪度测试{i}有限公司"),
+        ))
+        .await;
+        for year in 2023..=2025 {
+            assert!(put_report(&app, &mut rng, &code, year).await.is_success());
+        }
+    }
+    build(&app).await;
+    let mut made = Made::default();
+    for step in 0..60 {
+        random_write(&app, &mut rng, &mut made, step).await;
+        if step == 20 {
+            import_reports(&app, &mut rng).await;
+        }
+    }
+    let maintained = (ranking(&app, "all").await, ranking(&app, "pool").await);
+    assert!(!maintained.0.as_array().unwrap().is_empty());
+
+    // Each row agrees with the firm's own assessment, computed fresh.
+    for row in maintained.0.as_array().unwrap() {
+        let code = row["credit_code"].as_str().unwrap();
+        let assessment: Value = app
+            .get_as(
+                &app.province_token(),
+                &format!("/api/v1/enterprises/{code}/assessment?as_of={AS_OF}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let hte = &assessment["hte"];
+        for field in ["outcome", "passing", "failing", "unknown"] {
+            assert_eq!(row[field], hte[field], "{code} {field}");
+        }
+    }
+
+    // A rebuild from scratch gives the same ranking, page by page.
+    build(&app).await;
+    let fresh = (ranking(&app, "all").await, ranking(&app, "pool").await);
+    assert_eq!(maintained, fresh);
+
+    // The summary counts the same firms.
+    let summary: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates/summary?as_of={AS_OF}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let counted: i64 = summary["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["firms"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        counted as usize,
+        fresh.0.as_array().unwrap().len(),
+        "{summary}"
+    );
+    let suzhou: Value = app
+        .get_as(
+            &app.token(Role::City, "320500"),
+            &format!("/api/v1/candidates/summary?as_of={AS_OF}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        suzhou["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["city_code"] == "320500"),
+        "{suzhou}"
+    );
+}
+
+#[tokio::test]
+async fn stored_pages_follow_the_cursor_with_ranks() {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(7);
+    for i in 0..FIRMS {
+        let code = code_of(i);
+        let county = &code[2..8];
+        app.create_enterprise(&enterprise_body(
+            &code,
+            county,
+            &format!("分页测试{i}有限公司"),
+        ))
+        .await;
+        for year in 2023..=2025 {
+            assert!(put_report(&app, &mut rng, &code, year).await.is_success());
+        }
+    }
+    build(&app).await;
+    let whole = ranking(&app, "all").await;
+    let mut paged = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page: Value = app
+            .get_as(
+                &app.province_token(),
+                &format!("/api/v1/candidates?as_of={AS_OF}&scope=all&limit=3{cursor}"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        paged.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(Value::Array(paged), whole);
+    let ranks: Vec<u64> = whole
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, (1..=u64::from(FIRMS)).collect::<Vec<_>>());
+
+    // A cursor without the rank (as older versions wrote them) counts the rows before it.
+    let third = &whole[2];
+    let legacy = hte_shared::pagination::encode_cursor(&json!({
+        "readiness": {
+            "passing": third["passing"], "failing": third["failing"], "unknown": third["unknown"],
+            "relative_gap_ppm": (third["relative_gap"].as_f64().unwrap() * 1e6).round() as u64,
+        },
+        "credit_code": third["credit_code"],
+    }));
+    let page: Value = app
+        .get_as(
+            &app.province_token(),
+            &format!("/api/v1/candidates?as_of={AS_OF}&scope=all&limit=2&cursor={legacy}"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0], whole[3], "{page}");
+    assert_eq!(page["items"][0]["rank"], 4);
+
+    // No build covers another date: a 404 for the summary, a live ranking for the list.
+    assert_problem(
+        app.get_as(
+            &app.province_token(),
+            "/api/v1/candidates/summary?as_of=2026-06-02",
+        )
+        .await,
+        404,
+    )
+    .await;
+    let county = app.token(Role::County, "320583");
+    let refused = app
+        .post_as(&county, "/api/v1/candidates/readiness", &json!(null))
+        .await;
+    assert_problem(refused, 403).await;
+}
+
+/// Waits until the only build is a finished one of `version`.
+async fn wait_for_build(app: &TestApp, version: &str) -> Value {
+    for _ in 0..200 {
+        let builds: Value = app
+            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = builds["items"].as_array().unwrap();
+        if items.len() == 1
+            && items[0]["rule_set_version"] == version
+            && items[0]["finished_at"].is_string()
+        {
+            return items[0].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no finished build of {version}");
+}
+
+#[tokio::test]
+async fn activating_a_rule_set_rebuilds_readiness_under_it() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let mut rng = Rng(11);
+    for i in 0..4 {
+        let code = code_of(i);
+        let county = &code[2..8];
+        app.create_enterprise(&enterprise_body(
+            &code,
+            county,
+            &format!("规则测试{i}有限公司"),
+        ))
+        .await;
+        for year in 2023..=2025 {
+            assert!(put_report(&app, &mut rng, &code, year).await.is_success());
+        }
+    }
+    // Today's screening, built under the built-in rules.
+    let started = app
+        .post_as(&token, "/api/v1/candidates/readiness", &json!(null))
+        .await;
+    assert_eq!(started.status(), 202);
+    let built = wait_for_build(&app, "2016-national-1").await;
+    let today: Value = app
+        .get_as(&token, "/api/v1/candidates?scope=all")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(today["rule_set_version"], "2016-national-1");
+    assert_eq!(today["as_of"], built["screened_on"]);
+
+    let builtin: Value = app
+        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut rules = builtin["rules"].clone();
+    rules["version"] = json!("jiangsu-2026-9");
+    rules["hte"]["min_st_staff_ratio"] = json!(0.3);
+    let body = json!({"description": "试行：科技人员占比提高到30%", "rules": rules});
+    let created = app
+        .put_as(&token, "/api/v1/rule-sets/jiangsu-2026-9", &body)
+        .await;
+    assert_eq!(created.status(), 201);
+    let activated = app
+        .post_as(
+            &token,
+            "/api/v1/rule-sets/jiangsu-2026-9/activate",
+            &json!(null),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+    // The new build replaces the old one once it is done.
+    wait_for_build(&app, "jiangsu-2026-9").await;
+    let after: Value = app
+        .get_as(&token, "/api/v1/candidates?scope=all")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["rule_set_version"], "jiangsu-2026-9");
+    for row in after["items"].as_array().unwrap() {
+        let code = row["credit_code"].as_str().unwrap();
+        let assessment: Value = app
+            .get_as(&token, &format!("/api/v1/enterprises/{code}/assessment"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(assessment["rule_set_version"], "jiangsu-2026-9");
+        for field in ["outcome", "passing", "failing", "unknown"] {
+            assert_eq!(row[field], assessment["hte"][field], "{code} {field}");
+        }
+    }
+}
