@@ -148,7 +148,10 @@ async fn refusals_say_which_check_failed() {
     // The largest leeway allowed: the token "expired 2 s ago" below is verified after ~40
     // refusals, which under load once took longer than the default 5 s leeway.
     let skew = hte_shared::config::MAX_CLOCK_SKEW_SECS.to_string();
-    let env = with(service_env(&platform), &[("AUTH_CLOCK_SKEW_SECS", skew.as_str())]);
+    let env = with(
+        service_env(&platform),
+        &[("AUTH_CLOCK_SKEW_SECS", skew.as_str())],
+    );
     let service = Service::start(&env).await;
     let good = person("wang.city", "hte-city", "320500");
     let altered = |change: &dyn Fn(&mut Value)| {
