@@ -58,7 +58,10 @@ subject from `OIDC_SUBJECT_CLAIM` (default `sub`).
 Either way the role is one of province, city, county, auditor (read-only) or service \
 (read-only; calls between services), and the region a 6-digit Jiangsu code (GB/T 2260) of \
 the role's level; city and county callers read and write only their region's subtree. \
-`exp` is required, `nbf` is honoured, `exp - iat` may not exceed the configured maximum \
+Tokens are handled as RFC8725 (JWT best current practices) asks: the accepted algorithms \
+are fixed per key (never taken from the token; `none` is refused), the issuer \
+is checked (and, for the identity platform, the audience), `exp` is required, `nbf` is \
+honoured, `exp - iat` may not exceed the configured maximum \
 lifetime (default 24 h), and the leeway on times is small (default 5 s). `sub` must be 1–128 \
 printable characters.
 
@@ -72,11 +75,36 @@ exceeded its request budget, or its address sent too many refused tokens.";
 /// `/api/v1` operations require a bearer token and can answer 401, 403, 429 and 503; every
 /// operation can answer 400 (an unknown query parameter) and 500; operations with a body
 /// can answer 408, 413 and 415.
-pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
-    doc.info.title = title.to_owned();
-    doc.info.description = Some(description.to_owned());
+pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
+    doc.info.title = info.title.to_owned();
+    doc.info.description = Some(info.description.to_owned());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc.info.license = Some(utoipa::openapi::License::new("Apache-2.0"));
+    doc.info.contact = Some(
+        utoipa::openapi::ContactBuilder::new()
+            .name(Some(
+                "江苏省高新技术企业培育服务运维 / Jiangsu HTE services operations",
+            ))
+            .build(),
+    );
+    // Relative: the document is served by the service it describes, wherever it is deployed.
+    doc.servers = Some(vec![
+        utoipa::openapi::ServerBuilder::new()
+            .url("/")
+            .description(Some(format!(
+                "This service, at the address its document was fetched from. The services \
+                 speak plain HTTP inside their network (local runs: port {}, {}_PORT); in \
+                 production and staging callers outside it reach them only through HTTPS \
+                 terminated in front of them",
+                info.default_port, info.env_prefix
+            )))
+            .extensions(Some(
+                utoipa::openapi::extensions::ExtensionsBuilder::new()
+                    .add("x-internal", true)
+                    .build(),
+            ))
+            .build(),
+    ]);
 
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
@@ -148,17 +176,289 @@ pub fn finish(mut doc: OpenApi, title: &str, description: &str) -> OpenApi {
             responses
                 .entry("500".to_owned())
                 .or_insert_with(|| response_ref("InternalError"));
+            suite_wide_operation_id(operation, info.name);
+            split_summary(operation);
         }
     }
-    doc
+    page_items_by_ref(doc)
+}
+
+const REGION_CODE_REF: &str = r##"{"$ref": "#/components/schemas/JiangsuRegionCode"}"##;
+
+/// Every code a region parameter accepts, with its Chinese name: an enum generators can
+/// offer, and the exact set the parser takes (a 6-digit code outside Jiangsu is refused).
+fn region_code_schema() -> serde_json::Value {
+    let regions = crate::regions::all();
+    let codes: Vec<String> = regions.iter().map(|r| r.code.to_string()).collect();
+    let names: Vec<String> = regions
+        .iter()
+        .map(|r| format!("{} {}", r.code, r.name))
+        .collect();
+    serde_json::json!({
+        "type": "string",
+        "description": "A Jiangsu region code (行政区划代码, GB/T 2260, with the NBS codes of \
+            functional zones): the province 320000, a city or a county. `x-enum-descriptions` \
+            gives each code's Chinese name.",
+        "pattern": "^[0-9]{6}$",
+        "enum": codes,
+        "x-enum-descriptions": names,
+    })
+}
+
+/// Parameters that mean the same thing on every route of the suite, with the rule the
+/// server's parser enforces. A route that says nothing about such a parameter gets it here;
+/// a route that states its own pattern, enum, format or bound keeps it.
+const WELL_KNOWN_PARAMETERS: [(&str, &str); 11] = [
+    // GB 32100: 2 characters, 6-digit division, 10 characters of the code alphabet (no I, O,
+    // S, V, Z); the last is a check character no pattern can state.
+    (
+        "credit_code",
+        r#"{"type": "string", "pattern": "^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$", "minLength": 18, "maxLength": 18}"#,
+    ),
+    ("region", REGION_CODE_REF),
+    ("parent", REGION_CODE_REF),
+    ("code", REGION_CODE_REF),
+    (
+        "Idempotency-Key",
+        r#"{"type": "string", "pattern": "^[!-~]{1,255}$", "maxLength": 255}"#,
+    ),
+    ("as_of", r#"{"type": "string", "format": "date"}"#),
+    ("new_from", r#"{"type": "string", "format": "date"}"#),
+    ("new_to", r#"{"type": "string", "format": "date"}"#),
+    ("lang", r#"{"type": "string", "enum": ["zh", "en"]}"#),
+    (
+        "cursor",
+        r#"{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,512}$"}"#,
+    ),
+    (
+        "limit",
+        r#"{"type": "integer", "format": "int32", "minimum": 1, "maximum": 500}"#,
+    ),
+];
+
+/// Media types that carry files: their bodies are bytes (`format: binary`), never an array of
+/// numbers (utoipa's rendering of `Vec<u8>`) nor text a generated client would decode.
+const FILE_MEDIA_TYPES: [&str; 3] = [
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/octet-stream",
+];
+
+fn files_as_binary(json: &mut serde_json::Value) {
+    let binary = serde_json::json!({"type": "string", "format": "binary"});
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for item in paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+    {
+        for operation in item
+            .values_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            let mut bodies = Vec::new();
+            for (key, value) in operation.iter_mut() {
+                if key == "requestBody" {
+                    bodies.push(value);
+                } else if let Some(responses) = value.as_object_mut().filter(|_| key == "responses")
+                {
+                    bodies.extend(responses.values_mut());
+                }
+            }
+            for body in bodies {
+                let Some(content) = body
+                    .get_mut("content")
+                    .and_then(serde_json::Value::as_object_mut)
+                else {
+                    continue;
+                };
+                for (media_type, media) in content.iter_mut() {
+                    // A named binary schema (e.g. `BinaryFile`) is kept as it is.
+                    if FILE_MEDIA_TYPES.contains(&media_type.as_str())
+                        && media["schema"].get("$ref").is_none()
+                    {
+                        media["schema"] = binary.clone();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Whether a parameter's schema says nothing beyond its type.
+fn unconstrained(schema: &serde_json::Value) -> bool {
+    const RULES: [&str; 9] = [
+        "$ref",
+        "pattern",
+        "enum",
+        "format",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "const",
+        "oneOf",
+    ];
+    schema.as_object().is_some_and(|s| {
+        !RULES.iter().any(|rule| s.contains_key(*rule))
+            || (s.get("minimum") == Some(&serde_json::json!(0)) && !s.contains_key("maximum"))
+    })
+}
+
+fn well_known_parameters(json: &mut serde_json::Value) {
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(serde_json::Value::as_array_mut)
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+                let Some((_, rule)) = WELL_KNOWN_PARAMETERS.iter().find(|(n, _)| *n == name) else {
+                    continue;
+                };
+                if unconstrained(&parameter["schema"]) {
+                    match serde_json::from_str(rule) {
+                        Ok(schema) => parameter["schema"] = schema,
+                        Err(error) => panic!("the rule for {name} is not JSON: {error}"),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `Page<T>` is generic, so utoipa writes `T` inline into every `Page_T`: generators then
+/// make a second, anonymous class for the same record. Point the items at `T` instead.
+/// Also gives the suite's well-known parameters their rules.
+fn page_items_by_ref(doc: OpenApi) -> OpenApi {
+    let mut json = match serde_json::to_value(&doc) {
+        Ok(json) => json,
+        Err(error) => panic!("an OpenAPI document is always JSON: {error}"),
+    };
+    well_known_parameters(&mut json);
+    let region_codes_used = json
+        .to_string()
+        .contains("#/components/schemas/JiangsuRegionCode");
+    if let Some(schemas) = json
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+        .filter(|_| region_codes_used)
+    {
+        schemas.insert("JiangsuRegionCode".to_owned(), region_code_schema());
+    }
+    files_as_binary(&mut json);
+    let Some(schemas) = json
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return doc;
+    };
+    let names: Vec<String> = schemas.keys().cloned().collect();
+    for name in names {
+        let Some(item) = name.strip_prefix("Page_") else {
+            continue;
+        };
+        if !schemas.contains_key(item) {
+            continue;
+        }
+        let reference = serde_json::json!({ "$ref": format!("#/components/schemas/{item}") });
+        if let Some(items) = schemas
+            .get_mut(&name)
+            .and_then(|page| page.pointer_mut("/properties/items/items"))
+        {
+            *items = reference;
+        }
+    }
+    match serde_json::from_value(json) {
+        Ok(doc) => doc,
+        Err(error) => panic!("the document with page items by $ref no longer reads: {error}"),
+    }
+}
+
+/// What `finish` needs to know of the service a document describes.
+pub struct DocumentInfo {
+    /// `enterprise-registry`: prefixes the operationIds every service shares.
+    pub name: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    /// `REGISTRY`: the port variable is `REGISTRY_PORT`.
+    pub env_prefix: &'static str,
+    pub default_port: u16,
+}
+
+/// Handlers every service mounts (probes, metrics, audit verification): their operationIds
+/// get the service's name so ids stay unique across the suite (clients of several services
+/// are often generated into one package).
+const SHARED_OPERATION_IDS: [&str; 4] = ["livez", "readyz", "metrics", "verify_audit_chain"];
+
+fn suite_wide_operation_id(operation: &mut utoipa::openapi::path::Operation, service: &str) {
+    if let Some(id) = operation.operation_id.as_mut() {
+        if SHARED_OPERATION_IDS.contains(&id.as_str()) {
+            *id = format!("{}_{id}", service.replace('-', "_"));
+        }
+    }
+}
+
+/// `summary` is one line (generators use it as a doc title); whatever the handler's doc
+/// comment says beyond the first sentence goes to `description`, and an operation always
+/// has a `description` (the summary again when there is nothing more to say).
+fn split_summary(operation: &mut utoipa::openapi::path::Operation) {
+    let Some(summary) = operation.summary.take() else {
+        return;
+    };
+    let flat = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (first, rest) = match flat.find(". ").or_else(|| flat.find("。")) {
+        Some(end) if end + 2 < flat.len() => {
+            let cut = flat[end..]
+                .chars()
+                .next()
+                .map_or(end, |c| end + c.len_utf8());
+            (flat[..cut].trim().to_owned(), flat[cut..].trim().to_owned())
+        }
+        _ => (flat.clone(), String::new()),
+    };
+    let description = match (operation.description.take(), rest.is_empty()) {
+        (Some(more), true) => more,
+        (Some(more), false) => format!("{rest}\n\n{more}"),
+        (None, true) => first.clone(),
+        (None, false) => rest,
+    };
+    operation.summary = Some(first);
+    operation.description = Some(description);
 }
 
 /// The headers some problems come with.
 fn add_headers(name: &str, response: &mut Response) {
     use utoipa::openapi::header::Header;
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
     let header = |schema_type: Type, description: &str| {
-        let mut header = Header::new(ObjectBuilder::new().schema_type(schema_type));
+        let schema = match schema_type {
+            // Seconds: the server never asks for more than a day.
+            Type::Integer => ObjectBuilder::new()
+                .schema_type(schema_type)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                .minimum(Some(0))
+                .maximum(Some(86_400)),
+            _ => ObjectBuilder::new()
+                .schema_type(schema_type)
+                .max_length(Some(200)),
+        };
+        let mut header = Header::new(schema);
         header.description = Some(description.to_owned());
         RefOr::T(header)
     };

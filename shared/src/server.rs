@@ -203,7 +203,7 @@ async fn head_as_get(
 
 /// The service's OpenAPI document, built from the same handler registrations the server
 /// uses, so paths are written once.
-pub fn openapi_document<A>(base: OpenApi, api: A, title: &str, description: &str) -> OpenApi
+pub fn openapi_document<A>(base: OpenApi, api: A, info: &crate::openapi::DocumentInfo) -> OpenApi
 where
     A: Fn(&mut ApiConfig) + Clone + Send + 'static,
 {
@@ -213,7 +213,7 @@ where
         .service(utoipa_actix_web::scope("/api/v1").configure(api))
         .configure(ops_routes)
         .split_for_parts();
-    crate::openapi::finish(doc, title, description)
+    crate::openapi::finish(doc, info)
 }
 
 fn ops_routes(cfg: &mut ApiConfig) {

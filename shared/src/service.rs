@@ -144,8 +144,13 @@ pub fn openapi<S: Service>() -> OpenApi {
     server::openapi_document(
         S::openapi_base(),
         S::configure_api,
-        S::TITLE,
-        S::DESCRIPTION,
+        &crate::openapi::DocumentInfo {
+            name: S::NAME,
+            title: S::TITLE,
+            description: S::DESCRIPTION,
+            env_prefix: S::ENV_PREFIX,
+            default_port: S::DEFAULT_PORT,
+        },
     )
 }
 

@@ -24,6 +24,8 @@ mod monitoring_schedule;
 #[cfg(test)]
 mod monitoring_setup;
 #[cfg(test)]
+mod numeric_edges;
+#[cfg(test)]
 mod openapi_documents;
 #[cfg(test)]
 mod response_schemas;

@@ -100,3 +100,92 @@ fn every_reference_resolves() {
         }
     }
 }
+
+fn documents() -> [(&'static str, serde_json::Value); 3] {
+    [
+        (
+            "enterprise-registry",
+            serde_json::to_value(openapi::<EnterpriseRegistry>()).unwrap(),
+        ),
+        (
+            "target-allocation",
+            serde_json::to_value(openapi::<TargetAllocation>()).unwrap(),
+        ),
+        (
+            "monitoring",
+            serde_json::to_value(openapi::<Monitoring>()).unwrap(),
+        ),
+    ]
+}
+
+fn each_operation(doc: &serde_json::Value) -> Vec<(String, &serde_json::Value)> {
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations.push((format!("{method} {path}"), operation));
+        }
+    }
+    operations
+}
+
+/// Integrators generate the clients of several services into one package: an operationId
+/// may appear once in the whole suite.
+#[test]
+fn operation_ids_are_unique_across_the_suite() {
+    let mut seen = std::collections::HashMap::new();
+    for (service, doc) in documents() {
+        for (operation_name, operation) in each_operation(&doc) {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{service} {operation_name} has no operationId"));
+            if let Some(first) = seen.insert(id.to_owned(), format!("{service} {operation_name}")) {
+                panic!("operationId {id} is used by {first} and {service} {operation_name}");
+            }
+        }
+    }
+}
+
+/// Every tag an operation uses is declared with a description, and every operation has a
+/// one-line summary and a description.
+#[test]
+fn tags_are_declared_and_summaries_are_one_line() {
+    for (service, doc) in documents() {
+        let declared: std::collections::HashMap<&str, &str> = doc["tags"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{service} declares no tags"))
+            .iter()
+            .map(|tag| {
+                let name = tag["name"].as_str().unwrap();
+                let description = tag["description"].as_str().unwrap_or_default();
+                (name, description)
+            })
+            .collect();
+        for (operation_name, operation) in each_operation(&doc) {
+            for tag in operation["tags"].as_array().into_iter().flatten() {
+                let tag = tag.as_str().unwrap();
+                let description = declared.get(tag).unwrap_or_else(|| {
+                    panic!("{service} {operation_name} uses the undeclared tag {tag:?}")
+                });
+                assert!(
+                    !description.is_empty(),
+                    "{service}: tag {tag:?} has no description"
+                );
+            }
+            let summary = operation["summary"].as_str().unwrap_or_default();
+            assert!(
+                !summary.is_empty() && !summary.contains('\n'),
+                "{service} {operation_name}: summary must be one line: {summary:?}"
+            );
+            assert!(
+                operation["description"]
+                    .as_str()
+                    .is_some_and(|d| !d.is_empty()),
+                "{service} {operation_name} has no description"
+            );
+        }
+        assert!(
+            doc["servers"].as_array().is_some_and(|s| !s.is_empty()),
+            "{service} gives no servers"
+        );
+    }
+}

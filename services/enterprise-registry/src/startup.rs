@@ -24,11 +24,32 @@ pub struct EnterpriseRegistry;
 pub type Application = service::Application<EnterpriseRegistry>;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(tags(
+#[openapi(
+    // Named in query parameters, which do not bring their schemas along.
+    components(schemas(
+        crate::domain::tech_domain::TechDomain,
+        crate::domain::compliance::AlertKind,
+        crate::domain::status::EnterpriseStatus,
+        crate::domain::labels::LabelKind,
+        crate::domain::enterprise::ZoneLevel,
+        crate::domain::import::ImportKind,
+        crate::domain::import::MoneyUnit,
+        crate::app::imports::Mode,
+    )),
+    tags(
+    (name = "enterprises", description = "Enterprises (企业) by unified social credit code: register, correct with If-Match, deregister, history"),
+    (name = "annual reports", description = "Yearly figures of an enterprise (年报): staff, income, R&D, assets, IP; one report per year, replaced with If-Match"),
+    (name = "programme", description = "The cultivation programme: pool entries (培育库入库/出库), HTE certificates (高企证书) and labels such as tech-SME or gazelle (企业标签)"),
+    (name = "assessment", description = "Benchmarking against the HTE criteria (对标找差), candidate lists, and the versioned rule sets (规则集) behind them"),
+    (name = "compliance", description = "Compliance alerts (合规提醒): certificates expiring, missing annual reports, long pool stays"),
+    (name = "statistics", description = "Counts by region (分地区统计) for the other services and the province's reports"),
+    (name = "bulk", description = "CSV/XLSX imports (批量导入) and exports (导出)"),
+    (name = "audit", description = "Verification of the audit log's hash chain (审计核验)"),
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
     (name = "dictionaries", description = "Code lists (代码表) with Chinese and English labels"),
     (name = "operations", description = "Liveness, readiness and metrics"),
-))]
+    )
+)]
 struct ApiDoc;
 
 impl Service for EnterpriseRegistry {

@@ -145,7 +145,14 @@ async fn refusals_say_which_check_failed() {
     let (rsa, ec) = (TestKey::rsa(1, "rsa-2026"), TestKey::ec(1, "ec-2026"));
     let impostor = TestKey::rsa(2, "rsa-2026");
     let platform = Platform::start(&[&rsa, &ec]).await;
-    let service = Service::start(&service_env(&platform)).await;
+    // The largest leeway allowed: the token "expired 2 s ago" below is verified after ~40
+    // refusals, which under load once took longer than the default 5 s leeway.
+    let skew = hte_shared::config::MAX_CLOCK_SKEW_SECS.to_string();
+    let env = with(
+        service_env(&platform),
+        &[("AUTH_CLOCK_SKEW_SECS", skew.as_str())],
+    );
+    let service = Service::start(&env).await;
     let good = person("wang.city", "hte-city", "320500");
     let altered = |change: &dyn Fn(&mut Value)| {
         let mut claims = good.clone();
@@ -268,7 +275,9 @@ async fn refusals_say_which_check_failed() {
         assert!(chinese(&detail), "{case}: {detail}");
         assert!(detail.len() < 400, "{case}: {detail}");
     }
-    let recent = rsa.sign(&altered(&|c| c["exp"] = json!(now - 2)));
+    // Expired 2 s before it is signed, not before the refusals above ran.
+    let expired_just_now = chrono::Utc::now().timestamp() - 2;
+    let recent = rsa.sign(&altered(&|c| c["exp"] = json!(expired_just_now)));
     assert_eq!(
         service.identity(&recent).await["role"],
         "city",

@@ -100,7 +100,9 @@ pub fn get(conn: &mut DbConnection, version: &str) -> Result<RuleSetDocument, Re
     })
 }
 
-/// Why `rules` cannot be stored as `version`, every reason at once.
+/// Longest description of a rule set version (it is also the audit entry's reason).
+pub const MAX_DESCRIPTION_CHARS: usize = 2_000;
+
 /// A version names files and URLs (`candidates-2026-01-01-jiangsu-2026-1.csv`), so it is a
 /// plain identifier: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`.
 pub fn is_version_id(version: &str) -> bool {
@@ -111,8 +113,19 @@ pub fn is_version_id(version: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-pub fn check_new(version: &str, rules: &RuleSet) -> Result<(), Problem> {
+/// Why `rules` cannot be stored as `version`, every reason at once.
+pub fn check_new(version: &str, description: Option<&str>, rules: &RuleSet) -> Result<(), Problem> {
     let mut errors: Vec<FieldError> = Vec::new();
+    if description.is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS) {
+        errors.push(FieldError::new(
+            "description",
+            "max_length",
+            text!(
+                "a description has at most {MAX_DESCRIPTION_CHARS} characters",
+                "说明最多 {MAX_DESCRIPTION_CHARS} 个字符"
+            ),
+        ));
+    }
     if !is_version_id(version) {
         errors.push(FieldError::new(
             "version",
@@ -243,4 +256,43 @@ pub fn activate(
         },
     )?;
     Ok(activated)
+}
+
+/// Deletes a version that was never activated: no assessment can cite it, so a mistaken
+/// upload (versions are immutable) does not stay for ever. Activated versions are history.
+pub fn delete(conn: &mut DbConnection, actor: &Actor, version: &str) -> Result<(), RegistryError> {
+    if version == RuleSet::national_2016().version {
+        return Err(Problem::conflict(hte_shared::text!(
+            "the built-in rule set cannot be deleted",
+            "内置规则集不能删除"
+        ))
+        .into());
+    }
+    let row = queries::find(conn, version)?.ok_or_else(|| {
+        Problem::not_found(hte_shared::text!(
+            "no stored rule set {version:?}",
+            "没有已存储的规则集 {version:?}"
+        ))
+    })?;
+    if row.activated_at.is_some() {
+        return Err(Problem::conflict(hte_shared::text!(
+            "rule set {version:?} was active once; assessments may cite it, so it stays",
+            "规则集 {version:?} 曾被启用，评估结果可能引用它，不能删除"
+        ))
+        .into());
+    }
+    queries::delete(conn, version)?;
+    audit::append(
+        conn,
+        actor,
+        Change {
+            entity_type: "rule_set",
+            entity_key: version,
+            action: "delete",
+            reason: None,
+            before: Some(to_json(&stored_rules(&row)?)?),
+            after: None,
+        },
+    )?;
+    Ok(())
 }

@@ -61,3 +61,8 @@ pub fn deactivate_all(conn: &mut DbConnection) -> QueryResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Removes a version; returns how many rows went (0 or 1).
+pub fn delete(conn: &mut DbConnection, version: &str) -> QueryResult<usize> {
+    diesel::delete(rule_sets::table.find(version)).execute(conn)
+}

@@ -121,7 +121,10 @@ impl ReportFigures {
                 }
             }
         }
-        if let Some(v) = self.net_assets_yuan.filter(|v| v.abs() > MAX_FIGURE) {
+        if let Some(v) = self
+            .net_assets_yuan
+            .filter(|v| v.unsigned_abs() > MAX_FIGURE.unsigned_abs())
+        {
             errors.push(FieldError::new(
                 "net_assets_yuan",
                 "range",

@@ -1,6 +1,6 @@
 //! Benchmarking against the HTE criteria (对标找差) and the rule sets behind it.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use hte_shared::audit::Actor;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
@@ -23,7 +23,8 @@ use crate::error::RegistryError;
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRuleSet {
-    /// What changed and why (说明).
+    /// What changed and why (说明), at most 2000 characters.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// The rules; `rules.version` must equal the path's version.
     pub rules: RuleSet,
@@ -92,7 +93,7 @@ pub async fn put_rule_set(
     require_province(&caller)?;
     let version = path.into_inner();
     let NewRuleSet { description, rules } = body.into_inner();
-    rule_sets::check_new(&version, &rules)?;
+    rule_sets::check_new(&version, description.as_deref(), &rules)?;
     let actor = Actor::new(&caller, &request_id);
     let stored = db
         .write(move |conn| rule_sets::store(conn, &actor, description, rules))
@@ -103,6 +104,34 @@ pub async fn put_rule_set(
         HttpResponse::Ok()
     }
     .json(stored.document))
+}
+
+/// Delete a never-activated rule set version (province only).
+///
+/// Versions are immutable, so a mistaken upload is removed and stored again. A version that
+/// was ever active stays: assessments may cite it (409).
+#[utoipa::path(
+    tag = "assessment",
+    params(("version" = String, Path, description = "Rule set version (规则版本)")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, response = NotFound),
+        (status = 409, response = Conflict),
+    )
+)]
+#[delete("/rule-sets/{version}")]
+pub async fn delete_rule_set(
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: web::Path<String>,
+) -> Result<HttpResponse, RegistryError> {
+    require_province(&caller)?;
+    let version = path.into_inner();
+    let actor = Actor::new(&caller, &request_id);
+    db.write(move |conn| rule_sets::delete(conn, &actor, &version))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Make a rule set the one assessments use (province only): a stored one, or the built-in
@@ -153,6 +182,7 @@ pub struct AssessmentParams {
 /// evaluation and the gazelle test. Names the rule set version used.
 #[utoipa::path(
     tag = "assessment",
+    operation_id = "get_enterprise_assessment",
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"), AssessmentParams),
     responses(
         (status = 200, description = "The assessment", body = Assessment),

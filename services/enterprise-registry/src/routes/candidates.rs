@@ -24,21 +24,25 @@ pub struct CandidateParams {
     /// Region subtree (default: yours).
     region: Option<String>,
     /// Technology domain key (技术领域).
+    #[param(value_type = Option<crate::domain::tech_domain::TechDomain>)]
     tech_domain: Option<String>,
     /// Keep firms failing at most this many conditions.
     max_failing: Option<u32>,
     /// `pool` (default): firms in the cultivation pool; `all`: every registered firm that does
     /// not hold the HTE status beyond the screening year (those whose status ends within it
     /// are re-applicants).
+    #[param(pattern = "^(pool|all)$")]
     scope: Option<String>,
     /// Assessment date (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one).
+    #[param(min_length = 1, max_length = 64)]
     rule_set: Option<String>,
     /// Page size, 1–500 (default 50); ignored for csv/xlsx, which hold the whole ranking.
     limit: Option<u32>,
     cursor: Option<String>,
     /// json (default), csv or xlsx; or use the Accept header.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     format: Option<String>,
     /// Header language of files: zh (default) or en.
     lang: Option<String>,

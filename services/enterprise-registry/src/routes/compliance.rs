@@ -19,12 +19,15 @@ use crate::error::RegistryError;
 #[into_params(parameter_in = Query)]
 pub struct AlertQuery {
     /// certificate_expiring, missing_annual_report or pool_overstay.
+    #[param(value_type = crate::domain::compliance::AlertKind)]
     kind: String,
     /// Date of the check (default today).
     as_of: Option<String>,
     /// certificate_expiring: window in days, 1–730 (default 90).
+    #[param(minimum = 1, maximum = 730)]
     within_days: Option<i64>,
     /// pool_overstay: years a firm may stay in the pool, 1–10 (default 3).
+    #[param(minimum = 1, maximum = 10)]
     max_pool_years: Option<i64>,
     /// Region subtree (default: yours).
     region: Option<String>,

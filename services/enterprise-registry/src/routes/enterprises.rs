@@ -203,14 +203,18 @@ pub struct EnterpriseFilter {
     /// Region code: a city matches its whole subtree, a county itself (default: your region).
     region: Option<String>,
     /// Status on `as_of`: hte, pool, registered, deregistered, not_yet_registered.
+    #[param(value_type = Option<crate::domain::status::EnterpriseStatus>)]
     status: Option<String>,
     /// Date for `status` and for the status shown (default today).
     as_of: Option<String>,
     /// Technology domain key (技术领域).
+    #[param(value_type = Option<crate::domain::tech_domain::TechDomain>)]
     tech_domain: Option<String>,
     /// Holds an unrevoked label of this kind (称号): gazelle, little_giant, …
+    #[param(value_type = Option<crate::domain::labels::LabelKind>)]
     label: Option<String>,
     /// High-tech zone level: none, provincial, national.
+    #[param(value_type = Option<crate::domain::enterprise::ZoneLevel>)]
     zone_level: Option<String>,
     /// Above designated size (规上).
     above_scale: Option<bool>,
@@ -223,6 +227,7 @@ pub struct EnterpriseFilter {
 #[into_params(parameter_in = Query)]
 pub struct EnterprisePage {
     /// Order: `credit_code` (default), `name`, or `updated_at`; always ascending, ties by credit code.
+    #[param(pattern = "^(credit_code|name|updated_at)$")]
     sort: Option<String>,
     /// Page size, 1–500 (default 50).
     limit: Option<u32>,

@@ -20,6 +20,7 @@ use crate::export::{self, Language};
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
     /// csv (default) or xlsx; or the Accept header.
+    #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
     /// Header language: zh (default) or en.
     lang: Option<String>,

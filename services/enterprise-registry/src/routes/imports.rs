@@ -45,15 +45,19 @@ pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
     /// enterprises, annual_reports, pool_entries, certificates or labels.
+    #[param(value_type = crate::domain::import::ImportKind)]
     kind: String,
     /// dry_run, atomic (default) or partial.
+    #[param(value_type = Option<crate::app::imports::Mode>)]
     mode: Option<String>,
     /// Unit of money columns without a unit in brackets in their header: yuan (default),
     /// thousand_yuan (千元) or ten_thousand_yuan (万元). A header such as `总收入（万元）` or
     /// `total_income_yuan(万元)` declares its own; the English field names (`…_yuan`) are
     /// names, not units, so `unit` applies to them too.
+    #[param(value_type = Option<crate::domain::import::MoneyUnit>)]
     unit: Option<String>,
     /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 or gbk. CSV only.
+    #[param(pattern = "^(auto|utf-8|utf8|gbk)$")]
     encoding: Option<String>,
     /// The header's row, 1 for the first (default: the first of the first 20 rows that names
     /// every required column; rows above it are titles, read past with a warning).
@@ -291,8 +295,8 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     tag = "bulk",
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first import; 409 while it is still running")),
-    request_body(content = Vec<u8>, description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English",
-        content_type = "text/csv"),
+    request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+        description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English"),
     responses(
         (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),
         (status = 400, response = BadRequest),

@@ -70,6 +70,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assessment::list_rule_sets)
         .service(assessment::get_rule_set)
         .service(assessment::put_rule_set)
+        .service(assessment::delete_rule_set)
         .service(assessment::activate_rule_set)
         .service(assessment::get_assessment)
         .service(candidates::list_candidates)

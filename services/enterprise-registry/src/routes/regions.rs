@@ -63,6 +63,7 @@ pub struct RegionList {
 #[into_params(parameter_in = Query)]
 pub struct RegionFilter {
     /// Only this level: `province`, `city` or `county`.
+    #[param(pattern = "^(province|city|county)$")]
     level: Option<String>,
     /// Only direct children of this division code.
     parent: Option<String>,

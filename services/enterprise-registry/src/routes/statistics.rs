@@ -19,6 +19,7 @@ use crate::error::RegistryError;
 #[into_params(parameter_in = Query)]
 pub struct StatisticsParams {
     /// `city` (default) or `county`.
+    #[param(pattern = "^(city|county)$")]
     level: Option<String>,
     /// A city code: only its counties (level=county).
     parent: Option<String>,

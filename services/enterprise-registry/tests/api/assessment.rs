@@ -403,6 +403,145 @@ async fn candidates_rank_deterministically_and_export() {
     .await;
 }
 
+async fn builtin_rules(app: &TestApp, version: &str) -> Value {
+    let token = app.province_token();
+    let builtin: Value = app
+        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut rules = builtin["rules"].clone();
+    rules["version"] = json!(version);
+    rules
+}
+
+/// A named change to a rule set and the field it should be refused at.
+type RuleEdit = fn(&mut Value);
+
+/// Point values near u32::MAX once overflowed the validator's sums (a panic, a dropped
+/// connection); a huge `max_age_years` made every later assessment a 500. Both are now field
+/// errors, and nothing unbounded is stored.
+#[tokio::test]
+async fn rule_sets_out_of_bounds_are_field_errors_not_panics() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let path = "/api/v1/rule-sets/jiangsu-bounds";
+    let cases: [(&str, RuleEdit, &str); 4] = [
+        (
+            "2^31 points",
+            |r| r["hte"]["innovation"]["growth"]["max_points"] = json!(2_147_483_648_u64),
+            "rules.hte.innovation.growth.max_points",
+        ),
+        (
+            "u32::MAX points",
+            |r| r["hte"]["innovation"]["conversion"]["max_points"] = json!(u32::MAX),
+            "rules.hte.innovation.conversion.max_points",
+        ),
+        (
+            "400 million years",
+            |r| r["gazelle"]["max_age_years"] = json!(400_000_000),
+            "rules.gazelle.max_age_years",
+        ),
+        (
+            "a 1 MB note",
+            |r| r["gazelle"]["note"] = json!("x".repeat(1 << 20)),
+            "rules.gazelle.note",
+        ),
+    ];
+    for (case, edit, field) in cases {
+        let mut rules = builtin_rules(&app, "jiangsu-bounds").await;
+        edit(&mut rules);
+        let problem = assert_problem(
+            app.put_as(&token, path, &json!({"rules": rules})).await,
+            400,
+        )
+        .await;
+        let fields = hte_shared::testing::problem_fields(&problem);
+        assert!(fields.iter().any(|f| f == field), "{case}: {fields:?}");
+    }
+    let rules = builtin_rules(&app, "jiangsu-bounds").await;
+    let long = json!({"description": "说".repeat(2_001), "rules": rules});
+    let problem = assert_problem(app.put_as(&token, path, &long).await, 400).await;
+    assert_eq!(
+        hte_shared::testing::problem_fields(&problem),
+        ["description"]
+    );
+    let missing = app.get_as(&token, path).await;
+    assert_eq!(missing.status(), 404, "nothing was stored");
+}
+
+async fn delete_as(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+    app.client
+        .delete(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Versions are immutable, so a mistaken upload must be removable while nothing can cite it.
+#[tokio::test]
+async fn a_never_activated_rule_set_can_be_deleted() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    for version in ["mistake-1", "used-1"] {
+        let body = json!({"rules": builtin_rules(&app, version).await});
+        let stored = app
+            .put_as(&token, &format!("/api/v1/rule-sets/{version}"), &body)
+            .await;
+        assert_eq!(stored.status(), 201);
+    }
+    let city = app.token(Role::City, "320500");
+    assert_problem(
+        delete_as(&app, &city, "/api/v1/rule-sets/mistake-1").await,
+        403,
+    )
+    .await;
+    let deleted = delete_as(&app, &token, "/api/v1/rule-sets/mistake-1").await;
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        app.get_as(&token, "/api/v1/rule-sets/mistake-1")
+            .await
+            .status(),
+        404
+    );
+    assert_problem(
+        delete_as(&app, &token, "/api/v1/rule-sets/mistake-1").await,
+        404,
+    )
+    .await;
+
+    let activated = app
+        .post_as(&token, "/api/v1/rule-sets/used-1/activate", &json!({}))
+        .await;
+    assert_eq!(activated.status(), 200);
+    assert_problem(
+        delete_as(&app, &token, "/api/v1/rule-sets/used-1").await,
+        409,
+    )
+    .await;
+    assert_problem(
+        delete_as(&app, &token, "/api/v1/rule-sets/2016-national-1").await,
+        409,
+    )
+    .await;
+    let report: Value = app
+        .get_as(
+            &app.token(Role::Auditor, "320000"),
+            "/api/v1/audit/verification",
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["valid"], true, "{report}");
+    assert_eq!(
+        report["entries_checked"], 4,
+        "two stores, one delete, one activation: {report}"
+    );
+}
+
 #[tokio::test]
 async fn screening_keeps_firms_whose_status_ends_within_the_year_as_re_applicants() {
     let app = TestApp::spawn().await;

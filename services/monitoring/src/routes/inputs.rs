@@ -288,7 +288,7 @@ fn encoding_of(raw: Option<&str>) -> Result<Encoding, Problem> {
     tag = "statistics-inputs",
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first report; 409 while the first is still running")),
-    request_body(content = Vec<u8>, description = "The file; the first row with text holds the headers", content_type = "text/csv"),
+    request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "The file (CSV or XLSX); the first row with text holds the headers"),
     responses(
         (status = 200, description = "The import's report (for an atomic import with refused rows, status rejected: nothing written)", body = ImportReport),
         (status = 400, response = BadRequest),

@@ -101,13 +101,13 @@ pub struct NewAllocation {
     /// Date of the registry baseline (default today).
     pub baseline_as_of: Option<NaiveDate>,
     /// Weight per child (baseline `weights`): every child, each 0 or more.
-    #[schema(value_type = Option<Object>, example = json!({"320100": 5, "320200": 3}))]
+    #[schema(example = json!({"320100": 5, "320200": 3}))]
     pub weights: Option<BTreeMap<String, u64>>,
     /// Share per child (method `manual`): every child, adding up to the parent's target.
-    #[schema(value_type = Option<Object>)]
+    #[schema(example = json!({"320100": 60, "320200": 40}))]
     pub shares: Option<BTreeMap<String, i64>>,
     /// Minimum per child (method `proportional_with_minimums`); children left out have 0.
-    #[schema(value_type = Option<Object>)]
+    #[schema(example = json!({"320100": 10}))]
     pub minimums: Option<BTreeMap<String, i64>>,
 }
 

@@ -244,12 +244,21 @@ pub const MAX_TERMS: usize = 8;
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Formula {
     /// 数量: the sum of the terms.
+    #[schema(title = "QuantityFormula")]
     Quantity(Operand),
     /// 比重: numerator ÷ denominator.
-    Share {
-        numerator: Operand,
-        denominator: Operand,
-    },
+    #[schema(title = "ShareFormula")]
+    Share(ShareOperands),
+}
+
+/// The two sides of a share (比重). A named type, so generated clients get one class for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareOperands {
+    /// 分子
+    pub numerator: Operand,
+    /// 分母
+    pub denominator: Operand,
 }
 
 impl Formula {
@@ -261,10 +270,10 @@ impl Formula {
     fn operands(&self) -> Vec<(&'static str, &Operand)> {
         match self {
             Self::Quantity(operand) => vec![("formula.quantity", operand)],
-            Self::Share {
+            Self::Share(ShareOperands {
                 numerator,
                 denominator,
-            } => vec![
+            }) => vec![
                 ("formula.share.numerator", numerator),
                 ("formula.share.denominator", denominator),
             ],
@@ -276,7 +285,7 @@ impl Formula {
     }
 
     pub fn is_share(&self) -> bool {
-        matches!(self, Self::Share { .. })
+        matches!(self, Self::Share(_))
     }
 }
 

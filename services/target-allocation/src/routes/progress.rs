@@ -22,6 +22,7 @@ pub struct ProgressParams {
     /// A splittable indicator with a registry measure (default `hte_count`).
     indicator: Option<String>,
     /// `city` (default: the 13 cities) or `county` (the counties of `parent`).
+    #[param(pattern = "^(city|county)$")]
     level: Option<String>,
     /// The city whose counties are shown (level county; default the caller's city).
     parent: Option<String>,

@@ -48,7 +48,11 @@ fn age(ctx: &Context<'_>, rules: &GazelleRules) -> ConditionResult {
     );
     let registered = ctx.facts.registered_on;
     let days = (ctx.as_of - registered).num_days();
-    let Some(limit) = registered.checked_add_months(Months::new(rules.max_age_years * 12)) else {
+    let Some(limit) = rules
+        .max_age_years
+        .checked_mul(12)
+        .and_then(|months| registered.checked_add_months(Months::new(months)))
+    else {
         return c.unknown("registration date out of range".to_owned(), Vec::new());
     };
     let limit_days = (limit - registered).num_days();

@@ -537,6 +537,7 @@ impl RuleSet {
         self.validate_hte(&mut v);
         self.validate_tech_sme(&mut v);
         self.validate_gazelle(&mut v);
+        self.validate_bounds(&mut v);
         if v.errors.is_empty() {
             Ok(())
         } else {
@@ -665,8 +666,9 @@ impl RuleSet {
         let base = "hte.innovation";
         let (q, c, g) = (&r.ip_quantity, &r.conversion, &r.growth);
         let mut keys = HashSet::new();
-        let mut ip_total = q.max_points;
-        let mut other_total = c.max_points + 2 * g.max_points;
+        // Widened: the bounds are checked in the same pass, so these may still be huge.
+        let mut ip_total = u64::from(q.max_points);
+        let mut other_total = u64::from(c.max_points) + 2 * u64::from(g.max_points);
         for (i, item) in r.expert_items.iter().enumerate() {
             let path = format!("{base}.expert_items[{i}]");
             let key_ok = !item.key.is_empty()
@@ -684,13 +686,13 @@ impl RuleSet {
             }
             v.ratio(&format!("{path}.assumed_fraction"), item.assumed_fraction);
             if item.indicator == Indicator::IntellectualProperty {
-                ip_total += item.max_points;
+                ip_total += u64::from(item.max_points);
             } else {
-                other_total += item.max_points;
+                other_total += u64::from(item.max_points);
             }
         }
-        let best = ip_total.min(r.ip_cap_points) + other_total;
-        if r.pass_mark_points >= best {
+        let best = ip_total.min(u64::from(r.ip_cap_points)) + other_total;
+        if u64::from(r.pass_mark_points) >= best {
             v.err(
                 &format!("{base}.pass_mark_points"),
                 &format!("cannot be passed: the table's maximum is {best} points"),
@@ -744,10 +746,10 @@ impl RuleSet {
             }
             above = (band.min_count, band.points);
         }
-        let best = t.staff_bands.first().map_or(0, |b| b.points)
-            + t.rd_bands.first().map_or(0, |b| b.points)
-            + t.ip_class1_points;
-        if t.pass_points > best {
+        let best = t.staff_bands.first().map_or(0, |b| u64::from(b.points))
+            + t.rd_bands.first().map_or(0, |b| u64::from(b.points))
+            + u64::from(t.ip_class1_points);
+        if u64::from(t.pass_points) > best {
             v.err(
                 "tech_sme.pass_points",
                 &format!("cannot be reached: the table's maximum is {best} points"),
@@ -822,6 +824,170 @@ impl RuleSet {
     }
 }
 
+/// Sensible bounds for stored rule sets: far beyond any real table (the 2016 table totals
+/// 100 points), small enough that no sum or product of them can overflow.
+pub const MAX_POINTS: u32 = 1_000;
+pub const MAX_AGE_YEARS: u32 = 100;
+pub const MAX_REGISTRATION_DAYS: u32 = 36_500;
+pub const MAX_BANDS: usize = 50;
+pub const MAX_EXPERT_ITEMS: usize = 100;
+pub const MAX_COUNT: u32 = 1_000_000;
+pub const MAX_TEXT_CHARS: usize = 2_000;
+pub const MAX_VERSION_CHARS: usize = 64;
+
+impl RuleSet {
+    /// Every number a stored rule set holds stays within bounds the engine's arithmetic can
+    /// take, and every list and text stays small.
+    fn validate_bounds(&self, v: &mut Validator) {
+        let (h, t, g) = (&self.hte, &self.tech_sme, &self.gazelle);
+        let r = &h.innovation;
+        let mut points: Vec<(String, u32)> = vec![
+            ("hte.innovation.pass_mark_points".into(), r.pass_mark_points),
+            ("hte.innovation.ip_cap_points".into(), r.ip_cap_points),
+            (
+                "hte.innovation.ip_quantity.max_points".into(),
+                r.ip_quantity.max_points,
+            ),
+            (
+                "hte.innovation.conversion.max_points".into(),
+                r.conversion.max_points,
+            ),
+            (
+                "hte.innovation.growth.max_points".into(),
+                r.growth.max_points,
+            ),
+            ("tech_sme.pass_points".into(), t.pass_points),
+            ("tech_sme.ip_class1_points".into(), t.ip_class1_points),
+        ];
+        let range = |path: String, p: PointRange| {
+            [
+                (format!("{path}.low"), p.low),
+                (format!("{path}.high"), p.high),
+            ]
+        };
+        points.extend(range(
+            "hte.innovation.ip_quantity.class1_points".into(),
+            r.ip_quantity.class1_points,
+        ));
+        for (i, b) in r.ip_quantity.class2_bands.iter().enumerate() {
+            points.extend(range(
+                format!("hte.innovation.ip_quantity.class2_bands[{i}].points"),
+                b.points,
+            ));
+        }
+        for (i, b) in r.conversion.bands.iter().enumerate() {
+            points.extend(range(
+                format!("hte.innovation.conversion.bands[{i}].points"),
+                b.points,
+            ));
+        }
+        for (i, b) in r.growth.bands.iter().enumerate() {
+            points.extend(range(
+                format!("hte.innovation.growth.bands[{i}].points"),
+                b.points,
+            ));
+        }
+        for (i, e) in r.expert_items.iter().enumerate() {
+            points.push((
+                format!("hte.innovation.expert_items[{i}].max_points"),
+                e.max_points,
+            ));
+        }
+        for (i, b) in t.staff_bands.iter().enumerate() {
+            points.push((format!("tech_sme.staff_bands[{i}].points"), b.points));
+        }
+        for (i, b) in t.rd_bands.iter().enumerate() {
+            points.push((format!("tech_sme.rd_bands[{i}].points"), b.points));
+        }
+        for (i, b) in t.ip_class2_bands.iter().enumerate() {
+            points.push((format!("tech_sme.ip_class2_bands[{i}].points"), b.points));
+        }
+        for (path, value) in points {
+            v.at_most(&path, u64::from(value), u64::from(MAX_POINTS));
+        }
+        v.at_most(
+            "gazelle.max_age_years",
+            g.max_age_years.into(),
+            MAX_AGE_YEARS.into(),
+        );
+        v.at_most(
+            "hte.min_registration_days",
+            h.min_registration_days.into(),
+            MAX_REGISTRATION_DAYS.into(),
+        );
+        self.validate_sizes(v);
+    }
+
+    /// Lists, counts and texts: a rule set is a table, not a store for arbitrary data.
+    fn validate_sizes(&self, v: &mut Validator) {
+        let (h, t) = (&self.hte, &self.tech_sme);
+        let r = &h.innovation;
+        for (path, len) in [
+            ("hte.rd_intensity_bands", h.rd_intensity_bands.len()),
+            (
+                "hte.innovation.ip_quantity.class2_bands",
+                r.ip_quantity.class2_bands.len(),
+            ),
+            ("hte.innovation.conversion.bands", r.conversion.bands.len()),
+            ("hte.innovation.growth.bands", r.growth.bands.len()),
+            ("tech_sme.staff_bands", t.staff_bands.len()),
+            ("tech_sme.rd_bands", t.rd_bands.len()),
+            ("tech_sme.ip_class2_bands", t.ip_class2_bands.len()),
+        ] {
+            v.at_most(path, len as u64, MAX_BANDS as u64);
+        }
+        v.at_most(
+            "hte.innovation.expert_items",
+            r.expert_items.len() as u64,
+            MAX_EXPERT_ITEMS as u64,
+        );
+        for (i, b) in r.ip_quantity.class2_bands.iter().enumerate() {
+            v.at_most(
+                &format!("hte.innovation.ip_quantity.class2_bands[{i}].min_count"),
+                b.min_count.into(),
+                MAX_COUNT.into(),
+            );
+        }
+        for (i, b) in t.ip_class2_bands.iter().enumerate() {
+            v.at_most(
+                &format!("tech_sme.ip_class2_bands[{i}].min_count"),
+                b.min_count.into(),
+                MAX_COUNT.into(),
+            );
+        }
+        let mut texts = vec![
+            ("version".to_owned(), &self.version, MAX_VERSION_CHARS),
+            (
+                "gazelle.note".to_owned(),
+                &self.gazelle.note,
+                MAX_TEXT_CHARS,
+            ),
+        ];
+        for (i, e) in r.expert_items.iter().enumerate() {
+            texts.push((
+                format!("hte.innovation.expert_items[{i}].key"),
+                &e.key,
+                MAX_VERSION_CHARS,
+            ));
+            texts.push((
+                format!("hte.innovation.expert_items[{i}].name_en"),
+                &e.name_en,
+                200,
+            ));
+            texts.push((
+                format!("hte.innovation.expert_items[{i}].name_zh"),
+                &e.name_zh,
+                200,
+            ));
+        }
+        for (path, text, max) in texts {
+            if text.chars().count() > max {
+                v.err(&path, &format!("must be at most {max} characters"));
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Validator {
     errors: Vec<RuleError>,
@@ -839,6 +1005,12 @@ impl Validator {
             self.err(path, "must be a ratio between 0 and 1 (e.g. 0.05 for 5 %)");
         }
         ok
+    }
+
+    fn at_most(&mut self, path: &str, value: u64, max: u64) {
+        if value > max {
+            self.err(path, &format!("must be at most {max}"));
+        }
     }
 
     fn range(&mut self, path: &str, range: PointRange, max: u32) {
