@@ -63,6 +63,62 @@ async fn suzhou_board(suite: &Suite) -> Value {
     response.json().await.unwrap()
 }
 
+/// Builds the registry's screening readiness for `day` and waits until it is finished.
+async fn build_readiness(suite: &Suite, day: &str) {
+    let province = suite.province_token();
+    let started = suite
+        .registry
+        .post_as(
+            &province,
+            &format!("/api/v1/candidates/readiness?as_of={day}"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(started.status(), 202);
+    for _ in 0..200 {
+        let builds: Value = suite
+            .registry
+            .get_as(&province, "/api/v1/candidates/readiness")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let finished = builds["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["screened_on"] == day && b["finished_at"].is_string());
+        if finished {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the readiness build of {day} did not finish");
+}
+
+/// How many times the registry answered `GET /api/v1/candidates/summary` with 200.
+async fn summary_reads(suite: &Suite) -> u64 {
+    let metrics = suite
+        .registry
+        .client
+        .get(suite.registry.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("http_requests_total") || l.contains("_requests_total{"))
+        .filter(|l| {
+            l.contains("route=\"/api/v1/candidates/summary\"") && l.contains("status=\"200\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .map(|n| n as u64)
+        .sum()
+}
+
 #[tokio::test]
 async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures() {
     let mut suite = Suite::start_with(&[
@@ -108,6 +164,18 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
     assert_eq!(count(&snapshot, "320583"), (3, None));
     assert_eq!(count(&snapshot, "320000"), (4, Some(30000.0)));
     assert_eq!(value_of(&snapshot, "new_hte", "320500")["numerator"], 2);
+
+    // With the registry's readiness built for July's last day, July retaken reads the ready
+    // pool firms from its counts (one indexed query), not from the whole ranking as CSV.
+    build_readiness(&suite, "2020-07-31").await;
+    let before = summary_reads(&suite).await;
+    let retaken = suite.snapshot_id("2020-07").await;
+    assert_ne!(retaken, july, "a new revision");
+    assert_eq!(
+        summary_reads(&suite).await,
+        before + 1,
+        "read from the summary"
+    );
 
     // Suzhou's board: 3 of 20,000; 环比 +1 on June's 2 (+50%); a trend through (06-30, 2) and
     // (07-31, 3) reaches 3 + 153/31 ≈ 7.94 by 2020-12-31, and no firm is ready in the pool.
@@ -172,7 +240,11 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
     let listed = suite
         .monitoring_get(&format!("/api/v1/snapshots?plan={PLAN}"))
         .await;
-    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        3,
+        "June, July and July's revision"
+    );
 
     // Started again (after the breaker's open second), the next snapshot is fresh.
     suite.restart_registry().await;

@@ -198,4 +198,64 @@ impl XlsxWriter {
             .map_err(xlsx_failure)?;
         self.workbook.save_to_buffer().map_err(xlsx_failure)
     }
+
+    /// The finished file in an anonymous temporary file, rewound: a zip archive is written
+    /// with seeks, so it cannot go to the response as it is made, but it need not sit in
+    /// memory either; [`file_chunks`] sends it on.
+    pub fn finish_to_file(mut self) -> Result<std::fs::File, Problem> {
+        use std::io::{Seek, SeekFrom};
+        let unwritable = |e: std::io::Error| {
+            tracing::error!(error = %e, "XLSX export: temporary file");
+            Problem::internal()
+        };
+        let mut file = tempfile::tempfile().map_err(unwritable)?;
+        self.workbook
+            .save_to_writer(&mut file)
+            .map_err(xlsx_failure)?;
+        file.seek(SeekFrom::Start(0)).map_err(unwritable)?;
+        Ok(file)
+    }
+}
+
+/// Bytes of a file sent per chunk.
+const FILE_CHUNK: usize = 64 * 1024;
+
+/// A file's content as a response body, 64 KiB at a time, read on the blocking pool.
+pub fn file_chunks(
+    file: std::fs::File,
+) -> impl futures_util::Stream<Item = Result<actix_web::web::Bytes, actix_web::Error>> {
+    futures_util::stream::unfold(Some(file), |file| async move {
+        let mut file = file?;
+        let read = actix_web::web::block(move || {
+            use std::io::Read;
+            let mut buffer = vec![0; FILE_CHUNK];
+            let n = file.read(&mut buffer)?;
+            buffer.truncate(n);
+            Ok::<_, std::io::Error>((file, buffer))
+        })
+        .await;
+        match read {
+            Ok(Ok((_, buffer))) if buffer.is_empty() => None,
+            Ok(Ok((file, buffer))) => Some((Ok(actix_web::web::Bytes::from(buffer)), Some(file))),
+            Ok(Err(e)) => {
+                // The status line is gone; ending early makes the truncation visible.
+                tracing::error!(error = %e, "export file unreadable");
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError(
+                        "export interrupted",
+                    )),
+                    None,
+                ))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "export file read cancelled");
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError(
+                        "export interrupted",
+                    )),
+                    None,
+                ))
+            }
+        }
+    })
 }

@@ -2,13 +2,17 @@
 //! ([`hte_shared::service`]), which connects the database, applies the migrations and serves.
 
 use diesel_migrations::embed_migrations;
+use hte_shared::auth::AuthKeys;
 use hte_shared::config::{CommonConfig, ConfigError, Env};
-use hte_shared::db::Migrations;
-use hte_shared::service::{self, Service};
+use hte_shared::db::{Db, Migrations};
+use hte_shared::server::StartError;
+use hte_shared::service::{self, AppData, Config, Service};
 use utoipa::OpenApi as _;
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
+use crate::app::scheduler::Scheduler;
+use crate::config::RegistrySettings;
 use crate::routes;
 
 /// The registry's own tables (the shared audit and idempotency tables come with them).
@@ -53,7 +57,7 @@ pub type Application = service::Application<EnterpriseRegistry>;
 struct ApiDoc;
 
 impl Service for EnterpriseRegistry {
-    type Settings = ();
+    type Settings = RegistrySettings;
     const NAME: &'static str = "enterprise-registry";
     const ENV_PREFIX: &'static str = "REGISTRY";
     const DEFAULT_PORT: u16 = 8081;
@@ -71,7 +75,25 @@ impl Service for EnterpriseRegistry {
         routes::configure(cfg);
     }
 
-    fn settings(_: &Env, _: &CommonConfig) -> Result<(), ConfigError> {
-        Ok(())
+    fn settings(env: &Env, _: &CommonConfig) -> Result<RegistrySettings, ConfigError> {
+        RegistrySettings::from_env(env)
+    }
+
+    /// Starts the daily readiness build when it is turned on.
+    fn app_data_with_db(
+        config: &Config<Self>,
+        _keys: &AuthKeys,
+        db: &Db,
+    ) -> Result<AppData, StartError> {
+        if let Some(schedule) = config.own.readiness_schedule.clone() {
+            tracing::info!(?schedule, "daily readiness build scheduled");
+            Scheduler {
+                db: db.clone(),
+                schedule,
+                instance: format!("enterprise-registry-{}", uuid::Uuid::new_v4()),
+            }
+            .spawn();
+        }
+        Ok(AppData::default())
     }
 }

@@ -418,66 +418,81 @@ pub const COLUMNS: &[Column] = &[
     Column::new("standing", "申报类型"),
 ];
 
-/// The whole ranking as spreadsheet rows, and the rule set version used.
-pub fn ranking_rows(
+/// Rows of a stored ranking read per query by the exports.
+pub const EXPORT_PAGE: i64 = 1_000;
+
+/// Where a stored ranking's export is: after which row, and how many came before.
+#[derive(Debug, Clone, Default)]
+pub struct ExportPosition {
+    after: Option<RankPosition>,
+    rank: u64,
+}
+
+/// The next [`EXPORT_PAGE`] rows of a stored ranking as spreadsheet rows (the position
+/// advanced), or `None` when done: an index range scan per page, so an export of the
+/// province holds one page at a time.
+pub fn next_export_page(
+    conn: &mut DbConnection,
+    scope: &RankScope,
+    position: &mut ExportPosition,
+    language: Language,
+) -> Result<Option<Vec<Vec<Cell>>>, RegistryError> {
+    let rows = readiness_queries::page(conn, scope, position.after.as_ref(), EXPORT_PAGE)?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let (key, candidate) = ranked_row(row)?;
+        position.after = Some(key.position());
+        position.rank += 1;
+        out.push(export_row(position.rank, candidate, language)?);
+    }
+    Ok(Some(out))
+}
+
+/// The whole ranking assessed live as spreadsheet rows, and the rule set version used: for
+/// dates and rule sets no readiness build covers, so every candidate is held to be sorted.
+pub fn live_ranking_rows(
     conn: &mut DbConnection,
     screening: &Screening,
     language: Language,
 ) -> Result<(String, Vec<Vec<Cell>>), RegistryError> {
     let mut all = Vec::new();
-    let version = match readiness_scope(conn, screening)? {
-        // Already ranked: read in index order, a page at a time.
-        Some(scope) => {
-            let mut position: Option<RankPosition> = None;
-            loop {
-                let rows = readiness_queries::page(conn, &scope, position.as_ref(), 1_000)?;
-                for row in &rows {
-                    let (key, candidate) = ranked_row(row)?;
-                    position = Some(key.position());
-                    all.push(Ranked(key, candidate));
-                }
-                if rows.len() < 1_000 {
-                    break;
-                }
-            }
-            scope.rule_set_version
-        }
-        None => {
-            let version = screen(conn, screening, &mut |key, candidate| {
-                all.push(Ranked(key, candidate))
-            })?;
-            all.sort();
-            version
-        }
-    };
+    let version = screen(conn, screening, &mut |key, candidate| {
+        all.push(Ranked(key, candidate))
+    })?;
+    all.sort();
     let mut rows = Vec::with_capacity(all.len());
-    for (i, Ranked(_, c)) in all.into_iter().enumerate() {
-        let advice = c
-            .gaps
-            .iter()
-            .map(|g| {
-                if language == Language::Zh {
-                    g.advice_zh.clone()
-                } else {
-                    g.advice_en.clone()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("；");
-        rows.push(vec![
-            Cell::Int(i as i64 + 1),
-            c.credit_code.into(),
-            c.name.into(),
-            c.region_code.into(),
-            c.city_code.into(),
-            json_key(c.outcome)?.into(),
-            Cell::Int(i64::from(c.failing)),
-            Cell::Int(i64::from(c.unknown)),
-            Cell::Number(c.relative_gap),
-            advice.into(),
-            Cell::Int(i64::from(c.passing)),
-            json_key(c.standing)?.into(),
-        ]);
+    for (i, Ranked(_, candidate)) in all.into_iter().enumerate() {
+        rows.push(export_row(i as u64 + 1, candidate, language)?);
     }
     Ok((version, rows))
+}
+
+/// One candidate as a spreadsheet row under [`COLUMNS`].
+fn export_row(rank: u64, c: Candidate, language: Language) -> Result<Vec<Cell>, RegistryError> {
+    let advice = c
+        .gaps
+        .iter()
+        .map(|g| match language {
+            Language::Zh => g.advice_zh.as_str(),
+            Language::En => g.advice_en.as_str(),
+        })
+        .collect::<Vec<_>>()
+        .join("；");
+    Ok(vec![
+        Cell::Int(i64::try_from(rank).unwrap_or(i64::MAX)),
+        c.credit_code.into(),
+        c.name.into(),
+        c.region_code.into(),
+        c.city_code.into(),
+        json_key(c.outcome)?.into(),
+        Cell::Int(i64::from(c.failing)),
+        Cell::Int(i64::from(c.unknown)),
+        Cell::Number(c.relative_gap),
+        advice.into(),
+        Cell::Int(i64::from(c.passing)),
+        json_key(c.standing)?.into(),
+    ])
 }

@@ -23,6 +23,7 @@ pub mod labels;
 pub mod pool_entries;
 pub mod readiness;
 pub mod rule_sets;
+pub mod scheduler;
 pub mod statistics;
 
 /// Where an operation records its changes. A change to a firm's facts also refreshes the

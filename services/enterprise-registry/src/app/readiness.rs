@@ -130,7 +130,9 @@ pub fn start_build(
 }
 
 /// Fills the next batch of a build after the firm `after`; returns the last firm done, or
-/// `None` once the build is finished (then the other builds are dropped: reads move over).
+/// `None` once the build is finished. Then reads move over and the builds it replaces are
+/// dropped: those of other rule sets, and those of this rule set for days before today (the
+/// daily schedule keeps today's and tomorrow's).
 pub fn build_batch(
     conn: &mut DbConnection,
     (version, screened_on): (&str, NaiveDate),
@@ -164,12 +166,36 @@ pub fn build_batch(
         }
         _ => {
             queries::record_progress(conn, (version, screened_on), done, Some(now()))?;
+            let today = hte_shared::time::today();
             for other in queries::builds(conn)? {
-                if (other.rule_set_version.as_str(), other.screened_on) != (version, screened_on) {
+                let itself =
+                    (other.rule_set_version.as_str(), other.screened_on) == (version, screened_on);
+                let replaced = other.rule_set_version != version || other.screened_on < today;
+                if !itself && replaced {
                     queries::drop_build(conn, (&other.rule_set_version, other.screened_on))?;
                 }
             }
             Ok(None)
+        }
+    }
+}
+
+/// Fills a registered build batch by batch, each batch its own transaction, until it is
+/// finished.
+pub async fn run_build(
+    db: &hte_shared::db::Db,
+    version: &str,
+    screened_on: NaiveDate,
+) -> Result<(), RegistryError> {
+    let mut position: (Option<String>, i64) = (None, 0);
+    loop {
+        let (key, at) = (version.to_owned(), position.clone());
+        let step = db
+            .write(move |conn| build_batch(conn, (&key, screened_on), at))
+            .await?;
+        match step {
+            Some((code, done)) => position = (Some(code), done),
+            None => return Ok(()),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod declarations;
 pub mod enterprises;
 pub mod imports;
 pub mod labels;
+pub mod leases;
 pub mod pool_entries;
 pub mod readiness;
 pub mod rule_sets;

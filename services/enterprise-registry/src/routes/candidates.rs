@@ -1,6 +1,8 @@
 //! Candidate screening (遴选): firms ranked by how close they are to HTE recognition, as JSON
 //! pages or the whole ranking as a file.
 
+use std::sync::Arc;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
@@ -13,7 +15,10 @@ use utoipa::IntoParams;
 
 use super::files::{self, Format};
 use super::{gather, region_filter};
-use crate::app::candidates::{self as operations, COLUMNS, CandidatePage, RankKey, Screening};
+use crate::app::candidates::{
+    self as operations, COLUMNS, CandidatePage, ExportPosition, RankKey, Screening,
+};
+use crate::db::readiness::RankScope;
 use crate::domain::tech_domain::TechDomain;
 use crate::error::RegistryError;
 use crate::export::{self, Language};
@@ -143,9 +148,35 @@ pub async fn list_candidates(
         page,
     } = params.parse(&caller, &request)?;
     if format != Format::Json {
-        let as_of = screening.as_of;
+        return export_ranking(db, screening, format, language).await;
+    }
+    let limit = page.limit as usize;
+    let result: CandidatePage = db
+        .read(move |conn| operations::page(conn, &screening, page.after.as_ref(), limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+/// The whole ranking as a file. From a readiness build, CSV is sent page by page as it is
+/// read and XLSX is written row by row into a spilled worksheet, then sent from a temporary
+/// file: memory stays flat however many firms. Without a build (a past date or another rule
+/// set) the ranking is assessed live and sorted in memory.
+async fn export_ranking(
+    db: web::Data<Db>,
+    screening: Screening,
+    format: Format,
+    language: Language,
+) -> Result<HttpResponse, RegistryError> {
+    let as_of = screening.as_of;
+    let (scope, screening) = db
+        .read(move |conn| {
+            let scope = operations::readiness_scope(conn, &screening)?;
+            Ok::<_, RegistryError>((scope, screening))
+        })
+        .await?;
+    let Some(scope) = scope else {
         let (version, rows) = db
-            .read(move |conn| operations::ranking_rows(conn, &screening, language))
+            .read(move |conn| operations::live_ranking_rows(conn, &screening, language))
             .await?;
         let bytes = match format {
             Format::Xlsx => export::xlsx_bytes("candidates", COLUMNS, &rows, language)?,
@@ -153,10 +184,94 @@ pub async fn list_candidates(
         };
         let stem = format!("candidates-{as_of}-{version}");
         return Ok(files::file_response(format, &stem, bytes));
+    };
+    let stem = format!(
+        "candidates-{}-{}",
+        scope.screened_on, scope.rule_set_version
+    );
+    if format == Format::Xlsx {
+        let file = db
+            .read(move |conn| {
+                let mut writer = export::XlsxWriter::new("candidates", COLUMNS, language)?;
+                let mut position = ExportPosition::default();
+                while let Some(rows) =
+                    operations::next_export_page(conn, &scope, &mut position, language)?
+                {
+                    for row in &rows {
+                        writer.write_row(row)?;
+                    }
+                }
+                writer.finish_to_file().map_err(RegistryError::from)
+            })
+            .await?;
+        return Ok(files::file_response_builder(format, &stem).streaming(export::file_chunks(file)));
     }
-    let limit = page.limit as usize;
-    let result: CandidatePage = db
-        .read(move |conn| operations::page(conn, &screening, page.after.as_ref(), limit))
-        .await?;
-    Ok(HttpResponse::Ok().json(result))
+    let stream = csv_stream(db, scope, language);
+    Ok(files::file_response_builder(format, &stem).streaming(stream))
+}
+
+/// Where a streamed CSV ranking is.
+struct CsvState {
+    db: web::Data<Db>,
+    scope: Arc<RankScope>,
+    position: Option<ExportPosition>,
+    first: bool,
+    done: bool,
+}
+
+/// The stored ranking as CSV, streamed: each page of 1,000 is read, encoded and sent before
+/// the next is read.
+fn csv_stream(
+    db: web::Data<Db>,
+    scope: RankScope,
+    language: Language,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, actix_web::Error>> {
+    let state = CsvState {
+        db,
+        scope: Arc::new(scope),
+        position: Some(ExportPosition::default()),
+        first: true,
+        done: false,
+    };
+    futures_util::stream::unfold(state, move |mut state| async move {
+        if state.done {
+            return None;
+        }
+        let mut position = state.position.take()?;
+        let scope = Arc::clone(&state.scope);
+        let result = state
+            .db
+            .read(move |conn| {
+                let page = operations::next_export_page(conn, &scope, &mut position, language)?;
+                Ok::<_, RegistryError>((position, page))
+            })
+            .await;
+        match result {
+            Ok((position, page)) => {
+                let header = state.first.then_some((COLUMNS, language));
+                state.first = false;
+                state.done = page.is_none();
+                state.position = Some(position);
+                if page.is_none() && header.is_none() {
+                    return None;
+                }
+                let rows = page.as_deref().unwrap_or(&[]);
+                let chunk = export::csv_chunk(header, rows)
+                    .map(web::Bytes::from)
+                    .map_err(actix_web::Error::from);
+                Some((chunk, state))
+            }
+            Err(error) => {
+                // The status line is gone; ending early makes the truncation visible.
+                tracing::error!(%error, "candidates export stopped");
+                state.done = true;
+                Some((
+                    Err(actix_web::error::ErrorInternalServerError(
+                        "export interrupted",
+                    )),
+                    state,
+                ))
+            }
+        }
+    })
 }

@@ -22,21 +22,8 @@ use crate::error::RegistryError;
 /// a failure is logged and leaves the build unfinished (reads keep the previous one).
 pub(super) fn spawn_build(db: web::Data<Db>, version: String, screened_on: NaiveDate) {
     actix_web::rt::spawn(async move {
-        let mut position: (Option<String>, i64) = (None, 0);
-        loop {
-            let (key, at) = (version.clone(), position.clone());
-            let step = db
-                .write(move |conn| operations::build_batch(conn, (&key, screened_on), at))
-                .await;
-            match step {
-                Ok(Some((code, done))) => position = (Some(code), done),
-                Ok(None) => break,
-                Err(error) => {
-                    let error: RegistryError = error;
-                    tracing::error!(%version, %screened_on, ?error, "readiness build failed");
-                    break;
-                }
-            }
+        if let Err(error) = operations::run_build(&db, &version, screened_on).await {
+            tracing::error!(%version, %screened_on, ?error, "readiness build failed");
         }
     });
 }

@@ -523,3 +523,139 @@ async fn activating_a_rule_set_rebuilds_readiness_under_it() {
         }
     }
 }
+
+/// The whole ranking as a file: CSV text, and XLSX cells read back as CSV-like rows.
+async fn exports(app: &TestApp) -> (String, Vec<Vec<String>>) {
+    let target = format!("/api/v1/candidates?as_of={AS_OF}&scope=all&lang=en");
+    let csv = app
+        .get_as(&app.province_token(), &format!("{target}&format=csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let xlsx = app
+        .get_as(&app.province_token(), &format!("{target}&format=xlsx"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let sheet = book.worksheet_range("candidates").unwrap();
+    let cells = sheet
+        .rows()
+        .map(|row| row.iter().map(ToString::to_string).collect())
+        .collect();
+    (csv, cells)
+}
+
+#[tokio::test]
+async fn exports_from_the_build_equal_the_live_ranking() {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(11);
+    for i in 0..FIRMS {
+        let code = code_of(i);
+        app.create_enterprise(&enterprise_body(
+            &code,
+            &code[2..8],
+            &format!("导出测试{i}有限公司"),
+        ))
+        .await;
+        for year in 2024..=2025 {
+            assert!(put_report(&app, &mut rng, &code, year).await.is_success());
+        }
+    }
+    let (live_csv, live_cells) = exports(&app).await;
+    build(&app).await;
+    let (stored_csv, stored_cells) = exports(&app).await;
+    assert_eq!(stored_csv, live_csv, "streamed from the table, same file");
+    assert_eq!(stored_cells, live_cells);
+    assert_eq!(
+        stored_cells.len(),
+        FIRMS as usize + 1,
+        "header and one row per firm"
+    );
+    assert_eq!(stored_cells[0][0], "rank");
+    let whole = ranking(&app, "all").await;
+    let codes: Vec<&str> = stored_csv
+        .lines()
+        .skip(1)
+        .map(|l| &l[l.find(',').unwrap() + 1..][..18])
+        .collect();
+    let ranked: Vec<&str> = whole
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["credit_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ranked, "the file follows the ranking");
+}
+
+/// The builds listed, once both days are finished (the schedule ticks every second).
+async fn scheduled_builds(app: &TestApp, days: &[String]) -> Vec<Value> {
+    for _ in 0..300 {
+        let builds: Value = app
+            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let items = builds["items"].as_array().unwrap().clone();
+        let finished = |day: &String| {
+            items
+                .iter()
+                .any(|b| b["screened_on"] == *day && b["finished_at"].is_string())
+        };
+        if days.iter().all(finished) {
+            return items;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the scheduled builds did not finish");
+}
+
+#[tokio::test]
+async fn the_schedule_keeps_today_and_tomorrow_built() {
+    let app = TestApp::spawn_with(&[
+        ("REGISTRY_READINESS_SCHEDULE", "on"),
+        ("REGISTRY_READINESS_TICK_SECS", "1"),
+    ])
+    .await;
+    let today = hte_shared::time::today();
+    let days = [today.to_string(), today.succ_opt().unwrap().to_string()];
+    let first = code_of(0);
+    app.create_enterprise(&enterprise_body(&first, &first[2..8], "排程测试一有限公司"))
+        .await;
+    let builds = scheduled_builds(&app, &days).await;
+    assert_eq!(builds.len(), 2, "today's and tomorrow's only: {builds:?}");
+
+    // Today's reads come from the build (the summary answers only from one) and stay current.
+    let second = code_of(1);
+    app.create_enterprise(&enterprise_body(
+        &second,
+        &second[2..8],
+        "排程测试二有限公司",
+    ))
+    .await;
+    let summary: Value = app
+        .get_as(&app.province_token(), "/api/v1/candidates/summary")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["as_of"], days[0]);
+    let firms: i64 = summary["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["firms"].as_i64().unwrap())
+        .sum();
+    assert_eq!(firms, 2, "{summary}");
+
+    // Later ticks find both days built and leave them alone.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let again = scheduled_builds(&app, &days).await;
+    let started =
+        |items: &[Value]| -> Vec<Value> { items.iter().map(|b| b["started_at"].clone()).collect() };
+    assert_eq!(started(&again), started(&builds));
+}

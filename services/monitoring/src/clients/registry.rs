@@ -1,6 +1,7 @@
 //! The enterprise registry, as monitoring reads it: statistics by region
 //! (`GET /api/v1/statistics`), the pool firms its assessment finds ready for recognition
-//! (`GET /api/v1/candidates`, as CSV) and its compliance alerts
+//! (`GET /api/v1/candidates/summary`; the ranking as CSV for dates it has not built) and its
+//! compliance alerts
 //! (`GET /api/v1/compliance-alerts`).
 
 use std::collections::BTreeMap;
@@ -183,9 +184,36 @@ impl RegistryClient {
     }
 
     /// The pool firms whose HTE assessment on `as_of` qualifies or likely qualifies, counted
-    /// by region. Read from the whole ranking as one CSV file, so the registry screens the
-    /// province once (its JSON pages screen it again for every page).
+    /// by region. Read from the registry's readiness counts (`/candidates/summary`, one
+    /// indexed query); for a date no readiness build covers (404) the registry must assess the
+    /// pool live, so the whole ranking is read once as CSV instead.
     pub async fn ready_pool_firms(
+        &self,
+        as_of: NaiveDate,
+        request_id: &RequestId,
+    ) -> Result<ReadyFirms, UpstreamError> {
+        let path = "api/v1/candidates/summary";
+        let query = vec![("scope", "pool".to_owned()), ("as_of", as_of.to_string())];
+        match self
+            .inner
+            .get_json::<RawSummary>(path, &query, request_id)
+            .await
+        {
+            Ok(summary) => Ok(ReadyFirms {
+                by_region: count_summary(&summary, as_of)?,
+                route: route_of(path, &query),
+                fetched_at: hte_shared::time::now(),
+            }),
+            Err(UpstreamError::Status { status: 404, .. }) => {
+                self.ready_pool_firms_live(as_of, request_id).await
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// [`Self::ready_pool_firms`] from the whole ranking as one CSV file, so the registry
+    /// screens the pool once (its JSON pages would screen it again for every page).
+    async fn ready_pool_firms_live(
         &self,
         as_of: NaiveDate,
         request_id: &RequestId,
@@ -269,6 +297,47 @@ impl RegistryClient {
     }
 }
 
+/// The registry's readiness counts: eligible firms by city, county and verdict.
+#[derive(Debug, Deserialize)]
+struct RawSummary {
+    as_of: NaiveDate,
+    items: Vec<RawSummaryRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawSummaryRow {
+    city_code: String,
+    region_code: String,
+    outcome: String,
+    firms: i64,
+}
+
+/// Whether a verdict counts a firm as ready (a failing condition never gives these).
+fn is_ready(outcome: &str) -> bool {
+    matches!(outcome, "qualifies" | "likely_qualifies")
+}
+
+/// Counts the summary's ready firms by county, city and province.
+fn count_summary(
+    summary: &RawSummary,
+    as_of: NaiveDate,
+) -> Result<BTreeMap<String, i64>, UpstreamError> {
+    if summary.as_of != as_of {
+        return Err(decode_error(format!(
+            "asked for the readiness of {as_of}, got {}",
+            summary.as_of
+        )));
+    }
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    for row in summary.items.iter().filter(|r| is_ready(&r.outcome)) {
+        for code in [&row.region_code, &row.city_code] {
+            *counts.entry(code.clone()).or_default() += row.firms;
+        }
+        *counts.entry(PROVINCE_CODE.to_string()).or_default() += row.firms;
+    }
+    Ok(counts)
+}
+
 /// Counts the ranking's ready firms (outcome qualifies or likely_qualifies) by county, city
 /// and province. The file has English headers (`lang=en`) and may start with a BOM.
 fn count_ready(bytes: &[u8]) -> Result<BTreeMap<String, i64>, UpstreamError> {
@@ -292,7 +361,7 @@ fn count_ready(bytes: &[u8]) -> Result<BTreeMap<String, i64>, UpstreamError> {
     let mut counts: BTreeMap<String, i64> = BTreeMap::new();
     for record in reader.records() {
         let record = record.map_err(|e| decode_error(format!("the candidates CSV: {e}")))?;
-        if !matches!(record.get(outcome), Some("qualifies" | "likely_qualifies")) {
+        if !record.get(outcome).is_some_and(is_ready) {
             continue;
         }
         for code in [record.get(county), record.get(city)].into_iter().flatten() {
@@ -349,5 +418,35 @@ mod tests {
         .collect();
         assert_eq!(counts, expected);
         assert!(count_ready(b"rank,credit_code\n1,A\n").is_err());
+    }
+
+    #[test]
+    fn the_summary_counts_the_same_ready_firms_as_the_ranking() {
+        let day: NaiveDate = "2026-06-01".parse().unwrap();
+        let summary: RawSummary = serde_json::from_value(serde_json::json!({
+            "rule_set_version": "2016", "as_of": "2026-06-01",
+            "items": [
+                {"city_code": "320100", "region_code": "320102", "outcome": "qualifies", "firms": 1},
+                {"city_code": "320100", "region_code": "320102", "outcome": "undetermined", "firms": 1},
+                {"city_code": "320500", "region_code": "320583", "outcome": "likely_qualifies", "firms": 1},
+                {"city_code": "320500", "region_code": "320583", "outcome": "qualifies", "firms": 1},
+                {"city_code": "320500", "region_code": "320583", "outcome": "does_not_qualify", "firms": 4},
+            ],
+        }))
+        .unwrap();
+        let csv = "rank,credit_code,name,region_code,city_code,outcome,failing\n\
+                   1,A,甲,320583,320500,qualifies,0\n\
+                   2,B,乙,320583,320500,likely_qualifies,0\n\
+                   3,C,丙,320102,320100,undetermined,0\n\
+                   4,D,丁,320102,320100,qualifies,0\n";
+        assert_eq!(
+            count_summary(&summary, day).unwrap(),
+            count_ready(csv.as_bytes()).unwrap()
+        );
+        let other_day = "2026-06-02".parse().unwrap();
+        assert!(
+            count_summary(&summary, other_day).is_err(),
+            "another date's counts"
+        );
     }
 }

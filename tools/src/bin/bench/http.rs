@@ -60,6 +60,38 @@ pub fn http(
     parse_response(&raw)
 }
 
+/// A GET whose body is read in 64 KiB pieces and counted, not kept, so the client's own
+/// memory does not hide the server's when a large export is measured. Returns the status and
+/// the bytes received (headers included).
+pub fn get_drained(port: u16, target: &str, token: &str) -> Result<(u16, usize)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(3_600)))?;
+    let head = format!(
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes())?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut first = Vec::new();
+    let mut total = 0;
+    loop {
+        let n = stream.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        if first.len() < 64 {
+            first.extend_from_slice(&buffer[..n.min(64)]);
+        }
+        total += n;
+    }
+    let status = std::str::from_utf8(&first)
+        .ok()
+        .and_then(|t| t.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow!("GET {target}: no status line"))?;
+    Ok((status, total))
+}
+
 fn parse_response(raw: &[u8]) -> Result<HttpResponse> {
     let split = raw
         .windows(4)

@@ -120,6 +120,8 @@ impl Results {
                 "cursor_median_ms": self.from_table.cursor_median_ms,
                 "export_csv_ms": self.from_table.export_ms, "export_csv_bytes": self.from_table.export_bytes,
                 "export_vmhwm_growth_kib": self.from_table.export_hwm_growth_kib,
+                "export_xlsx_ms": self.from_table.xlsx_ms, "export_xlsx_bytes": self.from_table.xlsx_bytes,
+                "export_xlsx_vmhwm_growth_kib": self.from_table.xlsx_hwm_growth_kib,
                 "summary_ms": self.from_table.summary_ms,
             },
             "memory_kib": {
@@ -211,7 +213,7 @@ impl Results {
         ));
         let t = &self.from_table;
         md.push_str(&format!(
-            "After (readiness table): full build {:.1} s (batches of 500 in the background); first page {:.0} ms; page {} by cursor {:.0} ms (median of the cursor pages {:.0} ms); whole ranking as CSV {:.0} ms ({} bytes, VmHWM growth {:.0} MiB); `GET /api/v1/candidates/summary` {:.0} ms.\n\n",
+            "After (readiness table): full build {:.1} s (batches of 500 in the background); first page {:.0} ms; page {} by cursor {:.0} ms (median of the cursor pages {:.0} ms); whole ranking as CSV {:.0} ms ({} bytes, peak resident memory {:.1} MiB above the resident memory before), as XLSX {:.0} ms ({} bytes, {:.1} MiB); `GET /api/v1/candidates/summary` {:.0} ms.\n\n",
             t.rebuild_s,
             t.first_ms,
             crate::screening::LATER_PAGE + 1,
@@ -220,6 +222,9 @@ impl Results {
             t.export_ms,
             t.export_bytes,
             t.export_hwm_growth_kib as f64 / 1024.0,
+            t.xlsx_ms,
+            t.xlsx_bytes,
+            t.xlsx_hwm_growth_kib as f64 / 1024.0,
             t.summary_ms
         ));
     }
