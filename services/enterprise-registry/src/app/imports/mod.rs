@@ -145,6 +145,9 @@ pub struct ImportWarning {
     /// The header as written in the file, when the warning is about a column.
     pub column: Option<String>,
     pub reason: String,
+    /// The reason in Chinese (empty in imports recorded before it was kept).
+    #[serde(default)]
+    pub reason_zh: String,
 }
 
 pub struct Settings {
