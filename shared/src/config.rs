@@ -148,6 +148,9 @@ pub struct CommonConfig {
     pub db_pool_size: u32,
     /// `DB_CONNECT_TIMEOUT_SECS`: how long a request waits for a connection (default 5).
     pub db_connect_timeout: Duration,
+    /// `DB_WRITE_WAIT_SECS`: on SQLite, how long a write waits for the writer's turn (held
+    /// by another write or an import's batch) before a 503 with `Retry-After` (default 10).
+    pub db_write_wait: Duration,
     /// `HTTP_WORKERS`: actix worker threads per service (default: number of cores).
     pub http_workers: usize,
     /// `JWT_SECRET`: HS256 key (at least 32 bytes) for verifying bearer tokens. When absent,
@@ -173,6 +176,7 @@ impl CommonConfig {
             log_format: env.parse_or("LOG_FORMAT", LogFormat::Text)?,
             db_pool_size: env.parse_or("DB_POOL_SIZE", 8)?,
             db_connect_timeout: Duration::from_secs(env.parse_or("DB_CONNECT_TIMEOUT_SECS", 5)?),
+            db_write_wait: Duration::from_secs(env.parse_or("DB_WRITE_WAIT_SECS", 10)?),
             http_workers: env.parse_or("HTTP_WORKERS", cores)?,
             jwt_secret: env.get("JWT_SECRET").map(Secret::new),
             jwt_previous_secrets: env
@@ -266,6 +270,7 @@ pub struct ServiceConfig {
     pub database_url: Secret<String>,
     pub db_pool_size: u32,
     pub db_connect_timeout: Duration,
+    pub db_write_wait: Duration,
     pub http_workers: usize,
     pub edge: EdgeConfig,
 }
@@ -294,6 +299,7 @@ impl ServiceConfig {
             ),
             db_pool_size: common.db_pool_size,
             db_connect_timeout: common.db_connect_timeout,
+            db_write_wait: common.db_write_wait,
             http_workers: common.http_workers,
             edge: common.edge.clone(),
         })

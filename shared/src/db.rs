@@ -2,7 +2,6 @@
 //! that runs blocking database work off the async executor.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 use std::time::Duration;
 
@@ -14,6 +13,9 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::i18n::Text;
 use crate::problem::Problem;
+
+mod turn;
+pub use turn::{BatchTurn, TurnGuard, WriteTurn};
 
 /// One connection type for both backends; the variant is chosen by the URL scheme.
 #[derive(diesel::MultiConnection)]
@@ -258,6 +260,9 @@ pub enum DbError {
     /// The blocking task panicked or was cancelled.
     #[error("database task failed: {0}")]
     Task(String),
+    /// SQLite's writer's turn did not come within the configured wait: 503, retry later.
+    #[error("no turn to write within {0:?}")]
+    WriterBusy(Duration),
 }
 
 impl From<DbError> for Problem {
@@ -272,6 +277,14 @@ impl DbError {
         use diesel::result::{DatabaseErrorKind, Error};
         let error = self;
         match error {
+            DbError::WriterBusy(_) => {
+                tracing::warn!(%error, "writer's turn not had in time");
+                Problem::service_unavailable(Text::fixed(
+                    "another write (such as an import) is in progress; retry shortly",
+                    "另一写入（如导入）正在进行，请稍后重试",
+                ))
+                .with_retry_after(2)
+            }
             DbError::Unavailable(_) => {
                 tracing::warn!(%error, "database unavailable");
                 Problem::service_unavailable(Text::fixed(
@@ -331,7 +344,9 @@ pub struct Db {
     migrations: Migrations,
     /// SQLite allows one writer; taking turns here avoids "database is locked" errors when
     /// a deferred transaction tries to upgrade to a write.
-    write_turn: Arc<Mutex<()>>,
+    write_turn: WriteTurn,
+    /// How long an API write waits for the turn before answering 503.
+    write_wait: Duration,
 }
 
 impl std::fmt::Debug for Db {
@@ -392,8 +407,15 @@ impl Db {
             backend: settings.url.backend(),
             sqlite_path,
             migrations,
-            write_turn: Arc::new(Mutex::new(())),
+            write_turn: WriteTurn::default(),
+            write_wait: Duration::from_secs(10),
         })
+    }
+
+    /// How long an API write waits for SQLite's writer's turn (`DB_WRITE_WAIT_SECS`).
+    pub fn with_write_wait(mut self, wait: Duration) -> Self {
+        self.write_wait = wait;
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -429,15 +451,13 @@ impl Db {
     {
         let pool = self.pool.clone();
         let turn = (self.backend == Backend::Sqlite).then(|| self.write_turn.clone());
+        let wait = self.write_wait;
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             // Take the turn before a connection, so writers queued behind a long job do not
-            // hold every pooled connection while readers wait. A poisoned lock only means
-            // another writer panicked; its transaction rolled back.
-            let _guard = turn
-                .as_ref()
-                .map(|t| t.lock().unwrap_or_else(|p| p.into_inner()));
+            // hold every pooled connection while readers wait.
+            let _guard = turn.map(|t| t.take_within(wait)).transpose()?;
             let mut conn = pool
                 .get()
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
@@ -448,25 +468,23 @@ impl Db {
     }
 
     /// Runs work that manages its own transactions (bulk jobs that commit in batches, or
-    /// rehearse and roll back), holding the writer's turn on SQLite.
+    /// rehearse and roll back). On SQLite the work takes the writer's turn itself, per
+    /// batch, through the [`BatchTurn`] it is handed, so API writes interleave.
     pub async fn write_batches<T, E, F>(&self, work: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &BatchTurn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let turn = (self.backend == Backend::Sqlite).then(|| self.write_turn.clone());
+        let turn = BatchTurn((self.backend == Backend::Sqlite).then(|| self.write_turn.clone()));
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let _guard = turn
-                .as_ref()
-                .map(|t| t.lock().unwrap_or_else(|p| p.into_inner()));
             let mut conn = pool
                 .get()
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            work(&mut conn)
+            work(&mut conn, &turn)
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?

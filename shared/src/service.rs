@@ -226,7 +226,8 @@ async fn connect<S: Service>(config: &ServiceConfig) -> Result<Db, StartError> {
         pool_size: config.db_pool_size,
         connect_timeout: config.db_connect_timeout,
     };
-    Ok(tokio::task::spawn_blocking(move || Db::connect(&settings, S::MIGRATIONS)).await??)
+    let db = tokio::task::spawn_blocking(move || Db::connect(&settings, S::MIGRATIONS)).await??;
+    Ok(db.with_write_wait(config.db_write_wait))
 }
 
 /// A service binary's `main`: configuration from the process environment, logs, keys, then

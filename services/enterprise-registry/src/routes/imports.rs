@@ -370,12 +370,16 @@ pub async fn create_import(
     // Claim, import and release run in one blocking task, which finishes even when the
     // client goes away mid-request: a claimed key is always answered or given up.
     let answer = db
-        .write_batches(move |conn| {
+        .write_batches(move |conn, turn| {
             let claimed = match key {
                 None => None,
                 Some((key, request_hash)) => {
                     let scope = idempotency::scope_of(&actor);
-                    match idempotency::claim(conn, &scope, &key, ROUTE, &request_hash)? {
+                    let claim = {
+                        let _turn = turn.take();
+                        idempotency::claim(conn, &scope, &key, ROUTE, &request_hash)?
+                    };
+                    match claim {
                         Claim::Claimed(token) => Some((key, token)),
                         Claim::Replay(stored) => return Ok(Answer::Replay(stored)),
                         Claim::Mismatch => return Err(idempotency::mismatch_problem().into()),
@@ -387,8 +391,9 @@ pub async fn create_import(
             };
             let path = upload.file.path();
             let who = (&caller, &actor);
-            let result = operations::import_file(conn, path, settings, who, claimed.as_ref());
+            let result = operations::import_file(conn, path, settings, who, claimed.as_ref(), turn);
             if result.is_err() {
+                let _turn = turn.take();
                 release(conn, &actor, claimed.as_ref());
             }
             result.map(|view| Answer::Imported(Box::new(view)))

@@ -1,7 +1,7 @@
 use hte_shared::auth::Role;
 use serde_json::Value;
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code};
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
 
 async fn import(
     app: &TestApp,
@@ -768,7 +768,7 @@ async fn a_claim_taken_over_as_abandoned_belongs_to_the_request_that_took_it() {
     let app = TestApp::spawn().await;
     let outcome = app
         .db
-        .write_batches(|conn| {
+        .write_batches(|conn, _turn| {
             let key = IdempotencyKey::parse("upload-7").unwrap();
             let claim = |conn: &mut hte_shared::db::DbConnection| match idempotency::claim(
                 conn,
@@ -924,5 +924,78 @@ async fn absent_columns_keep_what_is_stored_and_a_record_may_appear_once_per_fil
         audit_entries(&app).await,
         entries,
         "a second import changes nothing"
+    );
+}
+
+/// Issue #19 item 3: on SQLite an import takes the writer's turn per batch, so a single API
+/// write made while a large import runs gets in between two batches instead of waiting for
+/// the whole file. 30,000 rows keep a debug build's import busy for several seconds (the
+/// issue's 200,000 rows would take minutes in a debug test run); the bound is generous and
+/// the figure is printed.
+#[tokio::test]
+async fn an_api_write_gets_in_while_a_large_import_runs() {
+    const ROWS: u32 = 30_000;
+    let app = TestApp::spawn().await;
+    let mut csv =
+        "统一社会信用代码,企业名称,所在县区,成立日期,行业代码,技术领域,规上企业\n".to_owned();
+    for i in 0..ROWS {
+        let code = credit_code("320102", 500_000 + i);
+        csv.push_str(&format!(
+            "{code},批量导入{i}号科技有限公司,320102,2019-05-01,C3491,新材料,否\n"
+        ));
+    }
+    let importing = {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/api/v1/imports?kind=enterprises&mode=partial"),
+            app.province_token(),
+        );
+        tokio::spawn(async move {
+            let started = std::time::Instant::now();
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .header("Content-Type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status(),
+                response.text().await.unwrap(),
+                started.elapsed(),
+            )
+        })
+    };
+    // Give the import time to get past reading the file through and into its batches.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(
+        !importing.is_finished(),
+        "the import should still be running"
+    );
+    let started = std::time::Instant::now();
+    let body = enterprise_body(&credit_code("320102", 1), "320102", "并行写入科技有限公司");
+    let response = app
+        .post_as(&app.province_token(), "/api/v1/enterprises", &body)
+        .await;
+    let write_took = started.elapsed();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let still_importing = !importing.is_finished();
+    let (status, text, import_took) = importing.await.unwrap();
+    assert_eq!(status, 201, "{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        report["counts"]["created"].as_u64(),
+        Some(u64::from(ROWS)),
+        "{report}"
+    );
+    println!(
+        "{ROWS}-row partial import on {:?}: {import_took:?}; API write during it: {write_took:?} (import still running then: {still_importing})",
+        app.db.backend()
+    );
+    assert!(still_importing, "the write finished only after the import");
+    assert!(
+        write_took < std::time::Duration::from_secs(5),
+        "write took {write_took:?}"
     );
 }

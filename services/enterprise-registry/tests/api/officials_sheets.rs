@@ -134,6 +134,19 @@ async fn a_statistics_form_workbook_imports_as_it_is() {
         "{rehearsed}"
     );
     assert_eq!(warnings[1]["column"], "是否有研发机构");
+    assert!(
+        warnings[0]["reason_zh"]
+            .as_str()
+            .unwrap()
+            .contains("第 1 行"),
+        "a warning speaks Chinese too: {rehearsed}"
+    );
+    assert!(
+        warnings[1]["reason_zh"]
+            .as_str()
+            .unwrap()
+            .contains("未导入")
+    );
     let report_path = format!("/api/v1/enterprises/{}/annual-reports/2024", codes[1]);
     let absent = app.get_as(&app.province_token(), &report_path).await;
     assert_eq!(absent.status(), 404, "a dry run writes nothing");

@@ -73,18 +73,21 @@ fn header_problem(e: import::HeaderError) -> Problem {
 fn warnings_of(header: &Header, skipped: &[u64]) -> Vec<ImportWarning> {
     let mut warnings = Vec::new();
     let reason = match (skipped.first(), skipped.last()) {
-        (Some(first), Some(last)) if first == last => Some(format!(
-            "row {first} above the header was read past as a title"
+        (Some(first), Some(last)) if first == last => Some((
+            format!("row {first} above the header was read past as a title"),
+            format!("表头上方第 {first} 行视为标题，未导入"),
         )),
-        (Some(first), Some(last)) => Some(format!(
-            "rows {first} to {last} above the header were read past as titles"
+        (Some(first), Some(last)) => Some((
+            format!("rows {first} to {last} above the header were read past as titles"),
+            format!("表头上方第 {first} 至 {last} 行视为标题，未导入"),
         )),
         _ => None,
     };
-    if let Some(reason) = reason {
+    if let Some((reason, reason_zh)) = reason {
         warnings.push(ImportWarning {
             column: None,
             reason,
+            reason_zh,
         });
     }
     for unknown in &header.unknown {
@@ -92,6 +95,7 @@ fn warnings_of(header: &Header, skipped: &[u64]) -> Vec<ImportWarning> {
             column: Some(unknown.clone()),
             reason: "no field has this header: the column was read past (map it with `columns`)"
                 .to_owned(),
+            reason_zh: "没有与此表头对应的字段，该列未导入（可用 `columns` 参数映射）".to_owned(),
         });
     }
     warnings

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
-use hte_shared::db::DbConnection;
+use hte_shared::db::{BatchTurn, DbConnection};
 use hte_shared::i18n::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -145,6 +145,9 @@ pub struct ImportWarning {
     /// The header as written in the file, when the warning is about a column.
     pub column: Option<String>,
     pub reason: String,
+    /// The reason in Chinese (empty in imports recorded before it was kept).
+    #[serde(default)]
+    pub reason_zh: String,
 }
 
 pub struct Settings {
@@ -178,6 +181,7 @@ pub fn run(
     caller: &Caller,
     actor: &Actor,
     import_id: &str,
+    turn: &BatchTurn,
 ) -> Result<Outcome, RegistryError> {
     let job = pipeline::Job {
         path,
@@ -185,6 +189,7 @@ pub fn run(
         caller,
         actor,
         reason: format!("import {import_id}"),
+        turn,
     };
     match settings.kind {
         ImportKind::Enterprises => job.run::<kinds::Enterprises>(conn),

@@ -10,7 +10,7 @@ use std::sync::mpsc::SyncSender;
 use diesel::Connection;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
-use hte_shared::db::{DbConnection, DbError, rehearse};
+use hte_shared::db::{BatchTurn, DbConnection, DbError, rehearse};
 use hte_shared::problem::Problem;
 use hte_shared::time::today;
 
@@ -32,6 +32,21 @@ pub(super) struct Job<'a> {
     pub actor: &'a Actor,
     /// The audit reason of every change, naming the import.
     pub reason: String,
+    /// SQLite's writer's turn, taken per batch (or for an atomic import's final apply).
+    pub turn: &'a BatchTurn,
+}
+
+/// How each batch is written.
+#[derive(Clone, Copy)]
+enum Apply {
+    /// Its own transaction, committed (partial imports).
+    Commit,
+    /// Its own transaction, rolled back (dry runs). Each batch is rehearsed alone so the
+    /// writer's turn is never held between batches; a batch sees the database, not the
+    /// rehearsed earlier batches.
+    Rehearse,
+    /// Inside the caller's transaction (atomic imports).
+    Within,
 }
 
 /// Lines read and parsed by the reader thread, ready to be written.
@@ -193,10 +208,11 @@ impl Job<'_> {
         &self,
         conn: &mut DbConnection,
     ) -> Result<Outcome, RegistryError> {
-        if self.settings.mode == Mode::Partial {
+        if self.settings.mode != Mode::DryRun {
             // Batches are committed as they go, so a file that breaks off half-way (a damaged
             // line, a truncated sheet) must be found before the first one: read it through
             // (before the real reader opens, so an XLSX workbook is unpacked once at a time).
+            // An atomic import reads it through before it takes the writer's turn.
             let (_, check, _) = open_records(self.path, self.settings)?;
             for record in check {
                 record?;
@@ -209,13 +225,11 @@ impl Job<'_> {
         let mut tally = Tally::new(&header, sheet);
         let committed = match self.settings.mode {
             Mode::DryRun => {
-                rehearse(conn, |conn| {
-                    self.process::<K>(conn, records, &header, false, &mut tally)
-                })?;
+                self.process::<K>(conn, records, &header, Apply::Rehearse, &mut tally)?;
                 false
             }
             Mode::Partial => {
-                self.process::<K>(conn, records, &header, true, &mut tally)?;
+                self.process::<K>(conn, records, &header, Apply::Commit, &mut tally)?;
                 true
             }
             Mode::Atomic => self.all_or_nothing::<K>(conn, records, &header, &mut tally)?,
@@ -239,8 +253,9 @@ impl Job<'_> {
         tally: &mut Tally,
     ) -> Result<bool, RegistryError> {
         let mut all_good = false;
+        let _turn = self.turn.take();
         let result = conn.transaction::<_, RegistryError, _>(|conn| {
-            self.process::<K>(conn, records, header, false, tally)?;
+            self.process::<K>(conn, records, header, Apply::Within, tally)?;
             all_good = tally.counts.rejected == 0;
             if all_good {
                 Ok(())
@@ -269,7 +284,7 @@ impl Job<'_> {
         conn: &mut DbConnection,
         records: Records,
         header: &[HeaderColumn],
-        per_batch_transactions: bool,
+        apply: Apply,
         tally: &mut Tally,
     ) -> Result<(), RegistryError> {
         std::thread::scope(|scope| {
@@ -285,10 +300,18 @@ impl Job<'_> {
                 if chunk.lines.is_empty() {
                     continue;
                 }
-                let results = if per_batch_transactions {
-                    conn.transaction(|conn| self.apply_batch::<K>(conn, header, chunk.lines))?
-                } else {
-                    self.apply_batch::<K>(conn, header, chunk.lines)?
+                let results = match apply {
+                    Apply::Commit => {
+                        let _turn = self.turn.take();
+                        conn.transaction(|conn| self.apply_batch::<K>(conn, header, chunk.lines))?
+                    }
+                    Apply::Rehearse => {
+                        let _turn = self.turn.take();
+                        rehearse(conn, |conn| {
+                            self.apply_batch::<K>(conn, header, chunk.lines)
+                        })?
+                    }
+                    Apply::Within => self.apply_batch::<K>(conn, header, chunk.lines)?,
                 };
                 for result in results {
                     match result {

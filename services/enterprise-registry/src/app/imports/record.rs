@@ -4,7 +4,7 @@
 use diesel::Connection;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
-use hte_shared::db::DbConnection;
+use hte_shared::db::{BatchTurn, DbConnection};
 use hte_shared::idempotency::{self, ClaimToken, IdempotencyKey, StoredResponse};
 use hte_shared::problem::Problem;
 use hte_shared::regions::RegionCode;
@@ -90,10 +90,11 @@ pub fn import_file(
     settings: Settings,
     (caller, actor): (&Caller, &Actor),
     claimed: Option<&(IdempotencyKey, ClaimToken)>,
+    turn: &BatchTurn,
 ) -> Result<ImportView, RegistryError> {
     let id = uuid::Uuid::new_v4().to_string();
     let started = now();
-    let outcome = super::run(conn, path, &settings, caller, actor, &id)?;
+    let outcome = super::run(conn, path, &settings, caller, actor, &id, turn)?;
     let Settings {
         kind, mode, format, ..
     } = settings;
@@ -132,6 +133,7 @@ pub fn import_file(
         finished_at: now(),
     };
     let view = view_of(&row)?;
+    let _turn = turn.take();
     conn.transaction(|conn| {
         queries::insert(conn, &row)?;
         if let Some((key, token)) = claimed {
