@@ -27,6 +27,7 @@ pub type Application = service::Application<EnterpriseRegistry>;
 #[openapi(tags(
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
     (name = "operations", description = "Liveness, readiness and metrics"),
+    (name = "zones", description = "High-tech zones (高新区): reference data; the province records and changes them"),
 ))]
 struct ApiDoc;
 

@@ -21,6 +21,7 @@ pub mod labels;
 pub mod pool_entries;
 pub mod rule_sets;
 pub mod statistics;
+pub mod zones;
 
 /// Where an operation records its changes.
 pub enum AuditTrail<'a> {

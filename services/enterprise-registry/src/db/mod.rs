@@ -11,6 +11,7 @@ pub mod pool_entries;
 pub mod rule_sets;
 pub mod schema;
 pub mod statistics;
+pub mod zones;
 
 /// Inserts a batch of rows into one table (imports write new rows this way).
 macro_rules! insert_all {

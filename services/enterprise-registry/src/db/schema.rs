@@ -134,3 +134,28 @@ diesel::table! {
         activated_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    zones (id) {
+        id -> Text,
+        name -> Text,
+        short_name -> Text,
+        level -> Text,
+        city_code -> Text,
+        county_codes -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unmatched_zone_values (credit_code) {
+        credit_code -> Text,
+        region_code -> Text,
+        zone_level -> Text,
+        zone_text -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(enterprises, zones, unmatched_zone_values);

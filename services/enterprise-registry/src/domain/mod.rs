@@ -14,3 +14,4 @@ pub mod pool_entries;
 pub mod rd_institution;
 pub mod status;
 pub mod tech_domain;
+pub mod zones;

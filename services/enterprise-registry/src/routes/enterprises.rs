@@ -210,7 +210,7 @@ pub struct EnterpriseFilter {
     tech_domain: Option<String>,
     /// Holds an unrevoked label of this kind (称号): gazelle, little_giant, …
     label: Option<String>,
-    /// High-tech zone level: none, provincial, national.
+    /// Level of the enterprise's high-tech zone (its zone's current level): none, provincial, national.
     zone_level: Option<String>,
     /// Above designated size (规上).
     above_scale: Option<bool>,

@@ -35,6 +35,7 @@ pub mod labels;
 pub mod pool_entries;
 pub mod regions;
 pub mod statistics;
+pub mod zones;
 
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -69,7 +70,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(candidates::list_candidates)
         .service(imports::create_import)
         .service(imports::get_import)
-        .service(exports::export_enterprises);
+        .service(exports::export_enterprises)
+        .service(zones::list_zones)
+        .service(zones::get_zone)
+        .service(zones::create_zone)
+        .service(zones::update_zone)
+        .service(zones::list_unmatched_zone_values);
 }
 
 /// Parses a credit code from the path (400 naming the rule when malformed).

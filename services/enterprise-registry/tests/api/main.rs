@@ -13,3 +13,4 @@ mod imports;
 mod programme;
 mod regions;
 mod statistics;
+mod zones;
