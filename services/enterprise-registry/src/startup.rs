@@ -27,6 +27,7 @@ pub type Application = service::Application<EnterpriseRegistry>;
 #[openapi(tags(
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
     (name = "operations", description = "Liveness, readiness and metrics"),
+    (name = "carriers", description = "Innovation carriers (创新创业载体): incubators 孵化器, maker spaces 众创空间, star maker spaces 星创天地, university science parks 大学科技园, entrepreneurship parks 创业园"),
     (name = "zones", description = "High-tech zones (高新区): reference data; the province records and changes them"),
 ))]
 struct ApiDoc;

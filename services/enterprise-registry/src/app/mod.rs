@@ -11,6 +11,7 @@ pub mod annual_reports;
 pub mod assessment;
 pub mod audit_log;
 pub mod candidates;
+pub mod carriers;
 pub mod certificates;
 pub mod compliance;
 pub mod enterprises;

@@ -309,6 +309,24 @@ impl ZoneBook {
     }
 }
 
+/// 400 unless `id` names a recorded zone lying in `city` (a carrier's zone).
+pub fn check_zone_in_city(
+    conn: &mut DbConnection,
+    id: &ZoneId,
+    city: RegionCode,
+) -> Result<(), RegistryError> {
+    let id = id.as_str();
+    let row = queries::find(conn, id)?.ok_or_else(|| {
+        Problem::invalid_field(
+            "zone_id",
+            "known_zone",
+            text!("no high-tech zone {id}", "没有编号为 {id} 的高新区"),
+        )
+    })?;
+    let zone = stored_fields(&row)?;
+    check_zone_city(id, zone.city, city).map_err(one_field)
+}
+
 /// [`ZoneBook::settle`] for one write through the API: zones by id only.
 pub fn settle_enterprise_zone(
     conn: &mut DbConnection,

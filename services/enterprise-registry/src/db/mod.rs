@@ -2,6 +2,7 @@
 //! transaction; rules stay in `domain`, operations in `app`.
 
 pub mod annual_reports;
+pub mod carriers;
 pub mod certificates;
 pub mod compliance;
 pub mod enterprises;

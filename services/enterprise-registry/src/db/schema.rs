@@ -159,3 +159,23 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(enterprises, zones, unmatched_zone_values);
+
+diesel::table! {
+    carriers (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        level -> Text,
+        region_code -> Text,
+        city_code -> Text,
+        zone_id -> Nullable<Text>,
+        operator_credit_code -> Text,
+        recognition_year -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(carriers, enterprises);
+diesel::allow_tables_to_appear_in_same_query!(carriers, zones);

@@ -25,6 +25,7 @@ pub mod annual_reports;
 pub mod assessment;
 pub mod audit;
 pub mod candidates;
+pub mod carriers;
 pub mod certificates;
 pub mod compliance;
 pub mod enterprises;
@@ -75,7 +76,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(zones::get_zone)
         .service(zones::create_zone)
         .service(zones::update_zone)
-        .service(zones::list_unmatched_zone_values);
+        .service(zones::list_unmatched_zone_values)
+        .service(carriers::create_carrier)
+        .service(carriers::list_carriers)
+        .service(carriers::get_carrier)
+        .service(carriers::update_carrier);
 }
 
 /// Parses a credit code from the path (400 naming the rule when malformed).

@@ -6,6 +6,7 @@ mod annual_reports;
 mod assessment;
 mod audit;
 mod authorization;
+mod carriers;
 mod compliance;
 mod enterprises;
 mod helpers;
