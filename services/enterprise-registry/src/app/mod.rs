@@ -18,6 +18,7 @@ pub mod enterprises;
 pub mod exports;
 pub mod facts;
 pub mod imports;
+pub mod incubations;
 pub mod labels;
 pub mod pool_entries;
 pub mod rule_sets;

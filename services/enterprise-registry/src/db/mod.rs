@@ -7,6 +7,7 @@ pub mod certificates;
 pub mod compliance;
 pub mod enterprises;
 pub mod imports;
+pub mod incubations;
 pub mod labels;
 pub mod pool_entries;
 pub mod rule_sets;

@@ -179,3 +179,16 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(carriers, enterprises);
 diesel::allow_tables_to_appear_in_same_query!(carriers, zones);
+
+diesel::table! {
+    incubations (credit_code, carrier_id, started_on) {
+        credit_code -> Text,
+        carrier_id -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(incubations, carriers);
+diesel::allow_tables_to_appear_in_same_query!(incubations, enterprises);

@@ -32,6 +32,7 @@ pub mod enterprises;
 pub mod exports;
 mod files;
 pub mod imports;
+pub mod incubations;
 pub mod labels;
 pub mod pool_entries;
 pub mod regions;
@@ -80,7 +81,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(carriers::create_carrier)
         .service(carriers::list_carriers)
         .service(carriers::get_carrier)
-        .service(carriers::update_carrier);
+        .service(carriers::update_carrier)
+        .service(incubations::create_incubation)
+        .service(incubations::list_incubations);
 }
 
 /// Parses a credit code from the path (400 naming the rule when malformed).

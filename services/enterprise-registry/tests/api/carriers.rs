@@ -227,3 +227,72 @@ async fn carriers_are_checked_versioned_idempotent_and_audited() {
         "{audit}"
     );
 }
+
+#[tokio::test]
+async fn enterprises_record_the_carrier_that_incubated_them() {
+    use crate::helpers::{RegistryFixtures, credit_code, enterprise_body};
+    let app = TestApp::spawn().await;
+    let province = app.province_token();
+    assert_json(
+        app.post_as(
+            &province,
+            "/api/v1/carriers",
+            &carrier("ks-incubator", KUNSHAN, "incubator"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let firm = credit_code(GULOU, 1);
+    app.create_enterprise(&enterprise_body(&firm, GULOU, "在孵测试科技有限公司"))
+        .await;
+    let path = format!("/api/v1/enterprises/{firm}/incubations");
+
+    // The Nanjing firm's county records it, though the carrier lies in Suzhou.
+    let gulou = app.token(Role::County, GULOU);
+    let body =
+        json!({"carrier_id": "ks-incubator", "started_on": "2019-01-01", "ended_on": "2021-06-30"});
+    let response = app.post_as(&gulou, &path, &body).await;
+    assert_eq!(response.headers()["location"], path.as_str());
+    let created = assert_json(response, 201).await;
+    assert_eq!(created["ended_on"], "2021-06-30");
+    let overlap = json!({"carrier_id": "ks-incubator", "started_on": "2021-01-01"});
+    assert_problem(app.post_as(&gulou, &path, &overlap).await, 409).await;
+    let again = json!({"carrier_id": "ks-incubator", "started_on": "2022-01-01"});
+    assert_json(app.post_as(&gulou, &path, &again).await, 201).await;
+
+    let kunshan = app.token(Role::County, KUNSHAN);
+    assert_problem(app.post_as(&kunshan, &path, &again).await, 404).await;
+    let unknown = json!({"carrier_id": "nowhere", "started_on": "2019-01-01"});
+    let problem = assert_problem(app.post_as(&gulou, &path, &unknown).await, 400).await;
+    assert_eq!(problem["errors"][0]["rule"], "known_carrier");
+    let backwards =
+        json!({"carrier_id": "ks-incubator", "started_on": "2019-01-01", "ended_on": "2018-01-01"});
+    let problem = assert_problem(app.post_as(&gulou, &path, &backwards).await, 400).await;
+    assert_eq!(problem["errors"][0]["rule"], "not_before_start");
+    let before_registration =
+        json!({"carrier_id": "ks-incubator", "started_on": "2010-01-01", "ended_on": "2010-02-01"});
+    assert_problem(app.post_as(&gulou, &path, &before_registration).await, 400).await;
+
+    let list = assert_json(app.get_as(&gulou, &path).await, 200).await;
+    let starts: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["started_on"].as_str().unwrap())
+        .collect();
+    assert_eq!(starts, ["2019-01-01", "2022-01-01"]);
+    let history = assert_json(
+        app.get_as(&province, &format!("/api/v1/enterprises/{firm}/history"))
+            .await,
+        200,
+    )
+    .await;
+    let incubations = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["entity_type"] == "incubation")
+        .count();
+    assert_eq!(incubations, 2, "{history}");
+}
