@@ -12,8 +12,12 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use std::collections::BTreeMap;
+
 use super::{AuditTrail, zones};
 use crate::db::carriers::{self as queries, CarrierFilter, CarrierRow};
+use crate::db::{certificates, incubations, labels, pool_entries};
+use crate::domain::carrier_performance::{self, FirmFacts, Performance};
 use crate::domain::carriers::{CarrierFields, CarrierId, CarrierKind, CarrierLevel, CarrierPatch};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::enterprise::{CountyCode, EnterpriseName};
@@ -231,4 +235,39 @@ pub fn list(
         .iter()
         .map(view_of)
         .collect()
+}
+
+/// What a visible carrier achieved over `[from, to]` (see `domain::carrier_performance`).
+pub fn performance(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &CarrierId,
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Performance, RegistryError> {
+    let carrier = load_visible(conn, caller, id)?;
+    let mut firms: BTreeMap<String, FirmFacts> = BTreeMap::new();
+    for incubation in incubations::of_carrier(conn, &carrier.id)? {
+        let overlaps = incubation.started_on <= to && incubation.ended_on.is_none_or(|e| e >= from);
+        if overlaps {
+            let firm = firms.entry(incubation.credit_code).or_default();
+            firm.incubated_from.push(incubation.started_on);
+        }
+    }
+    let codes: Vec<String> = firms.keys().cloned().collect();
+    for c in certificates::of_enterprises(conn, &codes)? {
+        if let (Some(firm), None) = (firms.get_mut(&c.credit_code), c.revoked_on) {
+            firm.certified_on.push(c.issued_on);
+        }
+    }
+    for p in pool_entries::of_enterprises(conn, &codes)? {
+        if let Some(firm) = firms.get_mut(&p.credit_code) {
+            firm.pool_entered_on.push(p.entered_on);
+        }
+    }
+    for l in labels::of_enterprises(conn, &codes)? {
+        if let (Some(firm), None) = (firms.get_mut(&l.credit_code), l.revoked_on) {
+            firm.labels.push((l.kind, l.year));
+        }
+    }
+    Ok(carrier_performance::performance(&firms, to))
 }

@@ -2,6 +2,7 @@
 
 pub mod annual_report;
 pub mod assessment;
+pub mod carrier_performance;
 pub mod carriers;
 pub mod certificates;
 pub mod compliance;

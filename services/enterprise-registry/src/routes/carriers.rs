@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::NaiveDate;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
@@ -16,13 +17,14 @@ use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
-use hte_shared::time::today;
+use hte_shared::time::{parse_date_param, today};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::region_filter;
 use crate::app::carriers::{self as operations, CarrierView};
 use crate::db::carriers::CarrierFilter;
+use crate::domain::carrier_performance::Performance;
 use crate::domain::carriers::{CarrierId, CarrierKind, CarrierLevel, CarrierPatch, NewCarrier};
 use crate::error::{RegistryError, to_json};
 
@@ -230,4 +232,68 @@ pub async fn list_carriers(
         })
         .await?;
     Ok(HttpResponse::Ok().json(result))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// First day of the period (YYYY-MM-DD).
+    #[param(value_type = String, format = Date)]
+    from: String,
+    /// Last day of the period (YYYY-MM-DD), not before `from`.
+    #[param(value_type = String, format = Date)]
+    to: String,
+}
+
+fn parse_period(query: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), Problem> {
+    let mut errors = Vec::new();
+    let mut date = |field: &str, raw: &str| match parse_date_param(field, Some(raw)) {
+        Ok(date) => date,
+        Err(problem) => {
+            errors.extend(problem.errors);
+            None
+        }
+    };
+    let (from, to) = (date("from", &query.from), date("to", &query.to));
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        errors.push(FieldError::new(
+            "to",
+            "not_before_from",
+            text!("to is before from", "结束日期早于开始日期"),
+        ));
+    }
+    super::validated(errors)?;
+    match (from, to) {
+        (Some(from), Some(to)) => Ok((from, to)),
+        _ => Err(Problem::internal()),
+    }
+}
+
+/// What the carrier achieved over a period (孵化绩效): firms incubated then, and of those
+/// the tech-based SMEs, pool members and HTEs certified during or after incubation, and the
+/// labels earned.
+#[utoipa::path(
+    tag = "carriers",
+    params(("id" = String, Path, description = "Carrier id (载体编号)", pattern = "^[a-z0-9][a-z0-9-]{1,39}$"), PeriodQuery),
+    responses(
+        (status = 200, description = "The counts", body = Performance),
+        (status = 400, response = BadRequest),
+        (status = 404, response = NotFound),
+    )
+)]
+#[get("/carriers/{id}/performance")]
+pub async fn carrier_performance(
+    db: web::Data<Db>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<PeriodQuery>,
+) -> Result<HttpResponse, RegistryError> {
+    let id = path_carrier_id(&path)?;
+    let period = parse_period(&query)?;
+    let counts = db
+        .read(move |conn| operations::performance(conn, &caller, &id, period))
+        .await?;
+    Ok(HttpResponse::Ok().json(counts))
 }

@@ -82,6 +82,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(carriers::list_carriers)
         .service(carriers::get_carrier)
         .service(carriers::update_carrier)
+        .service(carriers::carrier_performance)
         .service(incubations::create_incubation)
         .service(incubations::list_incubations);
 }

@@ -296,3 +296,100 @@ async fn enterprises_record_the_carrier_that_incubated_them() {
         .count();
     assert_eq!(incubations, 2, "{history}");
 }
+
+#[tokio::test]
+async fn performance_counts_a_hand_checked_data_set() {
+    use crate::helpers::{RegistryFixtures, credit_code, enterprise_body};
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    assert_json(
+        app.post_as(
+            &token,
+            "/api/v1/carriers",
+            &carrier("ks-incubator", KUNSHAN, "incubator"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let post = |path: String, body: Value| {
+        let (app, token) = (&app, &token);
+        async move { assert_json(app.post_as(token, &path, &body).await, 201).await }
+    };
+    let (a, b, c) = (
+        credit_code(KUNSHAN, 1),
+        credit_code(KUNSHAN, 2),
+        credit_code(KUNSHAN, 3),
+    );
+    for (code, name) in [
+        (&a, "绩效甲科技有限公司"),
+        (&b, "绩效乙科技有限公司"),
+        (&c, "绩效丙科技有限公司"),
+    ] {
+        let mut body = enterprise_body(code, KUNSHAN, name);
+        body["registered_on"] = json!("2012-01-01");
+        app.create_enterprise(&body).await;
+    }
+    let base = |code: &str, what: &str| format!("/api/v1/enterprises/{code}/{what}");
+    // A: incubated 2020–2022; in the pool 2021, certified 2022, a tech-SME label (2021), a
+    // gazelle label (2022) and one from before its incubation (2019).
+    post(
+        base(&a, "incubations"),
+        json!({"carrier_id": "ks-incubator", "started_on": "2020-03-01", "ended_on": "2022-12-31"}),
+    )
+    .await;
+    post(
+        base(&a, "pool-entries"),
+        json!({"year": 2021, "batch": 1, "source": "市推荐", "entered_on": "2021-05-01"}),
+    )
+    .await;
+    post(
+        base(&a, "certificates"),
+        json!({"certificate_no": "GR202232000001", "issued_on": "2022-11-01"}),
+    )
+    .await;
+    for (kind, year) in [("tech_sme", 2021), ("gazelle", 2022), ("gazelle", 2019)] {
+        post(
+            base(&a, "labels"),
+            json!({"kind": kind, "year": year, "level": "provincial"}),
+        )
+        .await;
+    }
+    // B: incubating since 2021; in the pool before (2020), certified after the period (2024).
+    post(
+        base(&b, "incubations"),
+        json!({"carrier_id": "ks-incubator", "started_on": "2021-01-01"}),
+    )
+    .await;
+    post(
+        base(&b, "pool-entries"),
+        json!({"year": 2020, "batch": 1, "source": "市推荐", "entered_on": "2020-05-01"}),
+    )
+    .await;
+    post(
+        base(&b, "certificates"),
+        json!({"certificate_no": "GR202432000002", "issued_on": "2024-11-01"}),
+    )
+    .await;
+    // C: incubated before the period only.
+    post(
+        base(&c, "incubations"),
+        json!({"carrier_id": "ks-incubator", "started_on": "2015-01-01", "ended_on": "2016-12-31"}),
+    )
+    .await;
+
+    let path = "/api/v1/carriers/ks-incubator/performance?from=2020-01-01&to=2023-12-31";
+    let counts = assert_json(app.get_as(&token, path).await, 200).await;
+    assert_eq!(
+        counts,
+        json!({"firms_incubated": 2, "tech_smes": 1, "pool_members": 1, "htes_certified": 1, "labels_earned": 1})
+    );
+    let later = "/api/v1/carriers/ks-incubator/performance?from=2020-01-01&to=2024-12-31";
+    let counts = assert_json(app.get_as(&token, later).await, 200).await;
+    assert_eq!(counts["htes_certified"], 2, "{counts}");
+    let bad = "/api/v1/carriers/ks-incubator/performance?from=2024-01-01&to=2020-12-31";
+    let problem = assert_problem(app.get_as(&token, bad).await, 400).await;
+    assert_eq!(problem["errors"][0]["rule"], "not_before_from");
+    let nanjing = app.token(Role::City, "320100");
+    assert_problem(app.get_as(&nanjing, path).await, 404).await;
+}
