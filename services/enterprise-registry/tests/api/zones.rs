@@ -330,6 +330,10 @@ async fn free_text_zones_become_references_or_are_reported() {
             .await;
     }
     // The registry as it was before zones were reference data, then the migration again.
+    let drop_zones = match app.db.backend() {
+        Backend::Postgres => "DROP TABLE zones CASCADE",
+        Backend::Sqlite => "DROP TABLE zones",
+    };
     let up = match app.db.backend() {
         Backend::Postgres => {
             include_str!("../../migrations/postgres/2026-12-03-000006_zones/up.sql")
@@ -346,7 +350,8 @@ async fn free_text_zones_become_references_or_are_reported() {
     app.db
         .write(move |conn| {
             diesel::sql_query("DROP TABLE unmatched_zone_values").execute(conn)?;
-            diesel::sql_query("DROP TABLE zones").execute(conn)?;
+            // Carriers reference zones; on PostgreSQL that reference goes with the table.
+            diesel::sql_query(drop_zones).execute(conn)?;
             for sql in before {
                 diesel::sql_query(sql).execute(conn)?;
             }
