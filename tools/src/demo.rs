@@ -4,10 +4,12 @@
 //! official of the system, and only into an empty registry.
 
 use chrono::{Datelike, NaiveDate};
+use enterprise_registry::app::incubations::Incubation;
 use enterprise_registry::app::{
-    annual_reports, certificates, enterprises, labels, pool_entries, zones,
+    annual_reports, carriers, certificates, enterprises, incubations, labels, pool_entries, zones,
 };
 use enterprise_registry::domain::annual_report::ReportFigures;
+use enterprise_registry::domain::carriers::{CarrierId, CarrierKind, CarrierLevel, NewCarrier};
 use enterprise_registry::domain::certificates::{Certificate, CertificateNo};
 use enterprise_registry::domain::credit_code::{CreditCode, check_character};
 use enterprise_registry::domain::dates::Ending;
@@ -248,6 +250,7 @@ pub async fn seed_if_empty(db: &Db) -> Result<usize, RegistryError> {
             this_year: today().year(),
         };
         seeder.provincial_zones(conn)?;
+        seeder.carriers(conn)?;
         let mut rng = Lcg(201_957);
         for (index, firm) in FIRMS.iter().enumerate() {
             seeder.firm(conn, &mut rng, index, firm)?;
@@ -265,7 +268,68 @@ const PROVINCIAL_ZONES: &[(&str, &str, &str, &str)] = &[(
     "320582",
 )];
 
+/// Carriers: (id, name, kind, county, zone), each incubating the demo firms of its city.
+const CARRIERS: &[(&str, &str, CarrierKind, &str, Option<&str>)] = &[
+    (
+        "sip-bio-incubator",
+        "苏州工业园区生物医药孵化器",
+        CarrierKind::Incubator,
+        "320576",
+        Some("suzhou-sip"),
+    ),
+    (
+        "nanjing-maker-space",
+        "南京江宁众创空间",
+        CarrierKind::MakerSpace,
+        "320115",
+        None,
+    ),
+];
+
 impl Seeder {
+    fn carriers(&self, conn: &mut DbConnection) -> Result<(), RegistryError> {
+        for (index, &(id, name, kind, county, zone)) in CARRIERS.iter().enumerate() {
+            let first17 = format!("52{county}MJ{:07}", 4_000_000 + index * 104_729);
+            let check = check_character(&first17).ok_or_else(|| bad_demo_data(&first17))?;
+            let carrier = NewCarrier {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                kind,
+                level: CarrierLevel::Provincial,
+                region_code: county.to_owned(),
+                zone_id: zone.map(str::to_owned),
+                operator_credit_code: format!("{first17}{check}"),
+                recognition_year: self.this_year - 6,
+            }
+            .parse(today())?;
+            carriers::create(conn, &self.caller, &self.actor, &carrier)?;
+        }
+        Ok(())
+    }
+
+    /// Every demo firm in a carrier's city was incubated there from three years ago; every
+    /// other one has graduated since.
+    fn incubation(
+        &self,
+        conn: &mut DbConnection,
+        code: &CreditCode,
+        county: &str,
+        index: usize,
+    ) -> Result<(), RegistryError> {
+        let Some(&(id, ..)) = CARRIERS.iter().find(|c| c.3[..4] == county[..4]) else {
+            return Ok(());
+        };
+        let incubation = Incubation {
+            carrier: CarrierId::parse(id).map_err(|e| bad_demo_data(e.message))?,
+            started_on: date(self.this_year - 3, 1, 1)?,
+            ended_on: (index % 2 == 0)
+                .then(|| date(self.this_year - 1, 12, 31))
+                .transpose()?,
+        };
+        incubations::record(conn, &self.caller, &self.actor, code, &incubation)?;
+        Ok(())
+    }
+
     fn provincial_zones(&self, conn: &mut DbConnection) -> Result<(), RegistryError> {
         for &(id, name, short_name, county) in PROVINCIAL_ZONES {
             let zone = NewZone {
@@ -289,6 +353,7 @@ impl Seeder {
         firm: &DemoFirm,
     ) -> Result<(), RegistryError> {
         let (code, registered_year) = self.enterprise(conn, rng, index, firm)?;
+        self.incubation(conn, &code, firm.1, index)?;
         let stage = firm.4;
         self.reports(conn, rng, (&code, registered_year), stage)?;
         if stage >= 1 {
