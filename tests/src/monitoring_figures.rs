@@ -51,6 +51,17 @@ fn report(rd_expense_yuan: i64, patents: i64, institution: &str) -> Option<Value
 }
 
 async fn the_data_set(suite: &Suite) {
+    // A provincial zone beside the seeded national one, so both levels are counted.
+    let zone = json!({
+        "id": "kunshan-pz", "name": "昆山省级测试高新技术产业开发区", "short_name": "昆山省级测试高新区",
+        "level": "provincial", "county_codes": ["320583"],
+    });
+    let province = suite.province_token();
+    let response = suite
+        .registry
+        .post_as(&province, "/api/v1/zones", &zone)
+        .await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
     let firms = [
         Firm {
             county: "320583",

@@ -133,7 +133,7 @@ async fn responses_match_their_documented_schemas() {
             "credit_code": code, "name": "契约测试科技有限公司", "region_code": "320583",
             "registered_on": "2016-05-01", "industry_code": "C3491",
             "tech_domain": "advanced_manufacturing_and_automation", "zone_level": "national",
-            "zone_id": "昆山高新区", "above_scale": true
+            "zone_id": "kunshan-hz", "above_scale": true
         })),
         201,
     )

@@ -4,8 +4,12 @@
 //! official of the system, and only into an empty registry.
 
 use chrono::{Datelike, NaiveDate};
-use enterprise_registry::app::{annual_reports, certificates, enterprises, labels, pool_entries};
+use enterprise_registry::app::incubations::Incubation;
+use enterprise_registry::app::{
+    annual_reports, carriers, certificates, enterprises, incubations, labels, pool_entries, zones,
+};
 use enterprise_registry::domain::annual_report::ReportFigures;
+use enterprise_registry::domain::carriers::{CarrierId, CarrierKind, CarrierLevel, NewCarrier};
 use enterprise_registry::domain::certificates::{Certificate, CertificateNo};
 use enterprise_registry::domain::credit_code::{CreditCode, check_character};
 use enterprise_registry::domain::dates::Ending;
@@ -14,6 +18,7 @@ use enterprise_registry::domain::labels::{Label, LabelKind, LabelLevel};
 use enterprise_registry::domain::pool_entries::PoolEntry;
 use enterprise_registry::domain::rd_institution::RdInstitution;
 use enterprise_registry::domain::tech_domain::TechDomain;
+use enterprise_registry::domain::zones::{NewZone, ZoneRank};
 use enterprise_registry::error::RegistryError;
 use hte_shared::audit::Actor;
 use hte_shared::auth::{Caller, Role};
@@ -21,7 +26,7 @@ use hte_shared::db::{Db, DbConnection};
 use hte_shared::regions::PROVINCE_CODE;
 use hte_shared::time::today;
 
-/// (name, county, domain, zone, stage) — stage: 0 registered, 1 pool, 2 HTE, 3 HTE with labels.
+/// (name, county, domain, (zone id, level), stage) — stage: 0 registered, 1 pool, 2 HTE, 3 HTE with labels.
 type DemoFirm = (
     &'static str,
     &'static str,
@@ -35,7 +40,7 @@ const FIRMS: &[DemoFirm] = &[
         "南京星联智能科技有限公司",
         "320115",
         TechDomain::ElectronicInformation,
-        Some(("南京高新区", ZoneLevel::National)),
+        Some(("nanjing-hz", ZoneLevel::National)),
         3,
     ),
     (
@@ -49,7 +54,7 @@ const FIRMS: &[DemoFirm] = &[
         "南京浦口新材科技有限公司",
         "320111",
         TechDomain::NewMaterials,
-        Some(("南京高新区", ZoneLevel::National)),
+        Some(("nanjing-hz", ZoneLevel::National)),
         1,
     ),
     (
@@ -63,7 +68,7 @@ const FIRMS: &[DemoFirm] = &[
         "无锡锡山微电子有限公司",
         "320205",
         TechDomain::ElectronicInformation,
-        Some(("无锡高新区", ZoneLevel::National)),
+        Some(("wuxi-hz", ZoneLevel::National)),
         3,
     ),
     (
@@ -84,7 +89,7 @@ const FIRMS: &[DemoFirm] = &[
         "徐州鼓楼工程机械科技有限公司",
         "320302",
         TechDomain::AdvancedManufacturingAndAutomation,
-        Some(("徐州高新区", ZoneLevel::National)),
+        Some(("xuzhou-hz", ZoneLevel::National)),
         2,
     ),
     (
@@ -98,35 +103,35 @@ const FIRMS: &[DemoFirm] = &[
         "常州武进石墨烯材料有限公司",
         "320412",
         TechDomain::NewMaterials,
-        Some(("武进高新区", ZoneLevel::National)),
+        Some(("wujin-hz", ZoneLevel::National)),
         3,
     ),
     (
         "常州新北光伏科技有限公司",
         "320411",
         TechDomain::NewEnergyAndEnergySaving,
-        Some(("常州高新区", ZoneLevel::National)),
+        Some(("changzhou-hz", ZoneLevel::National)),
         2,
     ),
     (
         "昆山示例智能装备有限公司",
         "320583",
         TechDomain::AdvancedManufacturingAndAutomation,
-        Some(("昆山高新区", ZoneLevel::National)),
+        Some(("kunshan-hz", ZoneLevel::National)),
         3,
     ),
     (
         "苏州工业园区纳米生物有限公司",
         "320576",
         TechDomain::BiotechAndNewMedicine,
-        Some(("苏州工业园区", ZoneLevel::National)),
+        Some(("suzhou-sip", ZoneLevel::National)),
         2,
     ),
     (
         "张家港沙洲新材料有限公司",
         "320582",
         TechDomain::NewMaterials,
-        Some(("张家港高新区", ZoneLevel::Provincial)),
+        Some(("zhangjiagang-hz", ZoneLevel::Provincial)),
         1,
     ),
     (
@@ -147,14 +152,14 @@ const FIRMS: &[DemoFirm] = &[
         "南通崇川海工装备有限公司",
         "320613",
         TechDomain::AdvancedManufacturingAndAutomation,
-        Some(("南通高新区", ZoneLevel::National)),
+        Some(("nantong-hz", ZoneLevel::National)),
         2,
     ),
     (
         "连云港海州医药科技有限公司",
         "320706",
         TechDomain::BiotechAndNewMedicine,
-        Some(("连云港高新区", ZoneLevel::National)),
+        Some(("lianyungang-hz", ZoneLevel::National)),
         1,
     ),
     (
@@ -182,7 +187,7 @@ const FIRMS: &[DemoFirm] = &[
         "泰州医药城生物制品有限公司",
         "321204",
         TechDomain::BiotechAndNewMedicine,
-        Some(("泰州医药高新区", ZoneLevel::National)),
+        Some(("taizhou-pharma-hz", ZoneLevel::National)),
         3,
     ),
     (
@@ -244,6 +249,8 @@ pub async fn seed_if_empty(db: &Db) -> Result<usize, RegistryError> {
             actor: Actor::system("demo-data"),
             this_year: today().year(),
         };
+        seeder.provincial_zones(conn)?;
+        seeder.carriers(conn)?;
         let mut rng = Lcg(201_957);
         for (index, firm) in FIRMS.iter().enumerate() {
             seeder.firm(conn, &mut rng, index, firm)?;
@@ -253,7 +260,91 @@ pub async fn seed_if_empty(db: &Db) -> Result<usize, RegistryError> {
     .await
 }
 
+/// Provincial zones the demo firms name (the national ones are seeded by the migration).
+const PROVINCIAL_ZONES: &[(&str, &str, &str, &str)] = &[(
+    "zhangjiagang-hz",
+    "张家港高新技术产业开发区",
+    "张家港高新区",
+    "320582",
+)];
+
+/// Carriers: (id, name, kind, county, zone), each incubating the demo firms of its city.
+const CARRIERS: &[(&str, &str, CarrierKind, &str, Option<&str>)] = &[
+    (
+        "sip-bio-incubator",
+        "苏州工业园区生物医药孵化器",
+        CarrierKind::Incubator,
+        "320576",
+        Some("suzhou-sip"),
+    ),
+    (
+        "nanjing-maker-space",
+        "南京江宁众创空间",
+        CarrierKind::MakerSpace,
+        "320115",
+        None,
+    ),
+];
+
 impl Seeder {
+    fn carriers(&self, conn: &mut DbConnection) -> Result<(), RegistryError> {
+        for (index, &(id, name, kind, county, zone)) in CARRIERS.iter().enumerate() {
+            let first17 = format!("52{county}MJ{:07}", 4_000_000 + index * 104_729);
+            let check = check_character(&first17).ok_or_else(|| bad_demo_data(&first17))?;
+            let carrier = NewCarrier {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                kind,
+                level: CarrierLevel::Provincial,
+                region_code: county.to_owned(),
+                zone_id: zone.map(str::to_owned),
+                operator_credit_code: format!("{first17}{check}"),
+                recognition_year: self.this_year - 6,
+            }
+            .parse(today())?;
+            carriers::create(conn, &self.caller, &self.actor, &carrier)?;
+        }
+        Ok(())
+    }
+
+    /// Every demo firm in a carrier's city was incubated there from three years ago; every
+    /// other one has graduated since.
+    fn incubation(
+        &self,
+        conn: &mut DbConnection,
+        code: &CreditCode,
+        county: &str,
+        index: usize,
+    ) -> Result<(), RegistryError> {
+        let Some(&(id, ..)) = CARRIERS.iter().find(|c| c.3[..4] == county[..4]) else {
+            return Ok(());
+        };
+        let incubation = Incubation {
+            carrier: CarrierId::parse(id).map_err(|e| bad_demo_data(e.message))?,
+            started_on: date(self.this_year - 3, 1, 1)?,
+            ended_on: (index % 2 == 0)
+                .then(|| date(self.this_year - 1, 12, 31))
+                .transpose()?,
+        };
+        incubations::record(conn, &self.caller, &self.actor, code, &incubation)?;
+        Ok(())
+    }
+
+    fn provincial_zones(&self, conn: &mut DbConnection) -> Result<(), RegistryError> {
+        for &(id, name, short_name, county) in PROVINCIAL_ZONES {
+            let zone = NewZone {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                short_name: short_name.to_owned(),
+                level: ZoneRank::Provincial,
+                county_codes: vec![county.to_owned()],
+            }
+            .parse()?;
+            zones::create(conn, &self.caller, &self.actor, &zone)?;
+        }
+        Ok(())
+    }
+
     fn firm(
         &self,
         conn: &mut DbConnection,
@@ -262,6 +353,7 @@ impl Seeder {
         firm: &DemoFirm,
     ) -> Result<(), RegistryError> {
         let (code, registered_year) = self.enterprise(conn, rng, index, firm)?;
+        self.incubation(conn, &code, firm.1, index)?;
         let stage = firm.4;
         self.reports(conn, rng, (&code, registered_year), stage)?;
         if stage >= 1 {

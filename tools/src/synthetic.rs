@@ -220,26 +220,26 @@ const CITY_WEIGHTS: [(&str, u32); 13] = [
     ("321300", 4),
 ];
 
-/// The 18 national high-tech zones by (likely) host county.
+/// The 18 national high-tech zones by (likely) host county, by the ids the registry seeds.
 const NATIONAL_ZONES: [(&str, &str); 18] = [
-    ("320111", "南京高新区"),
-    ("320214", "无锡高新区"),
-    ("320411", "常州高新区"),
-    ("320505", "苏州高新区"),
-    ("321203", "泰州医药高新区"),
-    ("320583", "昆山高新区"),
-    ("320281", "江阴高新区"),
-    ("320312", "徐州高新区"),
-    ("320412", "武进高新区"),
-    ("320576", "苏州工业园区"),
-    ("320612", "南通高新区"),
-    ("321112", "镇江高新区"),
-    ("320706", "连云港高新区"),
-    ("320903", "盐城高新区"),
-    ("321003", "扬州高新区"),
-    ("320581", "常熟高新区"),
-    ("320804", "淮安高新区"),
-    ("321302", "宿迁高新区"),
+    ("320111", "nanjing-hz"),
+    ("320214", "wuxi-hz"),
+    ("320411", "changzhou-hz"),
+    ("320505", "suzhou-hz"),
+    ("321203", "taizhou-pharma-hz"),
+    ("320583", "kunshan-hz"),
+    ("320281", "jiangyin-hz"),
+    ("320312", "xuzhou-hz"),
+    ("320412", "wujin-hz"),
+    ("320576", "suzhou-sip"),
+    ("320612", "nantong-hz"),
+    ("321112", "zhenjiang-hz"),
+    ("320706", "lianyungang-hz"),
+    ("320903", "yancheng-hz"),
+    ("321003", "yangzhou-hz"),
+    ("320581", "changshu-hz"),
+    ("320804", "huaian-hz"),
+    ("321302", "suqian-hz"),
 ];
 
 struct County {
@@ -785,8 +785,12 @@ fn zone(rng: &mut Pcg, county: &County) -> Option<(&'static str, String)> {
     if let Some(name) = county.national_zone {
         let p = if county.code == "320576" { 0.9 } else { 0.45 };
         rng.chance(p).then(|| ("national", name.to_owned()))
-    } else if let Some(name) = &county.provincial_zone {
-        rng.chance(0.3).then(|| ("provincial", name.clone()))
+    } else if county.provincial_zone.is_some() {
+        // Zones are reference data now, and the registry holds only the national ones; a
+        // made-up provincial zone would be refused, so these firms are written without one.
+        // The draw stays, so every other figure of a seed is what it was.
+        rng.chance(0.3);
+        None
     } else {
         None
     }

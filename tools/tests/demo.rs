@@ -51,6 +51,29 @@ async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
     .await;
     assert!(reports["items"].as_array().unwrap().len() >= 2);
 
+    // Zones and carriers: a provincial zone beside the national ones, and carriers with
+    // incubated firms that show in their performance.
+    let zones = get(&app, &token, "/api/v1/zones").await;
+    assert!(
+        zones["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|z| z["level"] == "provincial")
+    );
+    let carriers = get(&app, &token, "/api/v1/carriers").await;
+    assert!(carriers["items"].as_array().unwrap().len() >= 2);
+    let year = chrono::Datelike::year(&hte_shared::time::today());
+    let path = format!(
+        "/api/v1/carriers/sip-bio-incubator/performance?from={}-01-01&to={year}-12-31",
+        year - 3
+    );
+    let performance = get(&app, &token, &path).await;
+    assert!(
+        performance["firms_incubated"].as_i64().unwrap() >= 2,
+        "{performance}"
+    );
+
     let auditor = app.token(Role::Auditor, "320000");
     let verification = get(&app, &auditor, "/api/v1/audit/verification").await;
     assert_eq!(verification["valid"], true);

@@ -52,6 +52,8 @@ pub type Application = service::Application<EnterpriseRegistry>;
     (name = "regions", description = "Jiangsu divisions (行政区划), GB/T 2260"),
     (name = "dictionaries", description = "Code lists (代码表) with Chinese and English labels"),
     (name = "operations", description = "Liveness, readiness and metrics"),
+    (name = "carriers", description = "Innovation carriers (创新创业载体): incubators 孵化器, maker spaces 众创空间, star maker spaces 星创天地, university science parks 大学科技园, entrepreneurship parks 创业园"),
+    (name = "zones", description = "High-tech zones (高新区): reference data; the province records and changes them"),
     )
 )]
 struct ApiDoc;

@@ -13,7 +13,9 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AuditTrail;
+use std::collections::HashMap;
+
+use super::{AuditTrail, zones};
 use crate::db::enterprises::{self as queries, EnterpriseRow};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
@@ -50,9 +52,10 @@ pub struct EnterpriseView {
     pub industry_code: String,
     /// Main technology domain (技术领域).
     pub tech_domain: Option<TechDomain>,
-    /// High-tech zone level (高新区级别).
+    /// High-tech zone level (高新区级别): the current level of the zone `zone_id` names.
     pub zone_level: ZoneLevel,
-    /// Which high-tech zone (高新区), when zone_level is not `none`.
+    /// High-tech zone (所在高新区): a zone id of `GET /api/v1/zones`, in the enterprise's city.
+    #[schema(example = "kunshan-hz")]
     pub zone_id: Option<String>,
     /// Above designated size (规模以上).
     pub above_scale: bool,
@@ -199,10 +202,20 @@ pub fn row_of(fields: &EnterpriseFields, previous: Option<&EnterpriseRow>) -> En
 
 fn view_of(
     row: &EnterpriseRow,
-    status: EnterpriseStatus,
-    as_of: NaiveDate,
+    (status, as_of): (EnterpriseStatus, NaiveDate),
+    zone_levels: &HashMap<String, ZoneLevel>,
 ) -> Result<EnterpriseView, RegistryError> {
-    let (tech_domain, zone_level, listing_status) = stored_classes(row)?;
+    let (tech_domain, _, listing_status) = stored_classes(row)?;
+    // The level is the referenced zone's, as it stands now (the province may re-rank zones).
+    let zone_level = match &row.zone_id {
+        None => ZoneLevel::None,
+        Some(id) => *zone_levels.get(id).ok_or_else(|| {
+            RegistryError::internal(
+                "enterprise names an unknown zone",
+                format!("{}: {id}", row.credit_code),
+            )
+        })?,
+    };
     Ok(EnterpriseView {
         credit_code: row.credit_code.clone(),
         name: row.name.clone(),
@@ -235,6 +248,8 @@ pub fn views_with_status(
     let codes: Vec<String> = rows.iter().map(|r| r.credit_code.clone()).collect();
     let certificates = queries::certificate_spans(conn, &codes)?;
     let pool = queries::pool_spans(conn, &codes)?;
+    let zone_ids: Vec<String> = rows.iter().filter_map(|r| r.zone_id.clone()).collect();
+    let zone_levels = zones::levels_of(conn, &zone_ids)?;
     rows.iter()
         .map(|row| {
             let facts = StatusFacts {
@@ -245,7 +260,7 @@ pub fn views_with_status(
                     .map_or(&[], Vec::as_slice),
                 pool_entries: pool.get(&row.credit_code).map_or(&[], Vec::as_slice),
             };
-            view_of(row, status_on(&facts, as_of), as_of)
+            view_of(row, (status_on(&facts, as_of), as_of), &zone_levels)
         })
         .collect()
 }
@@ -402,7 +417,9 @@ pub fn create(
         ))
         .into());
     }
-    let row = row_of(fields, None);
+    let mut fields = fields.clone();
+    zones::settle_enterprise_zone(conn, &mut fields)?;
+    let row = row_of(&fields, None);
     queries::insert(conn, &row)?;
     record_created(conn, &mut AuditTrail::Append(actor), &row, None)?;
     view_with_status(conn, &row, today)
@@ -439,8 +456,10 @@ pub fn update(
     let before = load_writable(conn, caller, code)?;
     check_version(before.version)?;
     let current = stored_fields(&before)?;
-    let fields = patch.apply(&current, today)?;
+    let mut fields = patch.apply(&current, today)?;
     caller.require_write(&fields.county.code())?;
+    // Checked on every change, so a move to another city drops no zone silently.
+    zones::settle_enterprise_zone(conn, &mut fields)?;
     if fields == current {
         // Nothing to change: no new version, so other clients' ETags stay good.
         return view_with_status(conn, &before, today);

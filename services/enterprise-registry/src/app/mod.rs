@@ -12,6 +12,7 @@ pub mod annual_reports;
 pub mod assessment;
 pub mod audit_log;
 pub mod candidates;
+pub mod carriers;
 pub mod certificates;
 pub mod compliance;
 pub mod declarations;
@@ -19,12 +20,14 @@ pub mod enterprises;
 pub mod exports;
 pub mod facts;
 pub mod imports;
+pub mod incubations;
 pub mod labels;
 pub mod pool_entries;
 pub mod readiness;
 pub mod rule_sets;
 pub mod scheduler;
 pub mod statistics;
+pub mod zones;
 
 /// Where an operation records its changes. A change to a firm's facts also refreshes the
 /// firm's screening readiness in the same transaction: at once when appended, for the whole

@@ -78,3 +78,14 @@ pub fn update(conn: &mut DbConnection, row: &CertificateRow) -> QueryResult<()> 
         .execute(conn)?;
     Ok(())
 }
+
+/// Every certificate of the given enterprises.
+pub fn of_enterprises(
+    conn: &mut DbConnection,
+    codes: &[String],
+) -> QueryResult<Vec<CertificateRow>> {
+    certificates::table
+        .filter(certificates::credit_code.eq_any(codes))
+        .select(CertificateRow::as_select())
+        .load(conn)
+}

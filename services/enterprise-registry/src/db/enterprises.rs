@@ -5,7 +5,7 @@ use diesel::dsl::exists;
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
 
-use super::schema::{certificates, enterprises, labels, pool_entries};
+use super::schema::{certificates, enterprises, labels, pool_entries, zones};
 use crate::domain::enterprise::EarliestFacts;
 use crate::domain::listing::{CURSOR_TIME_FORMAT, ListCursor, ListFilter, SortKey};
 use crate::domain::status::{CertificateSpan, EnterpriseStatus, PoolSpan};
@@ -224,8 +224,16 @@ fn with_columns<'a>(mut query: Boxed<'a>, filter: &ListFilter) -> Boxed<'a> {
     if let Some(domain) = &filter.tech_domain {
         query = query.filter(enterprises::tech_domain.eq(domain.clone()));
     }
-    if let Some(zone) = &filter.zone_level {
-        query = query.filter(enterprises::zone_level.eq(zone.clone()));
+    // By the referenced zone's level (the province may re-rank a zone).
+    if let Some(level) = &filter.zone_level {
+        if level == "none" {
+            query = query.filter(enterprises::zone_id.is_null());
+        } else {
+            let of_level = zones::table
+                .filter(zones::level.eq(level.clone()))
+                .select(zones::id.nullable());
+            query = query.filter(enterprises::zone_id.eq_any(of_level));
+        }
     }
     if let Some(above) = filter.above_scale {
         query = query.filter(enterprises::above_scale.eq(above));

@@ -2,11 +2,13 @@
 //! transaction; rules stay in `domain`, operations in `app`.
 
 pub mod annual_reports;
+pub mod carriers;
 pub mod certificates;
 pub mod compliance;
 pub mod declarations;
 pub mod enterprises;
 pub mod imports;
+pub mod incubations;
 pub mod labels;
 pub mod leases;
 pub mod pool_entries;
@@ -14,6 +16,7 @@ pub mod readiness;
 pub mod rule_sets;
 pub mod schema;
 pub mod statistics;
+pub mod zones;
 
 /// Inserts a batch of rows into one table (imports write new rows this way).
 macro_rules! insert_all {

@@ -204,3 +204,61 @@ diesel::table! {
         activated_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    zones (id) {
+        id -> Text,
+        name -> Text,
+        short_name -> Text,
+        level -> Text,
+        city_code -> Text,
+        county_codes -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unmatched_zone_values (credit_code) {
+        credit_code -> Text,
+        region_code -> Text,
+        zone_level -> Text,
+        zone_text -> Text,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(enterprises, zones, unmatched_zone_values);
+
+diesel::table! {
+    carriers (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        level -> Text,
+        region_code -> Text,
+        city_code -> Text,
+        zone_id -> Nullable<Text>,
+        operator_credit_code -> Text,
+        recognition_year -> Integer,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(carriers, enterprises);
+diesel::allow_tables_to_appear_in_same_query!(carriers, zones);
+
+diesel::table! {
+    incubations (credit_code, carrier_id, started_on) {
+        credit_code -> Text,
+        carrier_id -> Text,
+        started_on -> Date,
+        ended_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(incubations, carriers);
+diesel::allow_tables_to_appear_in_same_query!(incubations, enterprises);

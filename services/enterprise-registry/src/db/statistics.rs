@@ -155,12 +155,13 @@ pub fn counts_sql(query: &StatisticsQuery) -> String {
             CAST(COALESCE(SUM(CASE WHEN is_hte = 1 THEN invention_patents ELSE 0 END), 0) AS BIGINT) AS hte_invention_patents,
             CAST(COALESCE(SUM(CASE WHEN is_hte = 1 THEN hightech_income_yuan ELSE 0 END), 0) AS BIGINT) AS hte_hightech_income_yuan
         FROM (
-            SELECT {group} AS g, e.above_scale, e.zone_level,
+            SELECT {group} AS g, e.above_scale, z.level AS zone_level,
                 r.rd_institution, r.rd_expense_yuan, r.invention_patents, r.hightech_income_yuan,
                 CASE WHEN h.credit_code IS NULL THEN 0 ELSE 1 END AS is_hte,
                 CASE WHEN p.credit_code IS NULL THEN 0 ELSE 1 END AS in_pool,
                 {columns}
             FROM enterprises e
+            LEFT JOIN zones z ON z.id = e.zone_id
             LEFT JOIN annual_reports r ON r.credit_code = e.credit_code AND r.year = {report_year}
             LEFT JOIN valid_hte h ON h.credit_code = e.credit_code
             LEFT JOIN in_pool p ON p.credit_code = e.credit_code

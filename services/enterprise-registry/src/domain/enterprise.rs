@@ -217,10 +217,13 @@ pub struct NewEnterprise {
     pub industry_code: String,
     /// Main technology domain (技术领域).
     pub tech_domain: Option<TechDomain>,
-    /// High-tech zone level (高新区级别); default `none`.
+    /// High-tech zone level (高新区级别): the level of the zone `zone_id` names; may be left
+    /// out (default `none`), and when stated must agree with that zone.
     #[serde(default)]
     pub zone_level: ZoneLevel,
-    /// Which high-tech zone (高新区): required when zone_level is not `none`.
+    /// High-tech zone (所在高新区): the id of a zone of `GET /api/v1/zones` lying in the
+    /// enterprise's city; required when zone_level is provincial or national.
+    #[schema(example = "kunshan-hz", pattern = "^[a-z0-9][a-z0-9-]{1,39}$")]
     pub zone_id: Option<String>,
     /// Above designated size (规模以上).
     #[serde(default)]
@@ -323,19 +326,19 @@ fn parse_optional_identifier(
     })
 }
 
-/// The zone id a zone level allows: none outside a high-tech zone, a named zone inside one.
+/// The zone id a stated zone level allows: none outside a high-tech zone, a zone inside one.
+/// A zone id without a level (or with `none`) is fine: the level is the zone's own, which
+/// `app::zones::settle_enterprise_zone` looks up; a stated level must then agree with it.
 pub fn parse_zone(level: ZoneLevel, raw_id: Option<&str>) -> Result<Option<String>, FieldError> {
     match (level, raw_id) {
         (ZoneLevel::None, None) => Ok(None),
-        (ZoneLevel::None, Some(_)) => Err(FieldError::new(
-            "zone_id",
-            "zone_level_none",
-            "zone_id must be absent when zone_level is none",
-        )),
         (_, None) => Err(FieldError::new(
             "zone_id",
             "required",
-            "zone_id names the high-tech zone and is required when zone_level is provincial or national",
+            hte_shared::text!(
+                "zone_id names the high-tech zone and is required when zone_level is provincial or national",
+                "高新区级别为省级或国家级时须填写 zone_id（所在高新区编号）"
+            ),
         )),
         (_, Some(raw)) => parse_identifier(raw)
             .map(Some)
@@ -420,7 +423,12 @@ impl EnterprisePatch {
         if let Some(domain) = self.tech_domain {
             next.tech_domain = domain;
         }
-        next.zone_level = self.zone_level.unwrap_or(current.zone_level);
+        // A new zone without a stated level takes the zone's level (settled in `app`).
+        next.zone_level = match (self.zone_level, &self.zone_id) {
+            (Some(level), _) => level,
+            (None, Some(_)) => ZoneLevel::None,
+            (None, None) => current.zone_level,
+        };
         let zone_id = match (&self.zone_id, self.zone_level) {
             (Some(id), _) => id.as_deref(),
             // Leaving a zone drops the zone id unless the patch names one.
@@ -461,7 +469,12 @@ impl EnterpriseFields {
             self.tech_domain = stored.tech_domain;
         }
         if absent("zone_level") {
-            self.zone_level = stored.zone_level;
+            // A file naming a zone but no level takes the zone's level (settled in `app`).
+            self.zone_level = if absent("zone_id") {
+                stored.zone_level
+            } else {
+                ZoneLevel::None
+            };
         }
         if absent("zone_id") {
             self.zone_id.clone_from(&stored.zone_id);

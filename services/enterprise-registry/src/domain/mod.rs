@@ -2,6 +2,8 @@
 
 pub mod annual_report;
 pub mod assessment;
+pub mod carrier_performance;
+pub mod carriers;
 pub mod certificates;
 pub mod compliance;
 pub mod credit_code;
@@ -16,3 +18,4 @@ pub mod pool_entries;
 pub mod rd_institution;
 pub mod status;
 pub mod tech_domain;
+pub mod zones;

@@ -213,7 +213,7 @@ pub struct EnterpriseFilter {
     /// Holds an unrevoked label of this kind (称号): gazelle, little_giant, …
     #[param(value_type = Option<crate::domain::labels::LabelKind>)]
     label: Option<String>,
-    /// High-tech zone level: none, provincial, national.
+    /// Level of the enterprise's high-tech zone (its zone's current level): none, provincial, national.
     #[param(value_type = Option<crate::domain::enterprise::ZoneLevel>)]
     zone_level: Option<String>,
     /// Above designated size (规上).

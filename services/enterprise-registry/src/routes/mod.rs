@@ -25,6 +25,7 @@ pub mod annual_reports;
 pub mod assessment;
 pub mod audit;
 pub mod candidates;
+pub mod carriers;
 pub mod certificates;
 pub mod compliance;
 pub mod declarations;
@@ -33,11 +34,13 @@ pub mod enterprises;
 pub mod exports;
 mod files;
 pub mod imports;
+pub mod incubations;
 pub mod labels;
 pub mod pool_entries;
 pub mod readiness;
 pub mod regions;
 pub mod statistics;
+pub mod zones;
 
 /// Registers every `/api/v1` handler (the server and the OpenAPI document both use this).
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -83,7 +86,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(imports::import_columns)
         .service(imports::import_template)
         .service(imports::get_import)
-        .service(exports::export_enterprises);
+        .service(exports::export_enterprises)
+        .service(zones::list_zones)
+        .service(zones::get_zone)
+        .service(zones::create_zone)
+        .service(zones::update_zone)
+        .service(zones::list_unmatched_zone_values)
+        .service(carriers::create_carrier)
+        .service(carriers::list_carriers)
+        .service(carriers::get_carrier)
+        .service(carriers::update_carrier)
+        .service(carriers::carrier_performance)
+        .service(incubations::create_incubation)
+        .service(incubations::list_incubations);
 }
 
 /// Parses a credit code from the path (400 naming the rule when malformed).

@@ -144,7 +144,7 @@ async fn updates_need_the_current_etag() {
             &token,
             &path,
             Some(&etag),
-            &json!({"name": "新名称有限公司", "zone_level": "national", "zone_id": "苏州工业园区"}),
+            &json!({"name": "新名称有限公司", "zone_level": "national", "zone_id": "suzhou-sip"}),
         )
         .await;
     assert_eq!(ok.status(), 200);

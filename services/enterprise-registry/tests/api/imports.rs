@@ -53,7 +53,16 @@ async fn audit_entries(app: &TestApp) -> u64 {
 fn enterprises_csv_zh(codes: &[(String, &str)]) -> String {
     let mut text = "统一社会信用代码,企业名称,所在县区,成立日期,行业代码,技术领域,高新区级别,所在高新区,规上企业\n".to_owned();
     for (i, (code, county)) in codes.iter().enumerate() {
-        text.push_str(&format!("{code},导入测试{i}号科技有限公司,{county},2019/5/{},C3491,新材料,国家级,示范高新区,是\n", i + 1));
+        // Files name a zone by its exact name (here the short one) as often as by its id.
+        let zone = if county.starts_with("3201") {
+            "南京高新区"
+        } else {
+            "昆山高新区"
+        };
+        text.push_str(&format!(
+            "{code},导入测试{i}号科技有限公司,{county},2019/5/{},C3491,新材料,国家级,{zone},是\n",
+            i + 1
+        ));
     }
     text
 }
@@ -80,6 +89,7 @@ async fn utf8_bom_and_gbk_files_with_chinese_headers_import_and_reimport_unchang
         .unwrap();
     assert_eq!(detail["tech_domain"], "new_materials");
     assert_eq!(detail["zone_level"], "national");
+    assert_eq!(detail["zone_id"], "kunshan-hz", "stored as the zone's id");
     assert_eq!(detail["above_scale"], true);
     assert_eq!(detail["registered_on"], "2019-05-01");
     let entries = audit_entries(&app).await;

@@ -20,7 +20,7 @@ async fn counts_and_sums_by_city_and_county_as_of_a_date() {
     let hte = credit_code("320583", 1);
     let mut body = enterprise_body(&hte, "320583", "统计甲有限公司");
     body["zone_level"] = json!("national");
-    body["zone_id"] = json!("昆山高新区");
+    body["zone_id"] = json!("kunshan-hz");
     app.create_enterprise(&body).await;
     let base = format!("/api/v1/enterprises/{hte}");
     app.post_as(

@@ -6,6 +6,7 @@ use crate::app::enterprises::{
     record_created, registered_outside, row_of, stored_fields, stored_region, write_update,
 };
 use crate::app::imports::parse::Line;
+use crate::app::zones::ZoneBook;
 use crate::db::enterprises::{self as queries, EnterpriseRow};
 use crate::domain::enterprise::EnterpriseFields;
 use crate::error::RegistryError;
@@ -15,12 +16,13 @@ pub(in crate::app::imports) fn apply(
     lines: Vec<Line<EnterpriseFields>>,
 ) -> Result<Vec<RowResult>, RegistryError> {
     let firms = firms_of(batch.conn, &lines)?;
+    let zones = ZoneBook::load(batch.conn)?;
     let mut new_rows = Vec::new();
     let mut results = Vec::with_capacity(lines.len());
     for line in lines {
         results.push(match firms.get(&line.credit_code) {
-            None => create(batch, &mut new_rows, line)?,
-            Some(stored) => update(batch, stored, line)?,
+            None => create(batch, &mut new_rows, &zones, line)?,
+            Some(stored) => update(batch, stored, &zones, line)?,
         });
     }
     queries::insert_all(batch.conn, &new_rows)?;
@@ -32,11 +34,16 @@ pub(in crate::app::imports) fn apply(
 fn create(
     batch: &mut Batch<'_>,
     new_rows: &mut Vec<EnterpriseRow>,
-    line: Line<EnterpriseFields>,
+    zones: &ZoneBook,
+    mut line: Line<EnterpriseFields>,
 ) -> Result<RowResult, RegistryError> {
     let county = line.record.county.code();
     if !batch.caller.may_write(&county) {
         return Ok(Err(refused_region(line.number, &county.to_string())));
+    }
+    // Files may name a zone by id or by its exact name.
+    if let Err(e) = zones.settle(&mut line.record, true) {
+        return Ok(Err(rejected(line.number, Some(&e.field), e.message)));
     }
     let row = row_of(&line.record, None);
     record_created(batch.conn, &mut batch.trail, &row, Some(batch.reason))?;
@@ -59,6 +66,7 @@ fn refused_region(line: u64, region: &str) -> super::RowError {
 fn update(
     batch: &mut Batch<'_>,
     stored: &EnterpriseRow,
+    zones: &ZoneBook,
     line: Line<EnterpriseFields>,
 ) -> Result<RowResult, RegistryError> {
     // A firm the caller may not see is answered as any firm outside the region, before
@@ -71,7 +79,11 @@ fn update(
         )));
     }
     let current = stored_fields(stored)?;
-    let fields = match line.record.keeping_absent(&current, batch.present) {
+    let settled = line
+        .record
+        .keeping_absent(&current, batch.present)
+        .and_then(|mut fields| zones.settle(&mut fields, true).map(|()| fields));
+    let fields = match settled {
         Ok(fields) => fields,
         Err(e) => return Ok(Err(rejected(line.number, Some(&e.field), e.message))),
     };

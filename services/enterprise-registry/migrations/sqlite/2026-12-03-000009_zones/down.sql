@@ -1,0 +1,2 @@
+DROP TABLE unmatched_zone_values;
+DROP TABLE zones;
