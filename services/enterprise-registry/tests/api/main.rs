@@ -8,6 +8,7 @@ mod audit;
 mod authorization;
 mod compliance;
 mod enterprises;
+mod faults;
 mod helpers;
 mod imports;
 mod programme;
