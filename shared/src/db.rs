@@ -119,21 +119,91 @@ impl ConnectionManager {
     }
 }
 
+/// A pooled connection and what the pool needs to know to keep it healthy without a query
+/// per check-out (that ping was one of four round trips of a keyed read).
+pub struct PooledConnection {
+    conn: DbConnection,
+    /// Work on it failed: it may have lost its server, so it is pinged before it goes back.
+    suspect: bool,
+    last_used: std::time::Instant,
+}
+
+/// A connection idle for longer is pinged at check-out: the server may have restarted since.
+/// Busy connections are not, and one that breaks under load is caught by `suspect`.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
+
+impl std::ops::Deref for PooledConnection {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl r2d2::ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = PooledConnection;
     type Error = ConnectError;
 
-    fn connect(&self) -> Result<DbConnection, ConnectError> {
-        self.establish()
+    fn connect(&self) -> Result<PooledConnection, ConnectError> {
+        Ok(PooledConnection {
+            conn: self.establish()?,
+            suspect: false,
+            last_used: std::time::Instant::now(),
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
-        conn.batch_execute("SELECT 1").map_err(ConnectError::from)
+    fn is_valid(&self, conn: &mut PooledConnection) -> Result<(), ConnectError> {
+        conn.conn
+            .batch_execute("SELECT 1")
+            .map_err(ConnectError::from)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Called as a connection goes back to the pool: only a suspect one costs a ping.
+    fn has_broken(&self, conn: &mut PooledConnection) -> bool {
+        conn.suspect && conn.conn.batch_execute("SELECT 1").is_err()
     }
+}
+
+type Pool = r2d2::Pool<ConnectionManager>;
+
+/// A connection for work: one idle past [`IDLE_BEFORE_PING`] is pinged first and, when its
+/// server is gone, dropped for another (at most as many tries as the pool has connections).
+fn check_out(pool: &Pool) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+    for _ in 0..=pool.max_size() {
+        let mut conn = pool
+            .get()
+            .map_err(|e| DbError::Unavailable(e.to_string()))?;
+        if conn.last_used.elapsed() < IDLE_BEFORE_PING {
+            return Ok(conn);
+        }
+        match conn.conn.batch_execute("SELECT 1") {
+            Ok(()) => return Ok(conn),
+            Err(error) => {
+                tracing::warn!(%error, "a pooled database connection was lost; replacing it");
+                // has_broken pings again on the way back and the pool discards it.
+                conn.suspect = true;
+            }
+        }
+    }
+    Err(DbError::Unavailable(
+        "every pooled connection had lost its server".to_owned(),
+    ))
+}
+
+/// Runs `work` on a checked-out connection, marking it suspect when the work fails.
+fn run_on<T, E>(
+    conn: &mut PooledConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
+    let result = work(&mut conn.conn);
+    conn.suspect = result.is_err();
+    conn.last_used = std::time::Instant::now();
+    result
 }
 
 /// The tables every service keeps: the audit log and the idempotency keys (`shared/migrations`).
@@ -338,7 +408,7 @@ pub struct DbSettings {
 /// The service's handle on its database. Cheap to clone.
 #[derive(Clone)]
 pub struct Db {
-    pool: r2d2::Pool<ConnectionManager>,
+    pool: Pool,
     backend: Backend,
     sqlite_path: Option<PathBuf>,
     migrations: Migrations,
@@ -401,6 +471,8 @@ impl Db {
             .max_size(settings.pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(settings.connect_timeout)
+            // Checked in `check_out` only when idle a while, not with a query per check-out.
+            .test_on_check_out(false)
             .build(manager)?;
         Ok(Self {
             pool,
@@ -433,10 +505,8 @@ impl Db {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            work(&mut conn)
+            let mut conn = check_out(&pool)?;
+            run_on(&mut conn, work)
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -458,10 +528,8 @@ impl Db {
             // Take the turn before a connection, so writers queued behind a long job do not
             // hold every pooled connection while readers wait.
             let _guard = turn.map(|t| t.take_within(wait)).transpose()?;
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            Connection::transaction(&mut *conn, work)
+            let mut conn = check_out(&pool)?;
+            run_on(&mut conn, |conn| Connection::transaction(conn, work))
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -481,10 +549,8 @@ impl Db {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            work(&mut conn, &turn)
+            let mut conn = check_out(&pool)?;
+            run_on(&mut conn, |conn| work(conn, &turn))
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -506,8 +572,10 @@ impl Db {
             let mut conn = pool
                 .get_timeout(Duration::from_secs(2))
                 .map_err(|e| format!("no database connection: {e}"))?;
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| format!("database does not answer: {e}"))?;
+            if let Err(e) = conn.batch_execute("SELECT 1") {
+                conn.suspect = true;
+                return Err(format!("database does not answer: {e}"));
+            }
             match has_pending_migrations(&mut conn, &migrations) {
                 Ok(false) => Ok(()),
                 Ok(true) => Err("database migrations are pending".to_owned()),

@@ -60,8 +60,33 @@ impl<S: Service> TestApp<S> {
     /// harness, which must know every address before any service starts.
     pub async fn spawn_on(listener: TcpListener, keys: AuthKeys, env: &[(&str, &str)]) -> Self {
         let database = TestDatabase::create();
+        let url = database.url().to_owned();
+        Self::spawn_on_database(database, &url, listener, keys, env).await
+    }
+
+    /// The service alone on `database`, reached at `url` (a [`DbLink`] in front of it, for
+    /// the fault tests).
+    pub async fn spawn_through(database: TestDatabase, url: &str, env: &[(&str, &str)]) -> Self {
+        let absent = unused_port_url();
+        let mut vars: Vec<(&str, &str)> = PEERS
+            .iter()
+            .map(|peer| (peer.variable, absent.as_str()))
+            .collect();
+        vars.push(("UPSTREAM_TIMEOUT_SECS", "2"));
+        vars.extend_from_slice(env);
+        let keys = AuthKeys::random().unwrap_or_else(|e| panic!("{e}"));
+        Self::spawn_on_database(database, url, local_listener(), keys, &vars).await
+    }
+
+    async fn spawn_on_database(
+        database: TestDatabase,
+        url: &str,
+        listener: TcpListener,
+        keys: AuthKeys,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut vars: HashMap<String, String> = [
-            (format!("{}_DATABASE_URL", S::ENV_PREFIX), database.url()),
+            (format!("{}_DATABASE_URL", S::ENV_PREFIX), url),
             ("HTTP_WORKERS".to_owned(), "1"),
             ("DB_POOL_SIZE".to_owned(), "4"),
             // Tests fire requests far faster than people: budgets no test reaches unless it
@@ -318,6 +343,26 @@ impl TestDatabase {
         &self.url
     }
 
+    /// `host:port` of the PostgreSQL server holding the database; `None` on SQLite.
+    pub fn server_address(&self) -> Option<String> {
+        let Kind::Postgres { .. } = self.kind else {
+            return None;
+        };
+        let url = url::Url::parse(&self.url).unwrap_or_else(|e| panic!("{e}"));
+        let host = url.host_str().unwrap_or("127.0.0.1");
+        Some(format!("{host}:{}", url.port().unwrap_or(5432)))
+    }
+
+    /// The database's URL with the server's address replaced by `127.0.0.1:port`.
+    pub fn url_through(&self, port: u16) -> String {
+        let mut url = url::Url::parse(&self.url).unwrap_or_else(|e| panic!("{e}"));
+        url.set_host(Some("127.0.0.1"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        url.set_port(Some(port))
+            .unwrap_or_else(|()| panic!("the database URL takes no port"));
+        url.to_string()
+    }
+
     pub fn backend(&self) -> Backend {
         match self.kind {
             Kind::Sqlite { .. } => Backend::Sqlite,
@@ -361,6 +406,117 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         self.destroy();
+    }
+}
+
+/// A TCP link between a service and its database that a test can cut and restore, as a
+/// database restart does: cutting closes every open connection and refuses new ones until
+/// the link is restored on the same port.
+pub struct DbLink {
+    address: std::net::SocketAddr,
+    server: String,
+    carrier: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl DbLink {
+    /// A link on a free local port to `server` (`host:port`).
+    pub async fn open(server: &str) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("cannot bind: {e}"));
+        let address = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("no local address: {e}"));
+        let carrier = tokio::spawn(carry(listener, server.to_owned()));
+        Self {
+            address,
+            server: server.to_owned(),
+            carrier: std::sync::Mutex::new(Some(carrier)),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Closes every connection through the link and stops listening.
+    pub async fn cut(&self) {
+        let carrier = self
+            .carrier
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(carrier) = carrier {
+            carrier.abort();
+            // Wait until the listener and the connections are dropped, not merely asked to.
+            let _cancelled = carrier.await;
+        }
+    }
+
+    /// As a server that hangs: every connection is closed, and new ones are accepted but never
+    /// answered.
+    pub async fn stall(&self) {
+        self.cut().await;
+        let listener = tokio::net::TcpListener::bind(self.address)
+            .await
+            .unwrap_or_else(|e| panic!("cannot listen on {} again: {e}", self.address));
+        let holder = tokio::spawn(hold(listener));
+        *self.carrier.lock().unwrap_or_else(|p| p.into_inner()) = Some(holder);
+    }
+
+    /// Listens again on the same port and carries connections to the server.
+    pub async fn restore(&self) {
+        self.cut().await;
+        let listener = tokio::net::TcpListener::bind(self.address)
+            .await
+            .unwrap_or_else(|e| panic!("cannot listen on {} again: {e}", self.address));
+        let carrier = tokio::spawn(carry(listener, self.server.clone()));
+        *self.carrier.lock().unwrap_or_else(|p| p.into_inner()) = Some(carrier);
+    }
+}
+
+impl Drop for DbLink {
+    fn drop(&mut self) {
+        if let Some(carrier) = self
+            .carrier
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            carrier.abort();
+        }
+    }
+}
+
+/// Accepts connections and pipes each to `server`; the pipes live in a set that is dropped,
+/// closing them all, when this task is aborted.
+async fn carry(listener: tokio::net::TcpListener, server: String) {
+    let mut pipes = tokio::task::JoinSet::new();
+    loop {
+        let mut inbound = match listener.accept().await {
+            Ok((inbound, _)) => inbound,
+            Err(e) => panic!("the database link cannot accept: {e}"),
+        };
+        let server = server.clone();
+        pipes.spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(&server).await {
+                // Either side closing ends the pipe; how it ended is of no interest.
+                let _ended = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+        // Finished pipes are reaped so the set does not grow over a long test.
+        while pipes.try_join_next().is_some() {}
+    }
+}
+
+/// Accepts connections and keeps them open without a word, until aborted.
+async fn hold(listener: tokio::net::TcpListener) {
+    let mut held = Vec::new();
+    loop {
+        match listener.accept().await {
+            Ok((socket, _)) => held.push(socket),
+            Err(e) => panic!("the database link cannot accept: {e}"),
+        }
     }
 }
 

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use hte_shared::auth::Role;
 use hte_shared::regions::PROVINCE_CODE;
+use hte_shared::server::JSON_LIMIT_BYTES;
 use hte_shared::testing::{assert_problem_type, problem_fields};
 use reqwest::Method;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
 
 use crate::helpers::{TestApp, assert_problem, read_answer};
 
@@ -168,6 +170,57 @@ async fn a_slow_but_steady_upload_is_served() {
     }
     let answer = read_answer(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+}
+
+/// An upload that streams past the body limit (no length announced, so the server must read
+/// it to find out): twice the limit in 64 KiB chunks, sent by the returned task.
+async fn start_oversized_upload(app: &TestApp) -> (OwnedReadHalf, tokio::task::JoinHandle<()>) {
+    let token = app.province_token();
+    let head = format!(
+        "POST /api/v1/probe/320500 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    let stream = TcpStream::connect(app.address.trim_start_matches("http://"))
+        .await
+        .unwrap();
+    let (reader, mut writer) = stream.into_split();
+    writer.write_all(head.as_bytes()).await.unwrap();
+    let uploader = tokio::spawn(async move {
+        let chunk = vec![b' '; 64 * 1024];
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        for _ in 0..(2 * JSON_LIMIT_BYTES / chunk.len()) {
+            // The server stops reading and closes once the limit is passed.
+            if writer.write_all(&framed).await.is_err() {
+                break;
+            }
+        }
+    });
+    (reader, uploader)
+}
+
+#[tokio::test]
+async fn oversized_uploads_are_refused_without_holding_up_others() {
+    let app = TestApp::spawn().await;
+    let mut uploads = Vec::new();
+    for _ in 0..8 {
+        uploads.push(start_oversized_upload(&app).await);
+    }
+    // On a one-worker server, another caller is served while the uploads stream in.
+    let started = std::time::Instant::now();
+    let response = get(&app, Some(&app.province_token())).await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    for (mut reader, uploader) in uploads {
+        let answer = read_answer(&mut reader).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.contains("application/problem+json"), "{answer}");
+        assert!(answer.contains("urn:jiangsu-hte:problem:payload-too-large"));
+        uploader.await.unwrap();
+    }
 }
 
 #[tokio::test]

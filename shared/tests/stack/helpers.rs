@@ -190,7 +190,7 @@ pub async fn raw_exchange(address: &str, request: &[u8]) -> String {
 }
 
 /// Reads from `stream` until a JSON body has closed (or the peer closes), for at most 10 s.
-pub async fn read_answer(stream: &mut tokio::net::TcpStream) -> String {
+pub async fn read_answer(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
     use tokio::io::AsyncReadExt;
     let mut buffer = vec![0u8; 16 * 1024];
     let mut received = Vec::new();

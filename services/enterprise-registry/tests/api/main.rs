@@ -11,6 +11,7 @@ mod compliance;
 mod declarations;
 mod dictionaries;
 mod enterprises;
+mod faults;
 mod helpers;
 mod import_limits;
 mod imports;

@@ -1,0 +1,151 @@
+//! The run's report: a Markdown section appended to `load-<date>.md` and one JSON line in
+//! `load-<date>.jsonl`, with the machine it ran on and how busy that machine was.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde_json::json;
+
+use crate::wrk::Run;
+
+pub struct Report {
+    pub firms: usize,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub load_before: String,
+    pub service: Vec<(String, String)>,
+    pub runs: Vec<Run>,
+}
+
+impl Report {
+    pub fn new(firms: usize) -> Self {
+        Self {
+            firms,
+            started_at: chrono::Utc::now(),
+            load_before: load_average(),
+            service: Vec::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    pub fn errors(&self) -> u64 {
+        self.runs.iter().map(|r| r.errors).sum()
+    }
+
+    fn find(&self, name: &str, connections: usize) -> Option<&Run> {
+        self.runs
+            .iter()
+            .find(|r| r.name == name && r.connections == connections)
+    }
+
+    /// Keyed GET ÷ pgbench at `connections`.
+    fn ratio(&self, connections: usize) -> Option<f64> {
+        let api = self.find("keyed GET", connections)?;
+        let database = self.find("pgbench keyed SELECT", connections)?;
+        Some(api.per_second / database.per_second)
+    }
+
+    pub fn summary(&self) -> String {
+        let mut lines = Vec::new();
+        for connections in [16, 50] {
+            if let (Some(ratio), Some(api)) =
+                (self.ratio(connections), self.find("keyed GET", connections))
+            {
+                lines.push(format!(
+                    "keyed GET ÷ pgbench at {connections} connections: {ratio:.2} \
+                     (target ≥ 0.5); keyed GET p50 {:.2} ms, p99 {:.2} ms",
+                    api.p50_ms, api.p99_ms
+                ));
+            }
+        }
+        lines.push(format!("errors: {}", self.errors()));
+        lines.join("\n")
+    }
+
+    fn markdown(&self) -> String {
+        let mut md = format!(
+            "\n## Registry load — {} firms ({} UTC)\n\nMachine: {}. Load average before the run: {}; after: {}. \
+             The registry ran in the bench process ({}), wrk with 2 threads, everything on \
+             loopback; PostgreSQL {}.\n\n\
+             | run | connections | per second | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|---:|\n",
+            self.firms,
+            self.started_at.format("%Y-%m-%d %H:%M"),
+            machine(),
+            self.load_before,
+            load_average(),
+            self.service
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            "on the same machine",
+        );
+        for run in &self.runs {
+            md += &format!(
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {} |\n",
+                run.name, run.connections, run.per_second, run.p50_ms, run.p99_ms, run.errors
+            );
+        }
+        md += &format!(
+            "\n{}\n\npgbench runs `SELECT e.* FROM bench_codes b JOIN enterprises e ON e.credit_code = b.credit_code WHERE b.n = :n` with `-M prepared` (a random number picks the code); the API's p50/p99 are wrk's, pgbench's from its per-transaction log; the write mix times the PATCH/PUT only, each after the GET that yields its ETag.\n",
+            self.summary()
+        );
+        md
+    }
+
+    /// Appends the section and the JSON line; returns the Markdown file's path.
+    pub fn write(&self, out: &Path) -> Result<PathBuf> {
+        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+        let date = self.started_at.format("%Y-%m-%d");
+        let md_path = out.join(format!("load-{date}.md"));
+        append(&md_path, &self.markdown())?;
+        let line = json!({
+            "started_at": self.started_at.to_rfc3339(),
+            "firms": self.firms,
+            "machine": machine(),
+            "load_before": self.load_before,
+            "service": self.service.iter().map(|(k, v)| json!({"setting": k, "value": v})).collect::<Vec<_>>(),
+            "runs": self.runs.iter().map(Run::json).collect::<Vec<_>>(),
+            "ratio_keyed_over_pgbench": {"c16": self.ratio(16), "c50": self.ratio(50)},
+        });
+        append(
+            &out.join(format!("load-{date}.jsonl")),
+            &format!("{line}\n"),
+        )?;
+        Ok(md_path)
+    }
+}
+
+fn append(path: &Path, text: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// CPU count and model, from /proc/cpuinfo.
+fn machine() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_else(|e| format!("({e})"));
+    let model = info
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{cpus} CPUs ({model})")
+}
+
+/// The 1-, 5- and 15-minute load averages.
+fn load_average() -> String {
+    match std::fs::read_to_string("/proc/loadavg") {
+        Ok(text) => text
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+        Err(e) => format!("unknown ({e})"),
+    }
+}
