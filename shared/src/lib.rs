@@ -14,6 +14,7 @@ pub mod http_client;
 pub mod i18n;
 pub mod idempotency;
 pub mod json;
+pub mod leases;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;

@@ -78,30 +78,12 @@ impl Scheduler {
         if !self.needed(version, day).await? {
             return Ok(TickResult::AlreadyThere);
         }
-        let (name, holder, ttl) = (
-            lease_name(version, day),
-            self.instance.clone(),
-            self.lease(),
-        );
-        let fence = self
-            .db
-            .write(move |conn| {
-                leases::acquire(conn, &name, &holder, now(), ttl).map_err(RegistryError::from)
-            })
-            .await?;
-        let Some(fence) = fence else {
-            return Ok(TickResult::HeldElsewhere);
-        };
-        let result = self.build(version, day).await;
-        let release = fence.clone();
-        if let Err(e) = self
-            .db
-            .write(move |conn| leases::release(conn, &release, now()).map_err(RegistryError::from))
-            .await
-        {
-            tracing::warn!(error = ?e, lease = %fence.name, "the lease could not be released; it expires");
-        }
-        result
+        let lease = (lease_name(version, day), self.instance.clone());
+        let built = leases::run_leased(&self.db, lease, self.lease(), |_fence| {
+            self.build(version, day)
+        })
+        .await?;
+        Ok(built.unwrap_or(TickResult::HeldElsewhere))
     }
 
     async fn build(&self, version: &str, day: NaiveDate) -> Result<TickResult, RegistryError> {

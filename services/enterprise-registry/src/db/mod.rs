@@ -10,11 +10,13 @@ pub mod enterprises;
 pub mod imports;
 pub mod incubations;
 pub mod labels;
-pub mod leases;
 pub mod pool_entries;
 pub mod readiness;
 pub mod rule_sets;
 pub mod schema;
+/// One holder at a time for a scheduled job (the shared lease queries over this service's
+/// own `leases` table).
+pub use hte_shared::leases;
 pub mod statistics;
 pub mod zones;
 

@@ -181,18 +181,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     readiness_builds,
     rule_sets,
     imports,
-    leases,
 );
-
-diesel::table! {
-    leases (name) {
-        name -> Text,
-        holder -> Text,
-        token -> BigInt,
-        acquired_at -> Timestamp,
-        expires_at -> Timestamp,
-    }
-}
 
 diesel::table! {
     rule_sets (version) {

@@ -62,30 +62,14 @@ pub async fn run_due(
     if taken {
         return Ok(TickResult::AlreadyTaken);
     }
-    let name = lease_name(plan_id, period);
-    let holder = monitor.instance.clone();
+    let lease = (lease_name(plan_id, period), monitor.instance.clone());
     let ttl = chrono::Duration::from_std(monitor.settings.schedule.lease)
         .unwrap_or(chrono::Duration::minutes(10));
-    let fence = db
-        .write(move |conn| {
-            leases::acquire(conn, &name, &holder, hte_shared::time::now(), ttl)
-                .map_err(MonitoringError::from)
-        })
-        .await?;
-    let Some(fence) = fence else {
-        return Ok(TickResult::HeldElsewhere);
-    };
-    let result = take(db, monitor, plan_id, period, &fence).await;
-    let release = fence.clone();
-    if let Err(e) = db
-        .write(move |conn| {
-            leases::release(conn, &release, hte_shared::time::now()).map_err(MonitoringError::from)
-        })
-        .await
-    {
-        tracing::warn!(error = %e, lease = %fence.name, "the lease could not be released; it expires");
-    }
-    result
+    let taken = leases::run_leased(db, lease, ttl, |fence| async move {
+        take(db, monitor, plan_id, period, &fence).await
+    })
+    .await?;
+    Ok(taken.unwrap_or(TickResult::HeldElsewhere))
 }
 
 async fn take(

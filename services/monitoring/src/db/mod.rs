@@ -2,7 +2,7 @@
 //!
 //! - `statistics_inputs` — external statistics, one row per version ([`statistics_inputs`]);
 //! - `snapshots`, `snapshot_indicators`, `snapshot_values` — frozen figures ([`snapshots`]);
-//! - `leases` — one replica at a time for a period's scheduled snapshot ([`leases`]);
+//! - `leases` — one replica at a time for a period's scheduled snapshot (`hte_shared::leases`);
 //! - `alerts` — open and resolved alerts, keyed by fingerprint while open ([`alerts`]);
 //! - `events` — the outbox of snapshot and alert events ([`events`]);
 //! - `snapshot_pipeline` — ready pool firms per region when a snapshot was taken
@@ -23,9 +23,11 @@ use hte_shared::db::Migrations;
 
 pub mod alerts;
 pub mod events;
-pub mod leases;
 pub mod pipeline;
 pub mod schema;
+/// One holder at a time for a scheduled job (the shared lease queries over this service's
+/// own `leases` table).
+pub use hte_shared::leases;
 pub mod series;
 pub mod snapshots;
 pub mod statistics_inputs;

@@ -64,16 +64,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    leases (name) {
-        name -> Text,
-        holder -> Text,
-        token -> BigInt,
-        acquired_at -> Timestamp,
-        expires_at -> Timestamp,
-    }
-}
-
-diesel::table! {
     alerts (id) {
         id -> Text,
         fingerprint -> Text,
@@ -179,7 +169,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     snapshots,
     snapshot_indicators,
     snapshot_values,
-    leases,
     alerts,
     events,
     snapshot_pipeline,

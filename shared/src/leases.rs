@@ -1,21 +1,35 @@
-//! Leases: one holder at a time for a named job across replicas.
+//! Leases: one holder at a time for a named job across replicas (the registry's daily
+//! readiness build, the monitoring service's scheduled snapshots).
 //!
-//! Why a lease row and not a PostgreSQL advisory lock: a snapshot spends seconds calling the
-//! registry and the allocation service, and holds no database connection meanwhile. A
-//! session advisory lock would pin a pooled connection for that time (and be released
-//! silently if that connection dropped); a transaction-level one would hold a transaction
-//! open across HTTP calls. A row with an expiry works the same on SQLite and PostgreSQL,
-//! survives a crashed holder (the lease expires), and its token fences out a holder whose
-//! lease expired mid-job: the snapshot insert checks the token in its own transaction
-//! ([`is_held`]). Times come from the caller's clock; the TTL (minutes) dwarfs any clock
-//! skew between replicas.
+//! Why a lease row and not a PostgreSQL advisory lock: a job spends seconds to minutes doing
+//! work (calling other services, assessing every firm) and holds no database connection
+//! meanwhile. A session advisory lock would pin a pooled connection for that time (and be
+//! released silently if that connection dropped); a transaction-level one would hold a
+//! transaction open across the job. A row with an expiry works the same on SQLite and
+//! PostgreSQL, survives a crashed holder (the lease expires), and its token fences out a holder
+//! whose lease expired mid-job: a job's final write checks the token in its own transaction
+//! ([`is_held`]). Times come from the caller's clock; the TTL (minutes) dwarfs any clock skew
+//! between replicas.
+//!
+//! Each service that schedules jobs has its own `leases` table, made by its own migrations.
+
+use std::future::Future;
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error};
-use hte_shared::db::DbConnection;
 
-use super::schema::leases;
+use crate::db::{Db, DbConnection, DbError};
+
+diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        token -> BigInt,
+        acquired_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
 
 /// Proof of holding a lease: its name, the holder and the term's token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,4 +137,36 @@ pub fn release(conn: &mut DbConnection, fence: &Fence, now: NaiveDateTime) -> Qu
     .set(leases::expires_at.eq(now))
     .execute(conn)?;
     Ok(released == 1)
+}
+
+/// Runs `job` while `holder` holds the lease `name` (taken for `ttl`), then releases it;
+/// `Ok(None)` without running it while another holder's lease runs. A release that fails is
+/// logged, not returned: the lease then simply expires, and the job's own outcome is what the
+/// caller needs.
+pub async fn run_leased<T, E, F, Fut>(
+    db: &Db,
+    (name, holder): (String, String),
+    ttl: Duration,
+    job: F,
+) -> Result<Option<T>, E>
+where
+    F: FnOnce(Fence) -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: From<DbError> + From<Error> + std::fmt::Debug + Send + 'static,
+{
+    let fence = db
+        .write(move |conn| acquire(conn, &name, &holder, crate::time::now(), ttl).map_err(E::from))
+        .await?;
+    let Some(fence) = fence else {
+        return Ok(None);
+    };
+    let result = job(fence.clone()).await;
+    let release_fence = fence.clone();
+    let released = db
+        .write(move |conn| release(conn, &release_fence, crate::time::now()).map_err(E::from))
+        .await;
+    if let Err(error) = released {
+        tracing::warn!(?error, lease = %fence.name, "the lease could not be released; it expires");
+    }
+    result.map(Some)
 }
