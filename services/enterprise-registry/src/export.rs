@@ -36,37 +36,8 @@ impl Column {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
-    Int(i64),
-    Number(f64),
-    Empty,
-}
-
-impl From<String> for Cell {
-    fn from(value: String) -> Self {
-        Self::Text(value)
-    }
-}
-
-impl From<&str> for Cell {
-    fn from(value: &str) -> Self {
-        Self::Text(value.to_owned())
-    }
-}
-
-impl From<i64> for Cell {
-    fn from(value: i64) -> Self {
-        Self::Int(value)
-    }
-}
-
-impl<T: Into<Cell>> From<Option<T>> for Cell {
-    fn from(value: Option<T>) -> Self {
-        value.map_or(Self::Empty, Into::into)
-    }
-}
+/// One cell: numbers stay numbers in both formats (the allocation service's exports use it too).
+pub use hte_shared::export::Cell;
 
 fn header(column: &Column, language: Language) -> &'static str {
     match language {
