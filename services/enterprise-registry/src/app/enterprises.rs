@@ -306,6 +306,34 @@ pub fn load_visible(
     }
 }
 
+/// The view of the enterprise on `as_of`, if it exists and the caller may see it (otherwise
+/// 404, as [`load_visible`]), read in one query.
+pub fn visible_view(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    code: &CreditCode,
+    as_of: NaiveDate,
+) -> Result<EnterpriseView, RegistryError> {
+    let facts = queries::find_with_facts(conn, code.as_str())?.ok_or_else(|| not_found(code))?;
+    if !caller.may_read(&stored_region(&facts.row)?) {
+        return Err(not_found(code).into());
+    }
+    let mut zone_levels = HashMap::new();
+    if let (Some(id), Some(level)) = (&facts.row.zone_id, &facts.zone_level) {
+        zone_levels.insert(id.clone(), zones::stored_level(level)?);
+    }
+    let status = status_on(
+        &StatusFacts {
+            registered_on: facts.row.registered_on,
+            deregistered_on: facts.row.deregistered_on,
+            certificates: &facts.certificates,
+            pool_entries: &facts.pool_entries,
+        },
+        as_of,
+    );
+    view_of(&facts.row, (status, as_of), &zone_levels)
+}
+
 /// The enterprise for a write by `caller`: 404 when invisible, 403 when visible but not
 /// writable.
 pub fn load_writable(

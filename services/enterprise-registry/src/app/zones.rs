@@ -348,11 +348,13 @@ pub fn levels_of(
 ) -> Result<HashMap<String, ZoneLevel>, RegistryError> {
     queries::levels(conn, ids)?
         .into_iter()
-        .map(|(id, level)| {
-            let rank = stored("zones.level", &level, ZoneRank::from_key)?;
-            Ok((id, rank.level()))
-        })
+        .map(|(id, level)| Ok((id, stored_level(&level)?)))
         .collect()
+}
+
+/// The zone level a stored `zones.level` key stands for.
+pub fn stored_level(level: &str) -> Result<ZoneLevel, RegistryError> {
+    Ok(stored("zones.level", level, ZoneRank::from_key)?.level())
 }
 
 /// The free-text zones the migration could not match, within the caller's region.

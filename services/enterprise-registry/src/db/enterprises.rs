@@ -155,6 +155,88 @@ pub fn pool_spans(
     Ok(map)
 }
 
+/// An enterprise with what its status and view need: every certificate and pool span, and
+/// its zone's stored level.
+pub struct EnterpriseFacts {
+    pub row: EnterpriseRow,
+    pub certificates: Vec<CertificateSpan>,
+    pub pool_entries: Vec<PoolSpan>,
+    pub zone_level: Option<String>,
+}
+
+type CertificateCells = Option<(String, NaiveDate, NaiveDate, Option<NaiveDate>)>;
+type PoolCells = Option<(i32, NaiveDate, Option<NaiveDate>)>;
+
+/// [`find`] with the enterprise's facts, in one round trip: the keyed read is the registry's
+/// most frequent request, and three more queries tripled its database time. A firm holds a
+/// handful of certificates and pool entries, so their cross product stays small.
+pub fn find_with_facts(
+    conn: &mut DbConnection,
+    credit_code: &str,
+) -> QueryResult<Option<EnterpriseFacts>> {
+    let rows: Vec<(EnterpriseRow, CertificateCells, PoolCells, Option<String>)> =
+        enterprises::table
+            .filter(enterprises::credit_code.eq(credit_code))
+            .left_join(certificates::table)
+            .left_join(pool_entries::table)
+            .left_join(zones::table.on(enterprises::zone_id.eq(zones::id.nullable())))
+            .select((
+                EnterpriseRow::as_select(),
+                (
+                    certificates::certificate_no,
+                    certificates::issued_on,
+                    certificates::expires_on,
+                    certificates::revoked_on,
+                )
+                    .nullable(),
+                (
+                    pool_entries::year,
+                    pool_entries::entered_on,
+                    pool_entries::exited_on,
+                )
+                    .nullable(),
+                zones::level.nullable(),
+            ))
+            .load(conn)?;
+    Ok(gather_facts(rows))
+}
+
+fn gather_facts(
+    rows: Vec<(EnterpriseRow, CertificateCells, PoolCells, Option<String>)>,
+) -> Option<EnterpriseFacts> {
+    let mut certificates = std::collections::BTreeMap::new();
+    let mut pool_entries = std::collections::BTreeMap::new();
+    let mut first = None;
+    for (row, certificate, pool_entry, zone_level) in rows {
+        if let Some((number, issued_on, expires_on, revoked_on)) = certificate {
+            certificates.insert(
+                number,
+                CertificateSpan {
+                    issued_on,
+                    expires_on,
+                    revoked_on,
+                },
+            );
+        }
+        if let Some((year, entered_on, exited_on)) = pool_entry {
+            pool_entries.insert(
+                year,
+                PoolSpan {
+                    entered_on,
+                    exited_on,
+                },
+            );
+        }
+        first.get_or_insert((row, zone_level));
+    }
+    first.map(|(row, zone_level)| EnterpriseFacts {
+        row,
+        certificates: certificates.into_values().collect(),
+        pool_entries: pool_entries.into_values().collect(),
+        zone_level,
+    })
+}
+
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
 type Boxed<'a> = enterprises::BoxedQuery<'a, hte_shared::db::MultiBackend>;

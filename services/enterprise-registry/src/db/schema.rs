@@ -218,6 +218,9 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(enterprises, zones, unmatched_zone_values);
+// The keyed read joins an enterprise's certificates, pool entries and zone in one query.
+diesel::allow_tables_to_appear_in_same_query!(zones, certificates);
+diesel::allow_tables_to_appear_in_same_query!(zones, pool_entries);
 
 diesel::table! {
     carriers (id) {

@@ -110,10 +110,7 @@ pub async fn get_enterprise(
     let code = path_credit_code(&path)?;
     let as_of = parse_date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(today);
     let view = db
-        .read(move |conn| {
-            let row = operations::load_visible(conn, &caller, &code)?;
-            operations::view_with_status(conn, &row, as_of)
-        })
+        .read(move |conn| operations::visible_view(conn, &caller, &code, as_of))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header(etag_header(view.version))

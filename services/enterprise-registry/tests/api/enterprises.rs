@@ -614,3 +614,73 @@ async fn an_idempotency_key_is_never_replayed_across_regions() {
     assert_eq!(send(app.token(Role::City, "320500")).await.status(), 201);
     assert_problem(send(app.token(Role::City, "320100")).await, 404).await;
 }
+
+/// The keyed read joins certificates, pool entries and the zone in one query; its view must
+/// equal the list's (which reads them apart), also for a firm with several of each.
+#[tokio::test]
+async fn the_keyed_read_equals_the_list_view_for_a_firm_with_many_facts() {
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code(KUNSHAN, 7);
+    let mut body = enterprise_body(&code, KUNSHAN, "多事实科技有限公司");
+    body["registered_on"] = json!("2012-01-01");
+    body["zone_id"] = json!("kunshan-hz");
+    app.create_enterprise(&body).await;
+    let facts = [
+        (
+            "pool-entries",
+            json!({"year": 2019, "batch": 1, "source": "市推荐", "entered_on": "2019-05-01"}),
+        ),
+        (
+            "pool-entries/2019/exit",
+            json!({"exited_on": "2020-04-30", "reason": "出库"}),
+        ),
+        (
+            "pool-entries",
+            json!({"year": 2021, "batch": 1, "source": "市推荐", "entered_on": "2021-05-01"}),
+        ),
+        (
+            "certificates",
+            json!({"certificate_no": "GR201832000001", "issued_on": "2018-11-01"}),
+        ),
+        (
+            "certificates",
+            json!({"certificate_no": "GR202132000002", "issued_on": "2021-11-01"}),
+        ),
+    ];
+    for (what, fact) in facts {
+        let path = format!("/api/v1/enterprises/{code}/{what}");
+        let response = app.post_as(&token, &path, &fact).await;
+        assert!(response.status().is_success(), "{what} {fact}");
+    }
+    for as_of in ["2019-06-01", "2020-06-01", "2022-06-01", "2030-01-01"] {
+        let one: Value = app
+            .get_as(&token, &format!("/api/v1/enterprises/{code}?as_of={as_of}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let list: Value = app
+            .get_as(
+                &token,
+                &format!("/api/v1/enterprises?as_of={as_of}&q=多事实"),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+        assert_eq!(one, list["items"][0], "as of {as_of}");
+        assert_eq!(one["zone_level"], "national");
+    }
+    let status = |as_of: &str| {
+        let path = format!("/api/v1/enterprises/{code}?as_of={as_of}");
+        let (app, token) = (&app, &token);
+        async move {
+            let view: Value = app.get_as(token, &path).await.json().await.unwrap();
+            view["status"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(status("2017-06-01").await, "registered");
+    assert_eq!(status("2019-06-01").await, "hte");
+}
