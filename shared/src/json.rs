@@ -88,10 +88,44 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         ));
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let path = error.path().to_string();
-        crate::rejection::json_problem(Some(&path), error.inner())
-    })
+    match serde_path_to_error::deserialize(&mut deserializer) {
+        Ok(value) => Ok(value),
+        // JSON Schema counts `17450.0` as an integer, and so do the documents' `integer`
+        // fields: read such a body again with whole numbers written as integers.
+        Err(error)
+            if error
+                .inner()
+                .to_string()
+                .starts_with("invalid type: floating point") =>
+        {
+            let mut value: serde_json::Value = serde_json::from_slice(bytes)
+                .map_err(|e| crate::rejection::json_problem(None, &e))?;
+            whole_numbers_as_integers(&mut value);
+            serde_path_to_error::deserialize(value).map_err(|error| {
+                let path = error.path().to_string();
+                crate::rejection::json_problem(Some(&path), error.inner())
+            })
+        }
+        Err(error) => {
+            let path = error.path().to_string();
+            Err(crate::rejection::json_problem(Some(&path), error.inner()))
+        }
+    }
+}
+
+/// Writes every float with no fractional part that fits an `i64` as an integer (`2.0` →
+/// `2`); a field that wants a float still takes it.
+fn whole_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.2e18) {
+                *value = serde_json::Value::from(f as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -120,6 +154,16 @@ mod tests {
             problem.errors[0].field.clone(),
             problem.errors[0].rule.clone(),
         )
+    }
+
+    #[test]
+    fn whole_floats_are_integers_and_fractions_are_not() {
+        let outer: Outer = parse(br#"{"name": "a", "reports": [{"year": 2020.0}]}"#).unwrap();
+        assert_eq!(outer.reports[0].year, 2020);
+        assert_eq!(
+            field_of(r#"{"name": "a", "reports": [{"year": 2020.5}]}"#),
+            ("reports[0].year".to_owned(), "type".to_owned())
+        );
     }
 
     #[test]

@@ -183,6 +183,12 @@ pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
     page_items_by_ref(doc)
 }
 
+/// For `#[schema(schema_with = …)]` on a body field that takes any Jiangsu region code: the
+/// document's `JiangsuRegionCode` (every code the parser accepts, with its name).
+pub fn jiangsu_region_code() -> utoipa::openapi::Ref {
+    utoipa::openapi::Ref::from_schema_name("JiangsuRegionCode")
+}
+
 const REGION_CODE_REF: &str = r##"{"$ref": "#/components/schemas/JiangsuRegionCode"}"##;
 
 /// Every code a region parameter accepts, with its Chinese name: an enum generators can
@@ -342,6 +348,38 @@ fn well_known_parameters(json: &mut serde_json::Value) {
     }
 }
 
+/// serde reads an externally tagged enum (`{"quantity": [...]}`) as a map with exactly one
+/// key and refuses any other; utoipa writes each variant as an object with that one required
+/// property but leaves other properties allowed. Close them, so the document says what the
+/// server refuses.
+fn single_key_variants_closed(json: &mut serde_json::Value) {
+    fn visit(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::Array(variants)) = map.get_mut("oneOf") {
+                    for variant in variants.iter_mut() {
+                        let single_required = variant["type"] == "object"
+                            && variant["properties"]
+                                .as_object()
+                                .is_some_and(|p| p.len() == 1)
+                            && variant["required"].as_array().is_some_and(|r| r.len() == 1)
+                            && variant.get("additionalProperties").is_none();
+                        if single_required {
+                            variant["additionalProperties"] = serde_json::Value::Bool(false);
+                        }
+                    }
+                }
+                map.values_mut().for_each(visit);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(visit),
+            _ => {}
+        }
+    }
+    if let Some(schemas) = json.pointer_mut("/components/schemas") {
+        visit(schemas);
+    }
+}
+
 /// `Page<T>` is generic, so utoipa writes `T` inline into every `Page_T`: generators then
 /// make a second, anonymous class for the same record. Point the items at `T` instead.
 /// Also gives the suite's well-known parameters their rules.
@@ -362,6 +400,7 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
         schemas.insert("JiangsuRegionCode".to_owned(), region_code_schema());
     }
     files_as_binary(&mut json);
+    single_key_variants_closed(&mut json);
     let Some(schemas) = json
         .pointer_mut("/components/schemas")
         .and_then(serde_json::Value::as_object_mut)

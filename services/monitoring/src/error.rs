@@ -3,7 +3,8 @@
 use actix_web::{HttpResponse, ResponseError};
 use hte_shared::db::DbError;
 use hte_shared::http_client::UpstreamError;
-use hte_shared::problem::Problem;
+use hte_shared::i18n::Text;
+use hte_shared::problem::{Problem, types};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MonitoringError {
@@ -26,7 +27,7 @@ impl From<diesel::result::Error> for MonitoringError {
 impl MonitoringError {
     pub fn to_problem(&self) -> Problem {
         match self {
-            Self::Problem(problem) => problem.clone(),
+            Self::Problem(problem) => beyond_the_document(problem),
             Self::Db(error) => error.to_problem(),
             Self::Upstream(error @ UpstreamError::Token { .. }) => {
                 tracing::error!(%error, "cannot call another service");
@@ -41,6 +42,57 @@ impl MonitoringError {
             }
         }
     }
+}
+
+/// Field rules no JSON Schema can state: they weigh a field against another (`as_of` within
+/// the period), against stored records (a plan's period, a figure's versions), against today,
+/// against the contents of an uploaded file, or against where a webhook address resolves.
+/// The document accepts such a request, so refusing it is not "invalid input" (400) but
+/// "well-formed and not processable" (422, declared on each route that can give it). Rule ids
+/// are stable (`errors[].rule`); every other rule is one the document states, and stays 400.
+pub const RULES_BEYOND_THE_DOCUMENT: [&str; 20] = [
+    "not_issued",
+    "within_period",
+    "not_future",
+    "within_plan",
+    "exists",
+    "level",
+    "required_for_correction",
+    "whole_yuan",
+    "max_yuan",
+    "not_empty",
+    "rows",
+    "encoding",
+    "csv",
+    "xlsx",
+    "header",
+    "scheme",
+    "credentials",
+    "fragment",
+    "public_address",
+    "resolvable",
+];
+
+/// A validation problem whose every field error is one of [`RULES_BEYOND_THE_DOCUMENT`]
+/// becomes a 422 with the same errors; one error the document states keeps it a 400.
+fn beyond_the_document(problem: &Problem) -> Problem {
+    let beyond = problem.type_uri == types::VALIDATION
+        && !problem.errors.is_empty()
+        && problem
+            .errors
+            .iter()
+            .all(|e| RULES_BEYOND_THE_DOCUMENT.contains(&e.rule.as_str()));
+    if !beyond {
+        return problem.clone();
+    }
+    let detail = problem
+        .detail
+        .clone()
+        .unwrap_or_else(|| Text::fixed("the request cannot be processed", "无法处理该请求"));
+    let mut unprocessable = Problem::unprocessable(detail).with_errors(problem.errors.clone());
+    unprocessable.instance = problem.instance.clone();
+    unprocessable.request_id = problem.request_id.clone();
+    unprocessable
 }
 
 impl ResponseError for MonitoringError {

@@ -3,7 +3,8 @@
 use actix_web::{HttpResponse, ResponseError};
 use hte_shared::db::DbError;
 use hte_shared::http_client::UpstreamError;
-use hte_shared::problem::Problem;
+use hte_shared::i18n::Text;
+use hte_shared::problem::{Problem, types};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AllocationError {
@@ -26,7 +27,7 @@ impl From<diesel::result::Error> for AllocationError {
 impl AllocationError {
     fn to_problem(&self) -> Problem {
         match self {
-            Self::Problem(problem) => problem.clone(),
+            Self::Problem(problem) => beyond_the_document(problem),
             Self::Db(error) => error.to_problem(),
             Self::Upstream(error @ UpstreamError::Token { .. }) => {
                 tracing::error!(%error, "cannot call the registry");
@@ -41,6 +42,73 @@ impl AllocationError {
             }
         }
     }
+}
+
+/// Field rules no JSON Schema can state: they weigh a field against another field of the
+/// request (`not_used`, `required_by_method`, `period`), against stored records (the plan's
+/// indicators, periods, targets and versions, the region tree) or against today's date. The
+/// document accepts such a request, so refusing it is not "invalid input" (400) but "well-formed
+/// and not processable" (422, declared on each route that can give it). Rule ids are stable
+/// (`errors[].rule`); every other rule is one the document states, and stays a 400.
+pub const RULES_BEYOND_THE_DOCUMENT: [&str; 36] = [
+    "not_issued",
+    "not_in_future",
+    "plan_period",
+    "period",
+    "indicator",
+    "splittable",
+    "measure",
+    "assessable",
+    "exists",
+    "has_children",
+    "child",
+    "assessed_region",
+    "children_sum",
+    "limit",
+    "unique",
+    "not_used",
+    "city_code",
+    "current_version",
+    "required_by_method",
+    "target_set",
+    "non_zero",
+    "sum",
+    "non_negative",
+    "positive_weight",
+    "apportionment",
+    "weights_total",
+    "figures_date",
+    "ratio_range",
+    "ratio_is_share",
+    "fits_source",
+    "needs_inputs",
+    "quantity_only",
+    "splittable_counts_only",
+    "registry_only",
+    "needs_formula",
+    "decimals",
+];
+
+/// A validation problem whose every field error is one of [`RULES_BEYOND_THE_DOCUMENT`]
+/// becomes a 422 with the same errors; one error the document states keeps it a 400.
+fn beyond_the_document(problem: &Problem) -> Problem {
+    let beyond = problem.type_uri == types::VALIDATION
+        && !problem.errors.is_empty()
+        && problem
+            .errors
+            .iter()
+            .all(|e| RULES_BEYOND_THE_DOCUMENT.contains(&e.rule.as_str()));
+    if !beyond {
+        return problem.clone();
+    }
+    let detail = problem
+        .detail
+        .clone()
+        .unwrap_or_else(|| Text::fixed("the request cannot be processed", "无法处理该请求"));
+    let mut unprocessable = Problem::unprocessable(detail).with_errors(problem.errors.clone());
+    unprocessable.instance = problem.instance.clone();
+    unprocessable.request_id = problem.request_id.clone();
+    unprocessable
 }
 
 impl ResponseError for AllocationError {

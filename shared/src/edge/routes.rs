@@ -91,10 +91,17 @@ impl KnownRoutes {
             .collect()
     }
 
-    /// The methods of every template `path` matches; empty when it matches none.
+    /// The methods of the most literal templates `path` matches (`/targets/versions` over
+    /// `/targets/{region}`, as the router prefers them); empty when it matches none.
     fn allowed(&self, path: &str) -> Vec<&'static str> {
+        let matching = self.matching(path);
+        let literal = |route: &Route| route.segments.iter().filter(|s| s.is_some()).count();
+        let most = matching.iter().map(|route| literal(route)).max();
         let mut allowed: Vec<&'static str> = Vec::new();
-        for route in self.matching(path) {
+        for route in matching
+            .into_iter()
+            .filter(|route| Some(literal(route)) == most)
+        {
             if !allowed.contains(&route.method) {
                 allowed.push(route.method);
             }

@@ -163,7 +163,8 @@ fn key_list<T>(
     keys: &str,
     errors: &mut Vec<FieldError>,
 ) -> Option<Vec<T>> {
-    let raw = raw.map(str::trim).filter(|r| !r.is_empty())?;
+    // `?kind=` names no kind: refused like any other unknown one, not read as "all".
+    let raw = raw.map(str::trim)?;
     let mut out = Vec::new();
     for item in raw.split(',').map(str::trim) {
         match parse(item) {

@@ -61,7 +61,7 @@ fn scope_of(caller: &Caller, region: Option<&str>) -> Result<RegionCode, Problem
             "通报按全省各设区市或设区市所辖县（市、区）编制，县级用户请在指标看板查看本地区数据"
         )));
     }
-    let scope = match region.map(str::trim).filter(|r| !r.is_empty()) {
+    let scope = match region.map(str::trim) {
         Some(raw) => parse_region("region", raw)?,
         None => caller.read_scope().copied().unwrap_or(PROVINCE_CODE),
     };

@@ -24,9 +24,9 @@ use crate::domain::period::Period;
 use crate::error::MonitoringError;
 
 /// Reporting periods: a month `2020-09`, a quarter `2020-Q3` or a year `2020`.
-pub const PERIOD_PATTERN: &str = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$";
+pub const PERIOD_PATTERN: &str = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$";
 /// A plain decimal, as figures are copied from statistical bulletins.
-pub const DECIMAL_PATTERN: &str = r"^[+]?\d+(\.\d+)?$";
+pub const DECIMAL_PATTERN: &str = r"^[+]?[0-9]+(\.[0-9]+)?$";
 
 /// A figure as written: a JSON number or a decimal string (`"2779.5"`), kept as text so that
 /// it converts to yuan exactly.
@@ -37,7 +37,12 @@ pub struct DecimalText(pub String);
 impl<'de> Deserialize<'de> for DecimalText {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Number(n) => Ok(Self(n.to_string())),
+            // serde_json writes 1e-7 and 5e307 with an exponent, which no bulletin does;
+            // Rust's float Display writes every digit, so the amount converts exactly.
+            serde_json::Value::Number(n) => Ok(Self(match n.as_f64().filter(|_| n.is_f64()) {
+                Some(float) => float.to_string(),
+                None => n.to_string(),
+            })),
             serde_json::Value::String(s) => Ok(Self(s)),
             other => Err(serde::de::Error::invalid_type(
                 unexpected(&other),
@@ -117,7 +122,10 @@ pub struct InputView {
     /// Its Chinese name (指标名称).
     pub measure_name_zh: String,
     /// Period (统计期): `2020-09`, `2020-Q3` or `2020`.
-    #[schema(example = "2019", pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+    #[schema(
+        example = "2019",
+        pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"
+    )]
     pub period: String,
     /// Region (地区), GB/T 2260.
     #[schema(example = "320000")]
@@ -254,7 +262,7 @@ pub fn refusal_problem(refusal: WriteRefusal) -> Problem {
         WriteRefusal::VersionRequired { .. } => Problem::precondition_required(refusal.to_string()),
         WriteRefusal::Stale { .. } => Problem::precondition_failed(refusal.to_string()),
         WriteRefusal::ReasonRequired => {
-            Problem::invalid_field("reason", "required", refusal.to_string())
+            Problem::invalid_field("reason", "required_for_correction", refusal.to_string())
         }
         WriteRefusal::Invalid(e) => Problem::invalid_field("reason", e.rule(), e.to_string()),
     }

@@ -100,7 +100,8 @@ fn require_read(caller: &Caller, region: &RegionCode) -> Result<(), Problem> {
 /// The region a list is limited to: the one asked for (within the caller's), or the
 /// caller's own for cities and counties; `None` for the whole province.
 fn list_scope(caller: &Caller, raw: Option<&str>) -> Result<Option<RegionCode>, Problem> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+    // `?region=` is not "no region": the document's code list refuses it, and so do we.
+    match raw.map(str::trim) {
         Some(raw) => {
             let code = parse_region("region", raw)?;
             require_read(caller, &code)?;

@@ -46,7 +46,10 @@ pub struct NewSnapshotRequest {
     pub plan: String,
     /// Period (统计期): a month `2020-09`, a quarter `2020-Q3` or a year `2020`, overlapping
     /// the plan's dates.
-    #[schema(example = "2020-09", pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+    #[schema(
+        example = "2020-09",
+        pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"
+    )]
     pub period: String,
     /// Date the figures describe (截止日期), within the period and not after today; default
     /// the period's last day, or today while the period runs.

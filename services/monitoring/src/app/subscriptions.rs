@@ -34,7 +34,7 @@ use crate::error::MonitoringError;
 #[serde(deny_unknown_fields)]
 pub struct NewSubscription {
     /// Events in this region and below it are delivered (snapshots, province-wide, always).
-    #[schema(example = "320500", pattern = r"^\d{6}$")]
+    #[schema(schema_with = hte_shared::openapi::jiangsu_region_code)]
     pub region: String,
     /// What to deliver: at least one of `snapshot.taken`, `alert.opened`,
     /// `alert.escalated`, `alert.resolved`.
@@ -42,10 +42,11 @@ pub struct NewSubscription {
     pub events: Vec<EventKind>,
     /// Where to POST: `https` to a public address (private and loopback ones only where
     /// the service is configured for them), no user name, password or fragment.
-    #[schema(example = "https://receiver.example.cn/hte-events", max_length = 2048)]
+    #[schema(example = "https://receiver.example.cn/hte-events", format = "uri", max_length = 2048)]
     pub url: String,
-    /// What the subscription is for (用途), up to 200 characters.
-    #[schema(max_length = 200)]
+    /// What the subscription is for (用途), 1–200 characters (leading and trailing spaces
+    /// not counted).
+    #[schema(min_length = 1, max_length = 200, pattern = "^[\\s\\S]*\\S[\\s\\S]*$")]
     pub description: Option<String>,
 }
 

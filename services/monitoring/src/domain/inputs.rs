@@ -133,7 +133,9 @@ impl InputError {
     pub fn rule(&self) -> &'static str {
         match self {
             Self::NotANumber(_) => "format",
-            Self::Negative | Self::TooLarge => "range",
+            Self::Negative => "range",
+            // In yuan after the unit: the bound on what is sent depends on `unit`.
+            Self::TooLarge => "max_yuan",
             Self::FractionOfYuan(_) => "whole_yuan",
             Self::Length { .. } => "length",
         }

@@ -6,7 +6,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
 use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired,
+    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, etag_header};
@@ -40,7 +40,6 @@ pub struct AlertListParams {
     #[param(pattern = "^(open|acknowledged|resolved)(,(open|acknowledged|resolved))*$")]
     status: Option<String>,
     /// This region and the regions below it (default: yours).
-    #[param(pattern = r"^\d{6}$")]
     region: Option<String>,
     /// Only alerts of this plan.
     #[param(pattern = "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")]
@@ -57,6 +56,7 @@ pub struct AlertListParams {
     responses(
         (status = 200, description = "A page of alerts", body = Page<AlertView>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/alerts")]
@@ -116,6 +116,7 @@ pub async fn get_alert(
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 428, response = PreconditionRequired),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[post("/alerts/{id}/acknowledgement")]

@@ -8,7 +8,7 @@ use hte_shared::db::Db;
 use hte_shared::download::attachment_with_fallback;
 use hte_shared::export::BinaryFile;
 use hte_shared::i18n::Text;
-use hte_shared::openapi::{BadRequest, NotFound};
+use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
 use hte_shared::problem::{Problem, types};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
@@ -48,7 +48,6 @@ pub struct BulletinParams {
     #[param(value_type = Option<BulletinFileFormat>)]
     format: Option<String>,
     /// The province (320000) or a city; default the caller's own city, else the province.
-    #[param(pattern = r"^32\d{4}$")]
     region: Option<String>,
 }
 
@@ -112,7 +111,7 @@ fn negotiate(param: Option<&str>, accept: Option<&HeaderValue>) -> Result<Bullet
     tag = "bulletins",
     params(
         ("plan" = String, Path, description = "Plan id (规划代码)", pattern = "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"),
-        ("period" = String, Path, description = "Period (统计期): 2020-09, 2020-Q3 or 2020", pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
+        ("period" = String, Path, description = "Period (统计期): 2020-09, 2020-Q3 or 2020", pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
         BulletinParams,
     ),
     responses(
@@ -127,6 +126,7 @@ fn negotiate(param: Option<&str>, accept: Option<&HeaderValue>) -> Result<Bullet
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 406, description = "The Accept header names none of the bulletin's formats (JSON, DOCX, XLSX, HTML)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/bulletins/{plan}/{period}")]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, NotFound};
+use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -22,11 +22,11 @@ pub struct BoardParams {
     plan: String,
     /// The region (地区); default yours (the province for provincial, auditor and service
     /// tokens).
-    #[param(pattern = r"^\d{6}$", example = "320500")]
+    #[param(example = "320500")]
     region: Option<String>,
     /// A period (统计期) to answer from its latest snapshot; default the plan's latest
     /// snapshot.
-    #[param(pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+    #[param(pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     period: Option<String>,
 }
 
@@ -52,6 +52,7 @@ impl BoardParams {
         (status = 200, description = "The board", body = Board),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/indicators")]
@@ -77,6 +78,7 @@ pub async fn get_board(
         (status = 200, description = "The series", body = Series),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/indicators/{key}/series")]

@@ -25,7 +25,7 @@ use crate::app::imports::{
     self, Encoding, FileFormat, ImportMode, ImportReport, ImportSettings, MAX_FILE_BYTES,
 };
 use crate::app::inputs::{self, InputHistory, InputPath, InputQuery, InputView, InputWrite};
-use crate::domain::inputs::AmountUnit;
+use crate::domain::inputs::{AmountUnit, InputMeasure};
 use crate::error::MonitoringError;
 
 const MEASURE_PARAM: &str = "Measure (统计指标): society_rd_expense_yuan, enterprise_rd_expense_yuan, above_scale_industrial_rd_expense_yuan, above_scale_industrial_output_yuan or hightech_industry_output_yuan";
@@ -52,9 +52,9 @@ fn location_of(view: &InputView) -> String {
     tag = "statistics-inputs",
     request_body = InputWrite,
     params(
-        ("measure" = String, Path, description = MEASURE_PARAM),
-        ("period" = String, Path, description = "Period (统计期): 2020-09, 2020-Q3 or 2020", pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
-        ("region" = String, Path, description = "Region (地区), a Jiangsu code (GB/T 2260)", pattern = r"^\d{6}$"),
+        ("measure" = InputMeasure, Path, description = MEASURE_PARAM),
+        ("period" = String, Path, description = "Period (统计期): 2020-09, 2020-Q3 or 2020", pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
+        ("region" = String, Path, description = "Region (地区), a Jiangsu code (GB/T 2260)"),
         ("If-Match" = Option<String>, Header, description = "For a correction: the ETag of the current version, e.g. \"v1\""),
     ),
     responses(
@@ -63,6 +63,7 @@ fn location_of(view: &InputView) -> String {
         (status = 400, response = BadRequest),
         (status = 412, response = PreconditionFailed),
         (status = 428, response = PreconditionRequired),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[put("/statistics-inputs/{measure}/{period}/{region}")]
@@ -107,15 +108,16 @@ pub struct VersionParams {
 #[utoipa::path(
     tag = "statistics-inputs",
     params(
-        ("measure" = String, Path, description = MEASURE_PARAM),
-        ("period" = String, Path, description = "Period (统计期)", pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
-        ("region" = String, Path, description = "Region (地区)", pattern = r"^\d{6}$"),
+        ("measure" = InputMeasure, Path, description = MEASURE_PARAM),
+        ("period" = String, Path, description = "Period (统计期)", pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
+        ("region" = String, Path, description = "Region (地区)"),
         VersionParams,
     ),
     responses(
         (status = 200, description = "The figure", body = InputView, headers(("ETag" = String, description = "Send in If-Match to correct it"))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/statistics-inputs/{measure}/{period}/{region}")]
@@ -136,9 +138,9 @@ pub async fn get_input(
 #[utoipa::path(
     tag = "statistics-inputs",
     params(
-        ("measure" = String, Path, description = MEASURE_PARAM),
-        ("period" = String, Path, description = "Period (统计期)", pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
-        ("region" = String, Path, description = "Region (地区)", pattern = r"^\d{6}$"),
+        ("measure" = InputMeasure, Path, description = MEASURE_PARAM),
+        ("period" = String, Path, description = "Period (统计期)", pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
+        ("region" = String, Path, description = "Region (地区)"),
     ),
     responses(
         (status = 200, description = "Versions", body = InputHistory),
@@ -161,12 +163,12 @@ pub async fn input_history(
 #[into_params(parameter_in = Query)]
 pub struct InputListParams {
     /// Only this measure (统计指标).
+    #[param(value_type = Option<InputMeasure>)]
     measure: Option<String>,
     /// Only this period (统计期).
-    #[param(pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+    #[param(pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     period: Option<String>,
     /// Only this region and the regions below it (default: yours).
-    #[param(pattern = r"^\d{6}$")]
     region: Option<String>,
 }
 
@@ -178,6 +180,7 @@ pub struct InputListParams {
     responses(
         (status = 200, description = "A page of figures", body = Page<InputView>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/statistics-inputs")]

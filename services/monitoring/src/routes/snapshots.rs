@@ -87,7 +87,7 @@ pub struct SnapshotListParams {
     #[param(pattern = "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")]
     plan: Option<String>,
     /// Only this period (统计期).
-    #[param(pattern = r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+    #[param(pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     period: Option<String>,
 }
 
@@ -98,6 +98,7 @@ pub struct SnapshotListParams {
     responses(
         (status = 200, description = "A page of snapshots", body = Page<SnapshotSummary>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/snapshots")]

@@ -77,7 +77,6 @@ pub async fn create_subscription(
 #[into_params(parameter_in = Query)]
 pub struct SubscriptionListParams {
     /// This region and the regions below it (default: yours).
-    #[param(pattern = r"^\d{6}$")]
     region: Option<String>,
 }
 
@@ -89,6 +88,7 @@ pub struct SubscriptionListParams {
     responses(
         (status = 200, description = "Subscriptions", body = SubscriptionList),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/subscriptions")]

@@ -4,6 +4,7 @@
 
 mod alerts;
 mod bulletins;
+mod contract;
 mod dashboard;
 mod helpers;
 mod imports;

@@ -9,6 +9,7 @@ use diesel::QueryResult;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
+use hte_shared::i18n::Text;
 use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode};
@@ -87,13 +88,13 @@ impl Baseline {
 #[serde(deny_unknown_fields)]
 pub struct NewAllocation {
     /// A splittable indicator of the plan.
-    #[schema(example = "hte_count")]
+    #[schema(example = "hte_count", pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub indicator: String,
     /// A year within the plan period.
-    #[schema(example = "2020")]
+    #[schema(example = "2020", pattern = "^[0-9]{4}$")]
     pub period: String,
     /// The region whose target is split among its children (the province or a city).
-    #[schema(example = "320000")]
+    #[schema(schema_with = hte_shared::openapi::jiangsu_region_code)]
     pub region_code: String,
     pub method: MethodKind,
     /// Required for the proportional methods.
@@ -171,7 +172,12 @@ pub struct AllocationView {
 pub struct Decision {
     /// Why (理由), 2–500 characters; an acceptance's reason is kept with the new tree
     /// version.
-    #[schema(example = "经省厅党组会研究同意", min_length = 2, max_length = 500)]
+    #[schema(
+        example = "经省厅党组会研究同意",
+        min_length = 2,
+        max_length = 500,
+        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+    )]
     pub reason: String,
 }
 
@@ -252,7 +258,7 @@ fn per_child<T: Copy>(
             Some(v) => out.push(v),
             None => errors.push(FieldError::new(
                 format!("{field}.{child}"),
-                "required",
+                "required_by_method",
                 format!("{field} needs an entry for every child; {child} is missing"),
             )),
         }
@@ -388,7 +394,7 @@ async fn parent_target(
             let indicators = plan_queries::indicators_of(conn, &plan_id)?;
             splittable_indicator(&indicators, "indicator", &indicator)?;
             parse_target_period(&period, plan.starts_on, plan.ends_on)
-                .map_err(|e| Problem::invalid_field("period", "period", e))?;
+                .map_err(|(rule, e)| Problem::invalid_field("period", rule, e))?;
             let value = current_value(conn, &plan, &indicator, &parent.to_string(), &period)?;
             Ok::<_, AllocationError>((plan, value))
         })
@@ -458,7 +464,7 @@ impl BaselineSource<'_> {
             (_, None) => {
                 errors.push(FieldError::new(
                     "baseline",
-                    "required",
+                    "required_by_method",
                     "the proportional methods need a baseline: hte, pool, tech_sme or weights",
                 ));
                 Ok(None)
@@ -476,7 +482,7 @@ impl BaselineSource<'_> {
         let Some(map) = weights else {
             errors.push(FieldError::new(
                 "weights",
-                "required",
+                "required_by_method",
                 "baseline weights needs a weight per child in weights",
             ));
             return None;
@@ -529,7 +535,7 @@ fn method_of(
             None => {
                 errors.push(FieldError::new(
                     "shares",
-                    "required",
+                    "required_by_method",
                     "method manual needs a share per child in shares",
                 ));
                 Method::Manual { shares: vec![] }
@@ -545,7 +551,7 @@ fn method_of(
                 None => {
                     errors.push(FieldError::new(
                         "minimums",
-                        "required",
+                        "required_by_method",
                         "method proportional_with_minimums needs minimums",
                     ));
                     vec![]
@@ -661,8 +667,11 @@ pub async fn list(
         Some(_) => {
             return Err(Problem::invalid_field(
                 "cursor",
-                "format",
-                "the cursor belongs to another plan's list; start again without it",
+                "not_issued",
+                Text::fixed(
+                    "the cursor belongs to another plan's list; start again without it",
+                    "该游标属于另一个规划的列表；请去掉它从头开始",
+                ),
             )
             .into());
         }

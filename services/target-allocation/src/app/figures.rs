@@ -110,7 +110,7 @@ pub fn check_figures_date(field: &str, date: NaiveDate) -> Result<(), Problem> {
     } else {
         Err(Problem::invalid_field(
             field,
-            "range",
+            "figures_date",
             format!("{field} must lie between 2000-01-01 and today ({today}); got {date}"),
         ))
     }

@@ -33,17 +33,32 @@ use crate::error::AllocationError;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Indicator {
-    /// Stable key (指标代码), snake_case.
-    #[schema(example = "hte_count")]
+    /// Stable key (指标代码), snake_case, 2–64 characters.
+    #[schema(example = "hte_count", pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub key: String,
-    /// Name in Chinese (指标名称).
-    #[schema(example = "高新技术企业总数")]
+    /// Name in Chinese (指标名称), 1–200 characters.
+    #[schema(
+        example = "高新技术企业总数",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[\\s\\S]*\\S[\\s\\S]*$"
+    )]
     pub name_zh: String,
-    /// Name in English.
-    #[schema(example = "Valid HTEs in the province")]
+    /// Name in English, 1–200 characters.
+    #[schema(
+        example = "Valid HTEs in the province",
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[\\s\\S]*\\S[\\s\\S]*$"
+    )]
     pub name_en: String,
-    /// Unit (单位): `enterprises`, `patents`, `ratio` (a decimal 0–1), …
-    #[schema(example = "enterprises")]
+    /// Unit (单位): `enterprises`, `patents`, `ratio` (a decimal 0–1), …; 1–32 characters.
+    #[schema(
+        example = "enterprises",
+        min_length = 1,
+        max_length = 32,
+        pattern = "^[\\s\\S]*\\S[\\s\\S]*$"
+    )]
     pub unit: String,
     /// How the actual value is compared with the target (比较方式).
     pub comparator: Comparator,
@@ -130,17 +145,32 @@ pub struct PlanView {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPlan {
-    /// Readable stable id: 3–64 lowercase letters, digits and hyphens.
-    #[schema(example = "jiangsu-2021-2025")]
+    /// Readable stable id: 3–64 lowercase letters, digits and hyphens, not starting or
+    /// ending with a hyphen.
+    #[schema(
+        example = "jiangsu-2021-2025",
+        pattern = "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
+    )]
     pub id: String,
-    /// Name (名称), 2–200 characters.
+    /// Name (名称), 2–200 characters (leading and trailing spaces not counted).
+    #[schema(
+        min_length = 2,
+        max_length = 200,
+        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+    )]
     pub name: String,
+    /// Name in English, up to 200 characters; blank is none.
+    #[schema(max_length = 200)]
     pub name_en: Option<String>,
-    /// Document number (文号).
+    /// Document number (文号), up to 100 characters; blank is none.
+    #[schema(max_length = 100)]
     pub document_no: Option<String>,
+    /// First day (起始日期); the period lies within 2000–2100 and spans at most 10 years.
     pub starts_on: NaiveDate,
+    /// Last day (截止日期), not before `starts_on`.
     pub ends_on: NaiveDate,
     /// At least one indicator; keys unique.
+    #[schema(min_items = 1)]
     pub indicators: Vec<Indicator>,
 }
 
@@ -149,16 +179,22 @@ pub struct NewPlan {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanPatch {
+    /// Name (名称), 2–200 characters (leading and trailing spaces not counted).
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false)]
+    #[schema(
+        nullable = false,
+        min_length = 2,
+        max_length = 200,
+        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+    )]
     pub name: Option<String>,
-    /// `null` clears it.
+    /// Up to 200 characters; `null` or blank clears it.
     #[serde(default, deserialize_with = "hte_shared::json::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub name_en: Option<Option<String>>,
-    /// `null` clears it.
+    /// Up to 100 characters; `null` or blank clears it.
     #[serde(default, deserialize_with = "hte_shared::json::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub document_no: Option<Option<String>>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
@@ -167,7 +203,7 @@ pub struct PlanPatch {
     #[schema(nullable = false)]
     pub ends_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, min_items = 1)]
     pub indicators: Option<Vec<Indicator>>,
 }
 
@@ -496,7 +532,6 @@ pub async fn update(
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let before = load(conn, &id)?;
-        if_match.check(before.version)?;
         if before.status()? != PlanStatus::Draft {
             return Err(Problem::conflict(format!(
                 "plan {id} is {}; only a draft plan can be edited (targets of a published \
@@ -507,7 +542,10 @@ pub async fn update(
         }
         let before_indicators = queries::indicators_of(conn, &id)?;
         let before_view = plan_view(&before, &before_indicators)?;
+        // A body the document refuses is a 400 whatever the ETag: the client must fix it
+        // before a fresh read could help.
         let (mut after, indicators) = patched(&before, &before_indicators, &patch)?;
+        if_match.check(before.version)?;
         check_targets_still_fit(conn, &before, &after, &indicators)?;
         if plan_view(&after, &indicators)? == before_view {
             return Ok(before_view);

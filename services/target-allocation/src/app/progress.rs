@@ -259,7 +259,7 @@ fn require_visible(caller: &Caller, parent: RegionCode) -> Result<Option<RegionC
 fn period_year(asked: Option<&str>, plan: &PlanRow, as_of: NaiveDate) -> Result<i32, Problem> {
     match asked {
         Some(raw) => parse_target_period(raw, plan.starts_on, plan.ends_on)
-            .map_err(|e| Problem::invalid_field("period", "period", e)),
+            .map_err(|(rule, e)| Problem::invalid_field("period", rule, e)),
         None => Ok(as_of
             .year()
             .clamp(plan.starts_on.year(), plan.ends_on.year())),

@@ -30,6 +30,8 @@ use crate::error::AllocationError;
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RuleSpec {
     /// 线性计分: `weight × min(completion_rate, cap)`.
+    // `kind` and `cap`, nothing else (the enum denies unknown fields).
+    #[schema(max_properties = 2)]
     Linear {
         /// Highest completion rate that still earns points (封顶完成率), 0.01–10, at most 4
         /// decimals.
@@ -37,6 +39,7 @@ pub enum RuleSpec {
         cap: f64,
     },
     /// 分档计分: `weight × share` of the highest band reached; 0 below every band.
+    #[schema(max_properties = 2)]
     Bands {
         /// 1–20 bands with distinct `at_least`.
         #[schema(min_items = 1, max_items = 20)]
@@ -93,7 +96,12 @@ pub struct SchemeItemSpec {
 #[serde(deny_unknown_fields)]
 pub struct NewScheme {
     /// Why (理由), 2–500 characters.
-    #[schema(example = "2020年度考核办法", min_length = 2, max_length = 500)]
+    #[schema(
+        example = "2020年度考核办法",
+        min_length = 2,
+        max_length = 500,
+        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+    )]
     pub reason: String,
     /// 1–20 indicators, each once; weights add up to 100.
     #[schema(min_items = 1, max_items = 20)]
@@ -157,8 +165,8 @@ fn decimal(
     (min, max): (Dec4, Dec4),
     errors: &mut Vec<FieldError>,
 ) -> Dec4 {
-    Dec4::parse(value, min, max).unwrap_or_else(|e| {
-        errors.push(FieldError::new(field, "range", format!("{field} {e}")));
+    Dec4::parse(value, min, max).unwrap_or_else(|(rule, e)| {
+        errors.push(FieldError::new(field, rule, format!("{field} {e}")));
         min
     })
 }

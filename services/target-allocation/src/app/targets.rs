@@ -110,16 +110,22 @@ pub struct TreeVersionList {
 #[serde(deny_unknown_fields)]
 pub struct TargetInput {
     /// A splittable indicator of the plan.
-    #[schema(example = "hte_count")]
+    #[schema(example = "hte_count", pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub indicator: String,
     /// A year within the plan period.
-    #[schema(example = "2020")]
+    #[schema(example = "2020", pattern = "^[0-9]{4}$")]
     pub period: String,
-    /// Target value (目标值), 0 or more.
-    #[schema(example = 30000, minimum = 0)]
+    /// Target value (目标值), 0–10^12.
+    #[schema(example = 30000, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub value: i64,
-    /// Why (理由), 2–500 characters; kept with the new tree version.
-    #[schema(example = "省政府确定2020年目标")]
+    /// Why (理由), 2–500 characters (leading and trailing spaces not counted); kept with the
+    /// new tree version.
+    #[schema(
+        example = "省政府确定2020年目标",
+        min_length = 2,
+        max_length = 500,
+        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+    )]
     pub reason: String,
 }
 
@@ -127,13 +133,13 @@ pub struct TargetInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdjustmentItem {
-    #[schema(example = "hte_count")]
+    #[schema(example = "hte_count", pattern = "^[a-z][a-z0-9_]{1,63}$")]
     pub indicator: String,
-    #[schema(example = "320500")]
+    #[schema(schema_with = hte_shared::openapi::jiangsu_region_code)]
     pub region_code: String,
-    #[schema(example = "2020")]
+    #[schema(example = "2020", pattern = "^[0-9]{4}$")]
     pub period: String,
-    #[schema(example = 6000, minimum = 0)]
+    #[schema(example = 6000, minimum = 0, maximum = 1_000_000_000_000_i64)]
     pub value: i64,
 }
 
@@ -142,9 +148,15 @@ pub struct AdjustmentItem {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Adjustment {
-    /// Why (理由), 2–500 characters.
+    /// Why (理由), 2–500 characters (leading and trailing spaces not counted).
+    #[schema(
+        min_length = 2,
+        max_length = 500,
+        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+    )]
     pub reason: String,
     /// 1–500 changes.
+    #[schema(min_items = 1, max_items = 500)]
     pub changes: Vec<AdjustmentItem>,
 }
 
@@ -479,7 +491,7 @@ pub async fn tree(
         if !(0..=plan.tree_version).contains(&version) {
             return Err(Problem::invalid_field(
                 "version",
-                "range",
+                "current_version",
                 format!(
                     "version must be between 0 and the current version {}",
                     plan.tree_version
@@ -570,7 +582,7 @@ pub async fn set_target(
         let indicators = plan_queries::indicators_of(conn, &id)?;
         splittable_indicator(&indicators, "indicator", &input.indicator)?;
         parse_target_period(&input.period, plan.starts_on, plan.ends_on)
-            .map_err(|e| Problem::invalid_field("period", "period", e))?;
+            .map_err(|(rule, e)| Problem::invalid_field("period", rule, e))?;
         if_match.check(plan.tree_version)?;
         let change = TargetChange {
             indicator: input.indicator.clone(),
@@ -650,8 +662,8 @@ pub async fn adjust(
                 &format!("changes[{i}].indicator"),
                 &c.indicator,
             )?;
-            parse_target_period(&c.period, plan.starts_on, plan.ends_on).map_err(|e| {
-                Problem::invalid_field(&format!("changes[{i}].period"), "period", e)
+            parse_target_period(&c.period, plan.starts_on, plan.ends_on).map_err(|(rule, e)| {
+                Problem::invalid_field(&format!("changes[{i}].period"), rule, e)
             })?;
         }
         if_match.check(plan.tree_version)?;

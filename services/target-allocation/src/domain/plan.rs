@@ -409,7 +409,8 @@ pub fn indicator_violations(
         if !(v.is_finite() && (0.0..=max).contains(&v)) {
             out.push((
                 "target_value",
-                "range",
+                // A ratio's bound depends on the unit, which the document cannot tie to it.
+                if ratio { "ratio_range" } else { "range" },
                 if ratio {
                     "a ratio's target_value lies between 0 and 1 (比例目标值须在0至1之间)"
                 } else {
@@ -499,23 +500,32 @@ pub fn check_period(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), Stri
     Ok(())
 }
 
-/// A target period (考核期) is a calendar year `YYYY` within the plan's period.
+/// A target period (考核期) is a calendar year `YYYY` (the document's pattern `^[0-9]{4}$`)
+/// within the plan's period. The error carries its rule: `format` breaks the document,
+/// `plan_period` (outside this plan) only the stored plan.
 pub fn parse_target_period(
     raw: &str,
     starts_on: NaiveDate,
     ends_on: NaiveDate,
-) -> Result<i32, String> {
+) -> Result<i32, (&'static str, String)> {
     let year = raw
-        .trim()
         .parse::<i32>()
         .ok()
-        .filter(|_| raw.trim().len() == 4)
-        .ok_or_else(|| format!("period is a year like \"2020\"; got {raw:?}"))?;
+        .filter(|_| raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            (
+                "format",
+                format!("period is a year like \"2020\"; got {raw:?}"),
+            )
+        })?;
     if year < starts_on.year() || year > ends_on.year() {
-        return Err(format!(
-            "period {year} is outside the plan period {}–{}",
-            starts_on.year(),
-            ends_on.year()
+        return Err((
+            "plan_period",
+            format!(
+                "period {year} is outside the plan period {}–{}",
+                starts_on.year(),
+                ends_on.year()
+            ),
         ));
     }
     Ok(year)
@@ -630,14 +640,16 @@ mod tests {
         let bounds =
             |unit, v| indicator_violations(unit, Some(v), false, DataSource::Registry, None);
         assert_eq!(bounds("enterprises", 1e308)[0].1, "range");
-        assert_eq!(bounds("ratio", 1.5)[0].1, "range");
+        assert_eq!(bounds("ratio", 1.5)[0].1, "ratio_range");
         assert!(bounds("enterprises", 1e12).is_empty());
         assert_eq!(
             parse_target_period("2020", d("2019-01-01"), d("2020-12-31")),
             Ok(2020)
         );
-        assert!(parse_target_period("2021", d("2019-01-01"), d("2020-12-31")).is_err());
-        assert!(parse_target_period("20", d("2019-01-01"), d("2020-12-31")).is_err());
+        let period = |raw| parse_target_period(raw, d("2019-01-01"), d("2020-12-31"));
+        assert_eq!(period("2021").unwrap_err().0, "plan_period");
+        assert_eq!(period("20").unwrap_err().0, "format");
+        assert_eq!(period(" 2020").unwrap_err().0, "format");
         assert!(check_period(d("2020-01-01"), d("2019-01-01")).is_err());
     }
 }

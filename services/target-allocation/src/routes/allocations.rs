@@ -95,6 +95,7 @@ pub struct AllocationListParams {
         (status = 200, description = "A page of proposals", body = Page<AllocationView>),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/plans/{id}/allocations")]
@@ -130,6 +131,7 @@ pub async fn list_allocations(
         )),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/plans/{id}/allocations/{allocation_id}")]
@@ -171,6 +173,7 @@ pub async fn get_allocation(
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/accept")]
@@ -205,6 +208,7 @@ pub async fn accept_allocation(
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/withdraw")]
@@ -239,6 +243,7 @@ pub async fn withdraw_allocation(
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/reject")]

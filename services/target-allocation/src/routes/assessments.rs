@@ -112,6 +112,7 @@ pub async fn list_assessments(
         )),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/plans/{id}/assessments/{assessment_id}")]

@@ -5,9 +5,12 @@
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use hte_shared::export::Format;
-use hte_shared::problem::Problem;
+use hte_shared::i18n::Text;
+use hte_shared::problem::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+
+use crate::domain::plan::check_indicator_key;
 
 /// For routes that take no query parameters: any sent is refused, named.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -41,4 +44,25 @@ pub struct FormatParams {
 /// The format asked for by `format=` or `Accept`.
 pub fn format_of(request: &HttpRequest, param: Option<&str>) -> Result<Format, Problem> {
     Format::negotiate(param, request.headers().get(header::ACCEPT))
+}
+
+/// `?indicator=&period=` filters as the document states them (an indicator key, a year): a
+/// malformed one is a 400 naming it, never a silently empty list.
+pub fn filter_rules(indicator: Option<&str>, period: Option<&str>) -> Result<(), Problem> {
+    let mut errors = Vec::new();
+    if let Some(Err(message)) = indicator.map(check_indicator_key) {
+        errors.push(FieldError::new("indicator", "format", message));
+    }
+    if period.is_some_and(|p| p.len() != 4 || !p.bytes().all(|b| b.is_ascii_digit())) {
+        errors.push(FieldError::new(
+            "period",
+            "format",
+            Text::fixed("period is a year like 2020", "period 须为年份，如 2020"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::validation(errors))
+    }
 }

@@ -84,6 +84,7 @@ pub struct PlanListParams {
     responses(
         (status = 200, description = "A page of plans", body = Page<PlanView>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/plans")]
@@ -219,6 +220,7 @@ pub async fn unarchive_plan(
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 428, response = PreconditionRequired),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[patch("/plans/{id}")]

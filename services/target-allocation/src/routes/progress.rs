@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::export::{self, BinaryFile, Format};
-use hte_shared::openapi::{BadRequest, NotFound, ServiceUnavailable};
+use hte_shared::openapi::{BadRequest, NotFound, ServiceUnavailable, UnprocessableEntity};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -20,6 +20,7 @@ use crate::error::AllocationError;
 #[into_params(parameter_in = Query)]
 pub struct ProgressParams {
     /// A splittable indicator with a registry measure (default `hte_count`).
+    #[param(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     indicator: Option<String>,
     /// `city` (default: the 13 cities) or `county` (the counties of `parent`).
     #[param(pattern = "^(city|county)$")]
@@ -32,6 +33,7 @@ pub struct ProgressParams {
     as_of: Option<String>,
     /// Target period, a year of the plan (default as_of's year, else this year, kept within
     /// the plan).
+    #[param(pattern = "^[0-9]{4}$")]
     period: Option<String>,
     /// `json` (default), `csv` or `xlsx`; else the `Accept` header decides.
     #[param(value_type = Option<FileFormat>)]
@@ -58,6 +60,7 @@ pub struct ProgressParams {
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
         (status = 503, response = ServiceUnavailable),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/plans/{id}/progress")]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, NotFound};
+use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -15,8 +15,10 @@ use crate::error::AllocationError;
 #[into_params(parameter_in = Query)]
 pub struct SplitParams {
     /// Only this indicator.
+    #[param(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     indicator: Option<String>,
     /// Only this period (a year).
+    #[param(pattern = "^[0-9]{4}$")]
     period: Option<String>,
 }
 
@@ -31,6 +33,7 @@ pub struct SplitParams {
         (status = 200, description = "The cities' splits", body = SplitList),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/plans/{id}/splits")]
@@ -41,6 +44,7 @@ pub async fn list_splits(
     params: web::Query<SplitParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let SplitParams { indicator, period } = params.into_inner();
+    super::params::filter_rules(indicator.as_deref(), period.as_deref())?;
     let query = SplitQuery { indicator, period };
     let items = splits::overview(&db, &caller, path.into_inner(), query).await?;
     Ok(HttpResponse::Ok().json(SplitList { items }))

@@ -7,7 +7,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
 use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired,
+    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::telemetry::RequestId;
@@ -25,11 +25,14 @@ use crate::error::AllocationError;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TreeParams {
-    /// Tree version to show (default: current).
+    /// Tree version to show, 0 up to the current one (default: current).
+    #[param(minimum = 0)]
     version: Option<i32>,
     /// Only this indicator.
+    #[param(pattern = "^[a-z][a-z0-9_]{1,63}$")]
     indicator: Option<String>,
     /// Only this period.
+    #[param(pattern = "^[0-9]{4}$")]
     period: Option<String>,
     /// Only this region and the regions below it.
     region: Option<String>,
@@ -45,6 +48,7 @@ pub struct TreeParams {
         (status = 200, description = "The tree", body = TargetTree, headers(("ETag" = String, description = "Current tree version; send in If-Match to change targets"))),
         (status = 400, response = BadRequest),
         (status = 404, response = NotFound),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/plans/{id}/targets")]
@@ -60,6 +64,7 @@ pub async fn get_targets(
         period,
         region,
     } = params.into_inner();
+    super::params::filter_rules(indicator.as_deref(), period.as_deref())?;
     let query = TreeQuery {
         version,
         indicator,
@@ -112,9 +117,11 @@ pub async fn list_tree_versions(
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 428, response = PreconditionRequired),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
-#[put("/plans/{id}/targets/{region}")]
+// Six digits only: `PUT …/targets/versions` is a method the versions list lacks (405).
+#[put("/plans/{id}/targets/{region:[0-9]+}")]
 pub async fn put_target(
     db: web::Data<Db>,
     caller: Caller,
@@ -154,6 +161,7 @@ pub async fn put_target(
         (status = 409, response = Conflict),
         (status = 412, response = PreconditionFailed),
         (status = 428, response = PreconditionRequired),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[post("/plans/{id}/adjustments")]

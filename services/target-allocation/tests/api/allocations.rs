@@ -296,7 +296,7 @@ async fn bad_splits_are_refused_naming_the_child() {
         .collect();
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "manual", "shares": manual});
-    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 422).await;
     assert_eq!(problem_fields(&problem), ["shares"]);
     assert!(problem["detail"].as_str().unwrap().contains("4000 fewer"));
 
@@ -305,7 +305,7 @@ async fn bad_splits_are_refused_naming_the_child() {
     manual.insert("320583".into(), json!(1));
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "manual", "shares": manual});
-    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 422).await;
     assert_eq!(problem_fields(&problem), ["shares.320583", "shares.321300"]);
 
     let mut weights = equal_city_weights();
@@ -324,25 +324,25 @@ async fn bad_splits_are_refused_naming_the_child() {
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "weights",
                       "weights": equal_city_weights(), "minimums": {"320100": 3000}});
-    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 422).await;
     assert_eq!(problem_fields(&problem), ["minimums"]);
     // Registry figures from the future do not exist.
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "hte", "baseline_as_of": "2099-01-01"});
-    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 422).await;
     assert_eq!(problem_fields(&problem), ["baseline_as_of"]);
 
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional_with_minimums", "baseline": "weights",
                       "weights": equal_city_weights(), "minimums": {"320100": 30001}});
-    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 422).await;
     assert_eq!(problem_fields(&problem), ["minimums"]);
 
     let zero: serde_json::Map<String, Value> =
         CITIES.iter().map(|c| ((*c).to_owned(), json!(0))).collect();
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320000",
                       "method": "proportional", "baseline": "weights", "weights": zero});
-    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 422).await;
     assert_eq!(problem_fields(&problem), ["baseline"]);
 
     // A region without a target cannot be split; a county has no children.
@@ -351,7 +351,7 @@ async fn bad_splits_are_refused_naming_the_child() {
     assert_problem(app.post_as(&province, &path, &body).await, 409).await;
     let body = json!({"indicator": "hte_count", "period": "2020", "region_code": "320583",
                       "method": "manual", "shares": {}});
-    let problem = assert_problem(app.post_as(&province, &path, &body).await, 400).await;
+    let problem = assert_problem(app.post_as(&province, &path, &body).await, 422).await;
     assert_eq!(problem_fields(&problem), ["region_code"]);
 }
 
@@ -454,7 +454,7 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
             &format!("/api/v1/plans/other/allocations?cursor={cursor}"),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(problem_fields(&problem), ["cursor"]);

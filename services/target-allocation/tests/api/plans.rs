@@ -420,7 +420,7 @@ async fn formulas_default_from_the_measure_and_are_checked() {
     bad["indicators"][2]["formula"] = json!({"quantity": [{"registry": "hte"}]});
     bad["indicators"][2]["input_period"] = json!("report_year");
     let response = app.post_as(&province, "/api/v1/plans", &bad).await;
-    let problem = assert_problem(response, 400).await;
+    let problem = assert_problem(response, 422).await;
     let mut fields = problem_fields(&problem);
     fields.sort();
     assert_eq!(

@@ -63,21 +63,26 @@ async fn an_assessment_without_targets_is_refused_before_the_registry_is_asked()
     .await;
     assert_eq!(problem_fields(&problem)[0], "targets.new_hte.2020.320505");
     // A county assessment names its city; a city one names none.
-    for (body, field) in [
-        (json!({"period": "2020", "level": "county"}), "parent"),
+    for (body, field, status) in [
+        (json!({"period": "2020", "level": "county"}), "parent", 422),
         (
             json!({"period": "2020", "level": "county", "parent": "320583"}),
             "parent",
+            422,
         ),
-        (json!({"period": "2020", "parent": "320500"}), "parent"),
+        (json!({"period": "2020", "parent": "320500"}), "parent", 422),
         (
             json!({"period": "2020", "scheme_version": 9}),
             "scheme_version",
+            422,
         ),
-        (json!({"period": "2020", "cap": 1.2}), "cap"),
+        (json!({"period": "2020", "cap": 1.2}), "cap", 400),
     ] {
-        let problem =
-            assert_problem(app.post_as(&app.province_token(), &path, &body).await, 400).await;
+        let problem = assert_problem(
+            app.post_as(&app.province_token(), &path, &body).await,
+            status,
+        )
+        .await;
         assert_eq!(problem_fields(&problem), [field], "{body}");
     }
 }
@@ -93,7 +98,7 @@ async fn dates_follow_the_plan() {
             &format!("/api/v1/plans/{SEEDED}/progress?as_of=2021-03-01"),
         )
         .await;
-    let problem = assert_problem(response, 400).await;
+    let problem = assert_problem(response, 422).await;
     assert_eq!(problem["errors"][0]["field"], "as_of");
     assert_eq!(problem["errors"][0]["rule"], "plan_period");
     assert!(problem["detail"].as_str().unwrap().contains("2020-12-31"));
@@ -106,7 +111,7 @@ async fn dates_follow_the_plan() {
             &json!({"period": "2020", "as_of": "2021-01-05"}),
         )
         .await;
-    let problem = assert_problem(response, 400).await;
+    let problem = assert_problem(response, 422).await;
     assert_eq!(problem["errors"][0]["rule"], "plan_period");
 }
 
@@ -114,19 +119,20 @@ async fn dates_follow_the_plan() {
 async fn progress_parameters_are_checked_before_the_registry_is_asked() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    for (query, field) in [
-        ("level=town", "level"),
-        ("as_of=2020-13-01", "as_of"),
-        ("as_of=1980-01-01", "as_of"),
-        ("as_of=2099-01-01", "as_of"),
-        ("level=county&parent=320583", "parent"),
-        ("indicator=hightech_output_share", "indicator"),
-        ("period=2018", "period"),
+    // 400: the document refuses it; 422: a rule against today, the plan or another field.
+    for (query, field, status) in [
+        ("level=town", "level", 400),
+        ("as_of=2020-13-01", "as_of", 400),
+        ("as_of=1980-01-01", "as_of", 422),
+        ("as_of=2099-01-01", "as_of", 422),
+        ("level=county&parent=320583", "parent", 422),
+        ("indicator=hightech_output_share", "indicator", 422),
+        ("period=2018", "period", 422),
     ] {
         let response = app
             .get_as(&token, &format!("/api/v1/plans/{SEEDED}/progress?{query}"))
             .await;
-        let problem = assert_problem(response, 400).await;
+        let problem = assert_problem(response, status).await;
         assert_eq!(problem_fields(&problem), [field], "{query}");
     }
     let response = app
@@ -137,7 +143,7 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
         )
         .await;
     assert_eq!(
-        problem_fields(&assert_problem(response, 400).await),
+        problem_fields(&assert_problem(response, 422).await),
         ["as_of"]
     );
     // Figures of another year do not assess this one.
@@ -149,7 +155,7 @@ async fn progress_parameters_are_checked_before_the_registry_is_asked() {
         )
         .await;
     assert_eq!(
-        problem_fields(&assert_problem(response, 400).await),
+        problem_fields(&assert_problem(response, 422).await),
         ["as_of"]
     );
 }

@@ -59,7 +59,7 @@ async fn every_change_is_a_version_and_old_versions_stay_readable() {
     assert_problem(
         app.get_as(&province, "/api/v1/plans/versions/targets?version=3")
             .await,
-        400,
+        422,
     )
     .await;
 
@@ -100,29 +100,34 @@ async fn target_writes_need_if_match_a_reason_and_a_splittable_indicator() {
         (
             json!({"indicator": "hightech_output_share", "period": "2025", "value": 5, "reason": "理由"}),
             "indicator",
+            422,
         ),
         (
             json!({"indicator": "nope", "period": "2025", "value": 5, "reason": "理由"}),
             "indicator",
+            422,
         ),
         (
             json!({"indicator": "hte_count", "period": "2030", "value": 5, "reason": "理由"}),
             "period",
+            422,
         ),
         (
             json!({"indicator": "hte_count", "period": "2025", "value": -1, "reason": "理由"}),
             "value",
+            400,
         ),
         (
             json!({"indicator": "hte_count", "period": "2025", "value": 5, "reason": " "}),
             "reason",
+            400,
         ),
     ];
-    for (body, field) in cases {
+    for (body, field, status) in cases {
         let response = app
             .send_with_etag(Method::PUT, &province, path, Some("\"v0\""), &body)
             .await;
-        let problem = assert_problem(response, 400).await;
+        let problem = assert_problem(response, status).await;
         assert_eq!(problem_fields(&problem), [field], "{body}");
     }
     let bad_region = app

@@ -100,7 +100,8 @@ fn city_code(raw: Option<&str>) -> Result<RegionCode, Problem> {
             "level county needs parent, a Jiangsu city code (县级考核须指定所属设区市)",
         )
     };
-    let code = parse_region("parent", raw.ok_or_else(refused)?)?;
+    // Any code that is not a city's, Jiangsu's or not, breaks the same rule.
+    let code = parse_region("parent", raw.ok_or_else(refused)?).map_err(|_| refused())?;
     match regions::find(&code) {
         Some(r) if r.level == RegionLevel::City => Ok(code),
         _ => Err(refused()),
@@ -136,12 +137,8 @@ fn adjustment(
             ));
             Dec4::ZERO
         }
-        Err(e) => {
-            errors.push(FieldError::new(
-                at("points"),
-                "range",
-                format!("points {e}"),
-            ));
+        Err((rule, e)) => {
+            errors.push(FieldError::new(at("points"), rule, format!("points {e}")));
             Dec4::ZERO
         }
     };
@@ -217,7 +214,7 @@ pub async fn compute(
         "; it is read-only and takes no new assessments",
     )?;
     let year = parse_target_period(&input.period, basis.plan.starts_on, basis.plan.ends_on)
-        .map_err(|e| Problem::invalid_field("period", "period", e))?;
+        .map_err(|(rule, e)| Problem::invalid_field("period", rule, e))?;
     let as_of = assessment_date(&basis.plan, year, input.as_of)?;
     let plan = Plan::of(&basis, year, as_of)?;
     plan.require_targets(&ask.regions)?;
@@ -331,7 +328,7 @@ impl<'a> Plan<'a> {
                     .map(|r| {
                         FieldError::new(
                             format!("targets.{}.{}.{r}", s.item.indicator, self.period),
-                            "required",
+                            "target_set",
                             format!(
                                 "region {r} has no {} target for {} (未设定目标)",
                                 s.item.indicator, self.period

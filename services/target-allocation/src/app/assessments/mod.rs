@@ -71,7 +71,12 @@ pub struct AdjustmentInput {
     #[schema(minimum = -100, maximum = 100, example = -2)]
     pub points: f64,
     /// Why (理由), 2–500 characters, e.g. a major incident (重大安全事故).
-    #[schema(example = "发生较大生产安全事故", min_length = 2, max_length = 500)]
+    #[schema(
+        example = "发生较大生产安全事故",
+        min_length = 2,
+        max_length = 500,
+        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+    )]
     pub reason: String,
 }
 
