@@ -87,11 +87,43 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             ),
         ));
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    let problem = |error: serde_path_to_error::Error<serde_json::Error>| {
         let path = error.path().to_string();
         crate::rejection::json_problem(Some(&path), error.inner())
-    })
+    };
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        // `2040.0` is the integer 2040 to JSON Schema (the documents' `type: integer`), so it
+        // is to us too; serde alone would refuse it for an i32.
+        Ok(mut value) => {
+            integral_numbers_as_integers(&mut value);
+            serde_path_to_error::deserialize(value).map_err(problem)
+        }
+        // Not JSON: the streaming parse says where it breaks.
+        Err(_) => {
+            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+            serde_path_to_error::deserialize(&mut deserializer).map_err(problem)
+        }
+    }
+}
+
+/// Rewrites every number with a zero fraction (`7.0`, `1e3`) that fits an i64 as that integer.
+fn integral_numbers_as_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            // 2^63: the first float beyond i64.
+            if let Some(float) = number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.223_372_036_854_775_808e18)
+            {
+                *value = serde_json::Value::from(float as i64);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(integral_numbers_as_integers);
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -120,6 +152,17 @@ mod tests {
             problem.errors[0].field.clone(),
             problem.errors[0].rule.clone(),
         )
+    }
+
+    #[test]
+    fn integral_numbers_are_integers() {
+        let outer: Outer =
+            parse(br#"{"name": "x", "reports": [{"year": 2040.0}, {"year": 2.04e3}]}"#)
+                .expect("2040.0 is an integer");
+        assert_eq!(outer.reports.len(), 2);
+        let problem = parse::<Outer>(br#"{"name": "x", "reports": [{"year": 2040.5}]}"#)
+            .expect_err("2040.5 is not");
+        assert_eq!(problem.errors[0].field, "reports[0].year");
     }
 
     #[test]

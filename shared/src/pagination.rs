@@ -47,12 +47,21 @@ impl PageParams {
                 ));
             }
         };
-        let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+        // `?cursor=` is not "no cursor": the document's pattern needs a character.
+        let after = match self.cursor.as_deref() {
             None => None,
             Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| {
+                // A cursor of the documented alphabet and length that we did not issue is
+                // well-formed (`not_issued`, which a service may answer 422); anything else
+                // breaks the documented pattern (`format`).
+                let rule = if well_formed_cursor(cursor) {
+                    "not_issued"
+                } else {
+                    "format"
+                };
                 Problem::invalid_field(
                     "cursor",
-                    "format",
+                    rule,
                     Text::fixed(
                         "the cursor is not one this service issued; start again without it",
                         "该游标不是本服务签发的；请去掉它从头开始",
@@ -62,6 +71,14 @@ impl PageParams {
         };
         Ok(PageRequest { limit, after })
     }
+}
+
+/// The documented cursor pattern, `^[A-Za-z0-9_-]{1,512}$`.
+fn well_formed_cursor(cursor: &str) -> bool {
+    (1..=512).contains(&cursor.len())
+        && cursor
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 pub fn encode_cursor<K: Serialize>(key: &K) -> String {
@@ -123,7 +140,17 @@ mod tests {
             limit: None,
             cursor: Some("!!".into()),
         };
-        assert_eq!(forged.parse::<i64>().unwrap_err().errors[0].field, "cursor");
+        let problem = forged.parse::<i64>().unwrap_err();
+        assert_eq!(problem.errors[0].field, "cursor");
+        assert_eq!(problem.errors[0].rule, "format");
+        let unknown = PageParams {
+            limit: None,
+            cursor: Some("0".into()),
+        };
+        assert_eq!(
+            unknown.parse::<i64>().unwrap_err().errors[0].rule,
+            "not_issued"
+        );
     }
 
     #[test]
