@@ -167,6 +167,17 @@ mod tests {
     }
 
     #[test]
+    fn integral_numbers_are_integers() {
+        let outer: Outer =
+            parse(br#"{"name": "x", "reports": [{"year": 2040.0}, {"year": 2.04e3}]}"#)
+                .expect("2040.0 is an integer");
+        assert_eq!(outer.reports.len(), 2);
+        let problem = parse::<Outer>(br#"{"name": "x", "reports": [{"year": 2040.5}]}"#)
+            .expect_err("2040.5 is not");
+        assert_eq!(problem.errors[0].field, "reports[0].year");
+    }
+
+    #[test]
     fn a_body_must_be_an_object() {
         for body in [r#"["a", 1]"#, "  3", r#""text""#, "null"] {
             let problem = parse::<Outer>(body.as_bytes()).unwrap_err();

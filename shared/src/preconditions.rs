@@ -33,10 +33,11 @@ impl FromRequest for IfMatch {
             .headers()
             .get(header::IF_MATCH)
             .map(|v| v.to_str().map(|s| s.trim().to_owned()));
+        // An empty If-Match names no entity tag (RFC 9110 §13.1.1: `*` or at least one).
         std::future::ready(match value {
             None => Ok(Self(None)),
-            Some(Ok(v)) => Ok(Self(Some(v))),
-            Some(Err(_)) => Err(Problem::invalid_field(
+            Some(Ok(v)) if !v.is_empty() && !v.contains('\t') => Ok(Self(Some(v))),
+            Some(_) => Err(Problem::invalid_field(
                 "If-Match",
                 "format",
                 Text::fixed(

@@ -16,24 +16,32 @@ pub fn today() -> NaiveDate {
     }
 }
 
-/// Parses an optional `YYYY-MM-DD` query parameter, naming it on failure.
+/// Parses an optional `YYYY-MM-DD` query parameter, naming it on failure. Only an absent
+/// parameter is "no date": `?as_of=` is not a date (the document says `format: date`), and
+/// reading it as absent would answer a different question than the one asked.
 pub fn parse_date_param(
     name: &str,
     raw: Option<&str>,
 ) -> Result<Option<NaiveDate>, crate::problem::Problem> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+    match raw {
         None => Ok(None),
-        Some(text) => text.parse::<NaiveDate>().map(Some).map_err(|_| {
-            let got = crate::i18n::quote(text);
-            crate::problem::Problem::invalid_field(
-                name,
-                "date",
-                crate::text!(
-                    "{name} must be a date like 2025-12-31; got {got}",
-                    "{name} 须为日期，例如 2025-12-31；收到的是 {got}"
-                ),
-            )
-        }),
+        // RFC 3339 full-date exactly (`format: date`): chrono alone would also take blanks
+        // around it.
+        Some(text) => Some(text)
+            .filter(|t| t.len() == 10 && t.bytes().all(|b| b.is_ascii_digit() || b == b'-'))
+            .and_then(|t| t.parse::<NaiveDate>().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                let got = crate::i18n::quote(text);
+                crate::problem::Problem::invalid_field(
+                    name,
+                    "date",
+                    crate::text!(
+                        "{name} must be a date like 2025-12-31; got {got}",
+                        "{name} 须为日期，例如 2025-12-31；收到的是 {got}"
+                    ),
+                )
+            }),
     }
 }
 
@@ -121,6 +129,24 @@ pub mod utc {
             .expect("reads an offset and a bare time");
             assert_eq!(offset.at, at);
             assert_eq!(offset.maybe, Some(at));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date_param;
+
+    #[test]
+    fn only_an_absent_date_parameter_is_no_date() {
+        assert_eq!(parse_date_param("as_of", None).expect("absent"), None);
+        let date = parse_date_param("as_of", Some("2025-12-31")).expect("a date");
+        assert_eq!(date, chrono::NaiveDate::from_ymd_opt(2025, 12, 31));
+        for raw in ["", " ", " 2025-12-31", "2025-13-01"] {
+            let problem = parse_date_param("as_of", Some(raw)).expect_err(raw);
+            assert_eq!(problem.status, 400, "{raw:?}");
+            assert_eq!(problem.errors[0].field, "as_of");
+            assert_eq!(problem.errors[0].rule, "date");
         }
     }
 }

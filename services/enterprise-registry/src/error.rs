@@ -2,7 +2,8 @@
 
 use actix_web::{HttpResponse, ResponseError};
 use hte_shared::db::DbError;
-use hte_shared::problem::Problem;
+use hte_shared::i18n::Text;
+use hte_shared::problem::{Problem, types};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -32,11 +33,72 @@ impl RegistryError {
 
     fn to_problem(&self) -> Problem {
         match self {
-            Self::Problem(problem) => problem.clone(),
+            Self::Problem(problem) => beyond_the_document(problem),
             Self::Db(error) => error.to_problem(),
             Self::Internal(_) => Problem::internal(),
         }
     }
+}
+
+/// Field rules no JSON Schema can state: they weigh a field against another field of the
+/// request, against stored records or against today's date, or name what no schema can know
+/// exists (a rule set, a page cursor this service issued, a dictionary entry), or compute
+/// (a check character; `format: date` has no minimum). The document accepts such a
+/// request, so refusing it is not "invalid input" (400) but "well-formed and not processable"
+/// (422, declared on each route that gives it). Rule ids are stable (`errors[].rule`).
+pub const RULES_BEYOND_THE_DOCUMENT: [&str; 28] = [
+    "not_before_registration",
+    "not_after_recorded_facts",
+    "not_before_grant",
+    "after_deregistration",
+    "not_in_future",
+    "not_before_from",
+    "not_before_start",
+    "order",
+    "zone_in_city",
+    "known_zone",
+    "zone_level_of_zone",
+    "one_city",
+    "year_matches_issue",
+    "not_applicable",
+    "matches_path",
+    "unknown",
+    "not_issued",
+    "too_early",
+    "check_character",
+    "dictionary",
+    "field_of_kind",
+    "required_with_level",
+    "known_carrier",
+    "not_after_as_of",
+    "at_most_employees",
+    "at_most_rd_expense_yuan",
+    "at_most_total_income_yuan",
+    "at_most_class1_ip",
+];
+
+/// A validation problem whose every field error is one of [`RULES_BEYOND_THE_DOCUMENT`]
+/// becomes a 422 with the same errors; one error the document states keeps it a 400.
+fn beyond_the_document(problem: &Problem) -> Problem {
+    let beyond = problem.type_uri == types::VALIDATION
+        && !problem.errors.is_empty()
+        && problem
+            .errors
+            .iter()
+            .all(|e| RULES_BEYOND_THE_DOCUMENT.contains(&e.rule.as_str()));
+    if !beyond {
+        return problem.clone();
+    }
+    let mut unprocessable = Problem::unprocessable(
+        problem
+            .detail
+            .clone()
+            .unwrap_or_else(|| Text::fixed("the request cannot be processed", "无法处理该请求")),
+    )
+    .with_errors(problem.errors.clone());
+    unprocessable.instance = problem.instance.clone();
+    unprocessable.request_id = problem.request_id.clone();
+    unprocessable
 }
 
 /// Serialises a value we produced (a view, an audit record); failing is our bug, a 500.

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
+use hte_shared::text;
 
 use super::annual_reports::figures_of;
 use super::declarations::declaration_of;
@@ -112,6 +113,17 @@ pub fn resolve_rule_set(
     let builtin = RuleSet::national_2016();
     let row = match requested {
         Some(version) if version == builtin.version => return Ok(builtin),
+        Some(version) if !super::rule_sets::is_version_id(version) => {
+            return Err(Problem::invalid_field(
+                "rule_set",
+                "format",
+                text!(
+                    "rule_set is a version of 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                    "rule_set 为 1 至 64 个字母、数字、“.”、“_”或“-”组成的版本号，以字母或数字开头"
+                ),
+            )
+            .into());
+        }
         Some(version) => Some(queries::find(conn, version)?.ok_or_else(|| {
             Problem::invalid_field("rule_set", "unknown", format!("no rule set {version:?}"))
         })?),

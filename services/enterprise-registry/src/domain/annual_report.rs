@@ -13,55 +13,55 @@ use super::rd_institution::RdInstitution;
 #[serde(deny_unknown_fields)]
 pub struct ReportFigures {
     /// Employees (职工总数), annual average.
-    #[schema(minimum = 0, example = 86)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 86)]
     pub employees: Option<i64>,
     /// S&T staff (科技人员), annual average.
-    #[schema(minimum = 0, example = 21)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 21)]
     pub st_staff: Option<i64>,
     /// Total income (总收入), yuan.
-    #[schema(minimum = 0, example = 48_000_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 48_000_000)]
     pub total_income_yuan: Option<i64>,
     /// Sales revenue (销售收入), yuan.
-    #[schema(minimum = 0, example = 46_500_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 46_500_000)]
     pub sales_revenue_yuan: Option<i64>,
     /// Income from high-tech products and services (高新技术产品（服务）收入), yuan.
-    #[schema(minimum = 0, example = 31_000_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 31_000_000)]
     pub hightech_income_yuan: Option<i64>,
     /// R&D expense (研究开发费用总额), yuan.
-    #[schema(minimum = 0, example = 2_600_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 2_600_000)]
     pub rd_expense_yuan: Option<i64>,
     /// R&D expense incurred in China (境内研究开发费用), yuan.
-    #[schema(minimum = 0, example = 2_600_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 2_600_000)]
     pub rd_expense_domestic_yuan: Option<i64>,
     /// Total costs and expenses (成本费用总额), yuan: the second base of the tech-SME R&D score.
-    #[schema(minimum = 0, example = 41_000_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 41_000_000)]
     pub total_costs_yuan: Option<i64>,
     /// Net assets (净资产), yuan; may be negative.
-    #[schema(example = 22_000_000)]
+    #[schema(minimum = -10_000_000_000_000_i64, maximum = 10_000_000_000_000_i64, example = 22_000_000)]
     pub net_assets_yuan: Option<i64>,
     /// Total assets (资产总额), yuan.
-    #[schema(minimum = 0, example = 60_000_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 60_000_000)]
     pub total_assets_yuan: Option<i64>,
     /// Industrial output (工业总产值), yuan.
-    #[schema(minimum = 0, example = 45_000_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 45_000_000)]
     pub industrial_output_yuan: Option<i64>,
     /// Tax paid (上缴税费), yuan.
-    #[schema(minimum = 0, example = 1_900_000)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 1_900_000)]
     pub tax_paid_yuan: Option<i64>,
     /// Effective invention patents held (有效发明专利), at year end.
-    #[schema(minimum = 0, example = 3)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 3)]
     pub invention_patents: Option<i64>,
     /// Class-I IP held (Ⅰ类知识产权), invention patents included.
-    #[schema(minimum = 0, example = 3)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 3)]
     pub class1_ip: Option<i64>,
     /// Class-II IP held (Ⅱ类知识产权): utility models, designs, software copyrights.
-    #[schema(minimum = 0, example = 7)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 7)]
     pub class2_ip: Option<i64>,
     /// IP newly obtained in the year (当年新增知识产权).
-    #[schema(minimum = 0, example = 4)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 4)]
     pub new_ip: Option<i64>,
     /// S&T results converted in the year (科技成果转化数).
-    #[schema(minimum = 0, example = 2)]
+    #[schema(minimum = 0, maximum = 10_000_000_000_000_i64, example = 2)]
     pub conversions: Option<i64>,
     /// R&D institution (研发机构) at year end.
     pub rd_institution: Option<RdInstitution>,

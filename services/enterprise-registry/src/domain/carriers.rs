@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::credit_code::CreditCode;
+use super::dates::LAST_YEAR;
 use super::enterprise::{CountyCode, EnterpriseName};
 use super::zones::ZoneId;
 
@@ -125,9 +126,7 @@ pub const FIRST_RECOGNITION_YEAR: i32 = 1987;
 
 pub fn check_recognition_year(year: i32, today: NaiveDate) -> Result<(), FieldError> {
     let last = today.year();
-    if (FIRST_RECOGNITION_YEAR..=last).contains(&year) {
-        Ok(())
-    } else {
+    if !(FIRST_RECOGNITION_YEAR..=LAST_YEAR).contains(&year) {
         Err(FieldError::new(
             "recognition_year",
             "range",
@@ -136,6 +135,17 @@ pub fn check_recognition_year(year: i32, today: NaiveDate) -> Result<(), FieldEr
                 "认定年份须在 1987 至 {last} 之间；收到 {year}"
             ),
         ))
+    } else if year > last {
+        Err(FieldError::new(
+            "recognition_year",
+            "not_in_future",
+            text!(
+                "recognition_year {year} is in the future (this year is {last})",
+                "认定年份 {year} 晚于今年（{last}）"
+            ),
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -162,23 +172,33 @@ pub struct NewCarrier {
     )]
     pub id: String,
     /// Name (载体名称), 2–120 characters.
-    #[schema(example = "昆山市科技创业孵化器", min_length = 2, max_length = 120)]
+    #[schema(
+        example = "昆山市科技创业孵化器",
+        min_length = 2,
+        max_length = 120,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$"
+    )]
     pub name: String,
     /// Kind (载体类型).
     pub kind: CarrierKind,
     /// Recognition level (认定级别).
     pub level: CarrierLevel,
     /// County-level division (所在县区) where it is.
-    #[schema(example = "320583", pattern = "^[0-9]{6}$")]
+    #[schema(example = "320583", schema_with = super::region_schemas::county_code)]
     pub region_code: String,
     /// High-tech zone (所在高新区) it lies in, a zone of its city.
     #[schema(example = "kunshan-hz", pattern = "^[a-z0-9][a-z0-9-]{1,39}$")]
     pub zone_id: Option<String>,
     /// Operator's unified social credit code (运营主体统一社会信用代码).
-    #[schema(example = "91320583MA1N2P3Q0J")]
+    #[schema(
+        example = "91320583MA1N2P3Q0J",
+        pattern = "^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$",
+        min_length = 18,
+        max_length = 18
+    )]
     pub operator_credit_code: String,
     /// Year of recognition (认定年份), 1987 to this year.
-    #[schema(example = 2019, minimum = 1987)]
+    #[schema(example = 2019, minimum = 1987, maximum = 2100)]
     pub recognition_year: i32,
 }
 
@@ -187,7 +207,12 @@ pub struct NewCarrier {
 #[serde(deny_unknown_fields)]
 pub struct CarrierPatch {
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false, min_length = 2, max_length = 120)]
+    #[schema(
+        nullable = false,
+        min_length = 2,
+        max_length = 120,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
@@ -196,16 +221,21 @@ pub struct CarrierPatch {
     #[schema(nullable = false)]
     pub level: Option<CarrierLevel>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false, pattern = "^[0-9]{6}$")]
+    #[schema(nullable = false, schema_with = super::region_schemas::county_code)]
     pub region_code: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::nullable")]
     #[schema(value_type = Option<String>, pattern = "^[a-z0-9][a-z0-9-]{1,39}$")]
     pub zone_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false)]
+    #[schema(
+        nullable = false,
+        pattern = "^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$",
+        min_length = 18,
+        max_length = 18
+    )]
     pub operator_credit_code: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false, minimum = 1987)]
+    #[schema(nullable = false, minimum = 1987, maximum = 2100)]
     pub recognition_year: Option<i32>,
 }
 

@@ -24,19 +24,33 @@ pub fn check_past_date(
     } else if date < earliest_date() {
         errors.push(FieldError::new(
             field,
-            "range",
+            "too_early",
             format!("{field} {date} is before 1949-10-01"),
         ));
     }
 }
 
-/// Programme years accepted for pool entries and labels.
-pub fn check_programme_year(year: i32, today: NaiveDate) -> Result<(), String> {
+/// The last year any year field of this service accepts: the document's `maximum`. Later
+/// years inside it are refused as `not_in_future` (a rule of today's date, 422), beyond it as
+/// `range` (a rule the document states, 400).
+pub const LAST_YEAR: i32 = 2100;
+
+/// Programme years accepted for pool entries and labels: 2015 to next year. The error is the
+/// rule that failed and its message.
+pub fn check_programme_year(year: i32, today: NaiveDate) -> Result<(), (&'static str, String)> {
     let last = today.year() + 1;
-    if (2015..=last).contains(&year) {
-        Ok(())
+    if !(2015..=LAST_YEAR).contains(&year) {
+        Err((
+            "range",
+            format!("year must be between 2015 and {last}; got {year}"),
+        ))
+    } else if year > last {
+        Err((
+            "not_in_future",
+            format!("year {year} is too far ahead: at most {last} (next year)"),
+        ))
     } else {
-        Err(format!("year must be between 2015 and {last}; got {year}"))
+        Ok(())
     }
 }
 

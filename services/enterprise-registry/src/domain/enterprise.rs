@@ -16,9 +16,10 @@ pub struct EnterpriseName(String);
 
 impl EnterpriseName {
     pub fn parse(raw: &str) -> Result<Self, String> {
+        // The document's maxLength counts the name as sent, blanks around it included.
         let name = raw.trim();
         let chars = name.chars().count();
-        if !(2..=120).contains(&chars) {
+        if !(2..=120).contains(&chars) || raw.chars().count() > 120 {
             return Err(format!("name must have 2 to 120 characters; got {chars}"));
         }
         if name.chars().any(char::is_control) {
@@ -160,18 +161,21 @@ impl ListingStatus {
 pub fn parse_identifier(raw: &str) -> Result<String, String> {
     let id = raw.trim();
     let chars = id.chars().count();
-    if (1..=64).contains(&chars) && !id.chars().any(char::is_control) {
+    // The document's maxLength counts the text as sent, blanks around it included.
+    if (1..=64).contains(&chars) && raw.chars().count() <= 64 && !id.chars().any(char::is_control) {
         Ok(id.to_owned())
     } else {
         Err("must have 1 to 64 characters without control characters".to_owned())
     }
 }
 
-/// A reason (理由) for an explicit action such as revocation: 2–500 characters.
+/// A reason (理由) for an explicit action such as revocation: 2–500 characters, at least
+/// two of them besides the surrounding blanks (which are dropped). The document states the
+/// same: `minLength: 2`, `maxLength: 500` and a pattern for the two non-blank ends.
 pub fn parse_reason(raw: &str) -> Result<String, String> {
     let reason = raw.trim();
     let chars = reason.chars().count();
-    if (2..=500).contains(&chars) {
+    if chars >= 2 && raw.chars().count() <= 500 {
         Ok(reason.to_owned())
     } else {
         Err(format!(
@@ -202,18 +206,32 @@ pub struct EnterpriseFields {
 #[serde(deny_unknown_fields)]
 pub struct NewEnterprise {
     /// Unified social credit code (统一社会信用代码): 18 characters with a valid check character.
-    #[schema(example = "91320583MA1N2P3Q0J")]
+    #[schema(
+        example = "91320583MA1N2P3Q0J",
+        pattern = "^[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}$",
+        min_length = 18,
+        max_length = 18
+    )]
     pub credit_code: String,
     /// Name (企业名称), 2–120 characters.
-    #[schema(example = "昆山示例智能装备有限公司")]
+    #[schema(
+        example = "昆山示例智能装备有限公司",
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$",
+        min_length = 2,
+        max_length = 120
+    )]
     pub name: String,
     /// County-level division code (所在县区): a Jiangsu district, county-level city or county.
-    #[schema(example = "320583")]
+    #[schema(example = "320583", schema_with = super::region_schemas::county_code)]
     pub region_code: String,
     /// Date of registration (成立日期); not in the future.
     pub registered_on: NaiveDate,
     /// Industry code (国民经济行业分类, GB/T 4754-2017), e.g. `C3491`.
-    #[schema(example = "C3491")]
+    #[schema(
+        example = "C3491",
+        pattern = r"^\s*([A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?|[0-9]{2,4})\s*$",
+        max_length = 16
+    )]
     pub industry_code: String,
     /// Main technology domain (技术领域).
     pub tech_domain: Option<TechDomain>,
@@ -241,16 +259,25 @@ pub struct NewEnterprise {
 #[serde(deny_unknown_fields)]
 pub struct EnterprisePatch {
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false)]
+    #[schema(
+        nullable = false,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$",
+        min_length = 2,
+        max_length = 120
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, schema_with = super::region_schemas::county_code)]
     pub region_code: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub registered_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false)]
+    #[schema(
+        nullable = false,
+        pattern = r"^\s*([A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?|[0-9]{2,4})\s*$",
+        max_length = 16
+    )]
     pub industry_code: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::nullable")]
     #[schema(value_type = Option<TechDomain>)]
@@ -334,7 +361,7 @@ pub fn parse_zone(level: ZoneLevel, raw_id: Option<&str>) -> Result<Option<Strin
         (ZoneLevel::None, None) => Ok(None),
         (_, None) => Err(FieldError::new(
             "zone_id",
-            "required",
+            "required_with_level",
             hte_shared::text!(
                 "zone_id names the high-tech zone and is required when zone_level is provincial or national",
                 "高新区级别为省级或国家级时须填写 zone_id（所在高新区编号）"

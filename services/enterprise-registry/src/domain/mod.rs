@@ -16,6 +16,7 @@ pub mod labels;
 pub mod listing;
 pub mod pool_entries;
 pub mod rd_institution;
+pub mod region_schemas;
 pub mod status;
 pub mod tech_domain;
 pub mod zones;

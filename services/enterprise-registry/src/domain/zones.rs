@@ -78,7 +78,8 @@ impl ZoneId {
 fn parse_zone_name(field: &str, raw: &str) -> Result<String, FieldError> {
     let name = raw.trim();
     let chars = name.chars().count();
-    if (2..=60).contains(&chars) && !name.chars().any(char::is_control) {
+    if (2..=60).contains(&chars) && raw.chars().count() <= 60 && !name.chars().any(char::is_control)
+    {
         Ok(name.to_owned())
     } else {
         Err(FieldError::new(
@@ -162,15 +163,25 @@ pub struct NewZone {
     #[schema(example = "zhangjiagang-hz", pattern = "^[a-z0-9][a-z0-9-]{1,39}$")]
     pub id: String,
     /// Full name (全称), 2–60 characters, unique.
-    #[schema(example = "张家港高新技术产业开发区", min_length = 2, max_length = 60)]
+    #[schema(
+        example = "张家港高新技术产业开发区",
+        min_length = 2,
+        max_length = 60,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$"
+    )]
     pub name: String,
     /// Short name (简称), 2–60 characters, unique.
-    #[schema(example = "张家港高新区", min_length = 2, max_length = 60)]
+    #[schema(
+        example = "张家港高新区",
+        min_length = 2,
+        max_length = 60,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$"
+    )]
     pub short_name: String,
     /// Level (级别).
     pub level: ZoneRank,
     /// County-level divisions covered (覆盖县区), 1–20, all in one city; the first is the host.
-    #[schema(example = json!(["320582"]), min_items = 1, max_items = 20)]
+    #[schema(example = json!(["320582"]), schema_with = super::region_schemas::county_codes)]
     pub county_codes: Vec<String>,
 }
 
@@ -179,17 +190,27 @@ pub struct NewZone {
 #[serde(deny_unknown_fields)]
 pub struct ZonePatch {
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false, min_length = 2, max_length = 60)]
+    #[schema(
+        nullable = false,
+        min_length = 2,
+        max_length = 60,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$"
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false, min_length = 2, max_length = 60)]
+    #[schema(
+        nullable = false,
+        min_length = 2,
+        max_length = 60,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$"
+    )]
     pub short_name: Option<String>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub level: Option<ZoneRank>,
     /// Changing the city of a zone that enterprises name is refused.
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
-    #[schema(nullable = false, min_items = 1, max_items = 20)]
+    #[schema(nullable = false, schema_with = super::region_schemas::county_codes)]
     pub county_codes: Option<Vec<String>>,
 }
 

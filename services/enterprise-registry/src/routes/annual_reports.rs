@@ -5,7 +5,9 @@ use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, NotFound, PreconditionFailed, PreconditionRequired};
+use hte_shared::openapi::{
+    BadRequest, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
+};
 use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
@@ -32,12 +34,13 @@ fn path_year(raw: &str) -> Result<i32, Problem> {
     params(
         ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
         ("year" = i32, Path, description = "Report year (年度)"),
-        ("If-Match" = Option<String>, Header, description = "Required when the year already has a report: its ETag"),
+        ("If-Match" = Option<String>, Header, description = "Required when the year already has a report: its ETag", pattern = "^[!-~]([ -~]*[!-~])?$"),
     ),
     responses(
         (status = 200, description = "Replaced", body = AnnualReportView, headers(("ETag" = String))),
         (status = 201, description = "Filed", body = AnnualReportView, headers(("ETag" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
         (status = 428, response = PreconditionRequired),
@@ -93,6 +96,7 @@ pub async fn put_annual_report(
     responses(
         (status = 200, description = "The report", body = AnnualReportView, headers(("ETag" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]
@@ -120,6 +124,7 @@ pub async fn get_annual_report(
     responses(
         (status = 200, description = "The reports", body = AnnualReportList),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]

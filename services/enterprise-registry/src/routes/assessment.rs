@@ -5,7 +5,7 @@ use hte_shared::audit::Actor;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound};
+use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::{parse_date_param, today};
@@ -79,6 +79,7 @@ pub async fn get_rule_set(
         (status = 201, description = "Stored", body = RuleSetDocument),
         (status = 200, description = "Already stored with this body", body = RuleSetDocument),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 409, response = Conflict),
     )
 )]
@@ -174,6 +175,7 @@ pub struct AssessmentParams {
     /// Assessment date, taken as the application date (default today).
     as_of: Option<String>,
     /// Rule set version (default: the active one).
+    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
 }
 
@@ -187,6 +189,7 @@ pub struct AssessmentParams {
     responses(
         (status = 200, description = "The assessment", body = Assessment),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::BadRequest;
+use hte_shared::openapi::{BadRequest, UnprocessableEntity};
 use hte_shared::pagination::{PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
+use hte_shared::text;
 use hte_shared::time::{parse_date_param, today};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -32,6 +33,7 @@ pub struct CandidateParams {
     #[param(value_type = Option<crate::domain::tech_domain::TechDomain>)]
     tech_domain: Option<String>,
     /// Keep firms failing at most this many conditions.
+    #[param(minimum = 0, maximum = 1000)]
     max_failing: Option<u32>,
     /// `pool` (default): firms in the cultivation pool; `all`: every registered firm that does
     /// not hold the HTE status beyond the screening year (those whose status ends within it
@@ -41,7 +43,7 @@ pub struct CandidateParams {
     /// Assessment date (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one).
-    #[param(min_length = 1, max_length = 64)]
+    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
     /// Page size, 1–500 (default 50); ignored for csv/xlsx, which hold the whole ranking.
     limit: Option<u32>,
@@ -102,6 +104,16 @@ impl CandidateParams {
             }
             .parse::<RankKey>(),
         );
+        if let Some(n) = self.max_failing.filter(|n| *n > 1000) {
+            errors.push(FieldError::new(
+                "max_failing",
+                "range",
+                text!(
+                    "max_failing must be between 0 and 1000; got {n}",
+                    "max_failing 须在 0 到 1000 之间；收到的是 {n}"
+                ),
+            ));
+        }
         match (page, format, language) {
             (Some(page), format, language) if errors.is_empty() => Ok(Asked {
                 screening: Screening {
@@ -132,6 +144,7 @@ impl CandidateParams {
         (status = 200, description = "Ranked candidates (JSON page, or a CSV/XLSX file)",
             content((CandidatePage = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/candidates")]

@@ -11,6 +11,7 @@ use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
 use hte_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
+    UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, etag_header};
@@ -40,6 +41,7 @@ fn path_carrier_id(raw: &str) -> Result<CarrierId, Problem> {
     responses(
         (status = 201, description = "Recorded", body = CarrierView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
     )
@@ -109,11 +111,12 @@ pub async fn get_carrier(
     request_body = CarrierPatch,
     params(
         ("id" = String, Path, description = "Carrier id (载体编号)", pattern = "^[a-z0-9][a-z0-9-]{1,39}$"),
-        ("If-Match" = String, Header, description = "ETag from the last read, e.g. \"v3\""),
+        ("If-Match" = String, Header, description = "ETag from the last read, e.g. \"v3\"", pattern = "^[!-~]([ -~]*[!-~])?$"),
     ),
     responses(
         (status = 200, description = "Updated", body = CarrierView, headers(("ETag" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
@@ -148,7 +151,6 @@ pub async fn update_carrier(
 #[into_params(parameter_in = Query)]
 pub struct CarrierQuery {
     /// Region code: a city matches its whole subtree, a county itself (default: your region).
-    #[param(pattern = "^[0-9]{6}$")]
     region: Option<String>,
     /// Kind (载体类型): incubator 孵化器, maker_space 众创空间, star_maker_space 星创天地,
     /// university_science_park 大学科技园, entrepreneurship_park 创业园.
@@ -208,6 +210,7 @@ pub(super) fn carrier_filter(
     responses(
         (status = 200, description = "A page of carriers", body = Page<CarrierView>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 403, response = Forbidden),
     )
 )]
@@ -280,6 +283,7 @@ fn parse_period(query: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), Problem> 
     responses(
         (status = 200, description = "The counts", body = Performance),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]

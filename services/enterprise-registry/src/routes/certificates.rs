@@ -26,7 +26,7 @@ use crate::error::RegistryError;
 #[serde(deny_unknown_fields)]
 pub struct NewCertificate {
     /// Certificate number (证书编号): GR + issue year + 8 digits.
-    #[schema(example = "GR202332001234")]
+    #[schema(example = "GR202332001234", pattern = "^\\s*[Gg][Rr][0-9]{12}\\s*$")]
     pub certificate_no: String,
     /// Issue date (发证日期).
     pub issued_on: NaiveDate,
@@ -39,7 +39,12 @@ pub struct Revocation {
     /// First day it no longer counts (撤销日期).
     pub revoked_on: NaiveDate,
     /// Why (撤销原因), 2–500 characters.
-    #[schema(example = "累计两年未按期报送年报")]
+    #[schema(
+        example = "累计两年未按期报送年报",
+        min_length = 2,
+        max_length = 500,
+        pattern = r"^\s*\S[\s\S]*\S\s*$"
+    )]
     pub reason: String,
 }
 
@@ -105,6 +110,7 @@ pub async fn create_certificate(
     responses(
         (status = 200, description = "Certificates", body = CertificateList),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]
@@ -129,6 +135,7 @@ pub async fn list_certificates(
     responses(
         (status = 200, description = "Revoked", body = CertificateView),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::BadRequest;
+use hte_shared::openapi::{BadRequest, UnprocessableEntity};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::time::{parse_date_param, today};
@@ -44,6 +44,7 @@ pub struct AlertQuery {
     responses(
         (status = 200, description = "A page of alerts", body = Page<ComplianceAlert>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/compliance-alerts")]

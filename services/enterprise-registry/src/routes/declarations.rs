@@ -56,7 +56,12 @@ pub struct NewDeclaration {
     #[schema(minimum = 0, maximum = 100, multiple_of = 0.01)]
     pub points: Option<f64>,
     /// Where the fact comes from (来源), 1–64 characters.
-    #[schema(example = "国家科学技术奖励工作办公室公告")]
+    #[schema(
+        example = "国家科学技术奖励工作办公室公告",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s])?\s*$"
+    )]
     pub source: String,
 }
 
@@ -67,7 +72,12 @@ pub struct Withdrawal {
     /// First day it no longer counts (撤回日期).
     pub withdrawn_on: NaiveDate,
     /// Why (撤回原因), 2–500 characters.
-    #[schema(example = "录入错误")]
+    #[schema(
+        example = "录入错误",
+        min_length = 2,
+        max_length = 500,
+        pattern = r"^\s*\S[\s\S]*\S\s*$"
+    )]
     pub reason: String,
 }
 
@@ -282,6 +292,7 @@ pub async fn create_declaration(
     responses(
         (status = 200, description = "Declarations", body = DeclarationList),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]
@@ -306,6 +317,7 @@ pub async fn list_declarations(
     responses(
         (status = 200, description = "Withdrawn", body = DeclarationView),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )

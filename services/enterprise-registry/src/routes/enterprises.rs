@@ -36,7 +36,12 @@ pub struct Deregistration {
     /// Date of deregistration (注销日期).
     pub deregistered_on: NaiveDate,
     /// Why (注销原因), 2–500 characters.
-    #[schema(example = "企业已办理工商注销")]
+    #[schema(
+        example = "企业已办理工商注销",
+        min_length = 2,
+        max_length = 500,
+        pattern = r"^\s*\S[\s\S]*\S\s*$"
+    )]
     pub reason: String,
 }
 
@@ -97,6 +102,7 @@ pub struct AsOfParam {
     responses(
         (status = 200, description = "The enterprise", body = EnterpriseView, headers(("ETag" = String, description = "Send back in If-Match to update"))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]
@@ -123,11 +129,12 @@ pub async fn get_enterprise(
     request_body = EnterprisePatch,
     params(
         ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("If-Match" = String, Header, description = "ETag from the last read, e.g. \"v3\""),
+        ("If-Match" = String, Header, description = "ETag from the last read, e.g. \"v3\"", pattern = "^[!-~]([ -~]*[!-~])?$"),
     ),
     responses(
         (status = 200, description = "Updated", body = EnterpriseView, headers(("ETag" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 412, response = PreconditionFailed),
         (status = 428, response = PreconditionRequired),
@@ -165,6 +172,7 @@ pub async fn update_enterprise(
     responses(
         (status = 200, description = "Deregistered", body = EnterpriseView, headers(("ETag" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -317,6 +325,7 @@ impl EnterpriseFilter {
     responses(
         (status = 200, description = "A page of enterprises", body = Page<EnterpriseView>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/enterprises")]
@@ -411,6 +420,7 @@ fn check_cursor(cursor: &ListCursor, sort: SortKey, sort_name: &str) -> Result<(
     responses(
         (status = 200, description = "A page of changes", body = Page<AuditEntry>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]

@@ -66,10 +66,14 @@ pub struct ImportParams {
     /// Headers of the file mapped to fields, `header:field` pairs separated by commas, e.g.
     /// `主营收入:sales_revenue_yuan,职工人数:employees`; a unit in brackets may follow the
     /// header in the file. See `GET /imports/kinds/{kind}/columns` for the fields.
-    #[param(max_length = 4000)]
+    #[param(
+        max_length = 4000,
+        pattern = "^([^,，]*[:：][^,，]*|\\s*)([,，]([^,，]*[:：][^,，]*|\\s*))*$"
+    )]
     columns: Option<String>,
     /// ignore (default: columns no field has are read past and listed in `warnings`) or
     /// refuse (such a column refuses the file).
+    #[param(pattern = "^(ignore|refuse)$")]
     unknown_columns: Option<String>,
 }
 
@@ -97,11 +101,16 @@ fn mapped_columns(raw: &str, kind: ImportKind) -> Result<Vec<(String, &'static s
         };
         let field = field.trim();
         let Some((known, _, _)) = kind.columns().iter().find(|(f, _, _)| *f == field) else {
+            // Which fields a kind has is the columns route's answer, not the pattern's.
             let (field, kind) = (hte_shared::i18n::quote(field), kind.key());
-            return Err(invalid(text!(
-                "{field} is not a field of {kind} files",
-                "{field} 不是 {kind} 文件的字段"
-            )));
+            return Err(Problem::invalid_field(
+                "columns",
+                "field_of_kind",
+                text!(
+                    "{field} is not a field of {kind} files",
+                    "{field} 不是 {kind} 文件的字段"
+                ),
+            ));
         };
         mapped.push((import::normalise_header(header), *known));
     }

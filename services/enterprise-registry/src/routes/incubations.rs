@@ -6,7 +6,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound};
+use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
@@ -80,6 +80,7 @@ impl NewIncubation {
     responses(
         (status = 201, description = "Recorded", body = IncubationView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )
@@ -111,6 +112,7 @@ pub async fn create_incubation(
     responses(
         (status = 200, description = "Incubations", body = IncubationList),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]

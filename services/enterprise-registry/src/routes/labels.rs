@@ -28,18 +28,24 @@ use crate::error::RegistryError;
 pub struct NewLabel {
     pub kind: LabelKind,
     #[schema(example = 2025)]
+    #[schema(minimum = 2015, maximum = 2100)]
     pub year: i32,
     pub level: LabelLevel,
     /// Granting body (认定机构), 1–64 characters.
-    #[schema(example = "江苏省科学技术厅")]
+    #[schema(
+        example = "江苏省科学技术厅",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s])?\s*$"
+    )]
     pub issuer: Option<String>,
 }
 
 impl NewLabel {
     fn parse(&self, today: NaiveDate) -> Result<Label, Problem> {
         let mut errors = Vec::new();
-        if let Err(e) = check_programme_year(self.year, today) {
-            errors.push(FieldError::new("year", "range", e));
+        if let Err((rule, e)) = check_programme_year(self.year, today) {
+            errors.push(FieldError::new("year", rule, e));
         }
         let issuer = match self.issuer.as_deref().map(parse_identifier) {
             None => None,
@@ -102,6 +108,7 @@ pub async fn create_label(
     responses(
         (status = 200, description = "Labels", body = LabelList),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]
@@ -127,6 +134,7 @@ pub async fn list_labels(
     responses(
         (status = 200, description = "Revoked", body = LabelView),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )

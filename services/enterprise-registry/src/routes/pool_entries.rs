@@ -27,12 +27,18 @@ use crate::error::RegistryError;
 pub struct NewPoolEntry {
     /// Pool year (入库年度), 2015 to next year.
     #[schema(example = 2025)]
+    #[schema(minimum = 2015, maximum = 2100)]
     pub year: i32,
-    /// Batch (批次), 1 or more.
-    #[schema(example = 1, minimum = 1)]
+    /// Batch (批次), 1 to 99.
+    #[schema(example = 1, minimum = 1, maximum = 99)]
     pub batch: i32,
     /// Source (来源), 1–64 characters.
-    #[schema(example = "市推荐")]
+    #[schema(
+        example = "市推荐",
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s])?\s*$"
+    )]
     pub source: String,
     /// Date of entry (入库日期).
     pub entered_on: NaiveDate,
@@ -45,15 +51,20 @@ pub struct PoolExit {
     /// First day out of the pool (出库日期).
     pub exited_on: NaiveDate,
     /// Why (出库原因), 2–500 characters.
-    #[schema(example = "已认定为高新技术企业")]
+    #[schema(
+        example = "已认定为高新技术企业",
+        min_length = 2,
+        max_length = 500,
+        pattern = r"^\s*\S[\s\S]*\S\s*$"
+    )]
     pub reason: String,
 }
 
 impl NewPoolEntry {
     fn parse(&self, today: NaiveDate) -> Result<PoolEntry, Problem> {
         let mut errors = Vec::new();
-        if let Err(e) = check_programme_year(self.year, today) {
-            errors.push(FieldError::new("year", "range", e));
+        if let Err((rule, e)) = check_programme_year(self.year, today) {
+            errors.push(FieldError::new("year", rule, e));
         }
         if let Err(e) = check_batch(i64::from(self.batch)) {
             errors.push(FieldError::new("batch", "range", e));
@@ -122,6 +133,7 @@ pub async fn create_pool_entry(
     responses(
         (status = 200, description = "Pool entries", body = PoolEntryList),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
     )
 )]
@@ -146,6 +158,7 @@ pub async fn list_pool_entries(
     responses(
         (status = 200, description = "Exited", body = PoolEntryView),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),
     )

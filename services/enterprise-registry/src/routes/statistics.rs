@@ -4,15 +4,17 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::BadRequest;
+use hte_shared::openapi::{BadRequest, UnprocessableEntity};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
+use hte_shared::text;
 use hte_shared::time::{parse_date_param, today};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{gather, validated};
 use crate::app::statistics::{self as operations, Statistics, StatisticsRequest};
+use crate::domain::dates::LAST_YEAR;
 use crate::error::RegistryError;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -22,10 +24,12 @@ pub struct StatisticsParams {
     #[param(pattern = "^(city|county)$")]
     level: Option<String>,
     /// A city code: only its counties (level=county).
+    #[param(schema_with = crate::domain::region_schemas::city_code)]
     parent: Option<String>,
     /// Date of the counts (default today).
     as_of: Option<String>,
-    /// Year of annual reports to sum (default the year before as_of).
+    /// Year of annual reports to sum (default the year before as_of), not after as_of's year.
+    #[param(minimum = 1990, maximum = 2100)]
     report_year: Option<i32>,
     /// Start of the new-certificate window (default 1 January of as_of's year).
     new_from: Option<String>,
@@ -40,6 +44,7 @@ pub struct StatisticsParams {
     responses(
         (status = 200, description = "Figures by region", body = Statistics),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/statistics")]
@@ -94,11 +99,21 @@ impl StatisticsParams {
             .unwrap_or_else(|| NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of));
         let new_to = date("new_to", self.new_to.as_deref()).unwrap_or(as_of);
         let report_year = self.report_year.unwrap_or(as_of.year() - 1);
-        if !(1990..=as_of.year()).contains(&report_year) {
+        if !(1990..=LAST_YEAR).contains(&report_year) || report_year > as_of.year() {
+            // Beyond as_of's year but within the document's bound: a rule between two fields.
+            let rule = if (1990..=LAST_YEAR).contains(&report_year) {
+                "not_after_as_of"
+            } else {
+                "range"
+            };
+            let last = as_of.year();
             errors.push(FieldError::new(
                 "report_year",
-                "range",
-                format!("report_year must be between 1990 and {}", as_of.year()),
+                rule,
+                text!(
+                    "report_year must be between 1990 and {last}",
+                    "report_year 须在 1990 到 {last} 之间"
+                ),
             ));
         }
         if new_from > new_to {

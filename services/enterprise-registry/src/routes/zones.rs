@@ -10,6 +10,7 @@ use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
 use hte_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
+    UnprocessableEntity,
 };
 use hte_shared::preconditions::{IfMatch, etag_header};
 use hte_shared::problem::{FieldError, Problem};
@@ -39,7 +40,7 @@ pub struct UnmatchedZoneList {
 #[into_params(parameter_in = Query)]
 pub struct ZoneFilter {
     /// Only zones in this prefecture-level city (设区市), 6 digits.
-    #[param(pattern = "^[0-9]{6}$", example = "320500")]
+    #[param(schema_with = crate::domain::region_schemas::city_code, example = "320500")]
     city: Option<String>,
 }
 
@@ -120,6 +121,7 @@ pub async fn get_zone(
     responses(
         (status = 201, description = "Recorded", body = ZoneView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 403, response = Forbidden),
         (status = 409, response = Conflict),
     )
@@ -159,11 +161,12 @@ pub async fn create_zone(
     request_body = ZonePatch,
     params(
         ("id" = String, Path, description = "Zone id (高新区编号)", pattern = "^[a-z0-9][a-z0-9-]{1,39}$"),
-        ("If-Match" = String, Header, description = "ETag from the last read, e.g. \"v3\""),
+        ("If-Match" = String, Header, description = "ETag from the last read, e.g. \"v3\"", pattern = "^[!-~]([ -~]*[!-~])?$"),
     ),
     responses(
         (status = 200, description = "Updated", body = ZoneView, headers(("ETag" = String))),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
         (status = 403, response = Forbidden),
         (status = 404, response = NotFound),
         (status = 409, response = Conflict),

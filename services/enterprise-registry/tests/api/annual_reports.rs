@@ -1,6 +1,8 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body, status_for_rule,
+};
 
 const KUNSHAN: &str = "320583";
 
@@ -150,7 +152,7 @@ async fn every_cross_field_rule_is_enforced() {
                 &report,
             )
             .await;
-        let problem = assert_problem(response, 400).await;
+        let problem = assert_problem(response, status_for_rule(rule)).await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
         assert_eq!(problem["errors"][0]["rule"], rule, "{problem}");
     }

@@ -173,7 +173,7 @@ async fn carriers_are_checked_versioned_idempotent_and_audited() {
     elsewhere["zone_id"] = json!("kunshan-hz");
     let problem = assert_problem(
         app.post_as(&token, "/api/v1/carriers", &elsewhere).await,
-        400,
+        422,
     )
     .await;
     assert_eq!(problem["errors"][0]["rule"], "zone_in_city");
@@ -264,15 +264,15 @@ async fn enterprises_record_the_carrier_that_incubated_them() {
     let kunshan = app.token(Role::County, KUNSHAN);
     assert_problem(app.post_as(&kunshan, &path, &again).await, 404).await;
     let unknown = json!({"carrier_id": "nowhere", "started_on": "2019-01-01"});
-    let problem = assert_problem(app.post_as(&gulou, &path, &unknown).await, 400).await;
+    let problem = assert_problem(app.post_as(&gulou, &path, &unknown).await, 422).await;
     assert_eq!(problem["errors"][0]["rule"], "known_carrier");
     let backwards =
         json!({"carrier_id": "ks-incubator", "started_on": "2019-01-01", "ended_on": "2018-01-01"});
-    let problem = assert_problem(app.post_as(&gulou, &path, &backwards).await, 400).await;
+    let problem = assert_problem(app.post_as(&gulou, &path, &backwards).await, 422).await;
     assert_eq!(problem["errors"][0]["rule"], "not_before_start");
     let before_registration =
         json!({"carrier_id": "ks-incubator", "started_on": "2010-01-01", "ended_on": "2010-02-01"});
-    assert_problem(app.post_as(&gulou, &path, &before_registration).await, 400).await;
+    assert_problem(app.post_as(&gulou, &path, &before_registration).await, 422).await;
 
     let list = assert_json(app.get_as(&gulou, &path).await, 200).await;
     let starts: Vec<&str> = list["items"]
@@ -388,7 +388,7 @@ async fn performance_counts_a_hand_checked_data_set() {
     let counts = assert_json(app.get_as(&token, later).await, 200).await;
     assert_eq!(counts["htes_certified"], 2, "{counts}");
     let bad = "/api/v1/carriers/ks-incubator/performance?from=2024-01-01&to=2020-12-31";
-    let problem = assert_problem(app.get_as(&token, bad).await, 400).await;
+    let problem = assert_problem(app.get_as(&token, bad).await, 422).await;
     assert_eq!(problem["errors"][0]["rule"], "not_before_from");
     let nanjing = app.token(Role::City, "320100");
     assert_problem(app.get_as(&nanjing, path).await, 404).await;

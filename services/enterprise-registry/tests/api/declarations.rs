@@ -4,7 +4,9 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body, status_for_rule,
+};
 
 /// A firm meeting every HTE data condition whose innovation score is open: computed items
 /// give 37 points (IP 7, conversions 25, net-asset growth 5, sales growth 0).
@@ -240,7 +242,8 @@ async fn declarations_are_parsed_at_the_edge() {
         ),
     ];
     for (body, field, rule) in cases {
-        let problem = assert_problem(declare(&app, &code, body.clone()).await, 400).await;
+        let status = status_for_rule(rule);
+        let problem = assert_problem(declare(&app, &code, body.clone()).await, status).await;
         assert_eq!(problem["errors"][0]["field"], field, "{body}: {problem}");
         assert_eq!(problem["errors"][0]["rule"], rule, "{body}: {problem}");
     }

@@ -66,7 +66,8 @@ async fn code_lists_are_published_and_an_unlisted_industry_is_a_field_error() {
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(response, 400).await;
+    // A code of the right form missing from the dictionary is well-formed: 422, not 400.
+    let problem = assert_problem(response, 422).await;
     let error = &problem["errors"][0];
     assert_eq!(error["field"], "industry_code");
     assert_eq!(error["rule"], "dictionary");

@@ -1,7 +1,9 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body, status_for_rule,
+};
 
 const KUNSHAN: &str = "320583";
 
@@ -33,7 +35,8 @@ async fn real_credit_codes_register_and_mistyped_ones_name_the_rule() {
                 &enterprise_body(code, KUNSHAN, "示例乙"),
             )
             .await;
-        let body = assert_problem(response, 400).await;
+        // A wrong check character is a computation no pattern states: 422, the rest 400.
+        let body = assert_problem(response, status_for_rule(rule)).await;
         assert_eq!(body["errors"][0]["field"], "credit_code", "{code}");
         assert_eq!(body["errors"][0]["rule"], rule, "{code}: {body}");
     }
@@ -556,7 +559,7 @@ async fn a_registration_date_cannot_move_past_what_is_recorded_after_it() {
         if what.is_empty() {
             assert_eq!(moved.status(), 200, "earlier is always fine");
         } else {
-            let problem = assert_problem(moved, 400).await;
+            let problem = assert_problem(moved, 422).await;
             assert_eq!(problem["errors"][0]["rule"], "not_after_recorded_facts");
             assert!(
                 problem["detail"].as_str().unwrap().contains(what),
@@ -580,7 +583,7 @@ async fn a_registration_date_cannot_move_past_what_is_recorded_after_it() {
             &json!({"registered_on": "2023-06-01"}),
         )
         .await;
-    let problem = assert_problem(after_deregistration, 400).await;
+    let problem = assert_problem(after_deregistration, 422).await;
     assert!(
         problem["detail"].as_str().unwrap().contains("deregistered"),
         "{problem}"

@@ -45,3 +45,13 @@ pub fn enterprise_body(code: &str, county: &str, name: &str) -> Value {
         "above_scale": true
     })
 }
+
+/// The status a refused field rule is answered with: 422 when no schema can state the rule
+/// (another field, stored records, today's date), else 400.
+pub fn status_for_rule(rule: &str) -> u16 {
+    if enterprise_registry::error::RULES_BEYOND_THE_DOCUMENT.contains(&rule) {
+        422
+    } else {
+        400
+    }
+}

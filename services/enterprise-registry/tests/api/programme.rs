@@ -1,6 +1,8 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body, status_for_rule,
+};
 
 const KUNSHAN: &str = "320583";
 
@@ -163,7 +165,7 @@ async fn programme_facts_are_checked() {
         let problem = assert_problem(
             app.post_as(&token, &format!("{base}/{resource}"), &body)
                 .await,
-            400,
+            status_for_rule(rule),
         )
         .await;
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
@@ -238,7 +240,7 @@ async fn facts_stay_within_the_enterprises_existence() {
             &json!({"revoked_on": "2018-01-01", "reason": "测试提前撤销"}),
         )
         .await;
-    let problem = assert_problem(early, 400).await;
+    let problem = assert_problem(early, 422).await;
     assert_eq!(problem["errors"][0]["rule"], "not_before_grant");
 
     let gone = app
@@ -267,7 +269,7 @@ async fn facts_stay_within_the_enterprises_existence() {
         ),
     ] {
         let response = app.post_as(&token, &format!("{base}/{path}"), &body).await;
-        let problem = assert_problem(response, 400).await;
+        let problem = assert_problem(response, 422).await;
         assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
         assert_eq!(problem["errors"][0]["rule"], "after_deregistration");
     }

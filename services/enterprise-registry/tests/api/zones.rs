@@ -146,7 +146,7 @@ async fn an_enterprise_names_a_recorded_zone_of_its_own_city() {
             Some("kunshan-hz"),
         ))
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(
@@ -163,13 +163,13 @@ async fn an_enterprise_names_a_recorded_zone_of_its_own_city() {
             Some("昆山经济技术开发区"),
         ))
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(unknown["errors"][0]["rule"], "known_zone");
     let mut provincial = with_zone(&credit_code(KUNSHAN, 1), KUNSHAN, Some("kunshan-hz"));
     provincial["zone_level"] = json!("provincial");
-    let mismatch = assert_problem(post(provincial).await, 400).await;
+    let mismatch = assert_problem(post(provincial).await, 422).await;
     assert_eq!(mismatch["errors"][0]["rule"], "zone_level_of_zone");
     let zh = app
         .client
@@ -184,7 +184,7 @@ async fn an_enterprise_names_a_recorded_zone_of_its_own_city() {
         .send()
         .await
         .unwrap();
-    let zh = assert_problem(zh, 400).await;
+    let zh = assert_problem(zh, 422).await;
     assert!(
         zh["errors"][0]["message"]
             .as_str()
@@ -216,7 +216,7 @@ async fn an_enterprise_names_a_recorded_zone_of_its_own_city() {
             &json!({"region_code": XUANWU}),
         )
         .await,
-        400,
+        422,
     )
     .await;
     assert_eq!(moved["errors"][0]["rule"], "zone_in_city");

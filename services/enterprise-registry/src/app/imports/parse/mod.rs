@@ -173,7 +173,7 @@ impl<'a> Cells<'a> {
     /// too.
     pub(super) fn programme_year(&mut self, field: &str, today: NaiveDate) -> i32 {
         let year = self.year(field).unwrap_or(0);
-        if let Err(e) = check_programme_year(year, today) {
+        if let Err((_, e)) = check_programme_year(year, today) {
             self.fail(field, e);
         }
         year
