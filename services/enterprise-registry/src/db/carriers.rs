@@ -67,6 +67,15 @@ pub fn list(
     query.order(carriers::id.asc()).limit(limit).load(conn)
 }
 
+/// Every carrier matching `filter`, by id: a ranking covers them all, including those that
+/// incubated nothing.
+pub fn all_matching(
+    conn: &mut DbConnection,
+    filter: &CarrierFilter,
+) -> QueryResult<Vec<CarrierRow>> {
+    list(conn, filter, None, i64::MAX)
+}
+
 pub fn insert(conn: &mut DbConnection, row: &CarrierRow) -> QueryResult<()> {
     diesel::insert_into(carriers::table)
         .values(row)

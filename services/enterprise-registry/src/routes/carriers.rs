@@ -239,13 +239,13 @@ pub async fn list_carriers(
 pub struct PeriodQuery {
     /// First day of the period (YYYY-MM-DD).
     #[param(value_type = String, format = Date)]
-    from: String,
+    pub(super) from: String,
     /// Last day of the period (YYYY-MM-DD), not before `from`.
     #[param(value_type = String, format = Date)]
-    to: String,
+    pub(super) to: String,
 }
 
-fn parse_period(query: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), Problem> {
+pub(super) fn parse_period(query: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), Problem> {
     let mut errors = Vec::new();
     let mut date = |field: &str, raw: &str| match parse_date_param(field, Some(raw)) {
         Ok(date) => date,

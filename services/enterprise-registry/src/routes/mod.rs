@@ -25,6 +25,7 @@ pub mod annual_reports;
 pub mod assessment;
 pub mod audit;
 pub mod candidates;
+pub mod carrier_ranking;
 pub mod carriers;
 pub mod certificates;
 pub mod compliance;
@@ -94,6 +95,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(zones::list_unmatched_zone_values)
         .service(carriers::create_carrier)
         .service(carriers::list_carriers)
+        // Before `/carriers/{id}`, which would take `ranking` for an id.
+        .service(carrier_ranking::rank_carriers)
         .service(carriers::get_carrier)
         .service(carriers::update_carrier)
         .service(carriers::carrier_performance)
