@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::db::DbConnection;
+use hte_shared::problem::Problem;
 use hte_shared::regions::{self, RegionCode};
+use hte_shared::text;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -18,6 +20,10 @@ use crate::domain::carriers::{CarrierKind, CarrierLevel};
 use crate::error::{RegistryError, stored};
 use crate::export::{Cell, Column, Language};
 
+/// Most carriers one ranking holds (Jiangsu has a few thousand in all): the answer stays a
+/// bounded document.
+pub const MAX_RANKED: i64 = 10_000;
+
 /// Keys bound per `IN (…)` list: well under SQLite's and PostgreSQL's parameter limits.
 const KEYS_PER_QUERY: usize = 1_000;
 
@@ -25,36 +31,40 @@ const KEYS_PER_QUERY: usize = 1_000;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RankedCarrier {
     /// Rank (名次): 1 + the number of carriers with a higher score; equal scores share it.
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 1, maximum = 10_000)]
     pub rank: i64,
     /// Score (得分): Σ weight × count.
-    #[schema(example = 27)]
+    #[schema(example = 27, minimum = 0)]
     pub score: i64,
     /// Carrier id (载体编号).
-    #[schema(example = "kunshan-sci-incubator")]
+    #[schema(
+        example = "kunshan-sci-incubator",
+        pattern = "^[a-z0-9][a-z0-9-]{1,39}$",
+        max_length = 40
+    )]
     pub carrier_id: String,
     /// Name (载体名称).
-    #[schema(example = "昆山市科技创业孵化器")]
+    #[schema(example = "昆山市科技创业孵化器", min_length = 2, max_length = 120)]
     pub name: String,
     pub kind: CarrierKind,
     /// Kind in Chinese (载体类型名称).
-    #[schema(example = "孵化器")]
+    #[schema(example = "孵化器", pattern = "^[一-龥]{2,10}$", max_length = 10)]
     pub kind_label: String,
     pub level: CarrierLevel,
     /// Level in Chinese (认定级别名称).
-    #[schema(example = "省级")]
+    #[schema(example = "省级", pattern = "^[一-龥]{2,10}$", max_length = 10)]
     pub level_label: String,
     /// County-level division (所在县区).
-    #[schema(example = "320583")]
+    #[schema(example = "320583", pattern = "^[0-9]{6}$", max_length = 6)]
     pub region_code: String,
     /// Its name (县区名称).
-    #[schema(example = "昆山市")]
+    #[schema(example = "昆山市", pattern = "^[一-龥]{2,20}$", max_length = 20)]
     pub region_name: String,
     /// Prefecture-level city (设区市).
-    #[schema(example = "320500")]
+    #[schema(example = "320500", pattern = "^[0-9]{6}$", max_length = 6)]
     pub city_code: String,
     /// Its name (设区市名称).
-    #[schema(example = "苏州市")]
+    #[schema(example = "苏州市", pattern = "^[一-龥]{2,20}$", max_length = 20)]
     pub city_name: String,
     /// The counts the score is made of.
     pub performance: Performance,
@@ -64,14 +74,15 @@ pub struct RankedCarrier {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CarrierRanking {
     /// First day of the period.
-    #[schema(example = "2020-01-01")]
+    #[schema(example = "2020-01-01", max_length = 10)]
     pub from: NaiveDate,
     /// Last day of the period.
-    #[schema(example = "2023-12-31")]
+    #[schema(example = "2023-12-31", max_length = 10)]
     pub to: NaiveDate,
     /// The weights the scores were computed with.
     pub weights: Weights,
     /// Every carrier, best first; equal scores by carrier id.
+    #[schema(max_items = 10_000)]
     pub items: Vec<RankedCarrier>,
 }
 
@@ -135,7 +146,18 @@ pub fn ranking(
     (from, to): (NaiveDate, NaiveDate),
     weights: Weights,
 ) -> Result<CarrierRanking, RegistryError> {
-    let carriers = queries::all_matching(conn, filter)?;
+    let carriers = queries::all_matching(conn, filter, MAX_RANKED + 1)?;
+    if carriers.len() > MAX_RANKED as usize {
+        return Err(Problem::invalid_field(
+            "region",
+            "too_many_carriers",
+            text!(
+                "more than {MAX_RANKED} carriers match; narrow the ranking by region, kind or level",
+                "符合条件的载体超过 {MAX_RANKED} 个，请按地区、类型或级别缩小排名范围"
+            ),
+        )
+        .into());
+    }
     let mut incubated = incubated_in(conn, &carriers, (from, to))?;
     let mut codes: Vec<String> = incubated.values().flat_map(|f| f.keys().cloned()).collect();
     codes.sort();

@@ -97,9 +97,6 @@ impl CarrierLevel {
     }
 }
 
-/// Paths under `/carriers` that are not carriers.
-const RESERVED_IDS: [&str; 1] = ["ranking"];
-
 /// A carrier id (载体编号): 2–40 lowercase ASCII letters, digits and hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CarrierId(String);
@@ -124,23 +121,6 @@ impl CarrierId {
                 ),
             ))
         }
-    }
-
-    /// A new carrier may not take the name of a route under `/carriers` (`ranking`): it
-    /// could never be read.
-    pub fn not_reserved(self) -> Result<Self, FieldError> {
-        if RESERVED_IDS.contains(&self.0.as_str()) {
-            let id = self.0;
-            return Err(FieldError::new(
-                "id",
-                "reserved",
-                text!(
-                    "{id} names a route under /carriers; choose another id",
-                    "{id} 是 /carriers 下的路由名称，请另选载体编号"
-                ),
-            ));
-        }
-        Ok(self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -282,10 +262,7 @@ fn year_of(year: i32, today: NaiveDate, errors: &mut Vec<FieldError>) -> Option<
 impl NewCarrier {
     pub fn parse(&self, today: NaiveDate) -> Result<(CarrierId, CarrierFields), Problem> {
         let mut errors = Vec::new();
-        let id = CarrierId::parse(&self.id)
-            .and_then(CarrierId::not_reserved)
-            .map_err(|e| errors.push(e))
-            .ok();
+        let id = CarrierId::parse(&self.id).map_err(|e| errors.push(e)).ok();
         let name = name_of(&self.name, &mut errors);
         let county = county_of(&self.region_code, &mut errors);
         let zone_id = self.zone_id.as_deref().map(|z| zone_of(z, &mut errors));

@@ -24,7 +24,6 @@ use crate::export::{self, Language};
 #[into_params(parameter_in = Query)]
 pub struct RankingQuery {
     /// Region code: a city ranks its whole subtree, a county itself (default: your region).
-    #[param(pattern = "^[0-9]{6}$")]
     region: Option<String>,
     /// Kind (载体类型) of the carriers ranked (default: every kind).
     #[param(value_type = Option<CarrierKind>)]
@@ -48,7 +47,7 @@ pub struct RankingQuery {
     #[param(minimum = 0, maximum = 100, default = 1)]
     weight_labels_earned: Option<i64>,
     /// json (default), csv or xlsx; or the Accept header.
-    #[param(pattern = "^(json|csv|xlsx)$")]
+    #[param(pattern = "^(json|csv|xlsx)$", max_length = 4)]
     format: Option<String>,
     /// Language of a file's headers and labels: zh (default) or en.
     lang: Option<String>,
@@ -129,8 +128,8 @@ impl RankingQuery {
 /// incubated nothing with a score of 0. As JSON, CSV, or XLSX: a Chinese sheet 载体绩效排名
 /// with a header block (period, region, kind, level, weights, time made), region names
 /// beside codes, counts as numbers, the header row frozen and filtered. A region outside
-/// yours is refused (403); weights outside 0–100 and a period ending before it starts are
-/// field errors.
+/// yours is refused (403); weights outside 0–100, a period ending before it starts and more than
+/// 10,000 carriers selected are field errors.
 #[utoipa::path(
     tag = "carriers",
     params(RankingQuery, PeriodQuery),
@@ -141,7 +140,7 @@ impl RankingQuery {
         (status = 403, response = Forbidden),
     )
 )]
-#[get("/carriers/ranking")]
+#[get("/carrier-ranking")]
 pub async fn rank_carriers(
     db: web::Data<Db>,
     caller: Caller,

@@ -95,11 +95,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(zones::list_unmatched_zone_values)
         .service(carriers::create_carrier)
         .service(carriers::list_carriers)
-        // Before `/carriers/{id}`, which would take `ranking` for an id.
-        .service(carrier_ranking::rank_carriers)
         .service(carriers::get_carrier)
         .service(carriers::update_carrier)
         .service(carriers::carrier_performance)
+        .service(carrier_ranking::rank_carriers)
         .service(incubations::create_incubation)
         .service(incubations::list_incubations);
 }

@@ -124,7 +124,7 @@ async fn ranking_scores_a_hand_checked_data_set_and_ties_share_a_rank() {
     let app = TestApp::spawn().await;
     data_set(&app).await;
     let token = app.province_token();
-    let path = format!("/api/v1/carriers/ranking?kind=incubator&{PERIOD}");
+    let path = format!("/api/v1/carrier-ranking?kind=incubator&{PERIOD}");
     let ranking = assert_json(app.get_as(&token, &path).await, 200).await;
     assert_eq!(
         places(&ranking),
@@ -171,7 +171,7 @@ async fn ranking_scores_a_hand_checked_data_set_and_ties_share_a_rank() {
         ]),
         "{ranking}"
     );
-    let every_kind = format!("/api/v1/carriers/ranking?{PERIOD}");
+    let every_kind = format!("/api/v1/carrier-ranking?{PERIOD}");
     let ranking = assert_json(app.get_as(&token, &every_kind).await, 200).await;
     assert_eq!(ranking["items"].as_array().unwrap().len(), 6, "{ranking}");
 }
@@ -183,7 +183,7 @@ async fn officials_rank_the_carriers_of_their_region_only() {
     let ids = |ranking: &Value| -> Vec<String> {
         places(ranking).into_iter().map(|(id, _, _)| id).collect()
     };
-    let path = format!("/api/v1/carriers/ranking?kind=incubator&{PERIOD}");
+    let path = format!("/api/v1/carrier-ranking?kind=incubator&{PERIOD}");
     let cases = [
         (
             app.province_token(),
@@ -225,7 +225,7 @@ async fn officials_rank_the_carriers_of_their_region_only() {
 async fn weights_out_of_bounds_and_bad_periods_are_field_errors() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    let bad = "/api/v1/carriers/ranking?from=2024-01-01&to=2020-12-31&weight_tech_smes=101&weight_labels_earned=-1&kind=park";
+    let bad = "/api/v1/carrier-ranking?from=2024-01-01&to=2020-12-31&weight_tech_smes=101&weight_labels_earned=-1&kind=park";
     let problem = assert_problem(app.get_as(&token, bad).await, 400).await;
     let mut fields: Vec<&str> = problem["errors"]
         .as_array()
@@ -242,7 +242,7 @@ async fn weights_out_of_bounds_and_bad_periods_are_field_errors() {
     let chinese = app
         .client
         .get(app.url(&format!(
-            "/api/v1/carriers/ranking?{PERIOD}&weight_htes_certified=1000"
+            "/api/v1/carrier-ranking?{PERIOD}&weight_htes_certified=1000"
         )))
         .bearer_auth(&token)
         .header("Accept-Language", "zh-CN")
@@ -252,22 +252,25 @@ async fn weights_out_of_bounds_and_bad_periods_are_field_errors() {
     let problem = assert_problem(chinese, 400).await;
     let message = problem["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("须在 0 至 100 之间"), "{problem}");
-    let not_a_number = format!("/api/v1/carriers/ranking?{PERIOD}&weight_pool_members=lots");
+    let not_a_number = format!("/api/v1/carrier-ranking?{PERIOD}&weight_pool_members=lots");
     assert_problem(app.get_as(&token, &not_a_number).await, 400).await;
-    let no_period = "/api/v1/carriers/ranking";
+    let no_period = "/api/v1/carrier-ranking";
     assert_problem(app.get_as(&token, no_period).await, 400).await;
+    // An empty date is a missing one, here and on a carrier's performance.
+    let empty = "/api/v1/carrier-ranking?from=2020-01-01&to=";
+    let problem = assert_problem(app.get_as(&token, empty).await, 400).await;
+    assert_eq!(problem["errors"][0]["rule"], "required", "{problem}");
+    let empty = "/api/v1/carriers/any-carrier/performance?from=&to=2020-01-01";
+    let problem = assert_problem(app.get_as(&token, empty).await, 400).await;
+    assert_eq!(problem["errors"][0]["field"], "from", "{problem}");
+    // A region that is no Jiangsu division is a field error.
+    let nowhere = format!("/api/v1/carrier-ranking?{PERIOD}&region=000000");
+    let problem = assert_problem(app.get_as(&token, &nowhere).await, 400).await;
+    assert_eq!(problem["errors"][0]["field"], "region", "{problem}");
     let edges =
-        format!("/api/v1/carriers/ranking?{PERIOD}&weight_firms_incubated=0&weight_tech_smes=100");
+        format!("/api/v1/carrier-ranking?{PERIOD}&weight_firms_incubated=0&weight_tech_smes=100");
     let ranking = assert_json(app.get_as(&token, &edges).await, 200).await;
     assert_eq!(ranking["weights"]["tech_smes"], 100);
-    // A carrier may not take the route's name.
-    let reserved = carrier("ranking", KUNSHAN, "incubator");
-    let problem = assert_problem(
-        app.post_as(&token, "/api/v1/carriers", &reserved).await,
-        400,
-    )
-    .await;
-    assert_eq!(problem["errors"][0]["rule"], "reserved", "{problem}");
 }
 
 #[tokio::test]
@@ -276,7 +279,7 @@ async fn the_xlsx_for_the_reward_decision_has_numbers_names_and_a_header_block()
     let app = TestApp::spawn().await;
     data_set(&app).await;
     let path = format!(
-        "/api/v1/carriers/ranking?kind=incubator&{PERIOD}&weight_labels_earned=2&format=xlsx"
+        "/api/v1/carrier-ranking?kind=incubator&{PERIOD}&weight_labels_earned=2&format=xlsx"
     );
     let response = app.get_as(&app.token(Role::City, "320500"), &path).await;
     assert_eq!(response.status(), 200);
