@@ -268,7 +268,8 @@ const PROVINCIAL_ZONES: &[(&str, &str, &str, &str)] = &[(
     "320582",
 )];
 
-/// Carriers: (id, name, kind, county, zone), each incubating the demo firms of its city.
+/// Carriers: (id, name, kind, county, zone). Each incubates the demo firms of its county, or
+/// those of its city when it is the city's first, so the ranking has carriers of every size.
 const CARRIERS: &[(&str, &str, CarrierKind, &str, Option<&str>)] = &[
     (
         "sip-bio-incubator",
@@ -278,13 +279,55 @@ const CARRIERS: &[(&str, &str, CarrierKind, &str, Option<&str>)] = &[
         Some("suzhou-sip"),
     ),
     (
+        "kunshan-sci-incubator",
+        "昆山市科技创业孵化器",
+        CarrierKind::Incubator,
+        "320583",
+        Some("kunshan-hz"),
+    ),
+    (
         "nanjing-maker-space",
         "南京江宁众创空间",
         CarrierKind::MakerSpace,
         "320115",
         None,
     ),
+    (
+        "wuxi-xishan-incubator",
+        "无锡锡山科技企业孵化器",
+        CarrierKind::Incubator,
+        "320205",
+        None,
+    ),
+    (
+        "wujin-incubator",
+        "常州武进科技企业孵化器",
+        CarrierKind::Incubator,
+        "320412",
+        Some("wujin-hz"),
+    ),
+    (
+        "suining-star-maker",
+        "徐州睢宁星创天地",
+        CarrierKind::StarMakerSpace,
+        "320324",
+        None,
+    ),
+    (
+        "taizhou-pharma-park",
+        "泰州医药城大学科技园",
+        CarrierKind::UniversitySciencePark,
+        "321204",
+        Some("taizhou-pharma-hz"),
+    ),
 ];
+
+/// The carrier that incubated a firm of `county`: the one of its county, else its city's first.
+fn carrier_of(county: &str) -> Option<&'static str> {
+    let in_county = CARRIERS.iter().find(|c| c.3 == county);
+    let in_city = || CARRIERS.iter().find(|c| c.3[..4] == county[..4]);
+    in_county.or_else(in_city).map(|c| c.0)
+}
 
 impl Seeder {
     fn carriers(&self, conn: &mut DbConnection) -> Result<(), RegistryError> {
@@ -307,8 +350,8 @@ impl Seeder {
         Ok(())
     }
 
-    /// Every demo firm in a carrier's city was incubated there from three years ago; every
-    /// other one has graduated since.
+    /// Every demo firm with a carrier in its city was incubated there from three years ago;
+    /// every other one has graduated since.
     fn incubation(
         &self,
         conn: &mut DbConnection,
@@ -316,7 +359,7 @@ impl Seeder {
         county: &str,
         index: usize,
     ) -> Result<(), RegistryError> {
-        let Some(&(id, ..)) = CARRIERS.iter().find(|c| c.3[..4] == county[..4]) else {
+        let Some(id) = carrier_of(county) else {
             return Ok(());
         };
         let incubation = Incubation {
@@ -358,6 +401,9 @@ impl Seeder {
         self.reports(conn, rng, (&code, registered_year), stage)?;
         if stage >= 1 {
             self.pool_and_certificate(conn, &code, index, stage)?;
+        }
+        if stage == 1 {
+            self.tech_sme(conn, &code)?;
         }
         if stage == 3 {
             self.label(conn, &code, index)?;
@@ -462,6 +508,18 @@ impl Seeder {
             revocation: None,
         };
         certificates::record(conn, &self.caller, &self.actor, code, &certificate)?;
+        Ok(())
+    }
+
+    /// Evaluated a tech-based SME (科技型中小企业) last year: the firms still in the pool.
+    fn tech_sme(&self, conn: &mut DbConnection, code: &CreditCode) -> Result<(), RegistryError> {
+        let label = Label {
+            kind: LabelKind::TechSme,
+            year: self.this_year - 1,
+            level: LabelLevel::Provincial,
+            issuer: Some("江苏省科学技术厅".to_owned()),
+        };
+        labels::grant(conn, &self.caller, &self.actor, code, &label)?;
         Ok(())
     }
 

@@ -36,8 +36,41 @@ impl Column {
     }
 }
 
-/// One cell: numbers stay numbers in both formats (the allocation service's exports use it too).
-pub use hte_shared::export::Cell;
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Number(f64),
+    /// A calendar date: a real date in XLSX, `YYYY-MM-DD` in CSV.
+    Date(chrono::NaiveDate),
+    /// A moment (already in the reader's time zone): a real date and time in XLSX.
+    DateTime(chrono::NaiveDateTime),
+    Empty,
+}
+
+impl From<String> for Cell {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Empty, Into::into)
+    }
+}
 
 fn header(column: &Column, language: Language) -> &'static str {
     match language {
@@ -83,6 +116,8 @@ pub fn csv_chunk(
                     Cell::Text(t) => download::neutralise_cell(t).into_owned(),
                     Cell::Int(i) => i.to_string(),
                     Cell::Number(n) => n.to_string(),
+                    Cell::Date(d) => d.to_string(),
+                    Cell::DateTime(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
                     Cell::Empty => String::new(),
                 }))
                 .map_err(fail)?;
@@ -105,54 +140,116 @@ pub fn xlsx_bytes(
     writer.finish()
 }
 
+/// A date and time as Excel stores it (rust_xlsxwriter checks the range, 1900–9999).
+fn excel_date(
+    t: chrono::NaiveDateTime,
+) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter::XlsxError> {
+    use chrono::{Datelike, Timelike};
+    let year = u16::try_from(t.year()).map_err(|_| {
+        rust_xlsxwriter::XlsxError::ParameterError(format!("year {} out of range", t.year()))
+    })?;
+    // Month, day, hour, minute and second always fit in a byte; the casts cannot truncate.
+    rust_xlsxwriter::ExcelDateTime::from_ymd(year, t.month() as u8, t.day() as u8)?.and_hms(
+        t.hour() as u16,
+        t.minute() as u8,
+        t.second(),
+    )
+}
+
 fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> Problem {
     tracing::error!(error = %e, "XLSX export failed");
     Problem::internal()
 }
 
 /// An XLSX sheet written row by row in constant memory (rows spill to a temporary file),
-/// its header row frozen and, once finished, filtered.
+/// optionally below a header block (title, period, parameters, time made), its header row
+/// frozen and, once finished, filtered.
 pub struct XlsxWriter {
     workbook: rust_xlsxwriter::Workbook,
+    header_row: u32,
     next_row: u32,
     columns: u16,
+    date: rust_xlsxwriter::Format,
+    date_time: rust_xlsxwriter::Format,
 }
 
 impl XlsxWriter {
     pub fn new(sheet: &str, columns: &[Column], language: Language) -> Result<Self, Problem> {
-        let mut workbook = rust_xlsxwriter::Workbook::new();
+        Self::with_preamble(sheet, &[], columns, language)
+    }
+
+    /// A sheet opening with `preamble` rows (their first cells bold) and a blank row above the
+    /// header row; the importer reads past such rows as titles.
+    pub fn with_preamble(
+        sheet: &str,
+        preamble: &[Vec<Cell>],
+        columns: &[Column],
+        language: Language,
+    ) -> Result<Self, Problem> {
         let bold = rust_xlsxwriter::Format::new().set_bold();
-        let worksheet = workbook
+        let mut writer = Self {
+            workbook: rust_xlsxwriter::Workbook::new(),
+            header_row: 0,
+            next_row: 0,
+            columns: u16::try_from(columns.len()).map_err(|_| Problem::internal())?,
+            date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
+            date_time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+        };
+        let worksheet = writer
+            .workbook
             .add_worksheet_with_constant_memory()
             .map_err(xlsx_failure)?;
         worksheet.set_name(sheet).map_err(xlsx_failure)?;
-        worksheet.set_freeze_panes(1, 0).map_err(xlsx_failure)?;
+        for line in preamble {
+            writer.write_row(line)?;
+            if let Some(Cell::Text(label)) = line.first() {
+                let row = writer.next_row - 1;
+                writer
+                    .sheet()?
+                    .write_string_with_format(row, 0, label, &bold)
+                    .map_err(xlsx_failure)?;
+            }
+        }
+        if !preamble.is_empty() {
+            writer.next_row += 1;
+        }
+        writer.header_row = writer.next_row;
+        let header_row = writer.header_row;
+        let worksheet = writer.sheet()?;
+        worksheet
+            .set_freeze_panes(header_row + 1, 0)
+            .map_err(xlsx_failure)?;
         for (col, column) in columns.iter().enumerate() {
             let col = u16::try_from(col).map_err(|_| Problem::internal())?;
             worksheet.set_column_width(col, 16).map_err(xlsx_failure)?;
             worksheet
-                .write_string_with_format(0, col, header(column, language), &bold)
+                .write_string_with_format(header_row, col, header(column, language), &bold)
                 .map_err(xlsx_failure)?;
         }
-        Ok(Self {
-            workbook,
-            next_row: 1,
-            columns: u16::try_from(columns.len()).map_err(|_| Problem::internal())?,
-        })
+        writer.next_row += 1;
+        Ok(writer)
+    }
+
+    fn sheet(&mut self) -> Result<&mut rust_xlsxwriter::Worksheet, Problem> {
+        self.workbook.worksheet_from_index(0).map_err(xlsx_failure)
     }
 
     pub fn write_row(&mut self, row: &[Cell]) -> Result<(), Problem> {
         let r = self.next_row;
-        let worksheet = self
-            .workbook
-            .worksheet_from_index(0)
-            .map_err(xlsx_failure)?;
+        let (date, date_time) = (self.date.clone(), self.date_time.clone());
+        let worksheet = self.sheet()?;
         for (c, cell) in row.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| Problem::internal())?;
             match cell {
                 Cell::Text(t) => worksheet.write_string(r, c, t).map(|_| ()),
                 Cell::Int(i) => worksheet.write_number(r, c, *i as f64).map(|_| ()),
                 Cell::Number(n) => worksheet.write_number(r, c, *n).map(|_| ()),
+                Cell::Date(d) => excel_date(d.and_time(chrono::NaiveTime::MIN))
+                    .and_then(|d| worksheet.write_datetime_with_format(r, c, &d, &date))
+                    .map(|_| ()),
+                Cell::DateTime(t) => excel_date(*t)
+                    .and_then(|t| worksheet.write_datetime_with_format(r, c, &t, &date_time))
+                    .map(|_| ()),
                 Cell::Empty => Ok(()),
             }
             .map_err(xlsx_failure)?;
@@ -163,9 +260,9 @@ impl XlsxWriter {
 
     pub fn finish(mut self) -> Result<Vec<u8>, Problem> {
         let (last_row, last_column) = (self.next_row - 1, self.columns.saturating_sub(1));
-        self.workbook
-            .worksheet_from_index(0)
-            .and_then(|sheet| sheet.autofilter(0, 0, last_row, last_column).map(|_| ()))
+        let header_row = self.header_row;
+        self.sheet()?
+            .autofilter(header_row, 0, last_row, last_column)
             .map_err(xlsx_failure)?;
         self.workbook.save_to_buffer().map_err(xlsx_failure)
     }

@@ -16,8 +16,8 @@ use std::collections::BTreeMap;
 
 use super::{AuditTrail, zones};
 use crate::db::carriers::{self as queries, CarrierFilter, CarrierRow};
-use crate::db::{certificates, incubations, labels, pool_entries};
-use crate::domain::carrier_performance::{self, FirmFacts, Performance};
+use crate::db::incubations;
+use crate::domain::carrier_performance::{self, Performance};
 use crate::domain::carriers::{CarrierFields, CarrierId, CarrierKind, CarrierLevel, CarrierPatch};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::enterprise::{CountyCode, EnterpriseName};
@@ -245,28 +245,21 @@ pub fn performance(
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<Performance, RegistryError> {
     let carrier = load_visible(conn, caller, id)?;
-    let mut firms: BTreeMap<String, FirmFacts> = BTreeMap::new();
+    let mut starts: BTreeMap<String, Vec<NaiveDate>> = BTreeMap::new();
     for incubation in incubations::of_carrier(conn, &carrier.id)? {
         let overlaps = incubation.started_on <= to && incubation.ended_on.is_none_or(|e| e >= from);
         if overlaps {
-            let firm = firms.entry(incubation.credit_code).or_default();
-            firm.incubated_from.push(incubation.started_on);
+            starts
+                .entry(incubation.credit_code)
+                .or_default()
+                .push(incubation.started_on);
         }
     }
-    let codes: Vec<String> = firms.keys().cloned().collect();
-    for c in certificates::of_enterprises(conn, &codes)? {
-        if let (Some(firm), None) = (firms.get_mut(&c.credit_code), c.revoked_on) {
-            firm.certified_on.push(c.issued_on);
-        }
-    }
-    for p in pool_entries::of_enterprises(conn, &codes)? {
-        if let Some(firm) = firms.get_mut(&p.credit_code) {
-            firm.pool_entered_on.push(p.entered_on);
-        }
-    }
-    for l in labels::of_enterprises(conn, &codes)? {
-        if let (Some(firm), None) = (firms.get_mut(&l.credit_code), l.revoked_on) {
-            firm.labels.push((l.kind, l.year));
+    let codes: Vec<String> = starts.keys().cloned().collect();
+    let mut firms = super::carrier_ranking::facts_of_firms(conn, &codes)?;
+    for (code, firm) in &mut firms {
+        if let Some(starts) = starts.remove(code) {
+            firm.incubated_from = starts;
         }
     }
     Ok(carrier_performance::performance(&firms, to))

@@ -12,6 +12,7 @@ pub mod annual_reports;
 pub mod assessment;
 pub mod audit_log;
 pub mod candidates;
+pub mod carrier_ranking;
 pub mod carriers;
 pub mod certificates;
 pub mod compliance;

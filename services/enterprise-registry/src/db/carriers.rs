@@ -67,6 +67,16 @@ pub fn list(
     query.order(carriers::id.asc()).limit(limit).load(conn)
 }
 
+/// The first `limit` carriers matching `filter`, by id: a ranking covers them all, including
+/// those that incubated nothing.
+pub fn all_matching(
+    conn: &mut DbConnection,
+    filter: &CarrierFilter,
+    limit: i64,
+) -> QueryResult<Vec<CarrierRow>> {
+    list(conn, filter, None, limit)
+}
+
 pub fn insert(conn: &mut DbConnection, row: &CarrierRow) -> QueryResult<()> {
     diesel::insert_into(carriers::table)
         .values(row)

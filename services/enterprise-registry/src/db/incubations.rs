@@ -61,6 +61,24 @@ pub fn of_carrier(conn: &mut DbConnection, carrier_id: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
+/// The incubations of these carriers that overlap `[from, to]`, in one query.
+pub fn of_carriers_in_period(
+    conn: &mut DbConnection,
+    carrier_ids: &[String],
+    (from, to): (NaiveDate, NaiveDate),
+) -> QueryResult<Vec<IncubationRow>> {
+    incubations::table
+        .filter(incubations::carrier_id.eq_any(carrier_ids))
+        .filter(incubations::started_on.le(to))
+        .filter(
+            incubations::ended_on
+                .is_null()
+                .or(incubations::ended_on.ge(from)),
+        )
+        .select(IncubationRow::as_select())
+        .load(conn)
+}
+
 pub fn insert(conn: &mut DbConnection, row: &IncubationRow) -> QueryResult<()> {
     diesel::insert_into(incubations::table)
         .values(row)

@@ -83,6 +83,14 @@ impl CarrierLevel {
         }
     }
 
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::National => "国家级",
+            Self::Provincial => "省级",
+            Self::Municipal => "市级",
+        }
+    }
+
     pub fn from_key(key: &str) -> Option<Self> {
         [Self::National, Self::Provincial, Self::Municipal]
             .into_iter()

@@ -241,17 +241,29 @@ pub async fn list_carriers(
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// First day of the period (YYYY-MM-DD).
-    #[param(value_type = String, format = Date)]
-    from: String,
+    #[param(value_type = String, format = Date, max_length = 10)]
+    pub(super) from: String,
     /// Last day of the period (YYYY-MM-DD), not before `from`.
-    #[param(value_type = String, format = Date)]
-    to: String,
+    #[param(value_type = String, format = Date, max_length = 10)]
+    pub(super) to: String,
 }
 
-fn parse_period(query: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), Problem> {
+pub(super) fn parse_period(query: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), Problem> {
     let mut errors = Vec::new();
     let mut date = |field: &str, raw: &str| match parse_date_param(field, Some(raw)) {
-        Ok(date) => date,
+        Ok(Some(date)) => Some(date),
+        // An empty value (`to=`) is a missing date, not a server error.
+        Ok(None) => {
+            errors.push(FieldError::new(
+                field,
+                "required",
+                text!(
+                    "{field} is required: a date like 2025-12-31",
+                    "{field} 为必填项，须为日期，例如 2025-12-31"
+                ),
+            ));
+            None
+        }
         Err(problem) => {
             errors.extend(problem.errors);
             None

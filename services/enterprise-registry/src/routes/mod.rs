@@ -25,6 +25,7 @@ pub mod annual_reports;
 pub mod assessment;
 pub mod audit;
 pub mod candidates;
+pub mod carrier_ranking;
 pub mod carriers;
 pub mod certificates;
 pub mod compliance;
@@ -97,6 +98,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(carriers::get_carrier)
         .service(carriers::update_carrier)
         .service(carriers::carrier_performance)
+        .service(carrier_ranking::rank_carriers)
         .service(incubations::create_incubation)
         .service(incubations::list_incubations);
 }

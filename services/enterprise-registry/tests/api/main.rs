@@ -6,6 +6,7 @@ mod annual_reports;
 mod assessment;
 mod audit;
 mod authorization;
+mod carrier_ranking;
 mod carriers;
 mod compliance;
 mod declarations;
