@@ -8,6 +8,7 @@ mod audit;
 mod authorization;
 mod carriers;
 mod compliance;
+mod contract_statuses;
 mod declarations;
 mod dictionaries;
 mod enterprises;
