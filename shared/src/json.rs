@@ -110,10 +110,10 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
 fn integral_numbers_as_integers(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Number(number) if !number.is_i64() && !number.is_u64() => {
-            // 2^63: the first float beyond i64.
+            // `i64::MAX as f64` is 2^63, the first float beyond i64.
             if let Some(float) = number
                 .as_f64()
-                .filter(|f| f.fract() == 0.0 && f.abs() < 9.223_372_036_854_775_808e18)
+                .filter(|f| f.fract() == 0.0 && f.abs() < i64::MAX as f64)
             {
                 *value = serde_json::Value::from(float as i64);
             }
