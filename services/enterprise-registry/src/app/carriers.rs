@@ -197,9 +197,11 @@ pub fn update(
 ) -> Result<CarrierView, RegistryError> {
     let before = load_visible(conn, caller, id)?;
     caller.require_write(&stored_region(&before)?)?;
-    check_version(before.version)?;
     let current = stored_fields(&before)?;
+    // A body that is not valid is a 400 whatever If-Match says (RFC 9110 §13.2.1: conditions
+    // are evaluated only for a request that would otherwise succeed).
     let fields = patch.apply(&current, today)?;
+    check_version(before.version)?;
     caller.require_write(&fields.county.code())?;
     if fields == current {
         return view_of(&before);

@@ -194,9 +194,10 @@ pub fn update(
 ) -> Result<ZoneView, RegistryError> {
     caller.require_write(&PROVINCE_CODE)?;
     let before = queries::find(conn, id.as_str())?.ok_or_else(|| not_found(id.as_str()))?;
-    check_version(before.version)?;
     let current = stored_fields(&before)?;
+    // An invalid body is a 400 whatever If-Match says (RFC 9110 §13.2.1).
     let fields = patch.apply(&current)?;
+    check_version(before.version)?;
     if fields == current {
         return view_of(&before);
     }

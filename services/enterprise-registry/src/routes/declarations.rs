@@ -39,7 +39,12 @@ pub struct NewDeclaration {
     pub holds: Option<bool>,
     /// Award or standard title (名称), 1–200 characters; required when an award or standard
     /// holds.
-    #[schema(example = "国家科学技术进步奖二等奖")]
+    #[schema(
+        example = "国家科学技术进步奖二等奖",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s])?\s*$"
+    )]
     pub title: Option<String>,
     /// Required when a `led_standard` holds.
     pub standard_level: Option<StandardLevel>,
@@ -91,7 +96,10 @@ impl Withdrawal {
 fn parse_title(raw: &str) -> Result<String, Problem> {
     let title = raw.trim();
     let chars = title.chars().count();
-    if (1..=200).contains(&chars) && !title.chars().any(char::is_control) {
+    if (1..=200).contains(&chars)
+        && raw.chars().count() <= 200
+        && !title.chars().any(char::is_control)
+    {
         Ok(title.to_owned())
     } else {
         Err(Problem::invalid_field(

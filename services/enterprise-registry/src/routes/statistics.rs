@@ -101,7 +101,8 @@ impl StatisticsParams {
         let report_year = self.report_year.unwrap_or(as_of.year() - 1);
         if !(1990..=LAST_YEAR).contains(&report_year) || report_year > as_of.year() {
             // Beyond as_of's year but within the document's bound: a rule between two fields.
-            let rule = if (1990..=LAST_YEAR).contains(&report_year) {
+            // A report year taken from an early as_of is as_of's fault, a rule between the two.
+            let rule = if (1990..=LAST_YEAR).contains(&report_year) || self.report_year.is_none() {
                 "not_after_as_of"
             } else {
                 "range"

@@ -9,6 +9,7 @@ mod authorization;
 mod carrier_ranking;
 mod carriers;
 mod compliance;
+mod contract_statuses;
 mod declarations;
 mod dictionaries;
 mod enterprises;
