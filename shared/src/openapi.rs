@@ -7,6 +7,8 @@ use utoipa::{PartialSchema, ToResponse, ToSchema};
 
 use crate::problem::{FieldError, Problem};
 
+mod rate_limit;
+
 macro_rules! problem_responses {
     ($($name:ident: $description:literal;)*) => {
         $(
@@ -362,6 +364,7 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
         schemas.insert("JiangsuRegionCode".to_owned(), region_code_schema());
     }
     files_as_binary(&mut json);
+    rate_limit::declare(&mut json);
     let Some(schemas) = json
         .pointer_mut("/components/schemas")
         .and_then(serde_json::Value::as_object_mut)
