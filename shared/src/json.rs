@@ -1,5 +1,5 @@
 //! A JSON body extractor whose errors name the field at fault (`reports[2].year`), so a
-//! rejected body says exactly what to fix.
+//! rejected body says exactly what to fix, and the size limits of [`crate::bounds`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -86,6 +86,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
                 "请求体须为 JSON 对象（{ … }）",
             ),
         ));
+    }
+    // The size limits first, on the generic value: a malformed body falls through to the
+    // typed parse below, whose error names the place.
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) {
+        crate::bounds::check(&value)?;
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize(&mut deserializer) {

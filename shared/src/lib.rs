@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bounds;
 pub mod breaker;
 pub mod config;
 pub mod db;

@@ -7,6 +7,9 @@ use utoipa::{PartialSchema, ToResponse, ToSchema};
 
 use crate::problem::{FieldError, Problem};
 
+mod bounds;
+mod rate_limit;
+
 macro_rules! problem_responses {
     ($($name:ident: $description:literal;)*) => {
         $(
@@ -234,7 +237,7 @@ const WELL_KNOWN_PARAMETERS: [(&str, &str); 11] = [
     ("lang", r#"{"type": "string", "enum": ["zh", "en"]}"#),
     (
         "cursor",
-        r#"{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,512}$"}"#,
+        r#"{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,512}$", "maxLength": 512}"#,
     ),
     (
         "limit",
@@ -401,6 +404,8 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
     }
     files_as_binary(&mut json);
     single_key_variants_closed(&mut json);
+    rate_limit::declare(&mut json);
+    bounds::declare(&mut json);
     let Some(schemas) = json
         .pointer_mut("/components/schemas")
         .and_then(serde_json::Value::as_object_mut)
@@ -418,9 +423,11 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
         let reference = serde_json::json!({ "$ref": format!("#/components/schemas/{item}") });
         if let Some(items) = schemas
             .get_mut(&name)
-            .and_then(|page| page.pointer_mut("/properties/items/items"))
+            .and_then(|page| page.pointer_mut("/properties/items"))
         {
-            *items = reference;
+            items["items"] = reference;
+            // A page holds at most `limit` items, which is at most this.
+            items["maxItems"] = serde_json::json!(crate::pagination::MAX_LIMIT);
         }
     }
     match serde_json::from_value(json) {

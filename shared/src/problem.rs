@@ -65,14 +65,15 @@ pub const MAX_FIELD_CHARS: usize = 200;
 pub struct FieldError {
     /// JSON pointer-like path of the field (`credit_code`, `reports[2].year`) or the name of the
     /// query/path parameter or header.
-    #[schema(example = "credit_code")]
+    #[schema(example = "credit_code", max_length = 200)]
     pub field: String,
     /// Stable identifier of the rule that failed, e.g. `check_character`, `range`, `required`.
-    #[schema(example = "check_character")]
+    #[schema(example = "check_character", max_length = 200)]
     pub rule: String,
     /// Human-readable explanation, in the language asked for by `Accept-Language`.
     #[schema(
         value_type = String,
+        max_length = 300,
         example = "check character (position 18) is '7' but the first 17 characters require '6'"
     )]
     pub message: Text,
@@ -108,24 +109,28 @@ impl FieldError {
 pub struct Problem {
     /// URI identifying the problem type; stable, safe to branch on.
     #[serde(rename = "type")]
+    #[schema(max_length = 200, pattern = "^[a-z][a-z0-9+.-]*:[!-~]+$")]
     pub type_uri: String,
     /// Short summary of the problem type.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, max_length = 1000)]
     pub title: Text,
     /// HTTP status code.
     pub status: u16,
     /// Explanation specific to this occurrence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     pub detail: Option<Text>,
     /// The request path this problem occurred on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub instance: Option<String>,
     /// Field-level validation failures (at most 20; `detail` gives the full count).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 20)]
     pub errors: Vec<FieldError>,
     /// The request id (`X-Request-Id`) to quote when reporting the problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 128, pattern = "^[!-~]{1,128}$")]
     pub request_id: Option<String>,
     /// Seconds after which a retry may succeed: sent as `Retry-After` (429, 503).
     #[serde(skip)]

@@ -194,6 +194,10 @@ fn parse_table(csv: &str) -> Result<Vec<Region>, String> {
     Ok(regions)
 }
 
+/// Most divisions the table holds (118 today): lists of regions are bounded by it, and the
+/// documents say so (`max_items = 200`).
+pub const MAX_REGIONS: usize = 200;
+
 /// Every region, ordered by code.
 pub fn all() -> &'static [Region] {
     &REGIONS
@@ -236,6 +240,17 @@ pub fn city_of(code: &RegionCode) -> Option<&'static Region> {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn the_table_fits_the_documented_bound_and_depth() {
+        assert!(all().len() <= MAX_REGIONS, "{}", all().len());
+        // A region has at most two ancestors (province, city): `RegionDetail.ancestors`.
+        assert!(all().iter().all(|r| {
+            r.level != RegionLevel::County
+                || r.parent
+                    .is_some_and(|p| find(&p).is_some_and(|c| c.parent == Some(PROVINCE_CODE)))
+        }));
+    }
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()

@@ -17,7 +17,9 @@ use crate::db::Db;
 use crate::edge::body::body_deadline_middleware;
 use crate::edge::panic::catch_panic_middleware;
 use crate::edge::rate_limit::{RateLimiter, rate_limit_middleware};
-use crate::edge::routes::{KnownRoutes, unknown_query_middleware, unmatched};
+use crate::edge::routes::{
+    KnownRoutes, parameter_length_middleware, unknown_query_middleware, unmatched,
+};
 use crate::i18n::Text;
 use crate::metrics::{Metrics, metrics_middleware};
 use crate::openapi::ServiceUnavailable;
@@ -159,6 +161,7 @@ where
             .configure(|cfg| data.register(cfg))
             // Innermost first: a request passes them bottom-up (compression first).
             .wrap(from_fn(head_as_get))
+            .wrap(from_fn(parameter_length_middleware))
             .wrap(from_fn(unknown_query_middleware))
             .wrap(from_fn(body_deadline_middleware))
             .wrap(from_fn(rate_limit_middleware))
@@ -220,8 +223,24 @@ fn ops_routes(cfg: &mut ApiConfig) {
     cfg.service(livez).service(readyz).service(metrics);
 }
 
+/// The body of a live answer: `ok`.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // describes the text the handler sends; never built
+enum Alive {
+    Ok,
+}
+
+/// The body of a ready answer: `ready`.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // describes the text the handler sends; never built
+enum Ready {
+    Ready,
+}
+
 /// Liveness: the process serves HTTP.
-#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = String, content_type = "text/plain")))]
+#[utoipa::path(tag = "operations", responses((status = 200, description = "Alive", body = Alive, content_type = "text/plain")))]
 #[get("/livez")]
 async fn livez() -> impl Responder {
     HttpResponse::Ok().content_type("text/plain").body("ok")
@@ -231,7 +250,7 @@ async fn livez() -> impl Responder {
 #[utoipa::path(
     tag = "operations",
     responses(
-        (status = 200, description = "Ready", body = String, content_type = "text/plain"),
+        (status = 200, description = "Ready", body = Ready, content_type = "text/plain"),
         (status = 503, response = ServiceUnavailable),
     )
 )]

@@ -248,6 +248,40 @@ pub async fn assert_problem_type(response: Response, status: u16, problem_type: 
     body
 }
 
+/// Largest refusal body a size limit may produce, however large the value refused.
+pub const MAX_REFUSAL_BYTES: usize = 16 * 1024;
+
+/// A 400 problem naming `field` as breaking `rule`, small whatever was sent (errors quote a
+/// prefix of a value, never the value). Returns the problem.
+pub async fn assert_refused_field(response: Response, field: &str, rule: &str) -> Value {
+    assert_eq!(response.status().as_u16(), 400, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, PROBLEM_JSON);
+    let bytes = response
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("a problem body arrives: {e}"));
+    assert!(
+        bytes.len() <= MAX_REFUSAL_BYTES,
+        "the refusal is {} bytes",
+        bytes.len()
+    );
+    let body: Value =
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("a problem body is JSON: {e}"));
+    let named = body["errors"].as_array().is_some_and(|errors| {
+        errors
+            .iter()
+            .any(|e| e["field"] == field && e["rule"] == rule)
+    });
+    assert!(named, "no {rule} error on {field}: {body}");
+    body
+}
+
 /// The `field` of each of a problem's field errors.
 pub fn problem_fields(problem: &Value) -> Vec<String> {
     problem["errors"]

@@ -1,7 +1,9 @@
 //! Rate limiting per caller: a request with a valid token spends its subject's budget; one
 //! without spends its client address's budget; a refused token spends the address's much
 //! smaller budget for failed sign-ins instead. Over budget, the answer is 429 problem+json
-//! with `Retry-After`.
+//! with `Retry-After`. Every response the limiter governs says where the caller stands
+//! (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`, after the IETF httpapi
+//! draft), so a well-behaved client can slow down before it is refused.
 //!
 //! Budgets are GCRA token buckets held in this process: with several replicas behind a load
 //! balancer each replica keeps its own, so a caller's effective budget is the per-replica
@@ -63,8 +65,9 @@ impl Gcra {
         }
     }
 
-    /// Spends one request of `key`'s budget, or says how long until one is available.
-    fn spend(&self, key: &str) -> Result<(), Duration> {
+    /// Spends one request of `key`'s budget and says what is left, or says how long until
+    /// one is available.
+    fn spend(&self, key: &str) -> Result<Standing, Duration> {
         let now = self.origin.elapsed();
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let State {
@@ -86,9 +89,34 @@ impl Gcra {
         if now < allowed_from {
             return Err(allowed_from - now);
         }
-        schedule.insert(key.to_owned(), arrival + self.interval);
-        Ok(())
+        let next = arrival + self.interval;
+        schedule.insert(key.to_owned(), next);
+        Ok(self.standing(now, next))
     }
+
+    /// What a caller whose schedule runs to `next` may still do at `now`.
+    fn standing(&self, now: Duration, next: Duration) -> Standing {
+        let ahead = next.saturating_sub(now);
+        // Requests still allowed at once: the tolerance not yet used, in whole intervals.
+        let slack = (now + self.tolerance).saturating_sub(next.saturating_sub(self.interval));
+        let remaining = slack.as_nanos() / self.interval.as_nanos().max(1);
+        Standing {
+            remaining: u32::try_from(remaining).unwrap_or(u32::MAX),
+            reset: ceil_secs(ahead),
+        }
+    }
+}
+
+/// Where a caller stands after a request: requests left at once, seconds until the whole
+/// burst is available again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Standing {
+    remaining: u32,
+    reset: u64,
+}
+
+fn ceil_secs(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
 /// The budgets of one service instance.
@@ -153,18 +181,64 @@ pub async fn rate_limit_middleware(
             Err(_) => Spender::Address(address),
         },
     };
-    let (spent, failure) = match &spender {
-        Spender::Subject(subject) => (limiter.callers.spend(&format!("sub:{subject}")), false),
-        Spender::Address(address) => (limiter.callers.spend(address), false),
-        Spender::FailedSignIn(address) => (limiter.failures.spend(address), true),
-        Spender::Unlimited => (Ok(()), false),
+    let (spent, failure, burst) = match &spender {
+        Spender::Subject(subject) => (
+            limiter.callers.spend(&format!("sub:{subject}")),
+            false,
+            limiter.limits.burst,
+        ),
+        Spender::Address(address) => (limiter.callers.spend(address), false, limiter.limits.burst),
+        Spender::FailedSignIn(address) => (
+            limiter.failures.spend(address),
+            true,
+            limiter.limits.auth_failures_burst,
+        ),
+        Spender::Unlimited => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body);
+        }
     };
-    match spent {
-        Ok(()) => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body),
-        Err(wait) => Ok(refuse(req, wait, &limiter, failure)),
+    let (mut response, standing) = match spent {
+        Ok(standing) => (
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)?,
+            standing,
+        ),
+        Err(wait) => {
+            let standing = Standing {
+                remaining: 0,
+                reset: ceil_secs(wait),
+            };
+            (refuse(req, wait, &limiter, failure), standing)
+        }
+    };
+    announce(response.headers_mut(), burst, standing);
+    Ok(response)
+}
+
+/// The headers every governed response carries, as the documents name them.
+pub const RATE_LIMIT_HEADERS: [&str; 3] =
+    ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"];
+/// `RateLimit-Reset` says at most a day (only an odd configuration's burst takes longer to
+/// refill; a client need not plan further ahead).
+pub const MAX_RESET_SECS: u32 = 86_400;
+
+/// Tells the caller its budget: the burst, what is left of it, seconds until it is whole.
+fn announce(headers: &mut header::HeaderMap, burst: u32, standing: Standing) {
+    let reset = standing.reset.min(u64::from(MAX_RESET_SECS));
+    // The same names, lowercase as `HeaderName::from_static` wants them.
+    const WIRE: [&str; 3] = ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"];
+    for (name, value) in
+        WIRE.into_iter()
+            .zip([u64::from(burst), u64::from(standing.remaining), reset])
+    {
+        headers.insert(
+            header::HeaderName::from_static(name),
+            header::HeaderValue::from(value),
+        );
     }
 }
 
@@ -183,7 +257,7 @@ fn refuse(
     limiter: &RateLimiter,
     failure: bool,
 ) -> ServiceResponse<BoxBody> {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = ceil_secs(wait);
     let problem = if failure {
         let n = limiter.limits.auth_failures_per_minute;
         tracing::warn!(
@@ -221,9 +295,8 @@ mod tests {
     #[test]
     fn a_burst_is_allowed_then_the_steady_rate() {
         let gcra = Gcra::new(60, 3);
-        for _ in 0..3 {
-            assert!(gcra.spend("a").is_ok());
-        }
+        let left: Vec<u32> = (0..3).map(|_| gcra.spend("a").unwrap().remaining).collect();
+        assert_eq!(left, [2, 1, 0]);
         let wait = gcra.spend("a").unwrap_err();
         assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
         // Another key has its own budget.

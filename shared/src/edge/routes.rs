@@ -29,6 +29,24 @@ struct Route {
     segments: Vec<Option<String>>,
     method: &'static str,
     query: Option<Vec<String>>,
+    /// The documented `maxLength` of each parameter that has one.
+    lengths: Vec<LengthLimit>,
+}
+
+/// Where a parameter is and how long its value may be.
+#[derive(Clone)]
+struct LengthLimit {
+    place: Place,
+    name: String,
+    max: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Query,
+    /// The index of its segment in the path.
+    Path(usize),
+    Header,
 }
 
 /// Every documented operation of a service.
@@ -46,6 +64,7 @@ impl KnownRoutes {
                 .map(|segment| (!segment.starts_with('{')).then(|| segment.to_owned()))
                 .collect();
             let shared = query_names(item.parameters.as_deref());
+            let shared_lengths = length_limits(template, item.parameters.as_deref());
             for (method, operation) in [
                 ("GET", &item.get),
                 ("POST", &item.post),
@@ -59,10 +78,13 @@ impl KnownRoutes {
                         all.extend(own);
                         all
                     });
+                    let mut lengths = shared_lengths.clone();
+                    lengths.extend(length_limits(template, operation.parameters.as_deref()));
                     routes.push(Route {
                         segments: segments.clone(),
                         method,
                         query,
+                        lengths,
                     });
                 }
             }
@@ -132,6 +154,120 @@ fn query_names(parameters: Option<&[RefOr<Parameter>]>) -> Option<Vec<String>> {
         }
     }
     Some(names)
+}
+
+/// The documented length bounds among `parameters` of the operation at `template`.
+fn length_limits(template: &str, parameters: Option<&[RefOr<Parameter>]>) -> Vec<LengthLimit> {
+    let mut limits = Vec::new();
+    for parameter in parameters.unwrap_or_default() {
+        let RefOr::T(parameter) = parameter else {
+            continue;
+        };
+        let Some(max) = max_length(parameter) else {
+            continue;
+        };
+        let place = match parameter.parameter_in {
+            ParameterIn::Query => Place::Query,
+            ParameterIn::Header => Place::Header,
+            ParameterIn::Path => {
+                let marker = format!("{{{}}}", parameter.name);
+                match template.split('/').position(|s| s == marker) {
+                    Some(index) => Place::Path(index),
+                    None => continue,
+                }
+            }
+            ParameterIn::Cookie | ParameterIn::QueryString => continue,
+        };
+        limits.push(LengthLimit {
+            place,
+            name: parameter.name.clone(),
+            max,
+        });
+    }
+    limits
+}
+
+fn max_length(parameter: &Parameter) -> Option<usize> {
+    let schema = serde_json::to_value(parameter.schema.as_ref()?).ok()?;
+    let max = schema.get("maxLength")?.as_u64()?;
+    usize::try_from(max).ok()
+}
+
+/// The first parameter of `route` longer than documented or holding a control character,
+/// as a 400 naming it.
+fn too_long(route: &Route, req: &ServiceRequest) -> Option<Problem> {
+    let segments: Vec<&str> = req.path().split('/').collect();
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    for limit in &route.lengths {
+        let values: Vec<std::borrow::Cow<'_, str>> = match limit.place {
+            Place::Query => query
+                .iter()
+                .filter(|(name, _)| *name == limit.name)
+                .map(|(_, value)| value.as_str().into())
+                .collect(),
+            Place::Path(index) => segments
+                .get(index)
+                .map(|raw| percent_encoding::percent_decode_str(raw).decode_utf8_lossy())
+                .into_iter()
+                .collect(),
+            Place::Header => req
+                .headers()
+                .get_all(limit.name.as_str())
+                .map(|value| {
+                    String::from_utf8_lossy(value.as_bytes())
+                        .into_owned()
+                        .into()
+                })
+                .collect(),
+        };
+        if let Some(error) = values
+            .iter()
+            .find_map(|v| crate::bounds::control_character_error(&limit.name, v))
+        {
+            return Some(Problem::validation(vec![error]));
+        }
+        if let Some(value) = values.iter().find(|v| v.chars().count() > limit.max) {
+            let (max, start) = (limit.max, crate::i18n::quote(value));
+            return Some(Problem::invalid_field(
+                &limit.name,
+                "max_length",
+                text!(
+                    "at most {max} characters ({start})",
+                    "至多 {max} 个字符（{start}）"
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// Refuses a parameter longer than the document allows, or holding a control character
+/// (400 naming it).
+pub async fn parameter_length_middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let refused = req.app_data::<web::Data<KnownRoutes>>().and_then(|known| {
+        let method = match req.method() {
+            &Method::HEAD => "GET",
+            other => other.as_str(),
+        };
+        known
+            .operation(req.path(), method)
+            .and_then(|route| too_long(route, &req))
+    });
+    match refused {
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+        Some(problem) => {
+            let (request, _) = req.into_parts();
+            Ok(ServiceResponse::new(request, problem.error_response()))
+        }
+    }
 }
 
 /// Refuses query parameters the operation does not document (400, one field error each).

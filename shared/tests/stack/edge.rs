@@ -79,6 +79,42 @@ async fn a_burst_over_the_budget_gets_429_while_another_caller_is_served() {
     assert_eq!(body["title"], "请求过于频繁");
 }
 
+fn rate_headers(response: &reqwest::Response) -> [u64; 3] {
+    ["ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"]
+        .map(|name| response.headers()[name].to_str().unwrap().parse().unwrap())
+}
+
+#[tokio::test]
+async fn governed_answers_say_what_is_left_of_the_budget() {
+    let app = TestApp::spawn_with(&SMALL_BUDGETS).await;
+    let busy = signed(&app, "busy", Role::Province);
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let response = get(&app, Some(&busy)).await;
+        assert_eq!(response.status(), 200);
+        seen.push(rate_headers(&response));
+    }
+    // A burst of 5 at 60 a minute: one fewer left each time, a second more to refill.
+    let remaining: Vec<u64> = seen.iter().map(|h| h[1]).collect();
+    assert_eq!(remaining, [4, 3, 2, 1, 0]);
+    assert!(seen.iter().all(|h| h[0] == 5), "{seen:?}");
+    assert!((4..=5).contains(&seen[4][2]), "{seen:?}");
+    let refused = get(&app, Some(&busy)).await;
+    let [limit, left, reset] = rate_headers(&refused);
+    assert_eq!((refused.status().as_u16(), limit, left), (429, 5, 0));
+    assert!((1..=60).contains(&reset), "{reset}");
+    // A refused token is told the tighter budget of its address.
+    let bad = get(&app, Some("not-a-token")).await;
+    assert_eq!(bad.status(), 401);
+    assert_eq!(rate_headers(&bad)[..2], [3, 2]);
+    // Probes and the suite's own services are not governed.
+    let probe = app.client.get(app.url("/livez")).send().await.unwrap();
+    assert!(!probe.headers().contains_key("ratelimit-limit"));
+    let service = signed(&app, "service:monitoring", Role::Service);
+    let inner = get(&app, Some(&service)).await;
+    assert!(!inner.headers().contains_key("ratelimit-limit"));
+}
+
 #[tokio::test]
 async fn refused_tokens_are_limited_tighter_per_address() {
     let app = TestApp::spawn_with(&SMALL_BUDGETS).await;
@@ -377,6 +413,14 @@ fn the_document_states_the_edge_rules() {
     assert!(document["paths"]["/livez"]["get"]["responses"]["400"].is_object());
     let limits = &document["components"]["responses"]["TooManyRequests"];
     assert!(limits["headers"]["Retry-After"].is_object());
+    for name in hte_shared::edge::rate_limit::RATE_LIMIT_HEADERS {
+        assert!(limits["headers"][name]["$ref"].is_string(), "429 {name}");
+        assert!(
+            probe["get"]["responses"]["200"]["headers"][name]["$ref"].is_string(),
+            "200 {name}"
+        );
+        assert!(document["components"]["headers"][name]["schema"]["maximum"].is_number());
+    }
     let bearer = document["components"]["securitySchemes"]["bearer"]["description"]
         .as_str()
         .unwrap();

@@ -73,6 +73,8 @@ pub struct CandidatePage {
     /// Rule set version used (规则版本).
     pub rule_set_version: String,
     pub as_of: NaiveDate,
+    /// At most `limit` (1–500).
+    #[schema(max_items = 500)]
     pub items: Vec<Candidate>,
     pub next_cursor: Option<String>,
 }

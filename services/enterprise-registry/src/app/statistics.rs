@@ -76,6 +76,7 @@ pub struct Statistics {
     pub new_from: NaiveDate,
     pub new_to: NaiveDate,
     /// One row per region at `level` in scope, ordered by code (zeros included).
+    #[schema(max_items = 200)]
     pub items: Vec<RegionStatistics>,
     /// The rows added up (region_code is the parent, or 320000).
     pub totals: RegionStatistics,

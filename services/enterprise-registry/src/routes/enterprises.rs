@@ -223,7 +223,8 @@ pub struct EnterpriseFilter {
     zone_level: Option<String>,
     /// Above designated size (规上).
     above_scale: Option<bool>,
-    /// Name contains this text (名称包含).
+    /// Name contains this text (名称包含), at most 100 characters.
+    #[param(max_length = 100)]
     q: Option<String>,
 }
 

@@ -47,15 +47,19 @@ impl From<&Region> for RegionView {
 pub struct RegionDetail {
     #[serde(flatten)]
     pub region: RegionView,
-    /// From the province down to the direct parent.
+    /// From the province down to the direct parent (a county has two).
+    #[schema(max_items = 2)]
     pub ancestors: Vec<RegionView>,
     /// Direct children (下级区划), ordered by code.
+    #[schema(max_items = 200)]
     pub children: Vec<RegionView>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RegionList {
-    /// Every matching division, ordered by code (the table is small: no pagination).
+    /// Every matching division, ordered by code (the table is small: no pagination; at most
+    /// `hte_shared::regions::MAX_REGIONS`).
+    #[schema(max_items = 200)]
     pub items: Vec<RegionView>,
 }
 

@@ -6,6 +6,7 @@ mod annual_reports;
 mod assessment;
 mod audit;
 mod authorization;
+mod body_limits;
 mod carrier_ranking;
 mod carriers;
 mod compliance;

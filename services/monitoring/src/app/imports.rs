@@ -112,7 +112,8 @@ pub struct ImportReport {
     /// `utf-8`, `gbk` or `xlsx`.
     pub encoding: String,
     pub counts: ImportCounts,
-    /// Refused rows, at most 1,000.
+    /// Refused rows, at most 1,000 ([`MAX_KEPT_ERRORS`]).
+    #[schema(max_items = 1000)]
     pub errors: Vec<RowError>,
     pub errors_truncated: bool,
 }

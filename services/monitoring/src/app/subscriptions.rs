@@ -88,6 +88,8 @@ pub struct SubscriptionCreated {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SubscriptionList {
+    /// At most [`MAX_SUBSCRIPTIONS`].
+    #[schema(max_items = 1000)]
     pub items: Vec<SubscriptionView>,
 }
 
@@ -131,6 +133,7 @@ pub struct DeliveryView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct DeliveryList {
     /// The newest deliveries first, at most [`MAX_DELIVERIES`].
+    #[schema(max_items = 100)]
     pub items: Vec<DeliveryView>,
 }
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod alerts;
+mod body_limits;
 mod bulletins;
 mod contract;
 mod dashboard;

@@ -31,7 +31,8 @@ pub struct ImportView {
     pub counts: Counts,
     /// Rows and columns read past (title rows above the header, columns no field has).
     pub warnings: Vec<ImportWarning>,
-    /// Refused rows with line, column and reason (at most 1,000 kept).
+    /// Refused rows with line, column and reason (at most 1,000 kept, `MAX_KEPT_ERRORS`).
+    #[schema(max_items = 1000)]
     pub errors: Vec<RowError>,
     pub errors_truncated: bool,
     pub created_by: String,
