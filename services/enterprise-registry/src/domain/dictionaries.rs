@@ -155,7 +155,7 @@ fn english_of(key: &str) -> String {
     })
 }
 
-const RECORD_STATUSES: &[(&str, &str, &str)] = &[
+pub const RECORD_STATUSES: &[(&str, &str, &str)] = &[
     ("registered", "已登记", "Registered"),
     ("pool", "入库培育", "In the cultivation pool"),
     ("hte", "高新技术企业", "High and new technology enterprise"),
