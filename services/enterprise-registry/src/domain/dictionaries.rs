@@ -163,7 +163,7 @@ pub const RECORD_STATUSES: &[(&str, &str, &str)] = &[
     ("not_yet_registered", "尚未登记", "Not yet registered"),
 ];
 
-const ASSESSMENT_OUTCOMES: &[(&str, &str, &str)] = &[
+pub const ASSESSMENT_OUTCOMES: &[(&str, &str, &str)] = &[
     ("qualifies", "符合条件", "Qualifies"),
     ("likely_qualifies", "基本符合", "Likely qualifies"),
     ("does_not_qualify", "不符合", "Does not qualify"),
