@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assessment::{facts_for, resolve_rule_set};
+use super::region_name;
 use crate::db::enterprises::{self as queries, EnterpriseRow};
 use crate::db::readiness::{self as readiness_queries, RankPosition, RankScope, ReadinessRow};
 use crate::domain::assessment::{
     Assessment, FirmFacts, Outcome, OverallOutcome, Readiness, assess,
 };
+use crate::domain::dictionaries::ASSESSMENT_OUTCOMES;
 use crate::domain::listing::{ListCursor, ListFilter, SortKey};
 use crate::domain::status::{EnterpriseStatus, HteStanding, hte_standing};
 use crate::domain::tech_domain::TechDomain;
@@ -410,7 +412,9 @@ pub const COLUMNS: &[Column] = &[
     Column::new("credit_code", "统一社会信用代码"),
     Column::new("name", "企业名称"),
     Column::new("region_code", "所在县区"),
+    Column::new("region_name", "县区名称"),
     Column::new("city_code", "设区市"),
+    Column::new("city_name", "设区市名称"),
     Column::new("outcome", "认定判断"),
     Column::new("failing", "未达标条件数"),
     Column::new("unknown", "无法判断条件数"),
@@ -483,18 +487,53 @@ fn export_row(rank: u64, c: Candidate, language: Language) -> Result<Vec<Cell>, 
         })
         .collect::<Vec<_>>()
         .join("；");
+    let outcome = json_key(c.outcome)?;
+    let outcome = match ASSESSMENT_OUTCOMES.iter().find(|(k, _, _)| *k == outcome) {
+        Some((_, label, _)) if language == Language::Zh => (*label).to_owned(),
+        _ => outcome,
+    };
+    let (county_name, city_name) = (region_name(&c.region_code)?, region_name(&c.city_code)?);
     Ok(vec![
         Cell::Int(i64::try_from(rank).unwrap_or(i64::MAX)),
         c.credit_code.into(),
         c.name.into(),
         c.region_code.into(),
+        county_name.into(),
         c.city_code.into(),
-        json_key(c.outcome)?.into(),
+        city_name.into(),
+        outcome.into(),
         Cell::Int(i64::from(c.failing)),
         Cell::Int(i64::from(c.unknown)),
         Cell::Number(c.relative_gap),
         advice.into(),
         Cell::Int(i64::from(c.passing)),
         json_key(c.standing)?.into(),
+    ])
+}
+
+/// The header block of a Chinese ranking file: screening date, rule set, region and time made
+/// (`made_at` in UTC, shown in Beijing time).
+pub fn preamble(
+    (as_of, rule_set_version): (NaiveDate, &str),
+    filter: &ListFilter,
+    made_at: chrono::NaiveDateTime,
+) -> Result<Vec<Vec<Cell>>, RegistryError> {
+    let region = filter
+        .county
+        .or(filter.city)
+        .map_or_else(|| "320000".to_owned(), |c| c.to_string());
+    Ok(vec![
+        vec!["高新技术企业培育候选企业排名".into()],
+        vec!["评估日期".into(), Cell::Date(as_of)],
+        vec!["规则集版本".into(), rule_set_version.into()],
+        vec![
+            "地区".into(),
+            format!("{}（{region}）", region_name(&region)?).into(),
+        ],
+        vec![
+            "制表时间".into(),
+            Cell::DateTime(made_at + chrono::Duration::hours(8)),
+            "北京时间".into(),
+        ],
     ])
 }

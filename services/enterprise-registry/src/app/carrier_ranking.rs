@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
-use hte_shared::regions::{self, RegionCode};
 use hte_shared::text;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::region_name;
 use crate::db::carriers::{self as queries, CarrierFilter, CarrierRow};
 use crate::db::{certificates, incubations, labels, pool_entries};
 use crate::domain::carrier_performance::{self, FirmFacts, Performance, Weights};
@@ -192,16 +192,6 @@ pub fn ranking(
         weights,
         items,
     })
-}
-
-/// The Chinese name of a stored region code.
-pub fn region_name(code: &str) -> Result<String, RegistryError> {
-    let parsed = RegionCode::parse(code).map_err(|e| {
-        RegistryError::internal("stored region code does not parse", format!("{code}: {e}"))
-    })?;
-    regions::find(&parsed)
-        .map(|r| r.name.clone())
-        .ok_or_else(|| RegistryError::internal("stored region code is no division", code))
 }
 
 fn ranked_view(

@@ -1,13 +1,16 @@
 //! Enterprise exports: the list's filters, read in pages of 1,000 in credit-code order, as
 //! spreadsheet rows that import back unchanged.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::db::DbConnection;
 
-use super::enterprises;
+use super::{enterprises, region_name};
+use crate::app::enterprises::EnterpriseView;
+use crate::domain::dictionaries::RECORD_STATUSES;
+use crate::domain::import::{LISTING, TECH_DOMAINS, ZONE_LEVELS, label_of};
 use crate::domain::listing::{ListCursor, ListFilter, SortKey};
 use crate::error::RegistryError;
-use crate::export::{Cell, Column};
+use crate::export::{Cell, Column, Language};
 
 const PAGE_ROWS: i64 = 1_000;
 
@@ -15,7 +18,9 @@ pub const COLUMNS: &[Column] = &[
     Column::new("credit_code", "统一社会信用代码"),
     Column::new("name", "企业名称"),
     Column::new("region_code", "所在县区"),
+    Column::new("region_name", "县区名称"),
     Column::new("city_code", "设区市"),
+    Column::new("city_name", "设区市名称"),
     Column::new("registered_on", "成立日期"),
     Column::new("industry_code", "行业代码"),
     Column::new("tech_domain", "技术领域"),
@@ -34,6 +39,7 @@ pub fn next_page(
     filter: &ListFilter,
     as_of: NaiveDate,
     after: &mut Option<ListCursor>,
+    language: Language,
 ) -> Result<Option<Vec<Vec<Cell>>>, RegistryError> {
     let page = enterprises::list(
         conn,
@@ -53,24 +59,76 @@ pub fn next_page(
     });
     let rows = page
         .into_iter()
-        .map(|view| {
-            vec![
-                view.credit_code.into(),
-                view.name.into(),
-                view.region_code.into(),
-                view.city_code.into(),
-                view.registered_on.to_string().into(),
-                view.industry_code.into(),
-                view.tech_domain.map(|d| d.key().to_owned()).into(),
-                view.zone_level.key().into(),
-                view.zone_id.into(),
-                view.above_scale.to_string().into(),
-                view.carrier_id.into(),
-                view.listing_status.key().into(),
-                view.status.key().into(),
-                view.status_as_of.to_string().into(),
-            ]
-        })
-        .collect();
+        .map(|view| row_of(view, language))
+        .collect::<Result<_, _>>()?;
     Ok(Some(rows))
+}
+
+/// One firm's row. In Chinese, code values are the names the importer reads back (电子信息,
+/// 国家级, 是, 拟上市); region names stand beside the codes; dates are dates.
+fn row_of(view: EnterpriseView, language: Language) -> Result<Vec<Cell>, RegistryError> {
+    let zh = language == Language::Zh;
+    let choice = |table: &[(&'static str, &[&'static str])], key: &'static str| {
+        if zh { label_of(table, key) } else { key }
+    };
+    let status = view.status.key();
+    let status = match RECORD_STATUSES.iter().find(|(k, _, _)| *k == status) {
+        Some((_, label, _)) if zh => label,
+        _ => status,
+    };
+    let above_scale = match (zh, view.above_scale) {
+        (true, true) => "是".to_owned(),
+        (true, false) => "否".to_owned(),
+        (false, yes) => yes.to_string(),
+    };
+    let (county_name, city_name) = (
+        region_name(&view.region_code)?,
+        region_name(&view.city_code)?,
+    );
+    Ok(vec![
+        view.credit_code.into(),
+        view.name.into(),
+        view.region_code.into(),
+        county_name.into(),
+        view.city_code.into(),
+        city_name.into(),
+        Cell::Date(view.registered_on),
+        view.industry_code.into(),
+        view.tech_domain
+            .map(|d| choice(TECH_DOMAINS, d.key()))
+            .into(),
+        choice(ZONE_LEVELS, view.zone_level.key()).into(),
+        view.zone_id.into(),
+        above_scale.into(),
+        view.carrier_id.into(),
+        choice(LISTING, view.listing_status.key()).into(),
+        status.into(),
+        Cell::Date(view.status_as_of),
+    ])
+}
+
+/// The header block of a Chinese XLSX export: what it is, as of when, where, made when
+/// (`made_at` in UTC, shown in Beijing time). The importer reads past it as title rows.
+pub fn preamble(
+    as_of: NaiveDate,
+    filter: &ListFilter,
+    made_at: NaiveDateTime,
+) -> Result<Vec<Vec<Cell>>, RegistryError> {
+    let region = filter
+        .county
+        .or(filter.city)
+        .map_or_else(|| "320000".to_owned(), |c| c.to_string());
+    Ok(vec![
+        vec!["企业名单".into()],
+        vec!["截至日期".into(), Cell::Date(as_of)],
+        vec![
+            "地区".into(),
+            format!("{}（{region}）", region_name(&region)?).into(),
+        ],
+        vec![
+            "制表时间".into(),
+            Cell::DateTime(made_at + chrono::Duration::hours(8)),
+            "北京时间".into(),
+        ],
+    ])
 }

@@ -108,3 +108,13 @@ impl<'a> AuditTrail<'a> {
         }
     }
 }
+
+/// The Chinese name of a stored region code.
+pub fn region_name(code: &str) -> Result<String, RegistryError> {
+    let parsed = hte_shared::regions::RegionCode::parse(code).map_err(|e| {
+        RegistryError::internal("stored region code does not parse", format!("{code}: {e}"))
+    })?;
+    hte_shared::regions::find(&parsed)
+        .map(|r| r.name.clone())
+        .ok_or_else(|| RegistryError::internal("stored region code is no division", code))
+}

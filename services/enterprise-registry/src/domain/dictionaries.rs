@@ -155,7 +155,7 @@ fn english_of(key: &str) -> String {
     })
 }
 
-const RECORD_STATUSES: &[(&str, &str, &str)] = &[
+pub const RECORD_STATUSES: &[(&str, &str, &str)] = &[
     ("registered", "已登记", "Registered"),
     ("pool", "入库培育", "In the cultivation pool"),
     ("hte", "高新技术企业", "High and new technology enterprise"),
@@ -163,7 +163,7 @@ const RECORD_STATUSES: &[(&str, &str, &str)] = &[
     ("not_yet_registered", "尚未登记", "Not yet registered"),
 ];
 
-const ASSESSMENT_OUTCOMES: &[(&str, &str, &str)] = &[
+pub const ASSESSMENT_OUTCOMES: &[(&str, &str, &str)] = &[
     ("qualifies", "符合条件", "Qualifies"),
     ("likely_qualifies", "基本符合", "Likely qualifies"),
     ("does_not_qualify", "不符合", "Does not qualify"),

@@ -501,7 +501,9 @@ fn field_of(kind: ImportKind, base: &str, rules: &HeaderRules) -> Option<&'stati
 
 /// Columns the enterprise export adds that an import ignores.
 pub const EXPORT_ONLY: &[(&str, &str)] = &[
+    ("region_name", "县区名称"),
     ("city_code", "设区市"),
+    ("city_name", "设区市名称"),
     ("status", "状态"),
     ("status_as_of", "状态日期"),
     ("version", "版本"),
@@ -629,6 +631,17 @@ pub fn parse_bool(raw: &str) -> Result<bool, Text> {
             ))
         }
     }
+}
+
+/// The Chinese name a file shows for `key` (the first one the importer reads back), or the
+/// key itself when it has none.
+pub fn label_of<'a>(choices: &[(&'a str, &[&'a str])], key: &'a str) -> &'a str {
+    choices
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, names)| names.first().copied())
+        .filter(|name| !name.is_empty())
+        .unwrap_or(key)
 }
 
 /// An enumeration value given as its English key or its Chinese name.

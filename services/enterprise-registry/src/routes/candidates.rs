@@ -10,7 +10,7 @@ use hte_shared::openapi::{BadRequest, UnprocessableEntity};
 use hte_shared::pagination::{PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::text;
-use hte_shared::time::{parse_date_param, today};
+use hte_shared::time::{now, parse_date_param, today};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -51,7 +51,9 @@ pub struct CandidateParams {
     /// json (default), csv or xlsx; or use the Accept header.
     #[param(pattern = "^(json|csv|xlsx)$")]
     format: Option<String>,
-    /// Header language of files: zh (default) or en.
+    /// Language of files: zh (default) has Chinese headers and outcomes, and an XLSX opens
+    /// with a header block (screening date, rule set version, region, time made); en has
+    /// English headers and keys. Both carry county and city names beside their codes.
     lang: Option<String>,
 }
 
@@ -181,6 +183,15 @@ async fn export_ranking(
     language: Language,
 ) -> Result<HttpResponse, RegistryError> {
     let as_of = screening.as_of;
+    let filter = screening.filter.clone();
+    let (sheet, made_at) = match language {
+        Language::Zh => ("候选企业排名", now()),
+        Language::En => ("candidates", now()),
+    };
+    let preamble = move |version: &str, as_of| match language {
+        Language::Zh => operations::preamble((as_of, version), &filter, made_at),
+        Language::En => Ok(Vec::new()),
+    };
     let (scope, screening) = db
         .read(move |conn| {
             let scope = operations::readiness_scope(conn, &screening)?;
@@ -192,7 +203,15 @@ async fn export_ranking(
             .read(move |conn| operations::live_ranking_rows(conn, &screening, language))
             .await?;
         let bytes = match format {
-            Format::Xlsx => export::xlsx_bytes("candidates", COLUMNS, &rows, language)?,
+            Format::Xlsx => {
+                let preamble = preamble(&version, as_of)?;
+                let mut writer =
+                    export::XlsxWriter::with_preamble(sheet, &preamble, COLUMNS, language)?;
+                for row in &rows {
+                    writer.write_row(row)?;
+                }
+                writer.finish()?
+            }
             _ => export::csv_bytes(COLUMNS, &rows, language)?,
         };
         let stem = format!("candidates-{as_of}-{version}");
@@ -205,7 +224,9 @@ async fn export_ranking(
     if format == Format::Xlsx {
         let file = db
             .read(move |conn| {
-                let mut writer = export::XlsxWriter::new("candidates", COLUMNS, language)?;
+                let preamble = preamble(&scope.rule_set_version, scope.screened_on)?;
+                let mut writer =
+                    export::XlsxWriter::with_preamble(sheet, &preamble, COLUMNS, language)?;
                 let mut position = ExportPosition::default();
                 while let Some(rows) =
                     operations::next_export_page(conn, &scope, &mut position, language)?

@@ -6,6 +6,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::openapi::BadRequest;
 use hte_shared::problem::Problem;
+use hte_shared::time::now;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -22,7 +23,9 @@ pub struct ExportParams {
     /// csv (default) or xlsx; or the Accept header.
     #[param(pattern = "^(csv|xlsx)$")]
     format: Option<String>,
-    /// Header language: zh (default) or en.
+    /// Language: zh (default) shows code values as their Chinese names (电子信息, 国家级, 是),
+    /// and an XLSX opens with a header block (as-of date, region, time made); en shows the
+    /// keys. Both import back unchanged.
     lang: Option<String>,
 }
 
@@ -55,8 +58,9 @@ impl ExportParams {
 }
 
 /// Export enterprises with the list's filters (region, status, as_of, tech_domain, label,
-/// zone_level, above_scale, q) as CSV or XLSX, read in pages of 1,000. The file imports back
-/// unchanged (a deregistration, an action with its own reason, is not part of the file).
+/// zone_level, above_scale, q) as CSV or XLSX, read in pages of 1,000, region names beside
+/// codes, dates as dates in XLSX. The file imports back unchanged (a deregistration, an action
+/// with its own reason, is not part of the file).
 #[utoipa::path(
     tag = "bulk",
     params(ExportParams, EnterpriseFilter),
@@ -84,10 +88,15 @@ pub async fn export_enterprises(
                     Language::Zh => "企业名单",
                     Language::En => "enterprises",
                 };
-                let mut writer = export::XlsxWriter::new(sheet, COLUMNS, language)?;
+                let preamble = match language {
+                    Language::Zh => operations::preamble(parsed.as_of, &parsed.filter, now())?,
+                    Language::En => Vec::new(),
+                };
+                let mut writer =
+                    export::XlsxWriter::with_preamble(sheet, &preamble, COLUMNS, language)?;
                 let mut after: Option<ListCursor> = None;
                 while let Some(rows) =
-                    operations::next_page(conn, &parsed.filter, parsed.as_of, &mut after)?
+                    operations::next_page(conn, &parsed.filter, parsed.as_of, &mut after, language)?
                 {
                     for row in &rows {
                         writer.write_row(row)?;
@@ -134,7 +143,13 @@ fn csv_stream(
             .db
             .read(move |conn| {
                 let mut after = after;
-                let page = operations::next_page(conn, &parsed.filter, parsed.as_of, &mut after)?;
+                let page = operations::next_page(
+                    conn,
+                    &parsed.filter,
+                    parsed.as_of,
+                    &mut after,
+                    language,
+                )?;
                 Ok::<_, RegistryError>((parsed, after, page))
             })
             .await;

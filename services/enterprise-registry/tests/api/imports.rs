@@ -842,7 +842,7 @@ async fn absent_columns_keep_what_is_stored_and_a_record_may_appear_once_per_fil
     let app = TestApp::spawn().await;
     let token = app.province_token();
     let code = credit_code("320583", 71);
-    let mut body = crate::helpers::enterprise_body(&code, "320583", "列缺失测试有限公司");
+    let mut body = enterprise_body(&code, "320583", "列缺失测试有限公司");
     body["tech_domain"] = serde_json::json!("electronic_information");
     app.create_enterprise(&body).await;
     let report = app
@@ -1007,5 +1007,100 @@ async fn an_api_write_gets_in_while_a_large_import_runs() {
     assert!(
         write_took < std::time::Duration::from_secs(5),
         "write took {write_took:?}"
+    );
+}
+
+#[tokio::test]
+async fn chinese_exports_show_names_and_dates_and_import_back_unchanged() {
+    use calamine::{Data, Reader};
+    let app = TestApp::spawn().await;
+    let token = app.province_token();
+    let code = credit_code("320583", 1);
+    let mut body = enterprise_body(&code, "320583", "中文导出科技有限公司");
+    body["tech_domain"] = serde_json::json!("electronic_information");
+    body["zone_level"] = serde_json::json!("national");
+    body["zone_id"] = serde_json::json!("kunshan-hz");
+    body["listing_status"] = serde_json::json!("preparing");
+    app.create_enterprise(&body).await;
+    let other = credit_code("320106", 2);
+    app.create_enterprise(&enterprise_body(&other, "320106", "南京导出科技有限公司"))
+        .await;
+
+    let csv = app
+        .get_as(&token, "/api/v1/exports/enterprises?lang=zh")
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let rows = hte_shared::testing::read_csv(&csv);
+    let column = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let kunshan = rows.iter().find(|r| r[0] == code).unwrap();
+    for (header, want) in [
+        ("县区名称", "昆山市"),
+        ("设区市名称", "苏州市"),
+        ("技术领域", "电子信息"),
+        ("高新区级别", "国家级"),
+        ("规上企业", "是"),
+        ("上市状态", "拟上市"),
+        ("状态", "已登记"),
+        ("成立日期", "2018-03-01"),
+    ] {
+        assert_eq!(kunshan[column(header)], want, "{header}");
+    }
+    let again = import_ok(&app, "kind=enterprises", csv).await;
+    assert_eq!(
+        again["counts"]["unchanged"], 2,
+        "the CSV imports back: {again}"
+    );
+
+    let xlsx = app
+        .get_as(
+            &token,
+            "/api/v1/exports/enterprises?lang=zh&format=xlsx&region=320500",
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.clone())).unwrap();
+    let sheet = book.worksheet_range("企业名单").unwrap();
+    let cells: Vec<&[Data]> = sheet.rows().collect();
+    assert_eq!(cells[0][0].to_string(), "企业名单");
+    let labelled = |label: &str| {
+        cells
+            .iter()
+            .find(|r| r[0] == label)
+            .unwrap_or_else(|| panic!("no {label} row"))
+    };
+    assert!(matches!(labelled("截至日期")[1], Data::DateTime(_)));
+    assert_eq!(labelled("地区")[1].to_string(), "苏州市（320500）");
+    assert!(matches!(labelled("制表时间")[1], Data::DateTime(_)));
+    let header = cells
+        .iter()
+        .position(|r| r[0] == "统一社会信用代码")
+        .unwrap();
+    let firms = &cells[header + 1..];
+    assert_eq!(firms.len(), 1, "Suzhou's firm only");
+    let at = |name: &str| cells[header].iter().position(|h| *h == name).unwrap();
+    assert!(
+        matches!(firms[0][at("成立日期")], Data::DateTime(_)),
+        "a real date"
+    );
+    assert_eq!(firms[0][at("技术领域")].to_string(), "电子信息");
+    let response = import(
+        &app,
+        &token,
+        "kind=enterprises",
+        rust_xlsxwriter_mime(),
+        xlsx,
+    )
+    .await;
+    assert_eq!(response.status(), 201);
+    let again: Value = response.json().await.unwrap();
+    assert_eq!(
+        again["counts"]["unchanged"], 1,
+        "the XLSX imports back: {again}"
     );
 }

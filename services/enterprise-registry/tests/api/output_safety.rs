@@ -69,16 +69,17 @@ async fn csv_exports_neutralise_formulas_and_import_back_unchanged() {
         .unwrap();
     assert_eq!(stored["name"], HOSTILE_NAMES[0]);
 
-    // The XLSX export: a Chinese sheet name, the header frozen and filtered, cells as text.
+    // The XLSX export (English: no header block, so the header is the first row), the header
+    // frozen and filtered, cells as text.
     let xlsx = app
-        .get_as(&token, "/api/v1/exports/enterprises?format=xlsx")
+        .get_as(&token, "/api/v1/exports/enterprises?format=xlsx&lang=en")
         .await
         .bytes()
         .await
         .unwrap()
         .to_vec();
     let sheet = hte_shared::testing::read_xlsx(&xlsx);
-    assert_eq!(sheet.name, "企业名单");
+    assert_eq!(sheet.name, "enterprises");
     assert!(sheet.header_frozen);
     assert_eq!(sheet.rows.len(), 4);
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx.clone())).unwrap();

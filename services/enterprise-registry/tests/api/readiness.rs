@@ -659,3 +659,77 @@ async fn the_schedule_keeps_today_and_tomorrow_built() {
         |items: &[Value]| -> Vec<Value> { items.iter().map(|b| b["started_at"].clone()).collect() };
     assert_eq!(started(&again), started(&builds));
 }
+
+/// The Chinese ranking sheet: (cells of its first sheet, its name).
+async fn chinese_sheet(app: &TestApp) -> (Vec<Vec<calamine::Data>>, String) {
+    use calamine::Reader;
+    let target = format!("/api/v1/candidates?as_of={AS_OF}&scope=all&lang=zh&format=xlsx");
+    let xlsx = app
+        .get_as(&app.province_token(), &target)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(xlsx.to_vec())).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).unwrap();
+    (sheet.rows().map(<[calamine::Data]>::to_vec).collect(), name)
+}
+
+#[tokio::test]
+async fn the_chinese_ranking_sheet_has_a_header_block_names_and_labels() {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(13);
+    for i in 0..FIRMS {
+        let code = code_of(i);
+        app.create_enterprise(&enterprise_body(
+            &code,
+            &code[2..8],
+            &format!("中文排名{i}有限公司"),
+        ))
+        .await;
+        assert!(put_report(&app, &mut rng, &code, 2025).await.is_success());
+    }
+    let (live, name) = chinese_sheet(&app).await;
+    build(&app).await;
+    let (stored, _) = chinese_sheet(&app).await;
+    assert_eq!(name, "候选企业排名");
+    for cells in [&live, &stored] {
+        let labelled = |label: &str| {
+            cells
+                .iter()
+                .find(|r| r[0] == label)
+                .unwrap_or_else(|| panic!("no {label} row"))
+                .clone()
+        };
+        assert!(matches!(
+            labelled("评估日期")[1],
+            calamine::Data::DateTime(_)
+        ));
+        assert!(!labelled("规则集版本")[1].to_string().is_empty());
+        assert_eq!(labelled("地区")[1].to_string(), "江苏省（320000）");
+        let header = cells.iter().position(|r| r[0] == "排名").unwrap();
+        let at = |name: &str| cells[header].iter().position(|h| *h == name).unwrap();
+        let firms = &cells[header + 1..];
+        assert_eq!(firms.len(), FIRMS as usize);
+        for firm in firms {
+            let county = firm[at("所在县区")].to_string();
+            let known = hte_shared::regions::find(&county.parse().unwrap()).unwrap();
+            assert_eq!(firm[at("县区名称")].to_string(), known.name);
+            let outcome = firm[at("认定判断")].to_string();
+            assert!(
+                ["符合条件", "基本符合", "不符合", "待定"].contains(&outcome.as_str()),
+                "{outcome}"
+            );
+        }
+    }
+    let rows = |cells: &[Vec<calamine::Data>]| -> Vec<String> {
+        let header = cells.iter().position(|r| r[0] == "排名").unwrap();
+        cells[header..].iter().map(|r| format!("{r:?}")).collect()
+    };
+    assert_eq!(
+        rows(&stored),
+        rows(&live),
+        "the build and the live ranking agree"
+    );
+}
