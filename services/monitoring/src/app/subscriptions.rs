@@ -42,7 +42,11 @@ pub struct NewSubscription {
     pub events: Vec<EventKind>,
     /// Where to POST: `https` to a public address (private and loopback ones only where
     /// the service is configured for them), no user name, password or fragment.
-    #[schema(example = "https://receiver.example.cn/hte-events", format = "uri", max_length = 2048)]
+    #[schema(
+        example = "https://receiver.example.cn/hte-events",
+        format = "uri",
+        max_length = 2048
+    )]
     pub url: String,
     /// What the subscription is for (用途), 1–200 characters (leading and trailing spaces
     /// not counted).

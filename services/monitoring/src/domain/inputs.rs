@@ -142,9 +142,24 @@ impl InputError {
     }
 }
 
+/// Why a plain decimal the exact arithmetic cannot hold is refused: too large (more than
+/// 19 whole digits) or too fine (a fraction of a yuan); anything else is not a number.
+fn too_many_digits(raw: &str, unit: AmountUnit) -> InputError {
+    let text = raw.trim().trim_start_matches('+');
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(whole) && digits(fraction)) {
+        InputError::NotANumber(raw.to_owned())
+    } else if whole.trim_start_matches('0').len() > 19 {
+        InputError::TooLarge
+    } else {
+        InputError::FractionOfYuan(format!("{text} {}", unit.name_zh()))
+    }
+}
+
 /// A figure written in `unit` (e.g. `"1234.56"` 亿元), converted to integer yuan exactly.
 pub fn parse_amount(raw: &str, unit: AmountUnit) -> Result<i64, InputError> {
-    let value = Ratio::parse_decimal(raw).map_err(|_| InputError::NotANumber(raw.to_owned()))?;
+    let value = Ratio::parse_decimal(raw).map_err(|_| too_many_digits(raw, unit))?;
     if value.is_negative() {
         return Err(InputError::Negative);
     }
@@ -419,8 +434,8 @@ mod tests {
             ("0.00001", AmountUnit::WanYuan, Err("whole_yuan")),
             ("12.5", AmountUnit::Yuan, Err("whole_yuan")),
             ("10000000", AmountUnit::YiYuan, Ok(MAX_YUAN)),
-            ("10000000.00000001", AmountUnit::YiYuan, Err("range")),
-            ("1000000000000001", AmountUnit::Yuan, Err("range")),
+            ("10000000.00000001", AmountUnit::YiYuan, Err("max_yuan")),
+            ("1000000000000001", AmountUnit::Yuan, Err("max_yuan")),
             ("-1", AmountUnit::Yuan, Err("range")),
             ("1e5", AmountUnit::Yuan, Err("format")),
             ("1,000", AmountUnit::Yuan, Err("format")),
@@ -428,7 +443,7 @@ mod tests {
             (
                 "99999999999999999999999999",
                 AmountUnit::YiYuan,
-                Err("range"),
+                Err("max_yuan"),
             ),
         ];
         for (raw, unit, expected) in cases {

@@ -248,7 +248,7 @@ async fn a_city_gets_its_own_city_with_its_counties() {
     assert_eq!(as_province["region_tables"], bulletin["region_tables"]);
     let response = fetch(&app, &province, "?region=320505", None).await;
     assert_eq!(
-        problem_fields(&assert_problem(response, 400).await),
+        problem_fields(&assert_problem(response, 422).await),
         ["region"]
     );
 }

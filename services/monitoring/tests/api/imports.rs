@@ -220,7 +220,7 @@ async fn bad_files_keys_and_callers_are_refused() {
     .await;
     assert_problem_type(response, 415, types::UNSUPPORTED_MEDIA_TYPE).await;
     let response = upload(&app, &province, "", CSV, Vec::new(), None).await;
-    let problem = assert_problem(response, 400).await;
+    let problem = assert_problem(response, 422).await;
     assert_eq!(problem["errors"][0]["rule"], "not_empty");
     let response = upload(
         &app,
@@ -231,7 +231,7 @@ async fn bad_files_keys_and_callers_are_refused() {
         None,
     )
     .await;
-    let problem = assert_problem(response, 400).await;
+    let problem = assert_problem(response, 422).await;
     assert!(
         problem["errors"].as_array().unwrap().len() >= 2,
         "{problem}"

@@ -37,7 +37,7 @@ async fn a_figure_is_entered_corrected_with_a_reason_and_every_version_kept() {
     let response = put(&app, &province, &path, None, &corrected).await;
     assert_problem_type(response, 428, types::PRECONDITION_REQUIRED).await;
     let response = put(&app, &province, &path, Some("\"v1\""), &corrected).await;
-    let problem = assert_problem(response, 400).await;
+    let problem = assert_problem(response, 422).await;
     assert_eq!(problem_fields(&problem), ["reason"]);
     assert!(
         problem["errors"][0]["message"]
@@ -144,7 +144,14 @@ async fn bad_paths_and_bodies_are_refused_naming_each_field() {
         ),
     ] {
         let response = put(&app, &province, &path, None, &body).await;
-        let problem = assert_problem(response, 400).await;
+        // Whole yuan and the bound in yuan depend on the unit: rules the document cannot
+        // state (422); the rest it states (400).
+        let status = if ["whole_yuan", "max_yuan"].contains(&rule) {
+            422
+        } else {
+            400
+        };
+        let problem = assert_problem(response, status).await;
         assert_eq!(problem["errors"][0]["field"], field, "{body}");
         assert_eq!(problem["errors"][0]["rule"], rule, "{body}");
     }

@@ -344,14 +344,14 @@ async fn loopback_private_and_metadata_targets_are_refused_by_default() {
     ] {
         let body = json!({"region": "320000", "events": ["alert.opened"], "url": url});
         let response = app.post_as(&province, "/api/v1/subscriptions", &body).await;
-        let problem = assert_problem(response, 400).await;
+        let problem = assert_problem(response, 422).await;
         assert_eq!(problem_fields(&problem), ["url"], "{url}");
         assert_eq!(problem["errors"][0]["rule"], "public_address", "{url}");
     }
     let body = json!({"region": "320000", "events": ["alert.opened"], "url": "http://receiver.example.cn/hook"});
     let problem = assert_problem(
         app.post_as(&province, "/api/v1/subscriptions", &body).await,
-        400,
+        422,
     )
     .await;
     assert_eq!(problem["errors"][0]["rule"], "scheme");
