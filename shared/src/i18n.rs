@@ -12,9 +12,10 @@
 //! assert_eq!(message.zh(), "年份 1899 早于 1900 年");
 //! ```
 //!
-//! A plain `String` or `&str` converts into an English-only [`Text`] (Chinese readers then see
-//! the English wording under a Chinese title), so code written before texts were bilingual
-//! keeps compiling; every message of this crate is bilingual.
+//! There is deliberately no conversion from `String` or `&str`: a message without its Chinese
+//! text does not compile. Text that is not ours to translate says why through its constructor
+//! ([`Text::verbatim`] for a value shown as it is, [`Text::received`] for a message written
+//! elsewhere).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -132,11 +133,23 @@ impl Text {
         }
     }
 
-    /// English only: Chinese readers get the English text.
-    pub fn english(en: impl Into<Cow<'static, str>>) -> Self {
+    /// A message written elsewhere, passed on as received: another service's problem text
+    /// (already in the language it was asked in) or a third-party parser's wording that no
+    /// rule here recognises. Never for a message of our own: those use [`text!`](crate::text).
+    pub fn received(message: impl Into<Cow<'static, str>>) -> Self {
         Self {
-            en: en.into(),
+            en: message.into(),
             zh: None,
+        }
+    }
+
+    /// A value shown exactly as it is, the same in every language (a name, a code, a number
+    /// someone sent). Never for a sentence: those use [`text!`](crate::text).
+    pub fn verbatim(value: impl Into<Cow<'static, str>>) -> Self {
+        let value = value.into();
+        Self {
+            zh: Some(value.clone()),
+            en: value,
         }
     }
 
@@ -203,17 +216,19 @@ macro_rules! text {
     };
 }
 
+// TRANSITION-BEGIN
 impl From<String> for Text {
     fn from(en: String) -> Self {
-        Text::english(en)
+        Text::received(en)
     }
 }
 
 impl From<&str> for Text {
     fn from(en: &str) -> Self {
-        Text::english(en.to_owned())
+        Text::received(en.to_owned())
     }
 }
+// TRANSITION-END
 
 impl From<Text> for String {
     fn from(text: Text) -> Self {
@@ -257,7 +272,7 @@ impl serde::Serialize for Text {
 /// A problem read from another service holds one language, whichever it was asked in.
 impl<'de> serde::Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Text::english)
+        String::deserialize(deserializer).map(Text::received)
     }
 }
 
@@ -323,9 +338,11 @@ mod tests {
         );
         let positional = crate::text!("{} of {}", "{1} 中的 {0}", 1, 2);
         assert_eq!(positional.zh(), "2 中的 1");
-        let english: Text = "only English".into();
-        assert_eq!(english.get(Lang::Zh), "only English");
-        assert!(!english.has_chinese());
+        let received = Text::received("only English");
+        assert_eq!(received.get(Lang::Zh), "only English");
+        assert!(!received.has_chinese());
+        let verbatim = Text::verbatim("91320000MA1XXXXX0X");
+        assert_eq!(verbatim.get(Lang::Zh), verbatim.get(Lang::En));
         assert_eq!(String::from(both.clone()), "3 fields");
         assert!(both.contains("fields"));
     }

@@ -7,6 +7,7 @@ mod assessment;
 mod audit;
 mod authorization;
 mod carriers;
+mod chinese_problems;
 mod compliance;
 mod declarations;
 mod dictionaries;
