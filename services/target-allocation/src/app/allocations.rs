@@ -9,11 +9,13 @@ use diesel::QueryResult;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
+use hte_shared::i18n::Text;
 use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode};
 use hte_shared::stored::{self, corrupt};
 use hte_shared::telemetry::RequestId;
+use hte_shared::text;
 use hte_shared::time::{now, today};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -242,7 +244,10 @@ fn per_child<T: Copy>(
             errors.push(FieldError::new(
                 format!("{field}.{key}"),
                 "child",
-                format!("{key} is not a child region of the region being split"),
+                text!(
+                    "{key} is not a child region of the region being split",
+                    "{key} 不是被分解地区的下级地区"
+                ),
             ));
         }
     }
@@ -253,7 +258,10 @@ fn per_child<T: Copy>(
             None => errors.push(FieldError::new(
                 format!("{field}.{child}"),
                 "required",
-                format!("{field} needs an entry for every child; {child} is missing"),
+                text!(
+                    "{field} needs an entry for every child; {child} is missing",
+                    "{field} 须为每个下级地区各设一项；缺少 {child}"
+                ),
             )),
         }
     }
@@ -289,13 +297,14 @@ fn apportion_problem(
         _ => "apportionment",
     };
     // Messages speak of "child i"; name the region instead.
-    let mut message = error.to_string();
+    let (mut en, mut zh) = (error.to_string(), error.zh());
     if let Some(child) = error.child()
         && let Some(code) = children.get(child)
     {
-        message = message.replace(&format!("child {child}"), &format!("region {code}"));
+        en = en.replace(&format!("child {child}"), &format!("region {code}"));
+        zh = zh.replace(&ApportionError::zh_child(child), &format!("地区 {code}"));
     }
-    Problem::invalid_field(&field, rule, message)
+    Problem::invalid_field(&field, rule, Text::new(en, zh))
 }
 
 // ---- proposing ---------------------------------------------------------------------------------
@@ -333,7 +342,10 @@ pub async fn prepare(
         return Err(Problem::invalid_field(
             "region_code",
             "has_children",
-            format!("region {parent} has no child regions to split among"),
+            text!(
+                "region {parent} has no child regions to split among",
+                "地区 {parent} 没有可分解到的下级地区"
+            ),
         )
         .into());
     }
@@ -394,11 +406,13 @@ async fn parent_target(
         })
         .await?
     };
-    refuse_closed(&plan, "")?;
+    refuse_closed(&plan, ("", ""))?;
     value.ok_or_else(|| {
-        Problem::conflict(format!(
+        Problem::conflict(text!(
             "region {parent} has no {} target for {} yet; set it before splitting it",
-            input.indicator, input.period
+            "地区 {parent} 尚未设定 {} 指标 {} 年的目标；请先设定再分解",
+            input.indicator,
+            input.period
         ))
         .into()
     })
@@ -430,7 +444,10 @@ fn unused_inputs(input: &NewAllocation) -> Vec<FieldError> {
         FieldError::new(
             field,
             "not_used",
-            format!("{field} does not apply to this method and baseline; leave it out"),
+            text!(
+                "{field} does not apply to this method and baseline; leave it out",
+                "{field} 不适用于所选的分解方法和基数，请勿填写"
+            ),
         )
     })
     .collect()
@@ -459,7 +476,10 @@ impl BaselineSource<'_> {
                 errors.push(FieldError::new(
                     "baseline",
                     "required",
-                    "the proportional methods need a baseline: hte, pool, tech_sme or weights",
+                    Text::fixed(
+                        "the proportional methods need a baseline: hte, pool, tech_sme or weights",
+                        "按比例分解须指定基数：hte（高新技术企业数）、pool（培育库企业数）、tech_sme（科技型中小企业数）或 weights（自定权重）",
+                    ),
                 ));
                 Ok(None)
             }
@@ -477,7 +497,10 @@ impl BaselineSource<'_> {
             errors.push(FieldError::new(
                 "weights",
                 "required",
-                "baseline weights needs a weight per child in weights",
+                Text::fixed(
+                    "baseline weights needs a weight per child in weights",
+                    "基数为 weights 时，须在 weights 中为每个下级地区设定权重",
+                ),
             ));
             return None;
         };
@@ -487,7 +510,10 @@ impl BaselineSource<'_> {
                 errors.push(FieldError::new(
                     format!("weights.{key}"),
                     "range",
-                    format!("a weight is at most {MAX_WEIGHT}; got {weight}"),
+                    text!(
+                        "a weight is at most {MAX_WEIGHT}; got {weight}",
+                        "权重不得大于 {MAX_WEIGHT}，现为 {weight}"
+                    ),
                 ));
             }
         }
@@ -530,7 +556,10 @@ fn method_of(
                 errors.push(FieldError::new(
                     "shares",
                     "required",
-                    "method manual needs a share per child in shares",
+                    Text::fixed(
+                        "method manual needs a share per child in shares",
+                        "手工分解须在 shares 中为每个下级地区设定份额",
+                    ),
                 ));
                 Method::Manual { shares: vec![] }
             }
@@ -546,7 +575,10 @@ fn method_of(
                     errors.push(FieldError::new(
                         "minimums",
                         "required",
-                        "method proportional_with_minimums needs minimums",
+                        Text::fixed(
+                            "method proportional_with_minimums needs minimums",
+                            "按比例并设最低值的分解方法须填写 minimums",
+                        ),
                     ));
                     vec![]
                 }
@@ -581,7 +613,11 @@ pub fn propose(
     let parent = proposal.parent.to_string();
     let now_value = current_value(conn, &plan, &input.indicator, &parent, &input.period)?;
     if now_value != Some(proposal.parent_value) {
-        return Err(Problem::conflict("the parent's target changed meanwhile; retry").into());
+        return Err(Problem::conflict(Text::fixed(
+            "the parent's target changed meanwhile; retry",
+            "上级目标已被他人修改，请重新读取后再试",
+        ))
+        .into());
     }
     let current = target_queries::targets_at(conn, plan_id, plan.tree_version)?;
     let row = AllocationRow {
@@ -662,7 +698,10 @@ pub async fn list(
             return Err(Problem::invalid_field(
                 "cursor",
                 "format",
-                "the cursor belongs to another plan's list; start again without it",
+                Text::fixed(
+                    "the cursor belongs to another plan's list; start again without it",
+                    "该游标属于另一规划的列表，请去掉游标从头查询",
+                ),
             )
             .into());
         }

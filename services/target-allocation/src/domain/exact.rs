@@ -34,17 +34,19 @@ impl Dec4 {
     /// A number sent as JSON, if it lies within `min..=max` and has at most four decimals.
     /// The bounds are checked first, so the scaled value is small and its rounding test
     /// exact (1e-308 is below every minimum; 1.23456 has five decimals).
-    pub fn parse(value: f64, min: Dec4, max: Dec4) -> Result<Self, String> {
+    pub fn parse(value: f64, min: Dec4, max: Dec4) -> Result<Self, hte_shared::i18n::Text> {
         if !value.is_finite() || value < min.to_f64() || value > max.to_f64() {
-            return Err(format!(
-                "must lie between {min} and {max} (须在 {min} 至 {max} 之间); got {value}"
+            return Err(hte_shared::text!(
+                "must lie between {min} and {max}; got {value}",
+                "须在 {min} 至 {max} 之间，现为 {value}"
             ));
         }
         let scaled = value * SCALE as f64;
         let rounded = scaled.round();
         if (scaled - rounded).abs() > 1e-6 {
-            return Err(format!(
-                "has at most 4 decimal places (最多4位小数); got {value}"
+            return Err(hte_shared::text!(
+                "has at most 4 decimal places; got {value}",
+                "最多保留 4 位小数，现为 {value}"
             ));
         }
         // |rounded| ≤ max × 10⁴, far inside i64.

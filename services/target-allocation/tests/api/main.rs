@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod allocations;
+mod chinese_problems;
 mod exports;
 mod helpers;
 mod lifecycle;
