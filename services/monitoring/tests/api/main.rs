@@ -4,6 +4,7 @@
 
 mod alerts;
 mod bulletins;
+mod chinese_problems;
 mod dashboard;
 mod helpers;
 mod imports;
