@@ -13,9 +13,9 @@
 //! ```
 //!
 //! There is deliberately no conversion from `String` or `&str`: a message without its Chinese
-//! text does not compile. Text that is not ours to translate says why through its constructor
-//! ([`Text::verbatim`] for a value shown as it is, [`Text::received`] for a message written
-//! elsewhere).
+//! text does not compile. Text that is not ours to translate says so through its constructor,
+//! [`Text::received`] (a message written elsewhere), which only this module and the rejection
+//! fallback use (a test holds that).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -143,16 +143,6 @@ impl Text {
         }
     }
 
-    /// A value shown exactly as it is, the same in every language (a name, a code, a number
-    /// someone sent). Never for a sentence: those use [`text!`](crate::text).
-    pub fn verbatim(value: impl Into<Cow<'static, str>>) -> Self {
-        let value = value.into();
-        Self {
-            zh: Some(value.clone()),
-            en: value,
-        }
-    }
-
     pub fn en(&self) -> &str {
         &self.en
     }
@@ -215,20 +205,6 @@ macro_rules! text {
         )
     };
 }
-
-// TRANSITION-BEGIN
-impl From<String> for Text {
-    fn from(en: String) -> Self {
-        Text::received(en)
-    }
-}
-
-impl From<&str> for Text {
-    fn from(en: &str) -> Self {
-        Text::received(en.to_owned())
-    }
-}
-// TRANSITION-END
 
 impl From<Text> for String {
     fn from(text: Text) -> Self {
@@ -341,10 +317,43 @@ mod tests {
         let received = Text::received("only English");
         assert_eq!(received.get(Lang::Zh), "only English");
         assert!(!received.has_chinese());
-        let verbatim = Text::verbatim("91320000MA1XXXXX0X");
-        assert_eq!(verbatim.get(Lang::Zh), verbatim.get(Lang::En));
         assert_eq!(String::from(both.clone()), "3 fields");
         assert!(both.contains("fields"));
+    }
+
+    /// Every message of ours has its Chinese: the English-only constructor is used only where a
+    /// message written elsewhere is passed on. Lists each other use.
+    #[test]
+    fn only_received_messages_are_english_only() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![root.join("shared/src")];
+        let services = std::fs::read_dir(root.join("services")).expect("services/ is readable");
+        dirs.extend(services.map(|e| e.expect("a service entry").path().join("src")));
+        let allowed = ["shared/src/i18n.rs", "shared/src/rejection.rs"];
+        let mut offenders = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a source folder is readable") {
+                let path = entry.expect("a source entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let shown = path
+                    .strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let source = std::fs::read_to_string(&path).expect("a source file is UTF-8");
+                let uses = source.matches("Text::received(").count();
+                if uses > 0 && !allowed.contains(&shown.as_str()) {
+                    offenders.push(format!("{shown}: {uses}"));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "English-only texts: {offenders:?}");
     }
 
     #[test]
