@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{Caller, Role};
 use crate::db::{DbConnection, DbError};
+use crate::i18n::Text;
 use crate::problem::Problem;
 use crate::telemetry::RequestId;
 
@@ -483,9 +484,10 @@ pub fn require_verifier(caller: &Caller) -> Result<(), Problem> {
     if matches!(caller.role, Role::Auditor | Role::Province) {
         Ok(())
     } else {
-        Err(Problem::forbidden(
-            "only auditors and the province may verify the audit log (仅审计与省级用户可核验审计日志)",
-        ))
+        Err(Problem::forbidden(Text::fixed(
+            "only auditors and the province may verify the audit log",
+            "仅审计人员与省级用户可核验审计日志",
+        )))
     }
 }
 

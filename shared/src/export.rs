@@ -37,8 +37,9 @@ impl Format {
                     Err(Problem::invalid_field(
                         "format",
                         "enum",
-                        format!(
-                            "format must be json, csv or xlsx (格式须为 json、csv 或 xlsx); got {shown:?}"
+                        crate::text!(
+                            "format must be json, csv or xlsx; got {shown:?}",
+                            "格式须为 json、csv 或 xlsx，收到的是 {shown:?}"
                         ),
                     ))
                 }

@@ -12,9 +12,10 @@
 //! assert_eq!(message.zh(), "年份 1899 早于 1900 年");
 //! ```
 //!
-//! A plain `String` or `&str` converts into an English-only [`Text`] (Chinese readers then see
-//! the English wording under a Chinese title), so code written before texts were bilingual
-//! keeps compiling; every message of this crate is bilingual.
+//! There is deliberately no conversion from `String` or `&str`: a message without its Chinese
+//! text does not compile. Text that is not ours to translate says so through its constructor,
+//! [`Text::received`] (a message written elsewhere), which only this module and the rejection
+//! fallback use (a test holds that).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -132,10 +133,12 @@ impl Text {
         }
     }
 
-    /// English only: Chinese readers get the English text.
-    pub fn english(en: impl Into<Cow<'static, str>>) -> Self {
+    /// A message written elsewhere, passed on as received: another service's problem text
+    /// (already in the language it was asked in) or a third-party parser's wording that no
+    /// rule here recognises. Never for a message of our own: those use [`text!`](crate::text).
+    pub fn received(message: impl Into<Cow<'static, str>>) -> Self {
         Self {
-            en: en.into(),
+            en: message.into(),
             zh: None,
         }
     }
@@ -203,18 +206,6 @@ macro_rules! text {
     };
 }
 
-impl From<String> for Text {
-    fn from(en: String) -> Self {
-        Text::english(en)
-    }
-}
-
-impl From<&str> for Text {
-    fn from(en: &str) -> Self {
-        Text::english(en.to_owned())
-    }
-}
-
 impl From<Text> for String {
     fn from(text: Text) -> Self {
         text.en.into_owned()
@@ -257,7 +248,7 @@ impl serde::Serialize for Text {
 /// A problem read from another service holds one language, whichever it was asked in.
 impl<'de> serde::Deserialize<'de> for Text {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Text::english)
+        String::deserialize(deserializer).map(Text::received)
     }
 }
 
@@ -323,11 +314,46 @@ mod tests {
         );
         let positional = crate::text!("{} of {}", "{1} 中的 {0}", 1, 2);
         assert_eq!(positional.zh(), "2 中的 1");
-        let english: Text = "only English".into();
-        assert_eq!(english.get(Lang::Zh), "only English");
-        assert!(!english.has_chinese());
+        let received = Text::received("only English");
+        assert_eq!(received.get(Lang::Zh), "only English");
+        assert!(!received.has_chinese());
         assert_eq!(String::from(both.clone()), "3 fields");
         assert!(both.contains("fields"));
+    }
+
+    /// Every message of ours has its Chinese: the English-only constructor is used only where a
+    /// message written elsewhere is passed on. Lists each other use.
+    #[test]
+    fn only_received_messages_are_english_only() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut dirs = vec![root.join("shared/src")];
+        let services = std::fs::read_dir(root.join("services")).expect("services/ is readable");
+        dirs.extend(services.map(|e| e.expect("a service entry").path().join("src")));
+        let allowed = ["shared/src/i18n.rs", "shared/src/rejection.rs"];
+        let mut offenders = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("a source folder is readable") {
+                let path = entry.expect("a source entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let shown = path
+                    .strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                let source = std::fs::read_to_string(&path).expect("a source file is UTF-8");
+                let uses = source.matches("Text::received(").count();
+                if uses > 0 && !allowed.contains(&shown.as_str()) {
+                    offenders.push(format!("{shown}: {uses}"));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "English-only texts: {offenders:?}");
     }
 
     #[test]

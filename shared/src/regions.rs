@@ -110,15 +110,19 @@ pub enum RegionLevel {
 }
 
 impl std::str::FromStr for RegionLevel {
-    type Err = String;
+    type Err = Text;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "province" => Ok(Self::Province),
             "city" => Ok(Self::City),
             "county" => Ok(Self::County),
-            other => Err(format!(
-                "unknown level {other:?}: use province, city or county"
-            )),
+            other => {
+                let shown = quote(other);
+                Err(crate::text!(
+                    "unknown level {shown}: use province, city or county",
+                    "未知的级别 {shown}：请使用 province（省）、city（市）或 county（县）"
+                ))
+            }
         }
     }
 }

@@ -4,7 +4,8 @@
 //! short prefix of the value. No serde or Rust wording reaches a user.
 //!
 //! Deserializers of our own types report a bilingual reason with [`custom`]; a plain
-//! `serde::de::Error::custom("…")` message is passed on as written (English only).
+//! `serde::de::Error::custom("…")` message is passed on as received (English only), so our
+//! own types never use it.
 
 use crate::i18n::{Text, quote};
 use crate::problem::{FieldError, Problem};
@@ -122,8 +123,8 @@ fn explain(message: &str) -> (&'static str, Option<&str>, Text) {
     if let Some((rule, text)) = parser_wording(message) {
         return (rule, None, text);
     }
-    // A message of our own deserializers: already written for people, in English.
-    ("format", None, Text::english(message.to_owned()))
+    // A parser's wording no rule above recognises (our own deserializers use `custom`).
+    ("format", None, Text::received(message.to_owned()))
 }
 
 /// `lead` and `rest` joined as Chinese typesetting wants: a space before Latin letters,

@@ -63,9 +63,16 @@ pub mod utc {
         deserializer: D,
     ) -> Result<NaiveDateTime, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!("{text:?} is not an RFC 3339 timestamp"))
-        })
+        parse(&text).ok_or_else(|| not_a_timestamp(&text))
+    }
+
+    /// The field error for a value that is not a timestamp, in both languages.
+    fn not_a_timestamp<E: serde::de::Error>(text: &str) -> E {
+        let shown = crate::i18n::quote(text);
+        crate::rejection::custom(crate::text!(
+            "{shown} is not an RFC 3339 timestamp",
+            "{shown} 不是 RFC 3339 格式的时间"
+        ))
     }
 
     fn parse(text: &str) -> Option<NaiveDateTime> {
@@ -94,9 +101,9 @@ pub mod utc {
         ) -> Result<Option<NaiveDateTime>, D::Error> {
             match Option::<String>::deserialize(deserializer)? {
                 None => Ok(None),
-                Some(text) => super::parse(&text).map(Some).ok_or_else(|| {
-                    serde::de::Error::custom(format!("{text:?} is not an RFC 3339 timestamp"))
-                }),
+                Some(text) => super::parse(&text)
+                    .map(Some)
+                    .ok_or_else(|| super::not_a_timestamp(&text)),
             }
         }
     }

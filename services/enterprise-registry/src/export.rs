@@ -18,7 +18,10 @@ impl Language {
             other => Err(Problem::invalid_field(
                 "lang",
                 "enum",
-                format!("lang must be zh or en; got {other:?}"),
+                hte_shared::text!(
+                    "lang must be zh or en; got {other:?}",
+                    "lang 须为 zh 或 en，收到的是 {other:?}"
+                ),
             )),
         }
     }

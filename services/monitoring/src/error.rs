@@ -35,9 +35,11 @@ impl MonitoringError {
             }
             Self::Upstream(error) => {
                 tracing::warn!(%error, "upstream call failed");
-                Problem::upstream_unavailable(format!(
+                Problem::upstream_unavailable(hte_shared::text!(
                     "{error}; nothing was recorded rather than figures of mixed or unknown \
-                     dates; retry later (上游服务不可用，未生成快照)"
+                     dates; retry later",
+                    "上游服务暂不可用（{error}）；为避免记录日期不一或不明的数据，未生成快照，\
+                     请稍后重试"
                 ))
             }
         }

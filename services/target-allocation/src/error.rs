@@ -35,9 +35,11 @@ impl AllocationError {
             }
             Self::Upstream(error) => {
                 tracing::warn!(%error, "registry call failed");
-                Problem::upstream_unavailable(format!(
+                Problem::upstream_unavailable(hte_shared::text!(
                     "the enterprise registry could not answer ({error}); no figures are given \
-                     rather than wrong ones; retry later"
+                     rather than wrong ones; retry later",
+                    "企业库服务暂时无法应答（{error}）；为避免给出错误数据，本次不提供数据，\
+                     请稍后重试"
                 ))
             }
         }

@@ -43,7 +43,7 @@ pub struct ProbeBatch {
 }
 
 fn region(raw: &str) -> Result<RegionCode, Problem> {
-    RegionCode::parse(raw).map_err(|e| Problem::invalid_field("region", "format", e.to_string()))
+    RegionCode::parse(raw).map_err(|e| Problem::invalid_field("region", "format", e.text()))
 }
 
 #[utoipa::path(params(("region" = String, Path)), responses((status = 201, description = "Written")))]
@@ -63,7 +63,10 @@ async fn write_probe(
 async fn read_probe(caller: Caller, path: web::Path<String>) -> Result<HttpResponse, Problem> {
     let region = region(&path)?;
     if !caller.may_read(&region) {
-        return Err(Problem::not_found("no such probe"));
+        return Err(Problem::not_found(hte_shared::text!(
+            "no such probe",
+            "未找到该探针"
+        )));
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({"region": region})))
 }

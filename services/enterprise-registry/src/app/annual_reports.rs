@@ -191,9 +191,10 @@ pub fn file(
             check_version(before.version)?;
             let row = row_of(code.as_str(), year, figures, before.version + 1);
             if !replace(conn, &mut trail, &before, &row, None)? {
-                return Err(Problem::precondition_failed(
+                return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
                     "the report changed while this update was applied; read it again",
-                )
+                    "年报在本次修改期间已被他人修改，请重新读取后再试",
+                ))
                 .into());
             }
             (row, false)
@@ -213,8 +214,12 @@ pub fn get(
     year: i32,
 ) -> Result<AnnualReportView, RegistryError> {
     load_visible(conn, caller, code)?;
-    let row = queries::find(conn, code.as_str(), year)?
-        .ok_or_else(|| Problem::not_found(format!("{code} has no annual report for {year}")))?;
+    let row = queries::find(conn, code.as_str(), year)?.ok_or_else(|| {
+        Problem::not_found(hte_shared::text!(
+            "{code} has no annual report for {year}",
+            "未找到企业 {code} 的 {year} 年度年报"
+        ))
+    })?;
     view_of(&row)
 }
 

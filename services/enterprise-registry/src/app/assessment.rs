@@ -125,7 +125,11 @@ pub fn resolve_rule_set(
             .into());
         }
         Some(version) => Some(queries::find(conn, version)?.ok_or_else(|| {
-            Problem::invalid_field("rule_set", "unknown", format!("no rule set {version:?}"))
+            Problem::invalid_field(
+                "rule_set",
+                "unknown",
+                hte_shared::text!("no rule set {version:?}", "未找到规则集 {version:?}"),
+            )
         })?),
         None => queries::active(conn)?,
     };

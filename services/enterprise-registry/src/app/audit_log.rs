@@ -12,9 +12,10 @@ pub fn require_verifier(caller: &Caller) -> Result<(), Problem> {
     if matches!(caller.role, Role::Auditor | Role::Province) {
         Ok(())
     } else {
-        Err(Problem::forbidden(
+        Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
             "only auditors and the province may verify the audit log",
-        ))
+            "仅审计人员与省级用户可核验审计日志",
+        )))
     }
 }
 

@@ -209,9 +209,10 @@ pub fn update(
     check_zone(conn, &fields)?;
     let after = row_of(id.as_str(), &fields, Some(&before));
     if !queries::update_if_version(conn, &after, before.version)? {
-        return Err(Problem::precondition_failed(
+        return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
             "the record changed while this update was being applied; read it again",
-        )
+            "记录在本次修改期间已被他人修改，请重新读取后再试",
+        ))
         .into());
     }
     let (before_view, after_view) = (view_of(&before)?, view_of(&after)?);

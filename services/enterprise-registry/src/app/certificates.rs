@@ -91,13 +91,14 @@ pub fn record(
     check_within_existence("issued_on", certificate.issued_on, &enterprise)?;
     let number = certificate.number.as_str();
     if let Some(existing) = queries::find(conn, number)? {
-        return Err(Problem::conflict(format!(
-            "certificate {number} is already recorded (for {})",
-            if existing.credit_code == code.as_str() {
-                "this enterprise"
-            } else {
-                "another enterprise"
-            }
+        let (whose_en, whose_zh) = if existing.credit_code == code.as_str() {
+            ("this enterprise", "本企业")
+        } else {
+            ("another enterprise", "其他企业")
+        };
+        return Err(Problem::conflict(hte_shared::text!(
+            "certificate {number} is already recorded (for {whose_en})",
+            "高新技术企业证书 {number} 已存在（登记于{whose_zh}）"
         ))
         .into());
     }
@@ -124,10 +125,16 @@ pub fn revoke(
     load_writable(conn, caller, code)?;
     let before = queries::find(conn, &number)?
         .filter(|c| c.credit_code == code.as_str())
-        .ok_or_else(|| Problem::not_found(format!("{code} has no certificate {number}")))?;
+        .ok_or_else(|| {
+            Problem::not_found(hte_shared::text!(
+                "{code} has no certificate {number}",
+                "未找到企业 {code} 的高新技术企业证书 {number}"
+            ))
+        })?;
     if let Some(date) = before.revoked_on {
-        return Err(Problem::conflict(format!(
-            "certificate {number} was already revoked on {date}"
+        return Err(Problem::conflict(hte_shared::text!(
+            "certificate {number} was already revoked on {date}",
+            "高新技术企业证书 {number} 已于 {date} 撤销"
         ))
         .into());
     }
@@ -135,10 +142,17 @@ pub fn revoke(
         return Err(Problem::invalid_field(
             "revoked_on",
             "not_before_issue",
-            format!("revoked_on is before the issue date {}", before.issued_on),
+            hte_shared::text!(
+                "revoked_on is before the issue date {}",
+                "撤销日期早于发证日期 {}",
+                before.issued_on
+            ),
         )
         .into());
     }
-    let concurrently = "the certificate was revoked concurrently";
+    let concurrently = hte_shared::i18n::Text::fixed(
+        "the certificate was revoked concurrently",
+        "该证书已被他人同时撤销",
+    );
     facts::end(conn, actor, &before, ("revoke", ending), concurrently)
 }

@@ -275,6 +275,9 @@ pub fn withdraw(
         ))
         .into());
     }
-    let concurrently = "the declaration was withdrawn concurrently";
+    let concurrently = hte_shared::i18n::Text::fixed(
+        "the declaration was withdrawn concurrently",
+        "该申报已被他人同时撤回",
+    );
     facts::end(conn, actor, &before, ("withdraw", ending), concurrently)
 }

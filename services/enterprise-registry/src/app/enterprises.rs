@@ -286,8 +286,9 @@ pub fn stored_region(row: &EnterpriseRow) -> Result<RegionCode, RegistryError> {
 }
 
 fn not_found(code: &CreditCode) -> Problem {
-    Problem::not_found(format!(
-        "no enterprise with credit code {code} in your region"
+    Problem::not_found(hte_shared::text!(
+        "no enterprise with credit code {code} in your region",
+        "您的辖区内未找到统一社会信用代码为 {code} 的企业"
     ))
 }
 
@@ -358,12 +359,18 @@ pub fn check_within_existence(
         Some(OutsideExistence::AfterDeregistration(gone)) => Err(Problem::invalid_field(
             field,
             "after_deregistration",
-            format!("{field} {date} is after the enterprise's deregistration on {gone}"),
+            hte_shared::text!(
+                "{field} {date} is after the enterprise's deregistration on {gone}",
+                "{field} {date} 晚于企业注销日期 {gone}"
+            ),
         )),
         Some(OutsideExistence::BeforeRegistration(registered)) => Err(Problem::invalid_field(
             field,
             "not_before_registration",
-            format!("{field} {date} is before the enterprise's registration on {registered}"),
+            hte_shared::text!(
+                "{field} {date} is before the enterprise's registration on {registered}",
+                "{field} {date} 早于企业注册日期 {registered}"
+            ),
         )),
     }
 }
@@ -439,8 +446,9 @@ pub fn create(
     today: NaiveDate,
 ) -> Result<EnterpriseView, RegistryError> {
     if queries::find(conn, fields.credit_code.as_str())?.is_some() {
-        return Err(Problem::conflict(format!(
+        return Err(Problem::conflict(hte_shared::text!(
             "an enterprise with credit code {} is already registered",
+            "统一社会信用代码为 {} 的企业已存在",
             fields.credit_code
         ))
         .into());
@@ -465,7 +473,10 @@ fn check_registration_move(
         Some(why) => Err(Problem::invalid_field(
             "registered_on",
             "not_after_recorded_facts",
-            format!("registered_on {registered_on} cannot be: {why}"),
+            hte_shared::i18n::Text::new(
+                format!("registered_on {registered_on} cannot be: {why}"),
+                format!("注册日期不能为 {registered_on}：{}", why.zh()),
+            ),
         )
         .into()),
     }
@@ -504,9 +515,10 @@ pub fn update(
         "update",
         None,
     )? {
-        return Err(Problem::precondition_failed(
+        return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
             "the record changed while this update was being applied; read it again",
-        )
+            "记录在本次修改期间已被他人修改，请重新读取后再试",
+        ))
         .into());
     }
     view_with_status(conn, &after, today)
@@ -523,14 +535,19 @@ pub fn deregister(
 ) -> Result<EnterpriseView, RegistryError> {
     let before = load_writable(conn, caller, code)?;
     if let Some(date) = before.deregistered_on {
-        return Err(Problem::conflict(format!("already deregistered on {date}")).into());
+        return Err(Problem::conflict(hte_shared::text!(
+            "already deregistered on {date}",
+            "该企业已于 {date} 注销"
+        ))
+        .into());
     }
     if ending.on < before.registered_on {
         return Err(Problem::invalid_field(
             "deregistered_on",
             "not_before_registration",
-            format!(
+            hte_shared::text!(
                 "deregistered_on is before the registration date {}",
+                "注销日期早于注册日期 {}",
                 before.registered_on
             ),
         )
@@ -552,7 +569,11 @@ pub fn deregister(
         "deregister",
         Some(&ending.reason),
     )? {
-        return Err(Problem::conflict("the record changed concurrently; retry").into());
+        return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
+            "the record changed concurrently; retry",
+            "记录已被他人修改，请重新读取后再试",
+        ))
+        .into());
     }
     view_with_status(conn, &after, today)
 }

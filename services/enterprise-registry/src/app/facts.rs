@@ -90,7 +90,7 @@ pub fn end<F: Fact>(
     actor: &Actor,
     before: &F,
     (action, ending): (&str, &Ending),
-    concurrently: &str,
+    concurrently: hte_shared::i18n::Text,
 ) -> Result<F::View, RegistryError> {
     let after = before.ended(ending);
     if !F::record_end(conn, &after)? {

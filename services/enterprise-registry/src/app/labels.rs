@@ -88,8 +88,9 @@ pub fn grant(
     let first_day = holds_from(label.year, enterprise.registered_on);
     check_within_existence("year", first_day, &enterprise)?;
     if queries::find(conn, code.as_str(), label.kind.key(), label.year)?.is_some() {
-        return Err(Problem::conflict(format!(
+        return Err(Problem::conflict(hte_shared::text!(
             "{code} already holds {} for {}",
+            "企业 {code} 已有 {1} 年度的 {0} 称号",
             label.kind.key(),
             label.year
         ))
@@ -117,10 +118,18 @@ pub fn revoke(
 ) -> Result<LabelView, RegistryError> {
     let enterprise = load_writable(conn, caller, code)?;
     let before = queries::find(conn, code.as_str(), kind.key(), year)?.ok_or_else(|| {
-        Problem::not_found(format!("{code} has no {} label for {year}", kind.key()))
+        Problem::not_found(hte_shared::text!(
+            "{code} has no {} label for {year}",
+            "未找到企业 {code} {year} 年度的 {} 称号",
+            kind.key()
+        ))
     })?;
     if let Some(date) = before.revoked_on {
-        return Err(Problem::conflict(format!("this label was already revoked on {date}")).into());
+        return Err(Problem::conflict(hte_shared::text!(
+            "this label was already revoked on {date}",
+            "该称号已于 {date} 撤销"
+        ))
+        .into());
     }
     // A label holds from its year on; it cannot be revoked before it was granted.
     let granted = holds_from(year, enterprise.registered_on);
@@ -128,13 +137,17 @@ pub fn revoke(
         return Err(Problem::invalid_field(
             "revoked_on",
             "not_before_grant",
-            format!(
+            hte_shared::text!(
                 "revoked_on {} is before the label held (from {granted})",
+                "撤销日期 {} 早于称号生效日期（{granted}）",
                 ending.on
             ),
         )
         .into());
     }
-    let concurrently = "the label was revoked concurrently";
+    let concurrently = hte_shared::i18n::Text::fixed(
+        "the label was revoked concurrently",
+        "该称号已被他人同时撤销",
+    );
     facts::end(conn, actor, &before, ("revoke", ending), concurrently)
 }

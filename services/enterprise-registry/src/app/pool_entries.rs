@@ -91,8 +91,9 @@ pub fn enter(
     let enterprise = load_writable(conn, caller, code)?;
     check_within_existence("entered_on", entry.entered_on, &enterprise)?;
     if queries::find(conn, code.as_str(), entry.year)?.is_some() {
-        return Err(Problem::conflict(format!(
+        return Err(Problem::conflict(hte_shared::text!(
             "{code} already has a pool entry for {}",
+            "企业 {code} 已有 {} 年度的培育库入库记录",
             entry.year
         ))
         .into());
@@ -118,21 +119,34 @@ pub fn exit(
     ending: &Ending,
 ) -> Result<PoolEntryView, RegistryError> {
     load_writable(conn, caller, code)?;
-    let before = queries::find(conn, code.as_str(), year)?
-        .ok_or_else(|| Problem::not_found(format!("{code} has no pool entry for {year}")))?;
+    let before = queries::find(conn, code.as_str(), year)?.ok_or_else(|| {
+        Problem::not_found(hte_shared::text!(
+            "{code} has no pool entry for {year}",
+            "未找到企业 {code} {year} 年度的培育库入库记录"
+        ))
+    })?;
     if let Some(date) = before.exited_on {
-        return Err(
-            Problem::conflict(format!("the {year} pool entry already ended on {date}")).into(),
-        );
+        return Err(Problem::conflict(hte_shared::text!(
+            "the {year} pool entry already ended on {date}",
+            "{year} 年度的培育库入库记录已于 {date} 出库"
+        ))
+        .into());
     }
     if ending.on < before.entered_on {
         return Err(Problem::invalid_field(
             "exited_on",
             "not_before_entry",
-            format!("exited_on is before entered_on {}", before.entered_on),
+            hte_shared::text!(
+                "exited_on is before entered_on {}",
+                "出库日期早于入库日期 {}",
+                before.entered_on
+            ),
         )
         .into());
     }
-    let concurrently = "the pool entry was ended concurrently";
+    let concurrently = hte_shared::i18n::Text::fixed(
+        "the pool entry was ended concurrently",
+        "该培育库记录已被他人同时出库",
+    );
     facts::end(conn, actor, &before, ("exit", ending), concurrently)
 }

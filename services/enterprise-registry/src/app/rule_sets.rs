@@ -92,8 +92,9 @@ pub fn get(conn: &mut DbConnection, version: &str) -> Result<RuleSetDocument, Re
             rules: builtin,
         });
     }
-    let row = queries::find(conn, version)?
-        .ok_or_else(|| Problem::not_found(format!("no rule set {version:?}")))?;
+    let row = queries::find(conn, version)?.ok_or_else(|| {
+        Problem::not_found(text!("no rule set {version:?}", "未找到规则集 {version:?}"))
+    })?;
     Ok(RuleSetDocument {
         summary: summary(&row, active.as_deref()),
         rules: stored_rules(&row)?,
@@ -140,7 +141,10 @@ pub fn check_new(version: &str, description: Option<&str>, rules: &RuleSet) -> R
         errors.push(FieldError::new(
             "rules.version",
             "matches_path",
-            format!("rules.version must be {version:?}"),
+            text!(
+                "rules.version must be {version:?}",
+                "rules.version 须为 {version:?}"
+            ),
         ));
     }
     if let Err(rule_errors) = rules.validate() {
@@ -152,7 +156,10 @@ pub fn check_new(version: &str, description: Option<&str>, rules: &RuleSet) -> R
         errors.push(FieldError::new(
             "version",
             "builtin",
-            "this version is built in and cannot be replaced",
+            hte_shared::i18n::Text::fixed(
+                "this version is built in and cannot be replaced",
+                "该版本为内置规则集，不能替换",
+            ),
         ));
     }
     if errors.is_empty() {
@@ -179,7 +186,11 @@ pub fn store(
     let version = rules.version.clone();
     if let Some(existing) = queries::find(conn, &version)? {
         if stored_rules(&existing)? != rules {
-            return Err(Problem::conflict(format!("rule set {version:?} exists with other rules; versions are immutable, use a new version")).into());
+            return Err(Problem::conflict(text!(
+                "rule set {version:?} exists with other rules; versions are immutable, use a new version",
+                "规则集 {version:?} 已存在且规则不同；版本一经保存不可修改，请使用新的版本号"
+            ))
+            .into());
         }
         let active = active_version(conn)?;
         let summary = summary(&existing, active.as_deref());
@@ -231,8 +242,9 @@ pub fn activate(
         builtin_summary(None)
     } else {
         let row = queries::find(conn, version)?.ok_or_else(|| {
-            Problem::not_found(format!(
-                "no stored rule set {version:?} (the built-in one is active when no other is)"
+            Problem::not_found(text!(
+                "no stored rule set {version:?} (the built-in one is active when no other is)",
+                "未找到已保存的规则集 {version:?}（未启用其他规则集时，使用内置规则集）"
             ))
         })?;
         let at = now();

@@ -107,8 +107,9 @@ fn scoped_query(caller: &Caller, request: &StatisticsRequest) -> Result<Statisti
         && !parent.is_within(&scope)
         && !scope.is_within(&parent)
     {
-        return Err(Problem::forbidden(format!(
-            "region {parent} is outside your region {scope}"
+        return Err(Problem::forbidden(hte_shared::text!(
+            "region {parent} is outside your region {scope}",
+            "地区 {parent} 不在您的辖区 {scope} 之内"
         )));
     }
     let (city, county) = match scope.and_then(|code| regions::find(&code)) {

@@ -217,9 +217,10 @@ pub fn update(
     }
     let after = row_of(id.as_str(), &fields, Some(&before));
     if !queries::update_if_version(conn, &after, before.version)? {
-        return Err(Problem::precondition_failed(
+        return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
             "the record changed while this update was being applied; read it again",
-        )
+            "记录在本次修改期间已被他人修改，请重新读取后再试",
+        ))
         .into());
     }
     let key = ("zone", after.id.as_str());

@@ -3,6 +3,7 @@
 //! whenever both sides are present.
 
 use hte_shared::problem::FieldError;
+use hte_shared::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -106,16 +107,25 @@ impl ReportFigures {
                     errors.push(FieldError::new(
                         field,
                         "non_negative",
-                        format!("{field} must not be negative; got {v}"),
+                        text!(
+                            "{field} must not be negative; got {v}",
+                            "{field} 不得为负数，现为 {v}"
+                        ),
                     ));
                 } else if v > MAX_FIGURE {
                     errors.push(FieldError::new(
                         field,
                         "range",
                         if field.ends_with("_yuan") {
-                            format!("{field} is implausibly large ({v}); amounts are in yuan")
+                            text!(
+                                "{field} is implausibly large ({v}); amounts are in yuan",
+                                "{field} 数值过大，不合常理（{v}）；金额单位为元"
+                            )
                         } else {
-                            format!("{field} is implausibly large ({v})")
+                            text!(
+                                "{field} is implausibly large ({v})",
+                                "{field} 数值过大，不合常理（{v}）"
+                            )
                         },
                     ));
                 }
@@ -128,7 +138,10 @@ impl ReportFigures {
             errors.push(FieldError::new(
                 "net_assets_yuan",
                 "range",
-                format!("net_assets_yuan is implausibly large ({v}); amounts are in yuan"),
+                text!(
+                    "net_assets_yuan is implausibly large ({v}); amounts are in yuan",
+                    "net_assets_yuan 数值过大，不合常理（{v}）；金额单位为元"
+                ),
             ));
         }
         let at_most = [
@@ -137,45 +150,63 @@ impl ReportFigures {
                 self.st_staff,
                 "employees",
                 self.employees,
-                "S&T staff cannot exceed employees",
+                (
+                    "S&T staff cannot exceed employees",
+                    "科技人员数不得超过职工总数",
+                ),
             ),
             (
                 "rd_expense_domestic_yuan",
                 self.rd_expense_domestic_yuan,
                 "rd_expense_yuan",
                 self.rd_expense_yuan,
-                "R&D spent in China cannot exceed total R&D expense",
+                (
+                    "R&D spent in China cannot exceed total R&D expense",
+                    "境内研究开发费用不得超过研究开发费用总额",
+                ),
             ),
             (
                 "hightech_income_yuan",
                 self.hightech_income_yuan,
                 "total_income_yuan",
                 self.total_income_yuan,
-                "high-tech income cannot exceed total income",
+                (
+                    "high-tech income cannot exceed total income",
+                    "高新技术产品（服务）收入不得超过总收入",
+                ),
             ),
             (
                 "sales_revenue_yuan",
                 self.sales_revenue_yuan,
                 "total_income_yuan",
                 self.total_income_yuan,
-                "sales revenue is part of total income and cannot exceed it",
+                (
+                    "sales revenue is part of total income and cannot exceed it",
+                    "销售收入是总收入的一部分，不得超过总收入",
+                ),
             ),
             (
                 "invention_patents",
                 self.invention_patents,
                 "class1_ip",
                 self.class1_ip,
-                "invention patents are class-I IP, so class1_ip must count them",
+                (
+                    "invention patents are class-I IP, so class1_ip must count them",
+                    "发明专利属于Ⅰ类知识产权，class1_ip 须包含发明专利数",
+                ),
             ),
         ];
-        for (field, value, limit_field, limit, rule) in at_most {
+        for (field, value, limit_field, limit, (rule_en, rule_zh)) in at_most {
             if let (Some(v), Some(l)) = (value, limit)
                 && v > l
             {
                 errors.push(FieldError::new(
                     field,
                     format!("at_most_{limit_field}"),
-                    format!("{rule}: {field} = {v} > {limit_field} = {l}"),
+                    text!(
+                        "{rule_en}: {field} = {v} > {limit_field} = {l}",
+                        "{rule_zh}：{field} = {v} > {limit_field} = {l}"
+                    ),
                 ));
             }
         }
@@ -224,13 +255,19 @@ pub fn check_year(year: i32, registration_year: i32, current_year: i32) -> Resul
         Err(FieldError::new(
             "year",
             "not_before_registration",
-            format!("{year} is before the enterprise was registered ({registration_year})"),
+            text!(
+                "{year} is before the enterprise was registered ({registration_year})",
+                "{year} 年早于企业注册年份（{registration_year} 年）"
+            ),
         ))
     } else if year > current_year {
         Err(FieldError::new(
             "year",
             "not_in_future",
-            format!("{year} is in the future (current year {current_year})"),
+            text!(
+                "{year} is in the future (current year {current_year})",
+                "{year} 年晚于当前年份（{current_year} 年）"
+            ),
         ))
     } else {
         Ok(())

@@ -272,13 +272,7 @@ fn zone_of(raw: &str, errors: &mut Vec<FieldError>) -> Option<ZoneId> {
 
 fn operator_of(raw: &str, errors: &mut Vec<FieldError>) -> Option<CreditCode> {
     CreditCode::parse(raw)
-        .map_err(|e| {
-            errors.push(FieldError::new(
-                "operator_credit_code",
-                e.rule(),
-                e.to_string(),
-            ))
-        })
+        .map_err(|e| errors.push(FieldError::new("operator_credit_code", e.rule(), e.text())))
         .ok()
 }
 

@@ -19,18 +19,22 @@ pub struct CertificateNo(String);
 
 impl CertificateNo {
     /// Checks the form, and that the year in the number is the year of issue.
-    pub fn parse(raw: &str, issued_on: NaiveDate) -> Result<Self, (&'static str, String)> {
+    pub fn parse(
+        raw: &str,
+        issued_on: NaiveDate,
+    ) -> Result<Self, (&'static str, hte_shared::i18n::Text)> {
         let number = raw.trim().to_ascii_uppercase();
         let digits = number
             .strip_prefix("GR")
             .filter(|d| d.len() == 12 && d.bytes().all(|b| b.is_ascii_digit()));
         let Some(digits) = digits else {
-            return Err((
-                "format",
-                format!(
-                    "{raw:?} is not a certificate number: GR followed by 12 digits, e.g. GR202332001234"
-                ),
-            ));
+            return Err(("format", {
+                let shown = hte_shared::i18n::quote(raw);
+                hte_shared::text!(
+                    "{shown} is not a certificate number: GR followed by 12 digits, e.g. GR202332001234",
+                    "{shown} 不是高新技术企业证书编号：应为 GR 加 12 位数字，如 GR202332001234"
+                )
+            }));
         };
         let year = digits
             .bytes()
@@ -39,8 +43,9 @@ impl CertificateNo {
         if year != issued_on.year() {
             return Err((
                 "year_matches_issue",
-                format!(
+                hte_shared::text!(
                     "the number says {year} but the certificate was issued in {}",
+                    "证书编号中的年份为 {year}，但证书发证年份为 {}",
                     issued_on.year()
                 ),
             ));

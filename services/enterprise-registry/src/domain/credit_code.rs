@@ -83,6 +83,30 @@ impl fmt::Display for CreditCodeError {
     }
 }
 
+impl CreditCodeError {
+    /// What is wrong, in both languages, for a person correcting the code.
+    pub fn text(&self) -> hte_shared::i18n::Text {
+        let zh = match self {
+            CreditCodeError::Empty => "统一社会信用代码为必填项".to_owned(),
+            CreditCodeError::Length { actual } => {
+                format!("统一社会信用代码须为 {LEN} 位，现为 {actual} 位")
+            }
+            CreditCodeError::Charset { position, found } => format!(
+                "第 {position} 位的字符 {found:?} 不允许使用；只能使用数字 0-9 和除 I、O、S、V、Z \
+                 以外的大写字母"
+            ),
+            CreditCodeError::DivisionNotDigits { position } => format!(
+                "第 {position} 位须为数字：第 {DIVISION_FIRST}-{DIVISION_LAST} 位是登记管理机关\
+                 行政区划码"
+            ),
+            CreditCodeError::CheckCharacter { expected, found } => format!(
+                "校验码（第 {LEN} 位）为 '{found}'，但按前 {BODY_LEN} 位计算应为 '{expected}'"
+            ),
+        };
+        hte_shared::i18n::Text::new(self.to_string(), zh)
+    }
+}
+
 impl std::error::Error for CreditCodeError {}
 
 fn value_of(c: char) -> Option<u32> {

@@ -1,7 +1,9 @@
 //! Dates of facts: none before 1949-10-01 or after today; programme years from 2015.
 
 use chrono::{Datelike, NaiveDate};
+use hte_shared::i18n::Text;
 use hte_shared::problem::FieldError;
+use hte_shared::text;
 
 /// Earliest date accepted anywhere (registrations, reports): before it, data is a typo.
 pub fn earliest_date() -> NaiveDate {
@@ -19,13 +21,19 @@ pub fn check_past_date(
         errors.push(FieldError::new(
             field,
             "not_in_future",
-            format!("{field} {date} is in the future (today is {today})"),
+            text!(
+                "{field} {date} is in the future (today is {today})",
+                "{field} {date} 晚于今天（{today}）"
+            ),
         ));
     } else if date < earliest_date() {
         errors.push(FieldError::new(
             field,
             "too_early",
-            format!("{field} {date} is before 1949-10-01"),
+            text!(
+                "{field} {date} is before 1949-10-01",
+                "{field} {date} 早于 1949-10-01"
+            ),
         ));
     }
 }
@@ -37,17 +45,23 @@ pub const LAST_YEAR: i32 = 2100;
 
 /// Programme years accepted for pool entries and labels: 2015 to next year. The error is the
 /// rule that failed and its message.
-pub fn check_programme_year(year: i32, today: NaiveDate) -> Result<(), (&'static str, String)> {
+pub fn check_programme_year(year: i32, today: NaiveDate) -> Result<(), (&'static str, Text)> {
     let last = today.year() + 1;
     if !(2015..=LAST_YEAR).contains(&year) {
         Err((
             "range",
-            format!("year must be between 2015 and {last}; got {year}"),
+            text!(
+                "year must be between 2015 and {last}; got {year}",
+                "年度须在 2015 至 {last} 之间，现为 {year}"
+            ),
         ))
     } else if year > last {
         Err((
             "not_in_future",
-            format!("year {year} is too far ahead: at most {last} (next year)"),
+            text!(
+                "year {year} is too far ahead: at most {last} (next year)",
+                "年度 {year} 过远：至多为 {last}（下一年）"
+            ),
         ))
     } else {
         Ok(())

@@ -1,8 +1,10 @@
 //! An enterprise's own fields, each parsed from raw input into a value that is already valid.
 
 use chrono::NaiveDate;
+use hte_shared::i18n::{Text, quote};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
+use hte_shared::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -15,15 +17,21 @@ use super::tech_domain::TechDomain;
 pub struct EnterpriseName(String);
 
 impl EnterpriseName {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Text> {
         // The document's maxLength counts the name as sent, blanks around it included.
         let name = raw.trim();
         let chars = name.chars().count();
         if !(2..=120).contains(&chars) || raw.chars().count() > 120 {
-            return Err(format!("name must have 2 to 120 characters; got {chars}"));
+            return Err(text!(
+                "name must have 2 to 120 characters; got {chars}",
+                "企业名称须为 2 至 120 个字符，现为 {chars} 个"
+            ));
         }
         if name.chars().any(char::is_control) {
-            return Err("name must not contain control characters".to_owned());
+            return Err(Text::fixed(
+                "name must not contain control characters",
+                "企业名称不得包含控制字符",
+            ));
         }
         Ok(Self(name.to_owned()))
     }
@@ -38,17 +46,21 @@ impl EnterpriseName {
 pub struct CountyCode(RegionCode);
 
 impl CountyCode {
-    pub fn parse(raw: &str) -> Result<Self, (&'static str, String)> {
-        let code = RegionCode::parse(raw).map_err(|e| ("format", e.to_string()))?;
+    pub fn parse(raw: &str) -> Result<Self, (&'static str, Text)> {
+        let code = RegionCode::parse(raw).map_err(|e| ("format", e.text()))?;
         match regions::find(&code) {
             None => Err((
                 "jiangsu_division",
-                format!("{code} is not a Jiangsu division code"),
+                text!(
+                    "{code} is not a Jiangsu division code",
+                    "{code} 不是江苏省行政区划代码"
+                ),
             )),
             Some(region) if region.level != RegionLevel::County => Err((
                 "county_level",
-                format!(
+                text!(
                     "{code} ({}) is not county-level; give the district, county-level city or county",
+                    "{code}（{}）不是县级行政区，请填写区、县级市或县",
                     region.name
                 ),
             )),
@@ -72,7 +84,7 @@ impl CountyCode {
 pub struct IndustryCode(String);
 
 impl IndustryCode {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Text> {
         let code = raw.trim().to_ascii_uppercase();
         let (letter, digits) = match code.chars().next() {
             Some(c) if c.is_ascii_alphabetic() => (Some(c), &code[1..]),
@@ -88,8 +100,10 @@ impl IndustryCode {
         if letter_ok && digits_ok {
             Ok(Self(code))
         } else {
-            Err(format!(
-                "{raw:?} is not a GB/T 4754 industry code (a section letter A–T and/or 2–4 digits, e.g. C3911)"
+            let shown = quote(raw);
+            Err(text!(
+                "{shown} is not a GB/T 4754 industry code (a section letter A–T and/or 2–4 digits, e.g. C3911)",
+                "{shown} 不是 GB/T 4754 国民经济行业代码（门类字母 A–T 和/或 2–4 位数字，如 C3911）"
             ))
         }
     }
@@ -157,29 +171,41 @@ impl ListingStatus {
     }
 }
 
+/// `reason` about the field named `field`, led by its name in both languages.
+pub fn prefixed(field: &str, reason: &Text) -> Text {
+    Text::new(
+        format!("{field} {reason}"),
+        format!("{field}{}", reason.zh()),
+    )
+}
+
 /// A short identifier (zone, carrier): 1–64 visible characters.
-pub fn parse_identifier(raw: &str) -> Result<String, String> {
+pub fn parse_identifier(raw: &str) -> Result<String, Text> {
     let id = raw.trim();
     let chars = id.chars().count();
     // The document's maxLength counts the text as sent, blanks around it included.
     if (1..=64).contains(&chars) && raw.chars().count() <= 64 && !id.chars().any(char::is_control) {
         Ok(id.to_owned())
     } else {
-        Err("must have 1 to 64 characters without control characters".to_owned())
+        Err(Text::fixed(
+            "must have 1 to 64 characters without control characters",
+            "须为 1 至 64 个字符，且不含控制字符",
+        ))
     }
 }
 
 /// A reason (理由) for an explicit action such as revocation: 2–500 characters, at least
 /// two of them besides the surrounding blanks (which are dropped). The document states the
 /// same: `minLength: 2`, `maxLength: 500` and a pattern for the two non-blank ends.
-pub fn parse_reason(raw: &str) -> Result<String, String> {
+pub fn parse_reason(raw: &str) -> Result<String, Text> {
     let reason = raw.trim();
     let chars = reason.chars().count();
     if chars >= 2 && raw.chars().count() <= 500 {
         Ok(reason.to_owned())
     } else {
-        Err(format!(
-            "a reason of 2 to 500 characters is required; got {chars}"
+        Err(text!(
+            "a reason of 2 to 500 characters is required; got {chars}",
+            "须填写 2 至 500 个字符的理由，现为 {chars} 个"
         ))
     }
 }
@@ -314,11 +340,11 @@ fn collect<T, E>(
     }
 }
 
-fn name_error(e: String) -> FieldError {
+fn name_error(e: Text) -> FieldError {
     FieldError::new("name", "length", e)
 }
 
-fn region_error((rule, message): (&'static str, String)) -> FieldError {
+fn region_error((rule, message): (&'static str, Text)) -> FieldError {
     FieldError::new("region_code", rule, message)
 }
 
@@ -349,7 +375,7 @@ fn parse_optional_identifier(
 ) -> Option<String> {
     let raw = raw?;
     collect(parse_identifier(raw), errors, |e| {
-        FieldError::new(field, "format", format!("{field} {e}"))
+        FieldError::new(field, "format", prefixed(field, &e))
     })
 }
 
@@ -369,7 +395,7 @@ pub fn parse_zone(level: ZoneLevel, raw_id: Option<&str>) -> Result<Option<Strin
         )),
         (_, Some(raw)) => parse_identifier(raw)
             .map(Some)
-            .map_err(|e| FieldError::new("zone_id", "format", format!("zone_id {e}"))),
+            .map_err(|e| FieldError::new("zone_id", "format", prefixed("zone_id", &e))),
     }
 }
 
@@ -378,7 +404,7 @@ impl NewEnterprise {
     pub fn parse(&self, today: NaiveDate) -> Result<EnterpriseFields, Problem> {
         let mut errors = Vec::new();
         let credit_code = collect(CreditCode::parse(&self.credit_code), &mut errors, |e| {
-            FieldError::new("credit_code", e.rule(), e.to_string())
+            FieldError::new("credit_code", e.rule(), e.text())
         });
         let name = collect(EnterpriseName::parse(&self.name), &mut errors, name_error);
         let county = collect(
@@ -537,19 +563,31 @@ impl EarliestFacts {
         &self,
         registered_on: NaiveDate,
         deregistered_on: Option<NaiveDate>,
-    ) -> Option<String> {
+    ) -> Option<Text> {
         use chrono::Datelike;
         if deregistered_on.is_some_and(|d| d < registered_on) {
-            return Some("the enterprise was deregistered before it".to_owned());
+            return Some(Text::fixed(
+                "the enterprise was deregistered before it",
+                "企业在该日期之前已注销",
+            ));
         }
         if let Some(year) = self.report_year.filter(|y| *y < registered_on.year()) {
-            return Some(format!("an annual report for {year} is recorded"));
+            return Some(text!(
+                "an annual report for {year} is recorded",
+                "已有 {year} 年度的年报记录"
+            ));
         }
         if let Some(date) = self.pool_entered_on.filter(|d| *d < registered_on) {
-            return Some(format!("a pool entry from {date} is recorded"));
+            return Some(text!(
+                "a pool entry from {date} is recorded",
+                "已有 {date} 入库的培育库记录"
+            ));
         }
         if let Some(date) = self.certificate_issued_on.filter(|d| *d < registered_on) {
-            return Some(format!("a certificate issued on {date} is recorded"));
+            return Some(text!(
+                "a certificate issued on {date} is recorded",
+                "已有 {date} 颁发的高新技术企业证书记录"
+            ));
         }
         None
     }

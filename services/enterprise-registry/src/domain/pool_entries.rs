@@ -16,9 +16,12 @@ pub struct PoolEntry {
 }
 
 /// Batches within a year run from 1 to 99.
-pub fn check_batch(batch: i64) -> Result<i32, String> {
+pub fn check_batch(batch: i64) -> Result<i32, hte_shared::i18n::Text> {
     match i32::try_from(batch) {
         Ok(batch) if (1..=99).contains(&batch) => Ok(batch),
-        _ => Err("batch must be between 1 and 99".to_owned()),
+        _ => Err(hte_shared::i18n::Text::fixed(
+            "batch must be between 1 and 99",
+            "批次须在 1 至 99 之间",
+        )),
     }
 }

@@ -55,14 +55,16 @@ impl RdInstitution {
         }
     }
 
-    pub fn parse(key: &str) -> Result<Self, String> {
+    pub fn parse(key: &str) -> Result<Self, hte_shared::i18n::Text> {
         Self::ALL
             .into_iter()
             .find(|level| level.key() == key)
             .ok_or_else(|| {
                 let keys: Vec<&str> = Self::ALL.iter().map(|level| level.key()).collect();
-                format!(
-                    "unknown R&D institution level {key:?}; use one of {}",
+                let shown = hte_shared::i18n::quote(key);
+                hte_shared::text!(
+                    "unknown R&D institution level {shown}; use one of {}",
+                    "未知的研发机构级别 {shown}，请使用以下之一：{}",
                     keys.join(", ")
                 )
             })

@@ -67,14 +67,16 @@ impl TechDomain {
         }
     }
 
-    pub fn parse(key: &str) -> Result<Self, String> {
+    pub fn parse(key: &str) -> Result<Self, hte_shared::i18n::Text> {
         Self::ALL
             .into_iter()
             .find(|d| d.key() == key)
             .ok_or_else(|| {
                 let keys: Vec<&str> = Self::ALL.iter().map(|d| d.key()).collect();
-                format!(
-                    "unknown technology domain {key:?}; use one of {}",
+                let shown = hte_shared::i18n::quote(key);
+                hte_shared::text!(
+                    "unknown technology domain {shown}; use one of {}",
+                    "未知的技术领域 {shown}，请使用以下之一：{}",
                     keys.join(", ")
                 )
             })

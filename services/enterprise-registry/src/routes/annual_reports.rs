@@ -22,7 +22,10 @@ fn path_year(raw: &str) -> Result<i32, Problem> {
         Problem::invalid_field(
             "year",
             "format",
-            format!("year must be a number like 2025; got {raw:?}"),
+            hte_shared::text!(
+                "year must be a number like 2025; got {raw:?}",
+                "年度须为数字，如 2025，收到的是 {raw:?}"
+            ),
         )
     })
 }

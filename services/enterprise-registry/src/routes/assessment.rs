@@ -35,9 +35,10 @@ fn require_province(caller: &Caller) -> Result<(), Problem> {
     if caller.role == Role::Province {
         Ok(())
     } else {
-        Err(Problem::forbidden(
+        Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
             "only the province sets assessment rules",
-        ))
+            "仅省级用户可设置评价规则",
+        )))
     }
 }
 

@@ -83,7 +83,10 @@ impl CandidateParams {
                 errors.push(FieldError::new(
                     "scope",
                     "enum",
-                    format!("scope must be pool or all; got {other:?}"),
+                    hte_shared::text!(
+                        "scope must be pool or all; got {other:?}",
+                        "scope 须为 pool（培育库）或 all（全部），收到的是 {other:?}"
+                    ),
                 ));
                 true
             }

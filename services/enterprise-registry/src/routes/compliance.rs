@@ -81,7 +81,10 @@ impl AlertQuery {
             errors.push(FieldError::new(
                 "kind",
                 "enum",
-                "kind must be certificate_expiring, missing_annual_report or pool_overstay",
+                hte_shared::i18n::Text::fixed(
+                    "kind must be certificate_expiring, missing_annual_report or pool_overstay",
+                    "kind 须为 certificate_expiring（证书即将到期）、missing_annual_report（缺少年报）或 pool_overstay（在库超期）",
+                ),
             ));
         }
         let as_of = gather(
@@ -95,7 +98,10 @@ impl AlertQuery {
             errors.push(FieldError::new(
                 "within_days",
                 "range",
-                "within_days must be between 1 and 730",
+                hte_shared::i18n::Text::fixed(
+                    "within_days must be between 1 and 730",
+                    "within_days 须在 1 至 730 之间",
+                ),
             ));
         }
         let max_pool_years = self.max_pool_years.unwrap_or(3);
@@ -103,7 +109,10 @@ impl AlertQuery {
             errors.push(FieldError::new(
                 "max_pool_years",
                 "range",
-                "max_pool_years must be between 1 and 10",
+                hte_shared::i18n::Text::fixed(
+                    "max_pool_years must be between 1 and 10",
+                    "max_pool_years 须在 1 至 10 之间",
+                ),
             ));
         }
         let scope = region_filter(caller, self.region.as_deref(), &mut errors)?;

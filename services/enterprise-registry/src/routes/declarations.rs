@@ -21,7 +21,7 @@ use crate::app::declarations::{self as operations, DeclarationList, DeclarationV
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date};
 use crate::domain::declarations::{Claim, Declaration, DeclarationKind, StandardLevel};
-use crate::domain::enterprise::parse_identifier;
+use crate::domain::enterprise::{parse_identifier, prefixed};
 use crate::error::RegistryError;
 
 /// Body of `POST …/declarations`. Which fields apply depends on `kind`; the others must be
@@ -246,7 +246,7 @@ impl NewDeclaration {
         check_past_date("dated_on", self.dated_on, today, &mut errors);
         super::validated(errors)?;
         let source = parse_identifier(&self.source)
-            .map_err(|e| Problem::invalid_field("source", "format", format!("source {e}")))?;
+            .map_err(|e| Problem::invalid_field("source", "format", prefixed("source", &e)))?;
         Ok(Declaration {
             dated_on: self.dated_on,
             claim: self.claim(holds)?,

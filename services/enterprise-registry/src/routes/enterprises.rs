@@ -271,7 +271,10 @@ impl EnterpriseFilter {
                 None => errors.push(FieldError::new(
                     "status",
                     "enum",
-                    "status must be hte, pool, registered, deregistered or not_yet_registered",
+                    hte_shared::i18n::Text::fixed(
+                        "status must be hte, pool, registered, deregistered or not_yet_registered",
+                        "status 须为 hte（高新技术企业）、pool（培育库）、registered（已注册）、deregistered（已注销）或 not_yet_registered（尚未注册）",
+                    ),
                 )),
             }
         }
@@ -287,7 +290,10 @@ impl EnterpriseFilter {
                 None => errors.push(FieldError::new(
                     "label",
                     "enum",
-                    "label must be gazelle, little_giant, single_champion, innovative_leader, top100, listing_pipeline or tech_sme",
+                    hte_shared::i18n::Text::fixed(
+                        "label must be gazelle, little_giant, single_champion, innovative_leader, top100, listing_pipeline or tech_sme",
+                        "label 须为 gazelle（瞪羚企业）、little_giant（专精特新“小巨人”）、single_champion（单项冠军）、innovative_leader（创新型领军企业）、top100（百强）、listing_pipeline（上市后备）或 tech_sme（科技型中小企业）",
+                    ),
                 )),
             }
         }
@@ -297,7 +303,10 @@ impl EnterpriseFilter {
                 None => errors.push(FieldError::new(
                     "zone_level",
                     "enum",
-                    "zone_level must be none, provincial or national",
+                    hte_shared::i18n::Text::fixed(
+                        "zone_level must be none, provincial or national",
+                        "zone_level 须为 none（不在高新区）、provincial（省级高新区）或 national（国家级高新区）",
+                    ),
                 )),
             }
         }
@@ -307,7 +316,10 @@ impl EnterpriseFilter {
                 errors.push(FieldError::new(
                     "q",
                     "length",
-                    "q may have at most 100 characters",
+                    hte_shared::i18n::Text::fixed(
+                        "q may have at most 100 characters",
+                        "q 最多 100 个字符",
+                    ),
                 ));
             }
             filter.name_contains = Some(text.to_owned());
@@ -383,7 +395,10 @@ fn parse_sort(raw: Option<&str>) -> Result<(SortKey, String), Problem> {
             return Err(Problem::invalid_field(
                 "sort",
                 "enum",
-                format!("sort must be credit_code, name or updated_at; got {other:?}"),
+                hte_shared::text!(
+                    "sort must be credit_code, name or updated_at; got {other:?}",
+                    "sort 须为 credit_code、name 或 updated_at，收到的是 {other:?}"
+                ),
             ));
         }
     };
@@ -397,7 +412,10 @@ fn check_cursor(cursor: &ListCursor, sort: SortKey, sort_name: &str) -> Result<(
         return Err(Problem::invalid_field(
             "cursor",
             "sort_mismatch",
-            "the cursor belongs to another sort order",
+            hte_shared::i18n::Text::fixed(
+                "the cursor belongs to another sort order",
+                "该游标属于另一种排序方式",
+            ),
         ));
     }
     if sort == SortKey::UpdatedAt
@@ -407,7 +425,10 @@ fn check_cursor(cursor: &ListCursor, sort: SortKey, sort_name: &str) -> Result<(
         return Err(Problem::invalid_field(
             "cursor",
             "format",
-            "the cursor is not one this service issued; start again without it",
+            hte_shared::i18n::Text::fixed(
+                "the cursor is not one this service issued; start again without it",
+                "该游标不是本服务签发的，请去掉游标从头查询",
+            ),
         ));
     }
     Ok(())

@@ -38,7 +38,10 @@ impl ExportParams {
             return Err(Problem::invalid_field(
                 "format",
                 "enum",
-                format!("format must be csv or xlsx; got {asked:?}"),
+                hte_shared::text!(
+                    "format must be csv or xlsx; got {asked:?}",
+                    "格式须为 csv 或 xlsx，收到的是 {asked:?}"
+                ),
             ));
         }
         let format = files::negotiate(
@@ -50,7 +53,10 @@ impl ExportParams {
             return Err(Problem::invalid_field(
                 "format",
                 "enum",
-                "exports are csv or xlsx; use GET /api/v1/enterprises for JSON",
+                hte_shared::i18n::Text::fixed(
+                    "exports are csv or xlsx; use GET /api/v1/enterprises for JSON",
+                    "导出格式为 csv 或 xlsx；如需 JSON，请使用 GET /api/v1/enterprises",
+                ),
             ));
         }
         Ok((format, Language::parse(self.lang.as_deref())?))

@@ -28,7 +28,10 @@ pub fn negotiate(
             return Err(Problem::invalid_field(
                 "format",
                 "enum",
-                format!("format must be json, csv or xlsx; got {p:?}"),
+                hte_shared::text!(
+                    "format must be json, csv or xlsx; got {p:?}",
+                    "格式须为 json、csv 或 xlsx，收到的是 {p:?}"
+                ),
             ));
         }
         None => {}

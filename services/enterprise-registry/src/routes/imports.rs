@@ -143,7 +143,10 @@ impl ImportParams {
         let kind = choice(
             ImportKind::from_key(&self.kind),
             "kind",
-            "kind must be enterprises, annual_reports, pool_entries, certificates or labels",
+            hte_shared::i18n::Text::fixed(
+                "kind must be enterprises, annual_reports, pool_entries, certificates or labels",
+                "kind 须为 enterprises（企业）、annual_reports（年报）、pool_entries（培育库）、certificates（高新技术企业证书）或 labels（称号）",
+            ),
         );
         let kind = gather(&mut errors, kind);
         let mode = match self.mode.as_deref() {
@@ -152,13 +155,23 @@ impl ImportParams {
         };
         let mode = gather(
             &mut errors,
-            choice(mode, "mode", "mode must be dry_run, atomic or partial"),
+            choice(
+                mode,
+                "mode",
+                hte_shared::i18n::Text::fixed(
+                    "mode must be dry_run, atomic or partial",
+                    "mode 须为 dry_run（试导入）、atomic（整体导入）或 partial（部分导入）",
+                ),
+            ),
         );
         let unit = match self.unit.as_deref() {
             None => Some(MoneyUnit::Yuan),
             Some(raw) => MoneyUnit::from_key(raw),
         };
-        let unit_message = "unit must be yuan, thousand_yuan or ten_thousand_yuan";
+        let unit_message = hte_shared::i18n::Text::fixed(
+            "unit must be yuan, thousand_yuan or ten_thousand_yuan",
+            "unit 须为 yuan（元）、thousand_yuan（千元）或 ten_thousand_yuan（万元）",
+        );
         let unit = gather(&mut errors, choice(unit, "unit", unit_message));
         let encoding = match self
             .encoding
@@ -171,7 +184,10 @@ impl ImportParams {
             Some("gbk" | "gb2312" | "gb18030") => Some(EncodingChoice::Gbk),
             Some(_) => None,
         };
-        let encoding_message = "encoding must be auto, utf-8 or gbk";
+        let encoding_message = hte_shared::i18n::Text::fixed(
+            "encoding must be auto, utf-8 or gbk",
+            "encoding 须为 auto（自动识别）、utf-8 或 gbk",
+        );
         let encoding = gather(&mut errors, choice(encoding, "encoding", encoding_message));
         let header_row = self.header_row.filter(|row| !(1..=1_048_576).contains(row));
         if header_row.is_some() {
@@ -242,8 +258,9 @@ fn media_type_of(request: &HttpRequest) -> Result<String, Problem> {
     if media_type.is_empty() || FILE_MEDIA_TYPES.contains(&media_type.as_str()) {
         Ok(media_type)
     } else {
-        Err(Problem::unsupported_media_type(format!(
-            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}"
+        Err(Problem::unsupported_media_type(text!(
+            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}",
+            "请以 text/csv 或 {XLSX_MEDIA_TYPE} 格式发送文件，收到的是 {media_type}"
         )))
     }
 }

@@ -18,7 +18,7 @@ use super::{create_fact, end_fact, path_credit_code, records_of};
 use crate::app::labels::{self as operations, LabelList, LabelView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::check_programme_year;
-use crate::domain::enterprise::parse_identifier;
+use crate::domain::enterprise::{parse_identifier, prefixed};
 use crate::domain::labels::{Label, LabelKind, LabelLevel};
 use crate::error::RegistryError;
 
@@ -51,7 +51,7 @@ impl NewLabel {
             None => None,
             Some(Ok(issuer)) => Some(issuer),
             Some(Err(e)) => {
-                errors.push(FieldError::new("issuer", "format", format!("issuer {e}")));
+                errors.push(FieldError::new("issuer", "format", prefixed("issuer", &e)));
                 None
             }
         };
@@ -163,7 +163,14 @@ fn label_path(
 ) -> Result<(CreditCode, (LabelKind, i32)), Problem> {
     let code = path_credit_code(&raw_code)?;
     let kind = LabelKind::from_key(&raw_kind).ok_or_else(|| {
-        Problem::invalid_field("kind", "enum", format!("unknown label kind {raw_kind:?}"))
+        Problem::invalid_field(
+            "kind",
+            "enum",
+            hte_shared::text!(
+                "unknown label kind {raw_kind:?}",
+                "未知的称号类型 {raw_kind:?}"
+            ),
+        )
     })?;
     Ok((code, (kind, year)))
 }

@@ -105,8 +105,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// Parses a credit code from the path (400 naming the rule when malformed).
 fn path_credit_code(raw: &str) -> Result<CreditCode, Problem> {
-    CreditCode::parse(raw)
-        .map_err(|e| Problem::invalid_field("credit_code", e.rule(), e.to_string()))
+    CreditCode::parse(raw).map_err(|e| Problem::invalid_field("credit_code", e.rule(), e.text()))
 }
 
 /// Every field error at once, or nothing.
@@ -245,8 +244,9 @@ pub(super) fn region_filter(
         Some(raw) => match RegionCode::parse(raw) {
             Ok(code) if hte_shared::regions::find(&code).is_some() => {
                 if scope.is_some_and(|s| !code.is_within(&s)) {
-                    return Err(Problem::forbidden(format!(
+                    return Err(Problem::forbidden(hte_shared::text!(
                         "region {code} is outside your region {}",
+                        "地区 {code} 不在您的辖区 {} 之内",
                         caller.region
                     )));
                 }
@@ -256,12 +256,15 @@ pub(super) fn region_filter(
                 errors.push(FieldError::new(
                     "region",
                     "jiangsu_division",
-                    format!("{code} is not a Jiangsu division code"),
+                    hte_shared::text!(
+                        "{code} is not a Jiangsu division code",
+                        "{code} 不是江苏省行政区划代码"
+                    ),
                 ));
                 None
             }
             Err(e) => {
-                errors.push(FieldError::new("region", "format", e.to_string()));
+                errors.push(FieldError::new("region", "format", e.text()));
                 None
             }
         },

@@ -17,7 +17,7 @@ use super::{create_fact, end_fact, parse_ending, path_credit_code, records_of};
 use crate::app::pool_entries::{self as operations, PoolEntryList, PoolEntryView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date, check_programme_year};
-use crate::domain::enterprise::parse_identifier;
+use crate::domain::enterprise::{parse_identifier, prefixed};
 use crate::domain::pool_entries::{PoolEntry, check_batch};
 use crate::error::RegistryError;
 
@@ -72,7 +72,7 @@ impl NewPoolEntry {
         let source = match parse_identifier(&self.source) {
             Ok(source) => Some(source),
             Err(e) => {
-                errors.push(FieldError::new("source", "format", format!("source {e}")));
+                errors.push(FieldError::new("source", "format", prefixed("source", &e)));
                 None
             }
         };

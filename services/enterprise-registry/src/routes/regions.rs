@@ -96,7 +96,7 @@ impl RegionFilter {
             None => None,
             Some(Ok(code)) => Some(code),
             Some(Err(e)) => {
-                errors.push(FieldError::new("parent", "format", e.to_string()));
+                errors.push(FieldError::new("parent", "format", e.text()));
                 None
             }
         };
@@ -148,10 +148,14 @@ pub async fn list_regions(
 )]
 #[get("/regions/{code}")]
 pub async fn get_region(_caller: Caller, code: web::Path<String>) -> Result<HttpResponse, Problem> {
-    let code = RegionCode::parse(&code)
-        .map_err(|e| Problem::invalid_field("code", "format", e.to_string()))?;
-    let region = regions::find(&code)
-        .ok_or_else(|| Problem::not_found(format!("no Jiangsu division has code {code}")))?;
+    let code =
+        RegionCode::parse(&code).map_err(|e| Problem::invalid_field("code", "format", e.text()))?;
+    let region = regions::find(&code).ok_or_else(|| {
+        Problem::not_found(hte_shared::text!(
+            "no Jiangsu division has code {code}",
+            "未找到代码为 {code} 的江苏省行政区划"
+        ))
+    })?;
     let mut ancestors = Vec::new();
     let mut parent = region.parent;
     while let Some(code) = parent {

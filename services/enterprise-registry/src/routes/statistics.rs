@@ -72,7 +72,10 @@ impl StatisticsParams {
                 errors.push(FieldError::new(
                     "level",
                     "enum",
-                    format!("level must be city or county; got {other:?}"),
+                    hte_shared::text!(
+                        "level must be city or county; got {other:?}",
+                        "level 须为 city（市）或 county（县），收到的是 {other:?}"
+                    ),
                 ));
                 RegionLevel::City
             }
@@ -85,7 +88,10 @@ impl StatisticsParams {
                     errors.push(FieldError::new(
                         "parent",
                         "city_code",
-                        format!("parent must be a Jiangsu city code; got {raw:?}"),
+                        hte_shared::text!(
+                            "parent must be a Jiangsu city code; got {raw:?}",
+                            "parent 须为江苏省设区市代码，收到的是 {raw:?}"
+                        ),
                     ));
                     None
                 }
@@ -121,7 +127,10 @@ impl StatisticsParams {
             errors.push(FieldError::new(
                 "new_from",
                 "order",
-                "new_from must not be after new_to",
+                hte_shared::i18n::Text::fixed(
+                    "new_from must not be after new_to",
+                    "new_from 不得晚于 new_to",
+                ),
             ));
         }
         validated(errors)?;

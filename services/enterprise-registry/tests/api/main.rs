@@ -9,6 +9,7 @@ mod authorization;
 mod body_limits;
 mod carrier_ranking;
 mod carriers;
+mod chinese_problems;
 mod compliance;
 mod contract_statuses;
 mod declarations;

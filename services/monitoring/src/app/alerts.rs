@@ -172,7 +172,10 @@ fn key_list<T>(
             None => errors.push(FieldError::new(
                 field,
                 "enum",
-                format!("{field} must be one or more of {keys}; got {item:?}"),
+                hte_shared::text!(
+                    "{field} must be one or more of {keys}; got {item:?}",
+                    "{field} 须为以下一项或多项：{keys}，收到的是 {item:?}"
+                ),
             )),
         }
     }
@@ -276,9 +279,13 @@ pub async fn get(db: &Db, caller: &Caller, id: String) -> Result<AlertView, Moni
 }
 
 /// The alert, or 404 when it does not exist or lies outside the caller's region.
+fn no_alert(id: &str) -> Problem {
+    Problem::not_found(hte_shared::text!("no alert {id}", "未找到预警 {id}"))
+}
+
 fn visible(caller: &Caller, row: Option<AlertRow>, id: &str) -> Result<AlertRow, MonitoringError> {
     row.filter(|r| RegionCode::parse(&r.region_code).is_ok_and(|code| caller.may_read(&code)))
-        .ok_or_else(|| Problem::not_found(format!("no alert {id} (无此预警)")).into())
+        .ok_or_else(|| no_alert(id).into())
 }
 
 /// An official acknowledges an alert of their region with a note (If-Match required).
@@ -292,7 +299,7 @@ pub async fn acknowledge(
 ) -> Result<AlertView, MonitoringError> {
     caller.require_writer()?;
     let note = bounded_text("note", &input.note, 1, 1000)
-        .map_err(|e| Problem::invalid_field("note", e.rule(), e.to_string()))?;
+        .map_err(|e| Problem::invalid_field("note", e.rule(), e.text()))?;
     let actor = Actor::new(caller, request_id);
     let caller = caller.clone();
     db.write(move |conn| {
@@ -302,9 +309,10 @@ pub async fn acknowledge(
         caller.require_write(&region)?;
         if_match.check(before.version)?;
         if before.resolved_at.is_some() {
-            return Err(Problem::conflict(
-                "the alert is resolved and kept as it was (预警已解除，不能再确认)",
-            )
+            return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
+                "the alert is resolved and kept as it was",
+                "预警已解除，保持原状，不能再确认",
+            ))
             .into());
         }
         let now = hte_shared::time::now();
@@ -312,11 +320,12 @@ pub async fn acknowledge(
             match queries::acknowledge(conn, &id, before.version, &actor.subject, &note, now)? {
                 Acknowledged::Done(row) => *row,
                 Acknowledged::NotFound => {
-                    return Err(Problem::not_found(format!("no alert {id} (无此预警)")).into());
+                    return Err(no_alert(&id).into());
                 }
                 Acknowledged::Stale { current } => {
-                    return Err(Problem::precondition_failed(format!(
-                        "the alert changed meanwhile (now \"v{current}\"); read it again"
+                    return Err(Problem::precondition_failed(hte_shared::text!(
+                        "the alert changed meanwhile (now \"v{current}\"); read it again",
+                        "预警已被他人修改（当前为 \"v{current}\"），请重新读取后再试"
                     ))
                     .into());
                 }

@@ -198,7 +198,7 @@ fn parse_query(caller: &Caller, query: &BoardQuery) -> Result<Target, Problem> {
     };
     let period = query.period.as_deref().and_then(|p| {
         Period::parse(p)
-            .map_err(|e| errors.push(FieldError::new("period", "format", e.to_string())))
+            .map_err(|e| errors.push(FieldError::new("period", "format", e.text())))
             .ok()
     });
     let (Some(plan_id), Some(region)) = (plan_id, region) else {
@@ -219,14 +219,14 @@ fn snapshot_of(conn: &mut DbConnection, target: &Target) -> Result<SnapshotRow, 
         None => series::latest_of_plan(conn, &target.plan_id)?,
     };
     found.ok_or_else(|| {
-        Problem::not_found(format!(
-            "no snapshot of plan {}{} yet (尚无快照)",
-            target.plan_id,
-            target
-                .period
-                .map(|p| format!(" for {p}"))
-                .unwrap_or_default()
-        ))
+        let plan = &target.plan_id;
+        Problem::not_found(match target.period {
+            Some(p) => hte_shared::text!(
+                "no snapshot of plan {plan} for {p} yet",
+                "规划 {plan} 在 {p} 尚无快照"
+            ),
+            None => hte_shared::text!("no snapshot of plan {plan} yet", "规划 {plan} 尚无快照"),
+        })
         .into()
     })
 }
@@ -558,8 +558,9 @@ pub async fn series(
             .last()
             .map(|p| p.snapshot_id.clone())
             .ok_or_else(|| {
-                Problem::not_found(format!(
-                    "no snapshot of plan {} has indicator {key:?} (尚无该指标的快照)",
+                Problem::not_found(hte_shared::text!(
+                    "no snapshot of plan {} has indicator {key:?}",
+                    "规划 {} 尚无含指标 {key:?} 的快照",
                     target.plan_id
                 ))
             })?;

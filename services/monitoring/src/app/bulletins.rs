@@ -87,7 +87,7 @@ pub fn order_of(caller: &Caller, query: &BulletinQuery) -> Result<BulletinOrder,
         .map_err(|p| errors.extend(p.errors))
         .ok();
     let period = Period::parse(&query.period)
-        .map_err(|e| errors.push(FieldError::new("period", "format", e.to_string())))
+        .map_err(|e| errors.push(FieldError::new("period", "format", e.text())))
         .ok();
     if let Some(revision) = query.revision.filter(|r| *r < 1) {
         errors.push(FieldError::new(

@@ -79,8 +79,9 @@ async fn plan_of(
             Problem::invalid_field(
                 "plan",
                 "exists",
-                format!(
-                    "the allocation service has no plan {:?} (规划不存在)",
+                hte_shared::text!(
+                    "the allocation service has no plan {:?}",
+                    "目标分解服务中没有规划 {:?}",
                     order.plan_id
                 ),
             )
@@ -89,9 +90,12 @@ async fn plan_of(
         return Err(Problem::invalid_field(
             "period",
             "within_plan",
-            format!(
-                "period {} lies outside the plan's {}–{} (统计期不在规划期内)",
-                order.period, plan.starts_on, plan.ends_on
+            hte_shared::text!(
+                "period {} lies outside the plan's {}–{}",
+                "统计期 {} 不在规划期 {} 至 {} 之内",
+                order.period,
+                plan.starts_on,
+                plan.ends_on
             ),
         )
         .into());

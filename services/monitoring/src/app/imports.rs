@@ -132,7 +132,10 @@ pub struct Sheet {
 /// Reads a CSV or XLSX file.
 pub fn read_sheet(bytes: &[u8], settings: &ImportSettings) -> Result<Sheet, Problem> {
     if bytes.is_empty() {
-        return Err(file_problem("not_empty", "the file is empty (文件为空)"));
+        return Err(file_problem(
+            "not_empty",
+            hte_shared::i18n::Text::fixed("the file is empty", "文件为空"),
+        ));
     }
     let (mut lines, encoding) = match settings.format {
         FileFormat::Xlsx => (xlsx_lines(bytes)?, "xlsx"),
@@ -143,13 +146,19 @@ pub fn read_sheet(bytes: &[u8], settings: &ImportSettings) -> Result<Sheet, Prob
     if lines.len() > MAX_ROWS + 1 {
         return Err(file_problem(
             "rows",
-            format!("a file holds at most {MAX_ROWS} rows (行数超出上限)"),
+            hte_shared::text!(
+                "a file holds at most {MAX_ROWS} rows",
+                "文件最多 {MAX_ROWS} 行，行数超出上限"
+            ),
         ));
     }
     let mut lines = lines.into_iter();
-    let (_, mut header) = lines
-        .next()
-        .ok_or_else(|| file_problem("not_empty", "the file has no header row (缺少表头)"))?;
+    let (_, mut header) = lines.next().ok_or_else(|| {
+        file_problem(
+            "not_empty",
+            hte_shared::i18n::Text::fixed("the file has no header row", "文件缺少表头行"),
+        )
+    })?;
     while header.last().is_some_and(|c| c.trim().is_empty()) {
         header.pop();
     }
@@ -175,7 +184,10 @@ fn csv_lines(bytes: &[u8], choice: Encoding) -> Result<(Lines, &'static str), Pr
     if malformed {
         return Err(file_problem(
             "encoding",
-            format!("the file is not valid {label} text (文件编码错误)"),
+            hte_shared::text!(
+                "the file is not valid {label} text",
+                "文件不是有效的 {label} 文本，编码错误"
+            ),
         ));
     }
     let mut reader = csv::ReaderBuilder::new()
@@ -187,7 +199,10 @@ fn csv_lines(bytes: &[u8], choice: Encoding) -> Result<(Lines, &'static str), Pr
         let record = record.map_err(|e| {
             file_problem(
                 "csv",
-                format!("the file cannot be read as CSV (无法读取CSV): {e}"),
+                hte_shared::text!(
+                    "the file cannot be read as CSV: {e}",
+                    "无法按 CSV 格式读取文件：{e}"
+                ),
             )
         })?;
         let line = record.position().map_or(0, |p| p.line());
@@ -216,14 +231,19 @@ fn xlsx_lines(bytes: &[u8]) -> Result<Lines, Problem> {
     let unreadable = |e: &dyn std::fmt::Display| {
         file_problem(
             "xlsx",
-            format!("the XLSX file cannot be read (无法读取XLSX文件): {e}"),
+            hte_shared::text!(
+                "the XLSX file cannot be read: {e}",
+                "无法读取该 XLSX 文件：{e}"
+            ),
         )
     };
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(&e))?;
-    let first =
-        workbook.sheet_names().first().cloned().ok_or_else(|| {
-            file_problem("xlsx", "the workbook has no worksheet (工作簿没有工作表)")
-        })?;
+    let first = workbook.sheet_names().first().cloned().ok_or_else(|| {
+        file_problem(
+            "xlsx",
+            hte_shared::i18n::Text::fixed("the workbook has no worksheet", "工作簿没有工作表"),
+        )
+    })?;
     let range = workbook
         .worksheet_range(&first)
         .map_err(|e| unreadable(&e))?;
@@ -306,7 +326,10 @@ fn resolve_columns(header: &[String]) -> Result<Columns, Problem> {
             errors.push(FieldError::new(
                 "file",
                 "header",
-                format!("column {i}: unknown header {text:?} (未知表头)"),
+                hte_shared::text!(
+                    "column {i}: unknown header {text:?}",
+                    "第 {i} 列：未知表头 {text:?}"
+                ),
             ));
             continue;
         };
@@ -316,7 +339,10 @@ fn resolve_columns(header: &[String]) -> Result<Columns, Problem> {
                 _ => errors.push(FieldError::new(
                     "file",
                     "header",
-                    format!("{text:?}: only the value column may name a unit, 元, 万元 or 亿元 (表头单位错误)"),
+                    hte_shared::text!(
+                        "{text:?}: only the value column may name a unit, 元, 万元 or 亿元",
+                        "{text:?}：表头单位错误，只有数值列可以注明单位（元、万元或亿元）"
+                    ),
                 )),
             }
         }
@@ -324,7 +350,10 @@ fn resolve_columns(header: &[String]) -> Result<Columns, Problem> {
             errors.push(FieldError::new(
                 "file",
                 "header",
-                format!("{field} appears twice in the header (表头重复)"),
+                hte_shared::text!(
+                    "{field} appears twice in the header",
+                    "{field} 在表头中重复出现"
+                ),
             ));
         }
     }
@@ -333,7 +362,11 @@ fn resolve_columns(header: &[String]) -> Result<Columns, Problem> {
             errors.push(FieldError::new(
                 "file",
                 "header",
-                format!("the {field} column ({}) is missing (缺少必需列)", names[0]),
+                hte_shared::text!(
+                    "the {field} column ({}) is missing",
+                    "缺少必需的 {field} 列（{}）",
+                    names[0]
+                ),
             ));
         }
     }
@@ -396,7 +429,8 @@ impl Columns {
                     RowError {
                         line: *line,
                         column: self.header(field).or_else(|| Some(field.to_owned())),
-                        reason: issue.message,
+                        // The report keeps its one reason text with both languages.
+                        reason: format!("{} ({})", issue.message.en(), issue.message.zh()),
                     }
                 })
                 .collect::<Vec<_>>()

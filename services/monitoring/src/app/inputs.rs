@@ -195,14 +195,15 @@ impl InputPath {
             errors.push(FieldError::new(
                 "measure",
                 "enum",
-                format!(
-                    "measure must be one of {} (统计指标不在目录中)",
+                hte_shared::text!(
+                    "measure must be one of {}",
+                    "统计指标不在目录中，须为以下之一：{}",
                     InputMeasure::keys()
                 ),
             ));
         }
         let p = Period::parse(period)
-            .map_err(|e| errors.push(FieldError::new("period", "format", e.to_string())))
+            .map_err(|e| errors.push(FieldError::new("period", "format", e.text())))
             .ok();
         let r = parse_region("region", region)
             .map_err(|p| errors.extend(p.errors))
@@ -259,12 +260,12 @@ pub fn row_of(
 /// The problem for a refused write.
 pub fn refusal_problem(refusal: WriteRefusal) -> Problem {
     match refusal {
-        WriteRefusal::VersionRequired { .. } => Problem::precondition_required(refusal.to_string()),
-        WriteRefusal::Stale { .. } => Problem::precondition_failed(refusal.to_string()),
+        WriteRefusal::VersionRequired { .. } => Problem::precondition_required(refusal.text()),
+        WriteRefusal::Stale { .. } => Problem::precondition_failed(refusal.text()),
         WriteRefusal::ReasonRequired => {
-            Problem::invalid_field("reason", "required_for_correction", refusal.to_string())
+            Problem::invalid_field("reason", "required_for_correction", refusal.text())
         }
-        WriteRefusal::Invalid(e) => Problem::invalid_field("reason", e.rule(), e.to_string()),
+        WriteRefusal::Invalid(e) => Problem::invalid_field("reason", e.rule(), e.text()),
     }
 }
 
@@ -322,7 +323,7 @@ pub async fn put(
     if_match: IfMatch,
     body: InputWrite,
 ) -> Result<(InputView, bool), MonitoringError> {
-    require_province(caller, "enter statistics inputs (录入统计数据)")?;
+    require_province(caller, ("enter statistics inputs", "录入统计数据"))?;
     let submission = Submission {
         measure: &measure,
         period: &period,
@@ -381,11 +382,14 @@ pub async fn get(
             None => queries::find_current(conn, &key)?,
         };
         let row = row.ok_or_else(|| {
-            Problem::not_found(format!(
-                "no statistics input {}{} (无此统计输入)",
-                path.audit_key(),
-                version.map(|v| format!(" version {v}")).unwrap_or_default()
-            ))
+            let input = path.audit_key();
+            Problem::not_found(match version {
+                Some(v) => hte_shared::text!(
+                    "no statistics input {input} version {v}",
+                    "未找到统计输入 {input} 的第 {v} 版"
+                ),
+                None => hte_shared::text!("no statistics input {input}", "未找到统计输入 {input}"),
+            })
         })?;
         view(&row)
     })
@@ -402,8 +406,9 @@ pub async fn history(
     db.read(move |conn| {
         let rows = queries::history(conn, &path.key())?;
         if rows.is_empty() {
-            return Err(Problem::not_found(format!(
-                "no statistics input {} (无此统计输入)",
+            return Err(Problem::not_found(hte_shared::text!(
+                "no statistics input {}",
+                "未找到统计输入 {}",
                 path.audit_key()
             ))
             .into());
@@ -436,14 +441,18 @@ pub async fn list(
             errors.push(FieldError::new(
                 "measure",
                 "enum",
-                format!("measure must be one of {}", InputMeasure::keys()),
+                hte_shared::text!(
+                    "measure must be one of {}",
+                    "统计指标须为以下之一：{}",
+                    InputMeasure::keys()
+                ),
             ));
             None
         })
     });
     let period = query.period.as_deref().and_then(|p| {
         Period::parse(p)
-            .map_err(|e| errors.push(FieldError::new("period", "format", e.to_string())))
+            .map_err(|e| errors.push(FieldError::new("period", "format", e.text())))
             .ok()
     });
     let scope = super::scope_or_errors(caller, query.region.as_deref(), &mut errors)?;

@@ -60,13 +60,15 @@ fn validated<T>(errors: Vec<FieldError>, value: T) -> Result<T, Problem> {
 
 /// 403 unless the caller is the province (省科技厅), who enters statistics and takes
 /// snapshots.
-pub fn require_province(caller: &Caller, what: &str) -> Result<(), Problem> {
+/// `what` is the action, in English and Chinese.
+pub fn require_province(caller: &Caller, (what, what_zh): (&str, &str)) -> Result<(), Problem> {
     caller.require_writer()?;
     if caller.role == Role::Province {
         Ok(())
     } else {
-        Err(Problem::forbidden(format!(
-            "only the province (省科技厅) may {what}"
+        Err(Problem::forbidden(hte_shared::text!(
+            "only the province may {what}",
+            "仅省级（省科技厅）用户可以{what_zh}"
         )))
     }
 }
@@ -77,11 +79,13 @@ fn parse_region(field: &str, raw: &str) -> Result<RegionCode, Problem> {
         .ok()
         .filter(|code| regions::find(code).is_some())
         .ok_or_else(|| {
-            Problem::invalid_field(
-                field,
-                "jiangsu_region",
-                format!("{field} must be a Jiangsu region code (江苏省行政区划代码); got {raw:?}"),
-            )
+            Problem::invalid_field(field, "jiangsu_region", {
+                let shown = hte_shared::i18n::quote(raw);
+                hte_shared::text!(
+                    "{field} must be a Jiangsu region code; got {shown}",
+                    "{field} 须为江苏省行政区划代码，收到的是 {shown}"
+                )
+            })
         })
 }
 
@@ -90,8 +94,9 @@ fn require_read(caller: &Caller, region: &RegionCode) -> Result<(), Problem> {
     if caller.may_read(region) {
         Ok(())
     } else {
-        Err(Problem::forbidden(format!(
-            "region {region} is outside your region {} (超出本地区范围)",
+        Err(Problem::forbidden(hte_shared::text!(
+            "region {region} is outside your region {}",
+            "地区 {region} 超出您的辖区 {}",
             caller.region
         )))
     }
@@ -157,14 +162,15 @@ fn check_plan_id(field: &str, raw: &str) -> Result<String, Problem> {
     if ok {
         Ok(id.to_owned())
     } else {
-        Err(Problem::invalid_field(
-            field,
-            "format",
-            format!(
-                "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. jiangsu-2019-57 \
-                 (规划代码格式错误); got {raw:?}"
-            ),
-        ))
+        Err(Problem::invalid_field(field, "format", {
+            let shown = hte_shared::i18n::quote(raw);
+            hte_shared::text!(
+                "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. \
+                     jiangsu-2019-57; got {shown}",
+                "规划编号格式错误：须为 3 至 64 个小写字母、数字或连字符，如 jiangsu-2019-57，\
+                     收到的是 {shown}"
+            )
+        }))
     }
 }
 
@@ -195,9 +201,10 @@ fn record_change<T: Serialize>(
 /// Re-checks the audit log's hash chain; for auditors and the province.
 pub async fn verify_audit(db: &Db, caller: &Caller) -> Result<ChainReport, MonitoringError> {
     if !matches!(caller.role, Role::Auditor | Role::Province) {
-        return Err(Problem::forbidden(
-            "only auditors and the province may verify the audit log (仅审计与省级用户可核验)",
-        )
+        return Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
+            "only auditors and the province may verify the audit log",
+            "仅审计人员与省级用户可核验审计日志",
+        ))
         .into());
     }
     db.read(|conn| audit::verify_chain(conn).map_err(MonitoringError::from))

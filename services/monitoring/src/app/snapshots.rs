@@ -247,13 +247,13 @@ pub fn order_of(
     request: &NewSnapshotRequest,
     today: NaiveDate,
 ) -> Result<SnapshotOrder, Problem> {
-    require_province(caller, "take snapshots (生成快照)")?;
+    require_province(caller, ("take snapshots", "生成快照"))?;
     let mut errors = Vec::new();
     let plan = check_plan_id("plan", &request.plan)
         .map_err(|p| errors.extend(p.errors))
         .ok();
     let period = Period::parse(&request.period)
-        .map_err(|e| errors.push(FieldError::new("period", "format", e.to_string())))
+        .map_err(|e| errors.push(FieldError::new("period", "format", e.text())))
         .ok();
     let as_of = period.map(|p| request.as_of.unwrap_or(p.ends_on().min(today)));
     if let (Some(period), Some(as_of)) = (period, as_of) {
@@ -261,13 +261,19 @@ pub fn order_of(
             errors.push(FieldError::new(
                 "as_of",
                 "within_period",
-                format!("as_of must lie within {period} (截止日期须在统计期内)"),
+                hte_shared::text!(
+                    "as_of must lie within {period}",
+                    "截止日期须在统计期 {period} 之内"
+                ),
             ));
         } else if as_of > today {
             errors.push(FieldError::new(
                 "as_of",
                 "not_future",
-                format!("as_of must not be after today, {today} (截止日期不能晚于今天)"),
+                hte_shared::text!(
+                    "as_of must not be after today, {today}",
+                    "截止日期不能晚于今天（{today}）"
+                ),
             ));
         }
     }
@@ -447,7 +453,7 @@ pub async fn list(
     });
     let period = query.period.as_deref().and_then(|p| {
         Period::parse(p)
-            .map_err(|e| errors.push(FieldError::new("period", "format", e.to_string())))
+            .map_err(|e| errors.push(FieldError::new("period", "format", e.text())))
             .ok()
     });
     super::validated(errors, ())?;
@@ -506,8 +512,9 @@ pub fn indicator_head(indicator: &StoredIndicator) -> Result<IndicatorHead, Moni
 pub async fn get(db: &Db, caller: &Caller, id: String) -> Result<SnapshotView, MonitoringError> {
     let scope: Option<Vec<String>> = caller.read_scope().map(super::subtree_codes);
     db.read(move |conn| {
-        let row = queries::find(conn, &id)?
-            .ok_or_else(|| Problem::not_found(format!("no snapshot {id} (无此快照)")))?;
+        let row = queries::find(conn, &id)?.ok_or_else(|| {
+            Problem::not_found(hte_shared::text!("no snapshot {id}", "未找到快照 {id}"))
+        })?;
         let values = queries::values_of(conn, &id, None, scope.as_deref())?;
         let mut indicators = Vec::new();
         for indicator_row in queries::indicators_of(conn, &id)? {

@@ -201,12 +201,12 @@ fn check_new(
         .ok();
     let url = target::check_url(&input.url, policy)
         .map_err(|refusal| {
-            errors.push(FieldError::new("url", refusal.rule(), refusal.to_string()));
+            errors.push(FieldError::new("url", refusal.rule(), refusal.text()));
         })
         .ok();
     let description = match input.description.as_deref() {
         Some(raw) => bounded_text("description", raw, 1, 200)
-            .map_err(|e| errors.push(FieldError::new("description", e.rule(), e.to_string())))
+            .map_err(|e| errors.push(FieldError::new("description", e.rule(), e.text())))
             .ok(),
         None => None,
     };

@@ -7,7 +7,9 @@
 //! figure that is not a whole number of yuan. A correction writes a new version with a reason
 //! and keeps the earlier ones ([`plan_write`]).
 
+use hte_shared::i18n::Text;
 use hte_shared::regions::{self, RegionCode};
+use hte_shared::text;
 
 use super::period::Period;
 use super::ratio::Ratio;
@@ -157,6 +159,39 @@ fn too_many_digits(raw: &str, unit: AmountUnit) -> InputError {
     }
 }
 
+impl InputError {
+    /// What is wrong, in both languages.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::NotANumber(raw) => {
+                let shown = hte_shared::i18n::quote(raw);
+                text!(
+                    "value must be a decimal number such as 1234.56; got {shown}",
+                    "数值须为十进制数，如 1234.56，收到的是 {shown}"
+                )
+            }
+            Self::Negative => Text::fixed("value must not be negative", "数值不能为负"),
+            Self::FractionOfYuan(value) => text!(
+                "value must be a whole number of yuan; {value} is not",
+                "数值换算后须为整数元，{value} 不是"
+            ),
+            Self::TooLarge => text!(
+                "value must be at most {MAX_YUAN} yuan",
+                "数值不得超过 {MAX_YUAN} 元"
+            ),
+            Self::Length {
+                field,
+                min,
+                max,
+                got,
+            } => text!(
+                "{field} must be {min}–{max} characters; got {got}",
+                "{field} 长度须为 {min} 至 {max} 个字符，现为 {got} 个"
+            ),
+        }
+    }
+}
+
 /// A figure written in `unit` (e.g. `"1234.56"` 亿元), converted to integer yuan exactly.
 pub fn parse_amount(raw: &str, unit: AmountUnit) -> Result<i64, InputError> {
     let value = Ratio::parse_decimal(raw).map_err(|_| too_many_digits(raw, unit))?;
@@ -258,20 +293,20 @@ pub struct StatisticsInput {
 pub struct FieldIssue {
     pub field: &'static str,
     pub rule: &'static str,
-    pub message: String,
+    pub message: Text,
 }
 
 impl FieldIssue {
-    fn new(field: &'static str, rule: &'static str, message: impl Into<String>) -> Self {
+    fn new(field: &'static str, rule: &'static str, message: Text) -> Self {
         Self {
             field,
             rule,
-            message: message.into(),
+            message,
         }
     }
 
     fn from_input(field: &'static str, error: &InputError) -> Self {
-        Self::new(field, error.rule(), error.to_string())
+        Self::new(field, error.rule(), error.text())
     }
 }
 
@@ -283,14 +318,15 @@ pub fn check_submission(s: &Submission<'_>) -> Result<StatisticsInput, Vec<Field
         issues.push(FieldIssue::new(
             "measure",
             "enum",
-            format!(
-                "measure must be one of {} (统计指标不在目录中)",
+            text!(
+                "measure must be one of {}",
+                "统计指标不在目录中，须为以下之一：{}",
                 InputMeasure::keys()
             ),
         ));
     }
     let period = Period::parse(s.period)
-        .map_err(|e| issues.push(FieldIssue::new("period", "format", e.to_string())))
+        .map_err(|e| issues.push(FieldIssue::new("period", "format", e.text())))
         .ok();
     let region = match RegionCode::parse(s.region) {
         Ok(code) if regions::find(&code).is_some() => Some(code),
@@ -298,12 +334,15 @@ pub fn check_submission(s: &Submission<'_>) -> Result<StatisticsInput, Vec<Field
             issues.push(FieldIssue::new(
                 "region",
                 "jiangsu_region",
-                format!("{code} is not a Jiangsu division (非江苏省行政区划代码)"),
+                text!(
+                    "{code} is not a Jiangsu division",
+                    "{code} 不是江苏省行政区划代码"
+                ),
             ));
             None
         }
         Err(e) => {
-            issues.push(FieldIssue::new("region", "format", e.to_string()));
+            issues.push(FieldIssue::new("region", "format", e.text()));
             None
         }
     };
@@ -313,8 +352,9 @@ pub fn check_submission(s: &Submission<'_>) -> Result<StatisticsInput, Vec<Field
             issues.push(FieldIssue::new(
                 "unit",
                 "enum",
-                format!(
-                    "unit must be one of {} (单位须为元、万元或亿元)",
+                text!(
+                    "unit must be one of {}",
+                    "单位须为元、万元或亿元（{}）",
                     AmountUnit::keys()
                 ),
             ));
@@ -380,6 +420,29 @@ pub enum WriteRefusal {
     ReasonRequired,
     #[error(transparent)]
     Invalid(#[from] InputError),
+}
+
+impl WriteRefusal {
+    /// Why, in both languages.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::VersionRequired { current } => text!(
+                "version {current} exists; send If-Match with it to correct it",
+                "已有第 {current} 版；更正须在 If-Match 中携带当前版本"
+            ),
+            Self::Stale { current, expected } => {
+                let now_zh = current.map_or("无".to_owned(), |v| format!("第 {v} 版"));
+                Text::new(
+                    format!("the current version is {current:?}, not {expected}; reload and retry"),
+                    format!(
+                        "当前版本为{now_zh}，不是第 {expected} 版；数据已被他人更新，请重新读取后再试"
+                    ),
+                )
+            }
+            Self::ReasonRequired => Text::fixed("a correction needs a reason", "更正须说明理由"),
+            Self::Invalid(error) => error.text(),
+        }
+    }
 }
 
 /// Decides the version of a write: the first value needs no reason; a correction must name

@@ -49,6 +49,19 @@ impl PeriodKind {
 )]
 pub struct PeriodError(pub String);
 
+impl PeriodError {
+    /// What is wrong, in both languages.
+    pub fn text(&self) -> hte_shared::i18n::Text {
+        let shown = hte_shared::i18n::quote(&self.0);
+        hte_shared::text!(
+            "a period is a month 2020-09, a quarter 2020-Q3 or a year 2020, between 2000 and \
+             2100; got {shown}",
+            "统计期须为月份（如 2020-09）、季度（如 2020-Q3）或年份（如 2020），且在 2000 至 \
+             2100 年之间，收到的是 {shown}"
+        )
+    }
+}
+
 fn number(text: &str, digits: usize) -> Option<u32> {
     (text.len() == digits && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| text.parse().ok())

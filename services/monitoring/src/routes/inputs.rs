@@ -243,17 +243,24 @@ async fn read_upload(
         .trim()
         .to_owned();
     if !(media_type.is_empty() || FILE_MEDIA_TYPES.contains(&media_type.as_str())) {
-        return Err(Problem::unsupported_media_type(format!(
-            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type} (须上传CSV或XLSX文件)"
+        return Err(Problem::unsupported_media_type(hte_shared::text!(
+            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}",
+            "须以 text/csv 或 {XLSX_MEDIA_TYPE} 格式上传 CSV 或 XLSX 文件，收到的是 {media_type}"
         ))
         .into());
     }
     let mut bytes = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| Problem::bad_request(format!("the upload failed: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            Problem::bad_request(hte_shared::text!(
+                "the upload failed: {e}",
+                "文件上传失败：{e}"
+            ))
+        })?;
         if bytes.len() + chunk.len() > MAX_FILE_BYTES {
-            return Err(Problem::payload_too_large(format!(
-                "statistics files are limited to {MAX_FILE_BYTES} bytes (文件过大)"
+            return Err(Problem::payload_too_large(hte_shared::text!(
+                "statistics files are limited to {MAX_FILE_BYTES} bytes",
+                "文件过大：统计数据文件最大为 {MAX_FILE_BYTES} 字节"
             ))
             .into());
         }
@@ -275,7 +282,10 @@ fn encoding_of(raw: Option<&str>) -> Result<Encoding, Problem> {
         Some(other) => Err(Problem::validation(vec![FieldError::new(
             "encoding",
             "enum",
-            format!("encoding must be auto, utf-8 or gbk; got {other:?}"),
+            hte_shared::text!(
+                "encoding must be auto, utf-8 or gbk; got {other:?}",
+                "encoding 须为 auto（自动识别）、utf-8 或 gbk，收到的是 {other:?}"
+            ),
         )])),
     }
 }
@@ -311,7 +321,7 @@ pub async fn import_inputs(
     params: web::Query<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, MonitoringError> {
-    crate::app::require_province(&caller, "import statistics inputs (导入统计数据)")?;
+    crate::app::require_province(&caller, ("import statistics inputs", "导入统计数据"))?;
     let settings = ImportSettings {
         mode: params.mode.unwrap_or(ImportMode::Atomic),
         unit: params.unit.unwrap_or(AmountUnit::Yuan),

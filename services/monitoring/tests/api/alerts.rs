@@ -252,14 +252,17 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
     let id = resolved["items"][0]["id"].as_str().unwrap();
     let response = app.get_as(&province, &format!("/api/v1/alerts/{id}")).await;
     let tag = etag(&response);
+    // Asked in Chinese, the refusal is explained in Chinese.
     let response = app
-        .send_with_etag(
-            Method::POST,
-            &province,
-            &format!("/api/v1/alerts/{id}/acknowledgement"),
-            Some(&tag),
-            &note,
-        )
-        .await;
-    assert_problem_type(response, 409, types::CONFLICT).await;
+        .client
+        .post(app.url(&format!("/api/v1/alerts/{id}/acknowledgement")))
+        .bearer_auth(&province)
+        .header("If-Match", &tag)
+        .header("Accept-Language", "zh-CN")
+        .json(&note)
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem_type(response, 409, types::CONFLICT).await;
+    assert_eq!(problem["detail"], "预警已解除，保持原状，不能再确认");
 }

@@ -43,7 +43,7 @@ async fn a_figure_is_entered_corrected_with_a_reason_and_every_version_kept() {
         problem["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("理由")
+            .contains("reason")
     );
     corrected["reason"] = json!("统计局发布正式数");
     let response = put(&app, &province, &path, Some("\"v7\""), &corrected).await;

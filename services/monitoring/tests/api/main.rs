@@ -5,6 +5,7 @@
 mod alerts;
 mod body_limits;
 mod bulletins;
+mod chinese_problems;
 mod contract;
 mod dashboard;
 mod helpers;

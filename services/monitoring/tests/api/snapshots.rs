@@ -16,7 +16,10 @@ async fn a_snapshot_is_not_taken_when_its_sources_cannot_answer() {
     let response = app.post_as(&province, "/api/v1/snapshots", &body).await;
     let problem = assert_problem_type(response, 503, types::UPSTREAM_UNAVAILABLE).await;
     assert!(
-        problem["detail"].as_str().unwrap().contains("未生成快照"),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was recorded"),
         "{problem}"
     );
     let list = assert_json(app.get_as(&province, "/api/v1/snapshots").await, 200).await;

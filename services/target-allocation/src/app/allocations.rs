@@ -15,6 +15,7 @@ use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode};
 use hte_shared::stored::{self, corrupt};
 use hte_shared::telemetry::RequestId;
+use hte_shared::text;
 use hte_shared::time::{now, today};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -248,7 +249,10 @@ fn per_child<T: Copy>(
             errors.push(FieldError::new(
                 format!("{field}.{key}"),
                 "child",
-                format!("{key} is not a child region of the region being split"),
+                text!(
+                    "{key} is not a child region of the region being split",
+                    "{key} 不是被分解地区的下级地区"
+                ),
             ));
         }
     }
@@ -259,7 +263,10 @@ fn per_child<T: Copy>(
             None => errors.push(FieldError::new(
                 format!("{field}.{child}"),
                 "required_by_method",
-                format!("{field} needs an entry for every child; {child} is missing"),
+                text!(
+                    "{field} needs an entry for every child; {child} is missing",
+                    "{field} 须为每个下级地区各设一项；缺少 {child}"
+                ),
             )),
         }
     }
@@ -295,13 +302,14 @@ fn apportion_problem(
         _ => "apportionment",
     };
     // Messages speak of "child i"; name the region instead.
-    let mut message = error.to_string();
+    let (mut en, mut zh) = (error.to_string(), error.zh());
     if let Some(child) = error.child()
         && let Some(code) = children.get(child)
     {
-        message = message.replace(&format!("child {child}"), &format!("region {code}"));
+        en = en.replace(&format!("child {child}"), &format!("region {code}"));
+        zh = zh.replace(&ApportionError::zh_child(child), &format!("地区 {code}"));
     }
-    Problem::invalid_field(&field, rule, message)
+    Problem::invalid_field(&field, rule, Text::new(en, zh))
 }
 
 // ---- proposing ---------------------------------------------------------------------------------
@@ -339,7 +347,10 @@ pub async fn prepare(
         return Err(Problem::invalid_field(
             "region_code",
             "has_children",
-            format!("region {parent} has no child regions to split among"),
+            text!(
+                "region {parent} has no child regions to split among",
+                "地区 {parent} 没有可分解到的下级地区"
+            ),
         )
         .into());
     }
@@ -400,11 +411,13 @@ async fn parent_target(
         })
         .await?
     };
-    refuse_closed(&plan, "")?;
+    refuse_closed(&plan, ("", ""))?;
     value.ok_or_else(|| {
-        Problem::conflict(format!(
+        Problem::conflict(text!(
             "region {parent} has no {} target for {} yet; set it before splitting it",
-            input.indicator, input.period
+            "地区 {parent} 尚未设定 {} 指标 {} 年的目标；请先设定再分解",
+            input.indicator,
+            input.period
         ))
         .into()
     })
@@ -436,7 +449,10 @@ fn unused_inputs(input: &NewAllocation) -> Vec<FieldError> {
         FieldError::new(
             field,
             "not_used",
-            format!("{field} does not apply to this method and baseline; leave it out"),
+            text!(
+                "{field} does not apply to this method and baseline; leave it out",
+                "{field} 不适用于所选的分解方法和基数，请勿填写"
+            ),
         )
     })
     .collect()
@@ -465,7 +481,10 @@ impl BaselineSource<'_> {
                 errors.push(FieldError::new(
                     "baseline",
                     "required_by_method",
-                    "the proportional methods need a baseline: hte, pool, tech_sme or weights",
+                    Text::fixed(
+                        "the proportional methods need a baseline: hte, pool, tech_sme or weights",
+                        "按比例分解须指定基数：hte（高新技术企业数）、pool（培育库企业数）、tech_sme（科技型中小企业数）或 weights（自定权重）",
+                    ),
                 ));
                 Ok(None)
             }
@@ -483,7 +502,10 @@ impl BaselineSource<'_> {
             errors.push(FieldError::new(
                 "weights",
                 "required_by_method",
-                "baseline weights needs a weight per child in weights",
+                Text::fixed(
+                    "baseline weights needs a weight per child in weights",
+                    "基数为 weights 时，须在 weights 中为每个下级地区设定权重",
+                ),
             ));
             return None;
         };
@@ -493,7 +515,10 @@ impl BaselineSource<'_> {
                 errors.push(FieldError::new(
                     format!("weights.{key}"),
                     "range",
-                    format!("a weight is at most {MAX_WEIGHT}; got {weight}"),
+                    text!(
+                        "a weight is at most {MAX_WEIGHT}; got {weight}",
+                        "权重不得大于 {MAX_WEIGHT}，现为 {weight}"
+                    ),
                 ));
             }
         }
@@ -536,7 +561,10 @@ fn method_of(
                 errors.push(FieldError::new(
                     "shares",
                     "required_by_method",
-                    "method manual needs a share per child in shares",
+                    Text::fixed(
+                        "method manual needs a share per child in shares",
+                        "手工分解须在 shares 中为每个下级地区设定份额",
+                    ),
                 ));
                 Method::Manual { shares: vec![] }
             }
@@ -552,7 +580,10 @@ fn method_of(
                     errors.push(FieldError::new(
                         "minimums",
                         "required_by_method",
-                        "method proportional_with_minimums needs minimums",
+                        Text::fixed(
+                            "method proportional_with_minimums needs minimums",
+                            "按比例并设最低值的分解方法须填写 minimums",
+                        ),
                     ));
                     vec![]
                 }
@@ -587,7 +618,11 @@ pub fn propose(
     let parent = proposal.parent.to_string();
     let now_value = current_value(conn, &plan, &input.indicator, &parent, &input.period)?;
     if now_value != Some(proposal.parent_value) {
-        return Err(Problem::conflict("the parent's target changed meanwhile; retry").into());
+        return Err(Problem::conflict(Text::fixed(
+            "the parent's target changed meanwhile; retry",
+            "上级目标已被他人修改，请重新读取后再试",
+        ))
+        .into());
     }
     let current = target_queries::targets_at(conn, plan_id, plan.tree_version)?;
     let row = AllocationRow {
@@ -670,7 +705,7 @@ pub async fn list(
                 "not_issued",
                 Text::fixed(
                     "the cursor belongs to another plan's list; start again without it",
-                    "该游标属于另一个规划的列表；请去掉它从头开始",
+                    "该游标属于另一规划的列表，请去掉游标从头查询",
                 ),
             )
             .into());

@@ -23,8 +23,9 @@ use crate::domain::plan::check_reason;
 use crate::error::AllocationError;
 
 fn not_found(plan_id: &str, id: &str) -> Problem {
-    Problem::not_found(format!(
-        "plan {plan_id} has no proposal {id} (无此分解方案)"
+    Problem::not_found(hte_shared::text!(
+        "plan {plan_id} has no proposal {id}",
+        "规划 {plan_id} 中未找到分解方案 {id}"
     ))
 }
 
@@ -75,7 +76,11 @@ fn decide(
     row.decided_at = Some(now());
     row.decision_reason = Some(decided.reason.to_owned());
     if !queries::save_if_version(conn, &row, before.version)? {
-        return Err(Problem::conflict("the proposal changed meanwhile; read it again").into());
+        return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
+            "the proposal changed meanwhile; read it again",
+            "分解方案已被他人修改，请重新读取后再试",
+        ))
+        .into());
     }
     let after = view(&row)?;
     record_change(
@@ -94,11 +99,13 @@ fn require_open(row: &AllocationRow) -> Result<(), AllocationError> {
     if status.is_open() {
         Ok(())
     } else {
-        Err(Problem::conflict(format!(
-            "proposal {} is {}; only a proposed split can be decided (仅待批准的方案可处理)",
-            row.id,
-            status.key()
-        ))
+        Err(Problem::conflict({
+            let (id, key, label) = (&row.id, status.key(), status.label_zh());
+            hte_shared::text!(
+                "proposal {id} is {key}; only a proposed split can be decided",
+                "分解方案 {id} 的状态为{label}；仅待批准的方案可以处理"
+            )
+        })
         .into())
     }
 }
@@ -113,11 +120,13 @@ fn require_current_parent(
     if now_value == Some(row.parent_value) {
         return Ok(());
     }
-    Err(Problem::conflict(format!(
-        "region {}'s target is now {}, not the {} this proposal split; propose again \
-         (上级目标已变更, 请重新提出方案)",
+    let (now_en, now_zh) = now_value.map_or(("unset".to_owned(), "未设定".to_owned()), |v| {
+        (v.to_string(), v.to_string())
+    });
+    Err(Problem::conflict(hte_shared::text!(
+        "region {}'s target is now {now_en}, not the {} this proposal split; propose again",
+        "地区 {} 的目标现为{now_zh}，而不是本方案分解时的 {}；请重新提出方案",
         row.parent_code,
-        now_value.map_or("unset".to_owned(), |v| v.to_string()),
         row.parent_value
     ))
     .into())
@@ -255,12 +264,14 @@ fn require_ending_right(
 ) -> Result<(), Problem> {
     match ending {
         Ending::Withdraw if caller.subject == row.created_by => Ok(()),
-        Ending::Withdraw => Err(Problem::forbidden(
-            "only its proposer may withdraw a proposal (仅提出人可撤回方案)",
-        )),
+        Ending::Withdraw => Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
+            "only its proposer may withdraw a proposal",
+            "仅方案提出人可以撤回方案",
+        ))),
         Ending::Reject if caller.role == Role::Province => Ok(()),
-        Ending::Reject => Err(Problem::forbidden(
-            "only the province rejects proposals (仅省级可驳回方案)",
-        )),
+        Ending::Reject => Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
+            "only the province rejects proposals",
+            "仅省级用户可以驳回方案",
+        ))),
     }
 }

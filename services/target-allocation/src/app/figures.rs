@@ -54,9 +54,11 @@ pub async fn fetch(
         return Ok(figures);
     }
     tracing::warn!(%error, "registry unavailable and no cached figures");
-    Err(Problem::upstream_unavailable(format!(
+    Err(Problem::upstream_unavailable(hte_shared::text!(
         "the enterprise registry could not answer ({error}) and no earlier figures are kept \
-         for this question, so none are given rather than wrong ones; retry later"
+         for this question, so none are given rather than wrong ones; retry later",
+        "企业库服务暂时无法应答（{error}），且没有保存此前的数据；为避免给出错误数据，\
+         本次不提供数据，请稍后重试"
     ))
     .into())
 }
@@ -110,8 +112,11 @@ pub fn check_figures_date(field: &str, date: NaiveDate) -> Result<(), Problem> {
     } else {
         Err(Problem::invalid_field(
             field,
-            "figures_date",
-            format!("{field} must lie between 2000-01-01 and today ({today}); got {date}"),
+            "range",
+            hte_shared::text!(
+                "{field} must lie between 2000-01-01 and today ({today}); got {date}",
+                "{field} 须在 2000-01-01 至今天（{today}）之间，现为 {date}"
+            ),
         ))
     }
 }
@@ -130,8 +135,9 @@ pub fn figures_date(
             return Err(Problem::invalid_field(
                 "as_of",
                 "plan_period",
-                format!(
-                    "as_of {date} is after the plan's end {} (晚于规划截止日期); the plan sets no                      targets for it",
+                hte_shared::text!(
+                    "as_of {date} is after the plan's end {}; the plan sets no targets for it",
+                    "数据日期 {date} 晚于规划截止日期 {}；规划没有为该日期设定目标",
                     plan.ends_on
                 ),
             ));
@@ -157,8 +163,9 @@ pub fn measure_and_window(
         Problem::invalid_field(
             "indicator",
             "measure",
-            format!(
+            hte_shared::text!(
                 "indicator {} has no registry measure, so its actual value is not computed here",
+                "指标 {} 没有企业库计量口径，因此此处不计算其实际值",
                 indicator.indicator_key
             ),
         )

@@ -28,16 +28,17 @@ pub async fn delete(
     id: String,
     if_match: IfMatch,
 ) -> Result<(), AllocationError> {
-    require_province(caller, "delete plans (删除规划)")?;
+    require_province(caller, ("delete plans", "删除规划"))?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let plan = load(conn, &id)?;
         if_match.check(plan.version)?;
-        if plan.status()? != PlanStatus::Draft {
-            return Err(Problem::conflict(format!(
-                "plan {id} is {}; only a draft plan can be deleted; archive it instead \
-                 (仅草案可删除, 已发布的规划请归档)",
-                plan.status
+        let status = plan.status()?;
+        if status != PlanStatus::Draft {
+            let (key, label) = (status.key(), status.label_zh());
+            return Err(Problem::conflict(hte_shared::text!(
+                "plan {id} is {key}; only a draft plan can be deleted; archive it instead",
+                "规划 {id} 的状态为{label}；仅草案可以删除，已发布的规划请归档"
             ))
             .into());
         }
@@ -70,9 +71,9 @@ pub async fn set_archived(
     archive: bool,
 ) -> Result<PlanView, AllocationError> {
     let what = if archive {
-        "archive plans (归档规划)"
+        ("archive plans", "归档规划")
     } else {
-        "restore plans (恢复规划)"
+        ("restore plans", "恢复规划")
     };
     require_province(caller, what)?;
     let actor = Actor::new(caller, request_id);
@@ -80,18 +81,23 @@ pub async fn set_archived(
         let before = load(conn, &id)?;
         if_match.check_if_sent(before.version)?;
         if before.status()? == PlanStatus::Draft {
-            return Err(Problem::conflict(format!(
-                "plan {id} is a draft; a draft is deleted, not archived (草案不归档, 可删除)"
+            return Err(Problem::conflict(hte_shared::text!(
+                "plan {id} is a draft; a draft is deleted, not archived",
+                "规划 {id} 是草案；草案不归档，可直接删除"
             ))
             .into());
         }
         if before.archived_at.is_some() == archive {
-            let state = if archive {
-                "already archived (已归档)"
+            let (state, state_zh) = if archive {
+                ("already archived", "已归档")
             } else {
-                "not archived (未归档)"
+                ("not archived", "未归档")
             };
-            return Err(Problem::conflict(format!("plan {id} is {state}")).into());
+            return Err(Problem::conflict(hte_shared::text!(
+                "plan {id} is {state}",
+                "规划 {id} {state_zh}"
+            ))
+            .into());
         }
         let indicators = queries::indicators_of(conn, &id)?;
         let mut after = before.clone();
@@ -99,7 +105,11 @@ pub async fn set_archived(
         after.updated_at = now();
         after.archived_at = archive.then_some(after.updated_at);
         if !queries::update_if_version(conn, &after, before.version)? {
-            return Err(Problem::conflict("the plan changed meanwhile; retry").into());
+            return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
+                "the plan changed meanwhile; retry",
+                "规划已被他人修改，请重新读取后再试",
+            ))
+            .into());
         }
         let view = plan_view(&after, &indicators)?;
         let action = if archive { "archive" } else { "unarchive" };

@@ -260,14 +260,28 @@ pub fn plan_view(row: &PlanRow, indicators: &[IndicatorRow]) -> QueryResult<Plan
 
 /// The plan, or 404.
 pub fn load(conn: &mut DbConnection, id: &str) -> Result<PlanRow, AllocationError> {
-    queries::find(conn, id)?
-        .ok_or_else(|| Problem::not_found(format!("no plan with id {id:?}")).into())
+    queries::find(conn, id)?.ok_or_else(|| {
+        Problem::not_found(hte_shared::text!(
+            "no plan with id {id:?}",
+            "未找到编号为 {id:?} 的规划"
+        ))
+        .into()
+    })
 }
 
-/// 409 when the plan is closed (read-only); `consequence` says what that means here.
-pub fn refuse_closed(plan: &PlanRow, consequence: &str) -> Result<(), AllocationError> {
+/// 409 when the plan is closed (read-only); `consequence` says what that means here, in
+/// English and Chinese.
+pub fn refuse_closed(
+    plan: &PlanRow,
+    (consequence, consequence_zh): (&str, &str),
+) -> Result<(), AllocationError> {
     if plan.status()? == PlanStatus::Closed {
-        Err(Problem::conflict(format!("plan {} is closed{consequence}", plan.id)).into())
+        Err(Problem::conflict(hte_shared::text!(
+            "plan {} is closed{consequence}",
+            "规划 {} 已结束{consequence_zh}",
+            plan.id
+        ))
+        .into())
     } else {
         Ok(())
     }
@@ -284,9 +298,17 @@ fn required_text(
     errors: &mut Vec<FieldError>,
 ) -> String {
     check_text(value, min, max).unwrap_or_else(|e| {
-        errors.push(FieldError::new(field, "length", format!("{label} {e}")));
+        errors.push(FieldError::new(field, "length", labelled(label, &e)));
         String::new()
     })
+}
+
+/// `reason` led by the name of what it is about, in both languages.
+fn labelled(label: &str, reason: &hte_shared::i18n::Text) -> hte_shared::i18n::Text {
+    hte_shared::i18n::Text::new(
+        format!("{label} {reason}"),
+        format!("{label}{}", reason.zh()),
+    )
 }
 
 fn optional_text(
@@ -297,7 +319,7 @@ fn optional_text(
 ) -> Option<String> {
     let value = value.map(str::trim).filter(|v| !v.is_empty())?;
     check_text(value, 1, max)
-        .map_err(|e| errors.push(FieldError::new(field, "length", format!("{field} {e}"))))
+        .map_err(|e| errors.push(FieldError::new(field, "length", labelled(field, &e))))
         .ok()
 }
 
@@ -322,7 +344,15 @@ fn checked_formula(
     }
     let formula = formula?;
     serde_json::to_string(&formula)
-        .map_err(|e| errors.push(FieldError::new(field("formula"), "schema", e.to_string())))
+        .map_err(|e| {
+            // Our own formula failing to serialise is a fault here, not in the request.
+            tracing::error!(error = %e, "cannot serialise a checked formula");
+            errors.push(FieldError::new(
+                field("formula"),
+                "schema",
+                hte_shared::i18n::Text::fixed("the formula cannot be stored", "该公式无法保存"),
+            ))
+        })
         .ok()
 }
 
@@ -336,7 +366,10 @@ fn indicator_rows(
         errors.push(FieldError::new(
             "indicators",
             "required",
-            "a plan needs at least one indicator",
+            hte_shared::i18n::Text::fixed(
+                "a plan needs at least one indicator",
+                "规划至少须包含一项指标",
+            ),
         ));
     }
     let mut rows = Vec::new();
@@ -349,7 +382,11 @@ fn indicator_rows(
             errors.push(FieldError::new(
                 field("key"),
                 "unique",
-                format!("indicator key {:?} appears twice", ind.key),
+                hte_shared::text!(
+                    "indicator key {:?} appears twice",
+                    "指标键名 {:?} 重复出现",
+                    ind.key
+                ),
             ));
         }
         let name_zh = required_text(
@@ -406,7 +443,7 @@ pub struct PlanRecord {
 /// Checks a new plan (403 unless the province; 400 naming every refused field) and makes
 /// its rows: a draft with an empty tree. Nothing is stored yet.
 pub fn prepare(caller: &Caller, new: &NewPlan) -> Result<PlanRecord, Problem> {
-    require_province(caller, "create plans")?;
+    require_province(caller, ("create plans", "创建规划"))?;
     let mut errors = Vec::new();
     if let Err(e) = check_plan_id(&new.id) {
         errors.push(FieldError::new("id", "format", e));
@@ -477,9 +514,12 @@ pub fn create(
 ) -> Result<PlanView, AllocationError> {
     let PlanRecord { plan, indicators } = record;
     if queries::find(conn, &plan.id)?.is_some() {
-        return Err(
-            Problem::conflict(format!("a plan with id {:?} already exists", plan.id)).into(),
-        );
+        return Err(Problem::conflict(hte_shared::text!(
+            "a plan with id {:?} already exists",
+            "编号为 {:?} 的规划已存在",
+            plan.id
+        ))
+        .into());
     }
     queries::insert(conn, plan)?;
     queries::replace_indicators(conn, &plan.id, indicators)?;
@@ -528,15 +568,17 @@ pub async fn update(
     if_match: IfMatch,
     patch: PlanPatch,
 ) -> Result<PlanView, AllocationError> {
-    require_province(caller, "change plans")?;
+    require_province(caller, ("change plans", "修改规划"))?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let before = load(conn, &id)?;
-        if before.status()? != PlanStatus::Draft {
-            return Err(Problem::conflict(format!(
-                "plan {id} is {}; only a draft plan can be edited (targets of a published \
+        let status = before.status()?;
+        if status != PlanStatus::Draft {
+            let (key, label) = (status.key(), status.label_zh());
+            return Err(Problem::conflict(hte_shared::text!(
+                "plan {id} is {key}; only a draft plan can be edited (targets of a published \
                  plan change through adjustments)",
-                before.status
+                "规划 {id} 的状态为{label}；仅草案可以修改（已发布规划的目标通过调整来变更）"
             ))
             .into());
         }
@@ -553,9 +595,10 @@ pub async fn update(
         after.version = before.version + 1;
         after.updated_at = now();
         if !queries::update_if_version(conn, &after, before.version)? {
-            return Err(Problem::precondition_failed(
+            return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
                 "the plan changed while this update was being applied; read it again",
-            )
+                "规划在本次修改期间已被他人修改，请重新读取后再试",
+            ))
             .into());
         }
         if patch.indicators.is_some() {
@@ -581,15 +624,17 @@ fn check_targets_still_fit(
             .iter()
             .any(|i| i.indicator_key == t.indicator && i.splittable);
         if !still {
-            return Err(Problem::conflict(format!(
+            return Err(Problem::conflict(hte_shared::text!(
                 "targets exist for indicator {}; it must stay in the plan and splittable",
+                "指标 {} 已设定目标；该指标须保留在规划中且可分解",
                 t.indicator
             ))
             .into());
         }
         if parse_target_period(&t.period, after.starts_on, after.ends_on).is_err() {
-            return Err(Problem::conflict(format!(
+            return Err(Problem::conflict(hte_shared::text!(
                 "targets exist for period {}, which the new plan period would leave out",
+                "考核期 {} 已设定目标，新的规划期不能将其排除在外",
                 t.period
             ))
             .into());
@@ -609,9 +654,9 @@ pub async fn transition(
     to: PlanStatus,
 ) -> Result<PlanView, AllocationError> {
     let what = if to == PlanStatus::Published {
-        "publish plans"
+        ("publish plans", "发布规划")
     } else {
-        "close plans"
+        ("close plans", "关闭规划")
     };
     require_province(caller, what)?;
     let actor = Actor::new(caller, request_id);
@@ -620,10 +665,17 @@ pub async fn transition(
         if_match.check_if_sent(before.version)?;
         let from = before.status()?;
         if !from.can_become(to) {
-            return Err(Problem::conflict(format!(
-                "plan {id} is {}; it cannot become {} (draft → published → closed)",
-                from.key(),
-                to.key()
+            return Err(Problem::conflict(hte_shared::i18n::Text::new(
+                format!(
+                    "plan {id} is {}; it cannot become {} (draft → published → closed)",
+                    from.key(),
+                    to.key()
+                ),
+                format!(
+                    "规划 {id} 的状态为{}，不能变为{}（草案 → 已发布 → 已结束）",
+                    from.label_zh(),
+                    to.label_zh()
+                ),
             ))
             .into());
         }
@@ -641,7 +693,11 @@ pub async fn transition(
             PlanStatus::Draft => {}
         }
         if !queries::update_if_version(conn, &after, before.version)? {
-            return Err(Problem::conflict("the plan changed meanwhile; retry").into());
+            return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
+                "the plan changed meanwhile; retry",
+                "规划已被他人修改，请重新读取后再试",
+            ))
+            .into());
         }
         let view = plan_view(&after, &indicators)?;
         let action = if to == PlanStatus::Published {
@@ -662,13 +718,19 @@ fn require_balanced(conn: &mut DbConnection, plan: &PlanRow) -> Result<(), Alloc
     let broken = violations(&values);
     match broken.first() {
         None => Ok(()),
-        Some(first) => Err(Problem::unprocessable(format!(
-            "plan {} cannot be published: in {} place(s) the children's targets do not add \
-             up to their region's target; first: {}",
-            plan.id,
-            broken.len(),
-            first.message()
-        ))
+        Some(first) => Err(Problem::unprocessable({
+            let (id, count, first) = (&plan.id, broken.len(), first.message());
+            hte_shared::i18n::Text::new(
+                format!(
+                    "plan {id} cannot be published: in {count} place(s) the children's targets \
+                     do not add up to their region's target; first: {first}"
+                ),
+                format!(
+                    "规划 {id} 不能发布：有 {count} 处下级地区目标之和与上级目标不一致；第一处：{}",
+                    first.zh()
+                ),
+            )
+        })
         .with_errors(violation_errors(&broken))
         .into()),
     }

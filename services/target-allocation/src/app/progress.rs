@@ -117,7 +117,10 @@ fn parse_scope(caller: &Caller, query: &ProgressQuery) -> Result<Scope, Problem>
             errors.push(FieldError::new(
                 "level",
                 "enum",
-                format!("level must be city or county; got {other:?}"),
+                hte_shared::text!(
+                    "level must be city or county; got {other:?}",
+                    "level 须为 city（市）或 county（县），收到的是 {other:?}"
+                ),
             ));
             RegionLevel::City
         }
@@ -157,7 +160,10 @@ fn county_parent(
             errors.push(FieldError::new(
                 "parent",
                 "city_code",
-                "level county needs parent, a Jiangsu city code",
+                hte_shared::i18n::Text::fixed(
+                    "level county needs parent, a Jiangsu city code",
+                    "县级须在 parent 中指定所属设区市的代码",
+                ),
             ));
             PROVINCE_CODE
         }
@@ -248,8 +254,9 @@ fn require_visible(caller: &Caller, parent: RegionCode) -> Result<Option<RegionC
     if let Some(scope) = visible
         && !(parent.is_within(&scope) || scope.is_within(&parent))
     {
-        return Err(Problem::not_found(format!(
-            "region {parent} is outside your region {scope}"
+        return Err(Problem::not_found(hte_shared::text!(
+            "region {parent} is outside your region {scope}",
+            "地区 {parent} 不在您的辖区 {scope} 之内"
         )));
     }
     Ok(visible)

@@ -2,18 +2,20 @@
 //! set and split down the hierarchy.
 
 use hte_shared::auth::{Caller, Role};
+use hte_shared::i18n::Text;
 use hte_shared::problem::Problem;
 use hte_shared::regions::{self, RegionCode};
 
 /// 403 unless the caller is the province: plans, publication and assessments are the
-/// province's (省科技厅).
-pub fn require_province(caller: &Caller, what: &str) -> Result<(), Problem> {
+/// province's (省科技厅). `what` is the action, in English and Chinese.
+pub fn require_province(caller: &Caller, (what, what_zh): (&str, &str)) -> Result<(), Problem> {
     caller.require_writer()?;
     if caller.role == Role::Province {
         Ok(())
     } else {
-        Err(Problem::forbidden(format!(
-            "only the province (省科技厅) may {what}"
+        Err(Problem::forbidden(hte_shared::text!(
+            "only the province may {what}",
+            "仅省级（省科技厅）用户可以{what_zh}"
         )))
     }
 }
@@ -26,14 +28,17 @@ pub fn require_split_right(caller: &Caller, parent: &RegionCode) -> Result<(), P
     match caller.role {
         Role::Province => Ok(()),
         Role::City if *parent == caller.region => Ok(()),
-        Role::City => Err(Problem::forbidden(format!(
-            "a city token for {} may split only its own share (region {}) among its counties, \
+        Role::City => Err(Problem::forbidden(hte_shared::text!(
+            "a city token for {0} may split only its own share (region {0}) among its counties, \
              not the target of region {parent}",
-            caller.region, caller.region
+            "设区市 {0} 的令牌只能将本市的目标（地区 {0}）分解到所辖县（市、区），\
+             不能分解地区 {parent} 的目标",
+            caller.region
         ))),
-        _ => Err(Problem::forbidden(
+        _ => Err(Problem::forbidden(Text::fixed(
             "county officials read targets; the province and the cities set and split them",
-        )),
+            "县级用户只能查看目标；目标由省级和设区市设定并分解",
+        ))),
     }
 }
 
@@ -46,9 +51,10 @@ pub fn require_set_right(caller: &Caller, region: &RegionCode) -> Result<(), Pro
             if caller.role == Role::Province {
                 Ok(())
             } else {
-                Err(Problem::forbidden(
+                Err(Problem::forbidden(Text::fixed(
                     "only the province sets the provincial target",
-                ))
+                    "仅省级用户可设定全省目标",
+                )))
             }
         }
     }

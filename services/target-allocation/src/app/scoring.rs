@@ -166,7 +166,11 @@ fn decimal(
     errors: &mut Vec<FieldError>,
 ) -> Dec4 {
     Dec4::parse(value, min, max).unwrap_or_else(|(rule, e)| {
-        errors.push(FieldError::new(field, rule, format!("{field} {e}")));
+        errors.push(FieldError::new(
+            field,
+            rule,
+            hte_shared::i18n::Text::new(format!("{field} {e}"), format!("{field} {}", e.zh())),
+        ));
         min
     })
 }
@@ -198,7 +202,10 @@ fn rule(field: &str, spec: &RuleSpec, errors: &mut Vec<FieldError>) -> Rule {
                 errors.push(FieldError::new(
                     format!("{field}.bands"),
                     "length",
-                    "a rule has 1–20 bands (1至20档)",
+                    hte_shared::i18n::Text::fixed(
+                        "a rule has 1–20 bands",
+                        "每条规则须设 1 至 20 档",
+                    ),
                 ));
             }
             let mut checked: Vec<Band> = Vec::new();
@@ -217,7 +224,10 @@ fn rule(field: &str, spec: &RuleSpec, errors: &mut Vec<FieldError>) -> Rule {
                     errors.push(FieldError::new(
                         format!("{at}.at_least"),
                         "unique",
-                        "two bands start at the same completion rate (档次下限重复)",
+                        hte_shared::i18n::Text::fixed(
+                            "two bands start at the same completion rate",
+                            "两档的完成率下限相同",
+                        ),
                     ));
                 }
                 checked.push(band);
@@ -238,9 +248,10 @@ fn check_indicator(field: &str, key: &str, plan: &[IndicatorRow], errors: &mut V
         errors.push(FieldError::new(
             field,
             "assessable",
-            format!(
+            hte_shared::text!(
                 "{shown:?} is not an indicator of the plan that is split by region and measured \
-                 by the registry (须为可分解且由登记库计量的规划指标)"
+                 by the registry",
+                "{shown:?} 不是规划中可按地区分解且由企业库计量的指标"
             ),
         ));
     }
@@ -282,7 +293,10 @@ pub fn checked_scheme(
         errors.push(FieldError::new(
             "items",
             "length",
-            "a scheme assesses 1–20 indicators (考核指标1至20项)",
+            hte_shared::i18n::Text::fixed(
+                "a scheme assesses 1–20 indicators",
+                "考核办法须考核 1 至 20 项指标",
+            ),
         ));
     }
     let mut items: Vec<Item> = Vec::new();
@@ -291,17 +305,26 @@ pub fn checked_scheme(
             errors.push(FieldError::new(
                 format!("items[{i}].indicator"),
                 "unique",
-                "each indicator appears once (指标不得重复)",
+                hte_shared::i18n::Text::fixed(
+                    "each indicator appears once",
+                    "每项指标只能出现一次",
+                ),
             ));
         }
         items.push(item(i, spec, plan, &mut errors));
     }
     if errors.is_empty() && weights_total(&items) != Some(bounds::WEIGHT_TOTAL) {
-        let total = weights_total(&items).map_or("too much".to_owned(), |t| t.to_string());
+        let (total, total_zh) = weights_total(&items)
+            .map_or(("too much".to_owned(), "过大".to_owned()), |t| {
+                (t.to_string(), t.to_string())
+            });
         errors.push(FieldError::new(
             "items",
             "weights_total",
-            format!("the weights add up to {total}, not 100 (各指标分值合计须为100)"),
+            hte_shared::text!(
+                "the weights add up to {total}, not 100",
+                "各指标分值合计为 {total_zh}，而不是 100"
+            ),
         ));
     }
     let scheme = Scheme {
@@ -364,7 +387,7 @@ pub fn prepare(
     new: &NewScheme,
     if_match: IfMatch,
 ) -> Result<SchemeRecord, Problem> {
-    require_province(caller, "set scoring schemes (制定考核办法)")?;
+    require_province(caller, ("set scoring schemes", "制定考核办法"))?;
     let reason =
         check_reason(&new.reason).map_err(|e| Problem::invalid_field("reason", "length", e))?;
     Ok(SchemeRecord {
@@ -387,7 +410,10 @@ pub fn create(
     record: &SchemeRecord,
 ) -> Result<SchemeView, AllocationError> {
     let plan = load(conn, &record.plan_id)?;
-    refuse_closed(&plan, "; its scoring scheme is final")?;
+    refuse_closed(
+        &plan,
+        ("; its scoring scheme is final", "，其考核办法已不可更改"),
+    )?;
     let indicators = plan_queries::indicators_of(conn, &plan.id)?;
     checked_scheme(&record.rules, Some(&indicators))?;
     let newest = queries::latest(conn, &plan.id)?.map_or(0, |row| row.version);
@@ -426,8 +452,9 @@ pub async fn get(
     db.read(move |conn| {
         load(conn, &plan_id)?;
         let row = queries::find(conn, &plan_id, version)?.ok_or_else(|| {
-            Problem::not_found(format!(
-                "plan {plan_id} has no scoring scheme version {version} (无此考核办法版本)"
+            Problem::not_found(hte_shared::text!(
+                "plan {plan_id} has no scoring scheme version {version}",
+                "规划 {plan_id} 没有第 {version} 版考核办法"
             ))
         })?;
         Ok(view(&row)?)

@@ -179,11 +179,13 @@ pub fn parse_region(field: &str, raw: &str) -> Result<RegionCode, Problem> {
         .ok()
         .filter(|c| regions::find(c).is_some())
         .ok_or_else(|| {
-            Problem::invalid_field(
-                field,
-                "region_code",
-                format!("{field} must be a Jiangsu region code (GB/T 2260); got {raw:?}"),
-            )
+            Problem::invalid_field(field, "region_code", {
+                let shown = hte_shared::i18n::quote(raw);
+                hte_shared::text!(
+                    "{field} must be a Jiangsu region code (GB/T 2260); got {shown}",
+                    "{field} 须为江苏省行政区划代码（GB/T 2260），收到的是 {shown}"
+                )
+            })
         })
 }
 
@@ -199,13 +201,17 @@ pub fn splittable_indicator(
         Some(_) => Err(Problem::invalid_field(
             field,
             "splittable",
-            format!("indicator {key} is not split by region, so it has no target tree"),
+            hte_shared::text!(
+                "indicator {key} is not split by region, so it has no target tree",
+                "指标 {key} 不按地区分解，因此没有目标树"
+            ),
         )),
         None => Err(Problem::invalid_field(
             field,
             "indicator",
-            format!(
+            hte_shared::text!(
                 "the plan has no indicator {key:?}; it has {}",
+                "规划中没有指标 {key:?}；现有指标为 {}",
                 indicators
                     .iter()
                     .map(|i| i.indicator_key.as_str())
@@ -271,7 +277,7 @@ pub fn commit_tree_edit(
     actor: &Actor,
     edit: TreeEdit,
 ) -> Result<TreeVersionRow, AllocationError> {
-    refuse_closed(plan, "; its targets are final")?;
+    refuse_closed(plan, ("; its targets are final", "，其目标已不可更改"))?;
     let published = plan.status()? == PlanStatus::Published;
     let before = queries::targets_at(conn, &plan.id, plan.tree_version)?;
     let version = plan.tree_version + 1;
@@ -313,15 +319,22 @@ fn require_still_balanced(
     let broken = violations(&tree_values(&after)?);
     match broken.first() {
         None => Ok(()),
-        Some(first) => Err(Problem::conflict(format!(
-            "plan {} is published, so its tree must stay balanced; this change would break \
-             it in {} place(s), first: {}. Send all related values together in one \
-             adjustment (POST /api/v1/plans/{}/adjustments)",
-            plan.id,
-            broken.len(),
-            first.message(),
-            plan.id
-        ))
+        Some(first) => Err(Problem::conflict({
+            let (id, count, first) = (&plan.id, broken.len(), first.message());
+            hte_shared::i18n::Text::new(
+                format!(
+                    "plan {id} is published, so its tree must stay balanced; this change would \
+                     break it in {count} place(s), first: {first}. Send all related values \
+                     together in one adjustment (POST /api/v1/plans/{id}/adjustments)"
+                ),
+                format!(
+                    "规划 {id} 已发布，其目标树须保持平衡；本次修改会造成 {count} 处不平衡，\
+                     第一处：{}。请将相关的值放在一次调整中一并提交\
+                     （POST /api/v1/plans/{id}/adjustments）",
+                    first.zh()
+                ),
+            )
+        })
         .with_errors(violation_errors(&broken))
         .into()),
     }
@@ -448,7 +461,10 @@ fn check_value(field: &str, value: i64, errors: &mut Vec<FieldError>) {
         errors.push(FieldError::new(
             field,
             "range",
-            format!("{field} must be between 0 and 10^12; got {value}"),
+            hte_shared::text!(
+                "{field} must be between 0 and 10^12; got {value}",
+                "{field} 须在 0 至 10^12 之间，现为 {value}"
+            ),
         ));
     }
 }
@@ -467,9 +483,12 @@ fn check_reason_into(reason: &str, errors: &mut Vec<FieldError>) -> String {
 fn visible_region(caller: &Caller, asked: Option<&str>) -> Result<Option<RegionCode>, Problem> {
     let asked = asked.map(|raw| parse_region("region", raw)).transpose()?;
     match (asked, caller.read_scope()) {
-        (Some(asked), Some(scope)) if !asked.is_within(scope) => Err(Problem::not_found(format!(
-            "region {asked} is outside your region {scope}"
-        ))),
+        (Some(asked), Some(scope)) if !asked.is_within(scope) => {
+            Err(Problem::not_found(hte_shared::text!(
+                "region {asked} is outside your region {scope}",
+                "地区 {asked} 不在您的辖区 {scope} 之内"
+            )))
+        }
         (None, Some(scope)) => Ok(Some(*scope)),
         (asked, _) => Ok(asked),
     }
@@ -492,8 +511,9 @@ pub async fn tree(
             return Err(Problem::invalid_field(
                 "version",
                 "current_version",
-                format!(
+                hte_shared::text!(
                     "version must be between 0 and the current version {}",
+                    "version 须在 0 至当前版本 {} 之间",
                     plan.tree_version
                 ),
             )
@@ -615,7 +635,11 @@ fn check_adjustment(input: &Adjustment) -> Result<(String, Vec<RegionCode>), Pro
     let mut errors = Vec::new();
     let reason = check_reason_into(&input.reason, &mut errors);
     if !(1..=500).contains(&input.changes.len()) {
-        errors.push(FieldError::new("changes", "length", "give 1–500 changes"));
+        errors.push(FieldError::new(
+            "changes",
+            "length",
+            hte_shared::i18n::Text::fixed("give 1–500 changes", "须提交 1 至 500 项修改"),
+        ));
     }
     let mut regions_of = Vec::new();
     let mut seen = BTreeMap::new();
@@ -630,7 +654,10 @@ fn check_adjustment(input: &Adjustment) -> Result<(String, Vec<RegionCode>), Pro
             errors.push(FieldError::new(
                 format!("changes[{i}]"),
                 "unique",
-                "the same indicator, region and period appear twice",
+                hte_shared::i18n::Text::fixed(
+                    "the same indicator, region and period appear twice",
+                    "同一指标、地区和考核期出现了两次",
+                ),
             ));
         }
     }

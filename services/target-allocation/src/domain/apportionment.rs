@@ -148,6 +148,53 @@ impl ApportionError {
     }
 }
 
+impl ApportionError {
+    /// The message in Chinese; a child is `第 i 个下级地区` (callers may name the region).
+    pub fn zh(&self) -> String {
+        match self {
+            Self::NegativeParent { parent } => format!("上级目标不得为负数，现为 {parent}"),
+            Self::LengthMismatch {
+                field,
+                children,
+                len,
+            } => format!("{field} 有 {len} 项，而下级地区有 {children} 个；须每个下级地区恰好一项"),
+            Self::NegativeValue {
+                field,
+                child,
+                value,
+            } => format!(
+                "{} 的 {field} 为 {value}，不得为负数",
+                Self::zh_child(*child)
+            ),
+            Self::ManualSumMismatch {
+                parent,
+                sum,
+                difference,
+            } => {
+                let (amount, word) = if *difference > 0 {
+                    (*difference, "多")
+                } else {
+                    (-*difference, "少")
+                };
+                format!("手工分配的份额合计为 {sum}，比上级目标 {parent} {word} {amount}")
+            }
+            Self::ZeroWeights { remaining } => format!(
+                "所有权重均为零，剩余的 {remaining} 个单位无法按比例分配；请至少给一个下级地区设置正的权重"
+            ),
+            Self::MinimumsExceedParent { minimums, parent } => {
+                format!("最低值合计为 {minimums}，超过上级目标 {parent}")
+            }
+            Self::NoChildren { parent } => format!("没有可承接上级目标 {parent} 的下级地区"),
+            Self::Overflow => "分解计算超出 128 位整数范围".to_owned(),
+        }
+    }
+
+    /// How [`Self::zh`] names child `i`.
+    pub fn zh_child(child: usize) -> String {
+        format!("第 {child} 个下级地区")
+    }
+}
+
 impl fmt::Display for ApportionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

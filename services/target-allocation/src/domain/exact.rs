@@ -37,11 +37,18 @@ impl Dec4 {
     ///
     /// The error carries its rule: `range` (the document's minimum and maximum) or
     /// `decimals` (which a JSON Schema `multipleOf` cannot state reliably for binary floats).
-    pub fn parse(value: f64, min: Dec4, max: Dec4) -> Result<Self, (&'static str, String)> {
+    pub fn parse(
+        value: f64,
+        min: Dec4,
+        max: Dec4,
+    ) -> Result<Self, (&'static str, hte_shared::i18n::Text)> {
         if !value.is_finite() || value < min.to_f64() || value > max.to_f64() {
             return Err((
                 "range",
-                format!("must lie between {min} and {max} (须在 {min} 至 {max} 之间); got {value}"),
+                hte_shared::text!(
+                    "must lie between {min} and {max}; got {value}",
+                    "须在 {min} 至 {max} 之间，现为 {value}"
+                ),
             ));
         }
         let scaled = value * SCALE as f64;
@@ -49,7 +56,10 @@ impl Dec4 {
         if (scaled - rounded).abs() > 1e-6 {
             return Err((
                 "decimals",
-                format!("has at most 4 decimal places (最多4位小数); got {value}"),
+                hte_shared::text!(
+                    "has at most 4 decimal places; got {value}",
+                    "最多保留 4 位小数，现为 {value}"
+                ),
             ));
         }
         // |rounded| ≤ max × 10⁴, far inside i64.

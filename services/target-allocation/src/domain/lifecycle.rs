@@ -21,6 +21,19 @@ keyed_enum! {
     }
 }
 
+impl ProposalStatus {
+    /// The status as an official reads it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Proposed => "待批准",
+            Self::Accepted => "已批准",
+            Self::Superseded => "已被替代",
+            Self::Withdrawn => "已撤回",
+            Self::Rejected => "已驳回",
+        }
+    }
+}
+
 keyed_enum! {
     /// An assessment's status (考核状态).
     AssessmentStatus {

@@ -2,6 +2,8 @@
 //! indicator (comparator, data source, registry measure, aggregation).
 
 use chrono::{Datelike, NaiveDate};
+use hte_shared::i18n::Text;
+use hte_shared::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -290,7 +292,7 @@ impl Formula {
 }
 
 /// A rule a formula breaks: the field (of the indicator), the rule's name, a sentence.
-pub type FormulaViolation = (String, &'static str, String);
+pub type FormulaViolation = (String, &'static str, Text);
 
 /// The rules of an indicator's formula and what goes with it: operands of 1–8 distinct
 /// terms; a share has unit `ratio` and only a share does; the terms fit the data source
@@ -309,7 +311,10 @@ pub fn formula_violations(
             out.push((
                 "pipeline".into(),
                 "needs_formula",
-                "pipeline needs a quantity formula (无公式时不能计入培育库储备)".into(),
+                Text::fixed(
+                    "pipeline needs a quantity formula",
+                    "未设置数量类公式的指标不能计入培育库储备",
+                ),
             ));
         }
         return out;
@@ -320,13 +325,19 @@ pub fn formula_violations(
             out.push((
                 field.into(),
                 "terms",
-                format!("an operand adds up 1–{MAX_TERMS} terms (求和项为1–8个)"),
+                text!(
+                    "an operand adds up 1–{MAX_TERMS} terms",
+                    "每个运算项须由 1 至 {MAX_TERMS} 个求和项组成"
+                ),
             ));
         } else if distinct.len() != operand.0.len() {
             out.push((
                 field.into(),
                 "unique",
-                "an operand names each term once (求和项不能重复)".into(),
+                Text::fixed(
+                    "an operand names each term once",
+                    "同一运算项中的求和项不得重复",
+                ),
             ));
         }
     }
@@ -334,7 +345,10 @@ pub fn formula_violations(
         out.push((
             "unit".into(),
             "ratio_is_share",
-            "a share formula has unit ratio, and only a share does (比重类指标单位为 ratio)".into(),
+            Text::fixed(
+                "a share formula has unit ratio, and only a share does",
+                "比重类公式的单位须为 ratio，且只有比重类公式使用 ratio",
+            ),
         ));
     }
     let registry = formula.terms().any(|t| matches!(t, Term::Registry(_)));
@@ -348,9 +362,11 @@ pub fn formula_violations(
         out.push((
             "formula".into(),
             "fits_source",
-            format!(
+            text!(
                 "the formula's terms must fit source {}: registry terms for registry, inputs \
-                 for external, both for registry_and_external (公式与数据来源不符)",
+                 for external, both for registry_and_external",
+                "公式各项须与数据来源 {} 相符：registry 使用企业库统计项，external 使用统计输入，\
+                 registry_and_external 两者都要使用",
                 source.key()
             ),
         ));
@@ -359,23 +375,35 @@ pub fn formula_violations(
         out.push((
             "input_period".into(),
             "needs_inputs",
-            "input_period report_year applies only to a formula with statistics inputs \
-             (无统计输入时不适用)"
-                .into(),
+            Text::fixed(
+                "input_period report_year applies only to a formula with statistics inputs",
+                "input_period 取 report_year 仅适用于含统计输入的公式",
+            ),
         ));
     }
     if pipeline && formula.is_share() {
         out.push((
             "pipeline".into(),
             "quantity_only",
-            "only a count can add the pool's pipeline to its forecast (仅数量类指标可计入培育库储备)"
-                .into(),
+            Text::fixed(
+                "only a count can add the pool's pipeline to its forecast",
+                "仅数量类指标可在预测中计入培育库储备",
+            ),
         ));
     }
     out
 }
 
 impl PlanStatus {
+    /// The status as an official reads it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Draft => "草案",
+            Self::Published => "已发布",
+            Self::Closed => "已结束",
+        }
+    }
+
     /// The only moves: draft → published → closed.
     pub fn can_become(self, to: PlanStatus) -> bool {
         matches!(
@@ -390,7 +418,7 @@ impl PlanStatus {
 pub const MAX_TARGET_VALUE: f64 = 1e12;
 
 /// A rule an indicator breaks: the field (of the indicator), the rule's name, a sentence.
-pub type IndicatorViolation = (&'static str, &'static str, &'static str);
+pub type IndicatorViolation = (&'static str, &'static str, Text);
 
 /// The rules between an indicator's fields: a target is a non-negative number (a ratio at
 /// most 1); only counts are split by region (ratios cannot be added up); a registry measure
@@ -412,9 +440,15 @@ pub fn indicator_violations(
                 // A ratio's bound depends on the unit, which the document cannot tie to it.
                 if ratio { "ratio_range" } else { "range" },
                 if ratio {
-                    "a ratio's target_value lies between 0 and 1 (比例目标值须在0至1之间)"
+                    Text::fixed(
+                        "a ratio's target_value lies between 0 and 1",
+                        "比例类指标的目标值须在 0 至 1 之间",
+                    )
                 } else {
-                    "target_value lies between 0 and 10^12 (目标值须在0至10^12之间)"
+                    Text::fixed(
+                        "target_value lies between 0 and 10^12",
+                        "目标值须在 0 至 10^12 之间",
+                    )
                 },
             ));
         }
@@ -423,14 +457,20 @@ pub fn indicator_violations(
         out.push((
             "splittable",
             "splittable_counts_only",
-            "only counts can be split by region; a ratio cannot be added up",
+            Text::fixed(
+                "only counts can be split by region; a ratio cannot be added up",
+                "只有数量类指标可按地区分解；比例不能相加",
+            ),
         ));
     }
     if measure.is_some() && source != DataSource::Registry {
         out.push((
             "measure",
             "registry_only",
-            "measure names a registry statistic; it needs source = registry",
+            Text::fixed(
+                "measure names a registry statistic; it needs source = registry",
+                "measure 指向企业库统计项，数据来源须为 registry",
+            ),
         ));
     }
     out
@@ -438,7 +478,7 @@ pub fn indicator_violations(
 
 /// Plan ids are readable, stable slugs: lowercase letters, digits and hyphens, 3–64
 /// characters, starting with a letter or digit, e.g. `jiangsu-2019-57`.
-pub fn check_plan_id(id: &str) -> Result<(), String> {
+pub fn check_plan_id(id: &str) -> Result<(), Text> {
     let ok = (3..=64).contains(&id.len())
         && id
             .bytes()
@@ -448,14 +488,16 @@ pub fn check_plan_id(id: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. jiangsu-2019-57; got {id:?}"
+        let shown = hte_shared::i18n::quote(id);
+        Err(text!(
+            "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. jiangsu-2019-57; got {shown}",
+            "规划编号须为 3 至 64 个小写字母、数字或连字符，如 jiangsu-2019-57，收到的是 {shown}"
         ))
     }
 }
 
 /// Indicator keys: snake_case, 2–64 characters.
-pub fn check_indicator_key(key: &str) -> Result<(), String> {
+pub fn check_indicator_key(key: &str) -> Result<(), Text> {
     let ok = (2..=64).contains(&key.len())
         && key
             .bytes()
@@ -464,38 +506,53 @@ pub fn check_indicator_key(key: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "an indicator key is 2–64 snake_case characters, e.g. hte_count; got {key:?}"
+        let shown = hte_shared::i18n::quote(key);
+        Err(text!(
+            "an indicator key is 2–64 snake_case characters, e.g. hte_count; got {shown}",
+            "指标键名须为 2 至 64 个小写下划线格式（snake_case）字符，如 hte_count，收到的是 {shown}"
         ))
     }
 }
 
 /// Trimmed text of `min..=max` characters.
-pub fn check_text(value: &str, min: usize, max: usize) -> Result<String, String> {
+pub fn check_text(value: &str, min: usize, max: usize) -> Result<String, Text> {
     let trimmed = value.trim();
     let n = trimmed.chars().count();
     if (min..=max).contains(&n) {
         Ok(trimmed.to_owned())
     } else {
-        Err(format!("must be {min}–{max} characters; got {n}"))
+        Err(text!(
+            "must be {min}–{max} characters; got {n}",
+            "须为 {min} 至 {max} 个字符，现为 {n} 个"
+        ))
     }
 }
 
 /// A reason (理由) for a change to the target tree: 2–500 characters.
-pub fn check_reason(value: &str) -> Result<String, String> {
-    check_text(value, 2, 500).map_err(|e| format!("reason {e}"))
+pub fn check_reason(value: &str) -> Result<String, Text> {
+    check_text(value, 2, 500)
+        .map_err(|e| Text::new(format!("reason {e}"), format!("理由{}", e.zh())))
 }
 
 /// Plan periods are whole years between 2000 and 2100, at most 10 years long.
-pub fn check_period(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), String> {
+pub fn check_period(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), Text> {
     if ends_on < starts_on {
-        return Err("ends_on must not be before starts_on".into());
+        return Err(Text::fixed(
+            "ends_on must not be before starts_on",
+            "规划截止日期不得早于开始日期",
+        ));
     }
     if !(2000..=2100).contains(&starts_on.year()) || !(2000..=2100).contains(&ends_on.year()) {
-        return Err("the plan period must lie between 2000 and 2100".into());
+        return Err(Text::fixed(
+            "the plan period must lie between 2000 and 2100",
+            "规划期须在 2000 年至 2100 年之间",
+        ));
     }
     if ends_on.year() - starts_on.year() > 10 {
-        return Err("a plan period spans at most 10 years".into());
+        return Err(Text::fixed(
+            "a plan period spans at most 10 years",
+            "规划期最长为 10 年",
+        ));
     }
     Ok(())
 }
@@ -507,22 +564,27 @@ pub fn parse_target_period(
     raw: &str,
     starts_on: NaiveDate,
     ends_on: NaiveDate,
-) -> Result<i32, (&'static str, String)> {
+) -> Result<i32, (&'static str, Text)> {
     let year = raw
         .parse::<i32>()
         .ok()
         .filter(|_| raw.len() == 4 && raw.bytes().all(|b| b.is_ascii_digit()))
         .ok_or_else(|| {
+            let shown = hte_shared::i18n::quote(raw);
             (
                 "format",
-                format!("period is a year like \"2020\"; got {raw:?}"),
+                text!(
+                    "period is a year like \"2020\"; got {shown}",
+                    "考核期须为年份，如 \"2020\"，收到的是 {shown}"
+                ),
             )
         })?;
     if year < starts_on.year() || year > ends_on.year() {
         return Err((
             "plan_period",
-            format!(
+            text!(
                 "period {year} is outside the plan period {}–{}",
+                "考核期 {year} 年不在规划期 {} 至 {} 年之内",
                 starts_on.year(),
                 ends_on.year()
             ),

@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use hte_shared::i18n::Text;
 use hte_shared::regions::{self, RegionCode};
+use hte_shared::text;
 
 /// One target value: indicator, region, period.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,29 +36,34 @@ impl Violation {
         format!("targets.{}.{}.{}", self.indicator, self.period, self.region)
     }
 
-    pub fn message(&self) -> String {
+    pub fn message(&self) -> Text {
         let name = regions::find(&self.region).map_or("", |r| r.name.as_str());
+        let (region, sum, indicator, period) = (
+            self.region,
+            self.children_sum,
+            &self.indicator,
+            &self.period,
+        );
         match self.value {
             Some(value) => {
                 let difference = self.children_sum - value;
-                format!(
-                    "the children of {} {name} add up to {} for {} {}, but its target is {value} \
-                     ({} {})",
-                    self.region,
-                    self.children_sum,
-                    self.indicator,
-                    self.period,
-                    difference.abs(),
-                    if difference > 0 {
-                        "too many"
-                    } else {
-                        "too few"
-                    },
+                let off = difference.abs();
+                let (en, zh) = if difference > 0 {
+                    ("too many", "多")
+                } else {
+                    ("too few", "少")
+                };
+                text!(
+                    "the children of {region} {name} add up to {sum} for {indicator} {period}, \
+                     but its target is {value} ({off} {en})",
+                    "{region} {name}的下级地区 {indicator} {period} 年目标合计为 {sum}，\
+                     但其本级目标为 {value}（{zh}了 {off}）"
                 )
             }
-            None => format!(
-                "{} {name} has no target for {} {}, yet its children's targets add up to {}",
-                self.region, self.indicator, self.period, self.children_sum
+            None => text!(
+                "{region} {name} has no target for {indicator} {period}, yet its children's \
+                 targets add up to {sum}",
+                "{region} {name}没有 {indicator} {period} 年目标，但其下级地区目标合计为 {sum}"
             ),
         }
     }

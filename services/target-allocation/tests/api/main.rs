@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod allocations;
+mod chinese_problems;
 mod body_limits;
 mod contract;
 mod exports;

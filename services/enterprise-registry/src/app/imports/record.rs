@@ -173,7 +173,8 @@ pub fn find(
     caller: &Caller,
     id: &str,
 ) -> Result<ImportView, RegistryError> {
-    let not_found = || Problem::not_found(format!("no import {id}"));
+    let not_found =
+        || Problem::not_found(hte_shared::text!("no import {id}", "未找到导入记录 {id}"));
     let row = queries::find(conn, id)?.ok_or_else(not_found)?;
     let region = RegionCode::parse(&row.created_by_region).map_err(|e| {
         RegistryError::internal(

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::rd_institution::RdInstitution;
+use hte_shared::i18n::Text;
+use hte_shared::text;
 
 /// One rule-set validation problem: `(field path, message)`, e.g.
 /// `("hte.min_st_staff_ratio", "must be between 0 and 1")`.
-pub type RuleError = (String, String);
+pub type RuleError = (String, Text);
 
 /// All thresholds for the three labels the engine assesses (评价规则集).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -532,7 +534,7 @@ impl RuleSet {
     pub fn validate(&self) -> Result<(), Vec<RuleError>> {
         let mut v = Validator::default();
         if self.version.trim().is_empty() {
-            v.err("version", "must not be empty");
+            v.err("version", Text::fixed("must not be empty", "不得为空"));
         }
         self.validate_hte(&mut v);
         self.validate_tech_sme(&mut v);
@@ -551,7 +553,10 @@ impl RuleSet {
         v.ratio("hte.min_rd_domestic_share", h.min_rd_domestic_share);
         v.ratio("hte.min_hightech_income_share", h.min_hightech_income_share);
         if h.rd_intensity_bands.is_empty() {
-            v.err("hte.rd_intensity_bands", "needs at least one band");
+            v.err(
+                "hte.rd_intensity_bands",
+                Text::fixed("needs at least one band", "至少需要设置一档"),
+            );
         }
         let last = h.rd_intensity_bands.len().saturating_sub(1);
         let mut previous: Option<i64> = None;
@@ -561,23 +566,32 @@ impl RuleSet {
             match (band.max_latest_sales_yuan, i == last) {
                 (Some(_), true) => v.err(
                     &format!("{path}.max_latest_sales_yuan"),
-                    "the last band must have no upper edge (null)",
+                    Text::fixed(
+                        "the last band must have no upper edge (null)",
+                        "最后一档不得设上限（应为 null）",
+                    ),
                 ),
                 (None, false) => v.err(
                     &format!("{path}.max_latest_sales_yuan"),
-                    "only the last band may be open-ended",
+                    Text::fixed(
+                        "only the last band may be open-ended",
+                        "只有最后一档可以不设上限",
+                    ),
                 ),
                 (Some(edge), false) => {
                     if edge < 0 {
                         v.err(
                             &format!("{path}.max_latest_sales_yuan"),
-                            "must not be negative",
+                            Text::fixed("must not be negative", "不得为负数"),
                         );
                     }
                     if previous.is_some_and(|p| edge <= p) {
                         v.err(
                             &format!("{path}.max_latest_sales_yuan"),
-                            "band edges must increase strictly",
+                            Text::fixed(
+                                "band edges must increase strictly",
+                                "各档分界值须严格递增",
+                            ),
                         );
                     }
                     previous = Some(edge);
@@ -601,17 +615,26 @@ impl RuleSet {
         for (i, band) in q.class2_bands.iter().enumerate() {
             let path = format!("{base}.ip_quantity.class2_bands[{i}]");
             if band.min_count == 0 {
-                v.err(&format!("{path}.min_count"), "must be at least 1");
+                v.err(
+                    &format!("{path}.min_count"),
+                    Text::fixed("must be at least 1", "须不小于 1"),
+                );
             }
             if band.min_count >= above.0 {
                 v.err(
                     &format!("{path}.min_count"),
-                    "bands must be in strictly descending order",
+                    Text::fixed(
+                        "bands must be in strictly descending order",
+                        "各档须严格按降序排列",
+                    ),
                 );
             }
             v.range(&format!("{path}.points"), band.points, q.max_points);
             if band.points.high > above.1 {
-                v.err(&format!("{path}.points"), "must not exceed the band above");
+                v.err(
+                    &format!("{path}.points"),
+                    Text::fixed("must not exceed the band above", "不得超过上一档"),
+                );
             }
             above = (band.min_count, band.points.low);
         }
@@ -621,16 +644,25 @@ impl RuleSet {
         for (i, band) in c.bands.iter().enumerate() {
             let path = format!("{base}.conversion.bands[{i}]");
             if !(band.min_per_year.is_finite() && band.min_per_year > 0.0) {
-                v.err(&format!("{path}.min_per_year"), "must be a positive number");
+                v.err(
+                    &format!("{path}.min_per_year"),
+                    Text::fixed("must be a positive number", "须为正数"),
+                );
             } else if band.min_per_year >= above.0 {
                 v.err(
                     &format!("{path}.min_per_year"),
-                    "bands must be in strictly descending order",
+                    Text::fixed(
+                        "bands must be in strictly descending order",
+                        "各档须严格按降序排列",
+                    ),
                 );
             }
             v.range(&format!("{path}.points"), band.points, c.max_points);
             if band.points.high > above.1 {
-                v.err(&format!("{path}.points"), "must not exceed the band above");
+                v.err(
+                    &format!("{path}.points"),
+                    Text::fixed("must not exceed the band above", "不得超过上一档"),
+                );
             }
             above = (band.min_per_year, band.points.low);
         }
@@ -642,17 +674,26 @@ impl RuleSet {
             if !(band.min_rate.is_finite() && band.min_rate >= 0.0 && band.min_rate <= 100.0) {
                 v.err(
                     &format!("{path}.min_rate"),
-                    "must be a rate between 0 and 100",
+                    Text::fixed(
+                        "must be a rate between 0 and 100",
+                        "须为 0 至 100 之间的比率",
+                    ),
                 );
             } else if band.min_rate >= above.0 {
                 v.err(
                     &format!("{path}.min_rate"),
-                    "bands must be in strictly descending order",
+                    Text::fixed(
+                        "bands must be in strictly descending order",
+                        "各档须严格按降序排列",
+                    ),
                 );
             }
             v.range(&format!("{path}.points"), band.points, g.max_points);
             if band.points.high > above.1 {
-                v.err(&format!("{path}.points"), "must not exceed the band above");
+                v.err(
+                    &format!("{path}.points"),
+                    Text::fixed("must not exceed the band above", "不得超过上一档"),
+                );
             }
             above = (band.min_rate, band.points.low);
         }
@@ -677,12 +718,24 @@ impl RuleSet {
                     .chars()
                     .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_');
             if !key_ok {
-                v.err(&format!("{path}.key"), "must be non-empty snake_case");
+                v.err(
+                    &format!("{path}.key"),
+                    Text::fixed(
+                        "must be non-empty snake_case",
+                        "须为非空的小写下划线格式（snake_case）",
+                    ),
+                );
             } else if COMPUTED_ITEM_KEYS.contains(&item.key.as_str()) || !keys.insert(&item.key) {
-                v.err(&format!("{path}.key"), "duplicate item key");
+                v.err(
+                    &format!("{path}.key"),
+                    Text::fixed("duplicate item key", "评分项键名重复"),
+                );
             }
             if item.max_points == 0 {
-                v.err(&format!("{path}.max_points"), "must be at least 1");
+                v.err(
+                    &format!("{path}.max_points"),
+                    Text::fixed("must be at least 1", "须不小于 1"),
+                );
             }
             v.ratio(&format!("{path}.assumed_fraction"), item.assumed_fraction);
             if item.indicator == Indicator::IntellectualProperty {
@@ -695,7 +748,10 @@ impl RuleSet {
         if u64::from(r.pass_mark_points) >= best {
             v.err(
                 &format!("{base}.pass_mark_points"),
-                &format!("cannot be passed: the table's maximum is {best} points"),
+                text!(
+                    "cannot be passed: the table's maximum is {best} points",
+                    "无法达到：评分表满分为 {best} 分"
+                ),
             );
         }
     }
@@ -708,7 +764,7 @@ impl RuleSet {
             ("tech_sme.max_total_assets_yuan", t.max_total_assets_yuan),
         ] {
             if cap <= 0 {
-                v.err(path, "must be positive");
+                v.err(path, Text::fixed("must be positive", "须为正数"));
             }
         }
         let mut above = (f64::INFINITY, u32::MAX);
@@ -717,13 +773,19 @@ impl RuleSet {
             if v.ratio(&format!("{path}.min_ratio"), band.min_ratio) && band.min_ratio >= above.0 {
                 v.err(
                     &format!("{path}.min_ratio"),
-                    "bands must be in strictly descending order",
+                    Text::fixed(
+                        "bands must be in strictly descending order",
+                        "各档须严格按降序排列",
+                    ),
                 );
             }
             if band.points == 0 || band.points >= above.1 {
                 v.err(
                     &format!("{path}.points"),
-                    "must be positive and below the band above",
+                    Text::fixed(
+                        "must be positive and below the band above",
+                        "须为正数，且低于上一档",
+                    ),
                 );
             }
             above = (band.min_ratio, band.points);
@@ -735,13 +797,19 @@ impl RuleSet {
             if band.min_count == 0 || band.min_count >= above.0 {
                 v.err(
                     &format!("{path}.min_count"),
-                    "must be at least 1, in strictly descending order",
+                    Text::fixed(
+                        "must be at least 1, in strictly descending order",
+                        "须不小于 1，且严格按降序排列",
+                    ),
                 );
             }
             if band.points == 0 || band.points >= above.1 {
                 v.err(
                     &format!("{path}.points"),
-                    "must be positive and below the band above",
+                    Text::fixed(
+                        "must be positive and below the band above",
+                        "须为正数，且低于上一档",
+                    ),
                 );
             }
             above = (band.min_count, band.points);
@@ -752,19 +820,28 @@ impl RuleSet {
         if u64::from(t.pass_points) > best {
             v.err(
                 "tech_sme.pass_points",
-                &format!("cannot be reached: the table's maximum is {best} points"),
+                text!(
+                    "cannot be reached: the table's maximum is {best} points",
+                    "无法达到：评分表满分为 {best} 分"
+                ),
             );
         }
         if t.staff_points_must_be_nonzero && t.staff_bands.is_empty() {
             v.err(
                 "tech_sme.staff_bands",
-                "needs a band when a zero staff score disqualifies",
+                Text::fixed(
+                    "needs a band when a zero staff score disqualifies",
+                    "科技人员得分为零即不合格时，至少需要设置一档",
+                ),
             );
         }
         if t.direct_route_min_rd_institution == Some(RdInstitution::None) {
             v.err(
                 "tech_sme.direct_route_min_rd_institution",
-                "\"none\" would let every firm in; use null to disable the route",
+                Text::fixed(
+                    "\"none\" would let every firm in; use null to disable the route",
+                    "“none”会使所有企业都符合条件；如需停用该途径，请填 null",
+                ),
             );
         }
     }
@@ -782,7 +859,10 @@ impl RuleSet {
             {
                 v.err(
                     &format!("{path}.min_ratio_of_sales"),
-                    "bands must be in strictly descending order",
+                    Text::fixed(
+                        "bands must be in strictly descending order",
+                        "各档须严格按降序排列",
+                    ),
                 );
             }
             if v.ratio(
@@ -792,13 +872,19 @@ impl RuleSet {
             {
                 v.err(
                     &format!("{path}.min_ratio_of_total_costs"),
-                    "bands must be in strictly descending order",
+                    Text::fixed(
+                        "bands must be in strictly descending order",
+                        "各档须严格按降序排列",
+                    ),
                 );
             }
             if band.points == 0 || band.points >= above.2 {
                 v.err(
                     &format!("{path}.points"),
-                    "must be positive and below the band above",
+                    Text::fixed(
+                        "must be positive and below the band above",
+                        "须为正数，且低于上一档",
+                    ),
                 );
             }
             above = (
@@ -812,14 +898,23 @@ impl RuleSet {
     fn validate_gazelle(&self, v: &mut Validator) {
         let g = &self.gazelle;
         if g.max_age_years == 0 {
-            v.err("gazelle.max_age_years", "must be at least 1");
+            v.err(
+                "gazelle.max_age_years",
+                Text::fixed("must be at least 1", "须不小于 1"),
+            );
         }
         if g.min_latest_sales_yuan < 0 {
-            v.err("gazelle.min_latest_sales_yuan", "must not be negative");
+            v.err(
+                "gazelle.min_latest_sales_yuan",
+                Text::fixed("must not be negative", "不得为负数"),
+            );
         }
         v.ratio("gazelle.min_sales_cagr", g.min_sales_cagr);
         if !(1..=5).contains(&g.cagr_periods) {
-            v.err("gazelle.cagr_periods", "must be between 1 and 5");
+            v.err(
+                "gazelle.cagr_periods",
+                Text::fixed("must be between 1 and 5", "须在 1 至 5 之间"),
+            );
         }
     }
 }
@@ -982,7 +1077,10 @@ impl RuleSet {
         }
         for (path, text, max) in texts {
             if text.chars().count() > max {
-                v.err(&path, &format!("must be at most {max} characters"));
+                v.err(
+                    &path,
+                    text!("must be at most {max} characters", "不得超过 {max} 个字符"),
+                );
             }
         }
     }
@@ -994,31 +1092,46 @@ struct Validator {
 }
 
 impl Validator {
-    fn err(&mut self, path: &str, message: &str) {
-        self.errors.push((path.to_owned(), message.to_owned()));
+    fn err(&mut self, path: &str, message: Text) {
+        self.errors.push((path.to_owned(), message));
     }
 
     /// A decimal ratio must be finite and within 0..=1; returns whether it is.
     fn ratio(&mut self, path: &str, value: f64) -> bool {
         let ok = value.is_finite() && (0.0..=1.0).contains(&value);
         if !ok {
-            self.err(path, "must be a ratio between 0 and 1 (e.g. 0.05 for 5 %)");
+            self.err(
+                path,
+                Text::fixed(
+                    "must be a ratio between 0 and 1 (e.g. 0.05 for 5 %)",
+                    "须为 0 至 1 之间的比例（如 5% 填 0.05）",
+                ),
+            );
         }
         ok
     }
 
     fn at_most(&mut self, path: &str, value: u64, max: u64) {
         if value > max {
-            self.err(path, &format!("must be at most {max}"));
+            self.err(path, text!("must be at most {max}", "不得大于 {max}"));
         }
     }
 
     fn range(&mut self, path: &str, range: PointRange, max: u32) {
         if range.low > range.high {
-            self.err(path, "low must not exceed high");
+            self.err(
+                path,
+                Text::fixed("low must not exceed high", "下限不得高于上限"),
+            );
         }
         if range.high > max {
-            self.err(path, &format!("must not exceed the item maximum of {max}"));
+            self.err(
+                path,
+                text!(
+                    "must not exceed the item maximum of {max}",
+                    "不得超过该项满分 {max}"
+                ),
+            );
         }
     }
 }

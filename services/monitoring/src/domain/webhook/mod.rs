@@ -54,11 +54,12 @@ closed_vocabulary! {
 pub struct EventKinds(BTreeSet<EventKind>);
 
 impl EventKinds {
-    pub fn new(kinds: impl IntoIterator<Item = EventKind>) -> Result<Self, String> {
+    pub fn new(kinds: impl IntoIterator<Item = EventKind>) -> Result<Self, hte_shared::i18n::Text> {
         let set: BTreeSet<EventKind> = kinds.into_iter().collect();
         if set.is_empty() {
-            return Err(format!(
-                "subscribe to at least one event kind: {} (至少订阅一种事件)",
+            return Err(hte_shared::text!(
+                "subscribe to at least one event kind: {}",
+                "至少订阅一种事件：{}",
                 EventKind::keys()
             ));
         }
@@ -73,7 +74,8 @@ impl EventKinds {
                 EventKind::from_key(key.trim()).ok_or_else(|| format!("unknown event kind {key:?}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Self::new(kinds)
+        // Stored data, read back: its faults are logged in English, never shown to a person.
+        Self::new(kinds).map_err(String::from)
     }
 
     /// The stored form: keys in a fixed order, joined by commas.

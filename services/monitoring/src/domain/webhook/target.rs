@@ -289,6 +289,43 @@ pub enum TargetRefusal {
 }
 
 impl TargetRefusal {
+    /// Why, in both languages.
+    pub fn text(&self) -> hte_shared::i18n::Text {
+        use hte_shared::i18n::Text;
+        use hte_shared::text;
+        match self {
+            Self::NotAUrl(raw) => text!("not an absolute URL: {raw}", "不是有效的网址：{raw}"),
+            Self::TooLong => text!(
+                "a target URL is at most {MAX_URL_LENGTH} characters",
+                "推送网址最多 {MAX_URL_LENGTH} 个字符"
+            ),
+            Self::Scheme(scheme) => text!(
+                "the scheme must be https; got {scheme}",
+                "推送地址须使用 https，收到的是 {scheme}"
+            ),
+            Self::Credentials => Text::fixed(
+                "a target URL carries no user name or password",
+                "网址中不得包含用户名或密码",
+            ),
+            Self::Fragment => Text::fixed("a target URL has no fragment", "网址中不得包含 # 片段"),
+            Self::Name(host) => text!(
+                "the host {host} is this machine or a metadata service",
+                "主机 {host} 是本机或元数据服务，不允许推送"
+            ),
+            Self::Address { address, class } => {
+                let (en, zh) = (class.name_en(), class.name_zh());
+                text!(
+                    "{address} is a {en} address, not reachable for webhooks",
+                    "{address} 是{zh}，不允许推送"
+                )
+            }
+            Self::Unresolved(host) => text!(
+                "the host {host} resolved to no address",
+                "域名 {host} 无法解析"
+            ),
+        }
+    }
+
     /// A stable key for the rule, for problem details.
     pub fn rule(&self) -> &'static str {
         match self {

@@ -52,6 +52,12 @@ struct Ask {
 }
 
 /// The level and regions, and each adjustment's shape (400 naming each refused field).
+/// What a closed plan means for assessments (see [`refuse_closed`]).
+const ASSESSMENTS_CLOSED: (&str, &str) = (
+    "; it is read-only and takes no new assessments",
+    "，只读，不再开展新的考核",
+);
+
 fn parse_ask(input: &NewAssessment) -> Result<Ask, Problem> {
     let level = input.level.unwrap_or(AssessedLevel::City);
     let parent = match (level, input.parent.as_deref()) {
@@ -60,7 +66,10 @@ fn parse_ask(input: &NewAssessment) -> Result<Ask, Problem> {
             return Err(Problem::invalid_field(
                 "parent",
                 "not_used",
-                "parent is for level county; the cities' parent is the province (地市考核无需指定 parent)",
+                hte_shared::i18n::Text::fixed(
+                    "parent is for level county; the cities' parent is the province",
+                    "parent 仅用于县级考核；设区市考核的上级即为全省，无需指定 parent",
+                ),
             ));
         }
         (AssessedLevel::County, raw) => city_code(raw)?,
@@ -71,7 +80,7 @@ fn parse_ask(input: &NewAssessment) -> Result<Ask, Problem> {
         errors.push(FieldError::new(
             "adjustments",
             "length",
-            "at most 100 items (最多100项)",
+            hte_shared::i18n::Text::fixed("at most 100 items", "最多 100 项"),
         ));
     }
     let adjustments = input
@@ -97,7 +106,10 @@ fn city_code(raw: Option<&str>) -> Result<RegionCode, Problem> {
         Problem::invalid_field(
             "parent",
             "city_code",
-            "level county needs parent, a Jiangsu city code (县级考核须指定所属设区市)",
+            hte_shared::i18n::Text::fixed(
+                "level county needs parent, a Jiangsu city code",
+                "县级考核须在 parent 中指定所属设区市的代码",
+            ),
         )
     };
     // Any code that is not a city's, Jiangsu's or not, breaks the same rule.
@@ -121,7 +133,7 @@ fn adjustment(
             errors.push(FieldError::new(
                 at("region_code"),
                 "assessed_region",
-                "not one of the regions assessed (非被考核地区)",
+                hte_shared::i18n::Text::fixed("not one of the regions assessed", "不是被考核地区"),
             ));
             PROVINCE_CODE
         }
@@ -133,12 +145,16 @@ fn adjustment(
             errors.push(FieldError::new(
                 at("points"),
                 "non_zero",
-                "points must not be 0 (分值不能为0)",
+                hte_shared::i18n::Text::fixed("points must not be 0", "分值不能为 0"),
             ));
             Dec4::ZERO
         }
         Err((rule, e)) => {
-            errors.push(FieldError::new(at("points"), rule, format!("points {e}")));
+            errors.push(FieldError::new(
+                at("points"),
+                rule,
+                hte_shared::i18n::Text::new(format!("points {e}"), format!("分值{}", e.zh())),
+            ));
             Dec4::ZERO
         }
     };
@@ -163,18 +179,22 @@ async fn basis(db: &Db, plan_id: &str, asked: Option<i32>) -> Result<Basis, Allo
     let plan_id = plan_id.to_owned();
     db.read(move |conn| {
         let plan = load(conn, &plan_id)?;
-        refuse_closed(&plan, "; it is read-only and takes no new assessments")?;
+        refuse_closed(&plan, ASSESSMENTS_CLOSED)?;
         let row = match asked {
             Some(version) => scheme_queries::find(conn, &plan_id, version)?.ok_or_else(|| {
                 Problem::invalid_field(
                     "scheme_version",
                     "exists",
-                    format!("plan {plan_id} has no scoring scheme version {version} (无此考核办法版本)"),
+                    hte_shared::text!(
+                        "plan {plan_id} has no scoring scheme version {version}",
+                        "规划 {plan_id} 没有第 {version} 版考核办法"
+                    ),
                 )
             })?,
             None => scheme_queries::latest(conn, &plan_id)?.ok_or_else(|| {
-                Problem::conflict(format!(
-                    "plan {plan_id} has no scoring scheme yet; POST /api/v1/plans/{plan_id}/scoring-schemes first (尚未制定考核办法)"
+                Problem::conflict(hte_shared::text!(
+                    "plan {plan_id} has no scoring scheme yet; POST /api/v1/plans/{plan_id}/scoring-schemes first",
+                    "规划 {plan_id} 尚未制定考核办法；请先 POST /api/v1/plans/{plan_id}/scoring-schemes"
                 ))
             })?,
         };
@@ -206,13 +226,10 @@ pub async fn compute(
     plan_id: String,
     input: &NewAssessment,
 ) -> Result<Computed, AllocationError> {
-    require_province(caller, "run assessments (开展考核)")?;
+    require_province(caller, ("run assessments", "开展考核"))?;
     let ask = parse_ask(input)?;
     let basis = basis(db, &plan_id, input.scheme_version).await?;
-    refuse_closed(
-        &basis.plan,
-        "; it is read-only and takes no new assessments",
-    )?;
+    refuse_closed(&basis.plan, ASSESSMENTS_CLOSED)?;
     let year = parse_target_period(&input.period, basis.plan.starts_on, basis.plan.ends_on)
         .map_err(|(rule, e)| Problem::invalid_field("period", rule, e))?;
     let as_of = assessment_date(&basis.plan, year, input.as_of)?;
@@ -255,7 +272,10 @@ fn assessment_date(
         return Err(Problem::invalid_field(
             "as_of",
             "period",
-            format!("as_of {as_of} must fall within the assessed year {year} (须在考核年度内)"),
+            hte_shared::text!(
+                "as_of {as_of} must fall within the assessed year {year}",
+                "数据日期 {as_of} 须在考核年度 {year} 年之内"
+            ),
         ));
     }
     Ok(as_of)
@@ -287,10 +307,13 @@ impl<'a> Plan<'a> {
                 .find(|i| i.indicator_key == item.indicator && i.splittable);
             let measure = indicator.map(IndicatorRow::measure).transpose()?.flatten();
             let (Some(indicator), Some(measure)) = (indicator, measure) else {
-                return Err(Problem::conflict(format!(
+                return Err(Problem::conflict(hte_shared::text!(
                     "scheme version {} assesses {}, which the plan no longer has as a split, \
-                     registry-measured indicator; set a new scheme (考核办法所列指标已不可考核)",
-                    basis.scheme_version, item.indicator
+                     registry-measured indicator; set a new scheme",
+                    "第 {} 版考核办法考核的指标 {} 已不再是规划中可分解且由企业库计量的指标，\
+                     无法考核；请制定新的考核办法",
+                    basis.scheme_version,
+                    item.indicator
                 ))
                 .into());
             };
@@ -329,9 +352,11 @@ impl<'a> Plan<'a> {
                         FieldError::new(
                             format!("targets.{}.{}.{r}", s.item.indicator, self.period),
                             "target_set",
-                            format!(
-                                "region {r} has no {} target for {} (未设定目标)",
-                                s.item.indicator, self.period
+                            hte_shared::text!(
+                                "region {r} has no {} target for {}",
+                                "地区 {r} 未设定 {} 指标 {} 年的目标",
+                                s.item.indicator,
+                                self.period
                             ),
                         )
                     })
@@ -340,9 +365,10 @@ impl<'a> Plan<'a> {
         if missing.is_empty() {
             return Ok(());
         }
-        Err(Problem::unprocessable(format!(
+        Err(Problem::unprocessable(hte_shared::text!(
             "{} target(s) are missing for the regions assessed, so they cannot be assessed; set \
-             or split the targets first (被考核地区缺少目标, 无法考核)",
+             or split the targets first",
+            "被考核地区缺少 {} 个目标，无法考核；请先设定或分解目标",
             missing.len()
         ))
         .with_errors(missing.into_iter().take(MAX_NAMED).collect()))
@@ -356,14 +382,16 @@ impl<'a> Plan<'a> {
             let code = region.to_string();
             let found = figures.stats.items.iter().find(|i| i.region_code == code);
             let Some(found) = found else {
-                return Err(Problem::upstream_unavailable(format!(
-                    "the registry's figures lack region {code}; no assessment is made from partial figures"
+                return Err(Problem::upstream_unavailable(hte_shared::text!(
+                    "the registry's figures lack region {code}; no assessment is made from partial figures",
+                    "企业库的数据缺少地区 {code}；不依据不完整的数据开展考核"
                 ))
                 .into());
             };
             let (line, total) = self.line(region, found, ask).map_err(|Overflow| {
-                Problem::unprocessable(format!(
-                    "the figures of region {code} are too large to score exactly (数值过大)"
+                Problem::unprocessable(hte_shared::text!(
+                    "the figures of region {code} are too large to score exactly",
+                    "地区 {code} 的数值过大，无法精确计分"
                 ))
             })?;
             lines.push(line);
@@ -449,16 +477,17 @@ fn require_within_limits(ask: &Ask, scheme: &Scheme) -> Result<(), Problem> {
                 penalty = penalty.saturating_add(units.saturating_neg());
             }
         }
-        for (sum, limit, what) in [
-            (bonus, scheme.max_bonus, "bonus (加分)"),
-            (penalty, scheme.max_penalty, "penalty (扣分)"),
+        for (sum, limit, (what, what_zh)) in [
+            (bonus, scheme.max_bonus, ("bonus", "加分")),
+            (penalty, scheme.max_penalty, ("penalty", "扣分")),
         ] {
             if sum > limit.units() {
                 errors.push(FieldError::new(
                     format!("adjustments.{region}"),
                     "limit",
-                    format!(
+                    hte_shared::text!(
                         "region {region}'s {what} items add up to {}, more than the scheme's {limit}",
+                        "地区 {region} 的{what_zh}项合计为 {}，超过考核办法规定的 {limit}",
                         Dec4::from_units(sum)
                     ),
                 ));
@@ -468,9 +497,10 @@ fn require_within_limits(ask: &Ask, scheme: &Scheme) -> Result<(), Problem> {
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(Problem::unprocessable(
-            "bonus or penalty items exceed the scheme's limits (加减分超过考核办法上限)",
-        )
+        Err(Problem::unprocessable(hte_shared::i18n::Text::fixed(
+            "bonus or penalty items exceed the scheme's limits",
+            "加减分超过考核办法规定的上限",
+        ))
         .with_errors(errors))
     }
 }

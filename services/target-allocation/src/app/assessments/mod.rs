@@ -235,7 +235,10 @@ fn shown_to(caller: &Caller, mut view: AssessmentView) -> Option<AssessmentView>
 }
 
 fn not_found(plan_id: &str, id: &str) -> Problem {
-    Problem::not_found(format!("plan {plan_id} has no assessment {id} (无此考核)"))
+    Problem::not_found(hte_shared::text!(
+        "plan {plan_id} has no assessment {id}",
+        "规划 {plan_id} 中未找到考核 {id}"
+    ))
 }
 
 // ---- operations -----------------------------------------------------------------------------
@@ -294,7 +297,7 @@ pub async fn publish(
     (plan_id, id): (String, String),
     if_match: IfMatch,
 ) -> Result<AssessmentView, AllocationError> {
-    require_province(caller, "publish assessments (发布考核结果)")?;
+    require_province(caller, ("publish assessments", "发布考核结果"))?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         require_published(&load(conn, &plan_id)?)?;
@@ -302,8 +305,9 @@ pub async fn publish(
             queries::find(conn, &plan_id, &id)?.ok_or_else(|| not_found(&plan_id, &id))?;
         if_match.check_if_sent(row.version)?;
         if status_of(&row)? != AssessmentStatus::Draft {
-            return Err(Problem::conflict(format!(
-                "assessment {id} is already published (已发布)"
+            return Err(Problem::conflict(hte_shared::text!(
+                "assessment {id} is already published",
+                "考核 {id} 已发布"
             ))
             .into());
         }
@@ -314,7 +318,11 @@ pub async fn publish(
         row.published_by = Some(actor.subject.clone());
         row.published_at = Some(now());
         if !queries::save_draft(conn, &row, before.version)? {
-            return Err(Problem::conflict("the assessment changed meanwhile; retry").into());
+            return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
+                "the assessment changed meanwhile; retry",
+                "考核记录已被他人修改，请重新读取后再试",
+            ))
+            .into());
         }
         let after = view(&row)?;
         record_change(conn, &actor, ("publish", None), Some(&before), &after)?;
@@ -328,11 +336,13 @@ pub async fn publish(
 fn require_published(plan: &PlanRow) -> Result<(), AllocationError> {
     match plan.status()? {
         PlanStatus::Published => Ok(()),
-        other => Err(Problem::conflict(format!(
-            "plan {} is {}; assessments are published on a published plan (规划发布后方可发布考核结果)",
-            plan.id,
-            other.key()
-        ))
+        other => Err(Problem::conflict({
+            let (id, key, label) = (&plan.id, other.key(), other.label_zh());
+            hte_shared::text!(
+                "plan {id} is {key}; assessments are published on a published plan",
+                "规划 {id} 的状态为{label}；规划发布后方可发布考核结果"
+            )
+        })
         .into()),
     }
 }
@@ -344,15 +354,21 @@ fn require_first_published(
 ) -> Result<(), AllocationError> {
     match queries::published_like(conn, row)? {
         None => Ok(()),
-        Some(other) => Err(Problem::conflict(format!(
-            "assessment {} already stands as the published {} assessment of {} for {} \
-             (该年度考核结果已发布)",
-            other.id, other.level, other.parent_code, other.period
+        Some(other) => Err(Problem::conflict(hte_shared::text!(
+            "assessment {} already stands as the published {} assessment of {} for {}",
+            "考核 {0} 已作为 {2} 的 {3} 年度 {1} 级考核结果发布",
+            other.id,
+            other.level,
+            other.parent_code,
+            other.period
         ))
         .with_errors(vec![FieldError::new(
             "assessment_id",
             "unique_published",
-            "one published assessment per year and set of regions",
+            hte_shared::i18n::Text::fixed(
+                "one published assessment per year and set of regions",
+                "同一年度、同一组地区只能发布一次考核结果",
+            ),
         )])
         .into()),
     }

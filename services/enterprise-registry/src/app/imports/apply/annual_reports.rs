@@ -59,7 +59,10 @@ fn file(
         return Ok(Err(rejected(
             line.number,
             None,
-            "the report changed while importing; import the row again",
+            hte_shared::i18n::Text::fixed(
+                "the report changed while importing; import the row again",
+                "导入期间年报已被他人修改，请重新导入该行",
+            ),
         )));
     }
     Ok(Ok(RowOutcome::Updated))

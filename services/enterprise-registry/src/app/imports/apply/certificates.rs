@@ -55,15 +55,19 @@ fn record(
 ) -> Result<RowResult, RegistryError> {
     let Some(before) = before else {
         if let Some(why) = outside_existence(firm, line.record.issued_on) {
-            let reason = format!("issued {why}");
+            let reason = hte_shared::i18n::Text::new(
+                format!("issued {why}"),
+                format!("发证日期{}", why.zh()),
+            );
             return Ok(Err(rejected(line.number, Some("issued_on"), reason)));
         }
         let row = row_of(&line.credit_code, &line.record, now());
         return created(batch, new_rows, row);
     };
     if before.credit_code != line.credit_code {
-        let reason = format!(
+        let reason = hte_shared::text!(
             "certificate {} belongs to another enterprise",
+            "高新技术企业证书 {} 属于其他企业",
             before.certificate_no
         );
         return Ok(Err(rejected(line.number, Some("certificate_no"), reason)));

@@ -111,7 +111,10 @@ fn update(
         return Ok(Err(rejected(
             line.number,
             None,
-            "the enterprise changed while importing; import the row again",
+            hte_shared::i18n::Text::fixed(
+                "the enterprise changed while importing; import the row again",
+                "导入期间企业信息已被他人修改，请重新导入该行",
+            ),
         )));
     }
     Ok(Ok(RowOutcome::Updated))

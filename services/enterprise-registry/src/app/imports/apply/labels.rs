@@ -35,7 +35,10 @@ fn grant(
     let Some(before) = before else {
         let first_day = holds_from(year, firm.registered_on);
         if let Some(why) = outside_existence(firm, first_day) {
-            let reason = format!("a label for {year} would start {why}");
+            let reason = hte_shared::i18n::Text::new(
+                format!("a label for {year} would start {why}"),
+                format!("{year} 年度称号的起始日期{}", why.zh()),
+            );
             return Ok(Err(rejected(line.number, Some("year"), reason)));
         }
         let row = row_of(&line.credit_code, &line.record, now());

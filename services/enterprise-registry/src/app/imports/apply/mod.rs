@@ -8,6 +8,8 @@ use std::hash::Hash;
 use chrono::NaiveDate;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::i18n::Text;
+use hte_shared::text;
 
 use super::RowError;
 use super::parse::Line;
@@ -75,23 +77,27 @@ fn writable_firm<'f, R>(
     firms: &'f HashMap<String, EnterpriseRow>,
     line: &Line<R>,
 ) -> Result<Result<&'f EnterpriseRow, RowError>, RegistryError> {
-    let refusal = |reason: String| Ok(Err(rejected(line.number, Some("credit_code"), reason)));
-    let Some(firm) = firms.get(&line.credit_code) else {
-        return refusal(format!(
+    let refusal = |reason: Text| Ok(Err(rejected(line.number, Some("credit_code"), reason)));
+    let not_found = || {
+        text!(
             "no enterprise {} in your region; import the enterprise first",
+            "您的辖区内未找到企业 {}，请先导入该企业",
             line.credit_code
-        ));
+        )
+    };
+    let Some(firm) = firms.get(&line.credit_code) else {
+        return refusal(not_found());
     };
     let region = stored_region(firm)?;
     if caller.may_write(&region) {
         Ok(Ok(firm))
     } else if caller.may_read(&region) {
-        refusal("your token may not write this enterprise's region".to_owned())
-    } else {
-        refusal(format!(
-            "no enterprise {} in your region; import the enterprise first",
-            line.credit_code
+        refusal(Text::fixed(
+            "your token may not write this enterprise's region",
+            "您的令牌无权修改该企业所在地区的数据",
         ))
+    } else {
+        refusal(not_found())
     }
 }
 
@@ -181,15 +187,17 @@ pub(super) fn restated<F: Fact>(
 }
 
 /// Why a new fact dated `date` cannot belong to the firm, if it cannot (the API's rule).
-pub(super) fn outside_existence(firm: &EnterpriseRow, date: NaiveDate) -> Option<String> {
+pub(super) fn outside_existence(firm: &EnterpriseRow, date: NaiveDate) -> Option<Text> {
     status::outside_existence(firm.registered_on, firm.deregistered_on, date).map(|outside| {
         match outside {
-            OutsideExistence::BeforeRegistration(registered) => {
-                format!("before the enterprise was registered ({registered})")
-            }
-            OutsideExistence::AfterDeregistration(gone) => {
-                format!("after the enterprise was deregistered ({gone})")
-            }
+            OutsideExistence::BeforeRegistration(registered) => text!(
+                "before the enterprise was registered ({registered})",
+                "早于企业注册日期（{registered}）"
+            ),
+            OutsideExistence::AfterDeregistration(gone) => text!(
+                "after the enterprise was deregistered ({gone})",
+                "晚于企业注销日期（{gone}）"
+            ),
         }
     })
 }

@@ -50,7 +50,10 @@ fn enter(
 ) -> Result<RowResult, RegistryError> {
     let Some(before) = before else {
         if let Some(why) = outside_existence(firm, line.record.entered_on) {
-            let reason = format!("entered the pool {why}");
+            let reason = hte_shared::i18n::Text::new(
+                format!("entered the pool {why}"),
+                format!("入库日期{}", why.zh()),
+            );
             return Ok(Err(rejected(line.number, Some("entered_on"), reason)));
         }
         let row = row_of(&line.credit_code, &line.record, now());

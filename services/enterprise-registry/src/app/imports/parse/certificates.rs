@@ -1,6 +1,7 @@
 //! A line of a certificates file: a certificate, and its revocation when the file records one.
 
 use chrono::NaiveDate;
+use hte_shared::i18n::Text;
 
 use super::Cells;
 use crate::domain::certificates::{Certificate, CertificateNo};
@@ -27,11 +28,20 @@ pub(in crate::app::imports) fn parse(
     if let (Some(issued), Some(revoked)) = (issued_on, revoked_on)
         && revoked < issued
     {
-        cells.fail("revoked_on", "revoked_on is before issued_on");
+        cells.fail(
+            "revoked_on",
+            Text::fixed("revoked_on is before issued_on", "撤销日期早于发证日期"),
+        );
     }
     let revoke_reason = cells.text("revoke_reason");
     if revoked_on.is_some() != revoke_reason.is_some() {
-        cells.fail("revoke_reason", "revoked_on and revoke_reason go together");
+        cells.fail(
+            "revoke_reason",
+            Text::fixed(
+                "revoked_on and revoke_reason go together",
+                "撤销日期与撤销理由须同时填写",
+            ),
+        );
     }
     if let Some(reason) = &revoke_reason
         && let Err(e) = parse_reason(reason)

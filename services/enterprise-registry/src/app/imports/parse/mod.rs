@@ -29,8 +29,10 @@ pub(super) struct Line<R> {
 pub(super) type ParseRecord<R> = fn(&mut Cells<'_>, Option<&str>, NaiveDate) -> Option<R>;
 
 /// `from_key` as a parse: a key the choices allow but the domain does not know is reported.
-pub(super) fn known<T>(from_key: fn(&str) -> Option<T>) -> impl Fn(&str) -> Result<T, String> {
-    move |key| from_key(key).ok_or_else(|| format!("{key:?} is not a known value"))
+pub(super) fn known<T>(from_key: fn(&str) -> Option<T>) -> impl Fn(&str) -> Result<T, Text> {
+    move |key| {
+        from_key(key).ok_or_else(|| text!("{key:?} is not a known value", "{key:?} 不是可用的取值"))
+    }
 }
 
 /// Parses one data line; every failing cell is reported.
@@ -115,7 +117,10 @@ impl<'a> Cells<'a> {
         {
             self.fail(
                 field,
-                "contains characters that are not valid in the file's encoding",
+                Text::fixed(
+                    "contains characters that are not valid in the file's encoding",
+                    "包含文件编码中无效的字符",
+                ),
             );
         }
         value
@@ -216,7 +221,7 @@ impl<'a> Cells<'a> {
         &mut self,
         field: &str,
         choices: &[(&'static str, &[&str])],
-        from_key: impl Fn(&str) -> Result<T, String>,
+        from_key: impl Fn(&str) -> Result<T, Text>,
     ) -> Option<T> {
         let key = self.choice(field, choices)?;
         match from_key(key) {
@@ -233,7 +238,7 @@ impl<'a> Cells<'a> {
         &mut self,
         field: &str,
         choices: &[(&'static str, &[&str])],
-        from_key: impl Fn(&str) -> Result<T, String>,
+        from_key: impl Fn(&str) -> Result<T, Text>,
     ) -> Option<T> {
         if self.raw(field).is_none() {
             self.fail(field, text!("required", "必填"));

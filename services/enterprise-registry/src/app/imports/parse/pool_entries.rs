@@ -1,6 +1,7 @@
 //! A line of a pool entries file: an entry, and its exit when the file records one.
 
 use chrono::NaiveDate;
+use hte_shared::i18n::Text;
 
 use super::Cells;
 use crate::domain::dates::Ending;
@@ -24,12 +25,21 @@ pub(in crate::app::imports) fn parse(
     let exited_on = cells.past_date("exited_on", false, today);
     let exit_reason = cells.text("exit_reason");
     if exited_on.is_some() != exit_reason.is_some() {
-        cells.fail("exit_reason", "exited_on and exit_reason go together");
+        cells.fail(
+            "exit_reason",
+            Text::fixed(
+                "exited_on and exit_reason go together",
+                "出库日期与出库理由须同时填写",
+            ),
+        );
     }
     if let (Some(entered), Some(exited)) = (entered_on, exited_on)
         && exited < entered
     {
-        cells.fail("exited_on", "exited_on is before entered_on");
+        cells.fail(
+            "exited_on",
+            Text::fixed("exited_on is before entered_on", "出库日期早于入库日期"),
+        );
     }
     let source = cells.required("source");
     Some(PoolEntry {
