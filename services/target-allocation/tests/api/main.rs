@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod allocations;
-mod chinese_problems;
 mod body_limits;
+mod chinese_problems;
 mod contract;
 mod exports;
 mod helpers;
