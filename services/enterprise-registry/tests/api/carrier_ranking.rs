@@ -256,10 +256,12 @@ async fn weights_out_of_bounds_and_bad_periods_are_field_errors() {
     assert_problem(app.get_as(&token, &not_a_number).await, 400).await;
     let no_period = "/api/v1/carrier-ranking";
     assert_problem(app.get_as(&token, no_period).await, 400).await;
-    // An empty date is a missing one, here and on a carrier's performance.
+    // An empty date is no date (the shared date parameter's rule), here and on a carrier's
+    // performance.
     let empty = "/api/v1/carrier-ranking?from=2020-01-01&to=";
     let problem = assert_problem(app.get_as(&token, empty).await, 400).await;
-    assert_eq!(problem["errors"][0]["rule"], "required", "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "to", "{problem}");
+    assert_eq!(problem["errors"][0]["rule"], "date", "{problem}");
     let empty = "/api/v1/carriers/any-carrier/performance?from=&to=2020-01-01";
     let problem = assert_problem(app.get_as(&token, empty).await, 400).await;
     assert_eq!(problem["errors"][0]["field"], "from", "{problem}");

@@ -112,7 +112,7 @@ pub fn check_figures_date(field: &str, date: NaiveDate) -> Result<(), Problem> {
     } else {
         Err(Problem::invalid_field(
             field,
-            "range",
+            "figures_date",
             hte_shared::text!(
                 "{field} must lie between 2000-01-01 and today ({today}); got {date}",
                 "{field} 须在 2000-01-01 至今天（{today}）之间，现为 {date}"
