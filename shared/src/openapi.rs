@@ -79,6 +79,14 @@ exceeded its request budget, or its address sent too many refused tokens.";
 /// operation can answer 400 (an unknown query parameter) and 500; operations with a body
 /// can answer 408, 413 and 415.
 pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
+    describe(&mut doc, info);
+    add_shared_components(&mut doc);
+    complete_operations(&mut doc, info);
+    page_items_by_ref(doc)
+}
+
+/// Title, description, version, licence, contact and the (relative) server.
+fn describe(doc: &mut OpenApi, info: &DocumentInfo) {
     doc.info.title = info.title.to_owned();
     doc.info.description = Some(info.description.to_owned());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
@@ -108,7 +116,10 @@ pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
             ))
             .build(),
     ]);
+}
 
+/// The bearer scheme, the problem schemas and the shared error responses.
+fn add_shared_components(doc: &mut OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         BEARER,
@@ -136,7 +147,11 @@ pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
         components.responses.insert(name, response);
     }
     merge_flattened(components);
+}
 
+/// Security and the error responses every operation can give; suite-wide operation ids and
+/// one-line summaries.
+fn complete_operations(doc: &mut OpenApi, info: &DocumentInfo) {
     let response_ref = |name: &str| {
         RefOr::Ref(utoipa::openapi::Ref::new(format!(
             "#/components/responses/{name}"
@@ -183,7 +198,6 @@ pub fn finish(mut doc: OpenApi, info: &DocumentInfo) -> OpenApi {
             split_summary(operation);
         }
     }
-    page_items_by_ref(doc)
 }
 
 /// For `#[schema(schema_with = …)]` on a body field that takes any Jiangsu region code: the

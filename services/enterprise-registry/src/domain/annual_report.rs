@@ -83,6 +83,13 @@ impl ReportFigures {
     /// Checks signs, magnitudes and the rules between figures; every broken rule is reported.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        self.check_magnitudes(&mut errors);
+        self.check_parts_within_wholes(&mut errors);
+        errors
+    }
+
+    /// Counts and amounts are non-negative (net assets may be) and within [`MAX_FIGURE`].
+    fn check_magnitudes(&self, errors: &mut Vec<FieldError>) {
         let non_negative = [
             ("employees", self.employees),
             ("st_staff", self.st_staff),
@@ -144,6 +151,10 @@ impl ReportFigures {
                 ),
             ));
         }
+    }
+
+    /// A part never exceeds its whole (S&T staff within employees, domestic R&D within R&D…).
+    fn check_parts_within_wholes(&self, errors: &mut Vec<FieldError>) {
         let at_most = [
             (
                 "st_staff",
@@ -210,7 +221,6 @@ impl ReportFigures {
                 ));
             }
         }
-        errors
     }
 }
 
