@@ -419,6 +419,7 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
     files_as_binary(&mut json);
     single_key_variants_closed(&mut json);
     rate_limit::declare(&mut json);
+    if_match_is_an_entity_tag(&mut json);
     bounds::declare(&mut json);
     let Some(schemas) = json
         .pointer_mut("/components/schemas")
@@ -597,6 +598,38 @@ fn merge_flattened(components: &mut utoipa::openapi::Components) {
         }
         if mergeable {
             *schema = RefOr::T(Schema::Object(merged));
+        }
+    }
+}
+
+/// The precondition header takes one or more entity tags (or `*`): never empty, no tab
+/// (`preconditions::IfMatch` refuses both with a 400). Routes state it once here.
+fn if_match_is_an_entity_tag(json: &mut serde_json::Value) {
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return;
+    };
+    let parameters = paths
+        .values_mut()
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("parameters"))
+        .filter_map(serde_json::Value::as_array_mut)
+        .flatten();
+    for parameter in parameters {
+        let is_if_match = parameter["in"] == "header"
+            && parameter["name"]
+                .as_str()
+                .is_some_and(|name| name.eq_ignore_ascii_case("if-match"));
+        if let Some(schema) = parameter
+            .get_mut("schema")
+            .and_then(serde_json::Value::as_object_mut)
+            .filter(|_| is_if_match)
+        {
+            schema.insert("minLength".into(), serde_json::json!(1));
+            schema.insert("pattern".into(), serde_json::json!("^[!-~]([ -~]*[!-~])?$"));
         }
     }
 }

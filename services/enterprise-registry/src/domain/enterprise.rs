@@ -242,7 +242,7 @@ pub struct NewEnterprise {
     /// Name (企业名称), 2–120 characters.
     #[schema(
         example = "昆山示例智能装备有限公司",
-        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$",
+        pattern = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s][\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
         min_length = 2,
         max_length = 120
     )]
@@ -255,7 +255,7 @@ pub struct NewEnterprise {
     /// Industry code (国民经济行业分类, GB/T 4754-2017), e.g. `C3491`.
     #[schema(
         example = "C3491",
-        pattern = r"^\s*([A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?|[0-9]{2,4})\s*$",
+        pattern = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?|[0-9]{2,4})[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
         max_length = 16
     )]
     pub industry_code: String,
@@ -287,7 +287,7 @@ pub struct EnterprisePatch {
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(
         nullable = false,
-        pattern = r"^\s*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s]\s*$",
+        pattern = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u001F\u007F-\u009F\s][^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u001F\u007F-\u009F\s][\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
         min_length = 2,
         max_length = 120
     )]
@@ -301,7 +301,7 @@ pub struct EnterprisePatch {
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(
         nullable = false,
-        pattern = r"^\s*([A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?|[0-9]{2,4})\s*$",
+        pattern = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*([A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?|[0-9]{2,4})[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$",
         max_length = 16
     )]
     pub industry_code: Option<String>,

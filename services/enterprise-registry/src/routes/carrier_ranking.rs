@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, Forbidden};
+use hte_shared::openapi::{BadRequest, Forbidden, UnprocessableEntity};
 use hte_shared::problem::Problem;
 use hte_shared::time::now;
 use serde::Deserialize;
@@ -128,8 +128,8 @@ impl RankingQuery {
 /// incubated nothing with a score of 0. As JSON, CSV, or XLSX: a Chinese sheet 载体绩效排名
 /// with a header block (period, region, kind, level, weights, time made), region names
 /// beside codes, counts as numbers, the header row frozen and filtered. A region outside
-/// yours is refused (403); weights outside 0–100, a period ending before it starts and more than
-/// 10,000 carriers selected are field errors.
+/// yours is refused (403); weights outside 0–100 are field errors (400), a period ending before it starts a 422;
+/// more than 10,000 carriers selected is refused with a field error.
 #[utoipa::path(
     tag = "carriers",
     params(RankingQuery, PeriodQuery),
@@ -138,6 +138,7 @@ impl RankingQuery {
             content((CarrierRanking = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, response = BadRequest),
         (status = 403, response = Forbidden),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/carrier-ranking")]

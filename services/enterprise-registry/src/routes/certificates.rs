@@ -26,7 +26,10 @@ use crate::error::RegistryError;
 #[serde(deny_unknown_fields)]
 pub struct NewCertificate {
     /// Certificate number (证书编号): GR + issue year + 8 digits.
-    #[schema(example = "GR202332001234", pattern = "^\\s*[Gg][Rr][0-9]{12}\\s*$")]
+    #[schema(
+        example = "GR202332001234",
+        pattern = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[Gg][Rr][0-9]{12}[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub certificate_no: String,
     /// Issue date (发证日期).
     pub issued_on: NaiveDate,
@@ -43,7 +46,7 @@ pub struct Revocation {
         example = "累计两年未按期报送年报",
         min_length = 2,
         max_length = 500,
-        pattern = r"^\s*\S[\s\S]*\S\s*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub reason: String,
 }

@@ -50,7 +50,11 @@ pub struct NewSubscription {
     pub url: String,
     /// What the subscription is for (用途), 1–200 characters (leading and trailing spaces
     /// not counted).
-    #[schema(min_length = 1, max_length = 200, pattern = "^[\\s\\S]*\\S[\\s\\S]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
+    )]
     pub description: Option<String>,
 }
 

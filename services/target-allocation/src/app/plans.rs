@@ -41,7 +41,7 @@ pub struct Indicator {
         example = "高新技术企业总数",
         min_length = 1,
         max_length = 200,
-        pattern = "^[\\s\\S]*\\S[\\s\\S]*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub name_zh: String,
     /// Name in English, 1–200 characters.
@@ -49,7 +49,7 @@ pub struct Indicator {
         example = "Valid HTEs in the province",
         min_length = 1,
         max_length = 200,
-        pattern = "^[\\s\\S]*\\S[\\s\\S]*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub name_en: String,
     /// Unit (单位): `enterprises`, `patents`, `ratio` (a decimal 0–1), …; 1–32 characters.
@@ -57,7 +57,7 @@ pub struct Indicator {
         example = "enterprises",
         min_length = 1,
         max_length = 32,
-        pattern = "^[\\s\\S]*\\S[\\s\\S]*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub unit: String,
     /// How the actual value is compared with the target (比较方式).
@@ -156,7 +156,7 @@ pub struct NewPlan {
     #[schema(
         min_length = 2,
         max_length = 200,
-        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub name: String,
     /// Name in English, up to 200 characters; blank is none.
@@ -185,7 +185,7 @@ pub struct PlanPatch {
         nullable = false,
         min_length = 2,
         max_length = 200,
-        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub name: Option<String>,
     /// Up to 200 characters; `null` or blank clears it.

@@ -100,7 +100,7 @@ pub struct NewScheme {
         example = "2020年度考核办法",
         min_length = 2,
         max_length = 500,
-        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub reason: String,
     /// 1–20 indicators, each once; weights add up to 100.

@@ -124,7 +124,7 @@ pub struct TargetInput {
         example = "省政府确定2020年目标",
         min_length = 2,
         max_length = 500,
-        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub reason: String,
 }
@@ -152,7 +152,7 @@ pub struct Adjustment {
     #[schema(
         min_length = 2,
         max_length = 500,
-        pattern = "^\\s*\\S[\\s\\S]*\\S\\s*$"
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub reason: String,
     /// 1–500 changes.
