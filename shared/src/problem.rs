@@ -168,6 +168,27 @@ mod titles {
 }
 
 impl Problem {
+    /// A validation problem whose every field error has one of `rules` (the rules a service's
+    /// document cannot state: other fields, stored records, today's date, check characters)
+    /// as a 422 with the same errors; any error the document states keeps it a 400, and other
+    /// problems are returned as they are.
+    pub fn unprocessable_when_all_rules_in(&self, rules: &[&str]) -> Problem {
+        let beyond = self.type_uri == types::VALIDATION
+            && !self.errors.is_empty()
+            && self.errors.iter().all(|e| rules.contains(&e.rule.as_str()));
+        if !beyond {
+            return self.clone();
+        }
+        let detail = self
+            .detail
+            .clone()
+            .unwrap_or_else(|| Text::fixed("the request cannot be processed", "无法处理该请求"));
+        let mut unprocessable = Problem::unprocessable(detail).with_errors(self.errors.clone());
+        unprocessable.instance = self.instance.clone();
+        unprocessable.request_id = self.request_id.clone();
+        unprocessable
+    }
+
     pub fn new(status: StatusCode, type_uri: &str, title: impl Into<Text>) -> Self {
         Self {
             type_uri: type_uri.to_owned(),

@@ -2,8 +2,7 @@
 
 use actix_web::{HttpResponse, ResponseError};
 use hte_shared::db::DbError;
-use hte_shared::i18n::Text;
-use hte_shared::problem::{Problem, types};
+use hte_shared::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -33,7 +32,9 @@ impl RegistryError {
 
     fn to_problem(&self) -> Problem {
         match self {
-            Self::Problem(problem) => beyond_the_document(problem),
+            Self::Problem(problem) => {
+                problem.unprocessable_when_all_rules_in(&RULES_BEYOND_THE_DOCUMENT)
+            }
             Self::Db(error) => error.to_problem(),
             Self::Internal(_) => Problem::internal(),
         }
@@ -76,30 +77,6 @@ pub const RULES_BEYOND_THE_DOCUMENT: [&str; 28] = [
     "at_most_total_income_yuan",
     "at_most_class1_ip",
 ];
-
-/// A validation problem whose every field error is one of [`RULES_BEYOND_THE_DOCUMENT`]
-/// becomes a 422 with the same errors; one error the document states keeps it a 400.
-fn beyond_the_document(problem: &Problem) -> Problem {
-    let beyond = problem.type_uri == types::VALIDATION
-        && !problem.errors.is_empty()
-        && problem
-            .errors
-            .iter()
-            .all(|e| RULES_BEYOND_THE_DOCUMENT.contains(&e.rule.as_str()));
-    if !beyond {
-        return problem.clone();
-    }
-    let mut unprocessable = Problem::unprocessable(
-        problem
-            .detail
-            .clone()
-            .unwrap_or_else(|| Text::fixed("the request cannot be processed", "无法处理该请求")),
-    )
-    .with_errors(problem.errors.clone());
-    unprocessable.instance = problem.instance.clone();
-    unprocessable.request_id = problem.request_id.clone();
-    unprocessable
-}
 
 /// Serialises a value we produced (a view, an audit record); failing is our bug, a 500.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, RegistryError> {

@@ -3,8 +3,7 @@
 use actix_web::{HttpResponse, ResponseError};
 use hte_shared::db::DbError;
 use hte_shared::http_client::UpstreamError;
-use hte_shared::i18n::Text;
-use hte_shared::problem::{Problem, types};
+use hte_shared::problem::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MonitoringError {
@@ -27,7 +26,9 @@ impl From<diesel::result::Error> for MonitoringError {
 impl MonitoringError {
     pub fn to_problem(&self) -> Problem {
         match self {
-            Self::Problem(problem) => beyond_the_document(problem),
+            Self::Problem(problem) => {
+                problem.unprocessable_when_all_rules_in(&RULES_BEYOND_THE_DOCUMENT)
+            }
             Self::Db(error) => error.to_problem(),
             Self::Upstream(error @ UpstreamError::Token { .. }) => {
                 tracing::error!(%error, "cannot call another service");
@@ -74,28 +75,6 @@ pub const RULES_BEYOND_THE_DOCUMENT: [&str; 20] = [
     "public_address",
     "resolvable",
 ];
-
-/// A validation problem whose every field error is one of [`RULES_BEYOND_THE_DOCUMENT`]
-/// becomes a 422 with the same errors; one error the document states keeps it a 400.
-fn beyond_the_document(problem: &Problem) -> Problem {
-    let beyond = problem.type_uri == types::VALIDATION
-        && !problem.errors.is_empty()
-        && problem
-            .errors
-            .iter()
-            .all(|e| RULES_BEYOND_THE_DOCUMENT.contains(&e.rule.as_str()));
-    if !beyond {
-        return problem.clone();
-    }
-    let detail = problem
-        .detail
-        .clone()
-        .unwrap_or_else(|| Text::fixed("the request cannot be processed", "无法处理该请求"));
-    let mut unprocessable = Problem::unprocessable(detail).with_errors(problem.errors.clone());
-    unprocessable.instance = problem.instance.clone();
-    unprocessable.request_id = problem.request_id.clone();
-    unprocessable
-}
 
 impl ResponseError for MonitoringError {
     fn status_code(&self) -> actix_web::http::StatusCode {
