@@ -119,11 +119,18 @@ async fn responses_match_their_documented_schemas() {
     let first17 = "91320583000000310";
     let check = enterprise_registry::domain::credit_code::check_character(first17).unwrap();
     let code = format!("{first17}{check}");
+
+    registry_firm_and_reads(&mut c, &code).await;
+    registry_import_and_problems(&mut c, &code).await;
+    allocation_plan(&mut c).await;
+    monitoring_outputs(&mut c).await;
+    assert_eq!(c.checked, 45);
+}
+
+/// Registry: a firm with every kind of fact, then every read.
+async fn registry_firm_and_reads(c: &mut Checker, code: &str) {
     let firm = format!("/api/v1/enterprises/{code}");
     let post = Method::POST;
-    let get = Method::GET;
-
-    // Registry: a firm with every kind of fact, then every read.
     c.call(
         post.clone(),
         "registry",
@@ -171,12 +178,18 @@ async fn responses_match_their_documented_schemas() {
         c.call(post.clone(), "registry", template, &path, Some(body), 201)
             .await;
     }
+    registry_reads(c, &firm).await;
+}
+
+/// Registry: every read of the firm and of the registry's lists.
+async fn registry_reads(c: &mut Checker, firm: &str) {
+    let get = Method::GET;
     let reads = [
         (
             "/api/v1/enterprises",
             "/api/v1/enterprises?limit=5".to_owned(),
         ),
-        ("/api/v1/enterprises/{credit_code}", firm.clone()),
+        ("/api/v1/enterprises/{credit_code}", firm.to_owned()),
         (
             "/api/v1/enterprises/{credit_code}/history",
             format!("{firm}/history"),
@@ -236,7 +249,11 @@ async fn responses_match_their_documented_schemas() {
         c.call(get.clone(), "registry", template, &path, None, 200)
             .await;
     }
-    // An import and its record; problems as documented.
+}
+
+/// Registry: an import and its record; problems as documented.
+async fn registry_import_and_problems(c: &mut Checker, code: &str) {
+    let (post, get) = (Method::POST, Method::GET);
     let file = format!(
         "credit_code,name,region_code,registered_on,industry_code\n{code},契约测试科技有限公司,320583,2016-05-01,C3491\nbad,坏行,320583,2016-05-01,C3491\n"
     );
@@ -287,8 +304,11 @@ async fn responses_match_their_documented_schemas() {
         400,
     )
     .await;
+}
 
-    // Allocation: the seeded plan, a split, its progress against the live registry.
+/// Allocation: the seeded plan, a split, its progress against the live registry.
+async fn allocation_plan(c: &mut Checker) {
+    let (post, get) = (Method::POST, Method::GET);
     let plan = "/api/v1/plans/jiangsu-2019-57";
     let split = c
         .call(
@@ -355,8 +375,6 @@ async fn responses_match_their_documented_schemas() {
         404,
     )
     .await;
-    monitoring_outputs(&mut c).await;
-    assert_eq!(c.checked, 45);
 }
 
 /// Monitoring: a snapshot of the plan, its bulletin, a webhook subscription and its
