@@ -133,6 +133,19 @@ impl Env {
             }),
         }
     }
+
+    /// A whole number within `range` (both ends included), `default` when unset.
+    pub fn ranged(&self, name: &str, default: u64, range: (u64, u64)) -> Result<u64, ConfigError> {
+        let value: u64 = self.parse_or(name, default)?;
+        if (range.0..=range.1).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError {
+                name: name.to_owned(),
+                message: format!("must be between {} and {}; got {value}", range.0, range.1),
+            })
+        }
+    }
 }
 
 /// Settings every service shares.

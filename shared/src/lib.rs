@@ -26,8 +26,10 @@ pub mod regions;
 pub mod rejection;
 pub mod server;
 pub mod service;
+pub mod service_error;
 pub mod stored;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
+pub mod vocabulary;

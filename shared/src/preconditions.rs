@@ -20,6 +20,23 @@ pub fn etag_header(version: i32) -> (header::HeaderName, HeaderValue) {
     )
 }
 
+/// A 200 answer: `body` as JSON with the `ETag` of `version`, what every read and write of a
+/// versioned record answers.
+pub fn json_with_etag(version: i32, body: &impl serde::Serialize) -> actix_web::HttpResponse {
+    json_with_etag_as(actix_web::http::StatusCode::OK, version, body)
+}
+
+/// [`json_with_etag`] with another status (201 for a record just made).
+pub fn json_with_etag_as(
+    status: actix_web::http::StatusCode,
+    version: i32,
+    body: &impl serde::Serialize,
+) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status)
+        .insert_header(etag_header(version))
+        .json(body)
+}
+
 /// The `If-Match` header as sent.
 #[derive(Debug, Clone)]
 pub struct IfMatch(Option<String>);

@@ -45,14 +45,8 @@ impl<S: Service> TestApp<S> {
     /// As [`TestApp::spawn`], with configuration variables added or overridden by `env`.
     pub async fn spawn_with(env: &[(&str, &str)]) -> Self {
         let absent = unused_port_url();
-        let mut vars: Vec<(&str, &str)> = PEERS
-            .iter()
-            .map(|peer| (peer.variable, absent.as_str()))
-            .collect();
-        vars.push(("UPSTREAM_TIMEOUT_SECS", "2"));
-        vars.extend_from_slice(env);
         let keys = AuthKeys::random().unwrap_or_else(|e| panic!("{e}"));
-        Self::spawn_on(local_listener(), keys, &vars).await
+        Self::spawn_on(local_listener(), keys, &alone(&absent, env)).await
     }
 
     /// Serves on `listener` and verifies tokens with `keys` (services of one suite share
@@ -68,13 +62,8 @@ impl<S: Service> TestApp<S> {
     /// the fault tests).
     pub async fn spawn_through(database: TestDatabase, url: &str, env: &[(&str, &str)]) -> Self {
         let absent = unused_port_url();
-        let mut vars: Vec<(&str, &str)> = PEERS
-            .iter()
-            .map(|peer| (peer.variable, absent.as_str()))
-            .collect();
-        vars.push(("UPSTREAM_TIMEOUT_SECS", "2"));
-        vars.extend_from_slice(env);
         let keys = AuthKeys::random().unwrap_or_else(|e| panic!("{e}"));
+        let vars = alone(&absent, env);
         Self::spawn_on_database(database, url, local_listener(), keys, &vars).await
     }
 
@@ -169,6 +158,20 @@ impl<S> TestApp<S> {
         self.send(method, token, path, etag, Some(body)).await
     }
 
+    /// As the province, from a browser that asks for Chinese first (problem texts then come
+    /// in Chinese); `If-Match: etag` and the body when given.
+    pub async fn send_in_chinese(
+        &self,
+        (method, path): (Method, &str),
+        etag: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let request = self
+            .request(method, &self.province_token(), path)
+            .header("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8");
+        Self::finish(request, path, etag, body).await
+    }
+
     async fn send(
         &self,
         method: Method,
@@ -177,10 +180,21 @@ impl<S> TestApp<S> {
         etag: Option<&str>,
         body: Option<&Value>,
     ) -> Response {
-        let mut request = self
-            .client
+        Self::finish(self.request(method, token, path), path, etag, body).await
+    }
+
+    fn request(&self, method: Method, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client
             .request(method, self.url(path))
-            .bearer_auth(token);
+            .bearer_auth(token)
+    }
+
+    async fn finish(
+        mut request: reqwest::RequestBuilder,
+        path: &str,
+        etag: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
         if let Some(etag) = etag {
             request = request.header("If-Match", etag);
         }
@@ -198,6 +212,15 @@ impl<S> TestApp<S> {
     pub async fn stop(&self) {
         self.handle.stop(true).await;
     }
+}
+
+/// The configuration of a service started alone: every peer it might call at `absent` (a port
+/// where nothing listens), a short upstream timeout, then `env`.
+fn alone<'a>(absent: &'a str, env: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut vars: Vec<(&str, &str)> = PEERS.iter().map(|peer| (peer.variable, absent)).collect();
+    vars.push(("UPSTREAM_TIMEOUT_SECS", "2"));
+    vars.extend_from_slice(env);
+    vars
 }
 
 impl<S> Drop for TestApp<S> {
@@ -222,13 +245,7 @@ pub async fn assert_json(response: Response, status: u16) -> Value {
 /// problem carries) and returns its body.
 pub async fn assert_problem(response: Response, status: u16) -> Value {
     assert_eq!(response.status().as_u16(), status, "status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, PROBLEM_JSON);
+    assert_problem_json(&response);
     let body: Value = response
         .json()
         .await
@@ -238,6 +255,14 @@ pub async fn assert_problem(response: Response, status: u16) -> Value {
         assert!(body[member].is_string(), "problem lacks {member}: {body}");
     }
     body
+}
+
+fn assert_problem_json(response: &Response) {
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok());
+    assert_eq!(content_type, Some(PROBLEM_JSON));
 }
 
 /// As [`assert_problem`], and the problem's `type` is `problem_type` (one of
@@ -255,13 +280,7 @@ pub const MAX_REFUSAL_BYTES: usize = 16 * 1024;
 /// prefix of a value, never the value). Returns the problem.
 pub async fn assert_refused_field(response: Response, field: &str, rule: &str) -> Value {
     assert_eq!(response.status().as_u16(), 400, "status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, PROBLEM_JSON);
+    assert_problem_json(&response);
     let bytes = response
         .bytes()
         .await
@@ -293,6 +312,28 @@ pub fn problem_fields(problem: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The `rule` of each of a problem's field errors.
+pub fn problem_rules(problem: &Value) -> Vec<String> {
+    let errors = problem["errors"].as_array();
+    let errors = errors.unwrap_or_else(|| panic!("no field errors: {problem}"));
+    errors
+        .iter()
+        .map(|e| {
+            e["rule"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no rule: {e}"))
+                .to_owned()
+        })
+        .collect()
+}
+
+/// A problem's `detail`.
+pub fn problem_detail(problem: &Value) -> &str {
+    problem["detail"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no detail: {problem}"))
 }
 
 /// `http://127.0.0.1:<port>/` for a port that was free a moment ago: connections are refused.

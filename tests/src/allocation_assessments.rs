@@ -198,6 +198,14 @@ fn assert_hand_worked(a: &Value) {
     assert_eq!(xuzhou["rank"], 3);
 }
 
+/// The province publishes the plan.
+async fn publish_the_plan(suite: &Suite) {
+    let path = format!("/api/v1/plans/{PLAN}/publish");
+    suite
+        .allocation_post(&suite.province(), &path, &json!({}))
+        .await;
+}
+
 #[tokio::test]
 async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_cities_until_published()
  {
@@ -224,41 +232,12 @@ async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_ci
     assert_eq!(draft["rows"].as_array().unwrap().len(), 13);
     assert_hand_worked(&draft);
 
-    // A draft is the province's: no city, county or auditor sees it, listed or by id.
     let path = format!("/api/v1/plans/{PLAN}/assessments");
     let by_id = format!("{path}/{}", draft["id"].as_str().unwrap());
-    for (role, region) in [
-        (Role::City, "320100"),
-        (Role::County, "320102"),
-        (Role::Auditor, "320000"),
-        (Role::Service, "320000"),
-    ] {
-        let token = suite.token(role, region);
-        let list: Value = suite
-            .allocation
-            .get_as(&token, &path)
-            .await
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(list["items"], json!([]), "{role:?}");
-        assert_eq!(suite.allocation.get_as(&token, &by_id).await.status(), 404);
-        let file = suite
-            .allocation
-            .get_as(&token, &format!("{by_id}?format=xlsx"))
-            .await;
-        assert_eq!(file.status(), 404);
-    }
-
+    a_draft_is_the_provinces_alone(&suite, (&path, &by_id)).await;
     // Published (the plan first), each city sees its own line, ranked among all.
     let province = suite.province();
-    suite
-        .allocation_post(
-            &province,
-            &format!("/api/v1/plans/{PLAN}/publish"),
-            &json!({}),
-        )
-        .await;
+    publish_the_plan(&suite).await;
     let published = suite
         .allocation_post(&province, &format!("{by_id}/publish"), &json!({}))
         .await;
@@ -282,10 +261,40 @@ async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_ci
         .unwrap();
     assert_eq!(auditor["items"][0]["rows"].as_array().unwrap().len(), 13);
 
-    // The download holds the same numbers, under Chinese headers.
+    the_download_holds_the_same_numbers(&suite, &by_id).await;
+}
+
+/// A draft is the province's: no city, county or auditor sees it, listed or by id.
+async fn a_draft_is_the_provinces_alone(suite: &Suite, (path, by_id): (&str, &str)) {
+    for (role, region) in [
+        (Role::City, "320100"),
+        (Role::County, "320102"),
+        (Role::Auditor, "320000"),
+        (Role::Service, "320000"),
+    ] {
+        let token = suite.token(role, region);
+        let list: Value = suite
+            .allocation
+            .get_as(&token, path)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["items"], json!([]), "{role:?}");
+        assert_eq!(suite.allocation.get_as(&token, by_id).await.status(), 404);
+        let file = suite
+            .allocation
+            .get_as(&token, &format!("{by_id}?format=xlsx"))
+            .await;
+        assert_eq!(file.status(), 404);
+    }
+}
+
+/// The download holds the same numbers, under Chinese headers.
+async fn the_download_holds_the_same_numbers(suite: &Suite, by_id: &str) {
     let file = suite
         .allocation
-        .get_as(&province, &format!("{by_id}?format=xlsx"))
+        .get_as(&suite.province(), &format!("{by_id}?format=xlsx"))
         .await;
     assert_eq!(file.status(), 200);
     let sheet = read_xlsx(&file.bytes().await.unwrap());
@@ -360,13 +369,7 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
 
     // A closed plan's progress is dated at its end, not today; as CSV by Accept.
     let province = suite.province();
-    suite
-        .allocation_post(
-            &province,
-            &format!("/api/v1/plans/{PLAN}/publish"),
-            &json!({}),
-        )
-        .await;
+    publish_the_plan(&suite).await;
     suite
         .allocation_post(
             &province,

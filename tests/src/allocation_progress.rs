@@ -102,6 +102,9 @@ fn share_of(proposal: &Value, code: &str) -> i64 {
         .unwrap()
 }
 
+/// The cities' progress on the 2020 HTE count, on the day of the split.
+const CITIES: &str = "level=city&as_of=2020-06-30";
+
 #[tokio::test]
 async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     let suite = Suite::start().await;
@@ -109,9 +112,26 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     suite.add_hte("320583", 1, "2019-11-20").await;
     suite.add_hte("320583", 2, "2020-03-10").await;
     suite.add_hte("320102", 3, "2020-02-01").await;
+    the_split_follows_the_registry(&suite).await;
+    cities_rank_by_completion(&suite).await;
+    let fresh_at = a_new_certificate_in_nanjing_shows_up(&suite).await;
+    a_county_sees_its_own_row_among_its_citys(&suite).await;
 
-    // The province splits the seeded 30,000 proportionally to the registry's current HTEs
-    // (2 : 1, others 0) on 2020-06-30.
+    // New HTEs per year: set and split the 2020 figure, assess the cities, publish.
+    set_and_split_the_new_hte_target(&suite).await;
+    let assessment = the_cities_are_assessed(&suite).await;
+    let id = assessment["id"].as_str().unwrap();
+    let published = published_once_the_plan_is(&suite, id).await;
+    // Later registry changes do not rewrite the published assessment.
+    suite.add_hte("320583", 5, "2020-09-09").await;
+    the_published_assessment_stays(&suite, id, &published).await;
+
+    without_the_registry_figures_are_stale_or_refused(&suite, &fresh_at).await;
+}
+
+/// The province splits the seeded 30,000 proportionally to the registry's current HTEs
+/// (2 : 1, others 0) on 2020-06-30.
+async fn the_split_follows_the_registry(suite: &Suite) {
     let split = suite
         .propose_and_accept(&json!({
             "indicator": "hte_count", "period": "2020", "region_code": "320000",
@@ -122,9 +142,10 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     assert_eq!(share_of(&split, "320500"), 20000);
     assert_eq!(share_of(&split, "320100"), 10000);
     assert_eq!(share_of(&split, "320300"), 0);
+}
 
-    let query = "level=city&as_of=2020-06-30";
-    let response = suite.progress(query).await;
+async fn cities_rank_by_completion(suite: &Suite) {
+    let response = suite.progress(CITIES).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["stale"], false);
@@ -151,18 +172,22 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     );
     assert_eq!(report["parent"]["target"], 30000);
     assert_eq!(report["parent"]["actual"], 3);
+}
 
-    // A new certificate in Nanjing shows up.
+/// A new certificate in Nanjing shows up. Returns when the figures were fetched.
+async fn a_new_certificate_in_nanjing_shows_up(suite: &Suite) -> Value {
     suite.add_hte("320102", 4, "2020-05-05").await;
-    let report: Value = suite.progress(query).await.json().await.unwrap();
+    let report: Value = suite.progress(CITIES).await.json().await.unwrap();
     assert_eq!(row(&report, "320100")["actual"], 2);
     assert_eq!(row(&report, "320100")["completion_rate"], 0.0002);
     assert_eq!(row(&report, "320100")["rank"], 1);
     assert_eq!(row(&report, "320500")["rank"], 2);
-    let fresh_at = report["fetched_at"].clone();
+    report["fetched_at"].clone()
+}
 
-    // Counties of Suzhou; the county token defaults to its own city and sees its own row,
-    // ranked among all of Suzhou's counties. A neighbour's counties are not Nanjing's to see.
+/// Counties of Suzhou; the county token defaults to its own city and sees its own row,
+/// ranked among all of Suzhou's counties. A neighbour's counties are not Nanjing's to see.
+async fn a_county_sees_its_own_row_among_its_citys(suite: &Suite) {
     let progress_path = format!("/api/v1/plans/{PLAN}/progress?level=county&as_of=2020-06-30");
     let counties: Value = suite
         .allocation
@@ -183,8 +208,9 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         )
         .await;
     assert_eq!(neighbour.status(), 404);
+}
 
-    // New HTEs per year: set and split the 2020 figure, assess the cities, publish.
+async fn set_and_split_the_new_hte_target(suite: &Suite) {
     let etag = suite
         .allocation
         .get_as(&suite.province(), &format!("/api/v1/plans/{PLAN}/targets"))
@@ -220,6 +246,10 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
             "method": "manual", "shares": manual
         }))
         .await;
+}
+
+/// The cities' assessment of 2020 under the seeded scheme.
+async fn the_cities_are_assessed(suite: &Suite) -> Value {
     let response = suite
         .allocation
         .post_as(
@@ -234,15 +264,6 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     // The seeded scheme: min(completion rate, 1.2) × 100 on new HTEs.
     assert_eq!(assessment["scheme"]["version"], 1);
     assert_eq!(assessment["scheme"]["items"][0]["rule"]["cap"], 1.2);
-    let line = |a: &Value, code: &str| {
-        a["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["region_code"] == code)
-            .unwrap()
-            .clone()
-    };
     // Issued in 2020: Kunshan 1 (the 2019 one does not count), Nanjing 2.
     assert_eq!(line(&assessment, "320500")["items"][0]["achieved"], 1);
     assert_eq!(line(&assessment, "320500")["total"], 50.0);
@@ -256,8 +277,11 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         1.0
     );
     assert_eq!(line(&assessment, "320300")["rank"], 1);
-    let id = assessment["id"].as_str().unwrap();
-    // A draft plan's assessment is a preview: it is published once the plan is.
+    assessment
+}
+
+/// A draft plan's assessment is a preview: it is published once the plan is.
+async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value {
     let publish_path = format!("/api/v1/plans/{PLAN}/assessments/{id}/publish");
     let early = suite
         .allocation
@@ -289,9 +313,10 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
     assert_eq!(published.status(), 200);
     let published: Value = published.json().await.unwrap();
     assert_eq!(published["status"], "published");
+    published
+}
 
-    // Later registry changes do not rewrite the published assessment.
-    suite.add_hte("320583", 5, "2020-09-09").await;
+async fn the_published_assessment_stays(suite: &Suite, id: &str, published: &Value) {
     let again: Value = suite
         .allocation
         .get_as(
@@ -304,14 +329,17 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         .unwrap();
     assert_eq!(again["rows"], published["rows"]);
     assert_eq!(line(&again, "320500")["items"][0]["achieved"], 1);
+}
 
-    // Registry down: the question asked before gets its last good figures, marked stale.
+/// Registry down: the question asked before gets its last good figures, marked stale; a
+/// question never answered is a clear 503, not a guess; new assessments need live figures.
+async fn without_the_registry_figures_are_stale_or_refused(suite: &Suite, fresh_at: &Value) {
     suite.stop_registry().await;
-    let response = suite.progress(query).await;
+    let response = suite.progress(CITIES).await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
     let stale: Value = response.json().await.unwrap();
     assert_eq!(stale["stale"], true);
-    assert_eq!(stale["fetched_at"], fresh_at);
+    assert_eq!(&stale["fetched_at"], fresh_at);
     assert_eq!(row(&stale, "320100")["actual"], 2);
     assert_eq!(row(&stale, "320500")["target"], 20000);
 
@@ -338,4 +366,15 @@ async fn progress_follows_the_registry_and_degrades_to_stale_figures() {
         )
         .await;
     assert_eq!(response.status(), 503);
+}
+
+/// An assessment's row of a region.
+fn line(assessment: &Value, code: &str) -> Value {
+    assessment["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region_code"] == code)
+        .unwrap()
+        .clone()
 }

@@ -151,8 +151,34 @@ async fn the_six_indicators_match_the_figures_worked_by_hand() {
         "{}",
         snapshot["snapshot"]
     );
+    for (indicator, region, expected) in worked_by_hand() {
+        assert_eq!(
+            figures(&snapshot, indicator, region),
+            expected,
+            "{indicator} {region}"
+        );
+    }
+    missing_figures_say_why(&snapshot);
+    the_output_share_reads_the_latest_complete_period(&snapshot);
+    counties_are_there_for_registry_formulas_only(&snapshot);
+    assert_eq!(
+        indicator(&snapshot, "hte_count")["expected_completion"],
+        639.0 / 731.0
+    );
+    assert_eq!(
+        indicator(&snapshot, "new_hte")["expected_completion"],
+        274.0 / 366.0
+    );
+
+    the_correction_makes_a_new_revision(&suite, &first).await;
+    the_board_reads_the_latest_revision(&suite).await;
+}
+
+/// The figures of the table above, as (indicator, region, (numerator, denominator, value,
+/// target)).
+fn worked_by_hand() -> Vec<(&'static str, &'static str, (Value, Value, Value, Value))> {
     let n = Value::Null;
-    let cases = [
+    vec![
         (
             "hte_count",
             "320000",
@@ -233,29 +259,28 @@ async fn the_six_indicators_match_the_figures_worked_by_hand() {
             "320500",
             (json!(1), n.clone(), json!(1.0), n.clone()),
         ),
-    ];
-    for (indicator, region, expected) in cases {
-        assert_eq!(
-            figures(&snapshot, indicator, region),
-            expected,
-            "{indicator} {region}"
-        );
-    }
-    // Missing figures say why, rather than a number.
+    ]
+}
+
+/// Missing figures say why, rather than a number.
+fn missing_figures_say_why(snapshot: &Value) {
     for (indicator, region, reason) in [
         ("rd_institution_rate", "320100", "分母为零"),
         ("hte_rd_share", "320500", "缺少统计输入"),
         ("hightech_output_share", "320500", "缺少统计输入"),
     ] {
-        let v = value_of(&snapshot, indicator, region);
+        let v = value_of(snapshot, indicator, region);
         assert_eq!(v["value"], Value::Null, "{indicator} {region}");
         assert!(
             v["missing_reason"].as_str().unwrap().contains(reason),
             "{v}"
         );
     }
-    // The share of output read the latest complete period, never Q3's half.
-    let output = value_of(&snapshot, "hightech_output_share", "320000");
+}
+
+/// The share of output reads the latest complete period, never Q3's half.
+fn the_output_share_reads_the_latest_complete_period(snapshot: &Value) {
+    let output = value_of(snapshot, "hightech_output_share", "320000");
     let periods: Vec<&str> = output["sources"]
         .as_array()
         .unwrap()
@@ -263,29 +288,35 @@ async fn the_six_indicators_match_the_figures_worked_by_hand() {
         .filter_map(|s| s["input"]["period"].as_str())
         .collect();
     assert_eq!(periods, ["2020-Q2", "2020-Q2"]);
-    // Counties are there for registry formulas, not for those reading inputs.
-    let indicator = |key: &str| {
-        snapshot["indicators"]
+}
+
+/// Counties are there for registry formulas, not for those reading inputs.
+fn counties_are_there_for_registry_formulas_only(snapshot: &Value) {
+    assert!(
+        indicator(snapshot, "hte_count")["values"]
             .as_array()
             .unwrap()
-            .iter()
-            .find(|i| i["indicator"]["key"] == key)
-            .unwrap()
-            .clone()
-    };
-    assert!(indicator("hte_count")["values"].as_array().unwrap().len() > 100);
+            .len()
+            > 100
+    );
     assert_eq!(
-        indicator("hte_rd_share")["values"]
+        indicator(snapshot, "hte_rd_share")["values"]
             .as_array()
             .unwrap()
             .len(),
         14
     );
-    assert_eq!(indicator("hte_count")["expected_completion"], 639.0 / 731.0);
-    assert_eq!(indicator("new_hte")["expected_completion"], 274.0 / 366.0);
+}
 
-    the_correction_makes_a_new_revision(&suite, &first).await;
-    the_board_reads_the_latest_revision(&suite).await;
+/// One indicator's block of a snapshot.
+fn indicator(snapshot: &Value, key: &str) -> Value {
+    snapshot["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["indicator"]["key"] == key)
+        .unwrap()
+        .clone()
 }
 
 /// All enterprises' R&D spend 2019 corrected to 2000万元: retaking 2020-09 makes revision 2

@@ -132,14 +132,34 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
     suite.register(&hte("320102", 3, "2020-02-01")).await;
     allocate(&suite).await;
 
+    june_counts_the_three_against_the_split(&suite).await;
+    let july = a_firm_certified_in_july_counts_in_july(&suite).await;
+    a_retake_reads_the_ready_pool_from_the_summary(&suite, &july).await;
+    let taken_at = suzhou_board_shows_progress_change_and_forecast(&suite).await;
+    without_the_registry_the_board_answers_stale_figures(&suite, &taken_at).await;
+    // Started again (after the breaker's open second), the next snapshot is fresh.
+    suite.restart_registry().await;
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let august = suite.snapshot_id("2020-08").await;
+    let board = suzhou_board(&suite).await;
+    assert_eq!(board["stale"], false);
+    assert_eq!(board["snapshot"]["id"], august.as_str());
+    assert_eq!(board["snapshot"]["period"], "2020-08");
+    assert_ne!(board["figures_taken_at"], taken_at);
+    assert_eq!(item(&board, "hte_count")["value"], 3.0);
+}
+
+/// (count, target) of hte_count for a region in a snapshot.
+fn count(snapshot: &Value, region: &str) -> (i64, Option<f64>) {
+    let v = value_of(snapshot, "hte_count", region);
+    (v["numerator"].as_i64().unwrap(), v["target"].as_f64())
+}
+
+async fn june_counts_the_three_against_the_split(suite: &Suite) {
     let june = suite.snapshot_id("2020-06").await;
     let snapshot = suite
         .monitoring_get(&format!("/api/v1/snapshots/{june}"))
         .await;
-    let count = |s: &Value, region: &str| {
-        let v = value_of(s, "hte_count", region);
-        (v["numerator"].as_i64().unwrap(), v["target"].as_f64())
-    };
     assert_eq!(count(&snapshot, "320500"), (2, Some(20000.0)));
     assert_eq!(count(&snapshot, "320100"), (1, Some(10000.0)));
     assert_eq!(count(&snapshot, "320000"), (3, Some(30000.0)));
@@ -147,8 +167,11 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
         snapshot["snapshot"]["plan_tree_version"], 2,
         "the accepted split"
     );
+}
 
-    // A firm certified in July shows in July's snapshot, against the same targets.
+/// A firm certified in July shows in July's snapshot, against the same targets. Returns the
+/// July snapshot's id.
+async fn a_firm_certified_in_july_counts_in_july(suite: &Suite) -> String {
     let code = suite
         .register(&Firm {
             certified_on: None,
@@ -164,22 +187,28 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
     assert_eq!(count(&snapshot, "320583"), (3, None));
     assert_eq!(count(&snapshot, "320000"), (4, Some(30000.0)));
     assert_eq!(value_of(&snapshot, "new_hte", "320500")["numerator"], 2);
+    july
+}
 
-    // With the registry's readiness built for July's last day, July retaken reads the ready
-    // pool firms from its counts (one indexed query), not from the whole ranking as CSV.
-    build_readiness(&suite, "2020-07-31").await;
-    let before = summary_reads(&suite).await;
+/// With the registry's readiness built for July's last day, July retaken reads the ready
+/// pool firms from its counts (one indexed query), not from the whole ranking as CSV.
+async fn a_retake_reads_the_ready_pool_from_the_summary(suite: &Suite, july: &str) {
+    build_readiness(suite, "2020-07-31").await;
+    let before = summary_reads(suite).await;
     let retaken = suite.snapshot_id("2020-07").await;
     assert_ne!(retaken, july, "a new revision");
     assert_eq!(
-        summary_reads(&suite).await,
+        summary_reads(suite).await,
         before + 1,
         "read from the summary"
     );
+}
 
-    // Suzhou's board: 3 of 20,000; 环比 +1 on June's 2 (+50%); a trend through (06-30, 2) and
-    // (07-31, 3) reaches 3 + 153/31 ≈ 7.94 by 2020-12-31, and no firm is ready in the pool.
-    let board = suzhou_board(&suite).await;
+/// Suzhou's board: 3 of 20,000; 环比 +1 on June's 2 (+50%); a trend through (06-30, 2) and
+/// (07-31, 3) reaches 3 + 153/31 ≈ 7.94 by 2020-12-31, and no firm is ready in the pool.
+/// Returns when its figures were taken.
+async fn suzhou_board_shows_progress_change_and_forecast(suite: &Suite) -> Value {
+    let board = suzhou_board(suite).await;
     assert_eq!(board["stale"], false);
     let hte_count = item(&board, "hte_count");
     assert_eq!(
@@ -207,10 +236,12 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
         ),
         (Some(0), Some(true))
     );
-    let taken_at = board["figures_taken_at"].clone();
+    board["figures_taken_at"].clone()
+}
 
-    // The registry stops: no August snapshot (503, nothing recorded); the board answers
-    // July's figures, stale, with their time.
+/// The registry stops: no August snapshot (503, nothing recorded); the board answers July's
+/// figures, stale, with their time.
+async fn without_the_registry_the_board_answers_stale_figures(suite: &Suite, taken_at: &Value) {
     suite.stop_registry().await;
     let response = suite.snapshot("2020-08").await;
     assert_eq!(response.status(), 503);
@@ -219,14 +250,14 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
         problem["type"],
         "urn:jiangsu-hte:problem:upstream-unavailable"
     );
-    let board = suzhou_board(&suite).await;
+    let board = suzhou_board(suite).await;
     assert_eq!(board["stale"], true);
     assert_eq!(
         (
             board["snapshot"]["period"].as_str(),
             &board["figures_taken_at"]
         ),
-        (Some("2020-07"), &taken_at)
+        (Some("2020-07"), taken_at)
     );
     let registry = board["upstreams"]
         .as_array()
@@ -245,15 +276,4 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
         3,
         "June, July and July's revision"
     );
-
-    // Started again (after the breaker's open second), the next snapshot is fresh.
-    suite.restart_registry().await;
-    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
-    let august = suite.snapshot_id("2020-08").await;
-    let board = suzhou_board(&suite).await;
-    assert_eq!(board["stale"], false);
-    assert_eq!(board["snapshot"]["id"], august.as_str());
-    assert_eq!(board["snapshot"]["period"], "2020-08");
-    assert_ne!(board["figures_taken_at"], taken_at);
-    assert_eq!(item(&board, "hte_count")["value"], 3.0);
 }

@@ -1101,10 +1101,20 @@ mod tests {
             std::fs::read(c.join("enterprises.csv")).unwrap()
         );
 
-        // Enterprises: valid unique codes, county-level regions, all 13 cities.
-        let firms = read(&a, "enterprises.csv");
-        assert_eq!(firms.len(), 500);
         assert_eq!(summary.enterprises, 500);
+        let registered = enterprises_are_valid(&a);
+        annual_reports_are_valid(&a, summary.annual_reports, &registered);
+        pool_entries_certificates_and_labels_are_valid(&a, &registered, today);
+        for dir in [a, b, c] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+
+    /// Enterprises: valid unique codes, county-level regions, all 13 cities. Returns each
+    /// one's registration date by credit code.
+    fn enterprises_are_valid(dir: &Path) -> HashMap<String, NaiveDate> {
+        let firms = read(dir, "enterprises.csv");
+        assert_eq!(firms.len(), 500);
         let mut registered = HashMap::new();
         let mut cities = HashSet::new();
         for f in &firms {
@@ -1133,10 +1143,13 @@ mod tests {
             );
         }
         assert_eq!(cities.len(), 13);
+        registered
+    }
 
-        // Annual reports: 3–5 per firm ending last year, after registration, rules kept.
-        let reports = read(&a, "annual_reports.csv");
-        assert_eq!(reports.len(), summary.annual_reports);
+    /// Annual reports: 3–5 per firm ending last year, after registration, rules kept.
+    fn annual_reports_are_valid(dir: &Path, count: usize, registered: &HashMap<String, NaiveDate>) {
+        let reports = read(dir, "annual_reports.csv");
+        assert_eq!(reports.len(), count);
         let mut per_firm: HashMap<String, Vec<i32>> = HashMap::new();
         for r in &reports {
             let year: i32 = r[1].parse().unwrap();
@@ -1176,9 +1189,14 @@ mod tests {
             assert!((3..=5).contains(&years.len()));
             assert_eq!(*years.iter().max().unwrap(), 2025);
         }
+    }
 
-        // Pool entries, certificates and labels.
-        let pool = read(&a, "pool_entries.csv");
+    fn pool_entries_certificates_and_labels_are_valid(
+        dir: &Path,
+        registered: &HashMap<String, NaiveDate>,
+        today: NaiveDate,
+    ) {
+        let pool = read(dir, "pool_entries.csv");
         assert!((60..=150).contains(&pool.len()), "pool {}", pool.len());
         for p in &pool {
             let entered = d(&p[4]);
@@ -1188,7 +1206,7 @@ mod tests {
                 assert!(d(&p[5]) >= entered && !p[6].is_empty());
             }
         }
-        let certificates = read(&a, "certificates.csv");
+        let certificates = read(dir, "certificates.csv");
         let holders: HashSet<&str> = certificates.iter().map(|c| &c[0]).collect();
         assert!((45..=110).contains(&holders.len()), "{}", holders.len());
         let mut numbers = HashSet::new();
@@ -1199,7 +1217,7 @@ mod tests {
             assert_eq!(&c[1][6..8], "32");
             assert!(numbers.insert(c[1].to_owned()), "duplicate {}", &c[1]);
         }
-        let labels = read(&a, "labels.csv");
+        let labels = read(dir, "labels.csv");
         assert!(!labels.is_empty());
         let mut keys = HashSet::new();
         for l in &labels {
@@ -1208,9 +1226,6 @@ mod tests {
             let year: i32 = l[2].parse().unwrap();
             assert!(year > registered[&l[0]].year() && year <= 2026);
             assert!(keys.insert((l[0].to_owned(), l[1].to_owned(), year)));
-        }
-        for dir in [a, b, c] {
-            let _ = std::fs::remove_dir_all(dir);
         }
     }
 

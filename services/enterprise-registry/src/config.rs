@@ -29,18 +29,6 @@ pub struct ReadinessSchedule {
     pub lease: Duration,
 }
 
-fn ranged(env: &Env, name: &str, default: u64, range: (u64, u64)) -> Result<u64, ConfigError> {
-    let value: u64 = env.parse_or(name, default)?;
-    if (range.0..=range.1).contains(&value) {
-        Ok(value)
-    } else {
-        Err(ConfigError {
-            name: name.to_owned(),
-            message: format!("must be between {} and {}; got {value}", range.0, range.1),
-        })
-    }
-}
-
 impl RegistrySettings {
     /// `REGISTRY_READINESS_SCHEDULE`: `on` or `off` (default: off, so tests and tools that
     /// start a registry build nothing unasked; the deployments turn it on).
@@ -57,14 +45,12 @@ impl RegistrySettings {
             }
         };
         let schedule = ReadinessSchedule {
-            tick: Duration::from_secs(ranged(
-                env,
+            tick: Duration::from_secs(env.ranged(
                 "REGISTRY_READINESS_TICK_SECS",
                 300,
                 (1, 86_400),
             )?),
-            lease: Duration::from_secs(ranged(
-                env,
+            lease: Duration::from_secs(env.ranged(
                 "REGISTRY_READINESS_LEASE_SECS",
                 1_800,
                 (60, 86_400),

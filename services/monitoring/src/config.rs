@@ -96,12 +96,14 @@ impl WebhookSettings {
             TargetPolicy::default()
         };
         let ms = |n: &str, default, range| {
-            ranged(env, &name(n), default, range).map(Duration::from_millis)
+            env.ranged(&name(n), default, range)
+                .map(Duration::from_millis)
         };
         let secs = |n: &str, default, range| {
-            ranged(env, &name(n), default, range).map(Duration::from_secs)
+            env.ranged(&name(n), default, range)
+                .map(Duration::from_secs)
         };
-        let attempts = ranged(env, &name("MAX_ATTEMPTS"), 30, (1, 1000))?;
+        let attempts = env.ranged(&name("MAX_ATTEMPTS"), 30, (1, 1000))?;
         let retry = RetryPolicy::new(
             ms("RETRY_BASE_MS", 30_000, (1, 86_400_000))?,
             secs("RETRY_MAX_DELAY_SECS", 3600, (1, 2_592_000))?,
@@ -110,8 +112,8 @@ impl WebhookSettings {
             u32::try_from(attempts).unwrap_or(30),
         )
         .map_err(|m| invalid(&name("RETRY_BASE_MS"), m))?;
-        let failures = ranged(env, &name("PAUSE_AFTER_FAILURES"), 25, (1, 10_000))?;
-        let failing_for = ranged(env, &name("PAUSE_AFTER_SECS"), 86_400, (1, 2_592_000))?;
+        let failures = env.ranged(&name("PAUSE_AFTER_FAILURES"), 25, (1, 10_000))?;
+        let failing_for = env.ranged(&name("PAUSE_AFTER_SECS"), 86_400, (1, 2_592_000))?;
         Ok(Self {
             targets,
             retry,
@@ -124,7 +126,7 @@ impl WebhookSettings {
             tick: ms("TICK_MS", 1000, (50, 60_000))?,
             claim: secs("CLAIM_SECS", 60, (5, 3600))?,
             timeout: secs("TIMEOUT_SECS", 10, (1, 60))?,
-            batch: u32::try_from(ranged(env, &name("BATCH"), 20, (1, 1000))?).unwrap_or(20),
+            batch: u32::try_from(env.ranged(&name("BATCH"), 20, (1, 1000))?).unwrap_or(20),
         })
     }
 }
@@ -144,18 +146,6 @@ pub struct Schedule {
     /// `MONITORING_SCHEDULE_LEASE_SECS` (10–86400, default 600): how long one replica holds
     /// a period's snapshot job before another may take it over.
     pub lease: Duration,
-}
-
-fn ranged(env: &Env, name: &str, default: u64, range: (u64, u64)) -> Result<u64, ConfigError> {
-    let value: u64 = env.parse_or(name, default)?;
-    if (range.0..=range.1).contains(&value) {
-        Ok(value)
-    } else {
-        Err(ConfigError {
-            name: name.to_owned(),
-            message: format!("must be between {} and {}; got {value}", range.0, range.1),
-        })
-    }
 }
 
 fn share(env: &Env, name: &str, default: &str) -> Result<Ratio, ConfigError> {
@@ -205,14 +195,12 @@ impl Schedule {
         Ok(Self {
             plans,
             period,
-            tick: Duration::from_secs(ranged(
-                env,
+            tick: Duration::from_secs(env.ranged(
                 "MONITORING_SCHEDULE_TICK_SECS",
                 300,
                 (1, 86_400),
             )?),
-            lease: Duration::from_secs(ranged(
-                env,
+            lease: Duration::from_secs(env.ranged(
                 "MONITORING_SCHEDULE_LEASE_SECS",
                 600,
                 (10, 86_400),
@@ -223,10 +211,10 @@ impl Schedule {
 
 impl MonitoringSettings {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        let retry_attempts = ranged(env, "UPSTREAM_RETRY_ATTEMPTS", 3, (1, 10))?;
-        let failures = ranged(env, "UPSTREAM_BREAKER_FAILURES", 3, (1, 100))?;
-        let open_for = ranged(env, "UPSTREAM_BREAKER_OPEN_SECS", 30, (1, 3600))?;
-        let expiring = ranged(env, "MONITORING_ALERT_EXPIRING_DAYS", 90, (1, 730))?;
+        let retry_attempts = env.ranged("UPSTREAM_RETRY_ATTEMPTS", 3, (1, 10))?;
+        let failures = env.ranged("UPSTREAM_BREAKER_FAILURES", 3, (1, 100))?;
+        let open_for = env.ranged("UPSTREAM_BREAKER_OPEN_SECS", 30, (1, 3600))?;
+        let expiring = env.ranged("MONITORING_ALERT_EXPIRING_DAYS", 90, (1, 730))?;
         let alert_rules = AlertRules::new(
             share(env, "MONITORING_ALERT_MARGIN", "0.05")?,
             share(env, "MONITORING_ALERT_CRITICAL_MARGIN", "0.15")?,

@@ -130,6 +130,20 @@ impl Caller {
         }
     }
 
+    /// 403 unless the caller is the province (省科技厅), the only one who may do `what`
+    /// (the action, in English and Chinese).
+    pub fn require_province(&self, (what, what_zh): (&str, &str)) -> Result<(), Problem> {
+        self.require_writer()?;
+        if self.role == Role::Province {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(text!(
+                "only the province may {what}",
+                "仅省级（省科技厅）用户可以{what_zh}"
+            )))
+        }
+    }
+
     fn read_only(&self) -> Problem {
         let role = self.role.key();
         Problem::forbidden(text!(

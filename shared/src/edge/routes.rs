@@ -258,16 +258,7 @@ pub async fn parameter_length_middleware(
             .operation(req.path(), method)
             .and_then(|route| too_long(route, &req))
     });
-    match refused {
-        None => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body),
-        Some(problem) => {
-            let (request, _) = req.into_parts();
-            Ok(ServiceResponse::new(request, problem.error_response()))
-        }
-    }
+    pass_or_refuse(req, next, refused).await
 }
 
 /// Refuses query parameters the operation does not document (400, one field error each).
@@ -294,6 +285,16 @@ pub async fn unknown_query_middleware(
         }
         _ => None,
     };
+    pass_or_refuse(req, next, refused).await
+}
+
+/// What a refusing middleware answers: the route's own answer, or `refused` without calling
+/// it.
+async fn pass_or_refuse(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    refused: Option<Problem>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     match refused {
         None => next
             .call(req)

@@ -154,31 +154,63 @@ async fn refusals_say_which_check_failed() {
     );
     let service = Service::start(&env).await;
     let good = person("wang.city", "hte-city", "320500");
-    let altered = |change: &dyn Fn(&mut Value)| {
-        let mut claims = good.clone();
-        change(&mut claims);
-        claims
-    };
-    let now = chrono::Utc::now().timestamp();
-    let cases: Vec<(&str, String, &str)> = vec![
+    let mut cases = wrongly_signed_or_addressed((&rsa, &ec, &impostor), &good);
+    cases.extend(claims_out_of_bounds(&rsa, &good));
+    let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for (case, token, expected) in cases {
+        let detail = service.refusal(&token, "en").await;
+        assert!(detail.contains(expected), "{case}: {detail}");
+        assert!(!chinese(&detail), "{case}: {detail}");
+        // Every message a person may read is in Chinese too.
+        let detail = service.refusal(&token, "zh-CN,zh;q=0.9,en;q=0.8").await;
+        assert!(chinese(&detail), "{case}: {detail}");
+        assert!(detail.len() < 400, "{case}: {detail}");
+    }
+    // Expired 2 s before it is signed, not before the refusals above ran.
+    let expired_just_now = chrono::Utc::now().timestamp() - 2;
+    let recent = rsa.sign(&with_claims(&good, &|c| c["exp"] = json!(expired_just_now)));
+    assert_eq!(
+        service.identity(&recent).await["role"],
+        "city",
+        "within the clock skew"
+    );
+}
+
+/// A refused token: (case, token, what the refusal says).
+type Refused = (&'static str, String, &'static str);
+
+/// `good` with `change` made to its claims.
+fn with_claims(good: &Value, change: &dyn Fn(&mut Value)) -> Value {
+    let mut claims = good.clone();
+    change(&mut claims);
+    claims
+}
+
+/// Unknown or missing keys, another key, the wrong algorithm, issuer or audience.
+fn wrongly_signed_or_addressed(
+    (rsa, ec, impostor): (&TestKey, &TestKey, &TestKey),
+    good: &Value,
+) -> Vec<Refused> {
+    let altered = |change: &dyn Fn(&mut Value)| with_claims(good, change);
+    vec![
         (
             "unknown kid",
-            rsa.sign_as(Some("rsa-1999"), &good),
+            rsa.sign_as(Some("rsa-1999"), good),
             "unknown key \"rsa-1999\"",
         ),
         (
             "no kid",
-            rsa.sign_as(None, &good),
+            rsa.sign_as(None, good),
             "names no signing key (kid)",
         ),
         (
             "another key under a published kid",
-            impostor.sign(&good),
+            impostor.sign(good),
             "signature is not valid for key \"rsa-2026\"",
         ),
         (
             "RS256 header on an EC key",
-            rsa.sign_as(Some("ec-2026"), &good),
+            rsa.sign_as(Some("ec-2026"), good),
             "is for ES256",
         ),
         (
@@ -200,6 +232,14 @@ async fn refusals_say_which_check_failed() {
             })),
             "lacks a required claim (aud)",
         ),
+    ]
+}
+
+/// Times, roles, regions, lifetimes and subjects out of bounds, and HS256 tokens.
+fn claims_out_of_bounds(rsa: &TestKey, good: &Value) -> Vec<Refused> {
+    let altered = |change: &dyn Fn(&mut Value)| with_claims(good, change);
+    let now = chrono::Utc::now().timestamp();
+    vec![
         (
             "expired beyond the clock skew",
             rsa.sign(&altered(&|c| c["exp"] = json!(now - 120))),
@@ -264,25 +304,7 @@ async fn refusals_say_which_check_failed() {
             hte_shared::testing::token(&AuthKeys::random().unwrap(), Role::Province, "320000"),
             "HS256 tokens are not accepted",
         ),
-    ];
-    let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
-    for (case, token, expected) in cases {
-        let detail = service.refusal(&token, "en").await;
-        assert!(detail.contains(expected), "{case}: {detail}");
-        assert!(!chinese(&detail), "{case}: {detail}");
-        // Every message a person may read is in Chinese too.
-        let detail = service.refusal(&token, "zh-CN,zh;q=0.9,en;q=0.8").await;
-        assert!(chinese(&detail), "{case}: {detail}");
-        assert!(detail.len() < 400, "{case}: {detail}");
-    }
-    // Expired 2 s before it is signed, not before the refusals above ran.
-    let expired_just_now = chrono::Utc::now().timestamp() - 2;
-    let recent = rsa.sign(&altered(&|c| c["exp"] = json!(expired_just_now)));
-    assert_eq!(
-        service.identity(&recent).await["role"],
-        "city",
-        "within the clock skew"
-    );
+    ]
 }
 
 #[tokio::test]

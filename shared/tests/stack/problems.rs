@@ -7,10 +7,36 @@ use hte_shared::auth::Role;
 async fn framework_errors_are_problem_json() {
     let app = TestApp::spawn().await;
     let token = app.token(Role::Province, "320000");
+    bodies_it_cannot_read_are_problems(&app, &token).await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(response, 404).await;
+    assert_eq!(body["instance"], "/api/v1/no-such-thing");
+
+    methods_and_paths_no_route_takes_are_problems(&app, &token).await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/probe/32O500"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let body = assert_problem(response, 400).await;
+    assert_eq!(body["errors"][0]["field"], "region");
+
+    problem_bodies_are_compressed_and_oversized_bodies_refused(&app, &token).await;
+}
+
+/// Malformed JSON, a missing or invalid field, an unsupported media type.
+async fn bodies_it_cannot_read_are_problems(app: &TestApp, token: &str) {
     let post = |body: Vec<u8>, content_type: &str| {
         app.client
             .post(app.url("/api/v1/probe/320500"))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -55,21 +81,16 @@ async fn framework_errors_are_problem_json() {
         body["type"],
         "urn:jiangsu-hte:problem:unsupported-media-type"
     );
+}
 
-    let response = app
-        .client
-        .get(app.url("/api/v1/no-such-thing"))
-        .send()
-        .await
-        .unwrap();
-    let body = assert_problem(response, 404).await;
-    assert_eq!(body["instance"], "/api/v1/no-such-thing");
-
-    // A known path asked with a method it lacks is a 405 that says which methods it has.
+/// A known path asked with a method it lacks is a 405 that says which methods it has; HEAD
+/// is served by the GET route; deeper than any template, or an empty segment where a
+/// parameter goes: still 404.
+async fn methods_and_paths_no_route_takes_are_problems(app: &TestApp, token: &str) {
     let response = app
         .client
         .delete(app.url("/api/v1/probe/320500"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
@@ -88,18 +109,11 @@ async fn framework_errors_are_problem_json() {
         let response = app.client.delete(app.url(path)).send().await.unwrap();
         assert_problem(response, 404).await;
     }
+}
 
-    let response = app
-        .client
-        .get(app.url("/api/v1/probe/32O500"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let body = assert_problem(response, 400).await;
-    assert_eq!(body["errors"][0]["field"], "region");
-
-    // Compression applies to the final problem body, so what is labelled gzip is gzip.
+/// Compression applies to the final problem body, so what is labelled gzip is gzip. The
+/// server refuses an oversized body from its Content-Length, before reading it.
+async fn problem_bodies_are_compressed_and_oversized_bodies_refused(app: &TestApp, token: &str) {
     let compressed = app
         .client
         .get(app.url("/api/v1/no-such-thing"))

@@ -208,9 +208,9 @@ fn ranked_view(
         carrier_id: carrier.id.clone(),
         name: carrier.name.clone(),
         kind,
-        kind_label: kind.label().to_owned(),
+        kind_label: kind.name_zh().to_owned(),
         level,
-        level_label: level.label().to_owned(),
+        level_label: level.name_zh().to_owned(),
         region_code: carrier.region_code.clone(),
         region_name: region_name(&carrier.region_code)?,
         city_code: carrier.city_code.clone(),
@@ -251,13 +251,13 @@ pub fn rows_of(ranking: &CarrierRanking, language: Language) -> Vec<Vec<Cell>> {
                 item.carrier_id.as_str().into(),
                 item.name.as_str().into(),
                 if zh {
-                    item.kind.label()
+                    item.kind.name_zh()
                 } else {
                     item.kind.key()
                 }
                 .into(),
                 if zh {
-                    item.level.label()
+                    item.level.name_zh()
                 } else {
                     item.level.key()
                 }
@@ -292,10 +292,10 @@ pub fn preamble(
         .or(filter.city.as_deref())
         .unwrap_or(PROVINCE);
     let kind = stored_key(filter.kind.as_deref(), CarrierKind::from_key, |k| {
-        (k.key(), k.label())
+        (k.key(), k.name_zh())
     })?;
     let level = stored_key(filter.level.as_deref(), CarrierLevel::from_key, |l| {
-        (l.key(), l.label())
+        (l.key(), l.name_zh())
     })?;
     let all = || pick("all", "全部");
     let mut rows = vec![

@@ -67,7 +67,7 @@ pub fn view_of(row: &CarrierRow) -> Result<CarrierView, RegistryError> {
         id: row.id.clone(),
         name: row.name.clone(),
         kind,
-        kind_label: kind.label().to_owned(),
+        kind_label: kind.name_zh().to_owned(),
         level: stored("carriers.level", &row.level, CarrierLevel::from_key)?,
         region_code: row.region_code.clone(),
         city_code: row.city_code.clone(),

@@ -10,7 +10,6 @@ use crate::error::RegistryError;
 
 pub mod annual_reports;
 pub mod assessment;
-pub mod audit_log;
 pub mod candidates;
 pub mod carrier_ranking;
 pub mod carriers;

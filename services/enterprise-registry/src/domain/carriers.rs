@@ -28,39 +28,13 @@ pub enum CarrierKind {
     EntrepreneurshipPark,
 }
 
-impl CarrierKind {
-    pub const ALL: [Self; 5] = [
-        Self::Incubator,
-        Self::MakerSpace,
-        Self::StarMakerSpace,
-        Self::UniversitySciencePark,
-        Self::EntrepreneurshipPark,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Incubator => "incubator",
-            Self::MakerSpace => "maker_space",
-            Self::StarMakerSpace => "star_maker_space",
-            Self::UniversitySciencePark => "university_science_park",
-            Self::EntrepreneurshipPark => "entrepreneurship_park",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Incubator => "孵化器",
-            Self::MakerSpace => "众创空间",
-            Self::StarMakerSpace => "星创天地",
-            Self::UniversitySciencePark => "大学科技园",
-            Self::EntrepreneurshipPark => "创业园",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.key() == key)
-    }
-}
+hte_shared::keyed_variants!(CarrierKind {
+    Incubator = "incubator" => "孵化器",
+    MakerSpace = "maker_space" => "众创空间",
+    StarMakerSpace = "star_maker_space" => "星创天地",
+    UniversitySciencePark = "university_science_park" => "大学科技园",
+    EntrepreneurshipPark = "entrepreneurship_park" => "创业园",
+});
 
 /// Level at which a carrier is recognised (认定级别).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -74,29 +48,11 @@ pub enum CarrierLevel {
     Municipal,
 }
 
-impl CarrierLevel {
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::National => "national",
-            Self::Provincial => "provincial",
-            Self::Municipal => "municipal",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::National => "国家级",
-            Self::Provincial => "省级",
-            Self::Municipal => "市级",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        [Self::National, Self::Provincial, Self::Municipal]
-            .into_iter()
-            .find(|l| l.key() == key)
-    }
-}
+hte_shared::keyed_variants!(CarrierLevel {
+    National = "national" => "国家级",
+    Provincial = "provincial" => "省级",
+    Municipal = "municipal" => "市级",
+});
 
 /// A carrier id (载体编号): 2–40 lowercase ASCII letters, digits and hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -104,24 +60,13 @@ pub struct CarrierId(String);
 
 impl CarrierId {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let id = raw.trim();
-        let ok = (2..=40).contains(&id.len())
-            && id
-                .bytes()
-                .enumerate()
-                .all(|(i, b)| b.is_ascii_lowercase() || b.is_ascii_digit() || (b == b'-' && i > 0));
-        if ok {
-            Ok(Self(id.to_owned()))
-        } else {
-            Err(FieldError::new(
-                "id",
-                "format",
-                text!(
-                    "a carrier id has 2 to 40 lowercase letters, digits and hyphens, e.g. kunshan-sci-incubator",
-                    "载体编号须为 2 至 40 个小写字母、数字或连字符，例如 kunshan-sci-incubator"
-                ),
-            ))
-        }
+        super::parse_record_id(raw, || {
+            text!(
+            "a carrier id has 2 to 40 lowercase letters, digits and hyphens, e.g. kunshan-sci-incubator",
+            "载体编号须为 2 至 40 个小写字母、数字或连字符，例如 kunshan-sci-incubator"
+        )
+        })
+        .map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -364,9 +309,9 @@ mod tests {
 
     #[test]
     fn kinds_levels_and_years() {
-        for kind in CarrierKind::ALL {
+        for &kind in CarrierKind::ALL {
             assert_eq!(CarrierKind::from_key(kind.key()), Some(kind));
-            assert!(!kind.label().is_empty());
+            assert!(!kind.name_zh().is_empty());
         }
         assert_eq!(
             CarrierLevel::from_key("municipal"),

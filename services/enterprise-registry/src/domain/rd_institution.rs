@@ -26,48 +26,15 @@ pub enum RdInstitution {
 }
 
 impl RdInstitution {
-    pub const ALL: [RdInstitution; 5] = [
-        Self::None,
-        Self::Enterprise,
-        Self::Municipal,
-        Self::Provincial,
-        Self::National,
-    ];
-
-    /// Stable key; the same string serde uses.
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Enterprise => "enterprise",
-            Self::Municipal => "municipal",
-            Self::Provincial => "provincial",
-            Self::National => "national",
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::None => "无研发机构",
-            Self::Enterprise => "企业级研发机构",
-            Self::Municipal => "市级研发机构",
-            Self::Provincial => "省级研发机构",
-            Self::National => "国家级研发机构",
-        }
-    }
-
     pub fn parse(key: &str) -> Result<Self, hte_shared::i18n::Text> {
-        Self::ALL
-            .into_iter()
-            .find(|level| level.key() == key)
-            .ok_or_else(|| {
-                let keys: Vec<&str> = Self::ALL.iter().map(|level| level.key()).collect();
-                let shown = hte_shared::i18n::quote(key);
-                hte_shared::text!(
-                    "unknown R&D institution level {shown}; use one of {}",
-                    "未知的研发机构级别 {shown}，请使用以下之一：{}",
-                    keys.join(", ")
-                )
-            })
+        Self::from_key(key).ok_or_else(|| {
+            let shown = hte_shared::i18n::quote(key);
+            hte_shared::text!(
+                "unknown R&D institution level {shown}; use one of {}",
+                "未知的研发机构级别 {shown}，请使用以下之一：{}",
+                Self::keys()
+            )
+        })
     }
 
     /// Provincial/ministerial level or above: the tech-SME direct route (and the innovative-SME
@@ -76,6 +43,14 @@ impl RdInstitution {
         self >= Self::Provincial
     }
 }
+
+hte_shared::keyed_variants!(RdInstitution {
+    None = "none" => "无研发机构",
+    Enterprise = "enterprise" => "企业级研发机构",
+    Municipal = "municipal" => "市级研发机构",
+    Provincial = "provincial" => "省级研发机构",
+    National = "national" => "国家级研发机构",
+});
 
 impl fmt::Display for RdInstitution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -89,7 +64,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_match_serde() {
-        for level in RdInstitution::ALL {
+        for &level in RdInstitution::ALL {
             assert_eq!(RdInstitution::parse(level.key()).unwrap(), level);
             assert_eq!(serde_json::to_value(level).unwrap(), level.key());
             let back: RdInstitution = serde_json::from_value(level.key().into()).unwrap();

@@ -30,58 +30,28 @@ pub enum TechDomain {
 }
 
 impl TechDomain {
-    pub const ALL: [TechDomain; 8] = [
-        Self::ElectronicInformation,
-        Self::BiotechAndNewMedicine,
-        Self::Aerospace,
-        Self::NewMaterials,
-        Self::HighTechServices,
-        Self::NewEnergyAndEnergySaving,
-        Self::ResourcesAndEnvironment,
-        Self::AdvancedManufacturingAndAutomation,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::ElectronicInformation => "electronic_information",
-            Self::BiotechAndNewMedicine => "biotech_and_new_medicine",
-            Self::Aerospace => "aerospace",
-            Self::NewMaterials => "new_materials",
-            Self::HighTechServices => "high_tech_services",
-            Self::NewEnergyAndEnergySaving => "new_energy_and_energy_saving",
-            Self::ResourcesAndEnvironment => "resources_and_environment",
-            Self::AdvancedManufacturingAndAutomation => "advanced_manufacturing_and_automation",
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::ElectronicInformation => "电子信息",
-            Self::BiotechAndNewMedicine => "生物与新医药",
-            Self::Aerospace => "航空航天",
-            Self::NewMaterials => "新材料",
-            Self::HighTechServices => "高技术服务",
-            Self::NewEnergyAndEnergySaving => "新能源与节能",
-            Self::ResourcesAndEnvironment => "资源与环境",
-            Self::AdvancedManufacturingAndAutomation => "先进制造与自动化",
-        }
-    }
-
     pub fn parse(key: &str) -> Result<Self, hte_shared::i18n::Text> {
-        Self::ALL
-            .into_iter()
-            .find(|d| d.key() == key)
-            .ok_or_else(|| {
-                let keys: Vec<&str> = Self::ALL.iter().map(|d| d.key()).collect();
-                let shown = hte_shared::i18n::quote(key);
-                hte_shared::text!(
-                    "unknown technology domain {shown}; use one of {}",
-                    "未知的技术领域 {shown}，请使用以下之一：{}",
-                    keys.join(", ")
-                )
-            })
+        Self::from_key(key).ok_or_else(|| {
+            let shown = hte_shared::i18n::quote(key);
+            hte_shared::text!(
+                "unknown technology domain {shown}; use one of {}",
+                "未知的技术领域 {shown}，请使用以下之一：{}",
+                Self::keys()
+            )
+        })
     }
 }
+
+hte_shared::keyed_variants!(TechDomain {
+    ElectronicInformation = "electronic_information" => "电子信息",
+    BiotechAndNewMedicine = "biotech_and_new_medicine" => "生物与新医药",
+    Aerospace = "aerospace" => "航空航天",
+    NewMaterials = "new_materials" => "新材料",
+    HighTechServices = "high_tech_services" => "高技术服务",
+    NewEnergyAndEnergySaving = "new_energy_and_energy_saving" => "新能源与节能",
+    ResourcesAndEnvironment = "resources_and_environment" => "资源与环境",
+    AdvancedManufacturingAndAutomation = "advanced_manufacturing_and_automation" => "先进制造与自动化",
+});
 
 impl fmt::Display for TechDomain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -95,7 +65,7 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_match_serde() {
-        for domain in TechDomain::ALL {
+        for &domain in TechDomain::ALL {
             assert_eq!(TechDomain::parse(domain.key()).unwrap(), domain);
             assert_eq!(serde_json::to_value(domain).unwrap(), domain.key());
         }

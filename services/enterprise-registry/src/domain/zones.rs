@@ -49,24 +49,13 @@ pub const ZONE_ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]{1,39}$";
 
 impl ZoneId {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let id = raw.trim();
-        let ok = (2..=40).contains(&id.len())
-            && id
-                .bytes()
-                .enumerate()
-                .all(|(i, b)| b.is_ascii_lowercase() || b.is_ascii_digit() || (b == b'-' && i > 0));
-        if ok {
-            Ok(Self(id.to_owned()))
-        } else {
-            Err(FieldError::new(
-                "id",
-                "format",
-                text!(
-                    "a zone id has 2 to 40 lowercase letters, digits and hyphens, e.g. kunshan-hz",
-                    "高新区编号须为 2 至 40 个小写字母、数字或连字符，例如 kunshan-hz"
-                ),
-            ))
-        }
+        super::parse_record_id(raw, || {
+            text!(
+                "a zone id has 2 to 40 lowercase letters, digits and hyphens, e.g. kunshan-hz",
+                "高新区编号须为 2 至 40 个小写字母、数字或连字符，例如 kunshan-hz"
+            )
+        })
+        .map(Self)
     }
 
     pub fn as_str(&self) -> &str {

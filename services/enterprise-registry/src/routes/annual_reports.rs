@@ -8,7 +8,7 @@ use hte_shared::json::Json;
 use hte_shared::openapi::{
     BadRequest, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, etag_header, json_with_etag};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
 
@@ -115,9 +115,7 @@ pub async fn get_annual_report(
     let view = db
         .read(move |conn| operations::get(conn, &caller, &code, year))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 /// All annual reports of an enterprise, by year.

@@ -10,12 +10,12 @@ use hte_shared::openapi::{BadRequest, UnprocessableEntity};
 use hte_shared::pagination::{PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::text;
-use hte_shared::time::{now, parse_date_param, today};
+use hte_shared::time::now;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::files::{self, Format};
-use super::{gather, region_filter};
+use super::{as_of_or_today, gather, pool_scope, region_filter};
 use crate::app::candidates::{
     self as operations, COLUMNS, CandidatePage, ExportPosition, RankKey, Screening,
 };
@@ -76,27 +76,8 @@ impl CandidateParams {
                 Err(e) => errors.push(FieldError::new("tech_domain", "enum", e)),
             }
         }
-        let pool_only = match self.scope.as_deref().unwrap_or("pool") {
-            "pool" => true,
-            "all" => false,
-            other => {
-                errors.push(FieldError::new(
-                    "scope",
-                    "enum",
-                    hte_shared::text!(
-                        "scope must be pool or all; got {other:?}",
-                        "scope 须为 pool（培育库）或 all（全部），收到的是 {other:?}"
-                    ),
-                ));
-                true
-            }
-        };
-        let as_of = gather(
-            &mut errors,
-            parse_date_param("as_of", self.as_of.as_deref()),
-        )
-        .flatten()
-        .unwrap_or_else(today);
+        let pool_only = pool_scope(self.scope.as_deref(), true, &mut errors);
+        let as_of = as_of_or_today(self.as_of.as_deref(), &mut errors);
         let accept = request.headers().get("accept");
         let negotiated = files::negotiate(self.format.as_deref(), accept, Format::Json);
         let format = gather(&mut errors, negotiated);

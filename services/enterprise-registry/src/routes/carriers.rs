@@ -14,7 +14,7 @@ use hte_shared::openapi::{
     UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
@@ -99,9 +99,7 @@ pub async fn get_carrier(
             operations::view_of(&row)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 /// Change a carrier. Needs `If-Match` with the ETag of the last read; moving it needs the
@@ -142,9 +140,7 @@ pub async fn update_carrier(
             operations::update(conn, &caller, &actor, (&id, check), &body.0, today)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

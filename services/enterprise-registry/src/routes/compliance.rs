@@ -6,11 +6,10 @@ use hte_shared::db::Db;
 use hte_shared::openapi::{BadRequest, UnprocessableEntity};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::time::{parse_date_param, today};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{gather, region_filter};
+use super::{as_of_or_today, gather, region_filter};
 use crate::app::compliance::{self as operations, ComplianceAlert};
 use crate::domain::compliance::AlertKind;
 use crate::error::RegistryError;
@@ -87,12 +86,7 @@ impl AlertQuery {
                 ),
             ));
         }
-        let as_of = gather(
-            &mut errors,
-            parse_date_param("as_of", self.as_of.as_deref()),
-        )
-        .flatten()
-        .unwrap_or_else(today);
+        let as_of = as_of_or_today(self.as_of.as_deref(), &mut errors);
         let within_days = self.within_days.unwrap_or(90);
         if !(1..=730).contains(&within_days) {
             errors.push(FieldError::new(

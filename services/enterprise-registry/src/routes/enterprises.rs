@@ -12,7 +12,7 @@ use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::{parse_date_param, today};
@@ -118,9 +118,7 @@ pub async fn get_enterprise(
     let view = db
         .read(move |conn| operations::visible_view(conn, &caller, &code, as_of))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 /// Change an enterprise's fields. Needs `If-Match` with the ETag of the last read.
@@ -159,9 +157,7 @@ pub async fn update_enterprise(
             operations::update(conn, &caller, &actor, &code, check, &body.0, today)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 /// Deregister (注销) an enterprise: nothing is deleted; its history stays.
@@ -197,9 +193,7 @@ pub async fn deregister_enterprise(
     let view = db
         .write(move |conn| operations::deregister(conn, &caller, &actor, &code, &ending, today))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

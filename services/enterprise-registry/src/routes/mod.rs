@@ -129,6 +129,36 @@ fn gather<T>(errors: &mut Vec<FieldError>, result: Result<T, Problem>) -> Option
     }
 }
 
+/// The `as_of` query parameter (default today); a malformed one adds its field error to
+/// `errors` and reads as today.
+fn as_of_or_today(raw: Option<&str>, errors: &mut Vec<FieldError>) -> NaiveDate {
+    let parsed = hte_shared::time::parse_date_param("as_of", raw);
+    gather(errors, parsed)
+        .flatten()
+        .unwrap_or_else(hte_shared::time::today)
+}
+
+/// The `scope` query parameter: `pool` (培育库, true) or `all` (false), `default` when absent;
+/// another value adds its field error to `errors`.
+fn pool_scope(raw: Option<&str>, default: bool, errors: &mut Vec<FieldError>) -> bool {
+    match raw {
+        None => default,
+        Some("pool") => true,
+        Some("all") => false,
+        Some(other) => {
+            errors.push(FieldError::new(
+                "scope",
+                "enum",
+                hte_shared::text!(
+                    "scope must be pool or all; got {other:?}",
+                    "scope 须为 pool（培育库）或 all（全部），收到的是 {other:?}"
+                ),
+            ));
+            default
+        }
+    }
+}
+
 /// Parses a fact's body (with today's date) into the value the application layer records.
 type ParseNew<B, T> = fn(&B, NaiveDate) -> Result<T, Problem>;
 

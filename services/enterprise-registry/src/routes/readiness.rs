@@ -6,13 +6,13 @@ use chrono::NaiveDate;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
 use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
-use hte_shared::problem::{FieldError, Problem};
+use hte_shared::problem::Problem;
 use hte_shared::text;
 use hte_shared::time::{parse_date_param, today};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{gather, region_filter};
+use super::{as_of_or_today, pool_scope, region_filter};
 use crate::app::assessment::resolve_rule_set;
 use crate::app::candidates::{Screening, readiness_scope};
 use crate::app::readiness::{self as operations, BuildList, BuildView, CandidateSummary};
@@ -125,27 +125,8 @@ pub async fn candidate_summary(
 ) -> Result<HttpResponse, RegistryError> {
     let mut errors = Vec::new();
     let filter = region_filter(&caller, params.region.as_deref(), &mut errors)?;
-    let pool_only = match params.scope.as_deref().unwrap_or("all") {
-        "pool" => true,
-        "all" => false,
-        other => {
-            errors.push(FieldError::new(
-                "scope",
-                "enum",
-                text!(
-                    "scope must be pool or all; got {other:?}",
-                    "scope 须为 pool 或 all，收到 {other:?}"
-                ),
-            ));
-            false
-        }
-    };
-    let as_of = gather(
-        &mut errors,
-        parse_date_param("as_of", params.as_of.as_deref()),
-    )
-    .flatten()
-    .unwrap_or_else(today);
+    let pool_only = pool_scope(params.scope.as_deref(), false, &mut errors);
+    let as_of = as_of_or_today(params.as_of.as_deref(), &mut errors);
     if !errors.is_empty() {
         return Err(Problem::validation(errors).into());
     }

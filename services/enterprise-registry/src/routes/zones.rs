@@ -12,7 +12,7 @@ use hte_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity,
 };
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use hte_shared::telemetry::RequestId;
@@ -108,9 +108,7 @@ pub async fn get_zone(
 ) -> Result<HttpResponse, RegistryError> {
     let id = path_zone_id(&path)?;
     let view = db.read(move |conn| operations::load(conn, &id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 /// Record a high-tech zone (province only).
@@ -192,9 +190,7 @@ pub async fn update_zone(
             operations::update(conn, &caller, &actor, &id, check, &body.0)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 /// Enterprises in your region whose free-text zone matched no recorded zone when zones

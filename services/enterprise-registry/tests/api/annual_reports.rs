@@ -93,54 +93,7 @@ async fn every_cross_field_rule_is_enforced() {
     let code = credit_code(KUNSHAN, 2);
     app.create_enterprise(&enterprise_body(&code, KUNSHAN, "规则测试有限公司"))
         .await;
-    let cases: [(&str, Value, &str, &str); 9] = [
-        // abs() of i64::MIN once panicked (a dropped connection for any county user).
-        (
-            "2024",
-            json!({"net_assets_yuan": i64::MIN}),
-            "net_assets_yuan",
-            "range",
-        ),
-        (
-            "2024",
-            json!({"st_staff": 81}),
-            "st_staff",
-            "at_most_employees",
-        ),
-        (
-            "2024",
-            json!({"rd_expense_domestic_yuan": 2_400_001}),
-            "rd_expense_domestic_yuan",
-            "at_most_rd_expense_yuan",
-        ),
-        (
-            "2024",
-            json!({"hightech_income_yuan": 42_000_001}),
-            "hightech_income_yuan",
-            "at_most_total_income_yuan",
-        ),
-        (
-            "2024",
-            json!({"sales_revenue_yuan": 42_000_001}),
-            "sales_revenue_yuan",
-            "at_most_total_income_yuan",
-        ),
-        (
-            "2024",
-            json!({"employees": -1, "st_staff": 0}),
-            "employees",
-            "non_negative",
-        ),
-        (
-            "2024",
-            json!({"invention_patents": 4}),
-            "invention_patents",
-            "at_most_class1_ip",
-        ),
-        ("2017", json!({}), "year", "not_before_registration"),
-        ("2999", json!({}), "year", "not_in_future"),
-    ];
-    for (year, overrides, field, rule) in cases {
+    for (year, overrides, field, rule) in cross_field_cases() {
         let mut report = good_report();
         for (k, v) in overrides.as_object().unwrap() {
             report[k] = v.clone();
@@ -189,4 +142,55 @@ async fn every_cross_field_rule_is_enforced() {
         assert_problem(unknown, 400).await["errors"][0]["field"],
         "staff"
     );
+}
+
+/// (year, fields changed from a good report, the field refused, the rule it breaks).
+fn cross_field_cases() -> [(&'static str, Value, &'static str, &'static str); 9] {
+    [
+        // abs() of i64::MIN once panicked (a dropped connection for any county user).
+        (
+            "2024",
+            json!({"net_assets_yuan": i64::MIN}),
+            "net_assets_yuan",
+            "range",
+        ),
+        (
+            "2024",
+            json!({"st_staff": 81}),
+            "st_staff",
+            "at_most_employees",
+        ),
+        (
+            "2024",
+            json!({"rd_expense_domestic_yuan": 2_400_001}),
+            "rd_expense_domestic_yuan",
+            "at_most_rd_expense_yuan",
+        ),
+        (
+            "2024",
+            json!({"hightech_income_yuan": 42_000_001}),
+            "hightech_income_yuan",
+            "at_most_total_income_yuan",
+        ),
+        (
+            "2024",
+            json!({"sales_revenue_yuan": 42_000_001}),
+            "sales_revenue_yuan",
+            "at_most_total_income_yuan",
+        ),
+        (
+            "2024",
+            json!({"employees": -1, "st_staff": 0}),
+            "employees",
+            "non_negative",
+        ),
+        (
+            "2024",
+            json!({"invention_patents": 4}),
+            "invention_patents",
+            "at_most_class1_ip",
+        ),
+        ("2017", json!({}), "year", "not_before_registration"),
+        ("2999", json!({}), "year", "not_in_future"),
+    ]
 }

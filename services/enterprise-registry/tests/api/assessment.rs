@@ -14,23 +14,7 @@ async fn firm(app: &TestApp, serial: u32, county: &str, rd: i64, st: i64) -> Str
         &format!("评估测试{serial}有限公司"),
     ))
     .await;
-    for year in 2023..=2025 {
-        let report = json!({
-            "employees": 100, "st_staff": st,
-            "total_income_yuan": 42_000_000, "sales_revenue_yuan": 40_000_000, "hightech_income_yuan": 30_000_000,
-            "rd_expense_yuan": rd, "rd_expense_domestic_yuan": rd,
-            "net_assets_yuan": 20_000_000 + i64::from(year - 2023) * 5_000_000, "total_assets_yuan": 60_000_000,
-            "invention_patents": 2, "class1_ip": 2, "class2_ip": 6, "conversions": 5, "rd_institution": "provincial"
-        });
-        let response = app
-            .put_as(
-                &token,
-                &format!("/api/v1/enterprises/{code}/annual-reports/{year}"),
-                &report,
-            )
-            .await;
-        assert_eq!(response.status(), 201);
-    }
+    app.file_three_reports(&code, rd, st).await;
     let pool = app
         .post_as(
             &token,
@@ -126,15 +110,7 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
     let before: Value = app.get_as(&token, &path).await.json().await.unwrap();
     assert_eq!(condition(&before, "st_staff_ratio")["outcome"], "pass");
 
-    let builtin: Value = app
-        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(builtin["builtin"], true);
-    let mut rules = builtin["rules"].clone();
-    rules["version"] = json!("jiangsu-2026-1");
+    let mut rules = builtin_rules(&app, "jiangsu-2026-1").await;
     rules["hte"]["min_st_staff_ratio"] = json!(0.15);
     let body = json!({"description": "试行：科技人员占比提高到15%", "rules": rules});
     let created = app
@@ -179,8 +155,14 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
     )
     .await;
 
-    // Stored but not active: answers still use the built-in rules until activation.
-    let still: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    answers_follow_the_active_rule_set(&app, &path, &before).await;
+}
+
+/// Stored but not active: answers still use the built-in rules until activation; an old
+/// answer is reproduced by naming its rule set; the built-in rules can be made active again.
+async fn answers_follow_the_active_rule_set(app: &TestApp, path: &str, before: &Value) {
+    let token = app.province_token();
+    let still: Value = app.get_as(&token, path).await.json().await.unwrap();
     assert_eq!(still["rule_set_version"], "2016-national-1");
     let tried: Value = app
         .get_as(&token, &format!("{path}&rule_set=jiangsu-2026-1"))
@@ -197,7 +179,7 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
         )
         .await;
     assert_eq!(activated.status(), 200);
-    let after: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    let after: Value = app.get_as(&token, path).await.json().await.unwrap();
     assert_eq!(after["rule_set_version"], "jiangsu-2026-1");
     assert_eq!(condition(&after, "st_staff_ratio")["outcome"], "fail");
     let reproduced: Value = app
@@ -207,7 +189,7 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
         .await
         .unwrap();
     assert_eq!(
-        reproduced, before,
+        &reproduced, before,
         "an old answer can be reproduced by naming its rule set"
     );
     let list: Value = app
@@ -225,7 +207,6 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
         .collect();
     assert_eq!(active, ["jiangsu-2026-1"]);
 
-    // The built-in rules can be made active again.
     let back = app
         .post_as(
             &token,
@@ -237,8 +218,8 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
     let back: Value = back.json().await.unwrap();
     assert_eq!(back["builtin"], true);
     assert_eq!(back["active"], true);
-    let again: Value = app.get_as(&token, &path).await.json().await.unwrap();
-    assert_eq!(again, before);
+    let again: Value = app.get_as(&token, path).await.json().await.unwrap();
+    assert_eq!(&again, before);
 }
 
 #[tokio::test]
@@ -283,7 +264,14 @@ async fn candidates_rank_deterministically_and_export() {
     assert_eq!(ranks, [1, 2, 3, 4, 5]);
     assert_eq!(all["items"][4]["failing"], 2);
 
-    // Page by page gives the same order and ranks.
+    paging_gives_the_same_order_and_ranks(&app, &expected).await;
+    filters_narrow_the_list(&app).await;
+    the_list_exports_as_csv_and_xlsx(&app, &small_gap).await;
+}
+
+/// Page by page gives the same order and ranks.
+async fn paging_gives_the_same_order_and_ranks(app: &TestApp, expected: &[String]) {
+    let token = app.province_token();
     let mut paged = Vec::new();
     let mut cursor = String::new();
     loop {
@@ -315,7 +303,11 @@ async fn candidates_rank_deterministically_and_export() {
         paged.iter().map(|(_, r)| *r).collect::<Vec<_>>(),
         [1, 2, 3, 4, 5]
     );
+}
 
+/// At most one failing condition, one city, a city official's own.
+async fn filters_narrow_the_list(app: &TestApp) {
+    let token = app.province_token();
     let at_most_one: Value = app
         .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&max_failing=1")
         .await
@@ -340,7 +332,11 @@ async fn candidates_rank_deterministically_and_export() {
         .await
         .unwrap();
     assert_eq!(city["items"].as_array().unwrap().len(), 3);
+}
 
+/// CSV (Chinese headers with a BOM, or English), XLSX by Accept; no other format.
+async fn the_list_exports_as_csv_and_xlsx(app: &TestApp, first: &str) {
+    let token = app.province_token();
     let csv = app
         .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&format=csv")
         .await;
@@ -359,7 +355,7 @@ async fn candidates_rank_deterministically_and_export() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("排名,统一社会信用代码,企业名称"));
     assert_eq!(lines.len(), 6);
-    assert!(lines[1].starts_with(&format!("1,{small_gap},")));
+    assert!(lines[1].starts_with(&format!("1,{first},")));
     let english = app
         .get_as(
             &token,
@@ -411,6 +407,7 @@ async fn builtin_rules(app: &TestApp, version: &str) -> Value {
         .json()
         .await
         .unwrap();
+    assert_eq!(builtin["builtin"], true);
     let mut rules = builtin["rules"].clone();
     rules["version"] = json!(version);
     rules

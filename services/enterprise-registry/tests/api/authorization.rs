@@ -35,100 +35,14 @@ async fn region_authorisation_matrix() {
         (401, 401, None, 401, 401, 401),
     ];
     for (i, ((who, token), want)) in callers.iter().zip(expected).enumerate() {
-        let send = |method: reqwest::Method, path: String, body: Option<Value>| {
-            let mut request = app.client.request(method, app.url(&path));
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            request.header("If-Match", "*").send()
+        let caller = Caller {
+            app: &app,
+            token: token.as_deref(),
         };
-        let read_a = send(
-            reqwest::Method::GET,
-            format!("/api/v1/enterprises/{in_a}"),
-            None,
-        )
-        .await
-        .unwrap();
-        let read_b = send(
-            reqwest::Method::GET,
-            format!("/api/v1/enterprises/{in_b}"),
-            None,
-        )
-        .await
-        .unwrap();
-        let list = send(reqwest::Method::GET, "/api/v1/enterprises".into(), None)
-            .await
-            .unwrap();
-        let list_status = list.status().as_u16();
-        let listed = if list_status == 200 {
-            Some(
-                list.json::<Value>().await.unwrap()["items"]
-                    .as_array()
-                    .unwrap()
-                    .len(),
-            )
-        } else {
-            None
-        };
-        let patch = |code: &str| {
-            send(
-                reqwest::Method::PATCH,
-                format!("/api/v1/enterprises/{code}"),
-                Some(json!({"above_scale": false})),
-            )
-        };
-        let write_a = patch(&in_a).await.unwrap();
-        let write_b = patch(&in_b).await.unwrap();
-        let create_b = send(
-            reqwest::Method::POST,
-            "/api/v1/enterprises".into(),
-            Some(enterprise_body(
-                &credit_code(GULOU, 100 + i as u32),
-                GULOU,
-                "南京新建科技有限公司",
-            )),
-        )
-        .await
-        .unwrap();
-        let got = (
-            read_a.status().as_u16(),
-            read_b.status().as_u16(),
-            listed,
-            write_a.status().as_u16(),
-            write_b.status().as_u16(),
-            create_b.status().as_u16(),
-        );
+        let got = what_the_caller_may_do(&caller, (&in_a, &in_b), 100 + i as u32).await;
         assert_eq!(got, want, "{who}");
-        // A 404 for another region's record says the same as for an absent one.
         if want.1 == 404 {
-            let absent = send(
-                reqwest::Method::GET,
-                format!("/api/v1/enterprises/{}", credit_code(GULOU, 999)),
-                None,
-            )
-            .await
-            .unwrap();
-            let absent: Value = absent.json().await.unwrap();
-            let hidden: Value = send(
-                reqwest::Method::GET,
-                format!("/api/v1/enterprises/{in_b}"),
-                None,
-            )
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-            assert_eq!(
-                absent["detail"]
-                    .as_str()
-                    .unwrap()
-                    .replace(&credit_code(GULOU, 999), "X"),
-                hidden["detail"].as_str().unwrap().replace(&in_b, "X")
-            );
+            another_regions_record_reads_as_absent(&caller, &in_b).await;
         }
     }
 
@@ -143,4 +57,96 @@ async fn region_authorisation_matrix() {
         )
         .await;
     assert_eq!(response.status(), 403);
+}
+
+/// A request as one caller (or with no token), with `If-Match: *`.
+struct Caller<'a> {
+    app: &'a TestApp,
+    token: Option<&'a str>,
+}
+
+impl Caller<'_> {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self.app.client.request(method, self.app.url(path));
+        if let Some(token) = self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.header("If-Match", "*").send().await.unwrap()
+    }
+}
+
+/// Statuses of: read A, read B, list (with the count listed), write A, write B, and create
+/// firm `serial` in B.
+async fn what_the_caller_may_do(
+    caller: &Caller<'_>,
+    (in_a, in_b): (&str, &str),
+    serial: u32,
+) -> (u16, u16, Option<usize>, u16, u16, u16) {
+    let (get, patch) = (reqwest::Method::GET, reqwest::Method::PATCH);
+    let path = |code: &str| format!("/api/v1/enterprises/{code}");
+    let read_a = caller.send(get.clone(), &path(in_a), None).await;
+    let read_b = caller.send(get.clone(), &path(in_b), None).await;
+    let list = caller.send(get, "/api/v1/enterprises", None).await;
+    let listed = if list.status() == 200 {
+        Some(
+            list.json::<Value>().await.unwrap()["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+        )
+    } else {
+        None
+    };
+    let change = || Some(json!({"above_scale": false}));
+    let write_a = caller.send(patch.clone(), &path(in_a), change()).await;
+    let write_b = caller.send(patch, &path(in_b), change()).await;
+    let firm = enterprise_body(&credit_code(GULOU, serial), GULOU, "南京新建科技有限公司");
+    let create_b = caller
+        .send(reqwest::Method::POST, "/api/v1/enterprises", Some(firm))
+        .await;
+    let status = |r: &reqwest::Response| r.status().as_u16();
+    (
+        status(&read_a),
+        status(&read_b),
+        listed,
+        status(&write_a),
+        status(&write_b),
+        status(&create_b),
+    )
+}
+
+/// A 404 for another region's record says the same as for an absent one.
+async fn another_regions_record_reads_as_absent(caller: &Caller<'_>, in_b: &str) {
+    let absent_code = credit_code(GULOU, 999);
+    let absent = caller
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/enterprises/{absent_code}"),
+            None,
+        )
+        .await;
+    let absent: Value = absent.json().await.unwrap();
+    let hidden = caller
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/enterprises/{in_b}"),
+            None,
+        )
+        .await;
+    let hidden: Value = hidden.json().await.unwrap();
+    assert_eq!(
+        absent["detail"]
+            .as_str()
+            .unwrap()
+            .replace(&absent_code, "X"),
+        hidden["detail"].as_str().unwrap().replace(in_b, "X")
+    );
 }

@@ -3,7 +3,7 @@
 //! bounds, and the XLSX for the reward decision read back as the importer reads sheets.
 
 use hte_shared::auth::Role;
-use hte_shared::testing::assert_json;
+use hte_shared::testing::{assert_json, problem_fields};
 use serde_json::{Value, json};
 
 use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
@@ -227,12 +227,7 @@ async fn weights_out_of_bounds_and_bad_periods_are_field_errors() {
     let token = app.province_token();
     let bad = "/api/v1/carrier-ranking?from=2024-01-01&to=2020-12-31&weight_tech_smes=101&weight_labels_earned=-1&kind=park";
     let problem = assert_problem(app.get_as(&token, bad).await, 400).await;
-    let mut fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let mut fields = problem_fields(&problem);
     fields.sort_unstable();
     assert_eq!(
         fields,

@@ -2,7 +2,7 @@
 //! and region; the zone of its city; ETag, idempotency and the audit log.
 
 use hte_shared::auth::Role;
-use hte_shared::testing::assert_json;
+use hte_shared::testing::{assert_json, problem_fields};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem};
@@ -51,53 +51,57 @@ async fn carrier_authorisation_matrix() {
         (200, 200, 6, 403, 403, 403, 403),
     ];
     for (i, ((who, token), want)) in callers.iter().zip(expected).enumerate() {
-        let status = |r: reqwest::Response| r.status().as_u16();
-        let read_a = status(app.get_as(token, "/api/v1/carriers/in-a").await);
-        let read_b = status(app.get_as(token, "/api/v1/carriers/in-b").await);
-        let list = assert_json(app.get_as(token, "/api/v1/carriers?limit=500").await, 200).await;
-        let count = list["items"].as_array().unwrap().len();
-        let rename = json!({"name": format!("改名{i}号孵化器")});
-        let write = |id: &'static str| {
-            let rename = rename.clone();
-            let token = token.clone();
-            let app = &app;
-            async move {
-                app.client
-                    .patch(app.url(&format!("/api/v1/carriers/{id}")))
-                    .bearer_auth(token)
-                    .header("If-Match", "*")
-                    .json(&rename)
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-                    .as_u16()
-            }
-        };
-        let (write_a, write_b) = (write("in-a").await, write("in-b").await);
-        let create_a = status(
-            app.post_as(
-                token,
-                "/api/v1/carriers",
-                &carrier(&format!("new-a{i}"), KUNSHAN, "maker_space"),
-            )
-            .await,
-        );
-        let create_b = status(
-            app.post_as(
-                token,
-                "/api/v1/carriers",
-                &carrier(&format!("new-b{i}"), GULOU, "maker_space"),
-            )
-            .await,
-        );
-        assert_eq!(
-            (read_a, read_b, count, write_a, write_b, create_a, create_b),
-            want,
-            "{who}"
-        );
+        let got = what_the_caller_may_do(&app, token, i).await;
+        assert_eq!(got, want, "{who}");
     }
-    // A county may not move its carrier out of its own county.
+    a_county_keeps_its_carrier_in_its_county(&app).await;
+    lists_filter_within_the_callers_region(&app).await;
+}
+
+/// Statuses of: read A, read B, the count listed, write A, write B, create in A and in B
+/// (the carriers `new-a{i}`, `new-b{i}`).
+async fn what_the_caller_may_do(
+    app: &TestApp,
+    token: &str,
+    i: usize,
+) -> (u16, u16, usize, u16, u16, u16, u16) {
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let read_a = status(app.get_as(token, "/api/v1/carriers/in-a").await);
+    let read_b = status(app.get_as(token, "/api/v1/carriers/in-b").await);
+    let list = assert_json(app.get_as(token, "/api/v1/carriers?limit=500").await, 200).await;
+    let count = list["items"].as_array().unwrap().len();
+    let rename = json!({"name": format!("改名{i}号孵化器")});
+    let mut writes = Vec::new();
+    for id in ["in-a", "in-b"] {
+        let path = format!("/api/v1/carriers/{id}");
+        let patch = reqwest::Method::PATCH;
+        writes.push(status(
+            app.send_with_etag(patch, token, &path, Some("*"), &rename)
+                .await,
+        ));
+    }
+    let (write_a, write_b) = (writes[0], writes[1]);
+    let create_a = status(
+        app.post_as(
+            token,
+            "/api/v1/carriers",
+            &carrier(&format!("new-a{i}"), KUNSHAN, "maker_space"),
+        )
+        .await,
+    );
+    let create_b = status(
+        app.post_as(
+            token,
+            "/api/v1/carriers",
+            &carrier(&format!("new-b{i}"), GULOU, "maker_space"),
+        )
+        .await,
+    );
+    (read_a, read_b, count, write_a, write_b, create_a, create_b)
+}
+
+/// A county may not move its carrier out of its own county.
+async fn a_county_keeps_its_carrier_in_its_county(app: &TestApp) {
     let county = app.token(Role::County, KUNSHAN);
     let moved = app
         .patch_as(
@@ -119,7 +123,10 @@ async fn carrier_authorisation_matrix() {
         )
         .await;
     assert_problem(moved, 403).await;
-    // Lists filter by region, kind and level within the caller's region.
+}
+
+/// Lists filter by region, kind and level within the caller's region.
+async fn lists_filter_within_the_callers_region(app: &TestApp) {
     let city = app.token(Role::City, "320500");
     let makers = assert_json(
         app.get_as(&city, "/api/v1/carriers?kind=maker_space").await,
@@ -152,12 +159,7 @@ async fn carriers_are_checked_versioned_idempotent_and_audited() {
         "zone_id": "kunshan-hz", "operator_credit_code": "914403001922038217", "recognition_year": 1980,
     });
     let problem = assert_problem(app.post_as(&token, "/api/v1/carriers", &bad).await, 400).await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(
         fields,
         [

@@ -11,27 +11,10 @@ use crate::helpers::{
 /// A firm meeting every HTE data condition whose innovation score is open: computed items
 /// give 37 points (IP 7, conversions 25, net-asset growth 5, sales growth 0).
 async fn firm(app: &TestApp, serial: u32) -> String {
-    let token = app.province_token();
     let code = credit_code("320583", serial);
     app.create_enterprise(&enterprise_body(&code, "320583", "申报事实测试有限公司"))
         .await;
-    for year in 2023..=2025 {
-        let report = json!({
-            "employees": 100, "st_staff": 12,
-            "total_income_yuan": 42_000_000, "sales_revenue_yuan": 40_000_000, "hightech_income_yuan": 30_000_000,
-            "rd_expense_yuan": 2_000_000, "rd_expense_domestic_yuan": 2_000_000,
-            "net_assets_yuan": 20_000_000 + i64::from(year - 2023) * 5_000_000, "total_assets_yuan": 60_000_000,
-            "invention_patents": 2, "class1_ip": 2, "class2_ip": 6, "conversions": 5, "rd_institution": "provincial"
-        });
-        let response = app
-            .put_as(
-                &token,
-                &format!("/api/v1/enterprises/{code}/annual-reports/{year}"),
-                &report,
-            )
-            .await;
-        assert_eq!(response.status(), 201);
-    }
+    app.file_three_reports(&code, 2_000_000, 12).await;
     code
 }
 
@@ -42,6 +25,12 @@ async fn declare(app: &TestApp, code: &str, body: Value) -> reqwest::Response {
         &body,
     )
     .await
+}
+
+async fn declarations(app: &TestApp, code: &str) -> Value {
+    let path = format!("/api/v1/enterprises/{code}/declarations");
+    let response = app.get_as(&app.province_token(), &path).await;
+    response.json().await.unwrap()
 }
 
 async fn hte(app: &TestApp, code: &str) -> Value {
@@ -76,27 +65,7 @@ async fn entered_scores_and_a_clean_record_make_a_firm_qualify() {
     assert_eq!(before["score_breakdown"]["floor"], 37.0);
     assert_eq!(condition(&before, "clean_record")["outcome"], "unknown");
 
-    for (item, points) in [
-        ("ip_advancement", 8.0),
-        ("ip_core_support", 8.0),
-        ("ip_acquisition", 6.0),
-        ("rd_management_system", 6.0),
-        ("rd_unit_and_cooperation", 5.5),
-        ("conversion_incentives", 4.0),
-        ("talent_system", 4.0),
-    ] {
-        let response = declare(
-            &app,
-            &code,
-            json!({"kind": "expert_score", "dated_on": "2026-05-20", "score_item": item,
-                   "points": points, "source": "2026年专家评审会"}),
-        )
-        .await;
-        assert_eq!(response.status(), 201);
-        let view: Value = response.json().await.unwrap();
-        assert_eq!(view["entered_by"], "test-user");
-        assert_eq!(view["points"], points);
-    }
+    the_experts_score_each_open_item(&app, &code).await;
     let after_review = hte(&app, &code).await;
     // IP 7 + 22 = 29, conversions 25, growth 5, R&D management 19.5: 78.5 on entered scores
     // alone (the standards bonus, not entered, assumed at 0 %).
@@ -118,38 +87,8 @@ async fn entered_scores_and_a_clean_record_make_a_firm_qualify() {
     assert_eq!(clean["holds"], true);
     assert_eq!(hte(&app, &code).await["outcome"], "qualifies");
 
-    // Withdrawn, it no longer counts; the list keeps it with the reason.
     let id = clean["id"].as_str().unwrap();
-    let withdrawn = app
-        .post_as(
-            &app.province_token(),
-            &format!("/api/v1/enterprises/{code}/declarations/{id}/withdraw"),
-            &json!({"withdrawn_on": "2026-05-15", "reason": "承诺书未盖章"}),
-        )
-        .await;
-    assert_eq!(withdrawn.status(), 200);
-    assert_eq!(hte(&app, &code).await["outcome"], "likely_qualifies");
-    let again = app
-        .post_as(
-            &app.province_token(),
-            &format!("/api/v1/enterprises/{code}/declarations/{id}/withdraw"),
-            &json!({"withdrawn_on": "2026-05-15", "reason": "承诺书未盖章"}),
-        )
-        .await;
-    assert_problem(again, 409).await;
-    let list: Value = app
-        .get_as(
-            &app.province_token(),
-            &format!("/api/v1/enterprises/{code}/declarations"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let items = list["items"].as_array().unwrap();
-    assert_eq!(items.len(), 8);
-    assert!(items.iter().any(|d| d["withdraw_reason"] == "承诺书未盖章"));
-
+    a_withdrawn_declaration_no_longer_counts(&app, &code, id).await;
     // An incident in the period makes the firm fail the condition.
     let incident = declare(
         &app,
@@ -161,7 +100,51 @@ async fn entered_scores_and_a_clean_record_make_a_firm_qualify() {
     assert_eq!(incident.status(), 201);
     assert_eq!(hte(&app, &code).await["outcome"], "does_not_qualify");
 
-    // Every write is in the enterprise's audit history.
+    every_write_is_in_the_history(&app, &code).await;
+}
+
+/// The expert review's scores of the seven open items, each entered with who entered it.
+async fn the_experts_score_each_open_item(app: &TestApp, code: &str) {
+    for (item, points) in [
+        ("ip_advancement", 8.0),
+        ("ip_core_support", 8.0),
+        ("ip_acquisition", 6.0),
+        ("rd_management_system", 6.0),
+        ("rd_unit_and_cooperation", 5.5),
+        ("conversion_incentives", 4.0),
+        ("talent_system", 4.0),
+    ] {
+        let response = declare(
+            app,
+            code,
+            json!({"kind": "expert_score", "dated_on": "2026-05-20", "score_item": item,
+                   "points": points, "source": "2026年专家评审会"}),
+        )
+        .await;
+        assert_eq!(response.status(), 201);
+        let view: Value = response.json().await.unwrap();
+        assert_eq!(view["entered_by"], "test-user");
+        assert_eq!(view["points"], points);
+    }
+}
+
+/// Withdrawn, a declaration no longer counts, once; the list keeps it with the reason.
+async fn a_withdrawn_declaration_no_longer_counts(app: &TestApp, code: &str, id: &str) {
+    let path = format!("/api/v1/enterprises/{code}/declarations/{id}/withdraw");
+    let body = json!({"withdrawn_on": "2026-05-15", "reason": "承诺书未盖章"});
+    let withdrawn = app.post_as(&app.province_token(), &path, &body).await;
+    assert_eq!(withdrawn.status(), 200);
+    assert_eq!(hte(app, code).await["outcome"], "likely_qualifies");
+    let again = app.post_as(&app.province_token(), &path, &body).await;
+    assert_problem(again, 409).await;
+    let list = declarations(app, code).await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 8);
+    assert!(items.iter().any(|d| d["withdraw_reason"] == "承诺书未盖章"));
+}
+
+/// Every write is in the enterprise's audit history.
+async fn every_write_is_in_the_history(app: &TestApp, code: &str) {
     let history: Value = app
         .get_as(
             &app.province_token(),
@@ -302,14 +285,6 @@ async fn a_retried_declaration_is_recorded_once() {
     assert_eq!(replay.status(), 201);
     let replay: Value = replay.json().await.unwrap();
     assert_eq!(first["id"], replay["id"]);
-    let list: Value = app
-        .get_as(
-            &app.province_token(),
-            &format!("/api/v1/enterprises/{code}/declarations"),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list = declarations(&app, &code).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }

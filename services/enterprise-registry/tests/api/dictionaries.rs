@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
 
 #[tokio::test]
 async fn code_lists_are_published_and_an_unlisted_industry_is_a_field_error() {
@@ -82,15 +82,8 @@ async fn code_lists_are_published_and_an_unlisted_industry_is_a_field_error() {
     let file = format!(
         "credit_code,name,region_code,registered_on,industry_code\n{code},行业测试科技有限公司,320583,2019-05-01,C9999\n"
     );
-    let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=enterprises&mode=partial"))
-        .bearer_auth(&token)
-        .header("Content-Type", "text/csv")
-        .body(file)
-        .send()
-        .await
-        .unwrap();
+    let query = "kind=enterprises&mode=partial";
+    let response = app.upload((&token, query), "text/csv", file).await;
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["errors"][0]["column"], "industry_code", "{result}");
     assert!(

@@ -1,4 +1,5 @@
 use hte_shared::auth::Role;
+use hte_shared::testing::problem_fields;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -66,12 +67,7 @@ async fn every_bad_field_is_reported_and_server_fields_are_refused() {
     });
     let problem =
         assert_problem(app.post_as(&token, "/api/v1/enterprises", &body).await, 400).await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(
         fields,
         [
@@ -287,22 +283,11 @@ async fn list_filters_and_pages_stably() {
         body["above_scale"] = json!(i % 2 == 0);
         app.create_enterprise(&body).await;
     }
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = "/api/v1/enterprises?limit=3&sort=name".to_owned();
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page: Value = app.get_as(&token, &path).await.json().await.unwrap();
-        for item in page["items"].as_array().unwrap() {
-            seen.push(item["name"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let seen: Vec<String> = every_item(&app, "limit=3&sort=name")
+        .await
+        .iter()
+        .map(|item| item["name"].as_str().unwrap().to_owned())
+        .collect();
     let mut sorted = seen.clone();
     sorted.sort();
     assert_eq!(seen.len(), 10);
@@ -310,20 +295,8 @@ async fn list_filters_and_pages_stably() {
 
     // By last change, every firm once; a cursor whose position does not fit is refused.
     let mut by_update = std::collections::BTreeSet::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = "/api/v1/enterprises?limit=4&sort=updated_at".to_owned();
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={c}"));
-        }
-        let page: Value = app.get_as(&token, &path).await.json().await.unwrap();
-        for item in page["items"].as_array().unwrap() {
-            assert!(by_update.insert(item["credit_code"].as_str().unwrap().to_owned()));
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
+    for item in every_item(&app, "limit=4&sort=updated_at").await {
+        assert!(by_update.insert(item["credit_code"].as_str().unwrap().to_owned()));
     }
     assert_eq!(by_update.len(), 10);
     let forged = hte_shared::pagination::encode_cursor(&json!({
@@ -340,34 +313,7 @@ async fn list_filters_and_pages_stably() {
     .await;
     assert_eq!(problem["errors"][0]["field"], "cursor");
 
-    let count = |query: &'static str| {
-        let app = &app;
-        let token = &token;
-        async move {
-            let page: Value = app
-                .get_as(token, &format!("/api/v1/enterprises?{query}"))
-                .await
-                .json()
-                .await
-                .unwrap();
-            page["items"].as_array().unwrap().len()
-        }
-    };
-    assert_eq!(
-        count("region=320500").await,
-        6,
-        "Suzhou's subtree: Kunshan and Zhangjiagang"
-    );
-    assert_eq!(count("region=320583").await, 3);
-    assert_eq!(count("above_scale=true").await, 5);
-    assert_eq!(count("q=测试07").await, 1);
-    assert_eq!(count("q=%25").await, 0, "wildcards are literal");
-    assert_eq!(count("status=registered").await, 10);
-    assert_eq!(count("status=hte").await, 0);
-    assert_eq!(
-        count("tech_domain=advanced_manufacturing_and_automation").await,
-        10
-    );
+    the_filters_count_as_expected(&app).await;
 
     let problem = assert_problem(
         app.get_as(
@@ -396,9 +342,53 @@ async fn list_filters_and_pages_stably() {
     ascii["above_scale"] = json!(false);
     app.post_as(&token_p, "/api/v1/enterprises", &ascii).await;
     assert_eq!(
-        count("q=abc").await,
+        count(&app, "q=abc").await,
         1,
         "name search ignores ASCII case on both backends"
+    );
+}
+
+/// One page of the province's list for `query`.
+async fn page(app: &TestApp, query: &str) -> Value {
+    let path = format!("/api/v1/enterprises?{query}");
+    let response = app.get_as(&app.province_token(), &path).await;
+    response.json().await.unwrap()
+}
+
+/// Every item of the list for `query`, following the cursor page by page.
+async fn every_item(app: &TestApp, query: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = page(app, &format!("{query}{cursor}")).await;
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return items,
+        }
+    }
+}
+
+/// How many firms the province's list holds for `query` (one page).
+async fn count(app: &TestApp, query: &str) -> usize {
+    page(app, query).await["items"].as_array().unwrap().len()
+}
+
+async fn the_filters_count_as_expected(app: &TestApp) {
+    assert_eq!(
+        count(app, "region=320500").await,
+        6,
+        "Suzhou's subtree: Kunshan and Zhangjiagang"
+    );
+    assert_eq!(count(app, "region=320583").await, 3);
+    assert_eq!(count(app, "above_scale=true").await, 5);
+    assert_eq!(count(app, "q=测试07").await, 1);
+    assert_eq!(count(app, "q=%25").await, 0, "wildcards are literal");
+    assert_eq!(count(app, "status=registered").await, 10);
+    assert_eq!(count(app, "status=hte").await, 0);
+    assert_eq!(
+        count(app, "tech_domain=advanced_manufacturing_and_automation").await,
+        10
     );
 }
 

@@ -15,6 +15,19 @@ pub type TestApp = hte_shared::testing::TestApp<EnterpriseRegistry>;
 pub trait RegistryFixtures {
     /// Registers an enterprise as the province and returns its body.
     async fn create_enterprise(&self, body: &Value) -> Value;
+
+    /// Files the annual reports of 2023 to 2025 of a firm with 100 employees and sales of
+    /// ¥40M a year, with `rd_yuan` of R&D a year and `st_staff` S&T staff; net assets grow
+    /// by ¥5M a year, and the IP, conversions and R&D institution meet every condition.
+    async fn file_three_reports(&self, code: &str, rd_yuan: i64, st_staff: i64);
+
+    /// POSTs a file to `/api/v1/imports?{query}` as the holder of `token`.
+    async fn upload(
+        &self,
+        to: (&str, &str),
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response;
 }
 
 impl RegistryFixtures for TestApp {
@@ -23,6 +36,37 @@ impl RegistryFixtures for TestApp {
             .post_as(&self.province_token(), "/api/v1/enterprises", body)
             .await;
         assert_json(response, 201).await
+    }
+
+    async fn file_three_reports(&self, code: &str, rd_yuan: i64, st_staff: i64) {
+        for year in 2023..=2025 {
+            let report = json!({
+                "employees": 100, "st_staff": st_staff,
+                "total_income_yuan": 42_000_000, "sales_revenue_yuan": 40_000_000, "hightech_income_yuan": 30_000_000,
+                "rd_expense_yuan": rd_yuan, "rd_expense_domestic_yuan": rd_yuan,
+                "net_assets_yuan": 20_000_000 + i64::from(year - 2023) * 5_000_000, "total_assets_yuan": 60_000_000,
+                "invention_patents": 2, "class1_ip": 2, "class2_ip": 6, "conversions": 5, "rd_institution": "provincial"
+            });
+            let path = format!("/api/v1/enterprises/{code}/annual-reports/{year}");
+            let response = self.put_as(&self.province_token(), &path, &report).await;
+            assert_eq!(response.status(), 201);
+        }
+    }
+
+    async fn upload(
+        &self,
+        (token, query): (&str, &str),
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/imports?{query}")))
+            .bearer_auth(token)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
     }
 }
 

@@ -2,6 +2,7 @@
 //! row, 序号 and 企业名称 columns, units in the headers, columns no field has and a formula
 //! imports as it is, in `dry_run` and `atomic` modes.
 
+use hte_shared::testing::problem_fields;
 use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::Value;
 
@@ -94,14 +95,9 @@ fn saved_by_excel(bytes: &[u8]) -> Vec<u8> {
 }
 
 async fn import(app: &TestApp, query: &str, body: Vec<u8>) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/imports?kind=annual_reports&{query}")))
-        .bearer_auth(app.province_token())
-        .header("Content-Type", XLSX)
-        .body(body)
-        .send()
+    let query = format!("kind=annual_reports&{query}");
+    app.upload((&app.province_token(), &query), XLSX, body)
         .await
-        .unwrap()
 }
 
 async fn imported(app: &TestApp, query: &str, body: Vec<u8>) -> Value {
@@ -244,12 +240,7 @@ async fn header_row_and_columns_parameters_and_unsaved_formulas() {
         400,
     )
     .await;
-    let fields: Vec<&str> = bad["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&bad);
     assert_eq!(
         fields,
         ["header_row", "unknown_columns", "columns"],
@@ -274,14 +265,12 @@ async fn csv_with_a_title_line_and_dates_typed_as_text() {
         ));
     }
     let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=enterprises&mode=atomic"))
-        .bearer_auth(app.province_token())
-        .header("Content-Type", "text/csv")
-        .body(file)
-        .send()
-        .await
-        .unwrap();
+        .upload(
+            (&app.province_token(), "kind=enterprises&mode=atomic"),
+            "text/csv",
+            file,
+        )
+        .await;
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["counts"]["created"], 3, "{result}");
     for code in &codes {
@@ -362,14 +351,12 @@ async fn a_row_error_names_every_bad_cell_of_the_row_as_written() {
          1,{code},单元格科技有限公司,999999,2019-13-45,C3491,也许\n"
     );
     let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=enterprises&mode=partial"))
-        .bearer_auth(app.province_token())
-        .header("Content-Type", "text/csv")
-        .body(file)
-        .send()
-        .await
-        .unwrap();
+        .upload(
+            (&app.province_token(), "kind=enterprises&mode=partial"),
+            "text/csv",
+            file,
+        )
+        .await;
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["counts"]["rejected"], 1, "{result}");
     let errors = result["errors"].as_array().unwrap();
@@ -450,14 +437,12 @@ async fn a_downloaded_template_filled_in_imports() {
         filled.write_string(1, col as u16, values[col]).unwrap();
     }
     let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=enterprises"))
-        .bearer_auth(&token)
-        .header("Content-Type", XLSX)
-        .body(workbook.save_to_buffer().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .upload(
+            (&token, "kind=enterprises"),
+            XLSX,
+            workbook.save_to_buffer().unwrap(),
+        )
+        .await;
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["counts"]["created"], 1, "{result}");
     assert_eq!(result["warnings"], serde_json::json!([]), "{result}");
@@ -482,14 +467,8 @@ async fn a_downloaded_template_filled_in_imports() {
     csv.push_str(&row.join(","));
     csv.push_str("\r\n");
     let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=annual_reports"))
-        .bearer_auth(&token)
-        .header("Content-Type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
+        .upload((&token, "kind=annual_reports"), "text/csv", csv)
+        .await;
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["counts"]["created"], 1, "{result}");
     assert_problem(
@@ -571,14 +550,12 @@ async fn a_value_merged_down_a_column_belongs_to_every_row_it_covers() {
     let format = rust_xlsxwriter::Format::new();
     sheet.merge_range(1, 2, 3, 2, "320583", &format).unwrap();
     let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=enterprises&mode=atomic"))
-        .bearer_auth(app.province_token())
-        .header("Content-Type", XLSX)
-        .body(workbook.save_to_buffer().unwrap())
-        .send()
-        .await
-        .unwrap();
+        .upload(
+            (&app.province_token(), "kind=enterprises&mode=atomic"),
+            XLSX,
+            workbook.save_to_buffer().unwrap(),
+        )
+        .await;
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["counts"]["created"], 3, "{result}");
     let last: Value = app

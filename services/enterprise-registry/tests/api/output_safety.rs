@@ -3,6 +3,7 @@
 //! parameter, and a firm outside one's region is answered without its data.
 
 use hte_shared::auth::Role;
+use hte_shared::testing::problem_fields;
 use serde_json::{Value, json};
 
 use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
@@ -14,15 +15,17 @@ const HOSTILE_NAMES: [&str; 3] = [
 ];
 
 async fn import_csv(app: &TestApp, token: &str, query: &str, body: Vec<u8>) -> Value {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/v1/imports?{query}")))
-        .bearer_auth(token)
-        .header("Content-Type", "text/csv")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    import_file(app, (token, query), "text/csv", body).await
+}
+
+/// POSTs a file to `/api/v1/imports?{query}` as the holder of `token`; it must be taken (201).
+async fn import_file(
+    app: &TestApp,
+    (token, query): (&str, &str),
+    content_type: &str,
+    body: Vec<u8>,
+) -> Value {
+    let response = app.upload((token, query), content_type, body).await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
 }
@@ -98,20 +101,8 @@ async fn csv_exports_neutralise_formulas_and_import_back_unchanged() {
 }
 
 async fn import_xlsx(app: &TestApp, token: &str, body: Vec<u8>) -> Value {
-    let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=enterprises"))
-        .bearer_auth(token)
-        .header(
-            "Content-Type",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
+    let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    import_file(app, (token, "kind=enterprises"), xlsx, body).await
 }
 
 #[tokio::test]
@@ -130,13 +121,8 @@ async fn rule_set_versions_are_plain_identifiers_and_name_files_safely() {
     let body = json!({"description": "试探", "rules": rules});
     let path = "/api/v1/rule-sets/sec-x%22%3B%20filename%3D%22evil.html";
     let problem = assert_problem(app.put_as(&token, path, &body).await, 400).await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    assert!(fields.contains(&"version"), "{problem}");
+    let fields = problem_fields(&problem);
+    assert!(fields.iter().any(|f| f == "version"), "{problem}");
 
     let csv = app
         .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&format=csv")

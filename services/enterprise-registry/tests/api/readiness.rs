@@ -188,7 +188,20 @@ async fn build(app: &TestApp) {
         )
         .await;
     assert_eq!(started.status(), 202);
-    for _ in 0..200 {
+    let finished = |items: &[Value]| items.len() == 1 && items[0]["finished_at"].is_string();
+    let items = poll_builds(app, 200, "the readiness build did not finish", finished).await;
+    assert_eq!(items[0]["firms_done"], FIRMS);
+}
+
+/// Polls the list of builds every 50 ms until `done` holds of it, at most `tries` times
+/// (then panics saying `what` did not happen).
+async fn poll_builds(
+    app: &TestApp,
+    tries: usize,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    for _ in 0..tries {
         let builds: Value = app
             .get_as(&app.province_token(), "/api/v1/candidates/readiness")
             .await
@@ -196,13 +209,12 @@ async fn build(app: &TestApp) {
             .await
             .unwrap();
         let items = builds["items"].as_array().unwrap();
-        if items.len() == 1 && items[0]["finished_at"].is_string() {
-            assert_eq!(items[0]["firms_done"], FIRMS);
-            return;
+        if done(items) {
+            return items.clone();
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    panic!("the readiness build did not finish");
+    panic!("{what}");
 }
 
 async fn ranking(app: &TestApp, scope: &str) -> Value {
@@ -231,15 +243,10 @@ async fn import_reports(app: &TestApp, rng: &mut Rng) {
             rng.next(6)
         ));
     }
+    let query = "kind=annual_reports&mode=partial";
     let response = app
-        .client
-        .post(app.url("/api/v1/imports?kind=annual_reports&mode=partial"))
-        .bearer_auth(app.province_token())
-        .header("Content-Type", "text/csv")
-        .body(csv.into_bytes())
-        .send()
-        .await
-        .unwrap();
+        .upload((&app.province_token(), query), "text/csv", csv)
+        .await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
 }
 
@@ -250,22 +257,23 @@ async fn readiness_stays_equal_to_a_fresh_computation() {
     }
 }
 
-async fn check_against_fresh_computation(seed: u64) {
-    let app = TestApp::spawn().await;
-    let mut rng = Rng(seed);
+/// FIRMS firms named `name`0…, each with annual reports for 2023 to 2025.
+async fn seed_firms(app: &TestApp, rng: &mut Rng, name: &str) {
     for i in 0..FIRMS {
         let code = code_of(i);
         let county = &code[2..8];
-        app.create_enterprise(&enterprise_body(
-            &code,
-            county,
-            &format!("就绪度测试{i}有限公司"),
-        ))
-        .await;
+        let body = enterprise_body(&code, county, &format!("{name}{i}有限公司"));
+        app.create_enterprise(&body).await;
         for year in 2023..=2025 {
-            assert!(put_report(&app, &mut rng, &code, year).await.is_success());
+            assert!(put_report(app, rng, &code, year).await.is_success());
         }
     }
+}
+
+async fn check_against_fresh_computation(seed: u64) {
+    let app = TestApp::spawn().await;
+    let mut rng = Rng(seed);
+    seed_firms(&app, &mut rng, "就绪度测试").await;
     build(&app).await;
     let mut made = Made::default();
     for step in 0..60 {
@@ -344,19 +352,7 @@ async fn check_against_fresh_computation(seed: u64) {
 async fn stored_pages_follow_the_cursor_with_ranks() {
     let app = TestApp::spawn().await;
     let mut rng = Rng(7);
-    for i in 0..FIRMS {
-        let code = code_of(i);
-        let county = &code[2..8];
-        app.create_enterprise(&enterprise_body(
-            &code,
-            county,
-            &format!("分页测试{i}有限公司"),
-        ))
-        .await;
-        for year in 2023..=2025 {
-            assert!(put_report(&app, &mut rng, &code, year).await.is_success());
-        }
-    }
+    seed_firms(&app, &mut rng, "分页测试").await;
     build(&app).await;
     let whole = ranking(&app, "all").await;
     let mut paged = Vec::new();
@@ -426,23 +422,13 @@ async fn stored_pages_follow_the_cursor_with_ranks() {
 
 /// Waits until the only build is a finished one of `version`.
 async fn wait_for_build(app: &TestApp, version: &str) -> Value {
-    for _ in 0..200 {
-        let builds: Value = app
-            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
-            .await
-            .json()
-            .await
-            .unwrap();
-        let items = builds["items"].as_array().unwrap();
-        if items.len() == 1
+    let finished = |items: &[Value]| {
+        items.len() == 1
             && items[0]["rule_set_version"] == version
             && items[0]["finished_at"].is_string()
-        {
-            return items[0].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("no finished build of {version}");
+    };
+    let what = format!("no finished build of {version}");
+    poll_builds(app, 200, &what, finished).await[0].clone()
 }
 
 #[tokio::test]
@@ -593,25 +579,20 @@ async fn exports_from_the_build_equal_the_live_ranking() {
 
 /// The builds listed, once both days are finished (the schedule ticks every second).
 async fn scheduled_builds(app: &TestApp, days: &[String]) -> Vec<Value> {
-    for _ in 0..300 {
-        let builds: Value = app
-            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
-            .await
-            .json()
-            .await
-            .unwrap();
-        let items = builds["items"].as_array().unwrap().clone();
-        let finished = |day: &String| {
+    let both_finished = |items: &[Value]| {
+        days.iter().all(|day| {
             items
                 .iter()
                 .any(|b| b["screened_on"] == *day && b["finished_at"].is_string())
-        };
-        if days.iter().all(finished) {
-            return items;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the scheduled builds did not finish");
+        })
+    };
+    poll_builds(
+        app,
+        300,
+        "the scheduled builds did not finish",
+        both_finished,
+    )
+    .await
 }
 
 #[tokio::test]

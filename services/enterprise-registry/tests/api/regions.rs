@@ -1,6 +1,7 @@
 use std::collections::HashSet;
 
 use hte_shared::auth::Role;
+use hte_shared::testing::problem_fields;
 use serde_json::Value;
 
 use crate::helpers::{TestApp, assert_problem};
@@ -100,12 +101,7 @@ async fn bad_codes_and_filters_are_named() {
         400,
     )
     .await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&body);
     assert_eq!(fields, ["level", "parent"]);
     let response = app
         .client

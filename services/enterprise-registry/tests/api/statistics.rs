@@ -16,7 +16,34 @@ fn row<'a>(stats: &'a Value, code: &str) -> &'a Value {
 async fn counts_and_sums_by_city_and_county_as_of_a_date() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    // Kunshan: an HTE above scale in a national zone with an R&D institution, and a pool firm.
+    kunshan_and_nanjing_firms(&app).await;
+    mid_2025_by_city(&app).await;
+    other_dates_and_windows(&app).await;
+    mid_2025_by_county_of_suzhou(&app).await;
+    officials_see_their_own_region(&app).await;
+    let problem = assert_problem(
+        app.get_as(
+            &token,
+            "/api/v1/statistics?level=town&parent=320583&report_year=1900",
+        )
+        .await,
+        400,
+    )
+    .await;
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 3);
+}
+
+async fn statistics(app: &TestApp, token: &str, query: &str) -> Value {
+    let response = app
+        .get_as(token, &format!("/api/v1/statistics?{query}"))
+        .await;
+    response.json().await.unwrap()
+}
+
+/// Kunshan: an HTE above scale in a national zone with an R&D institution, and a pool firm.
+/// Nanjing: one registered firm, deregistered later.
+async fn kunshan_and_nanjing_firms(app: &TestApp) {
+    let token = app.province_token();
     let hte = credit_code("320583", 1);
     let mut body = enterprise_body(&hte, "320583", "统计甲有限公司");
     body["zone_level"] = json!("national");
@@ -66,13 +93,11 @@ async fn counts_and_sums_by_city_and_county_as_of_a_date() {
         &json!({"deregistered_on": "2025-08-01", "reason": "迁出"}),
     )
     .await;
+}
 
-    let stats: Value = app
-        .get_as(&token, "/api/v1/statistics?level=city&as_of=2025-06-30")
-        .await
-        .json()
-        .await
-        .unwrap();
+async fn mid_2025_by_city(app: &TestApp) {
+    let token = app.province_token();
+    let stats = statistics(app, &token, "level=city&as_of=2025-06-30").await;
     assert_eq!(stats["items"].as_array().unwrap().len(), 13);
     assert_eq!(stats["report_year"], 2024);
     let suzhou = row(&stats, "320500");
@@ -94,37 +119,27 @@ async fn counts_and_sums_by_city_and_county_as_of_a_date() {
     assert_eq!(row(&stats, "320100")["registered"], 1);
     assert_eq!(stats["totals"]["registered"], 3);
     assert_eq!(stats["totals"]["region_code"], "320000");
+}
 
-    // Before the certificate, after deregistration, and a custom new-certificate window.
-    let early: Value = app
-        .get_as(&token, "/api/v1/statistics?as_of=2023-01-01")
-        .await
-        .json()
-        .await
-        .unwrap();
+/// Before the certificate, after deregistration, and a custom new-certificate window.
+async fn other_dates_and_windows(app: &TestApp) {
+    let token = app.province_token();
+    let early = statistics(app, &token, "as_of=2023-01-01").await;
     assert_eq!(row(&early, "320500")["hte"], 0);
-    let late: Value = app
-        .get_as(
-            &token,
-            "/api/v1/statistics?as_of=2025-09-01&new_from=2023-01-01&new_to=2023-12-31",
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let late = statistics(
+        app,
+        &token,
+        "as_of=2025-09-01&new_from=2023-01-01&new_to=2023-12-31",
+    )
+    .await;
     assert_eq!(row(&late, "320100")["registered"], 0);
     assert_eq!(row(&late, "320500")["new_certificates"], 1);
     assert_eq!(row(&late, "320500")["tech_sme"], 1);
+}
 
-    let counties: Value = app
-        .get_as(
-            &token,
-            "/api/v1/statistics?level=county&parent=320500&as_of=2025-06-30",
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+async fn mid_2025_by_county_of_suzhou(app: &TestApp) {
+    let token = app.province_token();
+    let counties = statistics(app, &token, "level=county&parent=320500&as_of=2025-06-30").await;
     assert_eq!(row(&counties, "320583")["registered"], 2);
     assert!(
         counties["items"]
@@ -134,33 +149,19 @@ async fn counts_and_sums_by_city_and_county_as_of_a_date() {
             .all(|r| r["region_code"].as_str().unwrap().starts_with("3205"))
     );
     assert_eq!(counties["totals"]["region_code"], "320500");
+}
 
-    // A county official gets its county by default, and its city's row holds only its county.
+/// A county official gets its county by default, and its city's row holds only its county;
+/// a city official sees its own city only.
+async fn officials_see_their_own_region(app: &TestApp) {
     let kunshan = app.token(Role::County, "320583");
-    let own_county: Value = app
-        .get_as(&kunshan, "/api/v1/statistics?as_of=2025-06-30")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let own_county = statistics(app, &kunshan, "as_of=2025-06-30").await;
     assert_eq!(own_county["level"], "county");
     assert_eq!(row(&own_county, "320583")["registered"], 2);
-    let by_city: Value = app
-        .get_as(&kunshan, "/api/v1/statistics?level=city&as_of=2025-06-30")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let by_city = statistics(app, &kunshan, "level=city&as_of=2025-06-30").await;
     assert_eq!(row(&by_city, "320500")["registered"], 2);
-
-    // A city official sees its own city only.
     let nanjing = app.token(Role::City, "320100");
-    let own: Value = app
-        .get_as(&nanjing, "/api/v1/statistics?as_of=2025-06-30")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let own = statistics(app, &nanjing, "as_of=2025-06-30").await;
     assert_eq!(own["items"].as_array().unwrap().len(), 1);
     assert_eq!(own["totals"]["registered"], 1);
     assert_problem(
@@ -169,16 +170,6 @@ async fn counts_and_sums_by_city_and_county_as_of_a_date() {
         403,
     )
     .await;
-    let problem = assert_problem(
-        app.get_as(
-            &token,
-            "/api/v1/statistics?level=town&parent=320583&report_year=1900",
-        )
-        .await,
-        400,
-    )
-    .await;
-    assert_eq!(problem["errors"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]

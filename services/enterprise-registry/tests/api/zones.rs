@@ -6,7 +6,8 @@ use diesel::RunQueryDsl;
 use diesel::connection::SimpleConnection;
 use hte_shared::auth::Role;
 use hte_shared::db::{Backend, DbError};
-use hte_shared::testing::assert_json;
+use hte_shared::testing::{assert_json, problem_rules};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
@@ -92,12 +93,7 @@ async fn the_national_zones_are_seeded_and_only_the_province_writes_zones() {
     let bad = json!({"id": "Bad Id", "name": "x", "short_name": "张家港", "level": "provincial",
                      "county_codes": [KUNSHAN, "320281"]});
     let problem = assert_problem(app.post_as(&province, "/api/v1/zones", &bad).await, 400).await;
-    let rules: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["rule"].as_str().unwrap())
-        .collect();
+    let rules = problem_rules(&problem);
     assert_eq!(rules, ["format", "length", "one_city"], "{problem}");
 
     // Changes need the ETag; the province may rank a zone up; each write is audited.
@@ -134,64 +130,7 @@ async fn the_national_zones_are_seeded_and_only_the_province_writes_zones() {
 async fn an_enterprise_names_a_recorded_zone_of_its_own_city() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    let post = |body: Value| {
-        let (app, token) = (&app, &token);
-        async move { app.post_as(token, "/api/v1/enterprises", &body).await }
-    };
-    // A zone in another city, an unknown zone and a contradicting level are field errors.
-    let elsewhere = assert_problem(
-        post(with_zone(
-            &credit_code(XUANWU, 1),
-            XUANWU,
-            Some("kunshan-hz"),
-        ))
-        .await,
-        422,
-    )
-    .await;
-    assert_eq!(
-        (
-            elsewhere["errors"][0]["field"].as_str(),
-            elsewhere["errors"][0]["rule"].as_str()
-        ),
-        (Some("zone_id"), Some("zone_in_city"))
-    );
-    let unknown = assert_problem(
-        post(with_zone(
-            &credit_code(KUNSHAN, 1),
-            KUNSHAN,
-            Some("昆山经济技术开发区"),
-        ))
-        .await,
-        422,
-    )
-    .await;
-    assert_eq!(unknown["errors"][0]["rule"], "known_zone");
-    let mut provincial = with_zone(&credit_code(KUNSHAN, 1), KUNSHAN, Some("kunshan-hz"));
-    provincial["zone_level"] = json!("provincial");
-    let mismatch = assert_problem(post(provincial).await, 422).await;
-    assert_eq!(mismatch["errors"][0]["rule"], "zone_level_of_zone");
-    let zh = app
-        .client
-        .post(app.url("/api/v1/enterprises"))
-        .bearer_auth(&token)
-        .header("Accept-Language", "zh-CN")
-        .json(&with_zone(
-            &credit_code(XUANWU, 1),
-            XUANWU,
-            Some("kunshan-hz"),
-        ))
-        .send()
-        .await
-        .unwrap();
-    let zh = assert_problem(zh, 422).await;
-    assert!(
-        zh["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("不在企业所在的设区市"),
-        "{zh}"
-    );
+    a_zone_elsewhere_unknown_or_of_another_level_is_refused(&app).await;
 
     // The level follows the zone; a zone of the same city in another county is fine.
     let created = app
@@ -234,6 +173,64 @@ async fn an_enterprise_names_a_recorded_zone_of_its_own_city() {
     assert_eq!(
         (left["zone_id"].clone(), left["zone_level"].as_str()),
         (Value::Null, Some("none"))
+    );
+}
+
+/// A zone in another city, an unknown zone and a contradicting level are field errors,
+/// explained in Chinese when asked.
+async fn a_zone_elsewhere_unknown_or_of_another_level_is_refused(app: &TestApp) {
+    let token = app.province_token();
+    let post = |body: Value| {
+        let token = &token;
+        async move { app.post_as(token, "/api/v1/enterprises", &body).await }
+    };
+    let elsewhere = assert_problem(
+        post(with_zone(
+            &credit_code(XUANWU, 1),
+            XUANWU,
+            Some("kunshan-hz"),
+        ))
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        (
+            elsewhere["errors"][0]["field"].as_str(),
+            elsewhere["errors"][0]["rule"].as_str()
+        ),
+        (Some("zone_id"), Some("zone_in_city"))
+    );
+    let unknown = assert_problem(
+        post(with_zone(
+            &credit_code(KUNSHAN, 1),
+            KUNSHAN,
+            Some("昆山经济技术开发区"),
+        ))
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(unknown["errors"][0]["rule"], "known_zone");
+    let mut provincial = with_zone(&credit_code(KUNSHAN, 1), KUNSHAN, Some("kunshan-hz"));
+    provincial["zone_level"] = json!("provincial");
+    let mismatch = assert_problem(post(provincial).await, 422).await;
+    assert_eq!(mismatch["errors"][0]["rule"], "zone_level_of_zone");
+    let elsewhere = with_zone(&credit_code(XUANWU, 1), XUANWU, Some("kunshan-hz"));
+    let zh = app
+        .send_in_chinese(
+            (Method::POST, "/api/v1/enterprises"),
+            None,
+            Some(&elsewhere),
+        )
+        .await;
+    let zh = assert_problem(zh, 422).await;
+    assert!(
+        zh["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("不在企业所在的设区市"),
+        "{zh}"
     );
 }
 

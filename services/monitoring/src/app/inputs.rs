@@ -14,7 +14,7 @@ use hte_shared::telemetry::RequestId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{parse_region, record_change, region_name, require_province, require_read};
+use super::{parse_region, record_change, region_name, require_read};
 use crate::db::statistics_inputs::{self as queries, InputFilter, InputKey, InputRow, Written};
 use crate::domain::inputs::{
     AmountUnit, InputMeasure, StatisticsInput, Submission, WriteRefusal, check_submission,
@@ -323,7 +323,7 @@ pub async fn put(
     if_match: IfMatch,
     body: InputWrite,
 ) -> Result<(InputView, bool), MonitoringError> {
-    require_province(caller, ("enter statistics inputs", "录入统计数据"))?;
+    caller.require_province(("enter statistics inputs", "录入统计数据"))?;
     let submission = Submission {
         measure: &measure,
         period: &period,

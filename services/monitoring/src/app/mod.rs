@@ -28,9 +28,9 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use hte_shared::audit::{self, Actor, ChainReport, Change};
-use hte_shared::auth::{Caller, Role};
-use hte_shared::db::{Db, DbConnection};
+use hte_shared::audit::{self, Actor, Change};
+use hte_shared::auth::Caller;
+use hte_shared::db::DbConnection;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode};
 use serde::Serialize;
@@ -55,21 +55,6 @@ fn validated<T>(errors: Vec<FieldError>, value: T) -> Result<T, Problem> {
         Ok(value)
     } else {
         Err(Problem::validation(errors))
-    }
-}
-
-/// 403 unless the caller is the province (省科技厅), who enters statistics and takes
-/// snapshots.
-/// `what` is the action, in English and Chinese.
-pub fn require_province(caller: &Caller, (what, what_zh): (&str, &str)) -> Result<(), Problem> {
-    caller.require_writer()?;
-    if caller.role == Role::Province {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(hte_shared::text!(
-            "only the province may {what}",
-            "仅省级（省科技厅）用户可以{what_zh}"
-        )))
     }
 }
 
@@ -196,17 +181,4 @@ fn record_change<T: Serialize>(
         },
     )?;
     Ok(())
-}
-
-/// Re-checks the audit log's hash chain; for auditors and the province.
-pub async fn verify_audit(db: &Db, caller: &Caller) -> Result<ChainReport, MonitoringError> {
-    if !matches!(caller.role, Role::Auditor | Role::Province) {
-        return Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
-            "only auditors and the province may verify the audit log",
-            "仅审计人员与省级用户可核验审计日志",
-        ))
-        .into());
-    }
-    db.read(|conn| audit::verify_chain(conn).map_err(MonitoringError::from))
-        .await
 }

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use super::compose::{Composed, compose};
 use super::evaluate::{EvaluationInput, StoredIndicator, evaluate, exact, points_by_key};
 use super::gather::{SnapshotOrder, gather};
-use super::{Monitor, check_plan_id, record_change, region_name, require_province};
+use super::{Monitor, check_plan_id, record_change, region_name};
 use crate::db::alerts::{self as alert_queries, Seen};
 use crate::db::leases::Fence;
 use crate::db::pipeline::{self, PipelineRow};
@@ -247,7 +247,7 @@ pub fn order_of(
     request: &NewSnapshotRequest,
     today: NaiveDate,
 ) -> Result<SnapshotOrder, Problem> {
-    require_province(caller, ("take snapshots", "生成快照"))?;
+    caller.require_province(("take snapshots", "生成快照"))?;
     let mut errors = Vec::new();
     let plan = check_plan_id("plan", &request.plan)
         .map_err(|p| errors.extend(p.errors))

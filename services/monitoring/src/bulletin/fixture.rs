@@ -178,6 +178,25 @@ fn assessments() -> Vec<Assessment> {
 
 pub fn fixture() -> Fixture {
     let s = "s-2020-09";
+    Fixture {
+        snapshot: snapshot(s, "2020-09", "2020-09-30", 2),
+        indicators: vec![
+            indicator(s, "zone_hte_share", 1, ZONE_SHARE),
+            indicator(s, "hte_count", 0, HTE_COUNT),
+        ],
+        values: september_values(s),
+        august: snapshot("s-2020-08", "2020-08", "2020-08-31", 1),
+        august_values: hte_counts("s-2020-08", |c| c.4, Some(|c| c.3)),
+        year_earlier: snapshot("s-2019-09", "2019-09", "2019-09-30", 1),
+        year_earlier_values: hte_counts("s-2019-09", |c| c.5, None),
+        alerts: alerts(),
+        assessments: assessments(),
+    }
+}
+
+/// September's values: the HTE count and the zone share of the province and each city, and
+/// the HTE count of each Suzhou county.
+fn september_values(s: &str) -> Vec<SnapshotValueRow> {
     let mut values = vec![
         value(
             s,
@@ -196,24 +215,7 @@ pub fn fixture() -> Fixture {
             Some("0.5"),
         ),
     ];
-    let (mut august_values, mut year_earlier_values) = (Vec::new(), Vec::new());
-    august_values.push(value(
-        "s-2020-08",
-        "hte_count",
-        "320000",
-        Some(province_total(|c| c.4)),
-        None,
-        Some("30000"),
-    ));
-    year_earlier_values.push(value(
-        "s-2019-09",
-        "hte_count",
-        "320000",
-        Some(province_total(|c| c.5)),
-        None,
-        Some("30000"),
-    ));
-    for (code, _, target, sep, aug, last_year, zone) in CITIES {
+    for (code, _, target, sep, _, _, zone) in CITIES {
         let target = target.to_string();
         values.push(value(s, "hte_count", code, Some(sep), None, Some(&target)));
         values.push(value(
@@ -224,78 +226,89 @@ pub fn fixture() -> Fixture {
             zone.map(|_| sep),
             None,
         ));
-        august_values.push(value(
-            "s-2020-08",
-            "hte_count",
-            code,
-            Some(aug),
-            None,
-            Some(&target),
-        ));
-        year_earlier_values.push(value(
-            "s-2019-09",
-            "hte_count",
-            code,
-            Some(last_year),
-            None,
-            Some(&target),
-        ));
     }
-    for (code, target, sep, aug) in SUZHOU_COUNTIES {
+    for (code, target, sep, _) in SUZHOU_COUNTIES {
         let target = target.to_string();
         values.push(value(s, "hte_count", code, Some(sep), None, Some(&target)));
-        august_values.push(value(
-            "s-2020-08",
+    }
+    values
+}
+
+/// The HTE counts of snapshot `id`: the province's (the cities' sum) and each city's, as
+/// `city` picks them, then each Suzhou county's when `county` picks one; each against its
+/// target.
+fn hte_counts(
+    id: &str,
+    city: fn(&City) -> i64,
+    county: Option<fn(&(&str, i64, i64, i64)) -> i64>,
+) -> Vec<SnapshotValueRow> {
+    let total = province_total(city);
+    let mut values = vec![value(
+        id,
+        "hte_count",
+        "320000",
+        Some(total),
+        None,
+        Some("30000"),
+    )];
+    for c in &CITIES {
+        let target = c.2.to_string();
+        values.push(value(
+            id,
             "hte_count",
-            code,
-            Some(aug),
+            c.0,
+            Some(city(c)),
             None,
             Some(&target),
         ));
     }
-    Fixture {
-        snapshot: snapshot(s, "2020-09", "2020-09-30", 2),
-        indicators: vec![
-            indicator(s, "zone_hte_share", 1, ZONE_SHARE),
-            indicator(s, "hte_count", 0, HTE_COUNT),
-        ],
-        values,
-        august: snapshot("s-2020-08", "2020-08", "2020-08-31", 1),
-        august_values,
-        year_earlier: snapshot("s-2019-09", "2019-09", "2019-09-30", 1),
-        year_earlier_values,
-        alerts: vec![
-            alert(
-                "a1",
-                "behind_schedule",
-                "warning",
-                "320300",
-                "徐州市“高新技术企业总数”完成率73.3%，低于时序进度87.4%",
-            ),
-            alert(
-                "a2",
-                "behind_schedule",
-                "critical",
-                "320700",
-                "连云港市“高新技术企业总数”完成率66.7%，低于时序进度87.4%",
-            ),
-            alert(
-                "a3",
-                "certificates_expiring",
-                "warning",
-                "320505",
-                "虎丘区有3家高新技术企业证书将在90天内到期",
-            ),
-            alert(
-                "a4",
-                "annual_reports_missing",
-                "info",
-                "320100",
-                "南京市有2家高新技术企业未按期报送年报",
-            ),
-        ],
-        assessments: assessments(),
+    if let Some(county) = county {
+        for c in &SUZHOU_COUNTIES {
+            let target = c.1.to_string();
+            values.push(value(
+                id,
+                "hte_count",
+                c.0,
+                Some(county(c)),
+                None,
+                Some(&target),
+            ));
+        }
     }
+    values
+}
+
+fn alerts() -> Vec<AlertRow> {
+    vec![
+        alert(
+            "a1",
+            "behind_schedule",
+            "warning",
+            "320300",
+            "徐州市“高新技术企业总数”完成率73.3%，低于时序进度87.4%",
+        ),
+        alert(
+            "a2",
+            "behind_schedule",
+            "critical",
+            "320700",
+            "连云港市“高新技术企业总数”完成率66.7%，低于时序进度87.4%",
+        ),
+        alert(
+            "a3",
+            "certificates_expiring",
+            "warning",
+            "320505",
+            "虎丘区有3家高新技术企业证书将在90天内到期",
+        ),
+        alert(
+            "a4",
+            "annual_reports_missing",
+            "info",
+            "320100",
+            "南京市有2家高新技术企业未按期报送年报",
+        ),
+    ]
 }
 
 impl Fixture {

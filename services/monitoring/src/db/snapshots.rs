@@ -287,21 +287,8 @@ pub fn values_of(
     indicator_key: Option<&str>,
     regions: Option<&[String]>,
 ) -> QueryResult<Vec<SnapshotValueRow>> {
-    let mut query = snapshot_values::table
-        .filter(snapshot_values::snapshot_id.eq(snapshot_id))
-        .order((
-            snapshot_values::indicator_key.asc(),
-            snapshot_values::region_code.asc(),
-        ))
-        .select(SnapshotValueRow::as_select())
-        .into_boxed();
-    if let Some(key) = indicator_key {
-        query = query.filter(snapshot_values::indicator_key.eq(key));
-    }
-    if let Some(regions) = regions {
-        query = query.filter(snapshot_values::region_code.eq_any(regions));
-    }
-    query.load(conn)
+    let id = [snapshot_id.to_owned()];
+    super::series::values_of_many(conn, &id, indicator_key, regions)
 }
 
 diesel::alias!(snapshots as later: LaterSnapshots);

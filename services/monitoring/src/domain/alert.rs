@@ -29,47 +29,19 @@ use super::vocabulary::closed_vocabulary;
 
 closed_vocabulary! {
     AlertKind {
-        /// 落后于时序进度
-        BehindSchedule = "behind_schedule",
-        /// 预计无法完成目标
-        OffTrackForecast = "off_track_forecast",
-        /// 高企证书即将到期
-        CertificatesExpiring = "certificates_expiring",
-        /// 高企年报缺报
-        AnnualReportsMissing = "annual_reports_missing",
-    }
-}
-
-impl AlertKind {
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::BehindSchedule => "落后于时序进度",
-            Self::OffTrackForecast => "预计无法完成目标",
-            Self::CertificatesExpiring => "高企证书即将到期",
-            Self::AnnualReportsMissing => "高企年报缺报",
-        }
+        BehindSchedule = "behind_schedule" => "落后于时序进度",
+        OffTrackForecast = "off_track_forecast" => "预计无法完成目标",
+        CertificatesExpiring = "certificates_expiring" => "高企证书即将到期",
+        AnnualReportsMissing = "annual_reports_missing" => "高企年报缺报",
     }
 }
 
 closed_vocabulary! {
     /// Ordered: info < warning < critical.
     Severity {
-        /// 提示
-        Info = "info",
-        /// 警告
-        Warning = "warning",
-        /// 严重
-        Critical = "critical",
-    }
-}
-
-impl Severity {
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::Info => "提示",
-            Self::Warning => "警告",
-            Self::Critical => "严重",
-        }
+        Info = "info" => "提示",
+        Warning = "warning" => "警告",
+        Critical = "critical" => "严重",
     }
 }
 

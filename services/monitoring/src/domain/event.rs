@@ -5,25 +5,10 @@ use super::vocabulary::closed_vocabulary;
 
 closed_vocabulary! {
     EventKind {
-        /// 快照已生成
-        SnapshotTaken = "snapshot.taken",
-        /// 新预警
-        AlertOpened = "alert.opened",
-        /// 预警升级
-        AlertEscalated = "alert.escalated",
-        /// 预警解除
-        AlertResolved = "alert.resolved",
-    }
-}
-
-impl EventKind {
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::SnapshotTaken => "快照已生成",
-            Self::AlertOpened => "新预警",
-            Self::AlertEscalated => "预警升级",
-            Self::AlertResolved => "预警解除",
-        }
+        SnapshotTaken = "snapshot.taken" => "快照已生成",
+        AlertOpened = "alert.opened" => "新预警",
+        AlertEscalated = "alert.escalated" => "预警升级",
+        AlertResolved = "alert.resolved" => "预警解除",
     }
 }
 

@@ -30,13 +30,13 @@ closed_vocabulary! {
     /// How the value is compared with the target (比较方式); the allocation service's keys.
     Comparator {
         /// 达到 (≥)
-        AtLeast = "at_least",
+        AtLeast = "at_least" => "达到",
         /// 超过/突破 (>)
-        MoreThan = "more_than",
+        MoreThan = "more_than" => "超过",
         /// 不超过 (≤)
-        AtMost = "at_most",
+        AtMost = "at_most" => "不超过",
         /// 低于 (<)
-        LessThan = "less_than",
+        LessThan = "less_than" => "低于",
     }
 }
 
@@ -53,15 +53,6 @@ impl Comparator {
             Self::MoreThan => value > target,
             Self::AtMost => value <= target,
             Self::LessThan => value < target,
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::AtLeast => "达到",
-            Self::MoreThan => "超过",
-            Self::AtMost => "不超过",
-            Self::LessThan => "低于",
         }
     }
 }

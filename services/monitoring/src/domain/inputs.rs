@@ -20,37 +20,26 @@ closed_vocabulary! {
     InputMeasure {
         /// 全社会研究与试验发展(R&D)经费支出: all R&D spend in the region (enterprises,
         /// institutes, universities).
-        SocietyRdExpense = "society_rd_expense_yuan",
+        SocietyRdExpense = "society_rd_expense_yuan" => "全社会研究与试验发展经费支出",
         /// 全省企业研发经费投入: all enterprises' R&D spend (the 2020 plan's denominator).
-        EnterpriseRdExpense = "enterprise_rd_expense_yuan",
+        EnterpriseRdExpense = "enterprise_rd_expense_yuan" => "全省企业研发经费投入",
         /// 规模以上工业企业研发经费支出: above-scale industrial enterprises' R&D spend.
-        AboveScaleIndustrialRdExpense = "above_scale_industrial_rd_expense_yuan",
+        AboveScaleIndustrialRdExpense = "above_scale_industrial_rd_expense_yuan" => "规模以上工业企业研发经费支出",
         /// 规模以上工业总产值: above-scale industrial output.
-        AboveScaleIndustrialOutput = "above_scale_industrial_output_yuan",
+        AboveScaleIndustrialOutput = "above_scale_industrial_output_yuan" => "规模以上工业总产值",
         /// 高新技术产业产值: output of the high-tech industries (of above-scale industry).
-        HightechIndustryOutput = "hightech_industry_output_yuan",
+        HightechIndustryOutput = "hightech_industry_output_yuan" => "高新技术产业产值",
     }
 }
 
 closed_vocabulary! {
     /// The unit a measure is stored in.
     BaseUnit {
-        /// 元
-        Yuan = "yuan",
+        Yuan = "yuan" => "元",
     }
 }
 
 impl InputMeasure {
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::SocietyRdExpense => "全社会研究与试验发展经费支出",
-            Self::EnterpriseRdExpense => "全省企业研发经费投入",
-            Self::AboveScaleIndustrialRdExpense => "规模以上工业企业研发经费支出",
-            Self::AboveScaleIndustrialOutput => "规模以上工业总产值",
-            Self::HightechIndustryOutput => "高新技术产业产值",
-        }
-    }
-
     pub fn name_en(self) -> &'static str {
         match self {
             Self::SocietyRdExpense => "R&D spend of the whole society",
@@ -68,23 +57,14 @@ impl InputMeasure {
     }
 }
 
-impl BaseUnit {
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::Yuan => "元",
-        }
-    }
-}
-
 closed_vocabulary! {
     /// The unit a figure is written in when entered or imported (录入单位).
     AmountUnit {
-        /// 元
-        Yuan = "yuan",
+        Yuan = "yuan" => "元",
         /// 万元 (10⁴ yuan)
-        WanYuan = "wan_yuan",
+        WanYuan = "wan_yuan" => "万元",
         /// 亿元 (10⁸ yuan)
-        YiYuan = "yi_yuan",
+        YiYuan = "yi_yuan" => "亿元",
     }
 }
 
@@ -94,14 +74,6 @@ impl AmountUnit {
             Self::Yuan => 1,
             Self::WanYuan => 10_000,
             Self::YiYuan => 100_000_000,
-        }
-    }
-
-    pub fn name_zh(self) -> &'static str {
-        match self {
-            Self::Yuan => "元",
-            Self::WanYuan => "万元",
-            Self::YiYuan => "亿元",
         }
     }
 }

@@ -192,9 +192,38 @@ mod tests {
 
     #[test]
     fn standing_against_targets() {
-        use Comparator::*;
         let margin = q("5/100");
-        let cases = [
+        for (comparator, value, target, expected, want) in standing_cases() {
+            let got = standing(comparator, q(value), q(target), q(expected), margin).unwrap();
+            assert_eq!(
+                summary(&got),
+                want,
+                "{comparator:?} {value} of {target} at {expected}"
+            );
+        }
+        // With margin 0 (the allocation service's rule) 45% at half time is behind.
+        let strict = standing(
+            Comparator::AtLeast,
+            q("13500"),
+            q("30000"),
+            q("1/2"),
+            Ratio::ZERO,
+        )
+        .unwrap();
+        assert!(!strict.on_track);
+    }
+
+    /// (comparator, value, target, expected completion, the standing's summary) at a
+    /// margin of 5%.
+    fn standing_cases() -> Vec<(
+        Comparator,
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static str,
+    )> {
+        use Comparator::*;
+        vec![
             // 15,000 of 30,000 at half time: exactly on pace.
             (
                 AtLeast,
@@ -283,17 +312,6 @@ mod tests {
                 "1/2",
                 "- unmet gap 0 off-track behind -",
             ),
-        ];
-        for (comparator, value, target, expected, want) in cases {
-            let got = standing(comparator, q(value), q(target), q(expected), margin).unwrap();
-            assert_eq!(
-                summary(&got),
-                want,
-                "{comparator:?} {value} of {target} at {expected}"
-            );
-        }
-        // With margin 0 (the allocation service's rule) 45% at half time is behind.
-        let strict = standing(AtLeast, q("13500"), q("30000"), q("1/2"), Ratio::ZERO).unwrap();
-        assert!(!strict.on_track);
+        ]
     }
 }

@@ -176,6 +176,13 @@ fn row_of<'a>(table: &'a [Vec<String>], name: &str) -> &'a [String] {
 fn the_docx_holds_the_title_every_city_and_the_exact_figures() {
     let b = province_bulletin();
     let (parts, doc) = docx_of(&b);
+    the_title_block_is_set_in_the_official_fonts(&doc, &b);
+    the_tables_hold_the_exact_figures(&doc);
+    the_page_is_a4_with_numbered_footers(&doc, &parts);
+}
+
+/// The title, issuer, document number, addressee and date, in the official document fonts.
+fn the_title_block_is_set_in_the_official_fonts(doc: &Document, b: &Bulletin) {
     let texts: Vec<&str> = doc.paragraphs.iter().map(|p| p.text.as_str()).collect();
     let title = doc
         .paragraphs
@@ -205,7 +212,9 @@ fn the_docx_holds_the_title_every_city_and_the_exact_figures() {
         .find(|p| p.text == b.summary[0])
         .unwrap();
     assert_eq!(body.east_asia, ["仿宋_GB2312"]);
+}
 
+fn the_tables_hold_the_exact_figures(doc: &Document) {
     // 表1: the headline figures.
     let headline = &doc.tables[0];
     assert_eq!(
@@ -262,8 +271,11 @@ fn the_docx_holds_the_title_every_city_and_the_exact_figures() {
         row_of(&doc.tables[4], "苏州市")[..4],
         ["5", "苏州市", "3500", "3506"]
     );
+}
 
-    // Tables fit the text block exactly and repeat their header row.
+/// Tables fit the text block exactly and repeat their header row; page numbers are a PAGE
+/// field between dashes, odd pages right, even left.
+fn the_page_is_a4_with_numbered_footers(doc: &Document, parts: &BTreeMap<String, String>) {
     assert!(
         doc.grid_widths.iter().all(|w| *w == docx::TEXT_WIDTH),
         "{:?}",
@@ -277,7 +289,6 @@ fn the_docx_holds_the_title_every_city_and_the_exact_figures() {
         ("11906", "16838")
     );
 
-    // Page numbers: a PAGE field between dashes, odd pages right, even left.
     for (part, align) in [("word/footer1.xml", "right"), ("word/footer2.xml", "left")] {
         let footer = parse_word(&parts[part]);
         assert_eq!(footer.paragraphs[0].text, "— 1 —");

@@ -9,7 +9,7 @@ use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -18,9 +18,7 @@ use crate::app::alerts::{self, AcknowledgementInput, AlertQuery, AlertView};
 use crate::error::MonitoringError;
 
 fn with_etag(view: AlertView) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view)
+    json_with_etag(view.version, &view)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -13,7 +13,7 @@ use hte_shared::openapi::{
     UnprocessableEntity, UnsupportedMediaType,
 };
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag_as};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
@@ -31,9 +31,7 @@ use crate::error::MonitoringError;
 const MEASURE_PARAM: &str = "Measure (统计指标): society_rd_expense_yuan, enterprise_rd_expense_yuan, above_scale_industrial_rd_expense_yuan, above_scale_industrial_output_yuan or hightech_industry_output_yuan";
 
 fn with_etag(status: StatusCode, view: &InputView) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header(etag_header(view.version))
-        .json(view)
+    json_with_etag_as(status, view.version, view)
 }
 
 fn location_of(view: &InputView) -> String {
@@ -321,7 +319,7 @@ pub async fn import_inputs(
     params: web::Query<ImportParams>,
     payload: web::Payload,
 ) -> Result<HttpResponse, MonitoringError> {
-    crate::app::require_province(&caller, ("import statistics inputs", "导入统计数据"))?;
+    caller.require_province(("import statistics inputs", "导入统计数据"))?;
     let settings = ImportSettings {
         mode: params.mode.unwrap_or(ImportMode::Atomic),
         unit: params.unit.unwrap_or(AmountUnit::Yuan),

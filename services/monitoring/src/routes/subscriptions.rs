@@ -10,7 +10,7 @@ use hte_shared::json::Json;
 use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -102,9 +102,7 @@ pub async fn list_subscriptions(
 }
 
 fn with_etag(view: &SubscriptionView) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view)
+    json_with_etag(view.version, &view)
 }
 
 /// A subscription: its status (active, paused with the reason, deleted) and failure record.

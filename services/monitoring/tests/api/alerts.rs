@@ -7,6 +7,7 @@ use hte_shared::auth::Role;
 use hte_shared::db::DbError;
 use hte_shared::problem::types;
 use hte_shared::regions::RegionCode;
+use hte_shared::testing::problem_fields;
 use monitoring::db::alerts::{self, AlertScope};
 use monitoring::domain::alert::{AlertCondition, AlertKind, Severity};
 use serde_json::{Value, json};
@@ -148,12 +149,7 @@ async fn alerts_are_listed_by_kind_severity_status_and_region_subtree() {
         )
         .await;
     let problem = assert_problem(response, 400).await;
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = problem_fields(&problem);
     assert_eq!(fields, ["kind", "severity", "status"]);
     let alert = &list("?region=320583").await["items"][0];
     assert_eq!(alert["kind_name_zh"], "高企证书即将到期");
@@ -183,37 +179,7 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
     let response = app.get_as(&suzhou, &path).await;
     let tag = etag(&response);
     assert_eq!(assert_json(response, 200).await["status"], "open");
-    let response = app
-        .send_with_etag(Method::POST, &suzhou, &ack, None, &note)
-        .await;
-    assert_problem_type(response, 428, types::PRECONDITION_REQUIRED).await;
-    let response = app
-        .send_with_etag(Method::POST, &suzhou, &ack, Some("\"v9\""), &note)
-        .await;
-    assert_problem_type(response, 412, types::PRECONDITION_FAILED).await;
-    let response = app
-        .send_with_etag(
-            Method::POST,
-            &suzhou,
-            &ack,
-            Some(&tag),
-            &json!({"note": "  "}),
-        )
-        .await;
-    assert_eq!(
-        assert_problem(response, 400).await["errors"][0]["field"],
-        "note"
-    );
-    for (token, status) in [
-        (app.token(Role::Auditor, "320000"), 403),
-        (app.token(Role::City, "320100"), 404),
-        (app.token(Role::County, "320583"), 404),
-    ] {
-        let response = app
-            .send_with_etag(Method::POST, &token, &ack, Some(&tag), &note)
-            .await;
-        assert_problem(response, status).await;
-    }
+    refused_without_a_current_etag_a_note_or_the_right(&app, (&suzhou, &ack), &tag, &note).await;
     let response = app
         .send_with_etag(Method::POST, &suzhou, &ack, Some(&tag), &note)
         .await;
@@ -242,7 +208,53 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
         (Some(true), Some(1))
     );
 
-    // A resolved alert is kept as it was.
+    a_resolved_alert_is_kept_as_it_was(&app, &note).await;
+}
+
+/// Without If-Match (428), with a stale one (412), with an empty note (400), by a
+/// read-only role (403) or another region (404): refused.
+async fn refused_without_a_current_etag_a_note_or_the_right(
+    app: &App,
+    (suzhou, ack): (&str, &str),
+    tag: &str,
+    note: &Value,
+) {
+    let response = app
+        .send_with_etag(Method::POST, suzhou, ack, None, note)
+        .await;
+    assert_problem_type(response, 428, types::PRECONDITION_REQUIRED).await;
+    let response = app
+        .send_with_etag(Method::POST, suzhou, ack, Some("\"v9\""), note)
+        .await;
+    assert_problem_type(response, 412, types::PRECONDITION_FAILED).await;
+    let response = app
+        .send_with_etag(
+            Method::POST,
+            suzhou,
+            &ack,
+            Some(tag),
+            &json!({"note": "  "}),
+        )
+        .await;
+    assert_eq!(
+        assert_problem(response, 400).await["errors"][0]["field"],
+        "note"
+    );
+    for (token, status) in [
+        (app.token(Role::Auditor, "320000"), 403),
+        (app.token(Role::City, "320100"), 404),
+        (app.token(Role::County, "320583"), 404),
+    ] {
+        let response = app
+            .send_with_etag(Method::POST, &token, ack, Some(tag), note)
+            .await;
+        assert_problem(response, status).await;
+    }
+}
+
+/// A resolved alert is kept as it was; asked in Chinese, the refusal is explained in Chinese.
+async fn a_resolved_alert_is_kept_as_it_was(app: &App, note: &Value) {
+    let province = app.province_token();
     let resolved = assert_json(
         app.get_as(&province, "/api/v1/alerts?status=resolved")
             .await,
@@ -252,17 +264,10 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
     let id = resolved["items"][0]["id"].as_str().unwrap();
     let response = app.get_as(&province, &format!("/api/v1/alerts/{id}")).await;
     let tag = etag(&response);
-    // Asked in Chinese, the refusal is explained in Chinese.
+    let ack = format!("/api/v1/alerts/{id}/acknowledgement");
     let response = app
-        .client
-        .post(app.url(&format!("/api/v1/alerts/{id}/acknowledgement")))
-        .bearer_auth(&province)
-        .header("If-Match", &tag)
-        .header("Accept-Language", "zh-CN")
-        .json(&note)
-        .send()
-        .await
-        .unwrap();
+        .send_in_chinese((Method::POST, &ack), Some(&tag), Some(note))
+        .await;
     let problem = assert_problem_type(response, 409, types::CONFLICT).await;
     assert_eq!(problem["detail"], "预警已解除，保持原状，不能再确认");
 }

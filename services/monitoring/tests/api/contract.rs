@@ -2,18 +2,10 @@
 //! the document refuses (an empty filter is not an absent one), 422 for a well-formed one
 //! that breaks a rule the document cannot state. Each case is a class schemathesis found.
 
+use hte_shared::testing::problem_rules;
 use serde_json::json;
 
 use crate::helpers::{assert_json, assert_problem, input_path, problem_fields, put, spawn};
-
-fn rules(problem: &serde_json::Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["rule"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn an_empty_filter_is_refused_not_read_as_absent() {
@@ -51,7 +43,7 @@ async fn figures_sent_as_json_numbers_convert_exactly_or_name_the_rule() {
     for (value, rule) in [(json!(1e-7), "whole_yuan"), (json!(5.1e307), "max_yuan")] {
         let body = json!({"value": value, "source_document": source});
         let problem = assert_problem(put(&app, &province, &path, None, &body).await, 422).await;
-        assert_eq!(rules(&problem), [rule], "{value}");
+        assert_eq!(problem_rules(&problem), [rule], "{value}");
     }
     let body = json!({"value": 2.5e3, "unit": "wan_yuan", "source_document": source});
     let view = assert_json(put(&app, &province, &path, None, &body).await, 201).await;

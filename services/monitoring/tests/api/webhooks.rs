@@ -144,6 +144,14 @@ fn failing_twice() -> Arc<Answer> {
     Arc::new(|seen| if seen < 2 { 503 } else { 204 })
 }
 
+/// The province subscribes `url` to snapshots of the whole province; returns the id.
+async fn province_subscription(app: &App, url: &str) -> String {
+    let token = app.province_token();
+    let events = json!(["snapshot.taken"]);
+    let created = subscribe(app, &token, "320000", events, url).await;
+    created["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn a_receiver_failing_twice_gets_one_signed_delivery_after_two_recorded_failures() {
     let app = App::spawn_with(&TEST_ENV).await;
@@ -228,15 +236,7 @@ async fn a_restart_between_attempts_loses_nothing() {
         }
     }));
     let first = App::spawn_with(&env).await;
-    let created = subscribe(
-        &first,
-        &first.province_token(),
-        "320000",
-        json!(["snapshot.taken"]),
-        &receiver.url,
-    )
-    .await;
-    let id = created["id"].as_str().unwrap().to_owned();
+    let id = province_subscription(&first, &receiver.url).await;
     seed::snapshots(&first).await;
     // Wait for a failed attempt of each, then stop the service.
     for _ in 0..300 {
@@ -434,15 +434,7 @@ async fn targets_are_checked_again_at_delivery() {
     open.push(("MONITORING_DATABASE_URL", database.url()));
     let receiver = Receiver::start(Arc::new(|_| 204));
     let first = App::spawn_with(&open).await;
-    let created = subscribe(
-        &first,
-        &first.province_token(),
-        "320000",
-        json!(["snapshot.taken"]),
-        &receiver.url,
-    )
-    .await;
-    let id = created["id"].as_str().unwrap().to_owned();
+    let id = province_subscription(&first, &receiver.url).await;
     first.stop().await;
     drop(first);
 

@@ -13,7 +13,6 @@ use hte_shared::time::now;
 
 use super::plans::{PlanView, load, plan_view};
 use super::record_change;
-use super::rights::require_province;
 use crate::db::plans as queries;
 use crate::domain::plan::PlanStatus;
 use crate::error::AllocationError;
@@ -28,7 +27,7 @@ pub async fn delete(
     id: String,
     if_match: IfMatch,
 ) -> Result<(), AllocationError> {
-    require_province(caller, ("delete plans", "删除规划"))?;
+    caller.require_province(("delete plans", "删除规划"))?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let plan = load(conn, &id)?;
@@ -75,7 +74,7 @@ pub async fn set_archived(
     } else {
         ("restore plans", "恢复规划")
     };
-    require_province(caller, what)?;
+    caller.require_province(what)?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let before = load(conn, &id)?;

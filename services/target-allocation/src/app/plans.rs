@@ -14,7 +14,6 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::rights::require_province;
 use super::targets::{tree_values, violation_errors};
 use super::{Audited, record_change, validated};
 use crate::db::plans::{self as queries, IndicatorRow, PlanRow};
@@ -443,7 +442,7 @@ pub struct PlanRecord {
 /// Checks a new plan (403 unless the province; 400 naming every refused field) and makes
 /// its rows: a draft with an empty tree. Nothing is stored yet.
 pub fn prepare(caller: &Caller, new: &NewPlan) -> Result<PlanRecord, Problem> {
-    require_province(caller, ("create plans", "创建规划"))?;
+    caller.require_province(("create plans", "创建规划"))?;
     let mut errors = Vec::new();
     if let Err(e) = check_plan_id(&new.id) {
         errors.push(FieldError::new("id", "format", e));
@@ -568,7 +567,7 @@ pub async fn update(
     if_match: IfMatch,
     patch: PlanPatch,
 ) -> Result<PlanView, AllocationError> {
-    require_province(caller, ("change plans", "修改规划"))?;
+    caller.require_province(("change plans", "修改规划"))?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let before = load(conn, &id)?;
@@ -658,7 +657,7 @@ pub async fn transition(
     } else {
         ("close plans", "关闭规划")
     };
-    require_province(caller, what)?;
+    caller.require_province(what)?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let before = load(conn, &id)?;

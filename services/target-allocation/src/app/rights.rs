@@ -6,20 +6,6 @@ use hte_shared::i18n::Text;
 use hte_shared::problem::Problem;
 use hte_shared::regions::{self, RegionCode};
 
-/// 403 unless the caller is the province: plans, publication and assessments are the
-/// province's (省科技厅). `what` is the action, in English and Chinese.
-pub fn require_province(caller: &Caller, (what, what_zh): (&str, &str)) -> Result<(), Problem> {
-    caller.require_writer()?;
-    if caller.role == Role::Province {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(hte_shared::text!(
-            "only the province may {what}",
-            "仅省级（省科技厅）用户可以{what_zh}"
-        )))
-    }
-}
-
 /// 403 unless the caller may split `parent`'s target among its children: the province
 /// splits anything; a city splits only its own share among its counties; counties,
 /// auditors and services never write targets.

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::plans::{load, refuse_closed};
-use super::rights::require_province;
 use super::{Audited, record_change, validated};
 use crate::db::plans::{self as plan_queries, IndicatorRow};
 use crate::db::scoring::{self as queries, SchemeRow};
@@ -387,7 +386,7 @@ pub fn prepare(
     new: &NewScheme,
     if_match: IfMatch,
 ) -> Result<SchemeRecord, Problem> {
-    require_province(caller, ("set scoring schemes", "制定考核办法"))?;
+    caller.require_province(("set scoring schemes", "制定考核办法"))?;
     let reason =
         check_reason(&new.reason).map_err(|e| Problem::invalid_field("reason", "length", e))?;
     Ok(SchemeRecord {

@@ -16,27 +16,7 @@ macro_rules! keyed_enum {
             $($(#[$vmeta])* $variant,)*
         }
 
-        impl $name {
-            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
-
-            pub fn key(self) -> &'static str {
-                match self {
-                    $(Self::$variant => $key,)*
-                }
-            }
-
-            pub fn from_key(key: &str) -> Option<Self> {
-                match key {
-                    $($key => Some(Self::$variant),)*
-                    _ => None,
-                }
-            }
-
-            /// The accepted keys, for error messages.
-            pub fn keys() -> String {
-                Self::ALL.iter().map(|v| v.key()).collect::<Vec<_>>().join(", ")
-            }
-        }
+        ::hte_shared::keyed_variants!($name { $($variant = $key,)* });
     };
 }
 

@@ -14,7 +14,7 @@ use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
@@ -145,9 +145,7 @@ pub async fn get_allocation(
     let format = format_of(&request, params.format.as_deref())?;
     let view: AllocationView = decisions::get(&db, caller, path.into_inner()).await?;
     if format == Format::Json {
-        return Ok(HttpResponse::Ok()
-            .insert_header(etag_header(view.version))
-            .json(view));
+        return Ok(json_with_etag(view.version, &view));
     }
     let (name, table) = exports::allocation(&view);
     Ok(export::download(format, &name, &table)?)
@@ -188,9 +186,7 @@ pub async fn accept_allocation(
     let decision = (if_match, body.into_inner());
     let (view, version) =
         decisions::accept(&db, caller, &request_id, path.into_inner(), decision).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(version))
-        .json(view))
+    Ok(json_with_etag(version, &view))
 }
 
 /// Withdraw an open proposal (撤回), with a reason. Only its proposer.
@@ -222,9 +218,7 @@ pub async fn withdraw_allocation(
 ) -> Result<HttpResponse, AllocationError> {
     let ending = (if_match, Ending::Withdraw, body.into_inner());
     let view = decisions::end(&db, caller, &request_id, path.into_inner(), ending).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }
 
 /// Reject an open proposal (驳回), with a reason. The province only (the level above the
@@ -257,7 +251,5 @@ pub async fn reject_allocation(
 ) -> Result<HttpResponse, AllocationError> {
     let ending = (if_match, Ending::Reject, body.into_inner());
     let view = decisions::end(&db, caller, &request_id, path.into_inner(), ending).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }

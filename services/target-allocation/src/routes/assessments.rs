@@ -11,7 +11,7 @@ use hte_shared::json::Json;
 use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
 };
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 
@@ -126,9 +126,7 @@ pub async fn get_assessment(
     let format = format_of(&request, params.format.as_deref())?;
     let view: AssessmentView = assessments::get(&db, caller, path.into_inner()).await?;
     if format == Format::Json {
-        return Ok(HttpResponse::Ok()
-            .insert_header(etag_header(view.version))
-            .json(view));
+        return Ok(json_with_etag(view.version, &view));
     }
     let plan = plans::get(&db, view.plan_id.clone()).await?;
     let (name, table) = exports::assessment(&view, &plan.indicators);
@@ -162,7 +160,5 @@ pub async fn publish_assessment(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AllocationError> {
     let view = assessments::publish(&db, &caller, &request_id, path.into_inner(), if_match).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view))
+    Ok(json_with_etag(view.version, &view))
 }

@@ -11,7 +11,7 @@ use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
@@ -26,9 +26,7 @@ use crate::error::AllocationError;
 
 /// A plan with its ETag.
 fn with_etag(view: PlanView) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header(etag_header(view.version))
-        .json(view)
+    json_with_etag(view.version, &view)
 }
 
 /// Create a plan (draft) with its indicators. Province only.

@@ -9,7 +9,7 @@ use hte_shared::json::Json;
 use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, UnprocessableEntity,
 };
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 
@@ -38,9 +38,7 @@ pub async fn list_scoring_schemes(
 ) -> Result<HttpResponse, AllocationError> {
     let items = scoring::list(&db, path.into_inner()).await?;
     let newest = items.first().map_or(0, |s| s.version);
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(newest))
-        .json(SchemeList { items }))
+    Ok(json_with_etag(newest, &SchemeList { items }))
 }
 
 /// One version of the plan's scoring scheme.

@@ -9,7 +9,7 @@ use hte_shared::json::Json;
 use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
-use hte_shared::preconditions::{IfMatch, etag_header};
+use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -72,9 +72,7 @@ pub async fn get_targets(
         region,
     };
     let tree: TargetTree = targets::tree(&db, &caller, path.into_inner(), query).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(tree.current_version))
-        .json(tree))
+    Ok(json_with_etag(tree.current_version, &tree))
 }
 
 /// Every version of the tree, newest first: who changed it, how and why (目标调整记录).
@@ -139,9 +137,7 @@ pub async fn put_target(
         body.into_inner(),
     )
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(version))
-        .json(view))
+    Ok(json_with_etag(version, &view))
 }
 
 /// Change several targets at once as one new tree version (调整), e.g. raise the provincial
@@ -176,7 +172,5 @@ pub async fn post_adjustment(
     let (id, input) = (path.into_inner(), body.into_inner());
     let version: TreeVersionView =
         targets::adjust(&db, &caller, &request_id, id, if_match, input).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag_header(version.version))
-        .json(version))
+    Ok(json_with_etag(version.version, &version))
 }

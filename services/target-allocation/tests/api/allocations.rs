@@ -132,6 +132,25 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
     .await;
 
     let suzhou = app.token(Role::City, "320500");
+    let weights = suzhou_splits_its_share_with_minimums(&app, &suzhou).await;
+    nobody_else_splits_suzhous_share(&app, &suzhou, &weights).await;
+    let nanjing = app.token(Role::City, "320100");
+    let proposal =
+        the_provinces_proposal_for_suzhou_is_not_nanjings(&app, &nanjing, &weights).await;
+    // Reads are scoped like writes: Nanjing sees neither Suzhou's targets nor its proposals.
+    let proposal_path = format!("/api/v1/plans/city-split/allocations/{proposal}");
+    assert_eq!(app.get_as(&suzhou, &proposal_path).await.status(), 200);
+    assert_problem(app.get_as(&nanjing, &proposal_path).await, 404).await;
+    nanjing_reads_only_its_own_targets(&app, &nanjing).await;
+    each_sees_the_proposals_of_its_own_regions(&app, (&province, &suzhou, &nanjing)).await;
+}
+
+/// Suzhou splits its 100 among its counties by weights 1, 2, … with two minimums of 8.
+/// Returns the weights.
+async fn suzhou_splits_its_share_with_minimums(
+    app: &TestApp,
+    suzhou: &str,
+) -> serde_json::Map<String, Value> {
     let weights: serde_json::Map<String, Value> = SUZHOU_COUNTIES
         .iter()
         .enumerate()
@@ -140,7 +159,7 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
     let minimums = json!({"320505": 8, "320506": 8});
     let accepted = app
         .split(
-            &suzhou,
+            suzhou,
             "city-split",
             &json!({"indicator": "hte_count", "period": "2025", "region_code": "320500",
                     "method": "proportional_with_minimums", "baseline": "weights",
@@ -160,7 +179,7 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
         }
     }
     let tree: Value = app
-        .get_as(&suzhou, "/api/v1/plans/city-split/targets?region=320500")
+        .get_as(suzhou, "/api/v1/plans/city-split/targets?region=320500")
         .await
         .json()
         .await
@@ -171,13 +190,21 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
     );
     assert_eq!(tree["balanced"], true);
     assert_eq!(tree["change"]["actor_role"], "city");
+    weights
+}
 
-    // Nanjing's share is not Suzhou's to split, nor the province's target.
+/// Nanjing's share is not Suzhou's to split, nor the province's target; counties and
+/// auditors read only.
+async fn nobody_else_splits_suzhous_share(
+    app: &TestApp,
+    suzhou: &str,
+    weights: &serde_json::Map<String, Value>,
+) {
     for region in ["320100", "320000"] {
         let body = json!({"indicator": "hte_count", "period": "2025", "region_code": region,
                           "method": "proportional", "baseline": "weights", "weights": {}});
         let response = app
-            .post_as(&suzhou, "/api/v1/plans/city-split/allocations", &body)
+            .post_as(suzhou, "/api/v1/plans/city-split/allocations", &body)
             .await;
         assert_problem(response, 403).await;
     }
@@ -199,7 +226,15 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
             200
         );
     }
-    // A proposal by the province for Suzhou cannot be accepted by Nanjing.
+}
+
+/// A proposal by the province for Suzhou cannot be accepted by Nanjing. Returns its id.
+async fn the_provinces_proposal_for_suzhou_is_not_nanjings(
+    app: &TestApp,
+    nanjing: &str,
+    weights: &serde_json::Map<String, Value>,
+) -> String {
+    let province = app.province_token();
     let proposal: Value = app
         .post_as(
             &province,
@@ -211,10 +246,9 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
         .json()
         .await
         .unwrap();
-    let nanjing = app.token(Role::City, "320100");
     let response = app
         .post_as(
-            &nanjing,
+            nanjing,
             &format!(
                 "/api/v1/plans/city-split/allocations/{}/accept",
                 proposal["id"].as_str().unwrap()
@@ -224,22 +258,18 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
         .await;
     // Another region's proposal looks absent, as its other records do.
     assert_problem(response, 404).await;
+    proposal["id"].as_str().unwrap().to_owned()
+}
 
-    // Reads are scoped like writes: Nanjing sees neither Suzhou's targets nor its proposals.
-    let proposal_path = format!(
-        "/api/v1/plans/city-split/allocations/{}",
-        proposal["id"].as_str().unwrap()
-    );
-    assert_eq!(app.get_as(&suzhou, &proposal_path).await.status(), 200);
-    assert_problem(app.get_as(&nanjing, &proposal_path).await, 404).await;
+async fn nanjing_reads_only_its_own_targets(app: &TestApp, nanjing: &str) {
     assert_problem(
-        app.get_as(&nanjing, "/api/v1/plans/city-split/targets?region=320500")
+        app.get_as(nanjing, "/api/v1/plans/city-split/targets?region=320500")
             .await,
         404,
     )
     .await;
     let own: Value = app
-        .get_as(&nanjing, "/api/v1/plans/city-split/targets")
+        .get_as(nanjing, "/api/v1/plans/city-split/targets")
         .await
         .json()
         .await
@@ -252,37 +282,42 @@ async fn a_city_splits_its_own_share_and_nobody_elses() {
             .all(|t| t["region_code"].as_str().unwrap().starts_with("3201")),
         "{own}"
     );
-    let parents_seen = |token: String| {
-        let app = &app;
-        async move {
-            let page: Value = app
-                .get_as(&token, "/api/v1/plans/city-split/allocations?limit=100")
-                .await
-                .json()
-                .await
-                .unwrap();
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["region_code"].as_str().unwrap().to_owned())
-                .collect::<std::collections::BTreeSet<_>>()
-        }
-    };
+}
+
+/// The regions whose proposals each caller sees: its own and those below.
+async fn each_sees_the_proposals_of_its_own_regions(
+    app: &TestApp,
+    (province, suzhou, nanjing): (&str, &str, &str),
+) {
     assert_eq!(
-        parents_seen(province.clone()).await,
+        parents_seen(app, province).await,
         ["320000", "320500"].map(str::to_owned).into()
     );
     assert_eq!(
-        parents_seen(suzhou.clone()).await,
+        parents_seen(app, suzhou).await,
         ["320500"].map(str::to_owned).into()
     );
-    assert!(parents_seen(nanjing.clone()).await.is_empty());
+    assert!(parents_seen(app, nanjing).await.is_empty());
     assert!(
-        parents_seen(app.token(Role::County, "320583"))
+        parents_seen(app, &app.token(Role::County, "320583"))
             .await
             .is_empty()
     );
+}
+
+async fn parents_seen(app: &TestApp, token: &str) -> std::collections::BTreeSet<String> {
+    let page: Value = app
+        .get_as(token, "/api/v1/plans/city-split/allocations?limit=100")
+        .await
+        .json()
+        .await
+        .unwrap();
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["region_code"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -364,18 +399,8 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
         .await;
     let body = json!({"indicator": "hte_count", "period": "2025", "region_code": "320000",
                       "method": "proportional", "baseline": "weights", "weights": equal_city_weights()});
-    let first: Value = app
-        .post_as(&province, "/api/v1/plans/stale/allocations", &body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let second: Value = app
-        .post_as(&province, "/api/v1/plans/stale/allocations", &body)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first = propose(&app, &body).await;
+    let second = propose(&app, &body).await;
     assert_eq!(shares(&first), shares(&second), "deterministic");
     // Accepting the second supersedes the first.
     let accept = |id: &str| format!("/api/v1/plans/stale/allocations/{id}/accept");
@@ -401,12 +426,7 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
         .unwrap();
     assert_eq!(first_now["status"], "superseded");
 
-    let third: Value = app
-        .post_as(&province, "/api/v1/plans/stale/allocations", &body)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let third = propose(&app, &body).await;
     app.put_target(&province, "stale", "320000", "hte_count", "2025", 1400)
         .await;
     let problem = assert_problem(
@@ -426,6 +446,24 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
             .contains("propose again")
     );
 
+    the_list_pages_by_cursor_within_its_plan(&app, &third).await;
+}
+
+/// The province proposes `body` in the plan `stale`.
+async fn propose(app: &TestApp, body: &Value) -> Value {
+    let response = app
+        .post_as(
+            &app.province_token(),
+            "/api/v1/plans/stale/allocations",
+            body,
+        )
+        .await;
+    response.json().await.unwrap()
+}
+
+/// Newest first, two a page; a cursor from this plan's list means nothing in another plan's.
+async fn the_list_pages_by_cursor_within_its_plan(app: &TestApp, newest: &Value) {
+    let province = app.province_token();
     let list: Value = app
         .get_as(&province, "/api/v1/plans/stale/allocations?limit=2")
         .await
@@ -433,7 +471,7 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
         .await
         .unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
-    assert_eq!(list["items"][0]["id"], third["id"]);
+    assert_eq!(list["items"][0]["id"], newest["id"]);
     let cursor = list["next_cursor"].as_str().unwrap().to_owned();
     let rest: Value = app
         .get_as(
@@ -446,7 +484,6 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
         .unwrap();
     assert!(!rest["items"].as_array().unwrap().is_empty());
     assert_ne!(rest["items"][0]["id"], list["items"][0]["id"]);
-    // A cursor from this plan's list means nothing in another plan's.
     app.create_plan("other").await;
     let problem = assert_problem(
         app.get_as(

@@ -3,19 +3,11 @@
 //! state (against the stored plan, another field or today), 405 for a method a literal path
 //! lacks. Each case is a class schemathesis found.
 
+use hte_shared::testing::problem_rules;
 use reqwest::Method;
 use serde_json::json;
 
 use crate::helpers::{AllocationFixtures, TestApp, assert_json, assert_problem, problem_fields};
-
-fn rules(problem: &serde_json::Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["rule"].as_str().unwrap().to_owned())
-        .collect()
-}
 
 #[tokio::test]
 async fn rules_against_the_stored_plan_are_422_and_document_rules_400() {
@@ -38,34 +30,17 @@ async fn rules_against_the_stored_plan_are_422_and_document_rules_400() {
     ] {
         let problem = assert_problem(app.get_as(&province, path).await, 422).await;
         assert_eq!(problem_fields(&problem), [field], "{path}");
-        assert_eq!(rules(&problem), [rule], "{path}");
+        assert_eq!(problem_rules(&problem), [rule], "{path}");
     }
     let body = json!({"indicator": "hte_count", "period": "1999", "value": 1, "reason": "测试"});
-    let etag = app.tree_etag("contract").await;
-    let response = app
-        .send_with_etag(
-            Method::PUT,
-            &province,
-            "/api/v1/plans/contract/targets/320000",
-            Some(&etag),
-            &body,
-        )
-        .await;
+    let response = app.put_target_body("contract", "320000", &body).await;
     let problem = assert_problem(response, 422).await;
-    assert_eq!(rules(&problem), ["plan_period"]);
+    assert_eq!(problem_rules(&problem), ["plan_period"]);
     // The same field malformed breaks the document: 400.
     let body = json!({"indicator": "hte_count", "period": " 2025", "value": 1, "reason": "测试"});
-    let response = app
-        .send_with_etag(
-            Method::PUT,
-            &province,
-            "/api/v1/plans/contract/targets/320000",
-            Some(&etag),
-            &body,
-        )
-        .await;
+    let response = app.put_target_body("contract", "320000", &body).await;
     let problem = assert_problem(response, 400).await;
-    assert_eq!(rules(&problem), ["format"]);
+    assert_eq!(problem_rules(&problem), ["format"]);
 }
 
 #[tokio::test]
@@ -104,66 +79,43 @@ async fn a_method_the_literal_path_lacks_is_405_not_the_neighbouring_template() 
 #[tokio::test]
 async fn whole_numbers_written_as_floats_are_integers() {
     let app = TestApp::spawn().await;
-    let province = app.province_token();
     app.create_plan("floats").await;
-    let etag = app.tree_etag("floats").await;
     let body =
         json!({"indicator": "hte_count", "period": "2025", "value": 17450.0, "reason": "测试"});
-    let response = app
-        .send_with_etag(
-            Method::PUT,
-            &province,
-            "/api/v1/plans/floats/targets/320000",
-            Some(&etag),
-            &body,
-        )
-        .await;
+    let response = app.put_target_body("floats", "320000", &body).await;
     assert_eq!(assert_json(response, 200).await["value"], 17450);
     let body =
         json!({"indicator": "hte_count", "period": "2025", "value": 17450.5, "reason": "测试"});
-    let etag = app.tree_etag("floats").await;
-    let response = app
-        .send_with_etag(
-            Method::PUT,
-            &province,
-            "/api/v1/plans/floats/targets/320000",
-            Some(&etag),
-            &body,
-        )
-        .await;
+    let response = app.put_target_body("floats", "320000", &body).await;
     assert_eq!(
         problem_fields(&assert_problem(response, 400).await),
         ["value"]
     );
 }
 
+/// PATCHes the plan `stale-body` with an ETag it never had.
+async fn patch_with_a_stale_etag(app: &TestApp, body: &serde_json::Value) -> reqwest::Response {
+    let path = "/api/v1/plans/stale-body";
+    app.send_with_etag(
+        Method::PATCH,
+        &app.province_token(),
+        path,
+        Some("\"v99\""),
+        body,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_body_the_document_refuses_is_400_even_with_a_stale_etag() {
     let app = TestApp::spawn().await;
-    let province = app.province_token();
     app.create_plan("stale-body").await;
     let long = "x".repeat(201);
-    let response = app
-        .send_with_etag(
-            Method::PATCH,
-            &province,
-            "/api/v1/plans/stale-body",
-            Some("\"v99\""),
-            &json!({"name_en": long}),
-        )
-        .await;
+    let response = patch_with_a_stale_etag(&app, &json!({"name_en": long})).await;
     assert_eq!(
         problem_fields(&assert_problem(response, 400).await),
         ["name_en"]
     );
-    let response = app
-        .send_with_etag(
-            Method::PATCH,
-            &province,
-            "/api/v1/plans/stale-body",
-            Some("\"v99\""),
-            &json!({"name": "新名称"}),
-        )
-        .await;
+    let response = patch_with_a_stale_etag(&app, &json!({"name": "新名称"})).await;
     assert_problem(response, 412).await;
 }

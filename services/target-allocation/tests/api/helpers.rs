@@ -39,6 +39,9 @@ pub trait AllocationFixtures {
         value: i64,
     ) -> reqwest::Response;
 
+    /// PUTs `body` as a region's target, as the province with the current ETag.
+    async fn put_target_body(&self, plan: &str, region: &str, body: &Value) -> reqwest::Response;
+
     /// Creates a small draft plan `id` (2024–2025) with two splittable indicators.
     async fn create_plan(&self, id: &str) -> Value;
 
@@ -62,6 +65,20 @@ pub trait AllocationFixtures {
     async fn audit_of(&self, key: &str) -> Vec<Value>;
 }
 
+/// PUTs `body` as a region's target with the tree's current ETag.
+async fn put_target_with(
+    app: &TestApp,
+    token: &str,
+    plan: &str,
+    region: &str,
+    body: &Value,
+) -> reqwest::Response {
+    let etag = app.tree_etag(plan).await;
+    let path = format!("/api/v1/plans/{plan}/targets/{region}");
+    app.send_with_etag(reqwest::Method::PUT, token, &path, Some(&etag), body)
+        .await
+}
+
 impl AllocationFixtures for TestApp {
     async fn tree_etag(&self, plan: &str) -> String {
         let response = self
@@ -83,15 +100,12 @@ impl AllocationFixtures for TestApp {
         period: &str,
         value: i64,
     ) -> reqwest::Response {
-        let etag = self.tree_etag(plan).await;
-        self.send_with_etag(
-            reqwest::Method::PUT,
-            token,
-            &format!("/api/v1/plans/{plan}/targets/{region}"),
-            Some(&etag),
-            &json!({"indicator": indicator, "period": period, "value": value, "reason": "测试设定目标"}),
-        )
-        .await
+        let body = json!({"indicator": indicator, "period": period, "value": value, "reason": "测试设定目标"});
+        put_target_with(self, token, plan, region, &body).await
+    }
+
+    async fn put_target_body(&self, plan: &str, region: &str, body: &Value) -> reqwest::Response {
+        put_target_with(self, &self.province_token(), plan, region, body).await
     }
 
     async fn create_plan(&self, id: &str) -> Value {

@@ -148,7 +148,6 @@ async fn propose_county_split(app: &TestApp, token: &str) -> Value {
 #[tokio::test]
 async fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_the_province() {
     let app = TestApp::spawn().await;
-    let province = app.province_token();
     app.create_plan("life").await;
     app.set_city_targets("life", "hte_count", "2025", &[("320500", 100)])
         .await;
@@ -159,13 +158,30 @@ async fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_the_province(
         .unwrap();
     let proposal = propose_county_split(&app, &suzhou).await;
     assert_eq!(proposal["created_by"], "suzhou-planner");
+    only_its_proposer_withdraws_a_proposal(&app, &suzhou, &proposal).await;
+    // Rejection is the province's.
+    let second = propose_county_split(&app, &suzhou).await;
+    only_the_province_rejects_a_proposal(&app, &second).await;
+    let actions: Vec<Value> = app
+        .audit_of("life")
+        .await
+        .iter()
+        .filter(|e| e["entity_type"] == "allocation")
+        .map(|e| e["action"].clone())
+        .collect();
+    assert_eq!(actions.iter().filter(|a| *a == "withdraw").count(), 1);
+    assert_eq!(actions.iter().filter(|a| *a == "reject").count(), 1);
+}
+
+/// Another Suzhou official, the province, read-only roles: not the proposer (403); Nanjing
+/// and a Suzhou county do not see Suzhou's split at all (404). Its proposer withdraws it
+/// with a reason and the current ETag, once.
+async fn only_its_proposer_withdraws_a_proposal(app: &TestApp, suzhou: &str, proposal: &Value) {
     let path = format!(
         "/api/v1/plans/life/allocations/{}",
         proposal["id"].as_str().unwrap()
     );
     let reason = json!({"reason": "基数有误, 撤回重报"});
-    // Another Suzhou official, the province, read-only roles: not the proposer (403);
-    // Nanjing and a Suzhou county do not see Suzhou's split at all (404).
     for (token, status) in [
         (app.token(Role::City, "320500"), 403),
         (app.province_token(), 403),
@@ -180,7 +196,7 @@ async fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_the_province(
         assert_problem(response, status).await;
     }
     assert_problem(
-        app.post_as(&suzhou, &format!("{path}/withdraw"), &json!({"reason": ""}))
+        app.post_as(suzhou, &format!("{path}/withdraw"), &json!({"reason": ""}))
             .await,
         400,
     )
@@ -188,7 +204,7 @@ async fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_the_province(
     let stale = app
         .send_with_etag(
             reqwest::Method::POST,
-            &suzhou,
+            suzhou,
             &format!("{path}/withdraw"),
             Some("\"v7\""),
             &reason,
@@ -196,24 +212,25 @@ async fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_the_province(
         .await;
     assert_problem(stale, 412).await;
     let withdrawn = app
-        .post_as(&suzhou, &format!("{path}/withdraw"), &reason)
+        .post_as(suzhou, &format!("{path}/withdraw"), &reason)
         .await;
     assert_eq!(withdrawn.headers()["etag"], "\"v2\"");
     let withdrawn = assert_json(withdrawn, 200).await;
     assert_eq!(withdrawn["status"], "withdrawn");
     assert_eq!(withdrawn["decision_reason"], "基数有误, 撤回重报");
     assert_problem(
-        app.post_as(&suzhou, &format!("{path}/accept"), &reason)
+        app.post_as(suzhou, &format!("{path}/accept"), &reason)
             .await,
         409,
     )
     .await;
+}
 
-    // Rejection is the province's.
-    let second = propose_county_split(&app, &suzhou).await;
+async fn only_the_province_rejects_a_proposal(app: &TestApp, proposal: &Value) {
+    let province = app.province_token();
     let path = format!(
         "/api/v1/plans/life/allocations/{}",
-        second["id"].as_str().unwrap()
+        proposal["id"].as_str().unwrap()
     );
     let why = json!({"reason": "与省定分解原则不符"});
     for (role, region, status) in [
@@ -240,15 +257,6 @@ async fn proposals_are_withdrawn_by_their_proposer_and_rejected_by_the_province(
         409,
     )
     .await;
-    let actions: Vec<Value> = app
-        .audit_of("life")
-        .await
-        .iter()
-        .filter(|e| e["entity_type"] == "allocation")
-        .map(|e| e["action"].clone())
-        .collect();
-    assert_eq!(actions.iter().filter(|a| *a == "withdraw").count(), 1);
-    assert_eq!(actions.iter().filter(|a| *a == "reject").count(), 1);
 }
 
 #[tokio::test]

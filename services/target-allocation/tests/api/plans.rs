@@ -47,7 +47,27 @@ async fn the_2019_2020_plan_is_seeded_with_its_indicators_and_target() {
     assert_eq!(plan["indicators"][5]["source"], "external");
     assert_eq!(plan["indicators"][5]["splittable"], false);
 
-    // What monitoring evaluates: each indicator's formula, input period and pipeline.
+    each_indicator_says_how_monitoring_evaluates_it(&plan);
+
+    let tree: Value = app
+        .get_as(&auditor, &format!("/api/v1/plans/{SEEDED}/targets"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tree["version"], 1);
+    assert_eq!(tree["change"]["kind"], "seed");
+    assert_eq!(tree["targets"].as_array().unwrap().len(), 1);
+    let target = &tree["targets"][0];
+    assert_eq!(target["plan_id"], SEEDED);
+    assert_eq!(target["indicator"], "hte_count");
+    assert_eq!(target["region_code"], "320000");
+    assert_eq!(target["period"], "2020");
+    assert_eq!(target["value"], 30000);
+}
+
+/// What monitoring evaluates: each indicator's formula, input period and pipeline.
+fn each_indicator_says_how_monitoring_evaluates_it(plan: &Value) {
     let formulas: Vec<(&str, &Value, &Value, &Value)> = plan["indicators"]
         .as_array()
         .unwrap()
@@ -131,22 +151,6 @@ async fn the_2019_2020_plan_is_seeded_with_its_indicators_and_target() {
         assert_eq!(**period, want_period, "{key}");
         assert_eq!(**pipeline, want_pipeline, "{key}");
     }
-
-    let tree: Value = app
-        .get_as(&auditor, &format!("/api/v1/plans/{SEEDED}/targets"))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(tree["version"], 1);
-    assert_eq!(tree["change"]["kind"], "seed");
-    assert_eq!(tree["targets"].as_array().unwrap().len(), 1);
-    let target = &tree["targets"][0];
-    assert_eq!(target["plan_id"], SEEDED);
-    assert_eq!(target["indicator"], "hte_count");
-    assert_eq!(target["region_code"], "320000");
-    assert_eq!(target["period"], "2020");
-    assert_eq!(target["value"], 30000);
 }
 
 #[tokio::test]
@@ -297,10 +301,27 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
     assert_eq!(plan["name"], "改名后的规划");
     assert_eq!(plan["version"], 2);
 
-    // A patch that changes nothing keeps the version; null clears an optional field and is
-    // refused for a required one.
+    a_patch_keeps_or_clears_as_it_says(&app, &patch).await;
+    // An indicator with targets cannot be dropped.
+    let put = app
+        .put_target(&province, "edit-me", "320000", "hte_count", "2025", 1300)
+        .await;
+    assert_eq!(put.status(), 200);
+    let drop_it = json!({"indicators": [plan_body("x")["indicators"][1]]});
+    let conflict = app
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v4\""), &drop_it)
+        .await;
+    assert_problem(conflict, 409).await;
+    published_plans_are_frozen_and_closed_ones_read_only(&app, &patch).await;
+}
+
+/// A patch that changes nothing keeps the version; null clears an optional field and is
+/// refused for a required one. Leaves the plan at v4.
+async fn a_patch_keeps_or_clears_as_it_says(app: &TestApp, patch: &Value) {
+    let province = app.province_token();
+    let path = "/api/v1/plans/edit-me";
     let same = app
-        .send_with_etag(Method::PATCH, &province, path, Some("\"v2\""), &patch)
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v2\""), patch)
         .await;
     assert_eq!(same.headers()["etag"], "\"v2\"");
     let refused = app
@@ -329,23 +350,16 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
     let plan: Value = cleared.json().await.unwrap();
     assert_eq!(plan["document_no"], Value::Null);
     let restored = app
-        .send_with_etag(Method::PATCH, &province, path, Some("\"v3\""), &patch)
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v3\""), patch)
         .await;
     assert_eq!(restored.headers()["etag"], "\"v4\"");
+}
 
-    // An indicator with targets cannot be dropped.
-    let put = app
-        .put_target(&province, "edit-me", "320000", "hte_count", "2025", 1300)
-        .await;
-    assert_eq!(put.status(), 200);
-    let drop_it = json!({"indicators": [plan_body("x")["indicators"][1]]});
-    let conflict = app
-        .send_with_etag(Method::PATCH, &province, path, Some("\"v4\""), &drop_it)
-        .await;
-    assert_problem(conflict, 409).await;
-
-    // Publish (an If-Match, when sent, must be current), then the plan is frozen;
-    // publishing again is a conflict; close ends it.
+/// Publish (an If-Match, when sent, must be current), then the plan is frozen; publishing
+/// again is a conflict; close ends it.
+async fn published_plans_are_frozen_and_closed_ones_read_only(app: &TestApp, patch: &Value) {
+    let province = app.province_token();
+    let path = "/api/v1/plans/edit-me";
     let stale_publish = app
         .send_with_etag(
             Method::POST,
@@ -364,7 +378,7 @@ async fn drafts_are_edited_with_if_match_and_frozen_once_published() {
     assert_eq!(plan["status"], "published");
     assert!(plan["published_at"].is_string());
     let frozen = app
-        .send_with_etag(Method::PATCH, &province, path, Some("\"v5\""), &patch)
+        .send_with_etag(Method::PATCH, &province, path, Some("\"v5\""), patch)
         .await;
     assert_problem(frozen, 409).await;
     assert_problem(

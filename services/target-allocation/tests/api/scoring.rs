@@ -192,7 +192,12 @@ async fn absurd_numbers_are_refused_naming_the_field() {
         json!({"kind": "linear", "cap": 1, "floor": 0}),
     );
     assert_problem(app.post_as(&province, path, &unknown).await, 400).await;
-    // A closed plan's scheme is final.
+    a_closed_plans_scheme_is_final(&app).await;
+}
+
+/// A closed plan's scheme is final (409).
+async fn a_closed_plans_scheme_is_final(app: &TestApp) {
+    let province = app.province_token();
     let response = app
         .send_with_etag(
             Method::POST,

@@ -858,26 +858,8 @@ fn entered_expert_scores_decide_whether_a_pass_rests_on_assumptions() {
             OverallOutcome::DoesNotQualify,
         ),
     ];
-    for (scores, estimate, floor, possible, outcome, kind, verdict) in cases {
-        let a = run(&with_scores(scores));
-        let score = &a.hte.score_breakdown;
-        let close = |x: f64, y: f64| (x - y).abs() < 1e-9;
-        assert!(
-            close(score.estimate, estimate),
-            "{scores:?}: {}",
-            score.estimate
-        );
-        assert!(close(score.floor, floor), "{scores:?}: {}", score.floor);
-        assert!(
-            close(score.possible, possible),
-            "{scores:?}: {}",
-            score.possible
-        );
-        assert!(close(score.points_at_risk, estimate - floor), "{scores:?}");
-        let c = cond(&a.hte.conditions, "innovation_score");
-        assert_eq!((c.outcome, c.kind), (outcome, kind), "{scores:?}");
-        assert_eq!(c.estimated, kind == ConditionKind::Estimate, "{scores:?}");
-        assert_eq!(a.hte.outcome, verdict, "{scores:?}");
+    for case in cases {
+        check_score_case(case);
     }
     let a = run(&with_scores(&sixty));
     let entered = item(&a.hte.score_breakdown, "ip_advancement");
@@ -888,6 +870,30 @@ fn entered_expert_scores_decide_whether_a_pass_rests_on_assumptions() {
     // An entered score above the item's maximum counts as the maximum.
     let a = run(&with_scores(&[("talent_system", 9.0)]));
     assert_eq!(item(&a.hte.score_breakdown, "talent_system").points, 4.0);
+}
+
+/// The score breakdown, the innovation condition and the verdict a firm with `scores`
+/// entered gets.
+fn check_score_case((scores, estimate, floor, possible, outcome, kind, verdict): ScoreCase<'_>) {
+    let a = run(&with_scores(scores));
+    let score = &a.hte.score_breakdown;
+    let close = |x: f64, y: f64| (x - y).abs() < 1e-9;
+    assert!(
+        close(score.estimate, estimate),
+        "{scores:?}: {}",
+        score.estimate
+    );
+    assert!(close(score.floor, floor), "{scores:?}: {}", score.floor);
+    assert!(
+        close(score.possible, possible),
+        "{scores:?}: {}",
+        score.possible
+    );
+    assert!(close(score.points_at_risk, estimate - floor), "{scores:?}");
+    let c = cond(&a.hte.conditions, "innovation_score");
+    assert_eq!((c.outcome, c.kind), (outcome, kind), "{scores:?}");
+    assert_eq!(c.estimated, kind == ConditionKind::Estimate, "{scores:?}");
+    assert_eq!(a.hte.outcome, verdict, "{scores:?}");
 }
 
 #[test]
@@ -1192,8 +1198,28 @@ fn rule_set_json_round_trip() {
 
 #[test]
 fn rule_set_validation_reports_each_problem_with_its_path() {
-    type Edit = fn(&mut RuleSet);
-    let cases: Vec<(Edit, &str)> = vec![
+    for (change, path) in invalid_rule_sets() {
+        let mut r = rules();
+        change(&mut r);
+        let errors = r.validate().unwrap_err();
+        assert!(
+            errors.iter().any(|(p, _)| p == path),
+            "expected an error at {path}, got {errors:?}"
+        );
+    }
+    // Several problems at once are all reported.
+    let mut r = rules();
+    r.version.clear();
+    r.hte.min_st_staff_ratio = 2.0;
+    r.gazelle.cagr_periods = 9;
+    assert_eq!(r.validate().unwrap_err().len(), 3);
+}
+
+/// A change that makes a rule set invalid, and the path its error names.
+type RuleSetEdit = (fn(&mut RuleSet), &'static str);
+
+fn invalid_rule_sets() -> Vec<RuleSetEdit> {
+    vec![
         (|r| r.version = "  ".to_owned(), "version"),
         (|r| r.hte.min_st_staff_ratio = 1.5, "hte.min_st_staff_ratio"),
         (
@@ -1277,22 +1303,7 @@ fn rule_set_validation_reports_each_problem_with_its_path() {
         (|r| r.gazelle.min_sales_cagr = 2.0, "gazelle.min_sales_cagr"),
         (|r| r.gazelle.cagr_periods = 0, "gazelle.cagr_periods"),
         (|r| r.gazelle.max_age_years = 0, "gazelle.max_age_years"),
-    ];
-    for (change, path) in cases {
-        let mut r = rules();
-        change(&mut r);
-        let errors = r.validate().unwrap_err();
-        assert!(
-            errors.iter().any(|(p, _)| p == path),
-            "expected an error at {path}, got {errors:?}"
-        );
-    }
-    // Several problems at once are all reported.
-    let mut r = rules();
-    r.version.clear();
-    r.hte.min_st_staff_ratio = 2.0;
-    r.gazelle.cagr_periods = 9;
-    assert_eq!(r.validate().unwrap_err().len(), 3);
+    ]
 }
 
 #[test]
@@ -1492,17 +1503,37 @@ fn tech_sme_zero_staff_score_disqualifies_despite_a_high_score() {
 
 #[test]
 fn tech_sme_direct_routes() {
-    let weak = |level: Option<RdInstitution>| {
-        sme_firm(|r| {
-            r.st_staff = Some(0);
-            r.rd_expense_yuan = Some(0);
-            r.class1_ip = Some(0);
-            r.rd_institution = level;
-        })
+    a_certificate_or_an_rd_institution_is_a_direct_route();
+    an_award_or_a_led_standard_is_a_direct_route();
+    // A passing score needs no direct route, known or not.
+    let scoring = FirmFacts {
+        declared: DeclaredFacts::default(),
+        ..sme_firm(|_| {})
     };
+    assert_eq!(sme(&scoring).outcome, OverallOutcome::Qualifies);
+
+    // The direct route does not lift the size caps.
+    let big = FirmFacts {
+        holds_valid_hte_certificate: true,
+        ..sme_firm(|r| r.employees = Some(501))
+    };
+    assert_eq!(sme(&big).outcome, OverallOutcome::DoesNotQualify);
+}
+
+/// A firm too weak to pass on its score, with an R&D institution of `level` (or unknown).
+fn weak_sme(level: Option<RdInstitution>) -> FirmFacts {
+    sme_firm(|r| {
+        r.st_staff = Some(0);
+        r.rd_expense_yuan = Some(0);
+        r.class1_ip = Some(0);
+        r.rd_institution = level;
+    })
+}
+
+fn a_certificate_or_an_rd_institution_is_a_direct_route() {
     let with_certificate = FirmFacts {
         holds_valid_hte_certificate: true,
-        ..weak(Some(RdInstitution::None))
+        ..weak_sme(Some(RdInstitution::None))
     };
     for (facts, route, outcome) in [
         (
@@ -1511,22 +1542,22 @@ fn tech_sme_direct_routes() {
             OverallOutcome::Qualifies,
         ),
         (
-            weak(Some(RdInstitution::Provincial)),
+            weak_sme(Some(RdInstitution::Provincial)),
             TechSmeRoute::DirectRdInstitution,
             OverallOutcome::Qualifies,
         ),
         (
-            weak(Some(RdInstitution::National)),
+            weak_sme(Some(RdInstitution::National)),
             TechSmeRoute::DirectRdInstitution,
             OverallOutcome::Qualifies,
         ),
         (
-            weak(Some(RdInstitution::Municipal)),
+            weak_sme(Some(RdInstitution::Municipal)),
             TechSmeRoute::Score,
             OverallOutcome::DoesNotQualify,
         ),
         (
-            weak(None),
+            weak_sme(None),
             TechSmeRoute::Score,
             OverallOutcome::Undetermined,
         ),
@@ -1539,19 +1570,21 @@ fn tech_sme_direct_routes() {
             assert!(a.conditions.iter().all(|c| c.key != "evaluation_score"));
         }
     }
-    let a = sme(&weak(None));
+    let a = sme(&weak_sme(None));
     let direct = cond(&a.conditions, "direct_route");
     assert_eq!(direct.outcome, Outcome::Unknown);
     assert_eq!(direct.missing, vec!["2025.rd_institution"]);
+}
 
-    // 115号 Art. 8 (2) and (4): awards and led standards, and what their absence means.
+/// 115号 Art. 8 (2) and (4): awards and led standards, and what their absence means.
+fn an_award_or_a_led_standard_is_a_direct_route() {
     let declared = |award, standard| FirmFacts {
         declared: DeclaredFacts {
             national_award: award,
             led_standard: standard,
             ..DeclaredFacts::default()
         },
-        ..weak(Some(RdInstitution::Municipal))
+        ..weak_sme(Some(RdInstitution::Municipal))
     };
     for (award, standard, route, outcome, missing) in [
         (
@@ -1622,19 +1655,6 @@ fn tech_sme_direct_routes() {
             (None, _) => assert_eq!(direct.map(|c| c.outcome), Some(Outcome::Pass)),
         }
     }
-    // A passing score needs no direct route, known or not.
-    let scoring = FirmFacts {
-        declared: DeclaredFacts::default(),
-        ..sme_firm(|_| {})
-    };
-    assert_eq!(sme(&scoring).outcome, OverallOutcome::Qualifies);
-
-    // The direct route does not lift the size caps.
-    let big = FirmFacts {
-        holds_valid_hte_certificate: true,
-        ..sme_firm(|r| r.employees = Some(501))
-    };
-    assert_eq!(sme(&big).outcome, OverallOutcome::DoesNotQualify);
 }
 
 #[test]

@@ -140,6 +140,14 @@ async fn retaking_a_period_adds_a_revision_and_keeps_the_first() {
         store.read(move |c| snapshots::find(c, &id)).await,
         Some(one.clone())
     );
+    its_indicators_and_values_are_read_back(&store, &one).await;
+    the_list_pages_newest_first(&store, (&one, &two)).await;
+    each_revision_is_an_event_fanned_out_with_it(&store, &one).await;
+}
+
+/// A snapshot's indicators in the plan's order, its values by indicator and region, all or
+/// some.
+async fn its_indicators_and_values_are_read_back(store: &Store, one: &SnapshotRow) {
     let id = one.id.clone();
     let keys: Vec<String> = store
         .read(move |c| snapshots::indicators_of(c, &id))
@@ -180,8 +188,10 @@ async fn retaking_a_period_adds_a_revision_and_keeps_the_first() {
         .await;
     assert_eq!(suzhou.len(), 1);
     assert_eq!(suzhou[0].numerator, Some(1000));
+}
 
-    // Newest first, one page at a time.
+/// Newest first, one page at a time.
+async fn the_list_pages_newest_first(store: &Store, (one, two): (&SnapshotRow, &SnapshotRow)) {
     let filter = SnapshotFilter {
         plan_id: Some(PLAN.to_owned()),
         period: Some("2020-Q3".to_owned()),
@@ -194,14 +204,17 @@ async fn retaking_a_period_adds_a_revision_and_keeps_the_first() {
         .read(move |c| snapshots::list(c, &filter, cursor, 1))
         .await;
     assert_eq!(page, vec![one.clone()]);
+}
 
+/// Each revision is a `snapshot.taken` event, fanned out (to no subscription here) in the
+/// transaction that recorded it.
+async fn each_revision_is_an_event_fanned_out_with_it(store: &Store, one: &SnapshotRow) {
     let events = store.read(|c| events::after(c, 0, 10)).await;
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["snapshot.taken", "snapshot.taken"]);
     assert_eq!(events[0].subject_id, one.id);
     let payload: serde_json::Value = serde_json::from_str(&events[1].payload_json).unwrap();
     assert_eq!(payload["revision"], 2);
-    // Fanned out (to no subscription here) in the transaction that recorded them.
     assert!(events.iter().all(|e| e.dispatched_at == Some(e.created_at)));
     let first = events[0].seq;
     let later = store.read(move |c| events::after(c, first, 10)).await;

@@ -15,7 +15,6 @@ use hte_shared::time::now;
 use super::{AdjustmentInput, AdjustmentLine, AssessmentLine, IndicatorScore, NewAssessment};
 use crate::app::figures::{self, Figures, figures_date};
 use crate::app::plans::{load, refuse_closed};
-use crate::app::rights::require_province;
 use crate::app::scoring::{SchemeRules, stored_scheme, view as scheme_view};
 use crate::app::targets::parse_region;
 use crate::app::validated;
@@ -226,7 +225,7 @@ pub async fn compute(
     plan_id: String,
     input: &NewAssessment,
 ) -> Result<Computed, AllocationError> {
-    require_province(caller, ("run assessments", "开展考核"))?;
+    caller.require_province(("run assessments", "开展考核"))?;
     let ask = parse_ask(input)?;
     let basis = basis(db, &plan_id, input.scheme_version).await?;
     refuse_closed(&basis.plan, ASSESSMENTS_CLOSED)?;

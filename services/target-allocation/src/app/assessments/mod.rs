@@ -22,7 +22,6 @@ use utoipa::ToSchema;
 
 pub use self::compute::{Computed, compute};
 use super::plans::load;
-use super::rights::require_province;
 use super::scoring::SchemeRules;
 use super::{Audited, record_change};
 use crate::db::assessments::{self as queries, AssessmentRow};
@@ -297,7 +296,7 @@ pub async fn publish(
     (plan_id, id): (String, String),
     if_match: IfMatch,
 ) -> Result<AssessmentView, AllocationError> {
-    require_province(caller, ("publish assessments", "发布考核结果"))?;
+    caller.require_province(("publish assessments", "发布考核结果"))?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         require_published(&load(conn, &plan_id)?)?;
