@@ -69,17 +69,26 @@ pub fn start_build(conn: &mut DbConnection, build: &BuildRow) -> QueryResult<()>
     Ok(())
 }
 
-pub fn record_progress(
+/// Marks a build finished at `at`.
+pub fn finish(
     conn: &mut DbConnection,
     (version, screened_on): (&str, NaiveDate),
-    firms_done: i64,
-    finished_at: Option<NaiveDateTime>,
+    at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(readiness_builds::table.find((version, screened_on)))
-        .set((
-            readiness_builds::firms_done.eq(firms_done),
-            readiness_builds::finished_at.eq(finished_at),
-        ))
+        .set(readiness_builds::finished_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds `firms` to a build's count of firms done (workers filling parts of it at once).
+pub fn add_progress(
+    conn: &mut DbConnection,
+    (version, screened_on): (&str, NaiveDate),
+    firms: i64,
+) -> QueryResult<()> {
+    diesel::update(readiness_builds::table.find((version, screened_on)))
+        .set(readiness_builds::firms_done.eq(readiness_builds::firms_done + firms))
         .execute(conn)?;
     Ok(())
 }

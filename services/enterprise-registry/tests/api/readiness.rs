@@ -828,3 +828,53 @@ async fn the_chinese_ranking_sheet_has_a_header_block_names_and_labels() {
         "the build and the live ranking agree"
     );
 }
+
+/// A build on PostgreSQL is filled by workers over ranges of credit codes: together the
+/// ranges cover every firm once, however many firms there are.
+#[tokio::test]
+async fn build_ranges_cover_every_firm_once() {
+    use enterprise_registry::app::readiness::split_firms;
+    let app = TestApp::spawn().await;
+    let empty = app.db.read(|conn| split_firms(conn, 3)).await.unwrap();
+    assert_eq!(empty.len(), 1);
+    assert_eq!(
+        (empty[0].after.as_ref(), empty[0].until.as_ref()),
+        (None, None)
+    );
+    for i in 0..7 {
+        let code = code_of(i);
+        app.create_enterprise(&enterprise_body(
+            &code,
+            &code[2..8],
+            &format!("分段{i}有限公司"),
+        ))
+        .await;
+    }
+    let mut codes: Vec<String> = (0..7).map(code_of).collect();
+    codes.sort();
+    for workers in [1, 2, 3, 7, 9] {
+        let ranges = app
+            .db
+            .read(move |conn| split_firms(conn, workers))
+            .await
+            .unwrap();
+        assert_eq!(ranges.first().unwrap().after, None, "{ranges:?}");
+        assert_eq!(ranges.last().unwrap().until, None, "{ranges:?}");
+        let mut covered = Vec::new();
+        for (range, next) in ranges.iter().zip(ranges.iter().skip(1)) {
+            assert_eq!(range.until, next.after, "{ranges:?}");
+        }
+        for range in &ranges {
+            covered.extend(codes.iter().filter(|c| {
+                range.after.as_ref().is_none_or(|a| *c > a)
+                    && range.until.as_ref().is_none_or(|u| *c <= u)
+            }));
+        }
+        assert_eq!(
+            covered,
+            codes.iter().collect::<Vec<_>>(),
+            "{workers} workers"
+        );
+        assert_eq!(ranges.len() as i64, workers.min(7), "{ranges:?}");
+    }
+}

@@ -219,7 +219,7 @@ impl Results {
         ));
         let t = &self.from_table;
         md.push_str(&format!(
-            "After (readiness table): full build {:.1} s (batches of 500 in the background); first page {:.0} ms; page {} by cursor {:.0} ms (median of the cursor pages {:.0} ms); whole ranking as CSV {:.0} ms ({} bytes, peak resident memory of the process {:.1} MiB above its resident memory before; the client reads the body in 64 KiB pieces and keeps none of it, so the growth is the service's), as XLSX {:.0} ms ({} bytes, {:.1} MiB); `GET /api/v1/candidates/summary` {:.0} ms.\n\n",
+            "After (readiness table): full build {:.1} s (batches of 500 in the background, two workers on PostgreSQL); first page {:.0} ms; page {} by cursor {:.0} ms (median of the cursor pages {:.0} ms); whole ranking as CSV {:.0} ms ({} bytes, peak resident memory of the process {:.1} MiB above its resident memory before; the client reads the body in 64 KiB pieces and keeps none of it, so the growth is the service's), as XLSX {:.0} ms ({} bytes, {:.1} MiB); `GET /api/v1/candidates/summary` {:.0} ms.\n\n",
             t.rebuild_s,
             t.first_ms,
             crate::screening::LATER_PAGE + 1,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
-use enterprise_registry::app::imports::BATCH_ROWS;
+use enterprise_registry::app::imports::{BATCH_ROWS, SQLITE_TURN_ROWS};
 use serde_json::{Value, json};
 
 use crate::import::{ImportOutcome, post_file};
@@ -137,6 +137,7 @@ impl Measured {
             "backend": "sqlite",
             "rows": self.firms,
             "batch_rows": BATCH_ROWS,
+            "sqlite_turn_rows": SQLITE_TURN_ROWS,
             "cpus": std::thread::available_parallelism().map_or(0, usize::from),
             "http_workers": self.http_workers,
             "load_average": {"before": self.load.0, "after": self.load.1},
@@ -155,8 +156,8 @@ impl Measured {
         let mut md = format!(
             "\n## API writes during a {}-row import on SQLite ({})\n\n\
              A fresh SQLite file; the enterprises file ({} bytes) posted to \
-             `POST /api/v1/imports?kind=enterprises&mode=partial` (batches of {} rows, the \
-             writer's turn taken per batch) while `POST /api/v1/enterprises` registered a firm \
+             `POST /api/v1/imports?kind=enterprises&mode=partial` (read in batches of {} rows, \
+             written in slices of {} rows, the writer's turn taken per slice) while `POST /api/v1/enterprises` registered a firm \
              every {} s. {} build; {} CPUs, {} HTTP workers; load average before {}, after {} \
              (other engineers' builds and tests shared the machine).\n\n\
              Import: {:.1} s ({:.0} rows/s), {:?} {:?}.\n\n\
@@ -166,6 +167,7 @@ impl Measured {
             self.started_at.format("%Y-%m-%d %H:%M UTC"),
             self.import.bytes,
             BATCH_ROWS,
+            SQLITE_TURN_ROWS,
             EVERY.as_secs(),
             if cfg!(debug_assertions) {
                 "Debug"
