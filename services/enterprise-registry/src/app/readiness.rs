@@ -89,6 +89,7 @@ pub fn rows_for(
 
 /// Recomputes the rows of the firms `codes` in every build, in the caller's transaction.
 pub fn refresh(conn: &mut DbConnection, codes: &[String]) -> Result<(), RegistryError> {
+    queries::fence_builds(conn, false)?;
     let builds = queries::builds(conn)?;
     if builds.is_empty() || codes.is_empty() {
         return Ok(());
@@ -117,6 +118,8 @@ pub fn start_build(
     version: &str,
     screened_on: NaiveDate,
 ) -> Result<BuildRow, RegistryError> {
+    // Writes in flight finish first; later ones see this build (see `fence_builds`).
+    queries::fence_builds(conn, true)?;
     let build = BuildRow {
         rule_set_version: version.to_owned(),
         screened_on,

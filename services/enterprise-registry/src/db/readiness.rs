@@ -297,6 +297,27 @@ pub fn summary(
     query.load(conn)
 }
 
+/// The advisory lock ordering a build's start against writes in flight ("HTE_RDNS").
+const BUILDS_FENCE_KEY: i64 = 0x4854_455f_5244_4e53;
+
+/// On PostgreSQL, holds the builds fence until the transaction ends: shared by a write's
+/// refresh (before it reads which builds exist), exclusive by a build's start. A write thus
+/// either has committed before the new build lists any firm, or sees the new build and
+/// refreshes its rows in it; without the fence a write that read "no build" could commit
+/// after the build's batch listed the firms, and its firm would be missing from the build.
+/// SQLite runs one writer at a time and needs none.
+pub fn fence_builds(conn: &mut DbConnection, exclusive: bool) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = &mut *conn {
+        let lock = if exclusive {
+            "pg_advisory_xact_lock"
+        } else {
+            "pg_advisory_xact_lock_shared"
+        };
+        diesel::sql_query(format!("SELECT {lock}({BUILDS_FENCE_KEY})")).execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Locks the enterprise rows of `codes` on PostgreSQL until the transaction ends: shared by a
 /// build batch, exclusive (for no key update) by a write's refresh, so a batch that read a
 /// firm's facts before a concurrent write committed cannot store its older row after the
