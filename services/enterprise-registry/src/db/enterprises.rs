@@ -70,6 +70,16 @@ pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     enterprises::table.count().get_result(conn)
 }
 
+/// The credit code `offset` places into the credit-code order, if there are that many firms.
+pub fn code_at(conn: &mut DbConnection, offset: i64) -> QueryResult<Option<String>> {
+    enterprises::table
+        .select(enterprises::credit_code)
+        .order(enterprises::credit_code.asc())
+        .offset(offset)
+        .first(conn)
+        .optional()
+}
+
 /// The stored enterprises among `codes`.
 pub fn find_many(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<EnterpriseRow>> {
     enterprises::table

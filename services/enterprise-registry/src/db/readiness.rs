@@ -69,17 +69,26 @@ pub fn start_build(conn: &mut DbConnection, build: &BuildRow) -> QueryResult<()>
     Ok(())
 }
 
-pub fn record_progress(
+/// Marks a build finished at `at`.
+pub fn finish(
     conn: &mut DbConnection,
     (version, screened_on): (&str, NaiveDate),
-    firms_done: i64,
-    finished_at: Option<NaiveDateTime>,
+    at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(readiness_builds::table.find((version, screened_on)))
-        .set((
-            readiness_builds::firms_done.eq(firms_done),
-            readiness_builds::finished_at.eq(finished_at),
-        ))
+        .set(readiness_builds::finished_at.eq(Some(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Adds `firms` to a build's count of firms done (workers filling parts of it at once).
+pub fn add_progress(
+    conn: &mut DbConnection,
+    (version, screened_on): (&str, NaiveDate),
+    firms: i64,
+) -> QueryResult<()> {
+    diesel::update(readiness_builds::table.find((version, screened_on)))
+        .set(readiness_builds::firms_done.eq(readiness_builds::firms_done + firms))
         .execute(conn)?;
     Ok(())
 }
@@ -286,6 +295,27 @@ pub fn summary(
         query = query.filter(readiness::region_code.eq(county));
     }
     query.load(conn)
+}
+
+/// The advisory lock ordering a build's start against writes in flight ("HTE_RDNS").
+const BUILDS_FENCE_KEY: i64 = 0x4854_455f_5244_4e53;
+
+/// On PostgreSQL, holds the builds fence until the transaction ends: shared by a write's
+/// refresh (before it reads which builds exist), exclusive by a build's start. A write thus
+/// either has committed before the new build lists any firm, or sees the new build and
+/// refreshes its rows in it; without the fence a write that read "no build" could commit
+/// after the build's batch listed the firms, and its firm would be missing from the build.
+/// SQLite runs one writer at a time and needs none.
+pub fn fence_builds(conn: &mut DbConnection, exclusive: bool) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = &mut *conn {
+        let lock = if exclusive {
+            "pg_advisory_xact_lock"
+        } else {
+            "pg_advisory_xact_lock_shared"
+        };
+        diesel::sql_query(format!("SELECT {lock}({BUILDS_FENCE_KEY})")).execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Locks the enterprise rows of `codes` on PostgreSQL until the transaction ends: shared by a

@@ -1,5 +1,6 @@
 //! Screening readiness over HTTP: kept equal to a fresh computation through a randomized
-//! sequence of API writes and an import, read by the candidates route and the summary.
+//! sequence of API writes and imports of every fact kind, read by the candidates route and
+//! the summary.
 
 use hte_shared::auth::Role;
 use reqwest::Method;
@@ -169,15 +170,51 @@ async fn random_end(app: &TestApp, rng: &mut Rng, made: &mut Made, code: &str) {
 /// firm) are fine, a server error is not.
 async fn random_write(app: &TestApp, rng: &mut Rng, made: &mut Made, step: u64) {
     let code = code_of(rng.next(u64::from(FIRMS)) as u32);
-    match rng.next(6) {
+    match rng.next(7) {
         0 | 1 => {
             let year = 2023 + rng.next(3) as i32;
             put_report(app, rng, &code, year).await;
         }
         2..=4 => random_create(app, rng, made, &code, step).await,
+        5 => patch_enterprise(app, rng, &code).await,
         _ => random_end(app, rng, made, &code).await,
     }
 }
+
+/// A random change to the firm itself: its technology domain (a condition and a filter of the
+/// ranking) or its registration date (the one-year condition).
+async fn patch_enterprise(app: &TestApp, rng: &mut Rng, code: &str) {
+    let token = app.province_token();
+    let path = format!("/api/v1/enterprises/{code}");
+    let current = app.get_as(&token, &path).await;
+    let Some(etag) = current
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_owned())
+    else {
+        return;
+    };
+    let body = if rng.next(2) == 0 {
+        json!({"tech_domain": DOMAINS[rng.next(DOMAINS.len() as u64) as usize]})
+    } else {
+        let on = ["2016-05-01", "2020-01-01", "2025-12-01"][rng.next(3) as usize];
+        json!({ "registered_on": on })
+    };
+    let response = app
+        .send_with_etag(Method::PATCH, &token, &path, Some(&etag), &body)
+        .await;
+    assert!(
+        !response.status().is_server_error(),
+        "{}",
+        response.text().await.unwrap()
+    );
+}
+
+const DOMAINS: [&str; 3] = [
+    "electronic_information",
+    "new_materials",
+    "advanced_manufacturing_and_automation",
+];
 
 async fn build(app: &TestApp) {
     let started = app
@@ -230,6 +267,67 @@ async fn ranking(app: &TestApp, scope: &str) -> Value {
     page["items"].clone()
 }
 
+/// Posts a CSV file of `kind` (mode partial) that changes at least one row; refused rows are
+/// fine, a refused file is not.
+async fn post_import(app: &TestApp, kind: &str, csv: String) {
+    let query = format!("kind={kind}&mode=partial");
+    let response = app
+        .upload((&app.province_token(), query.as_str()), "text/csv", csv)
+        .await;
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 201, "{text}");
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let changed = ["created", "updated"].map(|n| report["counts"][n].as_u64().unwrap());
+    assert!(changed.iter().sum::<u64>() > 0, "{kind}: {report}");
+}
+
+/// An import of a random kind touching two or three random firms: annual reports, pool
+/// entries, certificates (remembered for later revocations) or the firms themselves.
+async fn random_import(app: &TestApp, rng: &mut Rng, made: &mut Made, step: u64) {
+    let mut firms: Vec<String> = (0..2 + rng.next(2))
+        .map(|_| code_of(rng.next(u64::from(FIRMS)) as u32))
+        .collect();
+    firms.sort();
+    firms.dedup();
+    match rng.next(4) {
+        0 => import_reports(app, rng).await,
+        1 => {
+            let mut csv = String::from("credit_code,year,batch,source,entered_on\n");
+            for code in &firms {
+                csv.push_str(&format!(
+                    "{code},2026,1,导入推荐,2026-0{}-01\n",
+                    1 + rng.next(5)
+                ));
+            }
+            post_import(app, "pool_entries", csv).await;
+        }
+        2 => {
+            let mut csv = String::from("credit_code,certificate_no,issued_on\n");
+            for (i, code) in firms.iter().enumerate() {
+                let (year, on) = [(2022, "2022-12-01"), (2023, "2023-10-20")][rng.next(2) as usize];
+                let no = format!("GR{year}32{:06}", 900_000 + step * 10 + i as u64);
+                csv.push_str(&format!("{code},{no},{on}\n"));
+                made.certificates.push((code.clone(), no));
+            }
+            post_import(app, "certificates", csv).await;
+        }
+        _ => {
+            let mut csv = String::from(
+                "credit_code,name,region_code,registered_on,industry_code,tech_domain\n",
+            );
+            for code in &firms {
+                let domain = DOMAINS[rng.next(DOMAINS.len() as u64) as usize];
+                let county = &code[2..8];
+                csv.push_str(&format!(
+                    "{code},导入更新{step}有限公司,{county},2018-03-01,C3491,{domain}\n"
+                ));
+            }
+            post_import(app, "enterprises", csv).await;
+        }
+    }
+}
+
 async fn import_reports(app: &TestApp, rng: &mut Rng) {
     let mut csv =
         String::from("统一社会信用代码,年度,职工总数,科技人员数,销售收入,研发费用,conversions\n");
@@ -243,11 +341,7 @@ async fn import_reports(app: &TestApp, rng: &mut Rng) {
             rng.next(6)
         ));
     }
-    let query = "kind=annual_reports&mode=partial";
-    let response = app
-        .upload((&app.province_token(), query), "text/csv", csv)
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    post_import(app, "annual_reports", csv).await;
 }
 
 #[tokio::test]
@@ -278,8 +372,9 @@ async fn check_against_fresh_computation(seed: u64) {
     let mut made = Made::default();
     for step in 0..60 {
         random_write(&app, &mut rng, &mut made, step).await;
-        if step == 20 {
-            import_reports(&app, &mut rng).await;
+        // About one step in eight is also an import, of a random kind; one always comes.
+        if step == 20 || rng.next(8) == 0 {
+            random_import(&app, &mut rng, &mut made, step).await;
         }
     }
     let maintained = (ranking(&app, "all").await, ranking(&app, "pool").await);
@@ -713,4 +808,54 @@ async fn the_chinese_ranking_sheet_has_a_header_block_names_and_labels() {
         rows(&live),
         "the build and the live ranking agree"
     );
+}
+
+/// A build on PostgreSQL is filled by workers over ranges of credit codes: together the
+/// ranges cover every firm once, however many firms there are.
+#[tokio::test]
+async fn build_ranges_cover_every_firm_once() {
+    use enterprise_registry::app::readiness::split_firms;
+    let app = TestApp::spawn().await;
+    let empty = app.db.read(|conn| split_firms(conn, 3)).await.unwrap();
+    assert_eq!(empty.len(), 1);
+    assert_eq!(
+        (empty[0].after.as_ref(), empty[0].until.as_ref()),
+        (None, None)
+    );
+    for i in 0..7 {
+        let code = code_of(i);
+        app.create_enterprise(&enterprise_body(
+            &code,
+            &code[2..8],
+            &format!("分段{i}有限公司"),
+        ))
+        .await;
+    }
+    let mut codes: Vec<String> = (0..7).map(code_of).collect();
+    codes.sort();
+    for workers in [1, 2, 3, 7, 9] {
+        let ranges = app
+            .db
+            .read(move |conn| split_firms(conn, workers))
+            .await
+            .unwrap();
+        assert_eq!(ranges.first().unwrap().after, None, "{ranges:?}");
+        assert_eq!(ranges.last().unwrap().until, None, "{ranges:?}");
+        let mut covered = Vec::new();
+        for (range, next) in ranges.iter().zip(ranges.iter().skip(1)) {
+            assert_eq!(range.until, next.after, "{ranges:?}");
+        }
+        for range in &ranges {
+            covered.extend(codes.iter().filter(|c| {
+                range.after.as_ref().is_none_or(|a| *c > a)
+                    && range.until.as_ref().is_none_or(|u| *c <= u)
+            }));
+        }
+        assert_eq!(
+            covered,
+            codes.iter().collect::<Vec<_>>(),
+            "{workers} workers"
+        );
+        assert_eq!(ranges.len() as i64, workers.min(7), "{ranges:?}");
+    }
 }

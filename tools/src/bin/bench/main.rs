@@ -31,6 +31,10 @@
 //! - `--keep-data`     keep the synthetic CSV files
 //! - `--keep-databases` do not drop the two bench databases
 //!
+//! - `--sqlite-write-during-import` instead of the above: the registry on a fresh SQLite file
+//!   imports the enterprises file while a firm is registered through the API every 2 s; each
+//!   write's latency and the largest go to `DIR/registry-sqlite-writes-<date>.{md,jsonl}`
+//!
 //! Environment: `BENCH_DATABASE_URL`, a PostgreSQL URL of a role that may CREATE DATABASE
 //! (default `postgres://hte:hte@127.0.0.1:5432/hte`). The databases are `bench_<random>_api`
 //! and `bench_<random>_copy`, dropped at the end (`DROP DATABASE … WITH (FORCE)`).
@@ -42,7 +46,9 @@ mod http;
 mod import;
 mod report;
 mod screening;
+mod sqlite_writes;
 mod statistics;
+mod writes;
 
 use std::io::Read;
 use std::net::TcpListener;
@@ -75,6 +81,7 @@ struct Args {
     chunk_rows: usize,
     keep_data: bool,
     keep_databases: bool,
+    sqlite_write_during_import: bool,
     admin_url: String,
 }
 
@@ -88,6 +95,7 @@ fn parse_args() -> Result<Args> {
         chunk_rows: 0,
         keep_data: false,
         keep_databases: false,
+        sqlite_write_during_import: false,
         admin_url: std::env::var("BENCH_DATABASE_URL")
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -107,9 +115,10 @@ fn parse_args() -> Result<Args> {
             }
             "--keep-data" => args.keep_data = true,
             "--keep-databases" => args.keep_databases = true,
+            "--sqlite-write-during-import" => args.sqlite_write_during_import = true,
             "-h" | "--help" => {
                 println!(
-                    "bench [--firms N] [--seed S] [--out DIR] [--data DIR] [--runs N] [--chunk-rows N] [--keep-data] [--keep-databases]\n\
+                    "bench [--firms N] [--seed S] [--out DIR] [--data DIR] [--runs N] [--chunk-rows N] [--keep-data] [--keep-databases] [--sqlite-write-during-import]\n\
                      env BENCH_DATABASE_URL (default postgres://hte:hte@127.0.0.1:5432/hte)"
                 );
                 std::process::exit(0);
@@ -336,7 +345,13 @@ async fn generate(args: &Args, data_dir: &Path) -> Result<(Summary, f64)> {
 async fn main() -> Result<()> {
     let args = parse_args()?;
     hte_shared::http_client::install_crypto_provider();
+    if args.sqlite_write_during_import {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("creating {}", args.out.display()))?;
+        return sqlite_writes::run(&args).await;
+    }
     let started_at = chrono::Utc::now();
+    let load_at_start = writes::load_average();
     let today = hte_shared::time::today();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
@@ -422,6 +437,7 @@ async fn main() -> Result<()> {
             hwm_after_candidates,
             rss_after_candidates,
         },
+        load: (load_at_start, writes::load_average()),
     };
     let report = results.write(&args.out)?;
     results.print_summary(&report);

@@ -53,6 +53,8 @@ pub struct Results {
     /// Screening read from the readiness table after a full build.
     pub from_table: crate::screening::FromTable,
     pub memory: Memory,
+    /// Load averages (1, 5, 15 min) when the run started and ended.
+    pub load: (String, String),
 }
 
 impl Results {
@@ -104,7 +106,9 @@ impl Results {
                 "labels": s.labels, "total": s.total(),
             },
             "generate_seconds": self.generate_seconds,
-            "machine": {"cpus": Self::cpus(), "http_workers": self.http_workers, "db_pool_size": self.pool_size},
+            "machine": {"cpus": Self::cpus(), "http_workers": self.http_workers, "db_pool_size": self.pool_size,
+                        "load_average_start": self.load.0, "load_average_end": self.load.1,
+                        "build": if cfg!(debug_assertions) { "debug" } else { "release" }},
             "import_api": self.api.iter().map(ImportOutcome::raw).collect::<Vec<_>>(),
             "import_api_total": {"rows": s.total(), "seconds": self.api_seconds(), "rows_per_s": self.api_rows_per_s(), "rejected": self.rejected()},
             "copy": self.copy.iter().map(|(k, n, s)| json!({"kind": k, "rows": n, "seconds": s, "rows_per_s": *n as f64 / s.max(1e-9)})).collect::<Vec<_>>(),
@@ -123,6 +127,8 @@ impl Results {
                 "export_xlsx_ms": self.from_table.xlsx_ms, "export_xlsx_bytes": self.from_table.xlsx_bytes,
                 "export_xlsx_vmhwm_growth_kib": self.from_table.xlsx_hwm_growth_kib,
                 "summary_ms": self.from_table.summary_ms,
+                "writes_during_build": self.from_table.writes_during_build.iter().map(crate::writes::TimedWrite::raw).collect::<Vec<_>>(),
+                "writes_during_build_max_ms": crate::writes::max_ms(&self.from_table.writes_during_build),
             },
             "memory_kib": {
                 "vmhwm_before_import": m.hwm_before_import, "vmrss_before_import": m.rss_before_import,
@@ -213,7 +219,7 @@ impl Results {
         ));
         let t = &self.from_table;
         md.push_str(&format!(
-            "After (readiness table): full build {:.1} s (batches of 500 in the background); first page {:.0} ms; page {} by cursor {:.0} ms (median of the cursor pages {:.0} ms); whole ranking as CSV {:.0} ms ({} bytes, peak resident memory {:.1} MiB above the resident memory before), as XLSX {:.0} ms ({} bytes, {:.1} MiB); `GET /api/v1/candidates/summary` {:.0} ms.\n\n",
+            "After (readiness table): full build {:.1} s (batches of 500 in the background, two workers on PostgreSQL); first page {:.0} ms; page {} by cursor {:.0} ms (median of the cursor pages {:.0} ms); whole ranking as CSV {:.0} ms ({} bytes, peak resident memory of the process {:.1} MiB above its resident memory before; the client reads the body in 64 KiB pieces and keeps none of it, so the growth is the service's), as XLSX {:.0} ms ({} bytes, {:.1} MiB); `GET /api/v1/candidates/summary` {:.0} ms.\n\n",
             t.rebuild_s,
             t.first_ms,
             crate::screening::LATER_PAGE + 1,
@@ -227,6 +233,14 @@ impl Results {
             t.xlsx_hwm_growth_kib as f64 / 1024.0,
             t.summary_ms
         ));
+        let writes = &t.writes_during_build;
+        md.push_str(&format!(
+            "During the build, {} firms were registered through the API (one a second): median {:.1} ms, max {:.1} ms, {} not 201.\n\n",
+            writes.len(),
+            crate::median(writes.iter().map(|w| w.ms).collect()),
+            crate::writes::max_ms(writes),
+            writes.iter().filter(|w| w.status != 201).count()
+        ));
     }
 
     fn markdown(&self) -> Result<String> {
@@ -238,10 +252,13 @@ impl Results {
             self.started_at.format("%Y-%m-%d %H:%M UTC")
         ));
         md.push_str(&format!(
-            "Synthetic province: {}; generated in {:.1} s. Machine: {} CPUs; the service ran in-process with {} HTTP workers and a pool of {} PostgreSQL connections.\n\n",
+            "Synthetic province: {}; generated in {:.1} s. {} build. Machine: {} CPUs, load average {} at the start and {} at the end (other engineers' builds and tests shared it); the service ran in-process with {} HTTP workers and a pool of {} PostgreSQL connections.\n\n",
             self.summary,
             self.generate_seconds,
+            if cfg!(debug_assertions) { "Debug" } else { "Release" },
             Self::cpus(),
+            self.load.0,
+            self.load.1,
             self.http_workers,
             self.pool_size
         ));

@@ -2,6 +2,8 @@
 //! then a full readiness build, then the first page, a later page by cursor, the full CSV
 //! export and the summary read from the table.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
@@ -9,6 +11,7 @@ use serde_json::Value;
 
 use crate::http::http;
 use crate::ms;
+use crate::writes::{TimedWrite, probe_until};
 
 const FIRST_PAGE: &str = "/api/v1/candidates?scope=all&limit=50";
 /// How many pages the cursor is followed before the timed one.
@@ -19,6 +22,8 @@ pub const LATER_PAGE: usize = 20;
 pub struct FromTable {
     /// Full build of every firm's readiness (background batches), seconds.
     pub rebuild_s: f64,
+    /// Firms registered through the API, one a second, while the build ran.
+    pub writes_during_build: Vec<TimedWrite>,
     pub first_ms: f64,
     /// The page after following the cursor `LATER_PAGE` times.
     pub later_ms: f64,
@@ -47,8 +52,9 @@ fn get(port: u16, token: &str, target: &str) -> Result<(f64, Value, usize)> {
     Ok((elapsed, response.json(), response.body.len()))
 }
 
-/// Starts a build and waits for it, polling its progress.
-fn rebuild(port: u16, token: &str) -> Result<f64> {
+/// Starts a build and waits for it, polling its progress; meanwhile a firm is registered
+/// through the API every second, to show the build does not hold writes up.
+fn rebuild(port: u16, token: &str) -> Result<(f64, Vec<TimedWrite>)> {
     let t = Instant::now();
     let started = http(
         port,
@@ -65,6 +71,23 @@ fn rebuild(port: u16, token: &str) -> Result<f64> {
             started.text()
         );
     }
+    let done = Arc::new(AtomicBool::new(false));
+    let probing = {
+        let (token, done) = (token.to_owned(), Arc::clone(&done));
+        std::thread::spawn(move || {
+            let every = (500_000, Duration::from_secs(1));
+            probe_until(port, &token, every, t, || done.load(Ordering::SeqCst))
+        })
+    };
+    let waited = wait_for_build(port, token, t);
+    done.store(true, Ordering::SeqCst);
+    let writes = probing
+        .join()
+        .map_err(|_| anyhow::anyhow!("the write probe panicked"))??;
+    Ok((waited?, writes))
+}
+
+fn wait_for_build(port: u16, token: &str, t: Instant) -> Result<f64> {
     loop {
         std::thread::sleep(Duration::from_millis(200));
         let (_, builds, _) = get(port, token, "/api/v1/candidates/readiness")?;
@@ -104,8 +127,10 @@ fn export(
 }
 
 pub fn from_table(port: u16, token: &str, memory: fn() -> (u64, u64)) -> Result<FromTable> {
+    let (rebuild_s, writes_during_build) = rebuild(port, token)?;
     let mut out = FromTable {
-        rebuild_s: rebuild(port, token)?,
+        rebuild_s,
+        writes_during_build,
         ..FromTable::default()
     };
     let (first_ms, mut page, _) = get(port, token, FIRST_PAGE)?;

@@ -19,7 +19,9 @@ use super::header::find_header;
 use super::kinds::RecordKind;
 use super::parse::{Line, parse_line};
 use super::read::{Records, open_records};
-use super::{BATCH_ROWS, Counts, MAX_KEPT_ERRORS, Mode, Outcome, RowError, Settings};
+use super::{
+    BATCH_ROWS, Counts, MAX_KEPT_ERRORS, Mode, Outcome, RowError, SQLITE_TURN_ROWS, Settings,
+};
 use crate::app::AuditTrail;
 use crate::domain::import::HeaderColumn;
 use crate::error::RegistryError;
@@ -39,7 +41,7 @@ pub(super) struct Job<'a> {
 /// How each batch is written.
 #[derive(Clone, Copy)]
 enum Apply {
-    /// Its own transaction, committed (partial imports).
+    /// Its own transaction (one per slice on SQLite), committed (partial imports).
     Commit,
     /// Its own transaction, rolled back (dry runs). Each batch is rehearsed alone so the
     /// writer's turn is never held between batches; a batch sees the database, not the
@@ -301,15 +303,8 @@ impl Job<'_> {
                     continue;
                 }
                 let results = match apply {
-                    Apply::Commit => {
-                        let _turn = self.turn.take();
-                        conn.transaction(|conn| self.apply_batch::<K>(conn, header, chunk.lines))?
-                    }
-                    Apply::Rehearse => {
-                        let _turn = self.turn.take();
-                        rehearse(conn, |conn| {
-                            self.apply_batch::<K>(conn, header, chunk.lines)
-                        })?
+                    Apply::Commit | Apply::Rehearse => {
+                        self.apply_in_turns::<K>(conn, header, chunk.lines, apply)?
                     }
                     Apply::Within => self.apply_batch::<K>(conn, header, chunk.lines)?,
                 };
@@ -322,6 +317,35 @@ impl Job<'_> {
             }
             Ok(())
         })
+    }
+
+    /// A batch in transactions of its own (committed or rolled back), each under the writer's
+    /// turn: on SQLite in slices of [`SQLITE_TURN_ROWS`], so an API write waits for one slice,
+    /// never a whole batch; on PostgreSQL (no turn) the batch at once.
+    fn apply_in_turns<K: RecordKind>(
+        &self,
+        conn: &mut DbConnection,
+        header: &[HeaderColumn],
+        mut lines: Vec<Line<K::Record>>,
+        apply: Apply,
+    ) -> Result<Vec<super::apply::RowResult>, RegistryError> {
+        let slice = match conn {
+            DbConnection::Sqlite(_) => SQLITE_TURN_ROWS,
+            DbConnection::Postgresql(_) => lines.len().max(1),
+        };
+        let mut results = Vec::with_capacity(lines.len());
+        while !lines.is_empty() {
+            let rest = lines.split_off(slice.min(lines.len()));
+            let part = std::mem::replace(&mut lines, rest);
+            let _turn = self.turn.take();
+            results.extend(match apply {
+                Apply::Rehearse => {
+                    rehearse(conn, |conn| self.apply_batch::<K>(conn, header, part))?
+                }
+                _ => conn.transaction(|conn| self.apply_batch::<K>(conn, header, part))?,
+            });
+        }
+        Ok(results)
     }
 
     fn apply_batch<K: RecordKind>(
