@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
@@ -14,6 +15,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::i18n::Text;
 use crate::problem::Problem;
 
+mod readers;
 mod turn;
 pub use turn::{BatchTurn, TurnGuard, WriteTurn};
 
@@ -125,7 +127,7 @@ pub struct PooledConnection {
     conn: DbConnection,
     /// Work on it failed: it may have lost its server, so it is pinged before it goes back.
     suspect: bool,
-    last_used: std::time::Instant,
+    last_used: Instant,
 }
 
 /// A connection idle for longer is pinged at check-out: the server may have restarted since.
@@ -153,7 +155,7 @@ impl r2d2::ManageConnection for ConnectionManager {
         Ok(PooledConnection {
             conn: self.establish()?,
             suspect: false,
-            last_used: std::time::Instant::now(),
+            last_used: Instant::now(),
         })
     }
 
@@ -171,12 +173,16 @@ impl r2d2::ManageConnection for ConnectionManager {
 
 type Pool = r2d2::Pool<ConnectionManager>;
 
-/// A connection for work: one idle past [`IDLE_BEFORE_PING`] is pinged first and, when its
-/// server is gone, dropped for another (at most as many tries as the pool has connections).
-fn check_out(pool: &Pool) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+/// A connection for work, had before `deadline`: one idle past [`IDLE_BEFORE_PING`] is pinged
+/// first and, when its server is gone, dropped for another (at most as many tries as the pool
+/// has connections).
+fn check_out(
+    pool: &Pool,
+    deadline: Instant,
+) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
     for _ in 0..=pool.max_size() {
         let mut conn = pool
-            .get()
+            .get_timeout(deadline.saturating_duration_since(Instant::now()))
             .map_err(|e| DbError::Unavailable(e.to_string()))?;
         if conn.last_used.elapsed() < IDLE_BEFORE_PING {
             return Ok(conn);
@@ -202,7 +208,7 @@ fn run_on<T, E>(
 ) -> Result<T, E> {
     let result = work(&mut conn.conn);
     conn.suspect = result.is_err();
-    conn.last_used = std::time::Instant::now();
+    conn.last_used = Instant::now();
     result
 }
 
@@ -417,6 +423,8 @@ pub struct Db {
     write_turn: WriteTurn,
     /// How long an API write waits for the turn before answering 503.
     write_wait: Duration,
+    /// The threads read work runs on (see [`readers`]).
+    readers: Arc<readers::Readers>,
 }
 
 impl std::fmt::Debug for Db {
@@ -440,6 +448,8 @@ pub enum DbInitError {
     Connect(#[from] ConnectError),
     #[error("cannot build the connection pool: {0}")]
     Pool(#[from] r2d2::Error),
+    #[error("cannot start the database reader threads: {0}")]
+    Readers(std::io::Error),
     #[error("migrations failed: {0}")]
     Migrations(BoxError),
 }
@@ -474,6 +484,7 @@ impl Db {
             // Checked in `check_out` only when idle a while, not with a query per check-out.
             .test_on_check_out(false)
             .build(manager)?;
+        let readers = readers::Readers::start(pool.max_size()).map_err(DbInitError::Readers)?;
         Ok(Self {
             pool,
             backend: settings.url.backend(),
@@ -481,6 +492,7 @@ impl Db {
             migrations,
             write_turn: WriteTurn::default(),
             write_wait: Duration::from_secs(10),
+            readers: Arc::new(readers),
         })
     }
 
@@ -494,7 +506,8 @@ impl Db {
         self.backend
     }
 
-    /// Runs read-only work on a pooled connection, on the blocking thread pool.
+    /// Runs read-only work on a pooled connection, on a reader thread. The whole wait for a
+    /// connection, queued or in the pool, is bounded by the pool's connection timeout.
     pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -503,13 +516,29 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + pool.connection_timeout();
+        let claim = readers::Claim::default();
+        let (answer, mut answered) = tokio::sync::oneshot::channel();
+        let job_claim = claim.clone();
+        self.readers.push(Box::new(move || {
+            if !job_claim.start() {
+                return; // its caller gave up waiting
+            }
             let _entered = span.enter();
-            let mut conn = check_out(&pool)?;
-            run_on(&mut conn, work)
-        })
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+            let result = check_out(&pool, deadline).map_err(E::from);
+            // A caller that went away (the client hung up) needs no answer.
+            let _ = answer.send(result.and_then(|mut conn| run_on(&mut conn, work)));
+        }));
+        let failed = |_| E::from(DbError::Task("the read job panicked".to_owned()));
+        match tokio::time::timeout_at(deadline.into(), &mut answered).await {
+            Ok(result) => result.map_err(failed)?,
+            Err(_) if claim.abandon() => Err(E::from(DbError::Unavailable(format!(
+                "no reader free within {:?}",
+                self.pool.connection_timeout()
+            )))),
+            // Started just as the wait ran out: its own connection wait is bounded too.
+            Err(_) => answered.await.map_err(failed)?,
+        }
     }
 
     /// Runs work in one transaction: it all lands or none of it does.
@@ -528,7 +557,7 @@ impl Db {
             // Take the turn before a connection, so writers queued behind a long job do not
             // hold every pooled connection while readers wait.
             let _guard = turn.map(|t| t.take_within(wait)).transpose()?;
-            let mut conn = check_out(&pool)?;
+            let mut conn = check_out(&pool, Instant::now() + pool.connection_timeout())?;
             run_on(&mut conn, |conn| Connection::transaction(conn, work))
         })
         .await
@@ -549,7 +578,7 @@ impl Db {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = check_out(&pool)?;
+            let mut conn = check_out(&pool, Instant::now() + pool.connection_timeout())?;
             run_on(&mut conn, |conn| work(conn, &turn))
         })
         .await
