@@ -26,6 +26,7 @@ pub struct HteAssessment {
     pub outcome: OverallOutcome,
     /// The conditions in a fixed order: registration_age, core_ip, tech_domain, st_staff_ratio,
     /// rd_intensity, rd_domestic_share, hightech_income_share, innovation_score, clean_record.
+    #[schema(max_items = 9)]
     pub conditions: Vec<ConditionResult>,
     /// Number of conditions known to pass (已达标条件数).
     pub passing: u32,
