@@ -79,7 +79,9 @@ pub struct InnovationScore {
     pub points_at_risk: f64,
     /// The total must exceed this (及格线，不含).
     pub pass_mark: u32,
-    /// Item by item (评分明细).
+    /// Item by item (评分明细): IP quantity, the rule set's expert items (at most
+    /// `rules::MAX_EXPERT_ITEMS`, 100), conversions and the two growth rates.
+    #[schema(max_items = 104)]
     pub items: Vec<ScoreItem>,
 }
 
