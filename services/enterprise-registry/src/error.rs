@@ -49,8 +49,10 @@ impl RegistryError {
 /// (422, declared on each route that gives it). Rule ids are stable (`errors[].rule`).
 /// `rule_set` names what `RuleSet::validate` finds in a rule set's contents: band order,
 /// points against the rule set's own maxima, thresholds against each other, and ranges the
-/// rule-set schema leaves to it; `builtin` is the built-in version, which cannot be replaced.
-pub const RULES_BEYOND_THE_DOCUMENT: [&str; 32] = [
+/// rule-set schema leaves to it; `builtin` is the built-in version, which cannot be replaced;
+/// `not_empty` is an uploaded file with no rows (or no bytes) to read, a rule on the file's
+/// contents as monitoring's imports have it.
+pub const RULES_BEYOND_THE_DOCUMENT: [&str; 33] = [
     "not_before_registration",
     "not_after_recorded_facts",
     "not_before_grant",
@@ -76,6 +78,7 @@ pub const RULES_BEYOND_THE_DOCUMENT: [&str; 32] = [
     "expert_score",
     "rule_set",
     "builtin",
+    "not_empty",
     "required_with_level",
     "known_carrier",
     "not_after_as_of",
