@@ -217,6 +217,20 @@ impl PartialSchema for BinaryFile {
 
 impl ToSchema for BinaryFile {}
 
+/// An uploaded file in the OpenAPI document: binary, at least one byte (an empty body is
+/// refused) and at most `max_bytes` (the route's cap, refused with 413 beyond it).
+pub fn upload_schema(max_bytes: u64) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+        .min_length(Some(1))
+        .max_length(Some(usize::try_from(max_bytes).unwrap_or(usize::MAX)))
+        .description(Some(format!(
+            "The file's bytes (文件内容), 1 to {max_bytes} bytes"
+        )))
+        .into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

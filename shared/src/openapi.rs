@@ -267,8 +267,13 @@ const FILE_MEDIA_TYPES: [&str; 3] = [
     "application/octet-stream",
 ];
 
+/// Uploads are `format: binary` inline (a route states its own size bounds with an inlined
+/// schema: fuzzers recognise a file body only inline); downloads are one `BinaryFile`
+/// schema, so generators make one file type.
 fn files_as_binary(json: &mut serde_json::Value) {
-    let binary = serde_json::json!({"type": "string", "format": "binary"});
+    let uploaded = serde_json::json!({"type": "string", "format": "binary"});
+    let downloaded = serde_json::json!({"$ref": "#/components/schemas/BinaryFile"});
+    let mut downloads = false;
     let Some(paths) = json
         .get_mut("paths")
         .and_then(serde_json::Value::as_object_mut)
@@ -286,13 +291,13 @@ fn files_as_binary(json: &mut serde_json::Value) {
             let mut bodies = Vec::new();
             for (key, value) in operation.iter_mut() {
                 if key == "requestBody" {
-                    bodies.push(value);
+                    bodies.push((value, &uploaded));
                 } else if let Some(responses) = value.as_object_mut().filter(|_| key == "responses")
                 {
-                    bodies.extend(responses.values_mut());
+                    bodies.extend(responses.values_mut().map(|r| (r, &downloaded)));
                 }
             }
-            for body in bodies {
+            for (body, binary) in bodies {
                 let Some(content) = body
                     .get_mut("content")
                     .and_then(serde_json::Value::as_object_mut)
@@ -300,15 +305,26 @@ fn files_as_binary(json: &mut serde_json::Value) {
                     continue;
                 };
                 for (media_type, media) in content.iter_mut() {
-                    // A named binary schema (e.g. `BinaryFile`) is kept as it is.
-                    if FILE_MEDIA_TYPES.contains(&media_type.as_str())
-                        && media["schema"].get("$ref").is_none()
-                    {
+                    // A named schema (`BinaryFile`) or a bounded upload is kept as it is.
+                    let kept = media["schema"].get("$ref").is_some()
+                        || (*binary == uploaded && media["schema"]["format"] == "binary");
+                    if FILE_MEDIA_TYPES.contains(&media_type.as_str()) && !kept {
                         media["schema"] = binary.clone();
                     }
+                    downloads |= media["schema"] == downloaded;
                 }
             }
         }
+    }
+    if let Some(schemas) = json
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+        .filter(|_| downloads)
+    {
+        let binary_file = <crate::export::BinaryFile as utoipa::PartialSchema>::schema();
+        schemas
+            .entry("BinaryFile")
+            .or_insert_with(|| serde_json::json!(binary_file));
     }
 }
 

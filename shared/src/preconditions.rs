@@ -67,6 +67,16 @@ impl FromRequest for IfMatch {
 }
 
 impl IfMatch {
+    /// For actions that require If-Match: a request without one is refused (428) before
+    /// anything else about the record is weighed (its state, the body against it), so the
+    /// answer to a missing precondition does not depend on stored state (RFC 6585 §3).
+    pub fn require_sent(&self, current_version: i32) -> Result<(), Problem> {
+        match self.0 {
+            None => self.check(current_version),
+            Some(_) => Ok(()),
+        }
+    }
+
     /// For actions where If-Match is optional (publish, close, deregister): checked when
     /// sent, so a client that sends it still never acts on a version it has not seen.
     pub fn check_if_sent(&self, current_version: i32) -> Result<(), Problem> {

@@ -47,7 +47,12 @@ impl RegistryError {
 /// (a check character; `format: date` has no minimum). The document accepts such a
 /// request, so refusing it is not "invalid input" (400) but "well-formed and not processable"
 /// (422, declared on each route that gives it). Rule ids are stable (`errors[].rule`).
-pub const RULES_BEYOND_THE_DOCUMENT: [&str; 28] = [
+/// `rule_set` names what `RuleSet::validate` finds in a rule set's contents: band order,
+/// points against the rule set's own maxima, thresholds against each other, and ranges the
+/// rule-set schema leaves to it; `builtin` is the built-in version, which cannot be replaced;
+/// `not_empty` is an uploaded file with no rows (or no bytes) to read, a rule on the file's
+/// contents as monitoring's imports have it.
+pub const RULES_BEYOND_THE_DOCUMENT: [&str; 33] = [
     "not_before_registration",
     "not_after_recorded_facts",
     "not_before_grant",
@@ -69,6 +74,11 @@ pub const RULES_BEYOND_THE_DOCUMENT: [&str; 28] = [
     "check_character",
     "dictionary",
     "field_of_kind",
+    "required_for_kind",
+    "expert_score",
+    "rule_set",
+    "builtin",
+    "not_empty",
     "required_with_level",
     "known_carrier",
     "not_after_as_of",

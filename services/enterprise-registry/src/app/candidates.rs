@@ -65,8 +65,11 @@ pub struct Candidate {
     pub unknown: u32,
     /// Sum of the failing gaps relative to their thresholds (相对差距合计).
     pub relative_gap: f64,
-    /// Keys of the failing conditions.
+    /// Keys of the failing conditions (of the nine HTE conditions).
+    #[schema(max_items = 9)]
     pub failing_conditions: Vec<String>,
+    /// What each failing condition lacks.
+    #[schema(max_items = 9)]
     pub gaps: Vec<CandidateGap>,
 }
 

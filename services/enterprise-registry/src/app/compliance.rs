@@ -32,7 +32,9 @@ pub struct ComplianceAlert {
     pub certificate_no: Option<String>,
     /// Last day of the certificate's validity (有效期至).
     pub expires_on: Option<NaiveDate>,
-    /// Report years that are due and missing (缺报年度).
+    /// Report years that are due and missing (缺报年度), within the certificate's three years
+    /// of validity (at most four calendar years).
+    #[schema(max_items = 4)]
     pub missing_years: Vec<i32>,
     /// Pool year and entry date (入库年度/入库日期), for pool alerts.
     pub pool_year: Option<i32>,

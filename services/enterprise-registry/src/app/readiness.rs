@@ -331,6 +331,9 @@ pub struct CandidateSummary {
     pub rule_set_version: String,
     /// Screening date of the build read (遴选日期).
     pub as_of: NaiveDate,
+    /// A row per county and verdict: at most 200 divisions (`hte_shared::regions::MAX_REGIONS`)
+    /// times four verdicts.
+    #[schema(max_items = 800)]
     pub items: Vec<SummaryRow>,
 }
 

@@ -148,8 +148,8 @@ pub fn check_new(version: &str, description: Option<&str>, rules: &RuleSet) -> R
         ));
     }
     if let Err(rule_errors) = rules.validate() {
-        errors.extend(rule_errors.into_iter().map(|(field, message)| {
-            FieldError::new(format!("rules.{field}"), "rule_set", message)
+        errors.extend(rule_errors.into_iter().map(|(field, rule, message)| {
+            FieldError::new(format!("rules.{field}"), rule, message)
         }));
     }
     if version == RuleSet::national_2016().version {

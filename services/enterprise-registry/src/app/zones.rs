@@ -38,7 +38,8 @@ pub struct ZoneView {
     #[schema(example = "320500")]
     pub city_code: String,
     /// County-level divisions covered (覆盖县区), the host first.
-    #[schema(example = json!(["320583"]))]
+    /// Stored from a zone body, which holds 1–20.
+    #[schema(example = json!(["320583"]), max_items = 20)]
     pub county_codes: Vec<String>,
     /// Version; the ETag is `"v<version>"`.
     pub version: i32,

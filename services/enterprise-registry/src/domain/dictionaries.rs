@@ -37,6 +37,9 @@ pub struct Dictionary {
     pub name: &'static str,
     pub label_zh: &'static str,
     pub label_en: &'static str,
+    /// Fixed lists; the longest, industries, has under 2,000 entries (a test holds every list
+    /// to this bound).
+    #[schema(max_items = 2000)]
     pub entries: Vec<DictionaryEntry>,
 }
 
@@ -270,6 +273,8 @@ mod tests {
         for summary in summaries() {
             let list = dictionary(summary.name).unwrap();
             assert!(!list.entries.is_empty(), "{}", summary.name);
+            // The document's `maxItems` of `entries`.
+            assert!(list.entries.len() <= 2000, "{}", summary.name);
             assert!(
                 list.entries.iter().all(|e| !e.label_zh.is_empty()),
                 "{}",

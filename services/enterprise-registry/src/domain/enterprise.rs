@@ -272,7 +272,12 @@ pub struct NewEnterprise {
     /// Above designated size (规模以上).
     #[serde(default)]
     pub above_scale: bool,
-    /// Carrier that incubated it (孵化载体).
+    /// Carrier that incubated it (孵化载体): 1–64 characters without control characters
+    /// (blanks around it dropped), as `parse_identifier` reads it.
+    #[schema(
+        max_length = 64,
+        pattern = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$"
+    )]
     pub carrier_id: Option<String>,
     /// Listing status (上市状态); default `unlisted`.
     #[serde(default)]
@@ -317,8 +322,9 @@ pub struct EnterprisePatch {
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]
     pub above_scale: Option<bool>,
+    /// Carrier that incubated it (孵化载体), as in `NewEnterprise`; null clears it.
     #[serde(default, deserialize_with = "hte_shared::json::nullable")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]([^\u0000-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000])?[\t\n\r \u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*$")]
     pub carrier_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "hte_shared::json::not_null")]
     #[schema(nullable = false)]

@@ -113,11 +113,14 @@ fn parse_title(raw: &str) -> Result<String, Problem> {
     }
 }
 
+/// A field the kind (and `holds`) needs: the document lists the fields of every kind as
+/// optional, so a missing one is a 422 (`required_for_kind`), as one present that the kind
+/// does not use is (`not_applicable`).
 fn required<T: Clone>(field: &str, value: &Option<T>) -> Result<T, Problem> {
     value.clone().ok_or_else(|| {
         Problem::invalid_field(
             field,
-            "required",
+            "required_for_kind",
             text!("{field} is required for this kind", "此类别须填写 {field}"),
         )
     })

@@ -5,16 +5,42 @@ use hte_shared::auth::Caller;
 use hte_shared::openapi::NotFound;
 use hte_shared::problem::Problem;
 use hte_shared::text;
+use utoipa::openapi::schema::{ArrayBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::dictionaries::{self, Dictionary, DictionarySummary};
 use crate::error::RegistryError;
+
+/// The body of `GET /dictionaries` in the document: one summary per code list, a fixed set
+/// (`dictionaries::NAMES`).
+pub struct DictionaryIndex;
+
+impl PartialSchema for DictionaryIndex {
+    fn schema() -> RefOr<Schema> {
+        ArrayBuilder::new()
+            .items(Ref::from_schema_name(DictionarySummary::name()))
+            .max_items(Some(dictionaries::NAMES.len()))
+            .into()
+    }
+}
+
+impl ToSchema for DictionaryIndex {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            DictionarySummary::name().into(),
+            DictionarySummary::schema(),
+        ));
+        <DictionarySummary as ToSchema>::schemas(schemas);
+    }
+}
 
 /// The code lists, each with its size: industries (GB/T 4754-2017), technology domains,
 /// regions, label kinds and levels, zone levels, listing statuses, R&D institution levels,
 /// enterprise statuses and assessment outcomes.
 #[utoipa::path(
     tag = "dictionaries",
-    responses((status = 200, description = "The code lists", body = Vec<DictionarySummary>))
+    responses((status = 200, description = "The code lists", body = DictionaryIndex))
 )]
 #[get("/dictionaries")]
 pub async fn list_dictionaries(_caller: Caller) -> HttpResponse {

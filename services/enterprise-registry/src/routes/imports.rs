@@ -41,6 +41,18 @@ const FILE_MEDIA_TYPES: &[&str] = &[
 /// Largest file accepted (a province of 200,000 firms with five years of reports fits).
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
+/// The body of `POST /imports` in the OpenAPI document: 1 byte to [`MAX_IMPORT_BYTES`] (an
+/// empty body is refused as no file).
+pub struct ImportFile;
+
+impl utoipa::PartialSchema for ImportFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        hte_shared::export::upload_schema(MAX_IMPORT_BYTES)
+    }
+}
+
+impl utoipa::ToSchema for ImportFile {}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
@@ -65,10 +77,12 @@ pub struct ImportParams {
     header_row: Option<u64>,
     /// Headers of the file mapped to fields, `header:field` pairs separated by commas, e.g.
     /// `主营收入:sales_revenue_yuan,职工人数:employees`; a unit in brackets may follow the
-    /// header in the file. See `GET /imports/kinds/{kind}/columns` for the fields.
+    /// header in the file. See `GET /imports/kinds/{kind}/columns` for the fields. No control
+    /// characters but tab and line breaks (the edge refuses them in every parameter); an
+    /// empty pair is blank (spaces only).
     #[param(
         max_length = 4000,
-        pattern = "^([^,，]*[:：][^,，]*|\\s*)([,，]([^,，]*[:：][^,，]*|\\s*))*$"
+        pattern = r"^([^,，\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[:：][^,，\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*|[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*)([,，]([^,，\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[:：][^,，\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*|[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*))*$"
     )]
     columns: Option<String>,
     /// ignore (default: columns no field has are read past and listed in `warnings`) or
@@ -321,7 +335,7 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     tag = "bulk",
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first import; 409 while it is still running")),
-    request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+    request_body(content((inline(ImportFile) = "text/csv"), (inline(ImportFile) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
         description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English"),
     responses(
         (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),

@@ -204,7 +204,7 @@ async fn declarations_are_parsed_at_the_edge() {
             json!({"kind": "national_award", "dated_on": "2024-01-01", "title": "国家技术发明奖二等奖",
                    "source": "公告"}),
             "completer_rank",
-            "required",
+            "required_for_kind",
         ),
         (
             json!({"kind": "national_award", "dated_on": "2024-01-01", "title": "国家技术发明奖二等奖",
@@ -216,7 +216,7 @@ async fn declarations_are_parsed_at_the_edge() {
             json!({"kind": "led_standard", "dated_on": "2024-01-01", "title": "GB/T 1-2024",
                    "source": "国家标准公告"}),
             "standard_level",
-            "required",
+            "required_for_kind",
         ),
         (
             json!({"kind": "clean_record", "dated_on": "2999-01-01", "source": "承诺书"}),

@@ -331,7 +331,7 @@ async fn malformed_files_get_a_clear_problem_and_write_nothing() {
 
     let empty = assert_problem(
         import(&app, &token, "kind=enterprises", "text/csv", Vec::new()).await,
-        400,
+        422,
     )
     .await;
     assert_eq!(empty["errors"][0]["rule"], "not_empty");
@@ -637,7 +637,7 @@ async fn a_retried_upload_with_its_idempotency_key_gets_the_first_import_back() 
     // A file refused as a whole does not hold its key: the corrected upload can use it.
     assert_problem(
         import_with_key(&app, "upload-2", "kind=enterprises", "").await,
-        400,
+        422,
     )
     .await;
     let corrected = import_with_key(&app, "upload-2", "kind=enterprises", &other).await;

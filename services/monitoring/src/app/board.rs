@@ -122,7 +122,9 @@ pub struct BoardItem {
     /// Siblings ranked (参与排名的地区数), the region included.
     pub ranked_among: u32,
     pub forecast: ForecastView,
-    /// Where the figures came from (数据来源).
+    /// Where the figures came from (数据来源): the target tree, the registry and at most one
+    /// per statistics measure (five).
+    #[schema(max_items = 7)]
     pub sources: Vec<SourceView>,
 }
 
@@ -141,7 +143,12 @@ pub struct Board {
     /// When the figures were taken (快照时间), as `snapshot.taken_at`.
     #[serde(with = "hte_shared::time::utc")]
     pub figures_taken_at: NaiveDateTime,
+    /// The registry's and allocation's breakers.
+    #[schema(max_items = 2)]
     pub upstreams: Vec<UpstreamStatus>,
+    /// One per indicator of the plan.
+    /// (A plan holds at most 1,000 indicators: allocation's body limit.)
+    #[schema(max_items = 1000)]
     pub items: Vec<BoardItem>,
 }
 
@@ -174,6 +181,8 @@ pub struct Series {
     pub region_name: String,
     /// As on the board.
     pub stale: bool,
+    /// The registry's and allocation's breakers.
+    #[schema(max_items = 2)]
     pub upstreams: Vec<UpstreamStatus>,
     pub points: Vec<SeriesPoint>,
 }

@@ -18,7 +18,7 @@ use super::{parse_region, record_change, region_name, require_read};
 use crate::db::statistics_inputs::{self as queries, InputFilter, InputKey, InputRow, Written};
 use crate::domain::inputs::{
     AmountUnit, InputMeasure, StatisticsInput, Submission, WriteRefusal, check_submission,
-    plan_write,
+    plan_write, reason as domain_reason,
 };
 use crate::domain::period::Period;
 use crate::error::MonitoringError;
@@ -97,20 +97,27 @@ pub struct InputWrite {
     /// `yi_yuan` (亿元).
     #[serde(default)]
     pub unit: Option<AmountUnit>,
-    /// The document the figure comes from (来源文件), 2–200 characters.
+    /// The document the figure comes from (来源文件), 2–200 characters (leading and trailing
+    /// spaces not counted: the pattern asks for two characters other than spaces).
     #[schema(
         example = "2019年江苏省科技经费投入统计公报",
         min_length = 2,
-        max_length = 200
+        max_length = 200,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
     )]
     pub source_document: String,
     /// A note (备注), up to 1,000 characters.
     #[serde(default)]
     #[schema(max_length = 1000)]
     pub note: Option<String>,
-    /// Why a figure is corrected (更正理由), 2–500 characters: required for a correction.
+    /// Why a figure is corrected (更正理由), 2–500 characters (leading and trailing spaces not
+    /// counted): required for a correction.
     #[serde(default)]
-    #[schema(min_length = 2, max_length = 500)]
+    #[schema(
+        min_length = 2,
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*[^\u0000-\u0020\u007F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$"
+    )]
     pub reason: Option<String>,
 }
 
@@ -341,6 +348,11 @@ pub async fn put(
                 .collect(),
         )
     })?;
+    // A reason that breaks the document is a 400 before If-Match is weighed (RFC 9110
+    // §13.2.1: preconditions are evaluated for a request that is otherwise acceptable).
+    if let Some(raw) = body.reason.as_deref() {
+        domain_reason(raw).map_err(|e| Problem::invalid_field("reason", e.rule(), e.text()))?;
+    }
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let key = InputPath {

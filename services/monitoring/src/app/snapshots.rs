@@ -141,6 +141,9 @@ pub struct ValueView {
     pub missing_reason: Option<String>,
     /// The target in force (目标值).
     pub target: Option<f64>,
+    /// Where the figure came from (数据来源): the target tree, the registry and at most one
+    /// per statistics measure (five).
+    #[schema(max_items = 7)]
     pub sources: Vec<SourceView>,
 }
 
@@ -174,6 +177,7 @@ pub struct SnapshotIndicatorView {
     /// 时序进度 on the as-of date, 0–1.
     pub expected_completion: f64,
     /// By region code.
+    #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub values: Vec<ValueView>,
 }
 
@@ -188,8 +192,12 @@ pub struct ReadyFirmsView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SnapshotView {
     pub snapshot: SnapshotSummary,
+    /// (A plan holds at most 1,000 indicators: allocation's body limit.)
+    #[schema(max_items = 1000)]
     pub indicators: Vec<SnapshotIndicatorView>,
-    /// Absent entries: the pipeline was not read (no indicator uses it, or it failed).
+    /// By region; absent entries: the pipeline was not read (no indicator uses it, or it
+    /// failed).
+    #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub ready_firms: Vec<ReadyFirmsView>,
 }
 

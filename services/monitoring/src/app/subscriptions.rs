@@ -64,6 +64,8 @@ pub struct SubscriptionView {
     pub id: String,
     pub region_code: String,
     pub region_name: String,
+    /// The kinds delivered, each once (four kinds exist).
+    #[schema(max_items = 4)]
     pub events: Vec<EventKind>,
     pub url: String,
     pub description: Option<String>,
@@ -134,7 +136,8 @@ pub struct DeliveryView {
     pub last_status_code: Option<i32>,
     pub last_latency_ms: Option<i64>,
     pub last_error: Option<String>,
-    /// Every attempt, in order.
+    /// Every attempt, in order: at most `MONITORING_WEBHOOK_MAX_ATTEMPTS`, itself at most 1,000.
+    #[schema(max_items = 1000)]
     pub attempt_log: Vec<AttemptView>,
 }
 

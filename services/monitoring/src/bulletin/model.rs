@@ -50,22 +50,36 @@ pub struct Bulletin {
     /// Opening paragraph (导语).
     pub introduction: String,
     /// One sentence per indicator (总体进展).
+    /// (A plan holds at most 1,000 indicators: allocation's body limit.)
+    #[schema(max_items = 1000)]
     pub summary: Vec<String>,
     /// The scope's own figure for each indicator (主要指标).
+    /// (A plan holds at most 1,000 indicators: allocation's body limit.)
+    #[schema(max_items = 1000)]
     pub indicators: Vec<IndicatorLine>,
     /// Per indicator, the scope's subdivisions: the 13 cities, or a city's counties.
+    /// (A plan holds at most 1,000 indicators: allocation's body limit.)
+    #[schema(max_items = 1000)]
     pub region_tables: Vec<RegionTable>,
-    /// Subdivisions behind 时序进度 by more than the margin (进度滞后地区).
+    /// Subdivisions behind 时序进度 by more than the margin (进度滞后地区): at most every
+    /// subdivision (200) for every indicator (1,000).
+    #[schema(max_items = 200000)]
     pub lagging: Vec<LaggingRegion>,
+    /// One paragraph per indicator with lagging subdivisions, or one saying there are none.
+    /// (A plan holds at most 1,000 indicators: allocation's body limit.)
+    #[schema(max_items = 1000)]
     pub lagging_summary: Vec<String>,
     /// The period's alerts within the scope (预警).
     pub alerts: Vec<BulletinAlert>,
     pub alerts_summary: String,
     /// Published year-end assessments (考核结果); a city's bulletin holds its own line.
     pub assessments: Vec<Assessment>,
-    /// Closing requirements (工作要求).
+    /// Closing requirements (工作要求): two fixed paragraphs.
+    #[schema(max_items = 2)]
     pub requirements: Vec<String>,
-    /// Notes on the data (说明).
+    /// Notes on the data (说明): source, definitions, comparisons, and whether the snapshot
+    /// is partial.
+    #[schema(max_items = 4)]
     pub notes: Vec<String>,
 }
 
@@ -181,6 +195,7 @@ pub struct RegionTable {
     /// A sentence on the leaders and how many keep pace.
     pub remark: String,
     /// By region code.
+    #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub rows: Vec<RegionLine>,
 }
 
@@ -255,6 +270,7 @@ pub struct Assessment {
     #[serde(default, with = "hte_shared::time::utc::option")]
     pub published_at: Option<NaiveDateTime>,
     /// One line per city.
+    #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub rows: Vec<AssessmentLine>,
 }
 

@@ -223,6 +223,18 @@ const FILE_MEDIA_TYPES: &[&str] = &[
     XLSX_MEDIA_TYPE,
 ];
 
+/// The body of a statistics import in the OpenAPI document: 1 byte to [`MAX_FILE_BYTES`]
+/// (an empty file is refused).
+pub struct StatisticsFile;
+
+impl utoipa::PartialSchema for StatisticsFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        hte_shared::export::upload_schema(MAX_FILE_BYTES as u64)
+    }
+}
+
+impl utoipa::ToSchema for StatisticsFile {}
+
 /// The upload, refused before reading when it is not a file or too large.
 async fn read_upload(
     request: &HttpRequest,
@@ -299,7 +311,7 @@ fn encoding_of(raw: Option<&str>) -> Result<Encoding, Problem> {
     tag = "statistics-inputs",
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first report; 409 while the first is still running")),
-    request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "The file (CSV or XLSX); the first row with text holds the headers"),
+    request_body(content((inline(StatisticsFile) = "text/csv"), (inline(StatisticsFile) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")), description = "The file (CSV or XLSX); the first row with text holds the headers"),
     responses(
         (status = 200, description = "The import's report (for an atomic import with refused rows, status rejected: nothing written)", body = ImportReport),
         (status = 400, response = BadRequest),

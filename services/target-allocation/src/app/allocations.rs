@@ -149,6 +149,8 @@ pub struct AllocationView {
     pub method: MethodKind,
     pub baseline: Option<Baseline>,
     pub baseline_as_of: Option<NaiveDate>,
+    /// One share per child region.
+    #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub children: Vec<AllocationChild>,
     pub status: ProposalStatus,
     /// Why it was accepted, withdrawn or rejected (决定理由).

@@ -118,7 +118,9 @@ pub struct PlanView {
     pub ends_on: NaiveDate,
     /// Status (状态).
     pub status: PlanStatus,
-    /// Indicators (指标), in order.
+    /// Indicators (指标), in order; stored from a plan body, whose arrays hold at most
+    /// `hte_shared::bounds::MAX_ITEMS`.
+    #[schema(max_items = 1000)]
     pub indicators: Vec<Indicator>,
     /// Version of the plan record; the ETag is `"v<version>"`.
     pub version: i32,
@@ -571,6 +573,7 @@ pub async fn update(
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let before = load(conn, &id)?;
+        if_match.require_sent(before.version)?;
         let status = before.status()?;
         if status != PlanStatus::Draft {
             let (key, label) = (status.key(), status.label_zh());

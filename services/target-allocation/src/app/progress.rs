@@ -92,6 +92,7 @@ pub struct ProgressReport {
     /// The parent region's own line (its target; actual = sum over the rows).
     pub parent: ProgressRow,
     /// One row per child region, ordered by code.
+    #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub items: Vec<ProgressRow>,
 }
 
@@ -127,7 +128,22 @@ fn parse_scope(caller: &Caller, query: &ProgressQuery) -> Result<Scope, Problem>
     };
     let parent = match level {
         RegionLevel::County => county_parent(caller, query, &mut errors),
-        _ => PROVINCE_CODE,
+        _ => {
+            // Not used at city level, but a value the document refuses is refused here too.
+            let known =
+                |raw: &str| RegionCode::parse(raw).is_ok_and(|c| regions::find(&c).is_some());
+            if query.parent.as_deref().is_some_and(|raw| !known(raw)) {
+                errors.push(FieldError::new(
+                    "parent",
+                    "enum",
+                    hte_shared::i18n::Text::fixed(
+                        "parent must be a Jiangsu region code",
+                        "parent 须为江苏省行政区划代码",
+                    ),
+                ));
+            }
+            PROVINCE_CODE
+        }
     };
     if let Some(Err(p)) = as_of.map(|date| check_figures_date("as_of", date)) {
         errors.extend(p.errors);

@@ -120,6 +120,8 @@ pub struct NewScheme {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchemeRules {
+    /// Stored from a scheme body, which holds 1–20 items.
+    #[schema(max_items = 20)]
     pub items: Vec<SchemeItemSpec>,
     #[serde(default)]
     pub max_bonus_points: f64,

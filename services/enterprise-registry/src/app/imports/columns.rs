@@ -20,6 +20,7 @@ pub struct ImportColumn {
     /// Every header accepted for the field. Headers are compared with full-width letters and
     /// punctuation folded to ASCII, spaces and a trailing `*` dropped, and a trailing unit in
     /// brackets (`（千元）`, `(人)`) split off.
+    #[schema(max_items = 100)] // fixed lists; a test holds them to it
     pub headers: Vec<&'static str>,
     /// Money in yuan: a header may declare 元, 千元 or 万元 in brackets; otherwise the
     /// `unit` parameter applies.
@@ -30,9 +31,11 @@ pub struct ImportColumn {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportColumns {
     pub kind: ImportKind,
+    #[schema(max_items = 100)] // fixed lists; a test holds them to it
     pub columns: Vec<ImportColumn>,
     /// Headers read past without a warning (serial numbers, names, remarks, and for
     /// enterprises the read-only columns of exports).
+    #[schema(max_items = 100)] // fixed lists; a test holds them to it
     pub ignored_headers: Vec<&'static str>,
     /// Rows looked at for the header row when `header_row` is not given.
     pub header_search_rows: u64,
@@ -59,5 +62,35 @@ pub fn columns_of(kind: ImportKind) -> ImportColumns {
         columns,
         ignored_headers,
         header_search_rows: MAX_TITLE_ROWS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `max_items` the document states for each list.
+    const MAX_LISTED: usize = 100;
+
+    #[test]
+    fn every_list_stays_within_the_documented_bound() {
+        let kinds = [
+            ImportKind::Enterprises,
+            ImportKind::AnnualReports,
+            ImportKind::PoolEntries,
+            ImportKind::Certificates,
+            ImportKind::Labels,
+        ];
+        for kind in kinds {
+            let listed = columns_of(kind);
+            assert!(listed.columns.len() <= MAX_LISTED, "{kind:?} columns");
+            assert!(
+                listed.ignored_headers.len() <= MAX_LISTED,
+                "{kind:?} ignored"
+            );
+            for column in &listed.columns {
+                assert!(column.headers.len() <= MAX_LISTED, "{}", column.field);
+            }
+        }
     }
 }

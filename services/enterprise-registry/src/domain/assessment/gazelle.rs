@@ -19,7 +19,8 @@ pub struct GazelleAssessment {
     pub confirmed_rules: bool,
     /// The rule set's note on where the thresholds come from.
     pub note: String,
-    /// Age, HTE certificate, revenue floor and revenue growth.
+    /// Age, HTE certificate (when the rule set asks for one), revenue floor and revenue growth.
+    #[schema(max_items = 4)]
     pub conditions: Vec<ConditionResult>,
 }
 

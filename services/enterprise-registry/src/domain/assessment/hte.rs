@@ -26,6 +26,7 @@ pub struct HteAssessment {
     pub outcome: OverallOutcome,
     /// The conditions in a fixed order: registration_age, core_ip, tech_domain, st_staff_ratio,
     /// rd_intensity, rd_domestic_share, hightech_income_share, innovation_score, clean_record.
+    #[schema(max_items = 9)]
     pub conditions: Vec<ConditionResult>,
     /// Number of conditions known to pass (已达标条件数).
     pub passing: u32,
@@ -78,7 +79,9 @@ pub struct InnovationScore {
     pub points_at_risk: f64,
     /// The total must exceed this (及格线，不含).
     pub pass_mark: u32,
-    /// Item by item (评分明细).
+    /// Item by item (评分明细): IP quantity, the rule set's expert items (at most
+    /// `rules::MAX_EXPERT_ITEMS`, 100), conversions and the two growth rates.
+    #[schema(max_items = 104)]
     pub items: Vec<ScoreItem>,
 }
 

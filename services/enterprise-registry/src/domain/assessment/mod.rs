@@ -123,7 +123,9 @@ pub struct Assessment {
     pub as_of: NaiveDate,
     /// Application year: the year of `as_of` (申报年度).
     pub application_year: i32,
-    /// Fiscal years assessed, oldest first (评估所用年度).
+    /// Fiscal years assessed, oldest first (评估所用年度): the (up to) three years before the
+    /// application year.
+    #[schema(max_items = 3)]
     pub assessed_years: Vec<i32>,
     /// High and New Technology Enterprise (高新技术企业).
     pub hte: HteAssessment,

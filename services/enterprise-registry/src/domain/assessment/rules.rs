@@ -11,15 +11,19 @@ use crate::domain::rd_institution::RdInstitution;
 use hte_shared::i18n::Text;
 use hte_shared::text;
 
-/// One rule-set validation problem: `(field path, message)`, e.g.
-/// `("hte.min_st_staff_ratio", "must be between 0 and 1")`.
-pub type RuleError = (String, Text);
+/// One rule-set validation problem: `(field path, rule, message)`, e.g.
+/// `("hte.min_st_staff_ratio", "range", "must be between 0 and 1")`. The rule is `range`,
+/// `maximum` or `max_length` for a bound of one value, which the document states on the field
+/// (`#[schema]`), and `rule_set` for everything else: values against each other (band order,
+/// points within the item maximum) and requirements the schema leaves to this check.
+pub type RuleError = (String, &'static str, Text);
 
 /// All thresholds for the three labels the engine assesses (评价规则集).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSet {
     /// Rule-set version, recorded on every assessment (规则版本).
+    #[schema(max_length = 64)]
     pub version: String,
     /// High and New Technology Enterprise rules (高新技术企业认定条件).
     pub hte: HteRules,
@@ -34,16 +38,21 @@ pub struct RuleSet {
 #[serde(deny_unknown_fields)]
 pub struct HteRules {
     /// Minimum days between registration and application (注册成立时间), compared with ≥.
+    #[schema(maximum = 36500)]
     pub min_registration_days: u32,
     /// Minimum S&T staff ÷ employees in the latest year (科技人员占比), ≥.
+    #[schema(minimum = 0, maximum = 1)]
     pub min_st_staff_ratio: f64,
     /// R&D intensity bands (研发费用占比), chosen by latest-year sales; ascending, the last
     /// without an upper edge.
+    #[schema(max_items = 50)]
     pub rd_intensity_bands: Vec<RdIntensityBand>,
     /// Minimum domestic R&D ÷ all R&D over the same years (境内研发费用占比), ≥.
+    #[schema(minimum = 0, maximum = 1)]
     pub min_rd_domestic_share: f64,
     /// Minimum high-tech products/services income ÷ total income in the latest year
     /// (高新技术产品（服务）收入占比), ≥.
+    #[schema(minimum = 0, maximum = 1)]
     pub min_hightech_income_share: f64,
     /// Innovation-capability score table and the assumptions behind its estimate
     /// (企业创新能力评价).
@@ -58,6 +67,7 @@ pub struct RdIntensityBand {
     /// for the top band.
     pub max_latest_sales_yuan: Option<i64>,
     /// Minimum Σ R&D ÷ Σ sales over the assessed years (最低比例), ≥.
+    #[schema(minimum = 0, maximum = 1)]
     pub min_ratio: f64,
 }
 
@@ -66,8 +76,10 @@ pub struct RdIntensityBand {
 #[serde(deny_unknown_fields)]
 pub struct PointRange {
     /// Lowest points in the band.
+    #[schema(maximum = 1000)]
     pub low: u32,
     /// Highest points in the band.
+    #[schema(maximum = 1000)]
     pub high: u32,
 }
 
@@ -90,8 +102,10 @@ pub enum Indicator {
 #[serde(deny_unknown_fields)]
 pub struct InnovationRules {
     /// The total must be strictly greater than this (70分以上，不含70分).
+    #[schema(maximum = 1000)]
     pub pass_mark_points: u32,
     /// Cap on the intellectual-property indicator, standards bonus included (知识产权满分).
+    #[schema(maximum = 1000)]
     pub ip_cap_points: u32,
     /// IP quantity sub-item, computed from Class I / Class II counts (知识产权数量).
     pub ip_quantity: IpQuantityRules,
@@ -100,6 +114,7 @@ pub struct InnovationRules {
     /// Net-asset and sales growth, each scored on these bands (企业成长性).
     pub growth: GrowthRules,
     /// Items experts score; the estimate assumes `assumed_fraction` of each maximum.
+    #[schema(max_items = 100)]
     pub expert_items: Vec<ExpertItem>,
 }
 
@@ -108,10 +123,12 @@ pub struct InnovationRules {
 #[serde(deny_unknown_fields)]
 pub struct IpQuantityRules {
     /// Item maximum.
+    #[schema(maximum = 1000)]
     pub max_points: u32,
     /// Points for at least one Class I item (Ⅰ类知识产权).
     pub class1_points: PointRange,
     /// Bands by Class II count (Ⅱ类知识产权), descending `min_count`.
+    #[schema(max_items = 50)]
     pub class2_bands: Vec<CountBand>,
 }
 
@@ -120,6 +137,7 @@ pub struct IpQuantityRules {
 #[serde(deny_unknown_fields)]
 pub struct CountBand {
     /// Lower edge, inclusive.
+    #[schema(maximum = 1000000)]
     pub min_count: u32,
     /// Points in the band.
     pub points: PointRange,
@@ -130,9 +148,11 @@ pub struct CountBand {
 #[serde(deny_unknown_fields)]
 pub struct ConversionRules {
     /// Item maximum.
+    #[schema(maximum = 1000)]
     pub max_points: u32,
     /// Bands by average conversions per year, descending `min_per_year`; below the last
     /// band scores 0.
+    #[schema(max_items = 50)]
     pub bands: Vec<AverageBand>,
 }
 
@@ -151,8 +171,10 @@ pub struct AverageBand {
 #[serde(deny_unknown_fields)]
 pub struct GrowthRules {
     /// Maximum of each of the two growth items (净资产增长率, 销售收入增长率).
+    #[schema(maximum = 1000)]
     pub max_points: u32,
     /// Bands by growth rate, descending `min_rate`; below the last band scores 0.
+    #[schema(max_items = 50)]
     pub bands: Vec<GrowthBand>,
 }
 
@@ -173,16 +195,21 @@ pub struct GrowthBand {
 #[serde(deny_unknown_fields)]
 pub struct ExpertItem {
     /// Stable snake_case key.
+    #[schema(max_length = 64)]
     pub key: String,
     /// Indicator the item belongs to.
     pub indicator: Indicator,
     /// Name in English.
+    #[schema(max_length = 200)]
     pub name_en: String,
     /// Name in Chinese (评分项).
+    #[schema(max_length = 200)]
     pub name_zh: String,
     /// Item maximum.
+    #[schema(maximum = 1000)]
     pub max_points: u32,
     /// Share of the maximum the estimate assumes (假设得分比例), 0–1.
+    #[schema(minimum = 0, maximum = 1)]
     pub assumed_fraction: f64,
 }
 
@@ -197,16 +224,21 @@ pub struct TechSmeRules {
     /// Total assets cap in yuan (资产总额), ≤.
     pub max_total_assets_yuan: i64,
     /// Minimum evaluation score (评价得分), ≥.
+    #[schema(maximum = 1000)]
     pub pass_points: u32,
     /// Whether an S&T-staff score of 0 disqualifies (科技人员指标得分不得为0).
     pub staff_points_must_be_nonzero: bool,
     /// S&T staff ÷ employees bands, descending `min_ratio`; below the last scores 0.
+    #[schema(max_items = 50)]
     pub staff_bands: Vec<RatioPoints>,
     /// R&D bands on two bases, descending; the firm gets the better of the two.
+    #[schema(max_items = 50)]
     pub rd_bands: Vec<RdScoreBand>,
     /// Points for at least one Class I IP item.
+    #[schema(maximum = 1000)]
     pub ip_class1_points: u32,
     /// Class II bands, descending `min_count`; none scores 0.
+    #[schema(max_items = 50)]
     pub ip_class2_bands: Vec<CountPoints>,
     /// A valid HTE certificate qualifies directly (直接认定: 有效期内高新技术企业).
     pub direct_route_hte_certificate: bool,
@@ -219,8 +251,10 @@ pub struct TechSmeRules {
 #[serde(deny_unknown_fields)]
 pub struct RatioPoints {
     /// Lower edge, inclusive.
+    #[schema(minimum = 0, maximum = 1)]
     pub min_ratio: f64,
     /// Points.
+    #[schema(maximum = 1000)]
     pub points: u32,
 }
 
@@ -229,10 +263,13 @@ pub struct RatioPoints {
 #[serde(deny_unknown_fields)]
 pub struct RdScoreBand {
     /// Lower edge of R&D ÷ sales revenue, inclusive (研发费用占销售收入比例).
+    #[schema(minimum = 0, maximum = 1)]
     pub min_ratio_of_sales: f64,
     /// Lower edge of R&D ÷ total costs and expenses, inclusive (研发费用占成本费用支出比例).
+    #[schema(minimum = 0, maximum = 1)]
     pub min_ratio_of_total_costs: f64,
     /// Points.
+    #[schema(maximum = 1000)]
     pub points: u32,
 }
 
@@ -241,8 +278,10 @@ pub struct RdScoreBand {
 #[serde(deny_unknown_fields)]
 pub struct CountPoints {
     /// Lower edge, inclusive.
+    #[schema(maximum = 1000000)]
     pub min_count: u32,
     /// Points.
+    #[schema(maximum = 1000)]
     pub points: u32,
 }
 
@@ -254,17 +293,21 @@ pub struct GazelleRules {
     /// Whether these thresholds were checked against the provincial notice (已核实).
     pub confirmed: bool,
     /// Where the thresholds come from.
+    #[schema(max_length = 2000)]
     pub note: String,
     /// Oldest a firm may be, in years since registration at the assessment date (成立年限), ≤.
+    #[schema(maximum = 100)]
     pub max_age_years: u32,
     /// Whether a valid HTE certificate is required.
     pub requires_hte_certificate: bool,
     /// Minimum latest-year sales revenue in yuan (营业收入下限), ≥.
     pub min_latest_sales_yuan: i64,
     /// Minimum compound annual growth of sales revenue (营业收入复合增长率), ≥.
+    #[schema(minimum = 0, maximum = 1)]
     pub min_sales_cagr: f64,
     /// Number of yearly growth steps the CAGR spans (3: from the year four years before the
-    /// application year to the latest year).
+    /// application year to the latest year), 1–5.
+    #[schema(minimum = 1, maximum = 5)]
     pub cagr_periods: u32,
 }
 
@@ -911,8 +954,9 @@ impl RuleSet {
         }
         v.ratio("gazelle.min_sales_cagr", g.min_sales_cagr);
         if !(1..=5).contains(&g.cagr_periods) {
-            v.err(
+            v.bound(
                 "gazelle.cagr_periods",
+                "range",
                 Text::fixed("must be between 1 and 5", "须在 1 至 5 之间"),
             );
         }
@@ -921,6 +965,7 @@ impl RuleSet {
 
 /// Sensible bounds for stored rule sets: far beyond any real table (the 2016 table totals
 /// 100 points), small enough that no sum or product of them can overflow.
+// The bounds of single values; each field states its own in the document (`#[schema]`).
 pub const MAX_POINTS: u32 = 1_000;
 pub const MAX_AGE_YEARS: u32 = 100;
 pub const MAX_REGISTRATION_DAYS: u32 = 36_500;
@@ -1077,8 +1122,9 @@ impl RuleSet {
         }
         for (path, text, max) in texts {
             if text.chars().count() > max {
-                v.err(
+                v.bound(
                     &path,
+                    "max_length",
                     text!("must be at most {max} characters", "不得超过 {max} 个字符"),
                 );
             }
@@ -1093,15 +1139,21 @@ struct Validator {
 
 impl Validator {
     fn err(&mut self, path: &str, message: Text) {
-        self.errors.push((path.to_owned(), message));
+        self.errors.push((path.to_owned(), "rule_set", message));
+    }
+
+    /// A bound of one value, which the document states on the field.
+    fn bound(&mut self, path: &str, rule: &'static str, message: Text) {
+        self.errors.push((path.to_owned(), rule, message));
     }
 
     /// A decimal ratio must be finite and within 0..=1; returns whether it is.
     fn ratio(&mut self, path: &str, value: f64) -> bool {
         let ok = value.is_finite() && (0.0..=1.0).contains(&value);
         if !ok {
-            self.err(
+            self.bound(
                 path,
+                "range",
                 Text::fixed(
                     "must be a ratio between 0 and 1 (e.g. 0.05 for 5 %)",
                     "须为 0 至 1 之间的比例（如 5% 填 0.05）",
@@ -1113,7 +1165,11 @@ impl Validator {
 
     fn at_most(&mut self, path: &str, value: u64, max: u64) {
         if value > max {
-            self.err(path, text!("must be at most {max}", "不得大于 {max}"));
+            self.bound(
+                path,
+                "maximum",
+                text!("must be at most {max}", "不得大于 {max}"),
+            );
         }
     }
 

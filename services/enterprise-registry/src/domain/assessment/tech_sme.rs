@@ -53,7 +53,9 @@ pub struct TechSmeAssessment {
     pub rd_points: Option<u32>,
     /// S&T results (IP) indicator points, of 30 (科技成果指标).
     pub ip_points: Option<u32>,
-    /// Size caps, clean record, then the route's conditions.
+    /// Size caps, clean record, then the route's conditions: four, then the direct route
+    /// held, or the staff and score conditions and an open direct route (at most three).
+    #[schema(max_items = 7)]
     pub conditions: Vec<ConditionResult>,
 }
 

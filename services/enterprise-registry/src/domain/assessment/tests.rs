@@ -1203,7 +1203,7 @@ fn rule_set_validation_reports_each_problem_with_its_path() {
         change(&mut r);
         let errors = r.validate().unwrap_err();
         assert!(
-            errors.iter().any(|(p, _)| p == path),
+            errors.iter().any(|(p, _, _)| p == path),
             "expected an error at {path}, got {errors:?}"
         );
     }

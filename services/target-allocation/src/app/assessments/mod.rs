@@ -126,9 +126,11 @@ pub struct AssessmentLine {
     /// Region name (地区名称).
     #[schema(example = "苏州市")]
     pub name: String,
-    /// One entry per indicator of the scheme, in its order.
+    /// One entry per indicator of the scheme, in its order (a scheme has at most 20).
+    #[schema(max_items = 20)]
     pub items: Vec<IndicatorScore>,
-    /// The province's bonus and penalty items (加减分项).
+    /// The province's bonus and penalty items (加减分项); an assessment body holds at most 100.
+    #[schema(max_items = 100)]
     pub adjustments: Vec<AdjustmentLine>,
     /// Their sum (加减分合计).
     pub adjustment_points: f64,
@@ -167,6 +169,7 @@ pub struct AssessmentView {
     #[serde(with = "hte_shared::time::utc::option")]
     pub published_at: Option<NaiveDateTime>,
     /// One line per region, ordered by code (city and county officials: their own).
+    #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub rows: Vec<AssessmentLine>,
 }
 
