@@ -324,7 +324,7 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first import; 409 while it is still running")),
     request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "application/vnd.ms-excel"), (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet")),
-        description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK), XLSX, legacy Excel XLS (BIFF) or OpenDocument ODS (first worksheet; workbooks up to 64 MiB, XLS and ODS sheets up to 2,000,000 cells from first to last); the headers in Chinese or English, below any title rows"),
+        description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK), XLSX, legacy Excel XLS (BIFF) or OpenDocument ODS (first worksheet; workbooks up to 64 MiB, XLS and ODS sheets up to 2,000,000 cells from first to last and 128 MiB of text as their cells repeat it); the headers in Chinese or English, below any title rows"),
     responses(
         (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),
         (status = 400, response = BadRequest),

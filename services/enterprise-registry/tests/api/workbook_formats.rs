@@ -18,6 +18,7 @@ const UNSAVED_FORMULA_XLS: &[u8] =
     include_bytes!("../fixtures/statistics_form_unsaved_formula.xls");
 const MERGED_AND_DATES_XLS: &[u8] = include_bytes!("../fixtures/merged_region_and_dates.xls");
 const FAR_APART_CELLS_XLS: &[u8] = include_bytes!("../fixtures/far_apart_cells.xls");
+const REPEATED_SHARED_STRING_XLS: &[u8] = include_bytes!("../fixtures/repeated_shared_string.xls");
 
 /// A cell of an OpenDocument table.
 enum Cell<'a> {
@@ -272,6 +273,20 @@ async fn an_ods_bomb_is_refused_before_it_is_unpacked() {
         "{refused}"
     );
 
+    // A cell of 100 KB of text repeated across 16,384 columns: 1.6 GB as the reader copies it.
+    let text = "x".repeat(100 * 1024);
+    let copied = format!(
+        r#"<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>{text}</text:p></table:table-cell></table:table-row>"#
+    );
+    let refused = refused_as_too_large(&app, ODS, ods_file("Sheet1", &copied)).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("repeat their texts"),
+        "{refused}"
+    );
+
     // One cell of a billion spaces spelt as `<text:s text:c>`.
     let spaces = r#"<table:table-row><table:table-cell office:value-type="string"><text:p><text:s text:c="1000000000"/></text:p></table:table-cell></table:table-row>"#;
     refused_as_too_large(&app, ODS, ods_file("Sheet1", spaces)).await;
@@ -293,6 +308,15 @@ async fn an_xls_whose_grid_or_structure_is_out_of_bounds_is_refused() {
             .as_str()
             .unwrap()
             .contains("2000000 cells"),
+        "{refused}"
+    );
+    // One 32,000-character shared string in 2,000 cells: 190 MB as the reader copies it.
+    let refused = refused_as_too_large(&app, XLS, REPEATED_SHARED_STRING_XLS.to_vec()).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("repeat their texts"),
         "{refused}"
     );
     // A compound file whose first directory sector points at itself loops.

@@ -8,7 +8,7 @@
 //! structures over the upload (itself capped in size), refusing damage (400) and any sheet
 //! grid past [`MAX_WORKBOOK_CELLS`] (413); only then does the reader open the file.
 
-use super::unpacked::{Exceeded, MAX_SHEETS, MAX_WORKBOOK_CELLS, Refusal};
+use super::unpacked::{Exceeded, MAX_SHEETS, MAX_WORKBOOK_CELLS, MAX_WORKBOOK_TEXT, Refusal};
 
 const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
 /// Sector ids from here on are markers, not sectors.
@@ -204,8 +204,16 @@ fn records(stream: &[u8], at: usize) -> impl Iterator<Item = Result<(u16, &[u8])
 pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
     let stream = workbook_stream(bytes)?;
     let mut sheets = Vec::new();
+    // The shared-strings table and the CONTINUE records after it (the last table counts).
+    let mut table: Vec<&[u8]> = Vec::new();
+    let mut in_table = false;
     for record in records(&stream, 0) {
         let (kind, data) = record?;
+        match kind {
+            0x00FC => (table, in_table) = (vec![data], true),
+            0x003C if in_table => table.push(data),
+            _ => in_table = false,
+        }
         // BoundSheet8: where a sheet's records begin.
         if kind == 0x0085 {
             let at = u32_at(data, 0).filter(|_| data.len() >= 6);
@@ -219,9 +227,10 @@ pub fn check(bytes: &[u8]) -> Result<(), Refusal> {
     if sheets.len() > MAX_SHEETS {
         return Err(Refusal::Exceeded(Exceeded::Sheets(sheets.len())));
     }
+    let strings = shared_string_sizes(&table);
     let mut grids = Grids::default();
     for at in sheets {
-        grids.add(&sheet_grid(&stream, at)?)?;
+        grids.add(&sheet_grid(&stream, at, &strings)?)?;
     }
     Ok(())
 }
@@ -233,6 +242,7 @@ struct Grids {
     reserved: u64,
     values: u64,
     formulas: u64,
+    text: u64,
 }
 
 impl Grids {
@@ -240,9 +250,13 @@ impl Grids {
         self.reserved += sheet.reserved;
         self.values += sheet.values.area();
         self.formulas += sheet.formulas.area();
+        self.text = self.text.saturating_add(sheet.shared_text);
         let largest = self.reserved.max(self.values).max(self.formulas);
         if largest > MAX_WORKBOOK_CELLS {
             return Err(Refusal::Exceeded(Exceeded::Cells));
+        }
+        if self.text > MAX_WORKBOOK_TEXT {
+            return Err(Refusal::Exceeded(Exceeded::Text));
         }
         Ok(())
     }
@@ -278,10 +292,12 @@ struct SheetGrid {
     reserved: u64,
     values: Bounds,
     formulas: Bounds,
+    /// The shared strings its cells copy.
+    shared_text: u64,
 }
 
 /// The cells of one sheet's records, as the reader places them.
-fn sheet_grid(stream: &[u8], at: usize) -> Result<SheetGrid, Refusal> {
+fn sheet_grid(stream: &[u8], at: usize, strings: &[u64]) -> Result<SheetGrid, Refusal> {
     let mut grid = SheetGrid::default();
     for record in records(stream, at) {
         let (kind, data) = record?;
@@ -291,6 +307,11 @@ fn sheet_grid(stream: &[u8], at: usize) -> Result<SheetGrid, Refusal> {
             // Number, Label, BoolErr, RK, LabelSST.
             (0x0203 | 0x0204 | 0x0205 | 0x027E | 0x00FD, (Some(row), Some(column))) => {
                 grid.values.include(row, column, column);
+                // LabelSST: the reader copies the shared string into the cell.
+                if let Some(index) = u32_at(data, 6).filter(|_| kind == 0x00FD) {
+                    let size = strings.get(index as usize).copied().unwrap_or(0);
+                    grid.shared_text = grid.shared_text.saturating_add(size);
+                }
             }
             (0x0006, (Some(row), Some(column))) => {
                 grid.values.include(row, column, column);
@@ -308,6 +329,101 @@ fn sheet_grid(stream: &[u8], at: usize) -> Result<SheetGrid, Refusal> {
         }
     }
     Ok(grid)
+}
+
+/// The bytes each string of a shared-strings table (its record's data, then its CONTINUE
+/// records') decodes to at most, walked as the reader walks it; a cut-off table ends early.
+fn shared_string_sizes(table: &[&[u8]]) -> Vec<u64> {
+    let mut parts = Parts {
+        rest: table.get(1..).unwrap_or_default(),
+        data: table
+            .first()
+            .and_then(|first| first.get(8..))
+            .unwrap_or_default(),
+    };
+    let mut sizes = Vec::new();
+    while let Some(size) = parts.next_string() {
+        sizes.push(size);
+    }
+    sizes
+}
+
+/// The bytes of a record and its continuations, read across their boundaries.
+struct Parts<'a> {
+    data: &'a [u8],
+    rest: &'a [&'a [u8]],
+}
+
+impl Parts<'_> {
+    /// Moves to the next continuation; `false` when there is none.
+    fn advance(&mut self) -> bool {
+        let Some((next, rest)) = self.rest.split_first() else {
+            return false;
+        };
+        (self.data, self.rest) = (next, rest);
+        true
+    }
+
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let (taken, data) = (self.data.get(..n)?, self.data.get(n..)?);
+        self.data = data;
+        Some(taken)
+    }
+
+    fn skip(&mut self, mut n: u64) -> Option<()> {
+        while n > 0 {
+            if self.data.is_empty() && !self.advance() {
+                return None;
+            }
+            let step = self
+                .data
+                .len()
+                .min(usize::try_from(n).unwrap_or(usize::MAX));
+            self.data = &self.data[step..];
+            n -= step as u64;
+        }
+        Some(())
+    }
+
+    /// One XLUnicodeRichExtendedString: its characters (one or two bytes each, a
+    /// continuation restating the width), then its formatting runs and phonetic block.
+    fn next_string(&mut self) -> Option<u64> {
+        if self.data.is_empty() && !self.advance() {
+            return None;
+        }
+        let head = self.take(3)?;
+        let (characters, flags) = (usize::from(u16::from_le_bytes([head[0], head[1]])), head[2]);
+        let runs = if flags & 0x8 != 0 {
+            self.take(2).map(|r| u16::from_le_bytes([r[0], r[1]]))?
+        } else {
+            0
+        };
+        let phonetic = if flags & 0x4 != 0 {
+            self.take(4)
+                .map(|p| i32::from_le_bytes([p[0], p[1], p[2], p[3]]))?
+        } else {
+            0
+        };
+        let (mut left, mut wide) = (characters, flags & 0x1 != 0);
+        while left > 0 {
+            let width = if wide { 2 } else { 1 };
+            let here = (self.data.len() / width).min(left);
+            self.data = &self.data[here * width..];
+            left -= here;
+            if left > 0 {
+                if !self.advance() {
+                    return None;
+                }
+                wide = self.take(1)?[0] & 0x1 != 0;
+            }
+        }
+        // The reader skips a negative phonetic size as a huge one, and fails.
+        let phonetic = u64::try_from(phonetic).unwrap_or(u64::MAX);
+        self.skip(u64::from(runs) * 4)?;
+        self.skip(phonetic)?;
+        // A UTF-16 unit or a Latin-1 byte is at most three bytes of UTF-8.
+        Some(characters as u64 * 3)
+    }
 }
 
 /// The cells a DIMENSIONS record makes the reader reserve, read as the reader reads it.
@@ -374,9 +490,9 @@ mod tests {
         record(0x00BD, &run);
         record(0x0203, &[9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         record(0x000A, &[]);
-        let grid = sheet_grid(&stream, 0).map_err(|_| "refused").unwrap();
+        let grid = sheet_grid(&stream, 0, &[]).map_err(|_| "refused").unwrap();
         assert_eq!(grid.values.area(), 8 * 4, "rows 2 to 9, columns 0 to 3");
         stream[4 + 2] = 5; // the run now begins at column 5 and ends at 3
-        assert!(sheet_grid(&stream, 0).is_err());
+        assert!(sheet_grid(&stream, 0, &[]).is_err());
     }
 }

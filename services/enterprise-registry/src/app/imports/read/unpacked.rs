@@ -28,6 +28,9 @@ pub const MAX_CELL_XML_BYTES: usize = 256 * 1024;
 /// its first cell to its last (about 65,000 rows of 30 columns; larger sheets go as CSV or
 /// XLSX, which are streamed).
 pub const MAX_WORKBOOK_CELLS: u64 = 2_000_000;
+/// Text the `.xls` and `.ods` readers may hold for their cells: they copy a repeated cell's
+/// text (a shared string, a cell repeated across columns or rows) into every cell it fills.
+pub const MAX_WORKBOOK_TEXT: u64 = 128 * 1024 * 1024;
 /// One XML tag with its attributes.
 const MAX_TAG_BYTES: usize = 64 * 1024;
 /// Sheets of a legacy or OpenDocument workbook, each read whole whichever is imported.
@@ -52,6 +55,8 @@ pub enum Exceeded {
     SharedStrings,
     /// The sheets' grids hold more than [`MAX_WORKBOOK_CELLS`] cells.
     Cells,
+    /// The cells' text, copied as the readers copy it, exceeds [`MAX_WORKBOOK_TEXT`].
+    Text,
     Sheets(usize),
 }
 
@@ -82,6 +87,10 @@ impl Exceeded {
             Self::Cells => text!(
                 "the workbook's sheets span more than {MAX_WORKBOOK_CELLS} cells from their first cell to their last; save the sheet as .xlsx or CSV",
                 "工作簿各工作表从首个到末个单元格的范围超过 {MAX_WORKBOOK_CELLS} 个单元格，请另存为 .xlsx 或 CSV"
+            ),
+            Self::Text => text!(
+                "the workbook's cells repeat their texts to more than {MAX_WORKBOOK_TEXT} bytes when read; save the sheet as .xlsx or CSV",
+                "工作簿单元格读取时重复的文本超过 {MAX_WORKBOOK_TEXT} 字节，请另存为 .xlsx 或 CSV"
             ),
             Self::Sheets(n) => text!(
                 "the workbook has {n} sheets; at most {MAX_SHEETS} are read",
@@ -535,6 +544,12 @@ struct Tables {
     width: u64,
     /// Cells of the grids of the tables ended so far.
     cells: u64,
+    /// The opening tag's length and repeats of the filled cell being read.
+    filled_cell: Option<(u64, u64)>,
+    /// Text of the current row's filled cells, each as often as it is repeated.
+    row_text: u64,
+    /// Text of the rows so far, each as often as it is repeated.
+    text: u64,
     in_cell: bool,
     merged_down: Vec<MergedDown>,
 }
@@ -572,26 +587,30 @@ impl Scan {
             (b"table", true) => tables.end_table()?,
             (b"table-row", false) => {
                 tables.row_repeats = count_of(&self.tag, "table:number-rows-repeated");
-                (tables.column, tables.row_width) = (0, 0);
+                (tables.column, tables.row_width, tables.row_text) = (0, 0, 0);
                 if self_closing {
-                    tables.end_row();
+                    tables.end_row()?;
                 }
             }
-            (b"table-row", true) => tables.end_row(),
+            (b"table-row", true) => tables.end_row()?,
             (b"table-cell" | b"covered-table-cell", false) => {
                 let tag = &self.tag;
                 let filled = FILLED_CELL.iter().any(|a| attribute(tag, a).is_some())
                     || attribute(tag, "office:value-type").as_deref() == Some("string");
                 let spanned = count_of(tag, "table:number-rows-spanned");
-                tables.cell(
-                    count_of(tag, "table:number-columns-repeated"),
-                    filled,
-                    spanned,
-                );
+                let repeats = count_of(tag, "table:number-columns-repeated");
+                tables.cell(repeats, filled, spanned);
+                tables.filled_cell = filled.then_some((tag.len() as u64, repeats));
                 tables.in_cell = !self_closing;
                 self.text = 0;
+                if self_closing {
+                    tables.end_cell(0);
+                }
             }
-            (b"table-cell" | b"covered-table-cell", true) => tables.in_cell = false,
+            (b"table-cell" | b"covered-table-cell", true) => {
+                tables.in_cell = false;
+                tables.end_cell(self.text as u64);
+            }
             (b"s", false) => {
                 let spaces = usize::try_from(count_of(&self.tag, "text:c")).unwrap_or(usize::MAX);
                 self.text = self.text.saturating_add(spaces);
@@ -623,7 +642,15 @@ impl Tables {
         }
     }
 
-    fn end_row(&mut self) {
+    /// A filled cell's text (its attributes' and its content's) counts once per repeat.
+    fn end_cell(&mut self, text: u64) {
+        if let Some((tag, repeats)) = self.filled_cell.take() {
+            let copied = (tag + text).saturating_mul(repeats);
+            self.row_text = self.row_text.saturating_add(copied);
+        }
+    }
+
+    fn end_row(&mut self) -> Result<(), Exceeded> {
         let end = self.row.saturating_add(self.row_repeats);
         if self.row_width > 0 {
             let first = self.filled_rows.map_or(self.row, |(first, _)| first);
@@ -631,12 +658,26 @@ impl Tables {
             self.width = self.width.max(self.row_width);
         }
         self.row = end;
+        if self.cells.saturating_add(self.grid()) > MAX_WORKBOOK_CELLS {
+            return Err(Exceeded::Cells);
+        }
+        let copied = self.row_text.saturating_mul(self.row_repeats);
+        self.text = self.text.saturating_add(copied);
+        if self.text > MAX_WORKBOOK_TEXT {
+            return Err(Exceeded::Text);
+        }
+        Ok(())
+    }
+
+    /// The current table's grid so far.
+    fn grid(&self) -> u64 {
+        let rows = self.filled_rows.map_or(0, |(first, end)| end - first);
+        rows.saturating_mul(self.width)
     }
 
     fn end_table(&mut self) -> Result<(), Exceeded> {
         self.open = self.open.saturating_sub(1);
-        let rows = self.filled_rows.map_or(0, |(first, end)| end - first);
-        self.cells = self.cells.saturating_add(rows.saturating_mul(self.width));
+        self.cells = self.cells.saturating_add(self.grid());
         if self.cells > MAX_WORKBOOK_CELLS {
             return Err(Exceeded::Cells);
         }
