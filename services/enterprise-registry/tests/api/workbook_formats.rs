@@ -9,16 +9,17 @@ use crate::officials_sheets::{
     FORM_HEADERS, assert_statistics_form_imports, import_as, statistics_form_firms,
 };
 
-const XLS: &str = "application/vnd.ms-excel";
-const ODS: &str = "application/vnd.oasis.opendocument.spreadsheet";
+pub(crate) const XLS: &str = "application/vnd.ms-excel";
+pub(crate) const ODS: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
 /// Written by `tests/fixtures/legacy_workbooks.py` (xlwt), which says how to regenerate them.
 const STATISTICS_FORM_XLS: &[u8] = include_bytes!("../fixtures/statistics_form.xls");
 const UNSAVED_FORMULA_XLS: &[u8] =
     include_bytes!("../fixtures/statistics_form_unsaved_formula.xls");
 const MERGED_AND_DATES_XLS: &[u8] = include_bytes!("../fixtures/merged_region_and_dates.xls");
-const FAR_APART_CELLS_XLS: &[u8] = include_bytes!("../fixtures/far_apart_cells.xls");
-const REPEATED_SHARED_STRING_XLS: &[u8] = include_bytes!("../fixtures/repeated_shared_string.xls");
+pub(crate) const FAR_APART_CELLS_XLS: &[u8] = include_bytes!("../fixtures/far_apart_cells.xls");
+pub(crate) const REPEATED_SHARED_STRING_XLS: &[u8] =
+    include_bytes!("../fixtures/repeated_shared_string.xls");
 
 /// A cell of an OpenDocument table.
 enum Cell<'a> {
@@ -61,7 +62,7 @@ impl Cell<'_> {
 }
 
 /// An `.ods` file of one table `name` holding `table` (the rows' XML).
-fn ods_file(name: &str, table: &str) -> Vec<u8> {
+pub(crate) fn ods_file(name: &str, table: &str) -> Vec<u8> {
     let content = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="{name}">{table}</table:table></office:spreadsheet></office:body></office:document-content>"#
     );
