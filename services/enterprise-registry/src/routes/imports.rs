@@ -43,6 +43,23 @@ const FILE_MEDIA_TYPES: &[&str] = &[
 /// Largest file accepted (a province of 200,000 firms with five years of reports fits).
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
+/// An uploaded file in the OpenAPI document: bytes, at most [`MAX_IMPORT_BYTES`] (413 beyond).
+pub struct ImportFile;
+
+impl utoipa::PartialSchema for ImportFile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .max_length(usize::try_from(MAX_IMPORT_BYTES).ok())
+            .description(Some("The file's bytes, at most 512 MiB (上传的文件)"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ImportFile {}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
@@ -323,7 +340,7 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     tag = "bulk",
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first import; 409 while it is still running")),
-    request_body(content((Vec<u8> = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "application/vnd.ms-excel"), (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet")),
+    request_body(content((ImportFile = "text/csv"), (ImportFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (ImportFile = "application/vnd.ms-excel"), (ImportFile = "application/vnd.oasis.opendocument.spreadsheet")),
         description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK), XLSX, legacy Excel XLS (BIFF) or OpenDocument ODS (first worksheet; workbooks up to 64 MiB, XLS and ODS sheets up to 2,000,000 cells from first to last and 128 MiB of text as their cells repeat it); the headers in Chinese or English, below any title rows"),
     responses(
         (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),
