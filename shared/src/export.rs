@@ -56,13 +56,87 @@ impl Format {
     }
 }
 
-/// One cell: numbers stay numbers in both formats.
+/// One cell: numbers stay numbers and dates dates in both formats.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Text(String),
     Int(i64),
     Number(f64),
+    /// A calendar date: a real date in XLSX, `YYYY-MM-DD` in CSV.
+    Date(chrono::NaiveDate),
+    /// A moment (already in the reader's time zone): a real date and time in XLSX,
+    /// `YYYY-MM-DD hh:mm:ss` in CSV.
+    DateTime(chrono::NaiveDateTime),
     Empty,
+}
+
+impl Cell {
+    /// The cell as CSV text; text neutralised so that `=HYPERLINK(…)` stays text in Excel
+    /// (OWASP), which importers undo.
+    pub fn csv_text(&self) -> String {
+        match self {
+            Self::Text(t) => neutralise_cell(t).into_owned(),
+            Self::Int(i) => i.to_string(),
+            Self::Number(n) => n.to_string(),
+            Self::Date(d) => d.to_string(),
+            Self::DateTime(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Self::Empty => String::new(),
+        }
+    }
+
+    /// Writes the cell at (`row`, `column`); dates and moments in `formats`.
+    pub fn write_xlsx(
+        &self,
+        sheet: &mut rust_xlsxwriter::Worksheet,
+        (row, column): (u32, u16),
+        formats: &DateFormats,
+    ) -> Result<(), rust_xlsxwriter::XlsxError> {
+        match self {
+            Self::Text(t) => sheet.write_string(row, column, t).map(|_| ()),
+            // Exact for |i| < 2^53, far beyond any count or amount kept here.
+            Self::Int(i) => sheet.write_number(row, column, *i as f64).map(|_| ()),
+            Self::Number(n) => sheet.write_number(row, column, *n).map(|_| ()),
+            Self::Date(d) => excel_date(d.and_time(chrono::NaiveTime::MIN))
+                .and_then(|d| sheet.write_datetime_with_format(row, column, &d, &formats.date))
+                .map(|_| ()),
+            Self::DateTime(t) => excel_date(*t)
+                .and_then(|t| sheet.write_datetime_with_format(row, column, &t, &formats.date_time))
+                .map(|_| ()),
+            Self::Empty => Ok(()),
+        }
+    }
+}
+
+/// How dates and moments look in a workbook.
+#[derive(Debug, Clone)]
+pub struct DateFormats {
+    pub date: rust_xlsxwriter::Format,
+    pub date_time: rust_xlsxwriter::Format,
+}
+
+impl Default for DateFormats {
+    fn default() -> Self {
+        Self {
+            date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
+            date_time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+        }
+    }
+}
+
+/// A date and time as Excel stores it (rust_xlsxwriter checks the range, 1900–9999).
+fn excel_date(
+    t: chrono::NaiveDateTime,
+) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter::XlsxError> {
+    use chrono::{Datelike, Timelike};
+    let year = u16::try_from(t.year()).map_err(|_| {
+        rust_xlsxwriter::XlsxError::ParameterError(format!("year {} out of range", t.year()))
+    })?;
+    // Month, day, hour, minute and second always fit in a byte; the casts cannot truncate.
+    rust_xlsxwriter::ExcelDateTime::from_ymd(year, t.month() as u8, t.day() as u8)?.and_hms(
+        t.hour() as u16,
+        t.minute() as u8,
+        t.second(),
+    )
 }
 
 impl From<String> for Cell {
@@ -131,12 +205,7 @@ pub fn csv_bytes(table: &Table) -> Result<Vec<u8>, Problem> {
             .map_err(fail)?;
         for row in &table.rows {
             writer
-                .write_record(row.iter().map(|cell| match cell {
-                    Cell::Text(t) => neutralise_cell(t).into_owned(),
-                    Cell::Int(i) => i.to_string(),
-                    Cell::Number(n) => n.to_string(),
-                    Cell::Empty => String::new(),
-                }))
+                .write_record(row.iter().map(Cell::csv_text))
                 .map_err(fail)?;
         }
         writer.flush().map_err(|e| fail(e.into()))?;
@@ -163,18 +232,13 @@ pub fn xlsx_bytes(table: &Table) -> Result<Vec<u8>, Problem> {
             .write_string_with_format(0, col, text, &bold)
             .map_err(xlsx_failure)?;
     }
+    let formats = DateFormats::default();
     for (r, row) in table.rows.iter().enumerate() {
         let r = u32::try_from(r + 1).map_err(|_| Problem::internal())?;
         for (c, cell) in row.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| Problem::internal())?;
-            match cell {
-                Cell::Text(t) => sheet.write_string(r, c, t).map(|_| ()),
-                // Exact for |i| < 2^53, far beyond any count or target kept here.
-                Cell::Int(i) => sheet.write_number(r, c, *i as f64).map(|_| ()),
-                Cell::Number(n) => sheet.write_number(r, c, *n).map(|_| ()),
-                Cell::Empty => Ok(()),
-            }
-            .map_err(xlsx_failure)?;
+            cell.write_xlsx(sheet, (r, c), &formats)
+                .map_err(xlsx_failure)?;
         }
     }
     workbook.save_to_buffer().map_err(xlsx_failure)
@@ -273,6 +337,7 @@ mod tests {
                 Cell::from("苏州市"),
                 Cell::Number(96.142857),
                 Cell::Int(2),
+                Cell::Date(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()),
             ]],
         };
         let sheet = crate::testing::read_xlsx(&xlsx_bytes(&table).unwrap());
@@ -281,6 +346,15 @@ mod tests {
         assert_eq!(sheet.rows[0][0], "地区名称");
         assert_eq!(sheet.rows[1][1], 96.142857);
         assert_eq!(sheet.rows[1][2], 2.0);
+        assert_eq!(
+            sheet.rows[1][3], "45352",
+            "a real date, 2024-03-01's serial"
+        );
+        let moment = chrono::NaiveDate::from_ymd_opt(2024, 3, 1)
+            .unwrap()
+            .and_hms_opt(9, 30, 0)
+            .unwrap();
+        assert_eq!(Cell::DateTime(moment).csv_text(), "2024-03-01 09:30:00");
     }
 
     #[test]

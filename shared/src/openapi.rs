@@ -261,9 +261,11 @@ const WELL_KNOWN_PARAMETERS: [(&str, &str); 11] = [
 
 /// Media types that carry files: their bodies are bytes (`format: binary`), never an array of
 /// numbers (utoipa's rendering of `Vec<u8>`) nor text a generated client would decode.
-const FILE_MEDIA_TYPES: [&str; 3] = [
+const FILE_MEDIA_TYPES: [&str; 5] = [
     "text/csv",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+    "application/vnd.oasis.opendocument.spreadsheet",
     "application/octet-stream",
 ];
 

@@ -1,7 +1,7 @@
 //! Tables as files officials open in Excel: CSV (UTF-8 with a byte-order mark, so Excel
 //! reads Chinese correctly) or XLSX, with Chinese or English headers.
 
-use hte_shared::download;
+use hte_shared::export::DateFormats;
 use hte_shared::problem::Problem;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,41 +39,7 @@ impl Column {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
-    Int(i64),
-    Number(f64),
-    /// A calendar date: a real date in XLSX, `YYYY-MM-DD` in CSV.
-    Date(chrono::NaiveDate),
-    /// A moment (already in the reader's time zone): a real date and time in XLSX.
-    DateTime(chrono::NaiveDateTime),
-    Empty,
-}
-
-impl From<String> for Cell {
-    fn from(value: String) -> Self {
-        Self::Text(value)
-    }
-}
-
-impl From<&str> for Cell {
-    fn from(value: &str) -> Self {
-        Self::Text(value.to_owned())
-    }
-}
-
-impl From<i64> for Cell {
-    fn from(value: i64) -> Self {
-        Self::Int(value)
-    }
-}
-
-impl<T: Into<Cell>> From<Option<T>> for Cell {
-    fn from(value: Option<T>) -> Self {
-        value.map_or(Self::Empty, Into::into)
-    }
-}
+pub use hte_shared::export::Cell;
 
 fn header(column: &Column, language: Language) -> &'static str {
     match language {
@@ -113,16 +79,8 @@ pub fn csv_chunk(
         }
         for row in rows {
             writer
-                .write_record(row.iter().map(|cell| match cell {
-                    // A cell such as `=HYPERLINK(…)` must stay text in Excel (OWASP); the
-                    // importer takes the apostrophe off again.
-                    Cell::Text(t) => download::neutralise_cell(t).into_owned(),
-                    Cell::Int(i) => i.to_string(),
-                    Cell::Number(n) => n.to_string(),
-                    Cell::Date(d) => d.to_string(),
-                    Cell::DateTime(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
-                    Cell::Empty => String::new(),
-                }))
+                // The importer takes the apostrophe of a neutralised cell off again.
+                .write_record(row.iter().map(Cell::csv_text))
                 .map_err(fail)?;
         }
         writer.flush().map_err(|e| fail(e.into()))?;
@@ -143,22 +101,6 @@ pub fn xlsx_bytes(
     writer.finish()
 }
 
-/// A date and time as Excel stores it (rust_xlsxwriter checks the range, 1900–9999).
-fn excel_date(
-    t: chrono::NaiveDateTime,
-) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter::XlsxError> {
-    use chrono::{Datelike, Timelike};
-    let year = u16::try_from(t.year()).map_err(|_| {
-        rust_xlsxwriter::XlsxError::ParameterError(format!("year {} out of range", t.year()))
-    })?;
-    // Month, day, hour, minute and second always fit in a byte; the casts cannot truncate.
-    rust_xlsxwriter::ExcelDateTime::from_ymd(year, t.month() as u8, t.day() as u8)?.and_hms(
-        t.hour() as u16,
-        t.minute() as u8,
-        t.second(),
-    )
-}
-
 fn xlsx_failure(e: rust_xlsxwriter::XlsxError) -> Problem {
     tracing::error!(error = %e, "XLSX export failed");
     Problem::internal()
@@ -172,8 +114,7 @@ pub struct XlsxWriter {
     header_row: u32,
     next_row: u32,
     columns: u16,
-    date: rust_xlsxwriter::Format,
-    date_time: rust_xlsxwriter::Format,
+    dates: DateFormats,
 }
 
 impl XlsxWriter {
@@ -195,8 +136,7 @@ impl XlsxWriter {
             header_row: 0,
             next_row: 0,
             columns: u16::try_from(columns.len()).map_err(|_| Problem::internal())?,
-            date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
-            date_time: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
+            dates: DateFormats::default(),
         };
         let worksheet = writer
             .workbook
@@ -239,23 +179,14 @@ impl XlsxWriter {
 
     pub fn write_row(&mut self, row: &[Cell]) -> Result<(), Problem> {
         let r = self.next_row;
-        let (date, date_time) = (self.date.clone(), self.date_time.clone());
-        let worksheet = self.sheet()?;
+        let worksheet = self
+            .workbook
+            .worksheet_from_index(0)
+            .map_err(xlsx_failure)?;
         for (c, cell) in row.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| Problem::internal())?;
-            match cell {
-                Cell::Text(t) => worksheet.write_string(r, c, t).map(|_| ()),
-                Cell::Int(i) => worksheet.write_number(r, c, *i as f64).map(|_| ()),
-                Cell::Number(n) => worksheet.write_number(r, c, *n).map(|_| ()),
-                Cell::Date(d) => excel_date(d.and_time(chrono::NaiveTime::MIN))
-                    .and_then(|d| worksheet.write_datetime_with_format(r, c, &d, &date))
-                    .map(|_| ()),
-                Cell::DateTime(t) => excel_date(*t)
-                    .and_then(|t| worksheet.write_datetime_with_format(r, c, &t, &date_time))
-                    .map(|_| ()),
-                Cell::Empty => Ok(()),
-            }
-            .map_err(xlsx_failure)?;
+            cell.write_xlsx(worksheet, (r, c), &self.dates)
+                .map_err(xlsx_failure)?;
         }
         self.next_row += 1;
         Ok(())

@@ -18,7 +18,7 @@ use crate::db::readiness::{self as readiness_queries, RankPosition, RankScope, R
 use crate::domain::assessment::{
     Assessment, FirmFacts, Outcome, OverallOutcome, Readiness, assess,
 };
-use crate::domain::dictionaries::ASSESSMENT_OUTCOMES;
+use crate::domain::dictionaries::{ASSESSMENT_OUTCOMES, HTE_STANDINGS, label_zh};
 use crate::domain::listing::{ListCursor, ListFilter, SortKey};
 use crate::domain::status::{EnterpriseStatus, HteStanding, hte_standing};
 use crate::domain::tech_domain::TechDomain;
@@ -490,11 +490,8 @@ fn export_row(rank: u64, c: Candidate, language: Language) -> Result<Vec<Cell>, 
         })
         .collect::<Vec<_>>()
         .join("；");
-    let outcome = json_key(c.outcome)?;
-    let outcome = match ASSESSMENT_OUTCOMES.iter().find(|(k, _, _)| *k == outcome) {
-        Some((_, label, _)) if language == Language::Zh => (*label).to_owned(),
-        _ => outcome,
-    };
+    let outcome = in_language(ASSESSMENT_OUTCOMES, json_key(c.outcome)?, language)?;
+    let standing = in_language(HTE_STANDINGS, json_key(c.standing)?, language)?;
     let (county_name, city_name) = (region_name(&c.region_code)?, region_name(&c.city_code)?);
     Ok(vec![
         Cell::Int(i64::try_from(rank).unwrap_or(i64::MAX)),
@@ -510,8 +507,22 @@ fn export_row(rank: u64, c: Candidate, language: Language) -> Result<Vec<Cell>, 
         Cell::Number(c.relative_gap),
         advice.into(),
         Cell::Int(i64::from(c.passing)),
-        json_key(c.standing)?.into(),
+        standing.into(),
     ])
+}
+
+/// A code value as a Chinese file shows it: its label (a key without one is a fault of ours).
+fn in_language(
+    labels: &[(&'static str, &'static str, &'static str)],
+    key: String,
+    language: Language,
+) -> Result<String, RegistryError> {
+    match language {
+        Language::En => Ok(key),
+        Language::Zh => label_zh(labels, &key)
+            .map(str::to_owned)
+            .ok_or_else(|| RegistryError::internal("a code value without a Chinese label", key)),
+    }
 }
 
 /// The header block of a Chinese ranking file: screening date, rule set, region and time made

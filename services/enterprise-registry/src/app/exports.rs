@@ -107,13 +107,16 @@ fn row_of(view: EnterpriseView, language: Language) -> Result<Vec<Cell>, Registr
     ])
 }
 
-/// The header block of a Chinese XLSX export: what it is, as of when, where, made when
-/// (`made_at` in UTC, shown in Beijing time). The importer reads past it as title rows.
+/// The header block of a Chinese XLSX export: what it is, as of when, under which rule set
+/// (the active one, whose assessments the statuses follow), where, made when (`made_at` in
+/// UTC, shown in Beijing time). The importer reads past it as title rows.
 pub fn preamble(
+    conn: &mut DbConnection,
     as_of: NaiveDate,
     filter: &ListFilter,
     made_at: NaiveDateTime,
 ) -> Result<Vec<Vec<Cell>>, RegistryError> {
+    let rule_set_version = super::assessment::resolve_rule_set(conn, None)?.version;
     let region = filter
         .county
         .or(filter.city)
@@ -121,6 +124,7 @@ pub fn preamble(
     Ok(vec![
         vec!["企业名单".into()],
         vec!["截至日期".into(), Cell::Date(as_of)],
+        vec!["规则集版本".into(), rule_set_version.into()],
         vec![
             "地区".into(),
             format!("{}（{region}）", region_name(&region)?).into(),

@@ -72,6 +72,11 @@ pub const NAMES: &[(&str, &str, &str)] = &[
     ("rd_institutions", "研发机构级别", "R&D institution levels"),
     ("record_statuses", "企业状态", "Enterprise statuses"),
     ("assessment_outcomes", "评价结论", "Assessment outcomes"),
+    (
+        "hte_standings",
+        "申报类型",
+        "Standings in the HTE candidate screening",
+    ),
 ];
 
 static INDUSTRIES: LazyLock<Vec<DictionaryEntry>> = LazyLock::new(industries);
@@ -112,6 +117,7 @@ pub fn dictionary(name: &str) -> Option<Dictionary> {
         "rd_institutions" => from_choices(RD_INSTITUTIONS),
         "record_statuses" => from_labels(RECORD_STATUSES),
         "assessment_outcomes" => from_labels(ASSESSMENT_OUTCOMES),
+        "hte_standings" => from_labels(HTE_STANDINGS),
         _ => return None,
     };
     Some(Dictionary {
@@ -172,6 +178,28 @@ pub const ASSESSMENT_OUTCOMES: &[(&str, &str, &str)] = &[
     ("does_not_qualify", "不符合", "Does not qualify"),
     ("undetermined", "待定", "Undetermined"),
 ];
+
+/// A firm's standing in the HTE candidate screening (`HteStanding`).
+pub const HTE_STANDINGS: &[(&str, &str, &str)] = &[
+    ("first_applicant", "首次认定", "First recognition"),
+    ("re_applicant", "重新认定", "Recognition again"),
+    (
+        "certified",
+        "有效期内",
+        "Certified beyond the screening year",
+    ),
+];
+
+/// The Chinese label of `key` in `labels`.
+pub fn label_zh(
+    labels: &[(&'static str, &'static str, &'static str)],
+    key: &str,
+) -> Option<&'static str> {
+    labels
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .map(|(_, zh, _)| *zh)
+}
 
 /// English names of the 20 sections; divisions and below carry Chinese names only.
 const SECTIONS_EN: [&str; 20] = [

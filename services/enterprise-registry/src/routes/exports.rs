@@ -95,7 +95,9 @@ pub async fn export_enterprises(
                     Language::En => "enterprises",
                 };
                 let preamble = match language {
-                    Language::Zh => operations::preamble(parsed.as_of, &parsed.filter, now())?,
+                    Language::Zh => {
+                        operations::preamble(conn, parsed.as_of, &parsed.filter, now())?
+                    }
                     Language::En => Vec::new(),
                 };
                 let mut writer =

@@ -1,4 +1,4 @@
-//! Bulk files in: `POST /imports` (CSV, GBK CSV or XLSX) and `GET /imports/{id}`.
+//! Bulk files in: `POST /imports` (CSV, GBK CSV, XLSX, XLS or ODS) and `GET /imports/{id}`.
 
 use std::io::Write;
 
@@ -26,8 +26,9 @@ use crate::error::RegistryError;
 use hte_shared::text;
 
 const XLSX_MEDIA_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const ODS_MEDIA_TYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
-/// What a CSV or XLSX upload is labelled by browsers, Excel and scripts.
+/// What a CSV, XLSX, XLS or ODS upload is labelled by browsers, Excel, WPS and scripts.
 const FILE_MEDIA_TYPES: &[&str] = &[
     "text/csv",
     "text/plain",
@@ -36,13 +37,14 @@ const FILE_MEDIA_TYPES: &[&str] = &[
     "application/vnd.ms-excel",
     "application/octet-stream",
     XLSX_MEDIA_TYPE,
+    ODS_MEDIA_TYPE,
 ];
 
 /// Largest file accepted (a province of 200,000 firms with five years of reports fits).
 pub const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
-/// The body of `POST /imports` in the OpenAPI document: 1 byte to [`MAX_IMPORT_BYTES`] (an
-/// empty body is refused as no file).
+/// An uploaded file in the OpenAPI document: 1 byte to [`MAX_IMPORT_BYTES`] (an empty body is
+/// refused as no file, a larger one with 413); one named schema under the four media types.
 pub struct ImportFile;
 
 impl utoipa::PartialSchema for ImportFile {
@@ -273,8 +275,8 @@ fn media_type_of(request: &HttpRequest) -> Result<String, Problem> {
         Ok(media_type)
     } else {
         Err(Problem::unsupported_media_type(text!(
-            "send the file as text/csv or {XLSX_MEDIA_TYPE}; got {media_type}",
-            "请以 text/csv 或 {XLSX_MEDIA_TYPE} 格式发送文件，收到的是 {media_type}"
+            "send the file as text/csv, {XLSX_MEDIA_TYPE}, application/vnd.ms-excel or {ODS_MEDIA_TYPE}; got {media_type}",
+            "请以 text/csv、{XLSX_MEDIA_TYPE}、application/vnd.ms-excel 或 {ODS_MEDIA_TYPE} 格式发送文件，收到的是 {media_type}"
         )))
     }
 }
@@ -326,7 +328,7 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     })
 }
 
-/// Import a file (CSV or XLSX body). Rows are upserted by natural key (credit code; code and
+/// Import a file (CSV, XLSX, XLS or ODS body). Rows are upserted by natural key (credit code; code and
 /// year; certificate number; code, kind and year), so importing the same file twice changes
 /// nothing the second time. Each row is authorised against your region and audited.
 /// With an `Idempotency-Key`, a retried upload of the same file gets the first import back
@@ -335,8 +337,8 @@ async fn receive(mut payload: web::Payload) -> Result<Upload, Problem> {
     tag = "bulk",
     params(ImportParams,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried upload safe: a replay with the same file and parameters returns the first import; 409 while it is still running")),
-    request_body(content((inline(ImportFile) = "text/csv"), (inline(ImportFile) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
-        description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX (first worksheet); the first row holds the headers, in Chinese or English"),
+    request_body(content((ImportFile = "text/csv"), (ImportFile = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (ImportFile = "application/vnd.ms-excel"), (ImportFile = "application/vnd.oasis.opendocument.spreadsheet")),
+        description = "The file: CSV (UTF-8, UTF-8 with BOM, or GBK), XLSX, legacy Excel XLS (BIFF) or OpenDocument ODS (first worksheet; workbooks up to 64 MiB, XLS and ODS sheets up to 2,000,000 cells from first to last and 128 MiB of text as their cells repeat it); the headers in Chinese or English, below any title rows"),
     responses(
         (status = 201, description = "Processed", body = ImportView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
@@ -366,18 +368,11 @@ pub async fn create_import(
     } = params.parse()?;
     let media_type = media_type_of(&request)?;
     let upload = receive(payload).await?;
-    if upload.compound {
-        // calamine would reserve room for whatever cell count a BIFF DIMENSIONS record claims
-        // (an abort on a crafted file), so legacy workbooks wait for a bounded reader.
-        let message = text!(
-            "legacy .xls workbooks are not read: save the sheet as .xlsx or CSV (UTF-8) and import that",
-            "暂不读取旧版 .xls 工作簿：请另存为 .xlsx 或 CSV（UTF-8）后再导入"
-        );
-        return Err(Problem::unprocessable(message.clone())
-            .with_errors(vec![FieldError::new("file", "xls", message)])
-            .into());
-    }
-    let format = if upload.zipped || media_type == XLSX_MEDIA_TYPE {
+    // The content decides, whatever the label: a ZIP is XLSX or ODS (told apart by its
+    // parts), an OLE compound file is a legacy workbook, anything else is CSV.
+    let format = if upload.compound {
+        FileFormat::Xls
+    } else if upload.zipped || media_type == XLSX_MEDIA_TYPE || media_type == ODS_MEDIA_TYPE {
         FileFormat::Xlsx
     } else {
         FileFormat::Csv

@@ -28,6 +28,7 @@ async fn code_lists_are_published_and_an_unlisted_industry_is_a_field_error() {
         "label_kinds",
         "record_statuses",
         "assessment_outcomes",
+        "hte_standings",
     ] {
         assert!(names.contains(&name), "{names:?}");
     }

@@ -132,6 +132,20 @@ async fn hostile_files_child() {
     let strings = shared_strings_bomb(200_000);
     let strings = assert_problem(import(&app, XLSX, strings.into()).await, 413).await;
     assert_eq!(rule_of(&strings), "xlsx_limits", "{strings}");
+    // Legacy and OpenDocument workbooks whose readers would hold 16.7 million cells, or
+    // copy 190 MB and 1.6 GB of text, are refused before they open (issue #13).
+    use crate::workbook_formats::{FAR_APART_CELLS_XLS, ODS, REPEATED_SHARED_STRING_XLS, XLS};
+    for xls in [FAR_APART_CELLS_XLS, REPEATED_SHARED_STRING_XLS] {
+        let refused = assert_problem(import(&app, XLS, xls.to_vec().into()).await, 413).await;
+        assert_eq!(rule_of(&refused), "xlsx_limits", "{refused}");
+    }
+    let copied = format!(
+        r#"<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="string"><text:p>{}</text:p></table:table-cell></table:table-row>"#,
+        "x".repeat(100 * 1024)
+    );
+    let ods = crate::workbook_formats::ods_file("Sheet1", &copied);
+    let refused = assert_problem(import(&app, ODS, ods.into()).await, 413).await;
+    assert_eq!(rule_of(&refused), "xlsx_limits", "{refused}");
     let line = import(&app, "text/csv", three_hundred_megabyte_line()).await;
     let line = assert_problem(line, 400).await;
     assert_eq!(rule_of(&line), "record_size", "{line}");
@@ -164,7 +178,7 @@ fn hostile_files_keep_peak_memory_bounded() {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or_else(|| panic!("no peak printed: {stdout}"));
     println!(
-        "peak resident memory with a 256 MB-cell workbook, a table claiming 10^9 strings and a 300 MB line: {peak_kib} KiB"
+        "peak resident memory with a 256 MB-cell workbook, a table claiming 10^9 strings, .xls and .ods bombs and a 300 MB line: {peak_kib} KiB"
     );
     assert!(peak_kib < PEAK_BOUND_KIB, "peak {peak_kib} KiB");
 }

@@ -1157,6 +1157,11 @@ async fn chinese_exports_show_names_and_dates_and_import_back_unchanged() {
             .unwrap_or_else(|| panic!("no {label} row"))
     };
     assert!(matches!(labelled("截至日期")[1], Data::DateTime(_)));
+    assert_eq!(
+        labelled("规则集版本")[1].to_string(),
+        "2016-national-1",
+        "the built-in rules while none is activated"
+    );
     assert_eq!(labelled("地区")[1].to_string(), "苏州市（320500）");
     assert!(matches!(labelled("制表时间")[1], Data::DateTime(_)));
     let header = cells

@@ -25,4 +25,5 @@ mod programme;
 mod readiness;
 mod regions;
 mod statistics;
+mod workbook_formats;
 mod zones;

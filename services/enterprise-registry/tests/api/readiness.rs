@@ -797,6 +797,8 @@ async fn the_chinese_ranking_sheet_has_a_header_block_names_and_labels() {
                 ["符合条件", "基本符合", "不符合", "待定"].contains(&outcome.as_str()),
                 "{outcome}"
             );
+            let standing = firm[at("申报类型")].to_string();
+            assert_eq!(standing, "首次认定", "a label, not a code key");
         }
     }
     let rows = |cells: &[Vec<calamine::Data>]| -> Vec<String> {

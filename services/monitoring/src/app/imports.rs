@@ -13,6 +13,7 @@ use std::io::Cursor;
 
 use hte_shared::audit::Actor;
 use hte_shared::db::DbConnection;
+use hte_shared::i18n::{Lang, Text};
 use hte_shared::problem::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -88,8 +89,27 @@ pub struct RowError {
     pub line: u64,
     /// The column at fault, as its header reads, when one is.
     pub column: Option<String>,
-    /// Why (原因).
+    /// Why (原因), in the request's language (`Accept-Language`: Chinese for `zh`, `zh-CN`,
+    /// `zh-Hans`; English otherwise).
     pub reason: String,
+}
+
+/// A refused row before the report is written in the request's language.
+#[derive(Debug, Clone)]
+struct Refused {
+    line: u64,
+    column: Option<String>,
+    reason: Text,
+}
+
+impl Refused {
+    fn in_language(self, lang: Lang) -> RowError {
+        RowError {
+            line: self.line,
+            column: self.column,
+            reason: self.reason.get(lang).to_owned(),
+        }
+    }
 }
 
 /// 导入结果.
@@ -398,7 +418,7 @@ impl Columns {
         &self,
         (line, cells): &(u64, Vec<String>),
         default_unit: AmountUnit,
-    ) -> Result<Checked, Vec<RowError>> {
+    ) -> Result<Checked, Vec<Refused>> {
         let text = |field| self.cell(cells, field).unwrap_or("");
         let measure = InputMeasure::ALL
             .iter()
@@ -426,11 +446,10 @@ impl Columns {
                     } else {
                         issue.field
                     };
-                    RowError {
+                    Refused {
                         line: *line,
                         column: self.header(field).or_else(|| Some(field.to_owned())),
-                        // The report keeps its one reason text with both languages.
-                        reason: format!("{} ({})", issue.message.en(), issue.message.zh()),
+                        reason: issue.message,
                     }
                 })
                 .collect::<Vec<_>>()
@@ -450,7 +469,7 @@ enum Effect {
     Unchanged,
 }
 
-fn effect_of(row: &Checked, current: Option<&InputRow>) -> Result<Effect, String> {
+fn effect_of(row: &Checked, current: Option<&InputRow>) -> Result<Effect, Text> {
     let Some(current) = current else {
         return Ok(Effect::Create);
     };
@@ -462,10 +481,10 @@ fn effect_of(row: &Checked, current: Option<&InputRow>) -> Result<Effect, String
         return Ok(Effect::Unchanged);
     }
     if row.reason.is_none() {
-        return Err(format!(
-            "version {} exists with another figure; a correction needs a reason \
-             (已有数据，更正须填写更正理由)",
-            current.version
+        let version = current.version;
+        return Err(hte_shared::text!(
+            "version {version} exists with another figure; a correction needs a reason (column 更正理由 or reason)",
+            "已有第 {version} 版数据且数值不同，更正须填写更正理由"
         ));
     }
     Ok(Effect::Correct {
@@ -474,7 +493,7 @@ fn effect_of(row: &Checked, current: Option<&InputRow>) -> Result<Effect, String
 }
 
 /// Rows that pass, with what they will do, and the refused ones.
-type Planned = (Vec<(Checked, Effect)>, Vec<RowError>);
+type Planned = (Vec<(Checked, Effect)>, Vec<Refused>);
 
 /// Checks every row against the file, the stored figures and each other.
 fn plan_rows(
@@ -501,10 +520,13 @@ fn plan_rows(
             input.region.to_string(),
         );
         if let Some(first) = seen.insert(key, checked.line) {
-            errors.push(RowError {
+            errors.push(Refused {
                 line: checked.line,
                 column: None,
-                reason: format!("the same figure is on line {first} already (与第{first}行重复)"),
+                reason: hte_shared::text!(
+                    "the same figure is on line {first} already",
+                    "与第 {first} 行重复"
+                ),
             });
             continue;
         }
@@ -516,7 +538,7 @@ fn plan_rows(
         let current = queries::find_current(conn, &path.key())?;
         match effect_of(&checked, current.as_ref()) {
             Ok(effect) => planned.push((checked, effect)),
-            Err(reason) => errors.push(RowError {
+            Err(reason) => errors.push(Refused {
                 line: checked.line,
                 column: columns
                     .header("reason")
@@ -529,12 +551,13 @@ fn plan_rows(
 }
 
 /// Applies a read sheet; run it in a transaction. Nothing is written for `dry_run`, nor for
-/// an `atomic` import with a refused row.
+/// an `atomic` import with a refused row. Row reasons are written in `lang`.
 pub fn apply(
     conn: &mut DbConnection,
     actor: &Actor,
     sheet: &Sheet,
     settings: &ImportSettings,
+    lang: Lang,
 ) -> Result<ImportReport, MonitoringError> {
     let columns = resolve_columns(&sheet.header)?;
     let (planned, mut errors) = plan_rows(conn, sheet, &columns, settings.unit)?;
@@ -592,7 +615,10 @@ pub fn apply(
         .to_owned(),
         encoding: sheet.encoding.to_owned(),
         counts,
-        errors,
+        errors: errors
+            .into_iter()
+            .map(|refused| refused.in_language(lang))
+            .collect(),
         errors_truncated: truncated,
     })
 }

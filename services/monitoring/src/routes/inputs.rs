@@ -6,6 +6,7 @@ use futures_util::StreamExt;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
+use hte_shared::i18n::Lang;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
 use hte_shared::openapi::{
@@ -338,6 +339,8 @@ pub async fn import_inputs(
         encoding: encoding_of(params.encoding.as_deref())?,
         format: FileFormat::Csv,
     };
+    // Row reasons are written in the language asked for, as problem texts are.
+    let lang = Lang::from_headers(request.headers());
     let (bytes, format) = read_upload(&request, payload).await?;
     let settings = ImportSettings { format, ..settings };
     let sheet = imports::read_sheet(&bytes, &settings)?;
@@ -351,7 +354,7 @@ pub async fn import_inputs(
     let actor = Actor::new(&caller, &request_id);
     let route = "POST /api/v1/statistics-inputs/imports".to_owned();
     create_once(&db, actor, key.0, route, fingerprint, move |conn, actor| {
-        let report = imports::apply(conn, actor, &sheet, &settings)?;
+        let report = imports::apply(conn, actor, &sheet, &settings, lang)?;
         answer(StatusCode::OK, &report, None)
     })
     .await

@@ -254,3 +254,49 @@ async fn bad_files_keys_and_callers_are_refused() {
         assert_problem_type(response, 403, types::FORBIDDEN).await;
     }
 }
+
+#[tokio::test]
+async fn row_reasons_are_in_the_language_asked_for() {
+    let app = spawn().await;
+    let province = app.province_token();
+    let text = sheet_text("hightech_industry_output_yuan,2020-13,320500,1,统计月报,");
+    let reasons = |report: &Value| -> Vec<String> {
+        report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["reason"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let english = upload(
+        &app,
+        &province,
+        "mode=dry_run",
+        CSV,
+        text.clone().into(),
+        None,
+    );
+    let english = reasons(&assert_json(english.await, 200).await);
+    let chinese = app
+        .client
+        .post(app.url("/api/v1/statistics-inputs/imports?mode=dry_run"))
+        .bearer_auth(&province)
+        .header("Content-Type", CSV)
+        .header("Accept-Language", "zh-CN,zh;q=0.9,en;q=0.8")
+        .body(text)
+        .send()
+        .await
+        .unwrap();
+    let chinese = reasons(&assert_json(chinese, 200).await);
+    assert_eq!(english.len(), 1, "the bad period: {english:?}");
+    assert!(english[0].contains("period"), "{english:?}");
+    assert!(
+        !english[0]
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "one language, not \"English (中文)\": {english:?}"
+    );
+    assert_eq!(chinese.len(), 1);
+    assert!(chinese[0].contains("统计期"), "{chinese:?}");
+    assert!(!chinese[0].contains("period"), "{chinese:?}");
+}

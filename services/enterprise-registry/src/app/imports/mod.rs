@@ -79,7 +79,10 @@ impl Mode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
     Csv,
+    /// XLSX, or OpenDocument (`.ods`): both ZIP archives, told apart by their parts.
     Xlsx,
+    /// Legacy Excel (BIFF `.xls`), an OLE compound file.
+    Xls,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -80,7 +80,7 @@ struct Tally {
 }
 
 /// A column as a spreadsheet names it: 0 is `A`, 26 is `AA`.
-fn column_letters(index: usize) -> String {
+pub(super) fn column_letters(index: usize) -> String {
     let mut letters = Vec::new();
     let mut n = index + 1;
     while n > 0 {

@@ -26,7 +26,9 @@ pub struct ImportView {
     /// `completed` (rows written, or rehearsed for dry_run) or `rejected` (atomic import with
     /// refused rows: nothing written).
     pub status: String,
+    /// csv, xlsx, xls or ods.
     pub file_format: String,
+    /// The text encoding a CSV file was read in (utf-8 or gbk); a workbook's format.
     pub encoding: String,
     pub counts: Counts,
     /// Rows and columns read past (title rows above the header, columns no field has).
@@ -113,10 +115,11 @@ pub fn import_file(
             "completed"
         }
         .to_owned(),
-        file_format: if format == FileFormat::Xlsx {
-            "xlsx"
-        } else {
+        // A workbook's reader names its format (`xlsx`, `ods` or `xls`).
+        file_format: if format == FileFormat::Csv {
             "csv"
+        } else {
+            outcome.encoding
         }
         .to_owned(),
         encoding: outcome.encoding.to_owned(),

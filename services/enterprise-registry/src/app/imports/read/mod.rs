@@ -8,8 +8,10 @@ use hte_shared::problem::{FieldError, Problem};
 
 use super::{FileFormat, Settings};
 
+mod compound;
 mod csv;
 mod unpacked;
+mod workbook;
 mod xlsx;
 
 pub use xlsx::MAX_XLSX_BYTES;
@@ -47,10 +49,28 @@ pub(super) fn open_records(
     }
     let (header, rows, encoding) = match settings.format {
         FileFormat::Xlsx => xlsx::records(file, length)?,
+        FileFormat::Xls => xls_records(file, length)?,
         FileFormat::Csv => csv::records(file, settings.encoding)?,
     };
     let rows = rows.map(|row| row.map(|(line, cells)| (line, restored(cells))));
     Ok(((header.0, restored(header.1)), Box::new(rows), encoding))
+}
+
+/// A legacy workbook, checked whole in memory (it is not compressed, and capped in size)
+/// before its reader opens it.
+fn xls_records(mut file: File, length: u64) -> Result<(FirstRow, Records, Source), Problem> {
+    use std::io::{Read, Seek};
+    xlsx::within_workbook_size(length)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(io_problem)?;
+    match compound::check(&bytes) {
+        Ok(()) => {}
+        Err(unpacked::Refusal::Unreadable(e)) => return Err(xlsx::unreadable(&e)),
+        Err(unpacked::Refusal::Exceeded(exceeded)) => return Err(exceeded.problem()),
+    }
+    drop(bytes);
+    file.rewind().map_err(io_problem)?;
+    workbook::records(file, workbook::Book::Xls, Vec::new())
 }
 
 /// The cells without the apostrophe our CSV exports put before formula-like text, so an

@@ -24,8 +24,17 @@ pub const MAX_OTHER_PART_BYTES: u64 = 32 * 1024 * 1024;
 /// The text of one cell or shared string as stored (Excel allows 32,767 characters; escaped
 /// as XML in UTF-8 they take at most about 200 KB).
 pub const MAX_CELL_XML_BYTES: usize = 256 * 1024;
+/// Cells the `.xls` and `.ods` readers may hold: they keep each sheet whole, as a grid from
+/// its first cell to its last (about 65,000 rows of 30 columns; larger sheets go as CSV or
+/// XLSX, which are streamed).
+pub const MAX_WORKBOOK_CELLS: u64 = 2_000_000;
+/// Text the `.xls` and `.ods` readers may hold for their cells: they copy a repeated cell's
+/// text (a shared string, a cell repeated across columns or rows) into every cell it fills.
+pub const MAX_WORKBOOK_TEXT: u64 = 128 * 1024 * 1024;
 /// One XML tag with its attributes.
 const MAX_TAG_BYTES: usize = 64 * 1024;
+/// Sheets of a legacy or OpenDocument workbook, each read whole whichever is imported.
+pub const MAX_SHEETS: usize = 256;
 /// Parts of an archive: a workbook has a few dozen.
 const MAX_PARTS: usize = 10_000;
 
@@ -33,10 +42,22 @@ const MAX_PARTS: usize = 10_000;
 #[derive(Debug, PartialEq, Eq)]
 pub enum Exceeded {
     Parts(usize),
-    Part { name: String, limit: u64 },
-    Cell { name: String },
-    Tag { name: String },
+    Part {
+        name: String,
+        limit: u64,
+    },
+    Cell {
+        name: String,
+    },
+    Tag {
+        name: String,
+    },
     SharedStrings,
+    /// The sheets' grids hold more than [`MAX_WORKBOOK_CELLS`] cells.
+    Cells,
+    /// The cells' text, copied as the readers copy it, exceeds [`MAX_WORKBOOK_TEXT`].
+    Text,
+    Sheets(usize),
 }
 
 impl Exceeded {
@@ -62,6 +83,18 @@ impl Exceeded {
             Self::SharedStrings => text!(
                 "the workbook holds more than {MAX_SHARED_STRINGS} distinct texts; save the sheet as CSV",
                 "工作簿包含超过 {MAX_SHARED_STRINGS} 个不同文本，请另存为 CSV"
+            ),
+            Self::Cells => text!(
+                "the workbook's sheets span more than {MAX_WORKBOOK_CELLS} cells from their first cell to their last; save the sheet as .xlsx or CSV",
+                "工作簿各工作表从首个到末个单元格的范围超过 {MAX_WORKBOOK_CELLS} 个单元格，请另存为 .xlsx 或 CSV"
+            ),
+            Self::Text => text!(
+                "the workbook's cells repeat their texts to more than {MAX_WORKBOOK_TEXT} bytes when read; save the sheet as .xlsx or CSV",
+                "工作簿单元格读取时重复的文本超过 {MAX_WORKBOOK_TEXT} 字节，请另存为 .xlsx 或 CSV"
+            ),
+            Self::Sheets(n) => text!(
+                "the workbook has {n} sheets; at most {MAX_SHEETS} are read",
+                "工作簿包含 {n} 个工作表，最多读取 {MAX_SHEETS} 个"
             ),
         };
         Problem::payload_too_large(message.clone()).with_errors(vec![FieldError::new(
@@ -149,6 +182,14 @@ pub fn check<R: Read + Seek>(reader: R) -> Result<Findings, Refusal> {
         let name = part.name().map_err(|e| unreadable(&e))?.replace('\\', "/");
         open_document |= name == "content.xml";
         let kind = PartKind::of(&name);
+        // The central directory's sizes refuse a bomb before a byte is unpacked; the scan
+        // counts what really comes out, whatever a crafted directory says.
+        if part.size() > kind.limit() {
+            return Err(Refusal::Exceeded(Exceeded::Part {
+                name,
+                limit: kind.limit(),
+            }));
+        }
         let mut scan = Scan::new(kind, name);
         let mut buffer = vec![0u8; 64 * 1024];
         loop {
@@ -158,9 +199,18 @@ pub fn check<R: Read + Seek>(reader: R) -> Result<Findings, Refusal> {
             }
             scan.feed(&buffer[..n]).map_err(Refusal::Exceeded)?;
         }
+        if scan.tables.open > 0 {
+            return Err(Refusal::Unreadable(
+                "content.xml ends inside a table".into(),
+            ));
+        }
         first_sheet.learn(&scan);
     }
-    let merged_down = first_sheet.merged_down();
+    let merged_down = if open_document {
+        std::mem::take(&mut first_sheet.open_document_merges)
+    } else {
+        first_sheet.merged_down()
+    };
     Ok(Findings {
         unsaved_formulas: first_sheet.unsaved_formulas(),
         open_document,
@@ -179,6 +229,8 @@ struct FirstSheet {
     formulas: Vec<(String, Vec<String>, Vec<String>)>,
     /// Per sheet part: its merges down a column.
     merges: Vec<(String, Vec<MergedDown>)>,
+    /// The merges down a column of an OpenDocument file's first table.
+    open_document_merges: Vec<MergedDown>,
 }
 
 impl FirstSheet {
@@ -189,6 +241,9 @@ impl FirstSheet {
             self.recalculate_on_load = scan.recalculate_on_load;
         } else if lower == "xl/_rels/workbook.xml.rels" {
             self.targets.clone_from(&scan.relationships);
+        } else if scan.kind == PartKind::OpenDocumentContent {
+            self.open_document_merges
+                .clone_from(&scan.tables.merged_down);
         } else if scan.kind == PartKind::Sheet {
             let (unsaved, all) = (scan.unsaved_formulas.clone(), scan.formulas.clone());
             self.formulas.push((scan.name.clone(), unsaved, all));
@@ -237,6 +292,8 @@ impl FirstSheet {
 enum PartKind {
     Sheet,
     SharedStrings,
+    /// An OpenDocument spreadsheet's `content.xml`: every table, which its reader holds whole.
+    OpenDocumentContent,
     /// XML the workbook reader parses (styles, workbook, relationships).
     OtherXml,
     /// Images and the like, which the reader never parses.
@@ -246,7 +303,9 @@ enum PartKind {
 impl PartKind {
     fn of(name: &str) -> Self {
         let lower = name.to_ascii_lowercase();
-        if lower.ends_with("sharedstrings.xml") {
+        if lower == "content.xml" {
+            Self::OpenDocumentContent
+        } else if lower.ends_with("sharedstrings.xml") {
             Self::SharedStrings
         } else if lower.contains("worksheets/") && lower.ends_with(".xml") {
             Self::Sheet
@@ -259,7 +318,7 @@ impl PartKind {
 
     fn limit(self) -> u64 {
         match self {
-            Self::Sheet => MAX_SHEET_PART_BYTES,
+            Self::Sheet | Self::OpenDocumentContent => MAX_SHEET_PART_BYTES,
             Self::SharedStrings => MAX_SHARED_STRINGS_PART_BYTES,
             Self::OtherXml | Self::Binary => MAX_OTHER_PART_BYTES,
         }
@@ -287,6 +346,7 @@ struct Scan {
     recalculate_on_load: bool,
     first_sheet_relationship: Option<String>,
     relationships: Vec<(String, String)>,
+    tables: Tables,
 }
 
 impl Scan {
@@ -308,6 +368,7 @@ impl Scan {
             recalculate_on_load: false,
             first_sheet_relationship: None,
             relationships: Vec::new(),
+            tables: Tables::default(),
         }
     }
 
@@ -384,9 +445,16 @@ impl Scan {
         } else if self.kind == PartKind::OtherXml && !closing {
             self.note_relationship(local.to_vec());
         }
-        let cell_scoped = matches!(self.kind, PartKind::Sheet | PartKind::SharedStrings);
+        let cell_scoped = match self.kind {
+            PartKind::Sheet | PartKind::SharedStrings => true,
+            PartKind::OpenDocumentContent => self.tables.in_cell,
+            PartKind::OtherXml | PartKind::Binary => false,
+        };
         if !cell_scoped || local == b"c" || local == b"si" {
             self.text = 0;
+        }
+        if self.kind == PartKind::OpenDocumentContent {
+            self.note_table(local, closing)?;
         }
         if self.kind == PartKind::SharedStrings && !closing {
             if local == b"si" {
@@ -453,6 +521,170 @@ impl Scan {
         {
             self.relationships.push((id, target));
         }
+    }
+}
+
+/// What an OpenDocument reader makes of `content.xml`'s tables: it holds each whole, as a
+/// grid from its first filled row to its last and as wide as its widest filled row (a
+/// repeated cell or row counts as often as it is repeated), and spells out `<text:s text:c>`
+/// as that many spaces.
+#[derive(Debug, Default)]
+struct Tables {
+    begun: u32,
+    /// Tables begun and not ended: the reader would wait for their end forever.
+    open: u32,
+    /// Rows of the current table so far, repeats counted.
+    row: u64,
+    row_repeats: u64,
+    /// Columns of the current row so far, and the end of its last filled cell.
+    column: u64,
+    row_width: u64,
+    /// The first filled row and the end of the last, and the widest filled row.
+    filled_rows: Option<(u64, u64)>,
+    width: u64,
+    /// Cells of the grids of the tables ended so far.
+    cells: u64,
+    /// The opening tag's length and repeats of the filled cell being read.
+    filled_cell: Option<(u64, u64)>,
+    /// Text of the current row's filled cells, each as often as it is repeated.
+    row_text: u64,
+    /// Text of the rows so far, each as often as it is repeated.
+    text: u64,
+    in_cell: bool,
+    merged_down: Vec<MergedDown>,
+}
+
+/// A count attribute of an OpenDocument tag; the reader refuses one that is no number.
+fn count_of(tag: &[u8], name: &str) -> u64 {
+    attribute(tag, name)
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1)
+}
+
+/// Attributes that give an OpenDocument cell a value (or a formula) the reader keeps.
+const FILLED_CELL: [&str; 6] = [
+    "office:value",
+    "office:date-value",
+    "office:time-value",
+    "office:string-value",
+    "office:boolean-value",
+    "table:formula",
+];
+
+impl Scan {
+    fn note_table(&mut self, local: &[u8], closing: bool) -> Result<(), Exceeded> {
+        let self_closing = self.tag.last() == Some(&b'/');
+        let tables = &mut self.tables;
+        match (local, closing) {
+            (b"table", false) => {
+                tables.begun += 1;
+                tables.open += 1;
+                (tables.row, tables.filled_rows, tables.width) = (0, None, 0);
+                if self_closing {
+                    tables.end_table()?;
+                }
+            }
+            (b"table", true) => tables.end_table()?,
+            (b"table-row", false) => {
+                tables.row_repeats = count_of(&self.tag, "table:number-rows-repeated");
+                (tables.column, tables.row_width, tables.row_text) = (0, 0, 0);
+                if self_closing {
+                    tables.end_row()?;
+                }
+            }
+            (b"table-row", true) => tables.end_row()?,
+            (b"table-cell" | b"covered-table-cell", false) => {
+                let tag = &self.tag;
+                let filled = FILLED_CELL.iter().any(|a| attribute(tag, a).is_some())
+                    || attribute(tag, "office:value-type").as_deref() == Some("string");
+                let spanned = count_of(tag, "table:number-rows-spanned");
+                let repeats = count_of(tag, "table:number-columns-repeated");
+                tables.cell(repeats, filled, spanned);
+                tables.filled_cell = filled.then_some((tag.len() as u64, repeats));
+                tables.in_cell = !self_closing;
+                self.text = 0;
+                if self_closing {
+                    tables.end_cell(0);
+                }
+            }
+            (b"table-cell" | b"covered-table-cell", true) => {
+                tables.in_cell = false;
+                tables.end_cell(self.text as u64);
+            }
+            (b"s", false) => {
+                let spaces = usize::try_from(count_of(&self.tag, "text:c")).unwrap_or(usize::MAX);
+                self.text = self.text.saturating_add(spaces);
+                if self.text > MAX_CELL_XML_BYTES {
+                    return Err(Exceeded::Cell {
+                        name: self.name.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl Tables {
+    fn cell(&mut self, repeats: u64, filled: bool, spanned: u64) {
+        if filled && self.begun == 1 && spanned > 1 && self.merged_down.len() < MAX_MERGED {
+            let to_u32 = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+            self.merged_down.push(MergedDown {
+                column: to_u32(self.column),
+                first_row: to_u32(self.row),
+                last_row: to_u32(self.row.saturating_add(spanned - 1)),
+            });
+        }
+        self.column = self.column.saturating_add(repeats);
+        if filled {
+            self.row_width = self.column;
+        }
+    }
+
+    /// A filled cell's text (its attributes' and its content's) counts once per repeat.
+    fn end_cell(&mut self, text: u64) {
+        if let Some((tag, repeats)) = self.filled_cell.take() {
+            let copied = (tag + text).saturating_mul(repeats);
+            self.row_text = self.row_text.saturating_add(copied);
+        }
+    }
+
+    fn end_row(&mut self) -> Result<(), Exceeded> {
+        let end = self.row.saturating_add(self.row_repeats);
+        if self.row_width > 0 {
+            let first = self.filled_rows.map_or(self.row, |(first, _)| first);
+            self.filled_rows = Some((first, end));
+            self.width = self.width.max(self.row_width);
+        }
+        self.row = end;
+        if self.cells.saturating_add(self.grid()) > MAX_WORKBOOK_CELLS {
+            return Err(Exceeded::Cells);
+        }
+        let copied = self.row_text.saturating_mul(self.row_repeats);
+        self.text = self.text.saturating_add(copied);
+        if self.text > MAX_WORKBOOK_TEXT {
+            return Err(Exceeded::Text);
+        }
+        Ok(())
+    }
+
+    /// The current table's grid so far.
+    fn grid(&self) -> u64 {
+        let rows = self.filled_rows.map_or(0, |(first, end)| end - first);
+        rows.saturating_mul(self.width)
+    }
+
+    fn end_table(&mut self) -> Result<(), Exceeded> {
+        self.open = self.open.saturating_sub(1);
+        self.cells = self.cells.saturating_add(self.grid());
+        if self.cells > MAX_WORKBOOK_CELLS {
+            return Err(Exceeded::Cells);
+        }
+        if self.begun as usize > MAX_SHEETS {
+            return Err(Exceeded::Sheets(self.begun as usize));
+        }
+        Ok(())
     }
 }
 

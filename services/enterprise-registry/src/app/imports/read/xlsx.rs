@@ -3,13 +3,13 @@
 use std::fs::File;
 use std::io::{BufReader, Seek};
 
-use calamine::{DataRef, Reader, Xlsx};
+use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use hte_shared::problem::Problem;
 use hte_shared::text;
 
 use super::unpacked::{self, MergedDown, Refusal};
-use super::{FirstRow, Records, Source, file_problem, io_problem};
+use super::{FirstRow, Records, Source, file_problem, io_problem, workbook};
 use crate::app::imports::MAX_RECORD_BYTES;
 
 /// The first worksheet is streamed row by row, but its shared-strings table is unpacked whole
@@ -24,61 +24,74 @@ pub const MAX_XLSX_ROWS: u32 = 1_048_576;
 const XLSX_ROWS_AHEAD: usize = 1_024;
 
 pub(super) fn records(file: File, length: u64) -> Result<(FirstRow, Records, Source), Problem> {
-    if length > MAX_XLSX_BYTES {
-        return Err(file_problem(
-            "xlsx_size",
-            text!(
-                "XLSX files are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV",
-                "XLSX 文件最大 {MAX_XLSX_BYTES} 字节，较大的表格请另存为 CSV"
-            ),
-        ));
-    }
+    within_workbook_size(length)?;
     let mut file = file;
     let findings = match unpacked::check(&file) {
         Ok(findings) => findings,
         Err(Refusal::Unreadable(e)) => return Err(unreadable(&e)),
         Err(Refusal::Exceeded(exceeded)) => return Err(exceeded.problem()),
     };
-    if findings.open_document {
-        let message = text!(
-            "OpenDocument (.ods) spreadsheets are not read: save the sheet as .xlsx or CSV (UTF-8) and import that",
-            "暂不读取 OpenDocument（.ods）表格：请另存为 .xlsx 或 CSV（UTF-8）后再导入"
-        );
-        return Err(Problem::unprocessable(message.clone()).with_errors(vec![
-            hte_shared::problem::FieldError::new("file", "ods", message),
-        ]));
-    }
     if !findings.unsaved_formulas.is_empty() {
-        let cells = findings.unsaved_formulas.join(", ");
-        return Err(Problem::unprocessable(text!(
-            "cells {cells} of the first sheet hold formulas without saved values; open the file in Excel or WPS and save it, or paste the values",
-            "第一个工作表的单元格 {cells} 含有未保存计算结果的公式，请在 Excel 或 WPS 中打开并保存，或粘贴为数值"
-        ))
-        .with_errors(vec![hte_shared::problem::FieldError::new(
-            "file",
-            "unsaved_formula",
-            text!(
-                "formulas without saved values in cells {cells}",
-                "单元格 {cells} 的公式没有保存计算结果"
-            ),
-        )]));
+        return Err(unsaved_formulas(&findings.unsaved_formulas));
     }
     file.rewind().map_err(io_problem)?;
+    if findings.open_document {
+        return workbook::records(file, workbook::Book::Ods, findings.merged_down);
+    }
     let mut merged_down = findings.merged_down;
     merged_down.sort_by_key(|m| m.first_row);
-    // The cell reader borrows the workbook, so both live on a thread of their own that sends
-    // rows through a bounded channel: the sheet is never held whole. Dropping the receiver
-    // (the import stopped) ends the thread at its next send.
+    spawn_reader("xlsx", move |sender| send_rows(file, &merged_down, sender))
+}
+
+/// Workbooks (XLSX, and the `.xls` and `.ods` read whole by their readers) are capped in size.
+pub(super) fn within_workbook_size(length: u64) -> Result<(), Problem> {
+    if length > MAX_XLSX_BYTES {
+        return Err(file_problem(
+            "xlsx_size",
+            text!(
+                "workbooks are limited to {MAX_XLSX_BYTES} bytes; save larger sheets as CSV",
+                "工作簿文件最大 {MAX_XLSX_BYTES} 字节，较大的表格请另存为 CSV"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The problem of formulas without saved values in the first sheet's cells (`H5`, …).
+pub(super) fn unsaved_formulas(cells: &[String]) -> Problem {
+    let cells = cells.join(", ");
+    Problem::unprocessable(text!(
+        "cells {cells} of the first sheet hold formulas without saved values; open the file in Excel or WPS and save it, or paste the values",
+        "第一个工作表的单元格 {cells} 含有未保存计算结果的公式，请在 Excel 或 WPS 中打开并保存，或粘贴为数值"
+    ))
+    .with_errors(vec![hte_shared::problem::FieldError::new(
+        "file",
+        "unsaved_formula",
+        text!(
+            "formulas without saved values in cells {cells}",
+            "单元格 {cells} 的公式没有保存计算结果"
+        ),
+    )])
+}
+
+/// Runs `read` on a thread of its own, which sends the first worksheet's name and rows
+/// through a bounded channel (a workbook reader borrows its workbook, and the sheet is never
+/// held whole here); returns the first row and the rows after it. Dropping the records (the
+/// import stopped) ends the thread at its next send. `label` names the format in the report.
+pub(super) fn spawn_reader(
+    label: &'static str,
+    read: impl FnOnce(&Sender) -> bool + Send + 'static,
+) -> Result<(FirstRow, Records, Source), Problem> {
     let (sender, receiver) = std::sync::mpsc::sync_channel(XLSX_ROWS_AHEAD);
     std::thread::Builder::new()
-        .name("xlsx-reader".into())
+        .name(format!("{label}-reader"))
         .spawn(move || {
-            if send_rows(file, &merged_down, &sender) {
+            if read(&sender) {
                 let _ = sender.send(SheetMessage::End);
             }
         })
         .map_err(|e| {
-            tracing::error!(error = %e, "cannot start the XLSX reader");
+            tracing::error!(error = %e, "cannot start the workbook reader");
             Problem::internal()
         })?;
     let mut rows = SheetRows {
@@ -97,13 +110,13 @@ pub(super) fn records(file: File, length: u64) -> Result<(FirstRow, Records, Sou
         Some(Ok(first)) => first,
     };
     let source = Source {
-        encoding: "xlsx",
+        encoding: label,
         sheet: rows.sheet.take(),
     };
     Ok((first, Box::new(rows), source))
 }
 
-enum SheetMessage {
+pub(super) enum SheetMessage {
     /// The worksheet's name, sent before its rows.
     Sheet(String),
     Row(u64, Vec<String>),
@@ -151,15 +164,15 @@ impl Iterator for SheetRows {
 
 /// Reads the first worksheet cell by cell and sends each row as (Excel row number, cells),
 /// columns counted from the header's first. Returns whether the sheet was read to its end.
-type Sender = std::sync::mpsc::SyncSender<SheetMessage>;
+pub(super) type Sender = std::sync::mpsc::SyncSender<SheetMessage>;
 
-fn unreadable(e: &dyn std::fmt::Display) -> Problem {
-    tracing::info!(error = %e, "an uploaded XLSX file cannot be read");
+pub(super) fn unreadable(e: &dyn std::fmt::Display) -> Problem {
+    tracing::info!(error = %e, "an uploaded workbook cannot be read");
     file_problem(
         "xlsx",
         text!(
-            "the XLSX file cannot be read (truncated, encrypted or not XLSX?)",
-            "无法读取该 XLSX 文件（文件不完整、已加密或不是 XLSX？）"
+            "the workbook cannot be read (truncated, encrypted, or not XLSX, XLS or ODS?)",
+            "无法读取该工作簿（文件不完整、已加密，或不是 XLSX、XLS、ODS 格式？）"
         ),
     )
 }
@@ -195,7 +208,7 @@ fn send_rows(file: File, merged_down: &[MergedDown], sender: &Sender) -> bool {
         cells.next_cell().map(|cell| {
             cell.map(|cell| {
                 let (row, column) = cell.get_position();
-                (row, column, cell_text(cell.get_value()))
+                (row, column, cell_text(Data::from(cell.get_value().clone())))
             })
         })
     };
@@ -247,26 +260,25 @@ impl<'a> MergedValues<'a> {
 }
 
 /// A cell as the text a CSV file would hold.
-fn cell_text(cell: &DataRef<'_>) -> String {
+pub(super) fn cell_text(cell: Data) -> String {
     match cell {
-        DataRef::Empty => String::new(),
-        DataRef::String(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        DataRef::Float(f) => f.to_string(),
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Bool(b) => b.to_string(),
-        DataRef::DateTime(d) => {
+        Data::Empty => String::new(),
+        Data::String(s) | Data::DurationIso(s) => s,
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
             excel_date(d.as_f64()).map_or_else(|| d.as_f64().to_string(), |d| d.to_string())
         }
-        DataRef::DateTimeIso(s) => s.chars().take(10).collect(),
-        DataRef::Error(e) => format!("#{e:?}"),
+        Data::DateTimeIso(s) => s.chars().take(10).collect(),
+        Data::Error(e) => format!("#{e:?}"),
     }
 }
 
 /// Sends each row as (Excel row number, cells), columns counted from the header's first.
 /// Returns whether the cells were read to their end.
-fn send_cells<E: std::fmt::Display>(
+pub(super) fn send_cells<E: std::fmt::Display>(
     mut next_cell: impl FnMut() -> Result<Option<(u32, u32, String)>, E>,
     merged_down: &[MergedDown],
     sender: &Sender,
