@@ -521,8 +521,10 @@ impl Db {
         let (answer, mut answered) = tokio::sync::oneshot::channel();
         let job_claim = claim.clone();
         self.readers.push(Box::new(move || {
-            if !job_claim.start() {
-                return; // its caller gave up waiting
+            // Its caller gave up waiting, or went away (the client hung up): no connection
+            // is taken for an answer nobody reads.
+            if answer.is_closed() || !job_claim.start() {
+                return;
             }
             let _entered = span.enter();
             let result = check_out(&pool, deadline).map_err(E::from);
