@@ -174,9 +174,11 @@ async fn the_six_indicators_match_the_figures_worked_by_hand() {
     the_board_reads_the_latest_revision(&suite).await;
 }
 
-/// The figures of the table above, as (indicator, region, (numerator, denominator, value,
-/// target)).
-fn worked_by_hand() -> Vec<(&'static str, &'static str, (Value, Value, Value, Value))> {
+/// One indicator's figures for one region: (numerator, denominator, value, target).
+type Figures = (Value, Value, Value, Value);
+
+/// The figures of the table above, as (indicator, region, figures).
+fn worked_by_hand() -> Vec<(&'static str, &'static str, Figures)> {
     let n = Value::Null;
     vec![
         (
