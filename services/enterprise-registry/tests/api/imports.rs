@@ -10,14 +10,7 @@ async fn import(
     content_type: &str,
     body: Vec<u8>,
 ) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/api/v1/imports?{query}")))
-        .bearer_auth(token)
-        .header("Content-Type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
+    app.upload((token, query), content_type, body).await
 }
 
 async fn import_ok(app: &TestApp, query: &str, body: Vec<u8>) -> Value {

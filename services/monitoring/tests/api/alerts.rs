@@ -228,13 +228,7 @@ async fn refused_without_a_current_etag_a_note_or_the_right(
         .await;
     assert_problem_type(response, 412, types::PRECONDITION_FAILED).await;
     let response = app
-        .send_with_etag(
-            Method::POST,
-            suzhou,
-            &ack,
-            Some(tag),
-            &json!({"note": "  "}),
-        )
+        .send_with_etag(Method::POST, suzhou, ack, Some(tag), &json!({"note": "  "}))
         .await;
     assert_eq!(
         assert_problem(response, 400).await["errors"][0]["field"],
