@@ -38,8 +38,11 @@ pub const CITIES: [City; 13] = [
     ("321300", "宿迁市", 500, 450, 440, 400, None),
 ];
 
-/// Suzhou's counties with HTE figures: (code, target, September, August).
-pub const SUZHOU_COUNTIES: [(&str, i64, i64, i64); 4] = [
+/// A Suzhou county with HTE figures: (code, target, September, August).
+pub type County = (&'static str, i64, i64, i64);
+
+/// Suzhou's counties with HTE figures.
+pub const SUZHOU_COUNTIES: [County; 4] = [
     ("320505", 900, 860, 850),
     ("320506", 800, 600, 590),
     ("320576", 1800, 1750, 1700),
@@ -240,7 +243,7 @@ fn september_values(s: &str) -> Vec<SnapshotValueRow> {
 fn hte_counts(
     id: &str,
     city: fn(&City) -> i64,
-    county: Option<fn(&(&str, i64, i64, i64)) -> i64>,
+    county: Option<fn(&County) -> i64>,
 ) -> Vec<SnapshotValueRow> {
     let total = province_total(city);
     let mut values = vec![value(
