@@ -19,7 +19,7 @@ use crate::db::rule_sets as queries;
 use crate::domain::assessment::{Assessment, FirmFacts, RuleSet, YearFigures, assess};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::declarations::{Declaration, clean_record, declared_facts};
-use crate::domain::status::hte_valid_until;
+use crate::domain::status::{CertificateSpan, hte_valid_until};
 use crate::domain::tech_domain::TechDomain;
 use crate::error::RegistryError;
 
@@ -52,6 +52,19 @@ pub fn facts_for(
     as_of: NaiveDate,
 ) -> Result<Vec<FirmFacts>, RegistryError> {
     let codes: Vec<String> = rows.iter().map(|r| r.credit_code.clone()).collect();
+    let certificates = enterprise_queries::certificate_spans(conn, &codes)?;
+    facts_with_certificates(conn, rows, as_of, &certificates)
+}
+
+/// [`facts_for`] with the firms' certificate spans already read (the readiness build needs
+/// them for the status too, and read them twice per batch before).
+pub fn facts_with_certificates(
+    conn: &mut DbConnection,
+    rows: &[EnterpriseRow],
+    as_of: NaiveDate,
+    certificates: &HashMap<String, Vec<CertificateSpan>>,
+) -> Result<Vec<FirmFacts>, RegistryError> {
+    let codes: Vec<String> = rows.iter().map(|r| r.credit_code.clone()).collect();
     let mut by_code: HashMap<String, Vec<YearFigures>> = HashMap::new();
     for report in &reports::of_enterprises(conn, &codes)? {
         by_code
@@ -59,7 +72,6 @@ pub fn facts_for(
             .or_default()
             .push(year_figures(report)?);
     }
-    let certificates = enterprise_queries::certificate_spans(conn, &codes)?;
     let mut declared: HashMap<String, Vec<Declaration>> = HashMap::new();
     for row in &declaration_queries::in_force(conn, &codes, as_of)? {
         declared

@@ -13,7 +13,7 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::assessment::{facts_for, resolve_rule_set};
+use super::assessment::{facts_with_certificates, resolve_rule_set};
 use super::candidates::candidate_of;
 use crate::db::enterprises::{self as enterprise_queries, EnterpriseRow};
 use crate::db::readiness::{self as queries, BuildRow, RankScope, ReadinessRow};
@@ -41,9 +41,9 @@ pub fn rows_for(
     screened_on: NaiveDate,
     firms: &[EnterpriseRow],
 ) -> Result<Vec<ReadinessRow>, RegistryError> {
-    let facts = facts_for(conn, firms, screened_on)?;
     let codes: Vec<String> = firms.iter().map(|f| f.credit_code.clone()).collect();
     let certificates = enterprise_queries::certificate_spans(conn, &codes)?;
+    let facts = facts_with_certificates(conn, firms, screened_on, &certificates)?;
     let pools = enterprise_queries::pool_spans(conn, &codes)?;
     let mut rows = Vec::with_capacity(firms.len());
     for (firm, facts) in firms.iter().zip(facts) {
@@ -154,6 +154,7 @@ pub fn build_batch(
     (version, screened_on): (&str, NaiveDate),
     range: &BuildRange,
 ) -> Result<Option<BuildRange>, RegistryError> {
+    queries::commit_batch_lazily(conn)?;
     let rules = resolve_rule_set(conn, Some(version))?;
     let cursor = range.after.clone().map(|code| ListCursor {
         sort: "credit_code".into(),

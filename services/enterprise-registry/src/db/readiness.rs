@@ -108,34 +108,72 @@ pub fn drop_build(
     Ok(())
 }
 
-/// Replaces the rows of `codes` in one build with `rows`.
+/// Replaces the rows of `codes` in one build with `rows` (one row for each of `codes` that
+/// names a stored firm; the foreign key allows no others).
 pub fn replace_rows(
     conn: &mut DbConnection,
     (version, screened_on): (&str, NaiveDate),
     codes: &[String],
     rows: &[ReadinessRow],
 ) -> QueryResult<()> {
-    diesel::delete(
-        readiness::table
-            .filter(readiness::rule_set_version.eq(version))
-            .filter(readiness::screened_on.eq(screened_on))
-            .filter(readiness::credit_code.eq_any(codes)),
-    )
-    .execute(conn)?;
-    // Multi-row INSERTs on both backends (the table is wider than COPY's typed helpers).
-    for chunk in rows.chunks(500) {
-        match &mut *conn {
-            DbConnection::Postgresql(pg) => {
-                diesel::insert_into(readiness::table)
-                    .values(chunk)
-                    .execute(pg)?;
-            }
-            DbConnection::Sqlite(sqlite) => {
+    match &mut *conn {
+        DbConnection::Postgresql(pg) => upsert_rows(pg, rows),
+        DbConnection::Sqlite(sqlite) => {
+            diesel::delete(
+                readiness::table
+                    .filter(readiness::rule_set_version.eq(version))
+                    .filter(readiness::screened_on.eq(screened_on))
+                    .filter(readiness::credit_code.eq_any(codes)),
+            )
+            .execute(sqlite)?;
+            for chunk in rows.chunks(500) {
                 diesel::insert_into(readiness::table)
                     .values(chunk)
                     .execute(sqlite)?;
             }
+            Ok(())
         }
+    }
+}
+
+/// One multi-row INSERT … ON CONFLICT DO UPDATE per 500 rows on PostgreSQL: the conflict
+/// check is the primary key's own probe. A DELETE by `credit_code = ANY` before the INSERT
+/// made the first build of a fresh table 3.4 times slower (71.4 s against 20.9 s for 200,000
+/// firms, bench --rebuild-only), presumably planned while the table was still small.
+fn upsert_rows(pg: &mut diesel::PgConnection, rows: &[ReadinessRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    use readiness::dsl as r;
+    for chunk in rows.chunks(500) {
+        diesel::insert_into(readiness::table)
+            .values(chunk)
+            .on_conflict((r::rule_set_version, r::screened_on, r::credit_code))
+            .do_update()
+            .set((
+                r::region_code.eq(excluded(r::region_code)),
+                r::city_code.eq(excluded(r::city_code)),
+                r::tech_domain.eq(excluded(r::tech_domain)),
+                r::in_pool.eq(excluded(r::in_pool)),
+                r::eligible.eq(excluded(r::eligible)),
+                r::outcome.eq(excluded(r::outcome)),
+                r::passing.eq(excluded(r::passing)),
+                r::not_passing.eq(excluded(r::not_passing)),
+                r::failing.eq(excluded(r::failing)),
+                r::unknown.eq(excluded(r::unknown)),
+                r::relative_gap_ppm.eq(excluded(r::relative_gap_ppm)),
+                r::candidate_json.eq(excluded(r::candidate_json)),
+            ))
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, lets a build batch's transaction commit without waiting for its WAL to
+/// reach the disk (`SET LOCAL`: this transaction only). A crash can lose only the last batches,
+/// rows and progress together (they commit in one transaction), and an unfinished build is
+/// built again; writes keep waiting for their flush. One flush wait fewer per 500 firms.
+pub fn commit_batch_lazily(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgresql(pg) = &mut *conn {
+        diesel::sql_query("SET LOCAL synchronous_commit = off").execute(pg)?;
     }
     Ok(())
 }

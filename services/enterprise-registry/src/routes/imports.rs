@@ -189,46 +189,9 @@ impl ImportParams {
             "unit 须为 yuan（元）、thousand_yuan（千元）或 ten_thousand_yuan（万元）",
         );
         let unit = gather(&mut errors, choice(unit, "unit", unit_message));
-        let encoding = match self
-            .encoding
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("auto") => Some(EncodingChoice::Auto),
-            Some("utf-8" | "utf8") => Some(EncodingChoice::Utf8),
-            Some("gbk" | "gb2312" | "gb18030") => Some(EncodingChoice::Gbk),
-            Some(_) => None,
-        };
-        let encoding_message = hte_shared::i18n::Text::fixed(
-            "encoding must be auto, utf-8 or gbk",
-            "encoding 须为 auto（自动识别）、utf-8 或 gbk",
-        );
-        let encoding = gather(&mut errors, choice(encoding, "encoding", encoding_message));
-        let header_row = self.header_row.filter(|row| !(1..=1_048_576).contains(row));
-        if header_row.is_some() {
-            errors.push(FieldError::new(
-                "header_row",
-                "range",
-                text!(
-                    "header_row is a row number from 1 to 1048576",
-                    "header_row 为 1 至 1048576 的行号"
-                ),
-            ));
-        }
-        let refuse_unknown = match self.unknown_columns.as_deref() {
-            None | Some("ignore") => Some(false),
-            Some("refuse") => Some(true),
-            Some(_) => None,
-        };
-        let refuse_message = text!(
-            "unknown_columns must be ignore or refuse",
-            "unknown_columns 只能是 ignore 或 refuse"
-        );
-        let refuse_unknown = gather(
-            &mut errors,
-            choice(refuse_unknown, "unknown_columns", refuse_message),
-        );
+        let encoding = gather(&mut errors, self.encoding_choice());
+        errors.extend(self.header_row_error());
+        let refuse_unknown = gather(&mut errors, self.refuse_unknown());
         let mapped = match (kind, self.columns.as_deref()) {
             (Some(kind), Some(raw)) => gather(&mut errors, mapped_columns(raw, kind)),
             _ => Some(Vec::new()),
@@ -254,6 +217,53 @@ impl ImportParams {
             }),
             _ => Err(Problem::validation(errors)),
         }
+    }
+
+    fn encoding_choice(&self) -> Result<EncodingChoice, Problem> {
+        let encoding = match self
+            .encoding
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("auto") => Some(EncodingChoice::Auto),
+            Some("utf-8" | "utf8") => Some(EncodingChoice::Utf8),
+            Some("gbk" | "gb2312" | "gb18030") => Some(EncodingChoice::Gbk),
+            Some(_) => None,
+        };
+        let message = hte_shared::i18n::Text::fixed(
+            "encoding must be auto, utf-8 or gbk",
+            "encoding 须为 auto（自动识别）、utf-8 或 gbk",
+        );
+        choice(encoding, "encoding", message)
+    }
+
+    /// The header row's field error, if it is given out of range.
+    fn header_row_error(&self) -> Option<FieldError> {
+        match self.header_row {
+            Some(row) if !(1..=1_048_576).contains(&row) => Some(FieldError::new(
+                "header_row",
+                "range",
+                text!(
+                    "header_row is a row number from 1 to 1048576",
+                    "header_row 为 1 至 1048576 的行号"
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    fn refuse_unknown(&self) -> Result<bool, Problem> {
+        let refuse = match self.unknown_columns.as_deref() {
+            None | Some("ignore") => Some(false),
+            Some("refuse") => Some(true),
+            Some(_) => None,
+        };
+        let message = text!(
+            "unknown_columns must be ignore or refuse",
+            "unknown_columns 只能是 ignore 或 refuse"
+        );
+        choice(refuse, "unknown_columns", message)
     }
 }
 

@@ -34,6 +34,9 @@
 //! - `--sqlite-write-during-import` instead of the above: the registry on a fresh SQLite file
 //!   imports the enterprises file while a firm is registered through the API every 2 s; each
 //!   write's latency and the largest go to `DIR/registry-sqlite-writes-<date>.{md,jsonl}`
+//! - `--rebuild-only` instead of the above: one database filled by COPY, then the readiness
+//!   build alone, timed twice with the load average around each, appended to
+//!   `DIR/registry-rebuild-<date>.md`
 //!
 //! Environment: `BENCH_DATABASE_URL`, a PostgreSQL URL of a role that may CREATE DATABASE
 //! (default `postgres://hte:hte@127.0.0.1:5432/hte`). The databases are `bench_<random>_api`
@@ -44,6 +47,7 @@ mod copy;
 mod databases;
 mod http;
 mod import;
+mod rebuild;
 mod report;
 mod screening;
 mod sqlite_writes;
@@ -82,6 +86,7 @@ struct Args {
     keep_data: bool,
     keep_databases: bool,
     sqlite_write_during_import: bool,
+    rebuild_only: bool,
     admin_url: String,
 }
 
@@ -96,6 +101,7 @@ fn parse_args() -> Result<Args> {
         keep_data: false,
         keep_databases: false,
         sqlite_write_during_import: false,
+        rebuild_only: false,
         admin_url: std::env::var("BENCH_DATABASE_URL")
             .ok()
             .filter(|v| !v.trim().is_empty())
@@ -116,9 +122,10 @@ fn parse_args() -> Result<Args> {
             "--keep-data" => args.keep_data = true,
             "--keep-databases" => args.keep_databases = true,
             "--sqlite-write-during-import" => args.sqlite_write_during_import = true,
+            "--rebuild-only" => args.rebuild_only = true,
             "-h" | "--help" => {
                 println!(
-                    "bench [--firms N] [--seed S] [--out DIR] [--data DIR] [--runs N] [--chunk-rows N] [--keep-data] [--keep-databases] [--sqlite-write-during-import]\n\
+                    "bench [--firms N] [--seed S] [--out DIR] [--data DIR] [--runs N] [--chunk-rows N] [--keep-data] [--keep-databases] [--sqlite-write-during-import] [--rebuild-only]\n\
                      env BENCH_DATABASE_URL (default postgres://hte:hte@127.0.0.1:5432/hte)"
                 );
                 std::process::exit(0);
@@ -349,6 +356,11 @@ async fn main() -> Result<()> {
         std::fs::create_dir_all(&args.out)
             .with_context(|| format!("creating {}", args.out.display()))?;
         return sqlite_writes::run(&args).await;
+    }
+    if args.rebuild_only {
+        std::fs::create_dir_all(&args.out)
+            .with_context(|| format!("creating {}", args.out.display()))?;
+        return rebuild::run(&args).await;
     }
     let started_at = chrono::Utc::now();
     let load_at_start = writes::load_average();

@@ -53,8 +53,9 @@ fn get(port: u16, token: &str, target: &str) -> Result<(f64, Value, usize)> {
 }
 
 /// Starts a build and waits for it, polling its progress; meanwhile a firm is registered
-/// through the API every second, to show the build does not hold writes up.
-fn rebuild(port: u16, token: &str) -> Result<(f64, Vec<TimedWrite>)> {
+/// through the API every second, to show the build does not hold writes up (serials from
+/// `first_serial`, so a later build registers new firms).
+pub fn rebuild(port: u16, token: &str, first_serial: u32) -> Result<(f64, Vec<TimedWrite>)> {
     let t = Instant::now();
     let started = http(
         port,
@@ -75,7 +76,7 @@ fn rebuild(port: u16, token: &str) -> Result<(f64, Vec<TimedWrite>)> {
     let probing = {
         let (token, done) = (token.to_owned(), Arc::clone(&done));
         std::thread::spawn(move || {
-            let every = (500_000, Duration::from_secs(1));
+            let every = (first_serial, Duration::from_secs(1));
             probe_until(port, &token, every, t, || done.load(Ordering::SeqCst))
         })
     };
@@ -127,7 +128,7 @@ fn export(
 }
 
 pub fn from_table(port: u16, token: &str, memory: fn() -> (u64, u64)) -> Result<FromTable> {
-    let (rebuild_s, writes_during_build) = rebuild(port, token)?;
+    let (rebuild_s, writes_during_build) = rebuild(port, token, 500_000)?;
     let mut out = FromTable {
         rebuild_s,
         writes_during_build,
