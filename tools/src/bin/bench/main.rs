@@ -348,6 +348,27 @@ async fn generate(args: &Args, data_dir: &Path) -> Result<(Summary, f64)> {
     Ok((summary, seconds))
 }
 
+/// (d) after: a full readiness build, then the pages, the export and the summary from it.
+async fn screen_from_table(service: &Service) -> Result<screening::FromTable> {
+    let (port, token) = (service.port, service.token.clone());
+    let from_table =
+        tokio::task::spawn_blocking(move || screening::from_table(port, &token, memory_kib))
+            .await??;
+    println!(
+        "readiness build {:.1} s; from the table: first page {:.0} ms, page {} by cursor {:.0} ms \
+         (median {:.0} ms), CSV export {:.0} ms ({} bytes), summary {:.0} ms",
+        from_table.rebuild_s,
+        from_table.first_ms,
+        screening::LATER_PAGE + 1,
+        from_table.later_ms,
+        from_table.cursor_median_ms,
+        from_table.export_ms,
+        from_table.export_bytes,
+        from_table.summary_ms
+    );
+    Ok(from_table)
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = parse_args()?;
@@ -399,22 +420,7 @@ async fn main() -> Result<()> {
         statistics::compare(service.port, &service.token, &api_url, today, args.runs).await?;
     let candidates = screen_candidates(&service).await?;
     let (hwm_after_candidates, rss_after_candidates) = memory_kib();
-    let (port, token) = (service.port, service.token.clone());
-    let from_table =
-        tokio::task::spawn_blocking(move || screening::from_table(port, &token, memory_kib))
-            .await??;
-    println!(
-        "readiness build {:.1} s; from the table: first page {:.0} ms, page {} by cursor {:.0} ms \
-         (median {:.0} ms), CSV export {:.0} ms ({} bytes), summary {:.0} ms",
-        from_table.rebuild_s,
-        from_table.first_ms,
-        screening::LATER_PAGE + 1,
-        from_table.later_ms,
-        from_table.cursor_median_ms,
-        from_table.export_ms,
-        from_table.export_bytes,
-        from_table.summary_ms
-    );
+    let from_table = screen_from_table(&service).await?;
 
     service.handle.stop(true).await;
     let _ = service.server.await;
