@@ -96,6 +96,11 @@ impl Cell {
             // Exact for |i| < 2^53, far beyond any count or amount kept here.
             Self::Int(i) => sheet.write_number(row, column, *i as f64).map(|_| ()),
             Self::Number(n) => sheet.write_number(row, column, *n).map(|_| ()),
+            // Excel counts days from 1900: an earlier (or later than 9999) date goes out as
+            // its ISO text, which reads back as the same date.
+            Self::Date(_) | Self::DateTime(_) if !self.excel_can_hold() => {
+                sheet.write_string(row, column, self.csv_text()).map(|_| ())
+            }
             Self::Date(d) => excel_date(d.and_time(chrono::NaiveTime::MIN))
                 .and_then(|d| sheet.write_datetime_with_format(row, column, &d, &formats.date))
                 .map(|_| ()),
@@ -104,6 +109,19 @@ impl Cell {
                 .map(|_| ()),
             Self::Empty => Ok(()),
         }
+    }
+}
+
+impl Cell {
+    /// Whether Excel's date serials reach this date (1900-01-01 to 9999-12-31).
+    fn excel_can_hold(&self) -> bool {
+        use chrono::Datelike;
+        let year = match self {
+            Self::Date(d) => d.year(),
+            Self::DateTime(t) => t.year(),
+            _ => return true,
+        };
+        (1900..=9999).contains(&year)
     }
 }
 
@@ -355,6 +373,22 @@ mod tests {
             .and_hms_opt(9, 30, 0)
             .unwrap();
         assert_eq!(Cell::DateTime(moment).csv_text(), "2024-03-01 09:30:00");
+    }
+
+    #[test]
+    fn dates_excel_cannot_hold_are_written_as_their_iso_text() {
+        let early = chrono::NaiveDate::from_ymd_opt(237, 11, 11).unwrap();
+        let table = Table {
+            sheet: "日期".into(),
+            headers: vec!["截至日期".into(), "时间".into()],
+            rows: vec![vec![
+                Cell::Date(early),
+                Cell::DateTime(early.and_hms_opt(8, 0, 0).unwrap()),
+            ]],
+        };
+        let sheet = crate::testing::read_xlsx(&xlsx_bytes(&table).unwrap());
+        assert_eq!(sheet.rows[1][0], "0237-11-11");
+        assert_eq!(sheet.rows[1][1], "0237-11-11 08:00:00");
     }
 
     #[test]
