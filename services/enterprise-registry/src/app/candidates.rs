@@ -528,26 +528,14 @@ fn in_language(
 /// The header block of a Chinese ranking file: screening date, rule set, region and time made
 /// (`made_at` in UTC, shown in Beijing time).
 pub fn preamble(
-    (as_of, rule_set_version): (NaiveDate, &str),
+    as_of_and_rule_set: (NaiveDate, &str),
     filter: &ListFilter,
     made_at: chrono::NaiveDateTime,
 ) -> Result<Vec<Vec<Cell>>, RegistryError> {
-    let region = filter
-        .county
-        .or(filter.city)
-        .map_or_else(|| "320000".to_owned(), |c| c.to_string());
-    Ok(vec![
-        vec!["高新技术企业培育候选企业排名".into()],
-        vec!["评估日期".into(), Cell::Date(as_of)],
-        vec!["规则集版本".into(), rule_set_version.into()],
-        vec![
-            "地区".into(),
-            format!("{}（{region}）", region_name(&region)?).into(),
-        ],
-        vec![
-            "制表时间".into(),
-            Cell::DateTime(made_at + chrono::Duration::hours(8)),
-            "北京时间".into(),
-        ],
-    ])
+    super::exports::header_block(
+        ("高新技术企业培育候选企业排名", "评估日期"),
+        as_of_and_rule_set,
+        filter,
+        made_at,
+    )
 }

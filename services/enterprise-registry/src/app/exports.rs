@@ -117,13 +117,30 @@ pub fn preamble(
     made_at: NaiveDateTime,
 ) -> Result<Vec<Vec<Cell>>, RegistryError> {
     let rule_set_version = super::assessment::resolve_rule_set(conn, None)?.version;
+    header_block(
+        ("企业名单", "截至日期"),
+        (as_of, &rule_set_version),
+        filter,
+        made_at,
+    )
+}
+
+/// A Chinese file's header block: its title, `date_label` with the date, the rule-set version,
+/// the region filtered on (the province when none) and the time made (`made_at` in UTC, shown
+/// in Beijing time).
+pub fn header_block(
+    (title, date_label): (&str, &str),
+    (as_of, rule_set_version): (NaiveDate, &str),
+    filter: &ListFilter,
+    made_at: NaiveDateTime,
+) -> Result<Vec<Vec<Cell>>, RegistryError> {
     let region = filter
         .county
         .or(filter.city)
         .map_or_else(|| "320000".to_owned(), |c| c.to_string());
     Ok(vec![
-        vec!["企业名单".into()],
-        vec!["截至日期".into(), Cell::Date(as_of)],
+        vec![title.into()],
+        vec![date_label.into(), Cell::Date(as_of)],
         vec!["规则集版本".into(), rule_set_version.into()],
         vec![
             "地区".into(),
