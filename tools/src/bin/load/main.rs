@@ -33,6 +33,7 @@ use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
+use enterprise_registry::db::enterprises::find_with_facts_sql_on_postgres;
 use enterprise_registry::startup::{Application, MIGRATIONS};
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
@@ -49,6 +50,8 @@ struct Args {
     seconds: u64,
     out: PathBuf,
     admin_url: String,
+    /// Only the keyed GET and its pgbench references (for profiling and tuning runs).
+    keyed_only: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -61,6 +64,7 @@ fn parse_args() -> Result<Args> {
             Ok(url) if !url.trim().is_empty() => url,
             _ => "postgres://hte:hte@127.0.0.1:5432/hte".to_owned(),
         },
+        keyed_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -70,8 +74,9 @@ fn parse_args() -> Result<Args> {
             "--seed" => args.seed = value("--seed")?.parse().context("--seed")?,
             "--seconds" => args.seconds = value("--seconds")?.parse().context("--seconds")?,
             "--out" => args.out = PathBuf::from(value("--out")?),
+            "--keyed-only" => args.keyed_only = true,
             "-h" | "--help" => {
-                println!("load [--firms N] [--seed S] [--seconds N] [--out DIR]");
+                println!("load [--firms N] [--seed S] [--seconds N] [--out DIR] [--keyed-only]");
                 std::process::exit(0);
             }
             other => bail!("unknown flag {other}; see --help"),
@@ -132,7 +137,15 @@ async fn start_registry(
         ("RATE_LIMIT_PER_MINUTE", "100000000"),
         ("RATE_LIMIT_BURST", "10000000"),
     ];
-    let config = RegistryConfig::from_env(&Env::from_pairs(settings))?;
+    // The service's sizing may be tuned from the bench's environment; it is reported.
+    let tuning: Vec<(&str, String)> = ["HTTP_WORKERS", "DB_POOL_SIZE"]
+        .into_iter()
+        .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))
+        .collect();
+    let pairs = settings
+        .into_iter()
+        .chain(tuning.iter().map(|(name, value)| (*name, value.as_str())));
+    let config = RegistryConfig::from_env(&Env::from_pairs(pairs))?;
     let described = vec![
         (
             "HTTP workers".to_owned(),
@@ -224,6 +237,18 @@ async fn measure(
             codes.len()
         ),
     )?;
+    // The API's own statement, its code picked the same way: the database's limit for the
+    // work one keyed GET asks of it (a firm with its certificates, pool entries and zone).
+    let statement_script = work.join("keyed-statement.sql");
+    std::fs::write(
+        &statement_script,
+        format!(
+            "\\set n random(1, {})\n{};\n",
+            codes.len(),
+            find_with_facts_sql_on_postgres()
+                .replace("$1", "(SELECT credit_code FROM bench_codes WHERE n = :n)")
+        ),
+    )?;
     let seconds = args.seconds;
     let wrk_run = |name: &str, file: &Path, connections| {
         wrk::wrk(name, &base, token, (&script, file), connections, seconds)
@@ -232,9 +257,23 @@ async fn measure(
     wrk_run("warm-up keyed GET", &keyed, 16)?;
     for connections in [16, 50] {
         report.runs.push(wrk_run("keyed GET", &keyed, connections)?);
-        report
-            .runs
-            .push(wrk::pgbench(url, &pgbench_script, connections, seconds)?);
+        report.runs.push(wrk::pgbench(
+            report::PGBENCH_ROW,
+            url,
+            &pgbench_script,
+            connections,
+            seconds,
+        )?);
+        report.runs.push(wrk::pgbench(
+            report::PGBENCH_STATEMENT,
+            url,
+            &statement_script,
+            connections,
+            seconds,
+        )?);
+    }
+    if args.keyed_only {
+        return Ok(());
     }
     let livez = paths_file(work, "livez.txt", std::iter::once("/livez".to_owned()))?;
     report.runs.push(wrk_run("/livez", &livez, 50)?);

@@ -104,7 +104,7 @@ pub fn wrk(
 
 /// `pgbench -M prepared` running `script` with `clients` for `seconds`; p50/p99 from its
 /// per-transaction log.
-pub fn pgbench(url: &str, script: &Path, clients: usize, seconds: u64) -> Result<Run> {
+pub fn pgbench(name: &str, url: &str, script: &Path, clients: usize, seconds: u64) -> Result<Run> {
     let log_dir = tempfile_dir()?;
     let output = Command::new("pgbench")
         .current_dir(&log_dir)
@@ -132,7 +132,7 @@ pub fn pgbench(url: &str, script: &Path, clients: usize, seconds: u64) -> Result
     std::fs::remove_dir_all(&log_dir).context("removing pgbench's logs")?;
     latencies.sort_by(f64::total_cmp);
     let run = Run {
-        name: "pgbench keyed SELECT".to_owned(),
+        name: name.to_owned(),
         connections: clients,
         per_second: field("tps = ")?,
         p50_ms: percentile(&latencies, 0.50),
