@@ -9,6 +9,7 @@ use crate::problem::{FieldError, Problem};
 
 mod bounds;
 mod rate_limit;
+pub mod refusals;
 
 macro_rules! problem_responses {
     ($($name:ident: $description:literal;)*) => {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, UnprocessableEntity};
+use hte_shared::openapi::refusals::InputRefusals;
 use hte_shared::pagination::{PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::text;
@@ -129,8 +129,7 @@ impl CandidateParams {
     responses(
         (status = 200, description = "Ranked candidates (JSON page, or a CSV/XLSX file)",
             content((CandidatePage = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/candidates")]

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{InputRefusals, RecordInputRefusals};
 use hte_shared::problem::Problem;
 use hte_shared::text;
 use hte_shared::time::{parse_date_param, today};
@@ -46,8 +46,7 @@ pub struct BuildParams {
     params(BuildParams),
     responses(
         (status = 202, description = "Started", body = BuildView),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[post("/candidates/readiness")]
@@ -112,9 +111,7 @@ pub struct SummaryParams {
     params(SummaryParams),
     responses(
         (status = 200, description = "Counts", body = CandidateSummary),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/candidates/summary")]

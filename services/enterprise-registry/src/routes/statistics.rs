@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, UnprocessableEntity};
+use hte_shared::openapi::refusals::InputRefusals;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use hte_shared::text;
@@ -43,8 +43,7 @@ pub struct StatisticsParams {
     params(StatisticsParams),
     responses(
         (status = 200, description = "Figures by region", body = Statistics),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/statistics")]
