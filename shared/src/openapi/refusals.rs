@@ -30,6 +30,8 @@ macro_rules! refusal_sets {
 }
 
 refusal_sets! {
+    /// A record named in the path only: no such record, or not visible to the caller (404).
+    LookupRefusals: "404" => NotFound;
     /// A body or query refused: malformed (400) or against the rules (422).
     InputRefusals: "400" => BadRequest, "422" => UnprocessableEntity;
     /// A read of one record: a bad parameter (400) or no such record (404).

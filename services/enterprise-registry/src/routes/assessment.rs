@@ -175,7 +175,6 @@ pub struct AssessmentParams {
     /// Assessment date, taken as the application date (default today).
     as_of: Option<String>,
     /// Rule set version (default: the active one).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
 }
 

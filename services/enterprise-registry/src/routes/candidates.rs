@@ -43,7 +43,6 @@ pub struct CandidateParams {
     /// Assessment date (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
     /// Page size, 1–500 (default 50); ignored for csv/xlsx, which hold the whole ranking.
     limit: Option<u32>,

@@ -34,7 +34,6 @@ pub struct BuildParams {
     /// Screening date (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
 }
 
@@ -100,7 +99,6 @@ pub struct SummaryParams {
     /// Screening date of the build to read (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one, or the previous build while it is built).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
 }
 

@@ -5,8 +5,7 @@ use chrono::NaiveDateTime;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::NotFound;
-use hte_shared::openapi::refusals::{InputRefusals, VersionedUpdateRefusals};
+use hte_shared::openapi::refusals::{InputRefusals, LookupRefusals, VersionedUpdateRefusals};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
@@ -81,7 +80,7 @@ pub async fn list_alerts(
     params(("id" = String, Path, description = "Alert id")),
     responses(
         (status = 200, description = "The alert", body = AlertView, headers(("ETag" = String, description = "Send in If-Match to acknowledge it"))),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/alerts/{id}")]

@@ -8,8 +8,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::NotFound;
-use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals};
+use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, LookupRefusals};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
@@ -122,7 +121,7 @@ pub async fn list_snapshots(
     params(("id" = String, Path, description = "Snapshot id")),
     responses(
         (status = 200, description = "The snapshot", body = SnapshotView),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/snapshots/{id}")]

@@ -7,7 +7,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals};
+use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, LookupRefusals};
 use hte_shared::openapi::{NotFound, PreconditionFailed, PreconditionRequired};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
@@ -107,7 +107,7 @@ fn with_etag(view: &SubscriptionView) -> HttpResponse {
     params(("id" = String, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/subscriptions/{id}")]
@@ -156,7 +156,7 @@ pub async fn delete_subscription(
     params(("id" = String, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "Deliveries", body = DeliveryList),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/subscriptions/{id}/deliveries")]
