@@ -63,19 +63,11 @@ impl StatisticsParams {
     /// The request, every problem reported at once.
     fn parse(&self, caller: &Caller) -> Result<StatisticsRequest, Problem> {
         let mut errors = Vec::new();
-        let level = match self.level.as_deref() {
+        let level = match self.level.as_deref().map(RegionLevel::parse_breakdown) {
             None => operations::default_level(caller),
-            Some("city") => RegionLevel::City,
-            Some("county") => RegionLevel::County,
-            Some(other) => {
-                errors.push(FieldError::new(
-                    "level",
-                    "enum",
-                    hte_shared::text!(
-                        "level must be city or county; got {other:?}",
-                        "level 须为 city（市）或 county（县），收到的是 {other:?}"
-                    ),
-                ));
+            Some(Ok(level)) => level,
+            Some(Err(error)) => {
+                errors.push(error);
                 RegionLevel::City
             }
         };
