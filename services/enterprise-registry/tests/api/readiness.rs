@@ -6,7 +6,9 @@ use hte_shared::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, builtin_rules, credit_code, enterprise_body,
+};
 
 const AS_OF: &str = "2026-06-01";
 const FIRMS: u32 = 8;
@@ -559,14 +561,7 @@ async fn activating_a_rule_set_rebuilds_readiness_under_it() {
     assert_eq!(today["rule_set_version"], "2016-national-1");
     assert_eq!(today["as_of"], built["screened_on"]);
 
-    let builtin: Value = app
-        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut rules = builtin["rules"].clone();
-    rules["version"] = json!("jiangsu-2026-9");
+    let mut rules = builtin_rules(&app, "jiangsu-2026-9").await;
     rules["hte"]["min_st_staff_ratio"] = json!(0.3);
     let body = json!({"description": "试行：科技人员占比提高到30%", "rules": rules});
     let created = app
