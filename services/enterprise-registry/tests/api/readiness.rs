@@ -856,3 +856,37 @@ async fn build_ranges_cover_every_firm_once() {
         assert_eq!(ranges.len() as i64, workers.min(7), "{ranges:?}");
     }
 }
+
+/// A build started again while its first run still fills it has two runs counting their
+/// firms: its progress still stops at its total.
+#[tokio::test]
+async fn overlapping_runs_of_a_build_never_count_past_its_firms() {
+    use enterprise_registry::app::readiness::{BuildRange, build_batch, start_build};
+    use enterprise_registry::db::readiness::builds;
+    use enterprise_registry::domain::assessment::RuleSet;
+    use enterprise_registry::error::RegistryError;
+    let app = TestApp::spawn().await;
+    for i in 0..3 {
+        let code = code_of(i);
+        let name = format!("重叠{i}有限公司");
+        app.create_enterprise(&enterprise_body(&code, &code[2..8], &name))
+            .await;
+    }
+    let (version, day) = (RuleSet::national_2016().version, hte_shared::time::today());
+    let progress = app
+        .db
+        .write(move |conn| {
+            start_build(conn, &version, day)?;
+            for _run in 0..2 {
+                let mut range = Some(BuildRange::default());
+                while let Some(part) = range {
+                    range = build_batch(conn, (&version, day), &part)?;
+                }
+            }
+            let build = builds(conn)?.pop().expect("the build");
+            Ok::<_, RegistryError>((build.firms_done, build.firms_total))
+        })
+        .await
+        .unwrap();
+    assert_eq!(progress, (3, 3), "firms done, of the total");
+}
