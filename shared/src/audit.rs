@@ -5,7 +5,6 @@
 //! Each service has its own `audit_log` table, made by the shared migrations (`shared/migrations`)
 //! that every service runs.
 
-use actix_web::get;
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -491,20 +490,46 @@ pub fn require_verifier(caller: &Caller) -> Result<(), Problem> {
     }
 }
 
-/// Re-computes every audit entry's hash and link (审计核验). `valid: false` names the first
-/// entry that was altered, removed or reordered. For auditors and the province. Any service
-/// with an audit chain registers this handler.
-#[utoipa::path(
-    tag = "audit",
-    responses((status = 200, description = "Result of the check (核验结果)", body = ChainReport))
-)]
-#[get("/audit/verification")]
-pub async fn verify_audit_chain(
-    db: actix_web::web::Data<crate::db::Db>,
-    caller: Caller,
-) -> Result<actix_web::HttpResponse, Problem> {
-    Ok(actix_web::HttpResponse::Ok().json(checked_chain(&db, &caller).await?))
+/// The verification route, written once. The published documents word it two ways (the
+/// registry's and monitoring's without Chinese labels, allocation's with them) and the
+/// contracts stay as published, so the wording is the macro's only input.
+macro_rules! verification_route {
+    ($(#[$doc:meta])* $wording:ident, $answer:literal) => {
+        pub mod $wording {
+            use actix_web::get;
+
+            use super::{Caller, ChainReport, Problem, checked_chain};
+
+            $(#[$doc])*
+            #[utoipa::path(
+                tag = "audit",
+                responses((status = 200, description = $answer, body = ChainReport))
+            )]
+            #[get("/audit/verification")]
+            pub async fn verify_audit_chain(
+                db: actix_web::web::Data<crate::db::Db>,
+                caller: Caller,
+            ) -> Result<actix_web::HttpResponse, Problem> {
+                Ok(actix_web::HttpResponse::Ok().json(checked_chain(&db, &caller).await?))
+            }
+        }
+    };
 }
+
+verification_route! {
+    /// Re-computes every audit entry's hash and link (审计核验). `valid: false` names the first
+    /// entry that was altered, removed or reordered. For auditors and the province. Any service
+    /// with an audit chain registers this handler.
+    labelled, "Result of the check (核验结果)"
+}
+
+verification_route! {
+    /// Re-computes every audit entry's hash and link. `valid: false` names the first entry that
+    /// was altered, removed or reordered. For auditors and the province.
+    unlabelled, "Result of the check"
+}
+
+pub use labelled::verify_audit_chain;
 
 /// The chain's check for a caller who may make it (403 otherwise): what every service's
 /// verification route answers.

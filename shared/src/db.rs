@@ -223,6 +223,18 @@ fn run_on<T, E>(
 static SHARED_POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 static SHARED_SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// A service's own migrations, from `migrations/postgres` and `migrations/sqlite` beside its
+/// `Cargo.toml` (the crate naming them needs `diesel_migrations`).
+#[macro_export]
+macro_rules! own_migrations {
+    () => {
+        $crate::db::Migrations::new(
+            &::diesel_migrations::embed_migrations!("migrations/postgres"),
+            &::diesel_migrations::embed_migrations!("migrations/sqlite"),
+        )
+    };
+}
+
 /// A service's own migration sets, one per backend; the shared set always runs with them.
 #[derive(Clone, Copy)]
 pub struct Migrations {

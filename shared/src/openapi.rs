@@ -9,6 +9,7 @@ use crate::problem::{FieldError, Problem};
 
 mod bounds;
 mod rate_limit;
+pub mod refusals;
 
 macro_rules! problem_responses {
     ($($name:ident: $description:literal;)*) => {
@@ -231,7 +232,7 @@ fn region_code_schema() -> serde_json::Value {
 /// Parameters that mean the same thing on every route of the suite, with the rule the
 /// server's parser enforces. A route that says nothing about such a parameter gets it here;
 /// a route that states its own pattern, enum, format or bound keeps it.
-const WELL_KNOWN_PARAMETERS: [(&str, &str); 11] = [
+const WELL_KNOWN_PARAMETERS: [(&str, &str); 12] = [
     // GB 32100: 2 characters, 6-digit division, 10 characters of the code alphabet (no I, O,
     // S, V, Z); the last is a check character no pattern can state.
     (
@@ -244,6 +245,11 @@ const WELL_KNOWN_PARAMETERS: [(&str, &str); 11] = [
     (
         "Idempotency-Key",
         r#"{"type": "string", "pattern": "^[!-~]{1,255}$", "maxLength": 255}"#,
+    ),
+    // A rule set's version: a plain identifier (it names files and URLs).
+    (
+        "rule_set",
+        r#"{"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"}"#,
     ),
     ("as_of", r#"{"type": "string", "format": "date"}"#),
     ("new_from", r#"{"type": "string", "format": "date"}"#),

@@ -127,6 +127,25 @@ impl std::str::FromStr for RegionLevel {
     }
 }
 
+impl RegionLevel {
+    /// The `level` query parameter of figures broken down by region: `city` or `county`,
+    /// anything else a field error naming `level`.
+    pub fn parse_breakdown(raw: &str) -> Result<Self, crate::problem::FieldError> {
+        match raw {
+            "city" => Ok(Self::City),
+            "county" => Ok(Self::County),
+            other => Err(crate::problem::FieldError::new(
+                "level",
+                "enum",
+                crate::text!(
+                    "level must be city or county; got {other:?}",
+                    "level 须为 city（市）或 county（县），收到的是 {other:?}"
+                ),
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RegionKind {

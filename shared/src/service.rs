@@ -40,10 +40,10 @@ pub trait Service: Sized + 'static {
     const REFUSE_UNKNOWN_QUERY_PARAMETERS: bool = true;
 
     /// The OpenAPI document before the handlers are added: tags and their descriptions.
-    fn openapi_base() -> OpenApi;
+    type Doc: utoipa::OpenApi;
 
     /// Registers the `/api/v1` handlers (the server and the OpenAPI document both use this).
-    fn configure_api(cfg: &mut ApiConfig);
+    const ROUTES: fn(&mut ApiConfig);
 
     /// Reads [`Self::Settings`] from the environment.
     fn settings(env: &Env, common: &CommonConfig) -> Result<Self::Settings, ConfigError>;
@@ -142,8 +142,8 @@ impl AppData {
 /// The service's OpenAPI document, generated from its handlers.
 pub fn openapi<S: Service>() -> OpenApi {
     server::openapi_document(
-        S::openapi_base(),
-        S::configure_api,
+        <S::Doc as utoipa::OpenApi>::openapi(),
+        S::ROUTES,
         &crate::openapi::DocumentInfo {
             name: S::NAME,
             title: S::TITLE,
@@ -185,7 +185,7 @@ impl<S: Service> Application<S> {
             edge: config.service.edge.clone(),
             refuse_unknown_query: S::REFUSE_UNKNOWN_QUERY_PARAMETERS,
         };
-        let server = server::start(listener, parts, S::configure_api, data)?;
+        let server = server::start(listener, parts, S::ROUTES, data)?;
         Ok(Self {
             server,
             db,

@@ -2,4 +2,5 @@
 //! province the benchmark imports, and (as the `bench` binary) the registry benchmark.
 
 pub mod demo;
+pub mod report;
 pub mod synthetic;

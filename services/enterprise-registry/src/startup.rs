@@ -1,25 +1,16 @@
 //! How the registry starts: its description for the shared skeleton
 //! ([`hte_shared::service`]), which connects the database, applies the migrations and serves.
 
-use diesel_migrations::embed_migrations;
 use hte_shared::auth::AuthKeys;
 use hte_shared::config::{CommonConfig, ConfigError, Env};
 use hte_shared::db::{Db, Migrations};
 use hte_shared::server::StartError;
 use hte_shared::service::{self, AppData, Config, Service};
-use utoipa::OpenApi as _;
-use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
 use crate::app::scheduler::Scheduler;
 use crate::config::RegistrySettings;
 use crate::routes;
-
-/// The registry's own tables (the shared audit and idempotency tables come with them).
-pub const MIGRATIONS: Migrations = Migrations::new(
-    &embed_migrations!("migrations/postgres"),
-    &embed_migrations!("migrations/sqlite"),
-);
 
 /// The enterprise registry, as the skeleton knows it.
 pub struct EnterpriseRegistry;
@@ -56,26 +47,20 @@ pub type Application = service::Application<EnterpriseRegistry>;
     (name = "zones", description = "High-tech zones (高新区): reference data; the province records and changes them"),
     )
 )]
-struct ApiDoc;
+pub struct ApiDoc;
 
 impl Service for EnterpriseRegistry {
     type Settings = RegistrySettings;
+    type Doc = ApiDoc;
+    const ROUTES: fn(&mut ApiConfig) = routes::configure;
     const NAME: &'static str = "enterprise-registry";
     const ENV_PREFIX: &'static str = "REGISTRY";
     const DEFAULT_PORT: u16 = 8081;
-    const MIGRATIONS: Migrations = MIGRATIONS;
+    const MIGRATIONS: Migrations = hte_shared::own_migrations!();
     const TITLE: &'static str = "Jiangsu HTE — enterprise registry";
     const DESCRIPTION: &'static str = "Source of truth for enterprises (统一社会信用代码), annual \
         reports (年报), pool entries (入库培育), HTE certificates (高新技术企业证书), labels and \
         Jiangsu regions. Errors are RFC 9457 problem+json.";
-
-    fn openapi_base() -> OpenApi {
-        ApiDoc::openapi()
-    }
-
-    fn configure_api(cfg: &mut ApiConfig) {
-        routes::configure(cfg);
-    }
 
     fn settings(env: &Env, _: &CommonConfig) -> Result<RegistrySettings, ConfigError> {
         RegistrySettings::from_env(env)

@@ -9,8 +9,6 @@ use hte_shared::config::{CommonConfig, ConfigError, Env};
 use hte_shared::db::{Db, Migrations};
 use hte_shared::server::StartError;
 use hte_shared::service::{self, AppData, Config, Service};
-use utoipa::OpenApi as _;
-use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
 use crate::app::{Monitor, scheduler, webhooks};
@@ -37,24 +35,18 @@ pub type Application = service::Application<Monitoring>;
     (name = "audit", description = "Checking the audit log's hash chain (审计核验)"),
     (name = "operations", description = "Liveness, readiness and metrics"),
 ))]
-struct ApiDoc;
+pub struct ApiDoc;
 
 impl Service for Monitoring {
     type Settings = MonitoringSettings;
+    type Doc = ApiDoc;
+    const ROUTES: fn(&mut ApiConfig) = routes::configure;
     const NAME: &'static str = "monitoring";
     const ENV_PREFIX: &'static str = "MONITORING";
     const DEFAULT_PORT: u16 = 8083;
     const MIGRATIONS: Migrations = crate::db::MIGRATIONS;
     const TITLE: &'static str = "Jiangsu HTE — monitoring";
     const DESCRIPTION: &'static str = "Dynamic monitoring (动态监测) of a plan's indicators: external statistics inputs (统计部门数据), snapshots per period (快照) read from the enterprise registry and the allocation service, the KPI board with 时序进度, 环比/同比, ranks and forecasts, alerts (预警), periodic bulletins (定期通报) as JSON, Word, Excel or HTML, signed webhooks (事件推送) and the dashboard (监测大屏). The board answers from stored snapshots, marked stale when a source service is down. Errors are RFC 9457 problem+json.";
-
-    fn openapi_base() -> OpenApi {
-        ApiDoc::openapi()
-    }
-
-    fn configure_api(cfg: &mut ApiConfig) {
-        routes::configure(cfg);
-    }
 
     fn settings(env: &Env, _: &CommonConfig) -> Result<MonitoringSettings, ConfigError> {
         MonitoringSettings::from_env(env)

@@ -1,25 +1,16 @@
 //! How target allocation starts: its description for the shared skeleton
 //! ([`hte_shared::service`]), which connects the database, applies the migrations and serves.
 
-use diesel_migrations::embed_migrations;
 use hte_shared::auth::AuthKeys;
 use hte_shared::config::{CommonConfig, ConfigError, Env, REGISTRY};
 use hte_shared::db::Migrations;
 use hte_shared::server::StartError;
 use hte_shared::service::{self, AppData, Config, Service};
-use utoipa::OpenApi as _;
-use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
 use crate::clients::registry::RegistryClient;
 use crate::config::AllocationSettings;
 use crate::routes;
-
-/// Target allocation's own tables (the shared audit and idempotency tables come with them).
-pub const MIGRATIONS: Migrations = Migrations::new(
-    &embed_migrations!("migrations/postgres"),
-    &embed_migrations!("migrations/sqlite"),
-);
 
 /// Target allocation, as the skeleton knows it.
 pub struct TargetAllocation;
@@ -41,24 +32,18 @@ pub type Application = service::Application<TargetAllocation>;
         (name = "operations", description = "Liveness, readiness and metrics"),
     )
 )]
-struct ApiDoc;
+pub struct ApiDoc;
 
 impl Service for TargetAllocation {
     type Settings = AllocationSettings;
+    type Doc = ApiDoc;
+    const ROUTES: fn(&mut ApiConfig) = routes::configure;
     const NAME: &'static str = "target-allocation";
     const ENV_PREFIX: &'static str = "ALLOCATION";
     const DEFAULT_PORT: u16 = 8082;
-    const MIGRATIONS: Migrations = MIGRATIONS;
+    const MIGRATIONS: Migrations = hte_shared::own_migrations!();
     const TITLE: &'static str = "Jiangsu HTE — target allocation";
     const DESCRIPTION: &'static str = "Plans (规划), indicators, the target tree per plan (province → city → county), allocations (任务分解), progress, scoring schemes and year-end assessments (考核). Errors are RFC 9457 problem+json. Unknown query parameters are refused with a 400 naming them (未知查询参数返回400).";
-
-    fn openapi_base() -> OpenApi {
-        ApiDoc::openapi()
-    }
-
-    fn configure_api(cfg: &mut ApiConfig) {
-        routes::configure(cfg);
-    }
 
     fn settings(env: &Env, _: &CommonConfig) -> Result<AllocationSettings, ConfigError> {
         Ok(AllocationSettings {

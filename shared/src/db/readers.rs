@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -42,14 +43,40 @@ pub struct Readers {
 
 impl Readers {
     pub fn start(threads: u32) -> std::io::Result<Self> {
-        let shared = Arc::new(Shared::default());
-        for n in 0..threads.max(1) {
-            let shared = shared.clone();
+        Self::start_with(threads, |n, work| {
             std::thread::Builder::new()
                 .name(format!("db-read-{n}"))
-                .spawn(move || serve(&shared))?;
+                .spawn(work)
+        })
+    }
+
+    /// Starts the threads with `spawn`. When one cannot start, those already started are
+    /// told the queue is closed and joined before the error returns: nothing is left
+    /// waiting for work that will never come.
+    fn start_with<F>(threads: u32, mut spawn: F) -> std::io::Result<Self>
+    where
+        F: FnMut(u32, Job) -> std::io::Result<JoinHandle<()>>,
+    {
+        let readers = Self {
+            shared: Arc::default(),
+        };
+        let mut started = Vec::new();
+        for n in 0..threads.max(1) {
+            let shared = readers.shared.clone();
+            match spawn(n, Box::new(move || serve(&shared))) {
+                Ok(thread) => started.push(thread),
+                Err(e) => {
+                    drop(readers);
+                    for thread in started {
+                        // A reader thread catches its jobs' panics; a join error has no
+                        // more to tell than the start-up error being returned.
+                        let _ = thread.join();
+                    }
+                    return Err(e);
+                }
+            }
         }
-        Ok(Self { shared })
+        Ok(readers)
     }
 
     pub fn push(&self, job: Job) {
@@ -134,6 +161,31 @@ mod tests {
         let mut seen: Vec<i32> = (0..20).map(|_| rx.recv().unwrap()).collect();
         seen.sort();
         assert_eq!(seen, (0..20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_thread_that_cannot_start_stops_those_already_started() {
+        let ended = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counted = ended.clone();
+        let result = Readers::start_with(4, |n, work| {
+            if n == 2 {
+                return Err(std::io::Error::other("no more threads"));
+            }
+            let counted = counted.clone();
+            std::thread::Builder::new().spawn(move || {
+                work();
+                counted.fetch_add(1, Ordering::SeqCst);
+            })
+        });
+        assert_eq!(
+            result.err().map(|e| e.to_string()).as_deref(),
+            Some("no more threads")
+        );
+        assert_eq!(
+            ended.load(Ordering::SeqCst),
+            2,
+            "both started threads ended and were joined"
+        );
     }
 
     #[test]

@@ -7,8 +7,6 @@ use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::RegionCode;
 use hte_shared::service::Service;
 use serde::{Deserialize, Serialize};
-use utoipa::OpenApi as _;
-use utoipa::openapi::OpenApi;
 
 pub use hte_shared::testing::assert_problem;
 
@@ -121,13 +119,24 @@ async fn double(_: Caller, n: web::Path<i64>) -> HttpResponse {
 }
 
 #[derive(utoipa::OpenApi)]
-struct Doc;
+pub struct Doc;
 
 /// A service holding one probe resource, as the skeleton knows it.
 pub struct Probe;
 
+fn configure_probe(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(write_probe)
+        .service(read_probe)
+        .service(list_probes)
+        .service(search_probes)
+        .service(check_batch)
+        .service(double);
+}
+
 impl Service for Probe {
     type Settings = ();
+    type Doc = Doc;
+    const ROUTES: fn(&mut utoipa_actix_web::service_config::ServiceConfig) = configure_probe;
     const NAME: &'static str = "probe";
     const ENV_PREFIX: &'static str = "PROBE";
     const DEFAULT_PORT: u16 = 0;
@@ -137,19 +146,6 @@ impl Service for Probe {
     );
     const TITLE: &'static str = "probe";
     const DESCRIPTION: &'static str = "probe";
-
-    fn openapi_base() -> OpenApi {
-        Doc::openapi()
-    }
-
-    fn configure_api(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-        cfg.service(write_probe)
-            .service(read_probe)
-            .service(list_probes)
-            .service(search_probes)
-            .service(check_batch)
-            .service(double);
-    }
 
     fn settings(_: &Env, _: &CommonConfig) -> Result<(), ConfigError> {
         Ok(())

@@ -12,6 +12,7 @@ use hte_shared::text;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::exports::{made_at_row, region_cell};
 use super::region_name;
 use crate::db::carriers::{self as queries, CarrierFilter, CarrierRow};
 use crate::db::{certificates, incubations, labels, pool_entries};
@@ -308,7 +309,7 @@ pub fn preamble(
         ],
         vec![
             pick("Region", "地区").into(),
-            format!("{}（{region}）", region_name(region)?).into(),
+            region_cell(region)?,
             pick("Kind", "载体类型").into(),
             kind.map_or_else(all, |(en, zh_text)| pick(en, zh_text))
                 .into(),
@@ -335,11 +336,13 @@ pub fn preamble(
         };
         rows.push(vec![label.into(), weight.into()]);
     }
-    rows.push(vec![
-        pick("Made at", "制表时间").into(),
-        Cell::DateTime(made_at + chrono::Duration::hours(8)),
-        pick("Beijing time", "北京时间").into(),
-    ]);
+    rows.push(made_at_row(
+        (
+            pick("Made at", "制表时间"),
+            pick("Beijing time", "北京时间"),
+        ),
+        made_at,
+    ));
     Ok(rows)
 }
 

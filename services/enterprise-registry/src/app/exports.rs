@@ -142,14 +142,22 @@ pub fn header_block(
         vec![title.into()],
         vec![date_label.into(), Cell::Date(as_of)],
         vec!["规则集版本".into(), rule_set_version.into()],
-        vec![
-            "地区".into(),
-            format!("{}（{region}）", region_name(&region)?).into(),
-        ],
-        vec![
-            "制表时间".into(),
-            Cell::DateTime(made_at + chrono::Duration::hours(8)),
-            "北京时间".into(),
-        ],
+        vec!["地区".into(), region_cell(&region)?],
+        made_at_row(("制表时间", "北京时间"), made_at),
     ])
+}
+
+/// The region a sheet covers, named with its code: `南京市（320100）`.
+pub fn region_cell(region: &str) -> Result<Cell, RegistryError> {
+    Ok(format!("{}（{region}）", region_name(region)?).into())
+}
+
+/// The row saying when a sheet was made: `made_at` is UTC, shown in Beijing time, with the
+/// row's label and the time zone's name in the sheet's language.
+pub fn made_at_row((label, zone): (&str, &str), made_at: NaiveDateTime) -> Vec<Cell> {
+    vec![
+        label.into(),
+        Cell::DateTime(made_at + chrono::Duration::hours(8)),
+        zone.into(),
+    ]
 }

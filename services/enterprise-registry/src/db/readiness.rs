@@ -81,15 +81,26 @@ pub fn finish(
     Ok(())
 }
 
-/// Adds `firms` to a build's count of firms done (workers filling parts of it at once).
+/// Adds `firms` to a build's count of firms done (workers filling parts of it at once), up
+/// to its total: two runs of one build that overlap (one started again while the other still
+/// fills it) both count the firms they fill, and progress must not pass the total.
 pub fn add_progress(
     conn: &mut DbConnection,
     (version, screened_on): (&str, NaiveDate),
     firms: i64,
 ) -> QueryResult<()> {
-    diesel::update(readiness_builds::table.find((version, screened_on)))
-        .set(readiness_builds::firms_done.eq(readiness_builds::firms_done + firms))
+    use readiness_builds::{firms_done, firms_total};
+    let key = (version, screened_on);
+    diesel::update(readiness_builds::table.find(key))
+        .set(firms_done.eq(firms_done + firms))
         .execute(conn)?;
+    diesel::update(
+        readiness_builds::table
+            .find(key)
+            .filter(firms_done.gt(firms_total)),
+    )
+    .set(firms_done.eq(firms_total))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
+use hte_shared::openapi::refusals::RecordInputRefusals;
 use hte_shared::openapi::{
     BadRequest, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
@@ -98,9 +99,7 @@ pub async fn put_annual_report(
     ),
     responses(
         (status = 200, description = "The report", body = AnnualReportView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/annual-reports/{year}")]
@@ -124,9 +123,7 @@ pub async fn get_annual_report(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
     responses(
         (status = 200, description = "The reports", body = AnnualReportList),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/annual-reports")]

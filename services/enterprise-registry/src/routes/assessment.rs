@@ -5,7 +5,8 @@ use hte_shared::audit::Actor;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{CreateRefusals, RecordInputRefusals};
+use hte_shared::openapi::{Conflict, NotFound};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::{parse_date_param, today};
@@ -79,9 +80,7 @@ pub async fn get_rule_set(
     responses(
         (status = 201, description = "Stored", body = RuleSetDocument),
         (status = 200, description = "Already stored with this body", body = RuleSetDocument),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 409, response = Conflict),
+        CreateRefusals,
     )
 )]
 #[put("/rule-sets/{version}")]
@@ -176,7 +175,6 @@ pub struct AssessmentParams {
     /// Assessment date, taken as the application date (default today).
     as_of: Option<String>,
     /// Rule set version (default: the active one).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
 }
 
@@ -189,9 +187,7 @@ pub struct AssessmentParams {
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"), AssessmentParams),
     responses(
         (status = 200, description = "The assessment", body = Assessment),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/assessment")]

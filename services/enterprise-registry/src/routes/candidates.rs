@@ -6,7 +6,7 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, UnprocessableEntity};
+use hte_shared::openapi::refusals::InputRefusals;
 use hte_shared::pagination::{PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::text;
@@ -43,7 +43,6 @@ pub struct CandidateParams {
     /// Assessment date (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
     /// Page size, 1–500 (default 50); ignored for csv/xlsx, which hold the whole ranking.
     limit: Option<u32>,
@@ -129,8 +128,7 @@ impl CandidateParams {
     responses(
         (status = 200, description = "Ranked candidates (JSON page, or a CSV/XLSX file)",
             content((CandidatePage = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/candidates")]

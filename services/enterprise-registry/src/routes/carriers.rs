@@ -9,6 +9,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
+use hte_shared::openapi::refusals::{ReadRefusals, RecordInputRefusals};
 use hte_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity,
@@ -82,8 +83,7 @@ pub async fn create_carrier(
     params(("id" = String, Path, description = "Carrier id (载体编号)", pattern = "^[a-z0-9][a-z0-9-]{1,39}$")),
     responses(
         (status = 200, description = "The carrier", body = CarrierView, headers(("ETag" = String, description = "Send back in If-Match to update"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/carriers/{id}")]
@@ -290,9 +290,7 @@ pub(super) fn parse_period(query: &PeriodQuery) -> Result<(NaiveDate, NaiveDate)
     params(("id" = String, Path, description = "Carrier id (载体编号)", pattern = "^[a-z0-9][a-z0-9-]{1,39}$"), PeriodQuery),
     responses(
         (status = 200, description = "The counts", body = Performance),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/carriers/{id}/performance")]

@@ -7,7 +7,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::today;
@@ -80,10 +80,7 @@ impl NewCertificate {
     ),
     responses(
         (status = 201, description = "Recorded", body = CertificateView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/certificates")]
@@ -112,9 +109,7 @@ pub async fn create_certificate(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
     responses(
         (status = 200, description = "Certificates", body = CertificateList),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/certificates")]
@@ -137,10 +132,7 @@ pub async fn list_certificates(
     ),
     responses(
         (status = 200, description = "Revoked", body = CertificateView),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/certificates/{certificate_no}/revoke")]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, UnprocessableEntity};
+use hte_shared::openapi::refusals::InputRefusals;
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
 use serde::Deserialize;
@@ -42,8 +42,7 @@ pub struct AlertQuery {
     params(AlertQuery),
     responses(
         (status = 200, description = "A page of alerts", body = Page<ComplianceAlert>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/compliance-alerts")]

@@ -8,7 +8,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
@@ -270,10 +270,7 @@ impl NewDeclaration {
     ),
     responses(
         (status = 201, description = "Recorded", body = DeclarationView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/declarations")]
@@ -302,9 +299,7 @@ pub async fn create_declaration(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
     responses(
         (status = 200, description = "Declarations", body = DeclarationList),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/declarations")]
@@ -327,10 +322,7 @@ pub async fn list_declarations(
     ),
     responses(
         (status = 200, description = "Withdrawn", body = DeclarationView),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/declarations/{id}/withdraw")]

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
-use hte_shared::openapi::NotFound;
+use hte_shared::openapi::refusals::LookupRefusals;
 use hte_shared::problem::Problem;
 use hte_shared::text;
 use utoipa::openapi::schema::{ArrayBuilder, Schema};
@@ -55,7 +55,7 @@ pub async fn list_dictionaries(_caller: Caller) -> HttpResponse {
     params(("name" = String, Path, description = "industries, tech_domains, regions, label_kinds, label_levels, zone_levels, listing_statuses, rd_institutions, record_statuses or assessment_outcomes")),
     responses(
         (status = 200, description = "The code list", body = Dictionary),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/dictionaries/{name}")]

@@ -8,8 +8,11 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
+use hte_shared::openapi::refusals::{
+    ChangeRefusals, CreateRefusals, InputRefusals, RecordInputRefusals,
+};
 use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
+    BadRequest, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
@@ -52,9 +55,7 @@ pub struct Deregistration {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer")),
     responses(
         (status = 201, description = "Registered", body = EnterpriseView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        CreateRefusals,
     )
 )]
 #[post("/enterprises")]
@@ -101,9 +102,7 @@ pub struct AsOfParam {
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"), AsOfParam),
     responses(
         (status = 200, description = "The enterprise", body = EnterpriseView, headers(("ETag" = String, description = "Send back in If-Match to update"))),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}")]
@@ -167,10 +166,7 @@ pub async fn update_enterprise(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
     responses(
         (status = 200, description = "Deregistered", body = EnterpriseView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/deregister")]
@@ -331,8 +327,7 @@ impl EnterpriseFilter {
     params(EnterpriseFilter, EnterprisePage),
     responses(
         (status = 200, description = "A page of enterprises", body = Page<EnterpriseView>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/enterprises")]
@@ -435,9 +430,7 @@ fn check_cursor(cursor: &ListCursor, sort: SortKey, sort_name: &str) -> Result<(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"), PageParams),
     responses(
         (status = 200, description = "A page of changes", body = Page<AuditEntry>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/history")]

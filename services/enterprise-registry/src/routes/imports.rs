@@ -9,6 +9,7 @@ use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{self, Claim, IdempotencyKey, MaybeIdempotencyKey, StoredResponse};
+use hte_shared::openapi::refusals::{LookupRefusals, ReadRefusals};
 use hte_shared::openapi::{BadRequest, Conflict, NotFound, PayloadTooLarge, UnprocessableEntity};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
@@ -499,7 +500,7 @@ pub async fn get_import(
     params(("kind" = ImportKind, Path, description = "Kind of file")),
     responses(
         (status = 200, description = "The columns", body = ImportColumns),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/imports/kinds/{kind}/columns")]
@@ -527,8 +528,7 @@ pub struct TemplateParams {
     params(("kind" = ImportKind, Path, description = "Kind of file"), TemplateParams),
     responses(
         (status = 200, description = "The template", content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/imports/templates/{kind}")]

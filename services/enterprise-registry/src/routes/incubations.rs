@@ -6,7 +6,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
@@ -79,10 +79,7 @@ impl NewIncubation {
     ),
     responses(
         (status = 201, description = "Recorded", body = IncubationView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/incubations")]
@@ -111,9 +108,7 @@ pub async fn create_incubation(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
     responses(
         (status = 200, description = "Incubations", body = IncubationList),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/incubations")]

@@ -7,7 +7,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use serde::{Deserialize, Serialize};
@@ -75,10 +75,7 @@ impl NewLabel {
     ),
     responses(
         (status = 201, description = "Recorded", body = LabelView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/labels")]
@@ -107,9 +104,7 @@ pub async fn create_label(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
     responses(
         (status = 200, description = "Labels", body = LabelList),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/labels")]
@@ -133,10 +128,7 @@ pub async fn list_labels(
     ),
     responses(
         (status = 200, description = "Revoked", body = LabelView),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/labels/{kind}/{year}/revoke")]

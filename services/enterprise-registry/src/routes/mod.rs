@@ -23,7 +23,6 @@ use crate::error::{RegistryError, to_json};
 
 pub mod annual_reports;
 pub mod assessment;
-pub mod audit;
 pub mod candidates;
 pub mod carrier_ranking;
 pub mod carriers;
@@ -68,7 +67,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(declarations::create_declaration)
         .service(declarations::list_declarations)
         .service(declarations::withdraw_declaration)
-        .service(audit::verify_audit_chain)
+        .service(hte_shared::audit::unlabelled::verify_audit_chain)
         .service(compliance::list_compliance_alerts)
         .service(statistics::get_statistics)
         .service(assessment::list_rule_sets)

@@ -6,7 +6,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::today;
@@ -100,10 +100,7 @@ impl NewPoolEntry {
     ),
     responses(
         (status = 201, description = "Entered", body = PoolEntryView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/pool-entries")]
@@ -132,9 +129,7 @@ pub async fn create_pool_entry(
     params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
     responses(
         (status = 200, description = "Pool entries", body = PoolEntryList),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/enterprises/{credit_code}/pool-entries")]
@@ -157,10 +152,7 @@ pub async fn list_pool_entries(
     ),
     responses(
         (status = 200, description = "Exited", body = PoolEntryView),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
+        ChangeRefusals,
     )
 )]
 #[post("/enterprises/{credit_code}/pool-entries/{year}/exit")]

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{InputRefusals, RecordInputRefusals};
 use hte_shared::problem::Problem;
 use hte_shared::text;
 use hte_shared::time::{parse_date_param, today};
@@ -34,7 +34,6 @@ pub struct BuildParams {
     /// Screening date (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
 }
 
@@ -46,8 +45,7 @@ pub struct BuildParams {
     params(BuildParams),
     responses(
         (status = 202, description = "Started", body = BuildView),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[post("/candidates/readiness")]
@@ -101,7 +99,6 @@ pub struct SummaryParams {
     /// Screening date of the build to read (default today).
     as_of: Option<String>,
     /// Rule set version (default the active one, or the previous build while it is built).
-    #[param(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", max_length = 64)]
     rule_set: Option<String>,
 }
 
@@ -112,9 +109,7 @@ pub struct SummaryParams {
     params(SummaryParams),
     responses(
         (status = 200, description = "Counts", body = CandidateSummary),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
     )
 )]
 #[get("/candidates/summary")]

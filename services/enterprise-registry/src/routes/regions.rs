@@ -2,7 +2,8 @@
 
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
-use hte_shared::openapi::{BadRequest, NotFound};
+use hte_shared::openapi::BadRequest;
+use hte_shared::openapi::refusals::ReadRefusals;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, Region, RegionCode, RegionKind, RegionLevel};
 use serde::{Deserialize, Serialize};
@@ -142,8 +143,7 @@ pub async fn list_regions(
     params(("code" = String, Path, description = "Division code (行政区划代码), 6 digits", example = "320500")),
     responses(
         (status = 200, description = "The division", body = RegionDetail),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/regions/{code}")]

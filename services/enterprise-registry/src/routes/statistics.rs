@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, UnprocessableEntity};
+use hte_shared::openapi::refusals::InputRefusals;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use hte_shared::text;
@@ -43,8 +43,7 @@ pub struct StatisticsParams {
     params(StatisticsParams),
     responses(
         (status = 200, description = "Figures by region", body = Statistics),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/statistics")]
@@ -64,19 +63,11 @@ impl StatisticsParams {
     /// The request, every problem reported at once.
     fn parse(&self, caller: &Caller) -> Result<StatisticsRequest, Problem> {
         let mut errors = Vec::new();
-        let level = match self.level.as_deref() {
+        let level = match self.level.as_deref().map(RegionLevel::parse_breakdown) {
             None => operations::default_level(caller),
-            Some("city") => RegionLevel::City,
-            Some("county") => RegionLevel::County,
-            Some(other) => {
-                errors.push(FieldError::new(
-                    "level",
-                    "enum",
-                    hte_shared::text!(
-                        "level must be city or county; got {other:?}",
-                        "level 须为 city（市）或 county（县），收到的是 {other:?}"
-                    ),
-                ));
+            Some(Ok(level)) => level,
+            Some(Err(error)) => {
+                errors.push(error);
                 RegionLevel::City
             }
         };

@@ -8,6 +8,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
+use hte_shared::openapi::refusals::ReadRefusals;
 use hte_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity,
@@ -96,8 +97,7 @@ pub async fn list_zones(
     params(("id" = String, Path, description = "Zone id (高新区编号)", pattern = "^[a-z0-9][a-z0-9-]{1,39}$")),
     responses(
         (status = 200, description = "The zone", body = ZoneView, headers(("ETag" = String, description = "Send back in If-Match to update"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/zones/{id}")]

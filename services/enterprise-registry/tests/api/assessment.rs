@@ -1,7 +1,10 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, builtin_rules, credit_code, enterprise_body,
+    hte_condition,
+};
 
 /// A firm registered in 2018 with three years of figures; `rd` sets R&D per year on sales of
 /// ¥40M a year (the 5 % band: ¥2M a year passes), `st` sets S&T staff of 100 employees.
@@ -26,15 +29,6 @@ async fn firm(app: &TestApp, serial: u32, county: &str, rd: i64, st: i64) -> Str
     code
 }
 
-fn condition<'a>(assessment: &'a Value, key: &str) -> &'a Value {
-    assessment["hte"]["conditions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["key"] == key)
-        .unwrap_or_else(|| panic!("no condition {key}"))
-}
-
 #[tokio::test]
 async fn assessment_names_values_thresholds_and_gaps() {
     let app = TestApp::spawn().await;
@@ -52,7 +46,7 @@ async fn assessment_names_values_thresholds_and_gaps() {
         .unwrap();
     assert_eq!(assessment["rule_set_version"], "2016-national-1");
     assert_eq!(assessment["assessed_years"], json!([2023, 2024, 2025]));
-    let rd = condition(&assessment, "rd_intensity");
+    let rd = hte_condition(&assessment["hte"], "rd_intensity");
     assert_eq!(rd["outcome"], "fail");
     assert_eq!(rd["threshold"], 0.05);
     assert_eq!(rd["gap"]["amount"], 1_500_000);
@@ -64,15 +58,18 @@ async fn assessment_names_values_thresholds_and_gaps() {
             .contains("1,500,000"),
         "{rd}"
     );
-    let staff = condition(&assessment, "st_staff_ratio");
+    let staff = hte_condition(&assessment["hte"], "st_staff_ratio");
     assert_eq!(staff["outcome"], "fail");
     // 9 of 100: hiring n S&T staff gives (9+n)/(100+n) ≥ 10 % at n = 2.
     assert_eq!(staff["gap"]["amount"], 2);
     assert_eq!(
-        condition(&assessment, "registration_age")["outcome"],
+        hte_condition(&assessment["hte"], "registration_age")["outcome"],
         "pass"
     );
-    assert_eq!(condition(&assessment, "clean_record")["outcome"], "unknown");
+    assert_eq!(
+        hte_condition(&assessment["hte"], "clean_record")["outcome"],
+        "unknown"
+    );
     assert_eq!(assessment["hte"]["outcome"], "does_not_qualify");
     assert_eq!(assessment["hte"]["failing"], 2);
     // A provincial R&D institution qualifies for the tech-SME label directly.
@@ -108,7 +105,10 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
     let code = firm(&app, 2, "320583", 2_400_000, 12).await;
     let path = format!("/api/v1/enterprises/{code}/assessment?as_of=2026-06-01");
     let before: Value = app.get_as(&token, &path).await.json().await.unwrap();
-    assert_eq!(condition(&before, "st_staff_ratio")["outcome"], "pass");
+    assert_eq!(
+        hte_condition(&before["hte"], "st_staff_ratio")["outcome"],
+        "pass"
+    );
 
     let mut rules = builtin_rules(&app, "jiangsu-2026-1").await;
     rules["hte"]["min_st_staff_ratio"] = json!(0.15);
@@ -170,7 +170,10 @@ async fn answers_follow_the_active_rule_set(app: &TestApp, path: &str, before: &
         .json()
         .await
         .unwrap();
-    assert_eq!(condition(&tried, "st_staff_ratio")["outcome"], "fail");
+    assert_eq!(
+        hte_condition(&tried["hte"], "st_staff_ratio")["outcome"],
+        "fail"
+    );
     let activated = app
         .post_as(
             &token,
@@ -181,7 +184,10 @@ async fn answers_follow_the_active_rule_set(app: &TestApp, path: &str, before: &
     assert_eq!(activated.status(), 200);
     let after: Value = app.get_as(&token, path).await.json().await.unwrap();
     assert_eq!(after["rule_set_version"], "jiangsu-2026-1");
-    assert_eq!(condition(&after, "st_staff_ratio")["outcome"], "fail");
+    assert_eq!(
+        hte_condition(&after["hte"], "st_staff_ratio")["outcome"],
+        "fail"
+    );
     let reproduced: Value = app
         .get_as(&token, &format!("{path}&rule_set=2016-national-1"))
         .await
@@ -397,20 +403,6 @@ async fn the_list_exports_as_csv_and_xlsx(app: &TestApp, first: &str) {
         400,
     )
     .await;
-}
-
-async fn builtin_rules(app: &TestApp, version: &str) -> Value {
-    let token = app.province_token();
-    let builtin: Value = app
-        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(builtin["builtin"], true);
-    let mut rules = builtin["rules"].clone();
-    rules["version"] = json!(version);
-    rules
 }
 
 /// A named change to a rule set and the field it should be refused at.

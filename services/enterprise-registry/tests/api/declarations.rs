@@ -5,7 +5,8 @@ use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body, status_for_rule,
+    RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body, hte_condition,
+    status_for_rule,
 };
 
 /// A firm meeting every HTE data condition whose innovation score is open: computed items
@@ -46,15 +47,6 @@ async fn hte(app: &TestApp, code: &str) -> Value {
     assessment["hte"].clone()
 }
 
-fn condition<'a>(hte: &'a Value, key: &str) -> &'a Value {
-    hte["conditions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["key"] == key)
-        .unwrap_or_else(|| panic!("no condition {key}"))
-}
-
 #[tokio::test]
 async fn entered_scores_and_a_clean_record_make_a_firm_qualify() {
     let app = TestApp::spawn().await;
@@ -63,7 +55,7 @@ async fn entered_scores_and_a_clean_record_make_a_firm_qualify() {
     // 37 computed + 25.2 assumed: no pass yet, but 100 possible.
     assert_eq!(before["outcome"], "undetermined", "{before}");
     assert_eq!(before["score_breakdown"]["floor"], 37.0);
-    assert_eq!(condition(&before, "clean_record")["outcome"], "unknown");
+    assert_eq!(hte_condition(&before, "clean_record")["outcome"], "unknown");
 
     the_experts_score_each_open_item(&app, &code).await;
     let after_review = hte(&app, &code).await;
@@ -72,7 +64,10 @@ async fn entered_scores_and_a_clean_record_make_a_firm_qualify() {
     let score = &after_review["score_breakdown"];
     assert_eq!(score["floor"], 78.5, "{score}");
     assert_eq!(score["points_at_risk"], 0.0);
-    assert_eq!(condition(&after_review, "innovation_score")["kind"], "data");
+    assert_eq!(
+        hte_condition(&after_review, "innovation_score")["kind"],
+        "data"
+    );
     // Only the clean record is open now.
     assert_eq!(after_review["outcome"], "likely_qualifies");
 

@@ -71,6 +71,30 @@ impl RegistryFixtures for TestApp {
 }
 
 /// A valid credit code for an enterprise registered in `division`, distinct per `serial`.
+pub async fn builtin_rules(app: &TestApp, version: &str) -> Value {
+    let token = app.province_token();
+    let builtin: Value = app
+        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(builtin["builtin"], true);
+    let mut rules = builtin["rules"].clone();
+    rules["version"] = json!(version);
+    rules
+}
+
+/// The condition `key` of an assessment's `hte` part (panics naming it when absent).
+pub fn hte_condition<'a>(hte: &'a Value, key: &str) -> &'a Value {
+    hte["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == key)
+        .unwrap_or_else(|| panic!("no condition {key}"))
+}
+
 pub fn credit_code(division: &str, serial: u32) -> String {
     let first17 = format!("91{division}{serial:08}0");
     let check = check_character(&first17).unwrap();

@@ -6,7 +6,9 @@ use hte_shared::auth::Role;
 use hte_shared::testing::problem_fields;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, builtin_rules, credit_code, enterprise_body,
+};
 
 const HOSTILE_NAMES: [&str; 3] = [
     "=HYPERLINK(\"http://evil.example\",\"点此\")科技有限公司",
@@ -109,15 +111,8 @@ async fn import_xlsx(app: &TestApp, token: &str, body: Vec<u8>) -> Value {
 async fn rule_set_versions_are_plain_identifiers_and_name_files_safely() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    let builtin: Value = app
-        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut rules = builtin["rules"].clone();
     let hostile = "sec-x\"; filename=\"evil.html";
-    rules["version"] = json!(hostile);
+    let rules = builtin_rules(&app, hostile).await;
     let body = json!({"description": "试探", "rules": rules});
     let path = "/api/v1/rule-sets/sec-x%22%3B%20filename%3D%22evil.html";
     let problem = assert_problem(app.put_as(&token, path, &body).await, 400).await;

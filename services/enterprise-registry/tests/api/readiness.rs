@@ -6,7 +6,9 @@ use hte_shared::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, builtin_rules, credit_code, enterprise_body,
+};
 
 const AS_OF: &str = "2026-06-01";
 const FIRMS: u32 = 8;
@@ -559,14 +561,7 @@ async fn activating_a_rule_set_rebuilds_readiness_under_it() {
     assert_eq!(today["rule_set_version"], "2016-national-1");
     assert_eq!(today["as_of"], built["screened_on"]);
 
-    let builtin: Value = app
-        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
-        .await
-        .json()
-        .await
-        .unwrap();
-    let mut rules = builtin["rules"].clone();
-    rules["version"] = json!("jiangsu-2026-9");
+    let mut rules = builtin_rules(&app, "jiangsu-2026-9").await;
     rules["hte"]["min_st_staff_ratio"] = json!(0.3);
     let body = json!({"description": "试行：科技人员占比提高到30%", "rules": rules});
     let created = app
@@ -860,4 +855,38 @@ async fn build_ranges_cover_every_firm_once() {
         );
         assert_eq!(ranges.len() as i64, workers.min(7), "{ranges:?}");
     }
+}
+
+/// A build started again while its first run still fills it has two runs counting their
+/// firms: its progress still stops at its total.
+#[tokio::test]
+async fn overlapping_runs_of_a_build_never_count_past_its_firms() {
+    use enterprise_registry::app::readiness::{BuildRange, build_batch, start_build};
+    use enterprise_registry::db::readiness::builds;
+    use enterprise_registry::domain::assessment::RuleSet;
+    use enterprise_registry::error::RegistryError;
+    let app = TestApp::spawn().await;
+    for i in 0..3 {
+        let code = code_of(i);
+        let name = format!("重叠{i}有限公司");
+        app.create_enterprise(&enterprise_body(&code, &code[2..8], &name))
+            .await;
+    }
+    let (version, day) = (RuleSet::national_2016().version, hte_shared::time::today());
+    let progress = app
+        .db
+        .write(move |conn| {
+            start_build(conn, &version, day)?;
+            for _run in 0..2 {
+                let mut range = Some(BuildRange::default());
+                while let Some(part) = range {
+                    range = build_batch(conn, (&version, day), &part)?;
+                }
+            }
+            let build = builds(conn)?.pop().expect("the build");
+            Ok::<_, RegistryError>((build.firms_done, build.firms_total))
+        })
+        .await
+        .unwrap();
+    assert_eq!(progress, (3, 3), "firms done, of the total");
 }

@@ -5,9 +5,7 @@ use chrono::NaiveDateTime;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
-};
+use hte_shared::openapi::refusals::{InputRefusals, LookupRefusals, VersionedUpdateRefusals};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
@@ -53,8 +51,7 @@ pub struct AlertListParams {
     params(AlertListParams, PageParams),
     responses(
         (status = 200, description = "A page of alerts", body = Page<AlertView>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/alerts")]
@@ -83,7 +80,7 @@ pub async fn list_alerts(
     params(("id" = String, Path, description = "Alert id")),
     responses(
         (status = 200, description = "The alert", body = AlertView, headers(("ETag" = String, description = "Send in If-Match to acknowledge it"))),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/alerts/{id}")]
@@ -109,12 +106,7 @@ pub async fn get_alert(
     ),
     responses(
         (status = 200, description = "Acknowledged", body = AlertView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 422, response = UnprocessableEntity),
+        VersionedUpdateRefusals,
     )
 )]
 #[post("/alerts/{id}/acknowledgement")]

@@ -8,7 +8,7 @@ use hte_shared::db::Db;
 use hte_shared::download::attachment_with_fallback;
 use hte_shared::export::BinaryFile;
 use hte_shared::i18n::Text;
-use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::RecordInputRefusals;
 use hte_shared::problem::{Problem, types};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
@@ -123,10 +123,8 @@ fn negotiate(param: Option<&str>, accept: Option<&HeaderValue>) -> Result<Bullet
         ), headers(
             ("Content-Disposition" = String, description = "DOCX and XLSX: attachment; filename=…; filename*=UTF-8''通报-….docx"),
         )),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        RecordInputRefusals,
         (status = 406, description = "The Accept header names none of the bulletin's formats (JSON, DOCX, XLSX, HTML)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/bulletins/{plan}/{period}")]

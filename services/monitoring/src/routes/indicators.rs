@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::RecordInputRefusals;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -50,9 +50,7 @@ impl BoardParams {
     params(BoardParams),
     responses(
         (status = 200, description = "The board", body = Board),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/indicators")]
@@ -76,9 +74,7 @@ pub async fn get_board(
     ),
     responses(
         (status = 200, description = "The series", body = Series),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/indicators/{key}/series")]

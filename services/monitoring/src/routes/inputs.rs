@@ -9,8 +9,9 @@ use hte_shared::db::Db;
 use hte_shared::i18n::Lang;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
+use hte_shared::openapi::refusals::{InputRefusals, ReadRefusals, RecordInputRefusals};
 use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
+    BadRequest, Conflict, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity, UnsupportedMediaType,
 };
 use hte_shared::pagination::{Page, PageParams};
@@ -114,9 +115,7 @@ pub struct VersionParams {
     ),
     responses(
         (status = 200, description = "The figure", body = InputView, headers(("ETag" = String, description = "Send in If-Match to correct it"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/statistics-inputs/{measure}/{period}/{region}")]
@@ -143,8 +142,7 @@ pub async fn get_input(
     ),
     responses(
         (status = 200, description = "Versions", body = InputHistory),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/statistics-inputs/{measure}/{period}/{region}/history")]
@@ -178,8 +176,7 @@ pub struct InputListParams {
     params(InputListParams, PageParams),
     responses(
         (status = 200, description = "A page of figures", body = Page<InputView>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/statistics-inputs")]

@@ -13,7 +13,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::error::MonitoringError;
 
 pub mod alerts;
-pub mod audit;
 pub mod bulletins;
 pub mod dashboard;
 pub mod indicators;
@@ -42,7 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(subscriptions::get_subscription)
         .service(subscriptions::delete_subscription)
         .service(subscriptions::list_deliveries)
-        .service(audit::verify_audit_chain);
+        .service(hte_shared::audit::unlabelled::verify_audit_chain);
 }
 
 /// The answer `create_once` stores and sends: its status, its JSON and, for a new resource,

@@ -8,7 +8,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::{BadRequest, Conflict, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, LookupRefusals};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
@@ -37,9 +37,7 @@ const ROUTE: &str = "POST /api/v1/snapshots";
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer without taking another snapshot; 409 while the first is still being taken")),
     responses(
         (status = 201, description = "Taken", body = SnapshotTaken, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        CreateRefusals,
     )
 )]
 #[post("/snapshots")]
@@ -97,8 +95,7 @@ pub struct SnapshotListParams {
     params(SnapshotListParams, PageParams),
     responses(
         (status = 200, description = "A page of snapshots", body = Page<SnapshotSummary>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/snapshots")]
@@ -124,7 +121,7 @@ pub async fn list_snapshots(
     params(("id" = String, Path, description = "Snapshot id")),
     responses(
         (status = 200, description = "The snapshot", body = SnapshotView),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/snapshots/{id}")]

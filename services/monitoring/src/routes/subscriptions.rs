@@ -7,9 +7,8 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
-};
+use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, LookupRefusals};
+use hte_shared::openapi::{NotFound, PreconditionFailed, PreconditionRequired};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
@@ -39,9 +38,7 @@ const ROUTE: &str = "POST /api/v1/subscriptions";
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer (with the same secret)")),
     responses(
         (status = 201, description = "Subscribed", body = SubscriptionCreated, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        CreateRefusals,
     )
 )]
 #[post("/subscriptions")]
@@ -87,8 +84,7 @@ pub struct SubscriptionListParams {
     params(SubscriptionListParams),
     responses(
         (status = 200, description = "Subscriptions", body = SubscriptionList),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/subscriptions")]
@@ -111,7 +107,7 @@ fn with_etag(view: &SubscriptionView) -> HttpResponse {
     params(("id" = String, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "The subscription", body = SubscriptionView, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/subscriptions/{id}")]
@@ -160,7 +156,7 @@ pub async fn delete_subscription(
     params(("id" = String, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "Deliveries", body = DeliveryList),
-        (status = 404, response = NotFound),
+        LookupRefusals,
     )
 )]
 #[get("/subscriptions/{id}/deliveries")]

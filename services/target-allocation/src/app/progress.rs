@@ -111,21 +111,11 @@ fn parse_scope(caller: &Caller, query: &ProgressQuery) -> Result<Scope, Problem>
         .map_err(|p| errors.extend(p.errors))
         .ok()
         .flatten();
-    let level = match query.level.as_deref().unwrap_or("city") {
-        "city" => RegionLevel::City,
-        "county" => RegionLevel::County,
-        other => {
-            errors.push(FieldError::new(
-                "level",
-                "enum",
-                hte_shared::text!(
-                    "level must be city or county; got {other:?}",
-                    "level 须为 city（市）或 county（县），收到的是 {other:?}"
-                ),
-            ));
+    let level = RegionLevel::parse_breakdown(query.level.as_deref().unwrap_or("city"))
+        .unwrap_or_else(|error| {
+            errors.push(error);
             RegionLevel::City
-        }
-    };
+        });
     let parent = match level {
         RegionLevel::County => county_parent(caller, query, &mut errors),
         _ => {

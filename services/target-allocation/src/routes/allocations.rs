@@ -10,9 +10,7 @@ use hte_shared::db::Db;
 use hte_shared::export::{self, BinaryFile, Format};
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use hte_shared::openapi::refusals::{ChangeRefusals, DecisionRefusals, RecordInputRefusals};
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
@@ -44,10 +42,7 @@ use crate::error::AllocationError;
     ),
     responses(
         (status = 201, description = "Proposed", body = AllocationView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        ChangeRefusals,
     )
 )]
 #[post("/plans/{id}/allocations")]
@@ -93,9 +88,7 @@ pub struct AllocationListParams {
     params(("id" = String, Path, description = "Plan id (规划代码)"), AllocationListParams),
     responses(
         (status = 200, description = "A page of proposals", body = Page<AllocationView>),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/allocations")]
@@ -129,9 +122,7 @@ pub async fn list_allocations(
             ("ETag" = String, description = "Send back in If-Match to decide it"),
             ("Content-Disposition" = String, description = "For a file: attachment; filename=…; filename*=UTF-8''…"),
         )),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/allocations/{allocation_id}")]
@@ -167,11 +158,7 @@ pub async fn get_allocation(
     ),
     responses(
         (status = 200, description = "Accepted", body = AllocationView, headers(("ETag" = String, description = "The new tree version"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
+        DecisionRefusals,
     )
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/accept")]
@@ -200,11 +187,7 @@ pub async fn accept_allocation(
     ),
     responses(
         (status = 200, description = "Withdrawn", body = AllocationView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
+        DecisionRefusals,
     )
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/withdraw")]
@@ -233,11 +216,7 @@ pub async fn withdraw_allocation(
     ),
     responses(
         (status = 200, description = "Rejected", body = AllocationView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
+        DecisionRefusals,
     )
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/reject")]

@@ -8,8 +8,9 @@ use hte_shared::db::Db;
 use hte_shared::export::{self, BinaryFile, Format};
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
+use hte_shared::openapi::refusals::{ReadRefusals, RecordInputRefusals, TransitionRefusals};
 use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, ServiceUnavailable, UnprocessableEntity,
+    BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
@@ -76,8 +77,7 @@ pub async fn create_assessment(
     params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
     responses(
         (status = 200, description = "Assessments", body = AssessmentList),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/plans/{id}/assessments")]
@@ -110,9 +110,7 @@ pub async fn list_assessments(
             ("ETag" = String, description = "Send back in If-Match to publish it"),
             ("Content-Disposition" = String, description = "For a file: attachment; filename=…; filename*=UTF-8''…"),
         )),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/assessments/{assessment_id}")]
@@ -146,9 +144,7 @@ pub async fn get_assessment(
     ),
     responses(
         (status = 200, description = "Published", body = AssessmentView, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
+        TransitionRefusals,
     )
 )]
 #[post("/plans/{id}/assessments/{assessment_id}/publish")]

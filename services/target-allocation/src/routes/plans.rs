@@ -7,8 +7,11 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
+use hte_shared::openapi::refusals::{
+    CreateRefusals, InputRefusals, ReadRefusals, TransitionRefusals, VersionedUpdateRefusals,
+};
 use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
+    Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
@@ -36,9 +39,7 @@ fn with_etag(view: PlanView) -> HttpResponse {
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer")),
     responses(
         (status = 201, description = "Created", body = PlanView, headers(("Location" = String))),
-        (status = 400, response = BadRequest),
-        (status = 409, response = Conflict),
-        (status = 422, response = UnprocessableEntity),
+        CreateRefusals,
     )
 )]
 #[post("/plans")]
@@ -81,8 +82,7 @@ pub struct PlanListParams {
     params(PlanListParams),
     responses(
         (status = 200, description = "A page of plans", body = Page<PlanView>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/plans")]
@@ -107,8 +107,7 @@ pub async fn list_plans(
     params(("id" = String, Path, description = "Plan id (规划代码), e.g. jiangsu-2019-57"), NoParams),
     responses(
         (status = 200, description = "The plan", body = PlanView, headers(("ETag" = String, description = "Send back in If-Match to update"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/plans/{id}")]
@@ -159,9 +158,7 @@ pub async fn delete_plan(
         ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
     responses(
         (status = 200, description = "Archived", body = PlanView, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
+        TransitionRefusals,
     )
 )]
 #[post("/plans/{id}/archive")]
@@ -184,9 +181,7 @@ pub async fn archive_plan(
         ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
     responses(
         (status = 200, description = "No longer archived", body = PlanView, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
+        TransitionRefusals,
     )
 )]
 #[post("/plans/{id}/unarchive")]
@@ -213,12 +208,7 @@ pub async fn unarchive_plan(
     ),
     responses(
         (status = 200, description = "Updated", body = PlanView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 422, response = UnprocessableEntity),
+        VersionedUpdateRefusals,
     )
 )]
 #[patch("/plans/{id}")]
@@ -272,9 +262,7 @@ pub async fn publish_plan(
         ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
     responses(
         (status = 200, description = "Closed", body = PlanView, headers(("ETag" = String))),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
+        TransitionRefusals,
     )
 )]
 #[post("/plans/{id}/close")]

@@ -6,9 +6,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, UnprocessableEntity,
-};
+use hte_shared::openapi::refusals::{DecisionRefusals, ReadRefusals};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
@@ -25,8 +23,7 @@ use crate::error::AllocationError;
     params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
     responses(
         (status = 200, description = "Scheme versions", body = SchemeList, headers(("ETag" = String, description = "\"v<newest version>\" (\"v0\" when none); send in If-Match when setting the next"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/plans/{id}/scoring-schemes")]
@@ -51,8 +48,7 @@ pub async fn list_scoring_schemes(
     ),
     responses(
         (status = 200, description = "The scheme version", body = SchemeView),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/plans/{id}/scoring-schemes/{version}")]
@@ -81,11 +77,7 @@ pub async fn get_scoring_scheme(
     ),
     responses(
         (status = 201, description = "Set", body = SchemeView, headers(("Location" = String), ("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 422, response = UnprocessableEntity),
+        DecisionRefusals,
     )
 )]
 #[post("/plans/{id}/scoring-schemes")]

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::openapi::{BadRequest, NotFound, UnprocessableEntity};
+use hte_shared::openapi::refusals::RecordInputRefusals;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -31,9 +31,7 @@ pub struct SplitParams {
     params(("id" = String, Path, description = "Plan id (规划代码)"), SplitParams),
     responses(
         (status = 200, description = "The cities' splits", body = SplitList),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/splits")]

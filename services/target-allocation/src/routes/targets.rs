@@ -6,9 +6,7 @@ use actix_web::{HttpResponse, get, post, put, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::{
-    BadRequest, Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
-};
+use hte_shared::openapi::refusals::{ReadRefusals, RecordInputRefusals, VersionedUpdateRefusals};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
@@ -46,9 +44,7 @@ pub struct TreeParams {
     params(("id" = String, Path, description = "Plan id (规划代码)"), TreeParams),
     responses(
         (status = 200, description = "The tree", body = TargetTree, headers(("ETag" = String, description = "Current tree version; send in If-Match to change targets"))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 422, response = UnprocessableEntity),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/targets")]
@@ -82,8 +78,7 @@ pub async fn get_targets(
     params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
     responses(
         (status = 200, description = "Versions", body = TreeVersionList),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
+        ReadRefusals,
     )
 )]
 #[get("/plans/{id}/targets/versions")]
@@ -110,12 +105,7 @@ pub async fn list_tree_versions(
     ),
     responses(
         (status = 200, description = "Set", body = TargetView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 422, response = UnprocessableEntity),
+        VersionedUpdateRefusals,
     )
 )]
 // Six digits only: `PUT …/targets/versions` is a method the versions list lacks (405).
@@ -152,12 +142,7 @@ pub async fn put_target(
     ),
     responses(
         (status = 200, description = "Applied", body = TreeVersionView, headers(("ETag" = String))),
-        (status = 400, response = BadRequest),
-        (status = 404, response = NotFound),
-        (status = 409, response = Conflict),
-        (status = 412, response = PreconditionFailed),
-        (status = 428, response = PreconditionRequired),
-        (status = 422, response = UnprocessableEntity),
+        VersionedUpdateRefusals,
     )
 )]
 #[post("/plans/{id}/adjustments")]

@@ -63,11 +63,12 @@ use anyhow::{Context, Result, anyhow, bail};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
-use enterprise_registry::startup::{Application, MIGRATIONS};
+use enterprise_registry::startup::{Application, EnterpriseRegistry};
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
 use hte_shared::db::{DatabaseUrl, Db, DbSettings};
 use hte_shared::regions::PROVINCE_CODE;
+use hte_shared::service::Service as _;
 use hte_tools::synthetic::{self, FILES, Summary};
 use serde_json::Value;
 
@@ -102,10 +103,7 @@ fn parse_args() -> Result<Args> {
         keep_databases: false,
         sqlite_write_during_import: false,
         rebuild_only: false,
-        admin_url: std::env::var("BENCH_DATABASE_URL")
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .unwrap_or_else(|| "postgres://hte:hte@127.0.0.1:5432/hte".to_owned()),
+        admin_url: hte_tools::report::admin_url(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -188,6 +186,21 @@ struct Service {
     http_workers: usize,
     pool_size: u32,
     tmp_data: PathBuf,
+}
+
+impl Service {
+    /// Stops the service, drops the run's databases (unless kept) and removes its files and,
+    /// unless `--keep-data`, the generated province. Clean-up is best effort: a run's
+    /// figures are already measured.
+    async fn stop(self, databases: Databases, args: &Args, data_dir: &Path) {
+        self.handle.stop(true).await;
+        let _ = self.server.await;
+        drop(databases);
+        let _ = std::fs::remove_dir_all(&self.tmp_data);
+        if !args.keep_data {
+            let _ = std::fs::remove_dir_all(data_dir);
+        }
+    }
 }
 
 async fn start_service(api_url: &str, id: &str) -> Result<Service> {
@@ -275,8 +288,10 @@ async fn copy_into(copy_url: &str, data_dir: &Path) -> Result<Vec<Copied>> {
         pool_size: 1,
         connect_timeout: Duration::from_secs(10),
     };
-    tokio::task::spawn_blocking(move || Db::connect(&copy_settings, MIGRATIONS).map(drop))
-        .await??;
+    tokio::task::spawn_blocking(move || {
+        Db::connect(&copy_settings, EnterpriseRegistry::MIGRATIONS).map(drop)
+    })
+    .await??;
     println!("COPY into the same tables (second database)");
     let (dir, url) = (data_dir.to_owned(), copy_url.to_owned());
     let copy: Vec<Copied> = tokio::task::spawn_blocking(move || {
@@ -384,7 +399,7 @@ async fn main() -> Result<()> {
         return rebuild::run(&args).await;
     }
     let started_at = chrono::Utc::now();
-    let load_at_start = writes::load_average();
+    let load_at_start = hte_tools::report::load_average();
     let today = hte_shared::time::today();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
@@ -422,13 +437,8 @@ async fn main() -> Result<()> {
     let (hwm_after_candidates, rss_after_candidates) = memory_kib();
     let from_table = screen_from_table(&service).await?;
 
-    service.handle.stop(true).await;
-    let _ = service.server.await;
-    drop(databases);
-    let _ = std::fs::remove_dir_all(&service.tmp_data);
-    if !args.keep_data {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    }
+    let (http_workers, pool_size) = (service.http_workers, service.pool_size);
+    service.stop(databases, &args, &data_dir).await;
 
     let results = Results {
         started_at,
@@ -438,8 +448,8 @@ async fn main() -> Result<()> {
         runs: args.runs,
         summary,
         generate_seconds,
-        http_workers: service.http_workers,
-        pool_size: service.pool_size,
+        http_workers,
+        pool_size,
         api,
         copy,
         table_counts,
@@ -455,7 +465,7 @@ async fn main() -> Result<()> {
             hwm_after_candidates,
             rss_after_candidates,
         },
-        load: (load_at_start, writes::load_average()),
+        load: (load_at_start, hte_tools::report::load_average()),
     };
     let report = results.write(&args.out)?;
     results.print_summary(&report);

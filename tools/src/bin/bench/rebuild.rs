@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
-use crate::writes::load_average;
+use hte_tools::report::load_average;
 
 const REBUILD_RUNS: usize = 2;
 
@@ -60,13 +60,7 @@ pub async fn run(args: &crate::Args) -> Result<()> {
         );
         runs.push(run);
     }
-    service.handle.stop(true).await;
-    let _ = service.server.await;
-    drop(databases);
-    let _ = std::fs::remove_dir_all(&service.tmp_data);
-    if !args.keep_data {
-        let _ = std::fs::remove_dir_all(&data_dir);
-    }
+    service.stop(databases, args, &data_dir).await;
     report(args, &summary.to_string(), started_at, &runs)
 }
 

@@ -2,7 +2,6 @@
 //! to `DIR/registry-<date>.jsonl`, and a summary on stdout.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -275,22 +274,8 @@ impl Results {
     /// Appends the report and the raw numbers to the files of the day in `out`.
     pub fn write(&self, out: &Path) -> Result<PathBuf> {
         let stem = format!("registry-{}", self.as_of.format("%Y-%m-%d"));
-        let md_path = out.join(format!("{stem}.md"));
-        let new_file = !md_path.exists();
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&md_path)?;
-        if new_file {
-            writeln!(file, "# Enterprise registry benchmarks — {}", self.as_of)?;
-        }
-        file.write_all(self.markdown()?.as_bytes())?;
-        let mut jsonl = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(out.join(format!("{stem}.jsonl")))?;
-        writeln!(jsonl, "{}", serde_json::to_string(&self.raw())?)?;
-        Ok(md_path)
+        let title = format!("# Enterprise registry benchmarks — {}", self.as_of);
+        hte_tools::report::append_run(out, &stem, Some(&title), &self.markdown()?, &self.raw())
     }
 
     pub fn print_summary(&self, report: &Path) {

@@ -3,20 +3,20 @@
 //! while a firm is registered through the API every two seconds; each write's latency, the
 //! largest, and the same writes on the idle service for comparison.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::{DateTime, Utc};
 use enterprise_registry::app::imports::{BATCH_ROWS, SQLITE_TURN_ROWS};
 use serde_json::{Value, json};
 
 use crate::import::{ImportOutcome, post_file};
-use crate::writes::{TimedWrite, load_average, max_ms, probe_until, timed_create};
+use crate::writes::{TimedWrite, max_ms, probe_until, timed_create};
 use crate::{Args, Service, generate, median, random_hex, start_service};
+use hte_tools::report::load_average;
 
 /// Time between two writes during the import.
 const EVERY: Duration = Duration::from_secs(2);
@@ -203,22 +203,7 @@ impl Measured {
             "registry-sqlite-writes-{}",
             self.started_at.format("%Y-%m-%d")
         );
-        let md_path = out.join(format!("{stem}.md"));
-        let new_file = !md_path.exists();
-        let mut md = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&md_path)
-            .with_context(|| format!("opening {}", md_path.display()))?;
-        if new_file {
-            writeln!(md, "# Registry: API writes during an import on SQLite")?;
-        }
-        md.write_all(self.markdown()?.as_bytes())?;
-        let mut jsonl = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(out.join(format!("{stem}.jsonl")))?;
-        writeln!(jsonl, "{}", serde_json::to_string(&self.raw())?)?;
-        Ok(md_path)
+        let title = "# Registry: API writes during an import on SQLite";
+        hte_tools::report::append_run(out, &stem, Some(title), &self.markdown()?, &self.raw())
     }
 }

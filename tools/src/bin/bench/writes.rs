@@ -99,15 +99,3 @@ pub fn probe_until(
 pub fn max_ms(writes: &[TimedWrite]) -> f64 {
     writes.iter().map(|w| w.ms).fold(0.0, f64::max)
 }
-
-/// The 1-, 5- and 15-minute load averages of the machine.
-pub fn load_average() -> String {
-    match std::fs::read_to_string("/proc/loadavg") {
-        Ok(text) => text
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        Err(e) => format!("unknown ({e})"),
-    }
-}

@@ -34,11 +34,12 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
 use enterprise_registry::db::enterprises::find_with_facts_sql_on_postgres;
-use enterprise_registry::startup::{Application, MIGRATIONS};
+use enterprise_registry::startup::{Application, EnterpriseRegistry};
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
 use hte_shared::db::{DatabaseUrl, Db, DbSettings};
 use hte_shared::regions::PROVINCE_CODE;
+use hte_shared::service::Service as _;
 use hte_tools::synthetic::{self, FILES};
 
 use databases::Databases;
@@ -60,10 +61,7 @@ fn parse_args() -> Result<Args> {
         seed: 57,
         seconds: 10,
         out: PathBuf::from("bench-output"),
-        admin_url: match std::env::var("BENCH_DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => url,
-            _ => "postgres://hte:hte@127.0.0.1:5432/hte".to_owned(),
-        },
+        admin_url: hte_tools::report::admin_url(),
         keyed_only: false,
     };
     let mut it = std::env::args().skip(1);
@@ -97,7 +95,10 @@ async fn load_province(args: &Args, url: &str, work: &Path) -> Result<Vec<String
         pool_size: 1,
         connect_timeout: Duration::from_secs(10),
     };
-    tokio::task::spawn_blocking(move || Db::connect(&settings, MIGRATIONS).map(drop)).await??;
+    tokio::task::spawn_blocking(move || {
+        Db::connect(&settings, EnterpriseRegistry::MIGRATIONS).map(drop)
+    })
+    .await??;
     let (url, dir) = (url.to_owned(), work.to_owned());
     let codes = tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url)?;

@@ -1,13 +1,13 @@
 //! The run's report: a Markdown section appended to `load-<date>.md` and one JSON line in
 //! `load-<date>.jsonl`, with the machine it ran on and how busy that machine was.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde_json::json;
 
 use crate::wrk::Run;
+use hte_tools::report::load_average;
 
 /// pgbench reading the firm's row by a random code: the database's limit for a plain lookup.
 pub const PGBENCH_ROW: &str = "pgbench keyed SELECT";
@@ -107,10 +107,7 @@ impl Report {
 
     /// Appends the section and the JSON line; returns the Markdown file's path.
     pub fn write(&self, out: &Path) -> Result<PathBuf> {
-        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        let date = self.started_at.format("%Y-%m-%d");
-        let md_path = out.join(format!("load-{date}.md"));
-        append(&md_path, &self.markdown())?;
+        let stem = format!("load-{}", self.started_at.format("%Y-%m-%d"));
         let line = json!({
             "started_at": self.started_at.to_rfc3339(),
             "firms": self.firms,
@@ -121,22 +118,8 @@ impl Report {
             "ratio_keyed_over_pgbench": {"c16": self.ratio(PGBENCH_ROW, 16), "c50": self.ratio(PGBENCH_ROW, 50)},
             "ratio_keyed_over_pgbench_statement": {"c16": self.ratio(PGBENCH_STATEMENT, 16), "c50": self.ratio(PGBENCH_STATEMENT, 50)},
         });
-        append(
-            &out.join(format!("load-{date}.jsonl")),
-            &format!("{line}\n"),
-        )?;
-        Ok(md_path)
+        hte_tools::report::append_run(out, &stem, None, &self.markdown(), &line)
     }
-}
-
-fn append(path: &Path, text: &str) -> Result<()> {
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// CPU count and model, from /proc/cpuinfo.
@@ -149,16 +132,4 @@ fn machine() -> String {
         .unwrap_or_else(|| "unknown CPU".to_owned());
     let cpus = std::thread::available_parallelism().map_or(0, usize::from);
     format!("{cpus} CPUs ({model})")
-}
-
-/// The 1-, 5- and 15-minute load averages.
-fn load_average() -> String {
-    match std::fs::read_to_string("/proc/loadavg") {
-        Ok(text) => text
-            .split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" "),
-        Err(e) => format!("unknown ({e})"),
-    }
 }

@@ -61,31 +61,38 @@ struct FirstSheet {
 }
 
 fn first_xls_sheet(file: File) -> Result<FirstSheet, Problem> {
-    let mut book: Xls<_> = Xls::new(BufReader::new(file)).map_err(|e| xlsx::unreadable(&e))?;
-    let name = first_name(&book)?;
-    let merged_down = book
-        .worksheet_merge_cells(&name)
-        .into_iter()
-        .flatten()
-        .filter(|m| m.start.1 == m.end.1 && m.end.0 > m.start.0)
-        .map(|m| MergedDown {
-            column: m.start.1,
-            first_row: m.start.0,
-            last_row: m.end.0,
-        })
-        .collect();
-    let (values, formulas) = ranges(&mut book, &name)?;
-    Ok(FirstSheet {
-        name,
-        values,
-        formulas,
-        merged_down,
+    let book: Xls<_> = Xls::new(BufReader::new(file)).map_err(|e| xlsx::unreadable(&e))?;
+    first_sheet(book, |book, name| {
+        book.worksheet_merge_cells(name)
+            .into_iter()
+            .flatten()
+            .filter(|m| m.start.1 == m.end.1 && m.end.0 > m.start.0)
+            .map(|m| MergedDown {
+                column: m.start.1,
+                first_row: m.start.0,
+                last_row: m.end.0,
+            })
+            .collect()
     })
 }
 
 fn first_ods_sheet(file: File, merged_down: Vec<MergedDown>) -> Result<FirstSheet, Problem> {
-    let mut book: Ods<_> = Ods::new(BufReader::new(file)).map_err(|e| xlsx::unreadable(&e))?;
+    let book: Ods<_> = Ods::new(BufReader::new(file)).map_err(|e| xlsx::unreadable(&e))?;
+    first_sheet(book, |_, _| merged_down)
+}
+
+/// The first sheet of a workbook whose reader holds it whole, with its cells merged
+/// downwards as the format tells them (`merged_down`, asked before the cells are read).
+fn first_sheet<R>(
+    mut book: R,
+    merged_down: impl FnOnce(&mut R, &str) -> Vec<MergedDown>,
+) -> Result<FirstSheet, Problem>
+where
+    R: Reader<BufReader<File>>,
+    R::Error: std::fmt::Display,
+{
     let name = first_name(&book)?;
+    let merged_down = merged_down(&mut book, &name);
     let (values, formulas) = ranges(&mut book, &name)?;
     Ok(FirstSheet {
         name,
