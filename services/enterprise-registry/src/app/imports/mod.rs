@@ -45,6 +45,12 @@ pub const SQLITE_TURN_ROWS: usize = 1_000;
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 /// At most this many row errors are kept with the import (the count is always exact).
 pub const MAX_KEPT_ERRORS: usize = 1_000;
+/// At most this many unknown columns are listed one warning each: a 64 KiB header row can
+/// hold thousands; the rest are counted in one more warning (see [`kept_warnings`]).
+pub const MAX_LISTED_COLUMNS: usize = 100;
+/// The most warnings an import keeps: the title rows read past, the columns listed and the
+/// count of those not listed. The document states it as `maxItems`.
+pub const MAX_KEPT_WARNINGS: usize = MAX_LISTED_COLUMNS + 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -156,6 +162,34 @@ pub struct ImportWarning {
     /// The reason in Chinese (empty in imports recorded before it was kept).
     #[serde(default)]
     pub reason_zh: String,
+}
+
+/// `warnings` with the columns beyond [`MAX_LISTED_COLUMNS`] folded into one warning that
+/// counts them. Applied when an import is recorded and again when it is read, so a record
+/// kept before the bound holds to it too; folding a folded list changes nothing.
+pub fn kept_warnings(warnings: Vec<ImportWarning>) -> Vec<ImportWarning> {
+    let mut listed = 0;
+    let mut beyond = 0;
+    let mut kept: Vec<ImportWarning> = warnings
+        .into_iter()
+        .filter(|w| {
+            let column = w.column.is_some();
+            listed += usize::from(column);
+            let keep = !column || listed <= MAX_LISTED_COLUMNS;
+            beyond += usize::from(!keep);
+            keep
+        })
+        .collect();
+    if beyond > 0 {
+        kept.push(ImportWarning {
+            column: None,
+            reason: format!(
+                "{beyond} more columns no field has were read past; they are not listed one by one"
+            ),
+            reason_zh: format!("另有 {beyond} 列没有对应的字段，未导入，未逐一列出"),
+        });
+    }
+    kept
 }
 
 pub struct Settings {
