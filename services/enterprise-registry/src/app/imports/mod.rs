@@ -98,6 +98,66 @@ pub enum EncodingChoice {
     Gbk,
 }
 
+/// A CSV file's text encoding as `POST /imports?encoding=` names it (CSV 文件编码), exactly
+/// one of these lowercase names: the document lists them, so a client generates only values
+/// the server takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum CsvEncoding {
+    /// 自动识别: UTF-8 when the file is valid UTF-8, else GBK
+    #[serde(rename = "auto")]
+    Auto,
+    /// UTF-8
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// UTF-8（别名）
+    #[serde(rename = "utf8")]
+    Utf8Alias,
+    /// GBK（国标扩展）
+    #[serde(rename = "gbk")]
+    Gbk,
+    /// GB2312, read as GBK, which contains it
+    #[serde(rename = "gb2312")]
+    Gb2312,
+    /// GB18030, read by the same decoder as GBK
+    #[serde(rename = "gb18030")]
+    Gb18030,
+}
+
+impl CsvEncoding {
+    pub const ALL: [Self; 6] = [
+        Self::Auto,
+        Self::Utf8,
+        Self::Utf8Alias,
+        Self::Gbk,
+        Self::Gb2312,
+        Self::Gb18030,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Utf8 => "utf-8",
+            Self::Utf8Alias => "utf8",
+            Self::Gbk => "gbk",
+            Self::Gb2312 => "gb2312",
+            Self::Gb18030 => "gb18030",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.key() == key)
+    }
+
+    /// How the reader decodes a file named with this encoding.
+    pub fn choice(self) -> EncodingChoice {
+        match self {
+            Self::Auto => EncodingChoice::Auto,
+            Self::Utf8 | Self::Utf8Alias => EncodingChoice::Utf8,
+            Self::Gbk | Self::Gb2312 | Self::Gb18030 => EncodingChoice::Gbk,
+        }
+    }
+}
+
 /// Counts of an import (导入统计).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Counts {
