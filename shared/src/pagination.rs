@@ -96,6 +96,7 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^[A-Za-z0-9_-]+$")] // what `encode_cursor` writes: base64url
     pub next_cursor: Option<String>,
 }
 

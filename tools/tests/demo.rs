@@ -14,6 +14,21 @@ async fn get(app: &TestApp, token: &str, path: &str) -> Value {
     assert_json(app.get_as(token, path).await, 200).await
 }
 
+/// Every item of a paged list, following `next_cursor` to the last page.
+async fn every_item(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
+    let join = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut url = format!("{path}{join}limit=500");
+    loop {
+        let page = get(app, token, &url).await;
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(next) => url = format!("{path}{join}limit=500&cursor={next}"),
+            None => return items,
+        }
+    }
+}
+
 #[tokio::test]
 async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
     let app = TestApp::spawn().await;
@@ -26,8 +41,7 @@ async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
     );
 
     let token = app.province_token();
-    let all = get(&app, &token, "/api/v1/enterprises?limit=500").await;
-    let items = all["items"].as_array().unwrap();
+    let items = every_item(&app, &token, "/api/v1/enterprises").await;
     assert_eq!(items.len(), seeded);
     let cities: std::collections::HashSet<&str> = items
         .iter()
@@ -43,26 +57,14 @@ async fn demo_data_seeds_once_across_cities_with_every_kind_of_fact() {
     let gazelles = get(&app, &token, "/api/v1/enterprises?label=gazelle").await;
     assert!(!gazelles["items"].as_array().unwrap().is_empty());
     let code = items[0]["credit_code"].as_str().unwrap();
-    let reports = get(
-        &app,
-        &token,
-        &format!("/api/v1/enterprises/{code}/annual-reports"),
-    )
-    .await;
-    assert!(reports["items"].as_array().unwrap().len() >= 2);
+    let path = format!("/api/v1/enterprises/{code}/annual-reports");
+    assert!(every_item(&app, &token, &path).await.len() >= 2);
 
     // Zones and carriers: a provincial zone beside the national ones, and carriers with
     // incubated firms that show in their performance.
-    let zones = get(&app, &token, "/api/v1/zones").await;
-    assert!(
-        zones["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|z| z["level"] == "provincial")
-    );
-    let carriers = get(&app, &token, "/api/v1/carriers").await;
-    assert!(carriers["items"].as_array().unwrap().len() >= 2);
+    let zones = every_item(&app, &token, "/api/v1/zones").await;
+    assert!(zones.iter().any(|z| z["level"] == "provincial"));
+    assert!(every_item(&app, &token, "/api/v1/carriers").await.len() >= 2);
     let year = chrono::Datelike::year(&hte_shared::time::today());
     let path = format!(
         "/api/v1/carriers/sip-bio-incubator/performance?from={}-01-01&to={year}-12-31",

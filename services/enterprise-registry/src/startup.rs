@@ -30,6 +30,7 @@ pub type Application = service::Application<EnterpriseRegistry>;
         crate::domain::import::ImportKind,
         crate::domain::import::MoneyUnit,
         crate::app::imports::Mode,
+        crate::app::imports::CsvEncoding,
     )),
     tags(
     (name = "enterprises", description = "Enterprises (企业) by unified social credit code: register, correct with If-Match, deregister, history"),

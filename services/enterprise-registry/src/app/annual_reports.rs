@@ -4,13 +4,14 @@ use chrono::Datelike;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::time::{now, today};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AuditTrail;
 use super::enterprises::{load_visible, load_writable};
+use super::{AuditTrail, pages};
 use crate::db::annual_reports::{self as queries, AnnualReportRow};
 use crate::domain::annual_report::{ReportFigures, check_year};
 use crate::domain::credit_code::CreditCode;
@@ -31,12 +32,6 @@ pub struct AnnualReportView {
     pub version: i32,
     #[serde(with = "hte_shared::time::utc")]
     pub updated_at: chrono::NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AnnualReportList {
-    /// All reports of the enterprise, by year.
-    pub items: Vec<AnnualReportView>,
 }
 
 /// The figures of a stored report.
@@ -223,15 +218,13 @@ pub fn get(
     view_of(&row)
 }
 
-/// Every report of a visible enterprise, by year.
+/// A page of a visible enterprise's reports, by year (the cursor's key).
 pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     code: &CreditCode,
-) -> Result<Vec<AnnualReportView>, RegistryError> {
-    load_visible(conn, caller, code)?;
-    queries::list_for(conn, code.as_str())?
-        .iter()
-        .map(view_of)
-        .collect()
+    page: &PageRequest<i32>,
+) -> Result<Page<AnnualReportView>, RegistryError> {
+    let rows = queries::page_of_enterprise;
+    pages::of_enterprise(conn, (caller, code), page, rows, (|r| r.year, view_of))
 }

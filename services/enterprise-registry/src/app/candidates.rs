@@ -81,6 +81,8 @@ pub struct CandidatePage {
     /// At most `limit` (1–500).
     #[schema(max_items = 500)]
     pub items: Vec<Candidate>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    #[schema(pattern = "^[A-Za-z0-9_-]+$")] // `encode_cursor`'s base64url
     pub next_cursor: Option<String>,
 }
 

@@ -5,13 +5,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::Problem;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::enterprises::{check_within_existence, load_writable};
-use super::facts;
+use super::{facts, pages};
 use crate::db::certificates::{self as queries, CertificateRow};
 use crate::domain::certificates::{Certificate, certificate_expiry};
 use crate::domain::credit_code::CreditCode;
@@ -35,11 +36,6 @@ pub struct CertificateView {
     pub revoke_reason: Option<String>,
     #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct CertificateList {
-    pub items: Vec<CertificateView>,
 }
 
 pub fn view_of(row: &CertificateRow) -> CertificateView {
@@ -105,13 +101,17 @@ pub fn record(
     facts::create(conn, actor, &row_of(code.as_str(), certificate, now()))
 }
 
-/// The certificates of a visible enterprise, by issue date.
+/// A page of a visible enterprise's certificates, by issue date and number (the cursor's
+/// key).
 pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     code: &CreditCode,
-) -> Result<Vec<CertificateView>, RegistryError> {
-    facts::list(conn, caller, code, queries::of_enterprise)
+    page: &PageRequest<(NaiveDate, String)>,
+) -> Result<Page<CertificateView>, RegistryError> {
+    let key = |r: &CertificateRow| (r.issued_on, r.certificate_no.clone());
+    let rows = queries::page_of_enterprise;
+    pages::of_enterprise(conn, (caller, code), page, rows, (key, |r| Ok(view_of(r))))
 }
 
 /// Revokes a certificate of an enterprise the caller may write (撤销高企资格).

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::Problem;
 use hte_shared::text;
 use hte_shared::time::now;
@@ -13,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::assessment::resolve_rule_set;
 use super::enterprises::{check_within_existence, load_writable};
-use super::facts;
+use super::{facts, pages};
 use crate::db::declarations::{self as queries, DeclarationRow};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
@@ -50,11 +51,6 @@ pub struct DeclarationView {
     pub withdrawn_on: Option<NaiveDate>,
     /// Why it was withdrawn (撤回原因).
     pub withdraw_reason: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct DeclarationList {
-    pub items: Vec<DeclarationView>,
 }
 
 fn stored_u32(column: &str, value: Option<i32>) -> Result<Option<u32>, RegistryError> {
@@ -242,13 +238,16 @@ pub fn record(
     facts::create(conn, actor, &row)
 }
 
-/// The declarations of a visible enterprise, by date.
+/// A page of a visible enterprise's declarations, by date and id (the cursor's key).
 pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     code: &CreditCode,
-) -> Result<Vec<DeclarationView>, RegistryError> {
-    facts::list(conn, caller, code, queries::of_enterprise)
+    page: &PageRequest<(NaiveDate, String)>,
+) -> Result<Page<DeclarationView>, RegistryError> {
+    let key = |r: &DeclarationRow| (r.dated_on, r.id.clone());
+    let rows = queries::page_of_enterprise;
+    pages::of_enterprise(conn, (caller, code), page, rows, (key, view_of))
 }
 
 /// Withdraws a declaration of an enterprise the caller may write (撤回).

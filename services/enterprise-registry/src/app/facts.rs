@@ -4,14 +4,11 @@
 
 use diesel::QueryResult;
 use hte_shared::audit::Actor;
-use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::problem::Problem;
 use serde::Serialize;
 
 use super::AuditTrail;
-use super::enterprises::load_visible;
-use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
 use crate::error::{RegistryError, to_json};
 
@@ -67,20 +64,6 @@ pub fn create<F: Fact>(
         row,
     )?;
     row.view()
-}
-
-/// The facts of one kind of a visible enterprise.
-pub fn list<F: Fact>(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    code: &CreditCode,
-    of_enterprise: fn(&mut DbConnection, &str) -> QueryResult<Vec<F>>,
-) -> Result<Vec<F::View>, RegistryError> {
-    load_visible(conn, caller, code)?;
-    of_enterprise(conn, code.as_str())?
-        .iter()
-        .map(F::view)
-        .collect()
 }
 
 /// Records the end of a fact, checked by the caller, and audits it as `action` with its

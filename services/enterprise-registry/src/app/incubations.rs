@@ -5,14 +5,15 @@ use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::Problem;
 use hte_shared::text;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AuditTrail;
-use super::enterprises::{check_within_existence, load_visible, load_writable};
+use super::enterprises::{check_within_existence, load_writable};
+use super::{AuditTrail, pages};
 use crate::db::carriers as carrier_queries;
 use crate::db::incubations::{self as queries, IncubationRow};
 use crate::domain::carriers::CarrierId;
@@ -32,11 +33,6 @@ pub struct IncubationView {
     pub ended_on: Option<NaiveDate>,
     #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct IncubationList {
-    pub items: Vec<IncubationView>,
 }
 
 /// A new incubation, already valid on its own.
@@ -99,15 +95,15 @@ pub fn record(
     Ok(view)
 }
 
-/// The incubations of a visible enterprise, oldest first.
+/// A page of a visible enterprise's incubations, oldest first, by start and carrier (the
+/// cursor's key).
 pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     code: &CreditCode,
-) -> Result<Vec<IncubationView>, RegistryError> {
-    load_visible(conn, caller, code)?;
-    Ok(queries::of_enterprise(conn, code.as_str())?
-        .iter()
-        .map(view_of)
-        .collect())
+    page: &PageRequest<(NaiveDate, String)>,
+) -> Result<Page<IncubationView>, RegistryError> {
+    let key = |r: &IncubationRow| (r.started_on, r.carrier_id.clone());
+    let rows = queries::page_of_enterprise;
+    pages::of_enterprise(conn, (caller, code), page, rows, (key, |r| Ok(view_of(r))))
 }

@@ -4,13 +4,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::Problem;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::enterprises::{check_within_existence, load_writable};
-use super::facts;
+use super::{facts, pages};
 use crate::db::labels::{self as queries, LabelRow};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
@@ -34,11 +35,6 @@ pub struct LabelView {
     pub revoke_reason: Option<String>,
     #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LabelList {
-    pub items: Vec<LabelView>,
 }
 
 pub fn view_of(row: &LabelRow) -> Result<LabelView, RegistryError> {
@@ -99,13 +95,16 @@ pub fn grant(
     facts::create(conn, actor, &row_of(code.as_str(), label, now()))
 }
 
-/// The labels of a visible enterprise.
+/// A page of a visible enterprise's labels, by year and kind (the cursor's key).
 pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     code: &CreditCode,
-) -> Result<Vec<LabelView>, RegistryError> {
-    facts::list(conn, caller, code, queries::of_enterprise)
+    page: &PageRequest<(i32, String)>,
+) -> Result<Page<LabelView>, RegistryError> {
+    let key = |r: &LabelRow| (r.year, r.kind.clone());
+    let rows = queries::page_of_enterprise;
+    pages::of_enterprise(conn, (caller, code), page, rows, (key, view_of))
 }
 
 /// Revokes a label of an enterprise the caller may write.

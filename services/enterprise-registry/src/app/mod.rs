@@ -22,6 +22,7 @@ pub mod facts;
 pub mod imports;
 pub mod incubations;
 pub mod labels;
+pub mod pages;
 pub mod pool_entries;
 pub mod readiness;
 pub mod rule_sets;

@@ -5,13 +5,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::Problem;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::enterprises::{check_within_existence, load_writable};
-use super::facts;
+use super::{facts, pages};
 use crate::db::pool_entries::{self as queries, PoolEntryRow};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
@@ -38,11 +39,6 @@ pub struct PoolEntryView {
     pub exit_reason: Option<String>,
     #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PoolEntryList {
-    pub items: Vec<PoolEntryView>,
 }
 
 pub fn view_of(row: &PoolEntryRow) -> PoolEntryView {
@@ -101,13 +97,21 @@ pub fn enter(
     facts::create(conn, actor, &row_of(code.as_str(), entry, now()))
 }
 
-/// The pool entries of a visible enterprise, by year.
+/// A page of a visible enterprise's pool entries, by year (the cursor's key).
 pub fn list(
     conn: &mut DbConnection,
     caller: &Caller,
     code: &CreditCode,
-) -> Result<Vec<PoolEntryView>, RegistryError> {
-    facts::list(conn, caller, code, queries::of_enterprise)
+    page: &PageRequest<i32>,
+) -> Result<Page<PoolEntryView>, RegistryError> {
+    let rows = queries::page_of_enterprise;
+    pages::of_enterprise(
+        conn,
+        (caller, code),
+        page,
+        rows,
+        (|r| r.year, |r| Ok(view_of(r))),
+    )
 }
 
 /// Takes an enterprise the caller may write out of the pool (出库).

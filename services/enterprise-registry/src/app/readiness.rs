@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -293,11 +294,6 @@ pub struct BuildView {
     pub firms_total: i64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct BuildList {
-    pub items: Vec<BuildView>,
-}
-
 pub fn view_of(build: &BuildRow) -> BuildView {
     BuildView {
         rule_set_version: build.rule_set_version.clone(),
@@ -309,9 +305,18 @@ pub fn view_of(build: &BuildRow) -> BuildView {
     }
 }
 
-/// Every build with its progress.
-pub fn list_builds(conn: &mut DbConnection) -> Result<Vec<BuildView>, RegistryError> {
-    Ok(queries::builds(conn)?.iter().map(view_of).collect())
+/// Where a page of builds resumes: the last build's start, rule set version and date.
+pub type BuildKey = (NaiveDateTime, String, NaiveDate);
+
+/// A page of the builds with their progress, oldest first.
+pub fn list_builds(
+    conn: &mut DbConnection,
+    page: &PageRequest<BuildKey>,
+) -> Result<Page<BuildView>, RegistryError> {
+    let rows = queries::builds_page(conn, page.after.as_ref(), super::pages::fetched(page))?;
+    let key = |b: &BuildRow| (b.started_at, b.rule_set_version.clone(), b.screened_on);
+    let page = Page::from_rows(rows, page.limit, key);
+    super::pages::views_of(page, |b| Ok(view_of(b)))
 }
 
 /// Eligible firms of one region and verdict (候选企业分布).

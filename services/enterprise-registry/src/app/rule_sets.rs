@@ -1,8 +1,10 @@
 //! Rule set versions (规则版本) behind assessments: the built-in national rules and those the
 //! province adds. Stored versions are immutable; one may be active.
 
+use chrono::NaiveDateTime;
 use hte_shared::audit::{self, Actor, Change};
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::text;
 use hte_shared::time::now;
@@ -10,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assessment::stored_rules;
+use super::pages;
 use crate::db::rule_sets::{self as queries, RuleSetRow};
 use crate::domain::assessment::RuleSet;
 use crate::error::{RegistryError, to_json};
@@ -29,11 +32,6 @@ pub struct RuleSetSummary {
     pub active: bool,
     /// True for the rules built into the service.
     pub builtin: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RuleSetList {
-    pub items: Vec<RuleSetSummary>,
 }
 
 /// A rule set with its full rules.
@@ -72,14 +70,29 @@ fn active_version(conn: &mut DbConnection) -> Result<Option<String>, RegistryErr
     Ok(queries::active(conn)?.map(|r| r.version))
 }
 
-/// The built-in version and the stored ones.
-pub fn list(conn: &mut DbConnection) -> Result<Vec<RuleSetSummary>, RegistryError> {
+/// A cursor's place among the versions: `None` is the built-in version, which comes first;
+/// a stored one is known by its creation time and version.
+pub type VersionKey = Option<(NaiveDateTime, String)>;
+
+/// A page of the versions: the built-in one first, then the stored ones oldest first.
+pub fn list(
+    conn: &mut DbConnection,
+    page: &PageRequest<VersionKey>,
+) -> Result<Page<RuleSetSummary>, RegistryError> {
     let active = active_version(conn)?;
-    let mut items = vec![builtin_summary(active.as_deref())];
-    for row in queries::list(conn)? {
+    let mut items = Vec::new();
+    let after = match &page.after {
+        None => {
+            items.push(builtin_summary(active.as_deref()));
+            None
+        }
+        Some(after) => after.as_ref(),
+    };
+    for row in queries::list(conn, after, pages::fetched(page))? {
         items.push(summary(&row, active.as_deref()));
     }
-    Ok(items)
+    let key = |s: &RuleSetSummary| s.created_at.map(|at| (at, s.version.clone()));
+    Ok(Page::from_rows(items, page.limit, key))
 }
 
 /// One version with its rules.

@@ -7,6 +7,7 @@ use chrono::NaiveDateTime;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{PROVINCE_CODE, RegionCode};
 use hte_shared::text;
@@ -14,7 +15,7 @@ use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::AuditTrail;
+use super::{AuditTrail, pages};
 use crate::db::zones::{self as queries, UnmatchedZoneRow, ZoneRow};
 use crate::domain::enterprise::{EnterpriseFields, ZoneLevel};
 use crate::domain::zones::{ZoneFields, ZoneId, ZonePatch, ZoneRank, check_zone_city};
@@ -119,16 +120,16 @@ fn not_found(id: &str) -> Problem {
     Problem::not_found(text!("no high-tech zone {id}", "没有编号为 {id} 的高新区"))
 }
 
-/// Zones, by id; only those of `city` when given.
+/// A page of zones, by id (the cursor's key); only those of `city` when given.
 pub fn list(
     conn: &mut DbConnection,
     city: Option<RegionCode>,
-) -> Result<Vec<ZoneView>, RegistryError> {
+    page: &PageRequest<String>,
+) -> Result<Page<ZoneView>, RegistryError> {
     let city = city.map(|c| c.to_string());
-    queries::list(conn, city.as_deref())?
-        .iter()
-        .map(view_of)
-        .collect()
+    let after = page.after.as_deref();
+    let rows = queries::list(conn, city.as_deref(), after, pages::fetched(page))?;
+    pages::views_of(Page::from_rows(rows, page.limit, |r| r.id.clone()), view_of)
 }
 
 pub fn load(conn: &mut DbConnection, id: &ZoneId) -> Result<ZoneView, RegistryError> {
@@ -241,7 +242,7 @@ pub struct ZoneBook(Vec<ZoneRow>);
 
 impl ZoneBook {
     pub fn load(conn: &mut DbConnection) -> Result<Self, RegistryError> {
-        Ok(Self(queries::list(conn, None)?))
+        Ok(Self(queries::all(conn)?))
     }
 
     /// The zone with this id, or with `by_name_too` the one with this exact full or short name.
@@ -360,25 +361,27 @@ pub fn stored_level(level: &str) -> Result<ZoneLevel, RegistryError> {
     Ok(stored("zones.level", level, ZoneRank::from_key)?.level())
 }
 
-/// The free-text zones the migration could not match, within the caller's region.
+/// A page of the free-text zones the migration could not match, within the caller's
+/// region, by credit code (the cursor's key).
 pub fn unmatched(
     conn: &mut DbConnection,
     caller: &Caller,
-) -> Result<Vec<UnmatchedZoneValue>, RegistryError> {
+    page: &PageRequest<String>,
+) -> Result<Page<UnmatchedZoneValue>, RegistryError> {
     let scope: Option<Vec<String>> = caller.read_scope().map(|region| {
         hte_shared::regions::subtree(region)
             .map(|r| r.code.to_string())
             .collect()
     });
-    queries::unmatched(conn, scope.as_deref())?
-        .into_iter()
-        .map(|row: UnmatchedZoneRow| {
-            Ok(UnmatchedZoneValue {
-                zone_level: stored("zone_level", &row.zone_level, ZoneLevel::from_key)?,
-                credit_code: row.credit_code,
-                region_code: row.region_code,
-                zone_text: row.zone_text,
-            })
+    let after = page.after.as_deref();
+    let rows = queries::unmatched(conn, scope.as_deref(), after, pages::fetched(page))?;
+    let page = Page::from_rows(rows, page.limit, |r| r.credit_code.clone());
+    pages::views_of(page, |row: &UnmatchedZoneRow| {
+        Ok(UnmatchedZoneValue {
+            zone_level: stored("zone_level", &row.zone_level, ZoneLevel::from_key)?,
+            credit_code: row.credit_code.clone(),
+            region_code: row.region_code.clone(),
+            zone_text: row.zone_text.clone(),
         })
-        .collect()
+    })
 }

@@ -44,10 +44,22 @@ pub fn find(
         .optional()
 }
 
-pub fn list_for(conn: &mut DbConnection, credit_code: &str) -> QueryResult<Vec<AnnualReportRow>> {
-    annual_reports::table
-        .filter(annual_reports::credit_code.eq(credit_code))
+/// Up to `limit` reports of one enterprise, by year, after the year `after`.
+pub fn page_of_enterprise(
+    conn: &mut DbConnection,
+    credit_code: &str,
+    after: Option<&i32>,
+    limit: i64,
+) -> QueryResult<Vec<AnnualReportRow>> {
+    let mut query = annual_reports::table
+        .filter(annual_reports::credit_code.eq(credit_code.to_owned()))
+        .into_boxed();
+    if let Some(&year) = after {
+        query = query.filter(annual_reports::year.gt(year));
+    }
+    query
         .order(annual_reports::year.asc())
+        .limit(limit)
         .select(AnnualReportRow::as_select())
         .load(conn)
 }

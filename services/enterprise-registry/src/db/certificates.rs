@@ -19,13 +19,31 @@ pub struct CertificateRow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn of_enterprise(
+/// Up to `limit` certificates of one enterprise, by issue date and number, after `after`.
+pub fn page_of_enterprise(
     conn: &mut DbConnection,
     credit_code: &str,
+    after: Option<&(NaiveDate, String)>,
+    limit: i64,
 ) -> QueryResult<Vec<CertificateRow>> {
-    certificates::table
-        .filter(certificates::credit_code.eq(credit_code))
-        .order(certificates::issued_on.asc())
+    let mut query = certificates::table
+        .filter(certificates::credit_code.eq(credit_code.to_owned()))
+        .into_boxed();
+    if let Some((issued_on, number)) = after {
+        query = query.filter(
+            certificates::issued_on
+                .gt(*issued_on)
+                .or(certificates::issued_on
+                    .eq(*issued_on)
+                    .and(certificates::certificate_no.gt(number.clone()))),
+        );
+    }
+    query
+        .order((
+            certificates::issued_on.asc(),
+            certificates::certificate_no.asc(),
+        ))
+        .limit(limit)
         .select(CertificateRow::as_select())
         .load(conn)
 }

@@ -27,13 +27,28 @@ pub struct DeclarationRow {
     pub withdraw_reason: Option<String>,
 }
 
-pub fn of_enterprise(
+/// Up to `limit` declarations of one enterprise, by date and id, after `after`.
+pub fn page_of_enterprise(
     conn: &mut DbConnection,
     credit_code: &str,
+    after: Option<&(NaiveDate, String)>,
+    limit: i64,
 ) -> QueryResult<Vec<DeclarationRow>> {
-    declarations::table
-        .filter(declarations::credit_code.eq(credit_code))
+    let mut query = declarations::table
+        .filter(declarations::credit_code.eq(credit_code.to_owned()))
+        .into_boxed();
+    if let Some((dated_on, id)) = after {
+        query = query.filter(
+            declarations::dated_on
+                .gt(*dated_on)
+                .or(declarations::dated_on
+                    .eq(*dated_on)
+                    .and(declarations::id.gt(id.clone()))),
+        );
+    }
+    query
         .order((declarations::dated_on.asc(), declarations::id.asc()))
+        .limit(limit)
         .select(DeclarationRow::as_select())
         .load(conn)
 }

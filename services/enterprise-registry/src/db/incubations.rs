@@ -16,13 +16,29 @@ pub struct IncubationRow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn of_enterprise(
+/// Up to `limit` incubations of one enterprise, by start and carrier (its key), after
+/// `after`.
+pub fn page_of_enterprise(
     conn: &mut DbConnection,
     credit_code: &str,
+    after: Option<&(NaiveDate, String)>,
+    limit: i64,
 ) -> QueryResult<Vec<IncubationRow>> {
-    incubations::table
-        .filter(incubations::credit_code.eq(credit_code))
+    let mut query = incubations::table
+        .filter(incubations::credit_code.eq(credit_code.to_owned()))
+        .into_boxed();
+    if let Some((started_on, carrier)) = after {
+        query = query.filter(
+            incubations::started_on
+                .gt(*started_on)
+                .or(incubations::started_on
+                    .eq(*started_on)
+                    .and(incubations::carrier_id.gt(carrier.clone()))),
+        );
+    }
+    query
         .order((incubations::started_on.asc(), incubations::carrier_id.asc()))
+        .limit(limit)
         .select(IncubationRow::as_select())
         .load(conn)
 }

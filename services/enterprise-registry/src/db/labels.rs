@@ -20,10 +20,26 @@ pub struct LabelRow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn of_enterprise(conn: &mut DbConnection, credit_code: &str) -> QueryResult<Vec<LabelRow>> {
-    labels::table
-        .filter(labels::credit_code.eq(credit_code))
+/// Up to `limit` labels of one enterprise, by year and kind (its key), after `after`.
+pub fn page_of_enterprise(
+    conn: &mut DbConnection,
+    credit_code: &str,
+    after: Option<&(i32, String)>,
+    limit: i64,
+) -> QueryResult<Vec<LabelRow>> {
+    let mut query = labels::table
+        .filter(labels::credit_code.eq(credit_code.to_owned()))
+        .into_boxed();
+    if let Some((year, kind)) = after {
+        query = query.filter(
+            labels::year
+                .gt(*year)
+                .or(labels::year.eq(*year).and(labels::kind.gt(kind.clone()))),
+        );
+    }
+    query
         .order((labels::year.asc(), labels::kind.asc()))
+        .limit(limit)
         .select(LabelRow::as_select())
         .load(conn)
 }

@@ -20,10 +20,22 @@ pub struct PoolEntryRow {
     pub created_at: NaiveDateTime,
 }
 
-pub fn of_enterprise(conn: &mut DbConnection, credit_code: &str) -> QueryResult<Vec<PoolEntryRow>> {
-    pool_entries::table
-        .filter(pool_entries::credit_code.eq(credit_code))
+/// Up to `limit` pool entries of one enterprise, by year, after the year `after`.
+pub fn page_of_enterprise(
+    conn: &mut DbConnection,
+    credit_code: &str,
+    after: Option<&i32>,
+    limit: i64,
+) -> QueryResult<Vec<PoolEntryRow>> {
+    let mut query = pool_entries::table
+        .filter(pool_entries::credit_code.eq(credit_code.to_owned()))
+        .into_boxed();
+    if let Some(&year) = after {
+        query = query.filter(pool_entries::year.gt(year));
+    }
+    query
         .order(pool_entries::year.asc())
+        .limit(limit)
         .select(PoolEntryRow::as_select())
         .load(conn)
 }

@@ -48,6 +48,32 @@ pub fn builds(conn: &mut DbConnection) -> QueryResult<Vec<BuildRow>> {
         .load(conn)
 }
 
+/// Up to `limit` builds, by start, rule set version and screening date (unique), after
+/// `after`.
+pub fn builds_page(
+    conn: &mut DbConnection,
+    after: Option<&(NaiveDateTime, String, NaiveDate)>,
+    limit: i64,
+) -> QueryResult<Vec<BuildRow>> {
+    use readiness_builds::dsl::{rule_set_version, screened_on, started_at};
+    let mut query = readiness_builds::table.into_boxed();
+    if let Some((at, version, on)) = after {
+        let same_start = started_at.eq(*at);
+        let same_version = same_start.and(rule_set_version.eq(version.clone()));
+        query = query.filter(
+            started_at
+                .gt(*at)
+                .or(same_start.and(rule_set_version.gt(version.clone())))
+                .or(same_version.and(screened_on.gt(*on))),
+        );
+    }
+    query
+        .order((started_at.asc(), rule_set_version.asc(), screened_on.asc()))
+        .limit(limit)
+        .select(BuildRow::as_select())
+        .load(conn)
+}
+
 /// The latest finished build of `version`, if any.
 pub fn latest_finished(conn: &mut DbConnection, version: &str) -> QueryResult<Option<BuildRow>> {
     readiness_builds::table

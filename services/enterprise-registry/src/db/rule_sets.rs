@@ -23,9 +23,25 @@ pub fn find(conn: &mut DbConnection, version: &str) -> QueryResult<Option<RuleSe
         .optional()
 }
 
-pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<RuleSetRow>> {
-    rule_sets::table
-        .order(rule_sets::created_at.asc())
+/// Up to `limit` stored rule sets, oldest first (by creation, then version), after `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    after: Option<&(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<RuleSetRow>> {
+    let mut query = rule_sets::table.into_boxed();
+    if let Some((created_at, version)) = after {
+        query = query.filter(
+            rule_sets::created_at
+                .gt(*created_at)
+                .or(rule_sets::created_at
+                    .eq(*created_at)
+                    .and(rule_sets::version.gt(version.clone()))),
+        );
+    }
+    query
+        .order((rule_sets::created_at.asc(), rule_sets::version.asc()))
+        .limit(limit)
         .select(RuleSetRow::as_select())
         .load(conn)
 }

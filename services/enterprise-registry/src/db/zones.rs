@@ -69,12 +69,29 @@ pub fn name_taken(
 }
 
 /// Zones, by id, optionally only those in one city.
-pub fn list(conn: &mut DbConnection, city: Option<&str>) -> QueryResult<Vec<ZoneRow>> {
+/// Every zone, by id (a province has a few dozen).
+pub fn all(conn: &mut DbConnection) -> QueryResult<Vec<ZoneRow>> {
+    zones::table
+        .select(ZoneRow::as_select())
+        .order(zones::id.asc())
+        .load(conn)
+}
+
+/// Up to `limit` zones (of `city` when given), by id, after the id `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    city: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<ZoneRow>> {
     let mut query = zones::table.select(ZoneRow::as_select()).into_boxed();
     if let Some(city) = city {
         query = query.filter(zones::city_code.eq(city.to_owned()));
     }
-    query.order(zones::id.asc()).load(conn)
+    if let Some(after) = after {
+        query = query.filter(zones::id.gt(after.to_owned()));
+    }
+    query.order(zones::id.asc()).limit(limit).load(conn)
 }
 
 /// The levels of the zones with these ids.
@@ -121,6 +138,8 @@ pub fn enterprises_outside_city(conn: &mut DbConnection, id: &str, city: &str) -
 pub fn unmatched(
     conn: &mut DbConnection,
     scope: Option<&[String]>,
+    after: Option<&str>,
+    limit: i64,
 ) -> QueryResult<Vec<UnmatchedZoneRow>> {
     let mut query = unmatched_zone_values::table
         .select(UnmatchedZoneRow::as_select())
@@ -128,7 +147,11 @@ pub fn unmatched(
     if let Some(counties) = scope {
         query = query.filter(unmatched_zone_values::region_code.eq_any(counties.to_vec()));
     }
+    if let Some(after) = after {
+        query = query.filter(unmatched_zone_values::credit_code.gt(after.to_owned()));
+    }
     query
         .order(unmatched_zone_values::credit_code.asc())
+        .limit(limit)
         .load(conn)
 }

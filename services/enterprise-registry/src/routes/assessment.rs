@@ -5,8 +5,9 @@ use hte_shared::audit::Actor;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{CreateRefusals, RecordInputRefusals};
+use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, RecordInputRefusals};
 use hte_shared::openapi::{Conflict, NotFound};
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::{parse_date_param, today};
@@ -16,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::path_credit_code;
 use crate::app::assessment::assess_enterprise;
 use crate::app::readiness;
-use crate::app::rule_sets::{self, RuleSetDocument, RuleSetList, RuleSetSummary};
+use crate::app::rule_sets::{self, RuleSetDocument, RuleSetSummary};
 use crate::domain::assessment::{Assessment, RuleSet};
 use crate::error::RegistryError;
 
@@ -43,15 +44,26 @@ fn require_province(caller: &Caller) -> Result<(), Problem> {
     }
 }
 
-/// Rule set versions: the built-in one and those the province added.
-#[utoipa::path(tag = "assessment", responses((status = 200, description = "Versions", body = RuleSetList)))]
+/// Rule set versions: the built-in one first, then those the province added, oldest first.
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
+#[utoipa::path(
+    tag = "assessment",
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of versions", body = Page<RuleSetSummary>),
+        InputRefusals,
+    )
+)]
 #[get("/rule-sets")]
 pub async fn list_rule_sets(
     db: web::Data<Db>,
     _caller: Caller,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let items = db.read(rule_sets::list).await?;
-    Ok(HttpResponse::Ok().json(RuleSetList { items }))
+    let page = page.parse::<rule_sets::VersionKey>()?;
+    let versions = db.read(move |conn| rule_sets::list(conn, &page)).await?;
+    Ok(HttpResponse::Ok().json(versions))
 }
 
 /// One rule set with its thresholds and bands.

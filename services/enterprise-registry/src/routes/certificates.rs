@@ -8,14 +8,15 @@ use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, end_fact, parse_ending, path_credit_code, records_of};
-use crate::app::certificates::{self as operations, CertificateList, CertificateView};
+use super::{create_fact, end_fact, page_of_records, parse_ending, path_credit_code};
+use crate::app::certificates::{self as operations, CertificateView};
 use crate::domain::certificates::{Certificate, CertificateNo};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date};
@@ -103,12 +104,17 @@ pub async fn create_certificate(
     .await
 }
 
-/// The enterprise's certificates, by issue date.
+/// The enterprise's certificates, by issue date and number.
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
 #[utoipa::path(
     tag = "programme",
-    params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        PageParams,
+    ),
     responses(
-        (status = 200, description = "Certificates", body = CertificateList),
+        (status = 200, description = "A page of them", body = Page<CertificateView>),
         RecordInputRefusals,
     )
 )]
@@ -117,9 +123,9 @@ pub async fn list_certificates(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let items = records_of(&db, caller, &path, operations::list).await?;
-    Ok(HttpResponse::Ok().json(CertificateList { items }))
+    page_of_records(&db, caller, (&path, &page), operations::list).await
 }
 
 /// Revoke a certificate (撤销高企资格), with a reason.

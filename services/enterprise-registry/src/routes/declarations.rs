@@ -9,6 +9,7 @@ use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
@@ -16,8 +17,8 @@ use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, end_fact, parse_ending, path_credit_code, records_of};
-use crate::app::declarations::{self as operations, DeclarationList, DeclarationView};
+use super::{create_fact, end_fact, page_of_records, parse_ending, path_credit_code};
+use crate::app::declarations::{self as operations, DeclarationView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date};
 use crate::domain::declarations::{Claim, Declaration, DeclarationKind, StandardLevel};
@@ -293,12 +294,17 @@ pub async fn create_declaration(
     .await
 }
 
-/// The enterprise's declared facts, by date, withdrawn ones included.
+/// The enterprise's declared facts, by date and id, withdrawn ones included.
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
 #[utoipa::path(
     tag = "assessment",
-    params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        PageParams,
+    ),
     responses(
-        (status = 200, description = "Declarations", body = DeclarationList),
+        (status = 200, description = "A page of them", body = Page<DeclarationView>),
         RecordInputRefusals,
     )
 )]
@@ -307,9 +313,9 @@ pub async fn list_declarations(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let items = records_of(&db, caller, &path, operations::list).await?;
-    Ok(HttpResponse::Ok().json(DeclarationList { items }))
+    page_of_records(&db, caller, (&path, &page), operations::list).await
 }
 
 /// Withdraw a declared fact (撤回), with a reason; it stops counting from the date given.

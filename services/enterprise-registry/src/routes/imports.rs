@@ -20,7 +20,8 @@ use utoipa::IntoParams;
 use super::files::{self, Format};
 use super::gather;
 use crate::app::imports::{
-    self as operations, EncodingChoice, FileFormat, ImportColumns, ImportView, Mode, Settings,
+    self as operations, CsvEncoding, EncodingChoice, FileFormat, ImportColumns, ImportView, Mode,
+    Settings,
 };
 use crate::domain::import::{self, HeaderRules, ImportKind, MoneyUnit};
 use crate::error::RegistryError;
@@ -71,8 +72,9 @@ pub struct ImportParams {
     /// names, not units, so `unit` applies to them too.
     #[param(value_type = Option<crate::domain::import::MoneyUnit>)]
     unit: Option<String>,
-    /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 or gbk. CSV only.
-    #[param(pattern = "^(auto|utf-8|utf8|gbk)$")]
+    /// auto (default: UTF-8 if the file is valid UTF-8, else GBK), utf-8 (or utf8), gbk (or
+    /// gb2312, gb18030, read as GBK); lowercase. CSV only.
+    #[param(value_type = Option<crate::app::imports::CsvEncoding>)]
     encoding: Option<String>,
     /// The header's row, 1 for the first (default: the first of the first 20 rows that names
     /// every required column; rows above it are titles, read past with a warning).
@@ -220,21 +222,15 @@ impl ImportParams {
         }
     }
 
+    /// Exactly a name of [`CsvEncoding`], as the document lists them.
     fn encoding_choice(&self) -> Result<EncodingChoice, Problem> {
-        let encoding = match self
-            .encoding
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("auto") => Some(EncodingChoice::Auto),
-            Some("utf-8" | "utf8") => Some(EncodingChoice::Utf8),
-            Some("gbk" | "gb2312" | "gb18030") => Some(EncodingChoice::Gbk),
-            Some(_) => None,
+        let encoding = match self.encoding.as_deref() {
+            None => Some(EncodingChoice::Auto),
+            Some(key) => CsvEncoding::from_key(key).map(CsvEncoding::choice),
         };
         let message = hte_shared::i18n::Text::fixed(
-            "encoding must be auto, utf-8 or gbk",
-            "encoding 须为 auto（自动识别）、utf-8 或 gbk",
+            "encoding must be auto, utf-8, utf8, gbk, gb2312 or gb18030 (lowercase)",
+            "encoding 须为 auto（自动识别）、utf-8、utf8、gbk、gb2312 或 gb18030（小写）",
         );
         choice(encoding, "encoding", message)
     }

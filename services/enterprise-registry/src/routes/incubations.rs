@@ -7,14 +7,15 @@ use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, records_of};
-use crate::app::incubations::{self as operations, Incubation, IncubationList, IncubationView};
+use super::{create_fact, page_of_records};
+use crate::app::incubations::{self as operations, Incubation, IncubationView};
 use crate::domain::carriers::CarrierId;
 use crate::domain::dates::check_past_date;
 use crate::error::RegistryError;
@@ -102,12 +103,17 @@ pub async fn create_incubation(
     .await
 }
 
-/// The enterprise's incubations, oldest first.
+/// The enterprise's incubations, oldest first (by start, then carrier id).
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
 #[utoipa::path(
     tag = "carriers",
-    params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        PageParams,
+    ),
     responses(
-        (status = 200, description = "Incubations", body = IncubationList),
+        (status = 200, description = "A page of them", body = Page<IncubationView>),
         RecordInputRefusals,
     )
 )]
@@ -116,7 +122,7 @@ pub async fn list_incubations(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let items = records_of(&db, caller, &path, operations::list).await?;
-    Ok(HttpResponse::Ok().json(IncubationList { items }))
+    page_of_records(&db, caller, (&path, &page), operations::list).await
 }

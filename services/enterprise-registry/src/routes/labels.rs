@@ -8,14 +8,15 @@ use hte_shared::db::Db;
 use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::telemetry::RequestId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::certificates::Revocation;
-use super::{create_fact, end_fact, path_credit_code, records_of};
-use crate::app::labels::{self as operations, LabelList, LabelView};
+use super::{create_fact, end_fact, page_of_records, path_credit_code};
+use crate::app::labels::{self as operations, LabelView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::check_programme_year;
 use crate::domain::enterprise::{parse_identifier, prefixed};
@@ -98,12 +99,17 @@ pub async fn create_label(
     .await
 }
 
-/// The enterprise's labels.
+/// The enterprise's labels, by year and kind.
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
 #[utoipa::path(
     tag = "programme",
-    params(("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)")),
+    params(
+        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
+        PageParams,
+    ),
     responses(
-        (status = 200, description = "Labels", body = LabelList),
+        (status = 200, description = "A page of them", body = Page<LabelView>),
         RecordInputRefusals,
     )
 )]
@@ -112,9 +118,9 @@ pub async fn list_labels(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let items = records_of(&db, caller, &path, operations::list).await?;
-    Ok(HttpResponse::Ok().json(LabelList { items }))
+    page_of_records(&db, caller, (&path, &page), operations::list).await
 }
 
 /// Revoke a label, with a reason.

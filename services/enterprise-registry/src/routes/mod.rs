@@ -8,11 +8,13 @@ use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
 use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
+use hte_shared::pagination::{Page, PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{RegionCode, RegionLevel};
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::today;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::credit_code::CreditCode;
@@ -199,19 +201,29 @@ where
     .await
 }
 
-/// The records of one kind (reports, pool entries, certificates, labels) of the enterprise a
-/// path names, as `list` reads them for the caller.
-async fn records_of<V>(
+/// `app`'s page of an enterprise's records of one kind, after the key `K` a cursor carries.
+type RecordsPage<K, V> =
+    fn(&mut DbConnection, &Caller, &CreditCode, &PageRequest<K>) -> Result<Page<V>, RegistryError>;
+
+/// A page of the records of one kind (reports, pool entries, certificates, labels,
+/// declarations, incubations) of the enterprise a path names, as `list` reads them for the
+/// caller.
+async fn page_of_records<K, V>(
     db: &Db,
     caller: Caller,
-    raw_code: &str,
-    list: fn(&mut DbConnection, &Caller, &CreditCode) -> Result<Vec<V>, RegistryError>,
-) -> Result<Vec<V>, RegistryError>
+    (raw_code, page): (&str, &PageParams),
+    list: RecordsPage<K, V>,
+) -> Result<HttpResponse, RegistryError>
 where
-    V: Send + 'static,
+    K: DeserializeOwned + Send + 'static,
+    V: Serialize + Send + 'static,
 {
     let code = path_credit_code(raw_code)?;
-    db.read(move |conn| list(conn, &caller, &code)).await
+    let page = page.parse::<K>()?;
+    let page = db
+        .read(move |conn| list(conn, &caller, &code, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Ends a fact of an enterprise the caller may write (`app`'s exit, revoke).

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::Db;
 use hte_shared::openapi::refusals::{InputRefusals, RecordInputRefusals};
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::Problem;
 use hte_shared::text;
 use hte_shared::time::{parse_date_param, today};
@@ -15,7 +16,7 @@ use utoipa::IntoParams;
 use super::{as_of_or_today, pool_scope, region_filter};
 use crate::app::assessment::resolve_rule_set;
 use crate::app::candidates::{Screening, readiness_scope};
-use crate::app::readiness::{self as operations, BuildList, BuildView, CandidateSummary};
+use crate::app::readiness::{self as operations, BuildView, CandidateSummary};
 use crate::error::RegistryError;
 
 /// Fills a build batch by batch, each batch its own short transaction so writes interleave;
@@ -73,18 +74,28 @@ pub async fn start_readiness_build(
     Ok(HttpResponse::Accepted().json(operations::view_of(&build)))
 }
 
-/// Readiness builds with their progress.
+/// Readiness builds with their progress, oldest first.
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
 #[utoipa::path(
     tag = "assessment",
-    responses((status = 200, description = "Builds", body = BuildList))
+    params(PageParams),
+    responses(
+        (status = 200, description = "A page of builds", body = Page<BuildView>),
+        InputRefusals,
+    )
 )]
 #[get("/candidates/readiness")]
 pub async fn list_readiness_builds(
     db: web::Data<Db>,
     _caller: Caller,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let items = db.read(operations::list_builds).await?;
-    Ok(HttpResponse::Ok().json(BuildList { items }))
+    let page = page.parse::<operations::BuildKey>()?;
+    let builds = db
+        .read(move |conn| operations::list_builds(conn, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(builds))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -13,29 +13,18 @@ use hte_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity,
 };
+use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use hte_shared::telemetry::RequestId;
 use hte_shared::text;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::app::zones::{self as operations, UnmatchedZoneValue, ZoneView};
 use crate::domain::zones::{NewZone, ZoneId, ZonePatch};
 use crate::error::{RegistryError, to_json};
-
-/// The zones asked for.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ZoneList {
-    pub items: Vec<ZoneView>,
-}
-
-/// The enterprises whose free-text zone matched no recorded zone.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UnmatchedZoneList {
-    pub items: Vec<UnmatchedZoneValue>,
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -72,12 +61,15 @@ fn path_zone_id(raw: &str) -> Result<ZoneId, Problem> {
 }
 
 /// High-tech zones (高新区), by id.
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
 #[utoipa::path(
     tag = "zones",
-    params(ZoneFilter),
+    params(ZoneFilter, PageParams),
     responses(
-        (status = 200, description = "The zones", body = ZoneList),
+        (status = 200, description = "A page of zones", body = Page<ZoneView>),
         (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/zones")]
@@ -85,10 +77,14 @@ pub async fn list_zones(
     db: web::Data<Db>,
     _caller: Caller,
     query: web::Query<ZoneFilter>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
     let city = query.city.as_deref().map(parse_city).transpose()?;
-    let items = db.read(move |conn| operations::list(conn, city)).await?;
-    Ok(HttpResponse::Ok().json(ZoneList { items }))
+    let page = page.parse::<String>()?;
+    let zones = db
+        .read(move |conn| operations::list(conn, city, &page))
+        .await?;
+    Ok(HttpResponse::Ok().json(zones))
 }
 
 /// One high-tech zone (高新区).
@@ -195,19 +191,26 @@ pub async fn update_zone(
 
 /// Enterprises in your region whose free-text zone matched no recorded zone when zones
 /// became reference data (迁移未匹配的高新区名称): their zone was cleared; set it again.
+/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
+/// follow `next_cursor` until it is absent to read them all.
 #[utoipa::path(
     tag = "zones",
+    params(PageParams),
     responses(
-        (status = 200, description = "The unmatched values, by credit code", body = UnmatchedZoneList),
+        (status = 200, description = "A page of the unmatched values, by credit code", body = Page<UnmatchedZoneValue>),
+        (status = 400, response = BadRequest),
+        (status = 422, response = UnprocessableEntity),
     )
 )]
 #[get("/zone-migration/unmatched")]
 pub async fn list_unmatched_zone_values(
     db: web::Data<Db>,
     caller: Caller,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    let items = db
-        .read(move |conn| operations::unmatched(conn, &caller))
+    let page = page.parse::<String>()?;
+    let values = db
+        .read(move |conn| operations::unmatched(conn, &caller, &page))
         .await?;
-    Ok(HttpResponse::Ok().json(UnmatchedZoneList { items }))
+    Ok(HttpResponse::Ok().json(values))
 }

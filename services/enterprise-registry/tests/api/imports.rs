@@ -98,7 +98,28 @@ async fn utf8_bom_and_gbk_files_with_chinese_headers_import_and_reimport_unchang
     let text = enterprises_csv_zh(&codes).replace("导入测试1号", "导入测试壹号");
     let (gbk, _, had_errors) = encoding_rs::GBK.encode(&text);
     assert!(!had_errors);
-    let gbk_import = import_ok(&app, "kind=enterprises&mode=partial", gbk.into_owned()).await;
+    let gbk = gbk.into_owned();
+    // `encoding` is exactly one of the names the document lists, in lowercase.
+    for named in ["GBK", "latin1", ""] {
+        let query = format!("kind=enterprises&mode=dry_run&encoding={named}");
+        let response = app
+            .upload((&app.province_token(), &query), "text/csv", gbk.clone())
+            .await;
+        let problem = assert_problem(response, 400).await;
+        assert_eq!(
+            problem["errors"][0]["field"], "encoding",
+            "{named}: {problem}"
+        );
+    }
+    let rehearsed = import_ok(
+        &app,
+        "kind=enterprises&mode=dry_run&encoding=gb18030",
+        gbk.clone(),
+    )
+    .await;
+    assert_eq!(rehearsed["encoding"], "gbk");
+    assert_eq!(rehearsed["counts"]["updated"], 1);
+    let gbk_import = import_ok(&app, "kind=enterprises&mode=partial", gbk).await;
     assert_eq!(gbk_import["encoding"], "gbk");
     assert_eq!(gbk_import["counts"]["updated"], 1);
     assert_eq!(gbk_import["counts"]["unchanged"], 2);

@@ -21,6 +21,7 @@ mod import_limits;
 mod imports;
 mod officials_sheets;
 mod output_safety;
+mod paged_lists;
 mod programme;
 mod readiness;
 mod regions;

@@ -98,5 +98,36 @@ fn warnings_of(header: &Header, skipped: &[u64]) -> Vec<ImportWarning> {
             reason_zh: "没有与此表头对应的字段，该列未导入（可用 `columns` 参数映射）".to_owned(),
         });
     }
-    warnings
+    super::kept_warnings(warnings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::imports::{ImportView, MAX_KEPT_WARNINGS, MAX_LISTED_COLUMNS};
+
+    #[test]
+    fn unknown_columns_beyond_the_listed_ones_are_counted_in_one_warning() {
+        let unknown: Vec<String> = (0..500).map(|n| format!("列{n}")).collect();
+        let header = Header {
+            columns: Vec::new(),
+            unknown,
+        };
+        let warnings = warnings_of(&header, &[1, 2]);
+        assert_eq!(warnings.len(), MAX_KEPT_WARNINGS);
+        assert!(warnings[0].column.is_none(), "the title rows come first");
+        assert_eq!(warnings[1].column.as_deref(), Some("列0"));
+        assert_eq!(warnings[MAX_LISTED_COLUMNS].column.as_deref(), Some("列99"));
+        let last = &warnings[MAX_KEPT_WARNINGS - 1];
+        assert!(last.column.is_none() && last.reason.starts_with("400 more"));
+        assert!(last.reason_zh.contains("400"));
+        let folded_again = super::super::kept_warnings(warnings.clone());
+        assert!(folded_again == warnings, "folding twice changes nothing");
+
+        let schema = serde_json::to_value(<ImportView as utoipa::PartialSchema>::schema()).unwrap();
+        assert_eq!(
+            schema["properties"]["warnings"]["maxItems"],
+            MAX_KEPT_WARNINGS
+        );
+    }
 }

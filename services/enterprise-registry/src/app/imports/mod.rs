@@ -45,6 +45,12 @@ pub const SQLITE_TURN_ROWS: usize = 1_000;
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 /// At most this many row errors are kept with the import (the count is always exact).
 pub const MAX_KEPT_ERRORS: usize = 1_000;
+/// At most this many unknown columns are listed one warning each: a 64 KiB header row can
+/// hold thousands; the rest are counted in one more warning (see [`kept_warnings`]).
+pub const MAX_LISTED_COLUMNS: usize = 100;
+/// The most warnings an import keeps: the title rows read past, the columns listed and the
+/// count of those not listed. The document states it as `maxItems`.
+pub const MAX_KEPT_WARNINGS: usize = MAX_LISTED_COLUMNS + 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -90,6 +96,66 @@ pub enum EncodingChoice {
     Auto,
     Utf8,
     Gbk,
+}
+
+/// A CSV file's text encoding as `POST /imports?encoding=` names it (CSV 文件编码), exactly
+/// one of these lowercase names: the document lists them, so a client generates only values
+/// the server takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum CsvEncoding {
+    /// 自动识别: UTF-8 when the file is valid UTF-8, else GBK
+    #[serde(rename = "auto")]
+    Auto,
+    /// UTF-8
+    #[serde(rename = "utf-8")]
+    Utf8,
+    /// UTF-8（别名）
+    #[serde(rename = "utf8")]
+    Utf8Alias,
+    /// GBK（国标扩展）
+    #[serde(rename = "gbk")]
+    Gbk,
+    /// GB2312, read as GBK, which contains it
+    #[serde(rename = "gb2312")]
+    Gb2312,
+    /// GB18030, read by the same decoder as GBK
+    #[serde(rename = "gb18030")]
+    Gb18030,
+}
+
+impl CsvEncoding {
+    pub const ALL: [Self; 6] = [
+        Self::Auto,
+        Self::Utf8,
+        Self::Utf8Alias,
+        Self::Gbk,
+        Self::Gb2312,
+        Self::Gb18030,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Utf8 => "utf-8",
+            Self::Utf8Alias => "utf8",
+            Self::Gbk => "gbk",
+            Self::Gb2312 => "gb2312",
+            Self::Gb18030 => "gb18030",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.key() == key)
+    }
+
+    /// How the reader decodes a file named with this encoding.
+    pub fn choice(self) -> EncodingChoice {
+        match self {
+            Self::Auto => EncodingChoice::Auto,
+            Self::Utf8 | Self::Utf8Alias => EncodingChoice::Utf8,
+            Self::Gbk | Self::Gb2312 | Self::Gb18030 => EncodingChoice::Gbk,
+        }
+    }
 }
 
 /// Counts of an import (导入统计).
@@ -156,6 +222,34 @@ pub struct ImportWarning {
     /// The reason in Chinese (empty in imports recorded before it was kept).
     #[serde(default)]
     pub reason_zh: String,
+}
+
+/// `warnings` with the columns beyond [`MAX_LISTED_COLUMNS`] folded into one warning that
+/// counts them. Applied when an import is recorded and again when it is read, so a record
+/// kept before the bound holds to it too; folding a folded list changes nothing.
+pub fn kept_warnings(warnings: Vec<ImportWarning>) -> Vec<ImportWarning> {
+    let mut listed = 0;
+    let mut beyond = 0;
+    let mut kept: Vec<ImportWarning> = warnings
+        .into_iter()
+        .filter(|w| {
+            let column = w.column.is_some();
+            listed += usize::from(column);
+            let keep = !column || listed <= MAX_LISTED_COLUMNS;
+            beyond += usize::from(!keep);
+            keep
+        })
+        .collect();
+    if beyond > 0 {
+        kept.push(ImportWarning {
+            column: None,
+            reason: format!(
+                "{beyond} more columns no field has were read past; they are not listed one by one"
+            ),
+            reason_zh: format!("另有 {beyond} 列没有对应的字段，未导入，未逐一列出"),
+        });
+    }
+    kept
 }
 
 pub struct Settings {

@@ -31,7 +31,10 @@ pub struct ImportView {
     /// The text encoding a CSV file was read in (utf-8 or gbk); a workbook's format.
     pub encoding: String,
     pub counts: Counts,
-    /// Rows and columns read past (title rows above the header, columns no field has).
+    /// Rows and columns read past (title rows above the header, columns no field has): the
+    /// first 100 unknown columns one warning each, the rest counted in one more warning
+    /// (`MAX_KEPT_WARNINGS`).
+    #[schema(max_items = 102)]
     pub warnings: Vec<ImportWarning>,
     /// Refused rows with line, column and reason (at most 1,000 kept, `MAX_KEPT_ERRORS`).
     #[schema(max_items = 1000)]
@@ -51,12 +54,14 @@ fn view_of(row: &ImportRow) -> Result<ImportView, RegistryError> {
             format!("{}: {e}", row.id),
         )
     })?;
-    let warnings = serde_json::from_str(&row.warnings_json).map_err(|e| {
-        RegistryError::internal(
-            "stored import warnings do not parse",
-            format!("{}: {e}", row.id),
-        )
-    })?;
+    let warnings = serde_json::from_str(&row.warnings_json)
+        .map(super::kept_warnings)
+        .map_err(|e| {
+            RegistryError::internal(
+                "stored import warnings do not parse",
+                format!("{}: {e}", row.id),
+            )
+        })?;
     Ok(ImportView {
         id: row.id.clone(),
         warnings,

@@ -192,7 +192,7 @@ pub(crate) fn ip_counts(l: &mut Lookup<'_, '_>, year: i32) -> (CountBound, Count
             high: Some(n.into()),
         },
         None => {
-            l.note_missing(year, CLASS1_IP.name);
+            l.note_missing(year, CLASS1_IP);
             CountBound {
                 low: l.peek(year, INVENTION_PATENTS).unwrap_or(0).max(0).into(),
                 high: None,

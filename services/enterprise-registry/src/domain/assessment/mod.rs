@@ -216,6 +216,32 @@ pub(crate) const CONVERSIONS: Field = Field {
     get: |y| y.conversions,
 };
 
+/// Every figure a condition can find missing: `ConditionResult::missing` names only these.
+pub(crate) const FIGURES: [Field; 14] = [
+    EMPLOYEES,
+    ST_STAFF,
+    TOTAL_INCOME,
+    SALES,
+    HIGHTECH_INCOME,
+    RD,
+    RD_DOMESTIC,
+    TOTAL_COSTS,
+    NET_ASSETS,
+    TOTAL_ASSETS,
+    CLASS1_IP,
+    CLASS2_IP,
+    INVENTION_PATENTS,
+    CONVERSIONS,
+];
+
+/// The fiscal years one condition reads at most: the three assessed years, and for sales
+/// growth the base year before them.
+pub const MAX_YEARS_READ: usize = 4;
+
+/// The most entries `ConditionResult::missing` holds: each (year, figure) once. The document
+/// states it as `maxItems` (a test holds the two together).
+pub const MAX_MISSING: usize = MAX_YEARS_READ * FIGURES.len();
+
 /// The firm's facts arranged by year, with the periods fixed by the assessment date.
 pub(crate) struct Context<'a> {
     pub facts: &'a FirmFacts,
@@ -279,7 +305,7 @@ impl Lookup<'_, '_> {
     pub fn get(&mut self, year: i32, field: Field) -> Option<i64> {
         let value = self.ctx.report(year).and_then(field.get);
         if value.is_none() {
-            self.note_missing(year, field.name);
+            self.note_missing(year, field);
         }
         value
     }
@@ -289,8 +315,9 @@ impl Lookup<'_, '_> {
         self.ctx.report(year).and_then(field.get)
     }
 
-    pub fn note_missing(&mut self, year: i32, name: &str) {
-        let entry = format!("{year}.{name}");
+    /// Records a figure as missing; only a figure of [`FIGURES`] can be.
+    pub fn note_missing(&mut self, year: i32, field: Field) {
+        let entry = format!("{year}.{}", field.name);
         if !self.missing.contains(&entry) {
             self.missing.push(entry);
         }
@@ -301,7 +328,7 @@ impl Lookup<'_, '_> {
     /// application year cannot have).
     pub fn sum(&mut self, years: &[i32], field: Field) -> Option<i128> {
         if years.is_empty() {
-            self.note_missing(self.ctx.latest_year, field.name);
+            self.note_missing(self.ctx.latest_year, field);
             return None;
         }
         let mut total: Option<i128> = Some(0);

@@ -135,7 +135,10 @@ pub struct ConditionResult {
     pub estimated: bool,
     /// Which years and figures were used (依据).
     pub basis: String,
-    /// Figures that were missing, as `year.field` (缺失数据).
+    /// Figures that were missing, as `year.field` (缺失数据): each at most once, over at most
+    /// four years (the three assessed ones and the growth base year) and the 14 figures of an
+    /// annual report, so at most 56 (`assessment::MAX_MISSING`).
+    #[schema(max_items = 56)]
     pub missing: Vec<String>,
 }
 

@@ -1847,3 +1847,62 @@ fn openapi_schemas_build() {
         assert!(json.contains(needle), "{needle} not in the schemas");
     }
 }
+
+/// `ConditionResult::missing` stays within `MAX_MISSING`, the document says so, and the
+/// figures it counts are every numeric figure of an annual report.
+#[test]
+fn missing_figures_stay_within_the_documented_bound() {
+    let numeric: Vec<String> = match serde_json::to_value(good_report(2025)) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .into_iter()
+            .filter(|(name, value)| name != "year" && value.is_i64())
+            .map(|(name, _)| name)
+            .collect(),
+        other => panic!("a report is an object: {other:?}"),
+    };
+    let mut figures: Vec<String> = FIGURES.iter().map(|f| f.name.to_owned()).collect();
+    figures.sort();
+    let mut numeric_sorted = numeric.clone();
+    numeric_sorted.sort();
+    assert_eq!(figures, numeric_sorted);
+
+    let schema =
+        serde_json::to_value(<ConditionResult as utoipa::PartialSchema>::schema()).unwrap();
+    assert_eq!(schema["properties"]["missing"]["maxItems"], MAX_MISSING);
+
+    // No reports at all, over the longest growth period a rule set may ask for: every
+    // condition misses all it reads, and still no more than the bound, each entry once.
+    let mut longest = rules();
+    longest.gazelle.cagr_periods = 5;
+    let bare = FirmFacts {
+        reports: Vec::new(),
+        ..good_firm()
+    };
+    for rules in [rules(), longest] {
+        for on in [as_of(), d(2016, 1, 5), d(2015, 6, 1)] {
+            let assessment = assess(&bare, on, &rules);
+            let conditions = [
+                &assessment.hte.conditions,
+                &assessment.tech_sme.conditions,
+                &assessment.gazelle.conditions,
+            ];
+            for condition in conditions.into_iter().flatten() {
+                let missing = &condition.missing;
+                assert!(
+                    missing.len() <= MAX_MISSING,
+                    "{}: {missing:?}",
+                    condition.key
+                );
+                let once: std::collections::BTreeSet<&String> = missing.iter().collect();
+                assert_eq!(once.len(), missing.len(), "{}: {missing:?}", condition.key);
+                let years: std::collections::BTreeSet<&str> =
+                    missing.iter().map(|m| &m[..4]).collect();
+                assert!(
+                    years.len() <= MAX_YEARS_READ,
+                    "{}: {years:?}",
+                    condition.key
+                );
+            }
+        }
+    }
+}
