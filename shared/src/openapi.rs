@@ -468,6 +468,14 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
             // A page holds at most `limit` items, which is at most this.
             items["maxItems"] = serde_json::json!(crate::pagination::MAX_LIMIT);
         }
+        // The cursor a page hands out is one `cursor` takes back: the same rule.
+        if let Some(next) = schemas
+            .get_mut(&name)
+            .and_then(|page| page.pointer_mut("/properties/next_cursor"))
+        {
+            next["pattern"] = serde_json::json!("^[A-Za-z0-9_-]{1,512}$");
+            next["maxLength"] = serde_json::json!(512);
+        }
     }
     match serde_json::from_value(json) {
         Ok(doc) => doc,

@@ -370,6 +370,7 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
     // A closed plan's progress is dated at its end, not today; as CSV by Accept.
     let province = suite.province();
     publish_the_plan(&suite).await;
+    monitoring_reads_every_page_of_published_assessments(&suite, &counties).await;
     suite
         .allocation_post(
             &province,
@@ -403,4 +404,94 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
     assert_eq!(rows[0][..4], ["地区代码", "地区名称", "目标值", "实际完成"]);
     let suzhou_row = rows.iter().find(|r| r[0] == "320500").unwrap();
     assert_eq!(suzhou_row[2..4], ["2", "3"]);
+}
+
+/// With the county assessment and a city one published (and a draft left), the list pages
+/// newest first for the province, and monitoring's allocation client follows `next_cursor`
+/// to read both published ones, however small its pages.
+async fn monitoring_reads_every_page_of_published_assessments(suite: &Suite, counties: &Value) {
+    let province = suite.province();
+    let path = format!("/api/v1/plans/{PLAN}/assessments");
+    let publish = |id: &str| format!("{path}/{id}/publish");
+    suite
+        .allocation_post(
+            &province,
+            &publish(counties["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+    let response = suite.assess(&json!({"period": "2020"})).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let cities: Value = response.json().await.unwrap();
+    suite
+        .allocation_post(
+            &province,
+            &publish(cities["id"].as_str().unwrap()),
+            &json!({}),
+        )
+        .await;
+    let draft: Value = suite
+        .assess(&json!({"period": "2020"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    // The province pages through all three, one at a time, newest first.
+    let (mut ids, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));
+        let page: Value = suite
+            .allocation
+            .get_as(&province, &format!("{path}?limit=1{query}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(
+        ids,
+        [
+            draft["id"].clone(),
+            cities["id"].clone(),
+            counties["id"].clone()
+        ]
+    );
+
+    // Monitoring, as a service, reads the published two through pages of one.
+    let calls = monitoring::clients::CallSettings {
+        keys: suite.allocation.keys.clone(),
+        timeout: std::time::Duration::from_secs(10),
+        retry: hte_shared::http_client::RetryPolicy::default(),
+        breaker: std::sync::Arc::new(hte_shared::breaker::CircuitBreaker::new(
+            hte_shared::breaker::BreakerSettings::default(),
+        )),
+    };
+    let base = reqwest::Url::parse(&suite.allocation.address).unwrap();
+    let client = monitoring::clients::allocation::AllocationClient::new(base, calls).unwrap();
+    let request_id = hte_shared::telemetry::RequestId::generate();
+    let read: Vec<Value> = client
+        .every_page(&path[1..], 1, 10, &request_id)
+        .await
+        .unwrap();
+    let read: Vec<&Value> = read.iter().map(|a| &a["id"]).collect();
+    assert_eq!(read, [&cities["id"], &counties["id"]]);
+    // A bound below the list's length is an error, not a cut list.
+    assert!(
+        client
+            .every_page::<Value>(&path[1..], 1, 1, &request_id)
+            .await
+            .is_err()
+    );
 }

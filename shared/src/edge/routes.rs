@@ -132,12 +132,16 @@ impl KnownRoutes {
     }
 
     /// The operation serving `method` at `path`: the most literal template when several match
-    /// (`/imports/templates` over `/imports/{id}`).
+    /// (`/imports/templates` over `/imports/{id}`), as in [`Self::allowed`]. A method the most
+    /// literal template lacks has none, even if a looser one has it (`PUT …/targets/versions`
+    /// is not `PUT …/targets/{region}`): its parameters are not checked, and it ends in 405.
     fn operation(&self, path: &str, method: &str) -> Option<&Route> {
-        self.matching(path)
+        let matching = self.matching(path);
+        let literal = |route: &Route| route.segments.iter().filter(|s| s.is_some()).count();
+        let most = matching.iter().map(|route| literal(route)).max();
+        matching
             .into_iter()
-            .filter(|route| route.method == method)
-            .max_by_key(|route| route.segments.iter().filter(|s| s.is_some()).count())
+            .find(|route| Some(literal(route)) == most && route.method == method)
     }
 }
 

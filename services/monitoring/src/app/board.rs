@@ -184,6 +184,9 @@ pub struct Series {
     /// The registry's and allocation's breakers.
     #[schema(max_items = 2)]
     pub upstreams: Vec<UpstreamStatus>,
+    /// One per period (latest revision), by as-of date; periods lie in 2000–2100, so at most
+    /// 1,717 (`domain::limits::MAX_SERIES_POINTS`).
+    #[schema(max_items = 1717)]
     pub points: Vec<SeriesPoint>,
 }
 
@@ -590,4 +593,17 @@ pub async fn series(
         })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::limits::MAX_SERIES_POINTS;
+
+    #[test]
+    fn the_document_states_the_series_bound_the_domain_keeps() {
+        let schema = serde_json::to_value(<Series as utoipa::PartialSchema>::schema()).unwrap();
+        let max = schema["properties"]["points"]["maxItems"].as_u64();
+        assert_eq!(max, Some(MAX_SERIES_POINTS as u64));
+    }
 }

@@ -19,6 +19,7 @@ use super::{Monitor, check_plan_id, parse_region, require_read, subtree_codes};
 use crate::bulletin::{self, Assessment, Bulletin, BulletinOptions, BulletinSource, Earlier};
 use crate::db::alerts::{self, AlertFilter, AlertRow};
 use crate::db::snapshots::{self as queries, SnapshotIndicatorRow, SnapshotRow, SnapshotValueRow};
+use crate::domain::limits::MAX_BULLETIN_ALERTS;
 use crate::domain::period::Period;
 use crate::error::MonitoringError;
 use crate::render::{self, BulletinFormat};
@@ -177,9 +178,6 @@ fn in_force(alert: &AlertRow, snapshot: &SnapshotRow) -> bool {
     plan && (seen || open)
 }
 
-/// How many alerts a bulletin reads at most (the newest); far above what a period raises.
-const MAX_ALERTS: i64 = 2_000;
-
 fn load(conn: &mut DbConnection, order: &BulletinOrder) -> Result<Loaded, MonitoringError> {
     let snapshot = snapshot_of(conn, order)?;
     let regions = bulletin::regions_read(order.scope);
@@ -191,7 +189,7 @@ fn load(conn: &mut DbConnection, order: &BulletinOrder) -> Result<Loaded, Monito
         regions: Some(subtree_codes(&order.scope)),
         ..AlertFilter::default()
     };
-    let alerts = alerts::list(conn, &filter, None, MAX_ALERTS)?
+    let alerts = alerts::list(conn, &filter, None, MAX_BULLETIN_ALERTS as i64)?
         .into_iter()
         .filter(|a| in_force(a, &snapshot))
         .collect();

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
+use hte_shared::i18n::Text;
 use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::preconditions::IfMatch;
 use hte_shared::problem::{FieldError, Problem};
@@ -155,12 +156,6 @@ pub struct InputView {
     pub entered_by: String,
     #[serde(with = "hte_shared::time::utc")]
     pub entered_at: NaiveDateTime,
-}
-
-/// Every version of one figure, oldest first (修订记录).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct InputHistory {
-    pub items: Vec<InputView>,
 }
 
 pub fn view(row: &InputRow) -> Result<InputView, MonitoringError> {
@@ -408,26 +403,45 @@ pub async fn get(
     .await
 }
 
-/// Every version of a figure, oldest first.
+/// A page of the versions of a figure, oldest first. The cursor names its figure: one from
+/// another figure's history is refused, never read as a position in this one.
 pub async fn history(
     db: &Db,
     caller: &Caller,
     path: InputPath,
-) -> Result<InputHistory, MonitoringError> {
+    page: PageRequest<(String, i32)>,
+) -> Result<Page<InputView>, MonitoringError> {
     require_read(caller, &path.region)?;
+    let figure = path.audit_key();
+    let after = match page.after {
+        Some((cursor_figure, version)) if cursor_figure == figure => Some(version),
+        Some(_) => {
+            return Err(Problem::invalid_field(
+                "cursor",
+                "not_issued",
+                Text::fixed(
+                    "the cursor belongs to another figure's history; start again without it",
+                    "该游标属于另一统计数的修订记录，请去掉游标从头查询",
+                ),
+            )
+            .into());
+        }
+        None => None,
+    };
     db.read(move |conn| {
-        let rows = queries::history(conn, &path.key())?;
-        if rows.is_empty() {
+        let key = path.key();
+        if queries::find_current(conn, &key)?.is_none() {
             return Err(Problem::not_found(hte_shared::text!(
-                "no statistics input {}",
-                "未找到统计输入 {}",
-                path.audit_key()
+                "no statistics input {figure}",
+                "未找到统计输入 {figure}"
             ))
             .into());
         }
-        Ok(InputHistory {
-            items: rows.iter().map(view).collect::<Result<_, _>>()?,
-        })
+        let rows = queries::history(conn, &key, after, i64::from(page.limit) + 1)?;
+        let views = rows.iter().map(view).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page::from_rows(views, page.limit, |v| {
+            (figure.clone(), v.version)
+        }))
     })
     .await
 }

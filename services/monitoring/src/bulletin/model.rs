@@ -69,10 +69,16 @@ pub struct Bulletin {
     /// (A plan holds at most 1,000 indicators: allocation's body limit.)
     #[schema(max_items = 1000)]
     pub lagging_summary: Vec<String>,
-    /// The period's alerts within the scope (预警).
+    /// The period's alerts within the scope (预警), most severe first: of the newest 2,000
+    /// alerts of the scope, those in force at the snapshot
+    /// (`domain::limits::MAX_BULLETIN_ALERTS`).
+    #[schema(max_items = 2000)]
     pub alerts: Vec<BulletinAlert>,
     pub alerts_summary: String,
-    /// Published year-end assessments (考核结果); a city's bulletin holds its own line.
+    /// Published year-end assessments (考核结果); a city's bulletin holds its own line. One
+    /// per year of the plan and assessed set of regions: at most 2,200
+    /// (`domain::limits::MAX_PUBLISHED_ASSESSMENTS`).
+    #[schema(max_items = 2200)]
     pub assessments: Vec<Assessment>,
     /// Closing requirements (工作要求): two fixed paragraphs.
     #[schema(max_items = 2)]

@@ -280,3 +280,12 @@ fn without_earlier_snapshots_there_is_no_change_and_the_notes_say_so() {
         .count()
     );
 }
+
+#[test]
+fn the_document_states_the_bulletin_bounds_the_domain_keeps() {
+    use crate::domain::limits::{MAX_BULLETIN_ALERTS, MAX_PUBLISHED_ASSESSMENTS};
+    let schema = serde_json::to_value(<Bulletin as utoipa::PartialSchema>::schema()).unwrap();
+    let max = |field: &str| schema["properties"][field]["maxItems"].as_u64();
+    assert_eq!(max("alerts"), Some(MAX_BULLETIN_ALERTS as u64));
+    assert_eq!(max("assessments"), Some(MAX_PUBLISHED_ASSESSMENTS as u64));
+}

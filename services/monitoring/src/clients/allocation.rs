@@ -7,12 +7,14 @@ use hte_shared::breaker::BreakerStatus;
 use hte_shared::http_client::{ClientError, ServiceClient, UpstreamError};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::CallSettings;
 use crate::bulletin::Assessment;
 use crate::domain::indicator::{
     Aggregation, Comparator, Formula, IndicatorDefinition, InputPeriod,
 };
+use crate::domain::limits::MAX_PUBLISHED_ASSESSMENTS;
 use crate::domain::ratio::Ratio;
 
 pub const SERVICE: &str = "target-allocation";
@@ -100,10 +102,16 @@ struct RawTree {
     targets: Vec<Target>,
 }
 
+/// A page of a list of the allocation service.
 #[derive(Deserialize)]
-struct AssessmentList {
-    items: Vec<Assessment>,
+#[serde(bound = "T: DeserializeOwned")]
+struct ListPage<T> {
+    items: Vec<T>,
+    next_cursor: Option<String>,
 }
+
+/// Items read per page of a list (the allocation service's largest page).
+const PAGE_SIZE: u32 = 500;
 
 #[derive(Debug, Clone)]
 pub struct AllocationClient {
@@ -152,21 +160,51 @@ impl AllocationClient {
     }
 
     /// The plan's assessments (考核) as the allocation service shows them to this service:
-    /// published ones with every line (drafts stay with the province).
+    /// published ones with every line (drafts stay with the province), every page of them.
+    /// More than a plan can publish (`MAX_PUBLISHED_ASSESSMENTS`) is an error, never cut.
     pub async fn assessments(
         &self,
         plan_id: &str,
         request_id: &RequestId,
     ) -> Result<Vec<Assessment>, UpstreamError> {
         let path = format!("api/v1/plans/{plan_id}/assessments");
-        match self
-            .inner
-            .get_json::<AssessmentList>(&path, &[], request_id)
-            .await
-        {
-            Ok(list) => Ok(list.items),
+        let bound = MAX_PUBLISHED_ASSESSMENTS;
+        match self.every_page(&path, PAGE_SIZE, bound, request_id).await {
             Err(UpstreamError::Status { status: 404, .. }) => Ok(Vec::new()),
-            Err(e) => Err(e),
+            other => other,
+        }
+    }
+
+    /// Every item of the paged list at `path`, following `next_cursor` with pages of
+    /// `page_size` (1–500). More than `bound` items, or an empty page that points on (a
+    /// runaway cursor), is an error: a list is read whole or not at all, never cut.
+    pub async fn every_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        page_size: u32,
+        bound: usize,
+        request_id: &RequestId,
+    ) -> Result<Vec<T>, UpstreamError> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", page_size.to_string())];
+            query.extend(cursor.take().map(|c| ("cursor", c)));
+            let page: ListPage<T> = self.inner.get_json(path, &query, request_id).await?;
+            let stalled = page.items.is_empty() && page.next_cursor.is_some();
+            all.extend(page.items);
+            if stalled || all.len() > bound {
+                return Err(UpstreamError::Decode {
+                    service: SERVICE.to_owned(),
+                    message: format!(
+                        "{path}: more than {bound} items, or an empty page that points on"
+                    ),
+                });
+            }
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(all),
+            }
         }
     }
 }

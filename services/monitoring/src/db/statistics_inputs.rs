@@ -127,12 +127,22 @@ pub fn find_version(
         .optional()
 }
 
-/// Every version of one figure, oldest first.
-pub fn history(conn: &mut DbConnection, key: &InputKey) -> QueryResult<Vec<InputRow>> {
-    of_key(key)
+/// The versions of one figure, oldest first, above version `after` when given (the cursor of
+/// the previous page); at most `limit`.
+pub fn history(
+    conn: &mut DbConnection,
+    key: &InputKey,
+    after: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<InputRow>> {
+    let mut query = of_key(key)
         .order(statistics_inputs::version.asc())
-        .select(InputRow::as_select())
-        .load(conn)
+        .limit(limit)
+        .select(InputRow::as_select());
+    if let Some(after) = after {
+        query = query.filter(statistics_inputs::version.gt(after));
+    }
+    query.load(conn)
 }
 
 /// Which current figures to list.

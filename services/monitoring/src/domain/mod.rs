@@ -8,6 +8,7 @@ pub mod event;
 pub mod forecast;
 pub mod indicator;
 pub mod inputs;
+pub mod limits;
 pub mod period;
 pub mod progress;
 pub mod ranking;

@@ -9,7 +9,7 @@ use hte_shared::db::Db;
 use hte_shared::i18n::Lang;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{InputRefusals, ReadRefusals, RecordInputRefusals};
+use hte_shared::openapi::refusals::{InputRefusals, RecordInputRefusals};
 use hte_shared::openapi::{
     BadRequest, Conflict, PayloadTooLarge, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity, UnsupportedMediaType,
@@ -26,7 +26,7 @@ use super::answer;
 use crate::app::imports::{
     self, Encoding, FileFormat, ImportMode, ImportReport, ImportSettings, MAX_FILE_BYTES,
 };
-use crate::app::inputs::{self, InputHistory, InputPath, InputQuery, InputView, InputWrite};
+use crate::app::inputs::{self, InputPath, InputQuery, InputView, InputWrite};
 use crate::domain::inputs::{AmountUnit, InputMeasure};
 use crate::error::MonitoringError;
 
@@ -131,18 +131,19 @@ pub async fn get_input(
     Ok(with_etag(StatusCode::OK, &view))
 }
 
-/// Every version of a figure, oldest first: value, source, who entered it and why it was
-/// corrected (修订记录).
+/// Every version of a figure, oldest first, a page at a time (`limit` 1–500, default 50;
+/// follow `next_cursor`): value, source, who entered it and why it was corrected (修订记录).
 #[utoipa::path(
     tag = "statistics-inputs",
     params(
         ("measure" = InputMeasure, Path, description = MEASURE_PARAM),
         ("period" = String, Path, description = "Period (统计期)", pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
         ("region" = String, Path, description = "Region (地区)"),
+        PageParams,
     ),
     responses(
-        (status = 200, description = "Versions", body = InputHistory),
-        ReadRefusals,
+        (status = 200, description = "A page of versions", body = Page<InputView>),
+        RecordInputRefusals,
     )
 )]
 #[get("/statistics-inputs/{measure}/{period}/{region}/history")]
@@ -150,10 +151,12 @@ pub async fn input_history(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<(String, String, String)>,
+    page: web::Query<PageParams>,
 ) -> Result<HttpResponse, MonitoringError> {
     let (measure, period, region) = path.into_inner();
     let path = InputPath::parse(&measure, &period, &region)?;
-    Ok(HttpResponse::Ok().json(inputs::history(&db, &caller, path).await?))
+    let page = page.parse::<(String, i32)>()?;
+    Ok(HttpResponse::Ok().json(inputs::history(&db, &caller, path, page).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

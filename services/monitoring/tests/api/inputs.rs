@@ -297,3 +297,71 @@ async fn the_list_filters_and_pages_by_measure_period_and_region() {
     let problem = assert_problem(response, 400).await;
     assert_eq!(problem_fields(&problem), ["measure", "period"]);
 }
+
+#[tokio::test]
+async fn a_long_history_comes_a_page_at_a_time_every_version_once() {
+    let app = spawn().await;
+    let province = app.province_token();
+    let path = input_path(RD, "2020", "320500");
+    let response = put(&app, &province, &path, None, &figure("100")).await;
+    assert_eq!(response.status(), 201);
+    for version in 1..5 {
+        let mut corrected = figure(&format!("{}", 100 + version));
+        corrected["reason"] = json!(format!("第{version}次更正"));
+        let etag = format!("\"v{version}\"");
+        let response = put(&app, &province, &path, Some(&etag), &corrected).await;
+        assert_eq!(response.status(), 200);
+    }
+    // Suzhou reads its own figure's history, two versions a page, oldest first.
+    let suzhou = city(&app, "320500");
+    let (mut versions, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));
+        let page = assert_json(
+            app.get_as(&suzhou, &format!("{path}/history?limit=2{query}"))
+                .await,
+            200,
+        )
+        .await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        versions.extend(items.iter().map(|v| v["version"].as_i64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
+    // Region authorisation is as before: Nanjing may not read Suzhou's figure.
+    let response = app
+        .get_as(&city(&app, "320100"), &format!("{path}/history"))
+        .await;
+    assert_problem_type(response, 403, types::FORBIDDEN).await;
+    // Out-of-range limits, a forged cursor and another figure's cursor are refused.
+    for (query, status) in [("limit=0", 400), ("limit=501", 400), ("cursor=!!", 400)] {
+        let response = app
+            .get_as(&province, &format!("{path}/history?{query}"))
+            .await;
+        let field = query.split('=').next().unwrap();
+        assert_eq!(
+            problem_fields(&assert_problem(response, status).await),
+            [field]
+        );
+    }
+    let first = assert_json(
+        app.get_as(&province, &format!("{path}/history?limit=1"))
+            .await,
+        200,
+    )
+    .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let other = input_path(RD, "2019", "320000");
+    put(&app, &province, &other, None, &figure("1")).await;
+    let response = app
+        .get_as(&province, &format!("{other}/history?cursor={cursor}"))
+        .await;
+    assert_eq!(
+        problem_fields(&assert_problem(response, 422).await),
+        ["cursor"]
+    );
+}

@@ -36,6 +36,23 @@ fn validated<T>(errors: Vec<FieldError>, value: T) -> Result<T, Problem> {
     }
 }
 
+/// The position a cursor of a plan's list names. Cursors carry their plan: one issued for
+/// another plan's list is refused, never read as a position in this one.
+fn position_in_plan<K>(plan_id: &str, after: Option<(String, K)>) -> Result<Option<K>, Problem> {
+    match after {
+        Some((cursor_plan, key)) if cursor_plan == plan_id => Ok(Some(key)),
+        Some(_) => Err(Problem::invalid_field(
+            "cursor",
+            "not_issued",
+            hte_shared::i18n::Text::fixed(
+                "the cursor belongs to another plan's list; start again without it",
+                "该游标属于另一规划的列表，请去掉游标从头查询",
+            ),
+        )),
+        None => Ok(None),
+    }
+}
+
 /// A view of a record the audit log files under its plan.
 trait Audited: Serialize {
     const ENTITY_TYPE: &'static str;

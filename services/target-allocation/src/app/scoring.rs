@@ -6,6 +6,7 @@ use diesel::QueryResult;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::preconditions::IfMatch;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::stored::{self, corrupt};
@@ -141,12 +142,6 @@ pub struct SchemeView {
     pub created_by: String,
     #[serde(with = "hte_shared::time::utc")]
     pub created_at: NaiveDateTime,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SchemeList {
-    /// Newest first.
-    pub items: Vec<SchemeView>,
 }
 
 impl Audited for SchemeView {
@@ -434,13 +429,19 @@ pub fn create(
 }
 
 /// Every version of the plan's scheme, newest first; anyone who reads the plan reads them.
-pub async fn list(db: &Db, plan_id: String) -> Result<Vec<SchemeView>, AllocationError> {
+pub async fn list(
+    db: &Db,
+    plan_id: String,
+    page: PageRequest<(String, i32)>,
+) -> Result<(Page<SchemeView>, i32), AllocationError> {
+    let before = super::position_in_plan(&plan_id, page.after)?;
     db.read(move |conn| {
         load(conn, &plan_id)?;
-        Ok(queries::list(conn, &plan_id)?
-            .iter()
-            .map(view)
-            .collect::<QueryResult<_>>()?)
+        let newest = queries::latest(conn, &plan_id)?.map_or(0, |s| s.version);
+        let rows = queries::list(conn, &plan_id, before, i64::from(page.limit) + 1)?;
+        let views = rows.iter().map(view).collect::<QueryResult<Vec<_>>>()?;
+        let page = Page::from_rows(views, page.limit, |s| (s.plan_id.clone(), s.version));
+        Ok((page, newest))
     })
     .await
 }

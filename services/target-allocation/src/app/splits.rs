@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -49,11 +50,8 @@ pub struct CitySplit {
     pub latest_proposal: Option<ProposalSummary>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct SplitList {
-    /// Ordered by indicator, period and city code.
-    pub items: Vec<CitySplit>,
-}
+/// Where a page of the overview starts: after this (indicator, period, city code).
+pub type SplitKey = (String, String, String);
 
 /// Filters of the overview (both optional).
 #[derive(Debug, Clone, Default)]
@@ -62,32 +60,58 @@ pub struct SplitQuery {
     pub period: Option<String>,
 }
 
-/// Each city target of the current tree with its split's state: every city for the
-/// province, auditors and services; its own for a city; none for a county.
+/// A page of the city targets of the current tree with their split's state, ordered by
+/// indicator, period and city code: every city for the province, auditors and services;
+/// its own for a city; none for a county.
 pub async fn overview(
     db: &Db,
     caller: &Caller,
     plan_id: String,
     query: SplitQuery,
-) -> Result<Vec<CitySplit>, AllocationError> {
+    page: PageRequest<(String, SplitKey)>,
+) -> Result<Page<CitySplit>, AllocationError> {
+    let after = super::position_in_plan(&plan_id, page.after)?;
     let scope = caller.read_scope().copied();
+    let wanted = page.limit as usize + 1;
     db.read(move |conn| {
         let plan = load(conn, &plan_id)?;
         let targets = queries::targets_at(conn, &plan_id, plan.tree_version)?;
-        let mut out = Vec::new();
-        for city in targets.iter().filter(|t| wanted(t, &query)) {
+        // Ordered here, not by the database, so the cursor's order is the same on every
+        // backend and collation.
+        let mut cities = Vec::new();
+        for city in targets.iter().filter(|t| wanted_by(t, &query)) {
             let code = city.region()?;
             let is_city = regions::find(&code).is_some_and(|r| r.level == RegionLevel::City);
-            if is_city && scope.is_none_or(|s| code.is_within(&s)) {
-                out.push(city_split(conn, &plan_id, city, code, &targets)?);
+            if is_city && scope.is_none_or(|s| code.is_within(&s)) && after_key(city, &after) {
+                cities.push((key_of(city), city, code));
             }
         }
-        Ok(out)
+        cities.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = Vec::new();
+        for (_, city, code) in cities.into_iter().take(wanted) {
+            out.push(city_split(conn, &plan_id, city, code, &targets)?);
+        }
+        Ok(Page::from_rows(out, page.limit, |c| {
+            let key = (c.indicator.clone(), c.period.clone(), c.region_code.clone());
+            (plan_id.clone(), key)
+        }))
     })
     .await
 }
 
-fn wanted(target: &TargetRow, query: &SplitQuery) -> bool {
+fn key_of(target: &TargetRow) -> SplitKey {
+    (
+        target.indicator.clone(),
+        target.period.clone(),
+        target.region_code.clone(),
+    )
+}
+
+fn after_key(target: &TargetRow, after: &Option<SplitKey>) -> bool {
+    after.as_ref().is_none_or(|after| key_of(target) > *after)
+}
+
+fn wanted_by(target: &TargetRow, query: &SplitQuery) -> bool {
     query
         .indicator
         .as_ref()

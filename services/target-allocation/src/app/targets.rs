@@ -9,6 +9,7 @@ use diesel::QueryResult;
 use hte_shared::audit::{self, Actor, Change};
 use hte_shared::auth::Caller;
 use hte_shared::db::{Db, DbConnection};
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::preconditions::IfMatch;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{self, RegionCode, RegionLevel};
@@ -94,15 +95,14 @@ pub struct TargetTree {
     pub change: Option<TreeVersionView>,
     /// Whether every split region's children add up to it (the publication rule).
     pub balanced: bool,
-    /// Where they do not, by field `targets.<indicator>.<period>.<region>`.
+    /// Where they do not, by field `targets.<indicator>.<period>.<region>`: at most one per
+    /// region, indicator and year (`domain::tree::MAX_TREE_VIOLATIONS`).
+    #[schema(max_items = 2200000)]
     pub violations: Vec<FieldError>,
+    /// At most one per region of the province for each indicator and year of the plan
+    /// (`domain::tree::MAX_TREE_TARGETS`).
+    #[schema(max_items = 2200000)]
     pub targets: Vec<TargetView>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TreeVersionList {
-    /// Newest first.
-    pub items: Vec<TreeVersionView>,
 }
 
 /// Body of `PUT /plans/{id}/targets/{region}`.
@@ -560,21 +560,30 @@ fn shows_version(scope: Option<RegionCode>, touched: &[(i32, String)], version: 
     })
 }
 
-/// The versions of the tree the caller may see, newest first.
+/// A page of the versions of the tree the caller may see, newest first. City and county
+/// officials see only the versions that set a value in their own subtree, so their pages
+/// are read past the versions that are not theirs.
 pub async fn versions(
     db: &Db,
     caller: &Caller,
     id: String,
-) -> Result<Vec<TreeVersionView>, AllocationError> {
+    page: PageRequest<(String, i32)>,
+) -> Result<Page<TreeVersionView>, AllocationError> {
+    let before = super::position_in_plan(&id, page.after)?;
     let scope = caller.read_scope().copied();
+    let wanted = page.limit as usize + 1;
     db.read(move |conn| {
         load(conn, &id)?;
         let touched = queries::regions_by_version(conn, &id)?;
-        Ok(queries::versions_of(conn, &id)?
+        let shown: Vec<TreeVersionView> = queries::versions_of(conn, &id, before)?
             .iter()
             .filter(|row| shows_version(scope, &touched, row.version))
+            .take(wanted)
             .map(version_view)
-            .collect())
+            .collect();
+        Ok(Page::from_rows(shown, page.limit, |v| {
+            (id.clone(), v.version)
+        }))
     })
     .await
 }
@@ -714,4 +723,18 @@ pub async fn adjust(
         Ok(version_view(&commit_tree_edit(conn, &plan, &actor, edit)?))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::tree::{MAX_TREE_TARGETS, MAX_TREE_VIOLATIONS};
+
+    #[test]
+    fn the_document_states_the_tree_bounds_the_domain_keeps() {
+        let schema = serde_json::to_value(<TargetTree as utoipa::PartialSchema>::schema()).unwrap();
+        let max = |field: &str| schema["properties"][field]["maxItems"].as_u64();
+        assert_eq!(max("targets"), Some(MAX_TREE_TARGETS as u64));
+        assert_eq!(max("violations"), Some(MAX_TREE_VIOLATIONS as u64));
+    }
 }

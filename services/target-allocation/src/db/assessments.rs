@@ -47,11 +47,14 @@ pub fn find(
         .optional()
 }
 
-/// The plan's assessments, newest first; only published ones unless `drafts`.
+/// The plan's assessments, newest first; only published ones unless `drafts`; after the
+/// cursor position `(created_at, id)` when given; at most `limit` when given.
 pub fn list(
     conn: &mut DbConnection,
     plan_id: &str,
     drafts: bool,
+    after: Option<(NaiveDateTime, String)>,
+    limit: Option<i64>,
 ) -> QueryResult<Vec<AssessmentRow>> {
     let mut query = assessments::table
         .filter(assessments::plan_id.eq(plan_id))
@@ -60,6 +63,16 @@ pub fn list(
         .into_boxed();
     if !drafts {
         query = query.filter(assessments::status.eq("published"));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            assessments::created_at
+                .lt(at)
+                .or(assessments::created_at.eq(at).and(assessments::id.lt(id))),
+        );
+    }
+    if let Some(limit) = limit {
+        query = query.limit(limit);
     }
     query.load(conn)
 }

@@ -45,10 +45,21 @@ pub fn latest(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Option<Sche
 }
 
 /// Every version of the plan's scheme, newest first.
-pub fn list(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<SchemeRow>> {
-    scoring_schemes::table
+/// At most `limit`, below version `before` when given (the cursor of the previous page).
+pub fn list(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    before: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<SchemeRow>> {
+    let mut query = scoring_schemes::table
         .filter(scoring_schemes::plan_id.eq(plan_id))
         .order(scoring_schemes::version.desc())
+        .limit(limit)
         .select(SchemeRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(scoring_schemes::version.lt(before));
+    }
+    query.load(conn)
 }

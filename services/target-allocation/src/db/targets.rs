@@ -149,12 +149,22 @@ pub fn find_version(
         .optional()
 }
 
-pub fn versions_of(conn: &mut DbConnection, plan_id: &str) -> QueryResult<Vec<TreeVersionRow>> {
-    tree_versions::table
+/// The plan's tree versions, newest first, below version `before` when given (the cursor of
+/// the previous page).
+pub fn versions_of(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    before: Option<i32>,
+) -> QueryResult<Vec<TreeVersionRow>> {
+    let mut query = tree_versions::table
         .filter(tree_versions::plan_id.eq(plan_id))
         .order(tree_versions::version.desc())
         .select(TreeVersionRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(tree_versions::version.lt(before));
+    }
+    query.load(conn)
 }
 
 /// (tree version, region) of every value ever set in the plan's tree: which regions each

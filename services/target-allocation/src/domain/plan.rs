@@ -514,6 +514,15 @@ pub fn check_reason(value: &str) -> Result<String, Text> {
         .map_err(|e| Text::new(format!("reason {e}"), format!("理由{}", e.zh())))
 }
 
+/// Most calendar years a plan period touches: `check_period` lets the last year be at most
+/// 10 after the first, so targets (one period per year) and year-end assessments of a plan
+/// come in at most this many years.
+pub const MAX_PLAN_YEARS: usize = 11;
+
+/// Most indicators a plan holds: it is stored from a plan body, whose arrays hold at most
+/// `hte_shared::bounds::MAX_ITEMS` (refused at the edge above it).
+pub const MAX_PLAN_INDICATORS: usize = hte_shared::bounds::MAX_ITEMS;
+
 /// Plan periods are whole years between 2000 and 2100, at most 10 years long.
 pub fn check_period(starts_on: NaiveDate, ends_on: NaiveDate) -> Result<(), Text> {
     if ends_on < starts_on {
@@ -576,6 +585,16 @@ pub fn parse_target_period(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_period_touches_at_most_max_plan_years() {
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        let longest = (d("2020-01-01"), d("2030-12-31"));
+        assert!(check_period(longest.0, longest.1).is_ok());
+        let years = (longest.1.year() - longest.0.year() + 1) as usize;
+        assert_eq!(years, MAX_PLAN_YEARS);
+        assert!(check_period(d("2020-01-01"), d("2031-01-01")).is_err());
+    }
 
     #[test]
     fn ids_and_keys() {

@@ -9,6 +9,17 @@ use hte_shared::i18n::Text;
 use hte_shared::regions::{self, RegionCode};
 use hte_shared::text;
 
+use super::plan::{MAX_PLAN_INDICATORS, MAX_PLAN_YEARS};
+
+/// Most targets a tree holds: one per region of the province (the fixed region table holds
+/// at most `regions::MAX_REGIONS`) for each indicator and year of the plan. `TargetTree`'s
+/// `targets` states it as its `maxItems`.
+pub const MAX_TREE_TARGETS: usize = regions::MAX_REGIONS * MAX_PLAN_INDICATORS * MAX_PLAN_YEARS;
+
+/// Most places a tree can break the sum rule: there is one kind of break (children that do
+/// not add up to their region), found at most once per region, indicator and year.
+pub const MAX_TREE_VIOLATIONS: usize = MAX_TREE_TARGETS;
+
 /// One target value: indicator, region, period.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetValue {
@@ -128,6 +139,27 @@ mod tests {
         assert_eq!(broken[0].children_sum, 90);
         assert_eq!(broken[0].field(), "targets.hte_count.2020.320000");
         assert!(broken[0].message().contains("10 too few"));
+    }
+
+    #[test]
+    fn a_tree_and_its_breaks_stay_within_one_per_region_indicator_and_year() {
+        // Every region of the table with a target of 1: every split region is broken.
+        let values: Vec<TargetValue> = regions::all()
+            .iter()
+            .map(|r| tv(&r.code.to_string(), 1))
+            .collect();
+        assert!(values.len() <= regions::MAX_REGIONS);
+        let broken = violations(&values);
+        assert!(!broken.is_empty() && broken.len() <= values.len());
+        // One break per (indicator, period, region) at most, whatever the values.
+        let mut keys: Vec<_> = broken.iter().map(Violation::field).collect();
+        keys.dedup();
+        assert_eq!(keys.len(), broken.len());
+        assert_eq!(
+            MAX_TREE_TARGETS,
+            regions::MAX_REGIONS * MAX_PLAN_INDICATORS * MAX_PLAN_YEARS
+        );
+        assert_eq!(MAX_TREE_VIOLATIONS, MAX_TREE_TARGETS);
     }
 
     #[test]

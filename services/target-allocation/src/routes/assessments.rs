@@ -2,23 +2,25 @@
 //! scoring scheme from the registry's figures, and frozen when published.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::NaiveDateTime;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::export::{self, BinaryFile, Format};
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{ReadRefusals, RecordInputRefusals, TransitionRefusals};
+use hte_shared::openapi::refusals::{RecordInputRefusals, TransitionRefusals};
 use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
+use hte_shared::pagination::Page;
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 
 use super::created;
-use super::params::{FormatParams, NoParams, format_of};
-use crate::app::assessments::{self, AssessmentList, AssessmentView, NewAssessment};
+use super::params::{FormatParams, ListParams, format_of};
+use crate::app::assessments::{self, AssessmentView, NewAssessment};
 use crate::app::{exports, plans};
 use crate::clients::registry::RegistryClient;
 use crate::error::AllocationError;
@@ -70,14 +72,15 @@ pub async fn create_assessment(
     .await
 }
 
-/// The plan's assessments, newest first. Drafts are the province's alone; city and county
-/// officials see published assessments with their own lines only (ranked among all).
+/// The plan's assessments, newest first, a page at a time (`limit` 1–500, default 50; follow
+/// `next_cursor`). Drafts are the province's alone; city and county officials see published
+/// assessments with their own lines only (ranked among all).
 #[utoipa::path(
     tag = "assessments",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
+    params(("id" = String, Path, description = "Plan id (规划代码)"), ListParams),
     responses(
-        (status = 200, description = "Assessments", body = AssessmentList),
-        ReadRefusals,
+        (status = 200, description = "A page of assessments", body = Page<AssessmentView>),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/assessments")]
@@ -85,10 +88,14 @@ pub async fn list_assessments(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    _params: web::Query<NoParams>,
+    params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let items = assessments::list(&db, caller, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(AssessmentList { items }))
+    let page = params
+        .into_inner()
+        .page()
+        .parse::<(String, (NaiveDateTime, String))>()?;
+    let page = assessments::list(&db, caller, path.into_inner(), page).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One assessment, as JSON or as a CSV/XLSX file with one line per region (`format=` or

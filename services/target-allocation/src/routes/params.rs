@@ -18,6 +18,27 @@ use crate::domain::plan::check_indicator_key;
 #[into_params(parameter_in = Query)]
 pub struct NoParams {}
 
+/// `?limit=&cursor=` of a plan's list that takes no filter (any other parameter is refused).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page size, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page; omit for the first page.
+    pub cursor: Option<String>,
+}
+
+impl ListParams {
+    pub fn page(self) -> hte_shared::pagination::PageParams {
+        hte_shared::pagination::PageParams {
+            limit: self.limit,
+            cursor: self.cursor,
+        }
+    }
+}
+
 /// What a download is written as (文件格式).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

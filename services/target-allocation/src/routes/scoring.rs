@@ -6,24 +6,26 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{DecisionRefusals, ReadRefusals};
+use hte_shared::openapi::refusals::{DecisionRefusals, ReadRefusals, RecordInputRefusals};
+use hte_shared::pagination::Page;
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 
 use super::created;
-use super::params::NoParams;
-use crate::app::scoring::{self, NewScheme, SchemeList, SchemeView};
+use super::params::{ListParams, NoParams};
+use crate::app::scoring::{self, NewScheme, SchemeView};
 use crate::error::AllocationError;
 
-/// Every version of the plan's scoring scheme (考核办法), newest first. Anyone who reads the
-/// plan reads them: regions know how they will be assessed.
+/// Every version of the plan's scoring scheme (考核办法), newest first, a page at a time
+/// (`limit` 1–500, default 50; follow `next_cursor`). Anyone who reads the plan reads them:
+/// regions know how they will be assessed.
 #[utoipa::path(
     tag = "assessments",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
+    params(("id" = String, Path, description = "Plan id (规划代码)"), ListParams),
     responses(
-        (status = 200, description = "Scheme versions", body = SchemeList, headers(("ETag" = String, description = "\"v<newest version>\" (\"v0\" when none); send in If-Match when setting the next"))),
-        ReadRefusals,
+        (status = 200, description = "A page of scheme versions", body = Page<SchemeView>, headers(("ETag" = String, description = "\"v<newest version>\" (\"v0\" when none), on every page; send in If-Match when setting the next"))),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/scoring-schemes")]
@@ -31,11 +33,11 @@ pub async fn list_scoring_schemes(
     db: web::Data<Db>,
     _caller: Caller,
     path: web::Path<String>,
-    _params: web::Query<NoParams>,
+    params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let items = scoring::list(&db, path.into_inner()).await?;
-    let newest = items.first().map_or(0, |s| s.version);
-    Ok(json_with_etag(newest, &SchemeList { items }))
+    let page = params.into_inner().page().parse::<(String, i32)>()?;
+    let (page, newest) = scoring::list(&db, path.into_inner(), page).await?;
+    Ok(json_with_etag(newest, &page))
 }
 
 /// One version of the plan's scoring scheme.

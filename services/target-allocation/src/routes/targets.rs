@@ -6,16 +6,16 @@ use actix_web::{HttpResponse, get, post, put, web};
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{ReadRefusals, RecordInputRefusals, VersionedUpdateRefusals};
+use hte_shared::openapi::refusals::{RecordInputRefusals, VersionedUpdateRefusals};
+use hte_shared::pagination::Page;
 use hte_shared::preconditions::{IfMatch, json_with_etag};
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::params::NoParams;
+use super::params::ListParams;
 use crate::app::targets::{
-    self, Adjustment, TargetInput, TargetTree, TargetView, TreeQuery, TreeVersionList,
-    TreeVersionView,
+    self, Adjustment, TargetInput, TargetTree, TargetView, TreeQuery, TreeVersionView,
 };
 use crate::error::AllocationError;
 
@@ -71,14 +71,15 @@ pub async fn get_targets(
     Ok(json_with_etag(tree.current_version, &tree))
 }
 
-/// Every version of the tree, newest first: who changed it, how and why (目标调整记录).
-/// City and county officials see the versions that set a value in their own region.
+/// Every version of the tree, newest first, a page at a time (`limit` 1–500, default 50;
+/// follow `next_cursor`): who changed it, how and why (目标调整记录). City and county
+/// officials see the versions that set a value in their own region.
 #[utoipa::path(
     tag = "targets",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), NoParams),
+    params(("id" = String, Path, description = "Plan id (规划代码)"), ListParams),
     responses(
-        (status = 200, description = "Versions", body = TreeVersionList),
-        ReadRefusals,
+        (status = 200, description = "A page of versions", body = Page<TreeVersionView>),
+        RecordInputRefusals,
     )
 )]
 #[get("/plans/{id}/targets/versions")]
@@ -86,10 +87,11 @@ pub async fn list_tree_versions(
     db: web::Data<Db>,
     caller: Caller,
     path: web::Path<String>,
-    _params: web::Query<NoParams>,
+    params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AllocationError> {
-    let items = targets::versions(&db, &caller, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(TreeVersionList { items }))
+    let page = params.into_inner().page().parse::<(String, i32)>()?;
+    let page = targets::versions(&db, &caller, path.into_inner(), page).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Set one region's target for an indicator and period, as a new tree version. The province

@@ -11,6 +11,7 @@ mod contract;
 mod exports;
 mod helpers;
 mod lifecycle;
+mod paging;
 mod plans;
 mod progress;
 mod scoring;

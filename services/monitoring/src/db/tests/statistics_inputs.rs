@@ -75,9 +75,17 @@ async fn a_correction_adds_a_version_and_keeps_the_earlier_one() {
         store.read(move |c| inputs::find_version(c, &k2, 1)).await,
         Some(first.clone())
     );
+    let k4 = k3.clone();
     assert_eq!(
-        store.read(move |c| inputs::history(c, &k3)).await,
-        vec![first, second]
+        store.read(move |c| inputs::history(c, &k3, None, 10)).await,
+        vec![first.clone(), second.clone()]
+    );
+    // A page after version 1 holds the versions above it.
+    assert_eq!(
+        store
+            .read(move |c| inputs::history(c, &k4, Some(1), 10))
+            .await,
+        vec![second]
     );
     let none = key(RD, "2018", "320000");
     assert_eq!(
@@ -108,7 +116,7 @@ async fn of_two_concurrent_corrections_one_wins() {
         outcomes,
         vec![Written::Inserted, Written::Stale { current: Some(2) }]
     );
-    let history = store.read(move |c| inputs::history(c, &k)).await;
+    let history = store.read(move |c| inputs::history(c, &k, None, 10)).await;
     assert_eq!(history.len(), 2);
 }
 

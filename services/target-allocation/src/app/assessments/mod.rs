@@ -11,6 +11,7 @@ use diesel::QueryResult;
 use hte_shared::audit::Actor;
 use hte_shared::auth::{Caller, Role};
 use hte_shared::db::{Db, DbConnection};
+use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::preconditions::IfMatch;
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::RegionCode;
@@ -173,12 +174,6 @@ pub struct AssessmentView {
     pub rows: Vec<AssessmentLine>,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AssessmentList {
-    /// Newest first.
-    pub items: Vec<AssessmentView>,
-}
-
 impl Audited for AssessmentView {
     const ENTITY_TYPE: &'static str = "assessment";
 
@@ -258,20 +253,31 @@ pub fn create(
     Ok(view)
 }
 
-/// The plan's assessments the caller may see, newest first.
+/// A page of the plan's assessments the caller may see, newest first. City and county
+/// officials see published ones holding a line of their own, so their pages are read past
+/// the rest; for everyone else the database stops at the page.
 pub async fn list(
     db: &Db,
     caller: Caller,
     plan_id: String,
-) -> Result<Vec<AssessmentView>, AllocationError> {
+    page: PageRequest<(String, (NaiveDateTime, String))>,
+) -> Result<Page<AssessmentView>, AllocationError> {
+    let after = super::position_in_plan(&plan_id, page.after)?;
+    let wanted = page.limit as usize + 1;
+    let limit = caller.read_scope().is_none().then_some(wanted as i64);
     db.read(move |conn| {
         load(conn, &plan_id)?;
         let drafts = caller.role == Role::Province;
-        let mut out = Vec::new();
-        for row in queries::list(conn, &plan_id, drafts)? {
-            out.extend(shown_to(&caller, view(&row)?));
+        let mut shown = Vec::new();
+        for row in queries::list(conn, &plan_id, drafts, after, limit)? {
+            shown.extend(shown_to(&caller, view(&row)?));
+            if shown.len() == wanted {
+                break;
+            }
         }
-        Ok(out)
+        Ok(Page::from_rows(shown, page.limit, |a| {
+            (a.plan_id.clone(), (a.created_at, a.id.clone()))
+        }))
     })
     .await
 }
