@@ -39,35 +39,30 @@ use hte_shared::config::Env;
 use hte_shared::db::{DatabaseUrl, Db, DbSettings};
 use hte_shared::regions::PROVINCE_CODE;
 use hte_shared::service::Service as _;
+use hte_tools::report::ProvinceArgs;
 use hte_tools::synthetic::{self, FILES};
 
 use databases::Databases;
 use report::Report;
 
 struct Args {
-    firms: usize,
-    seed: u64,
+    province: ProvinceArgs,
     seconds: u64,
-    out: PathBuf,
-    admin_url: String,
 }
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
-        firms: 200_000,
-        seed: 57,
+        province: ProvinceArgs::default(),
         seconds: 10,
-        out: PathBuf::from("bench-output"),
-        admin_url: hte_tools::report::admin_url(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if args.province.take(&flag, || it.next())? {
+            continue;
+        }
         let mut value = |name: &str| it.next().ok_or_else(|| anyhow!("{name} needs a value"));
         match flag.as_str() {
-            "--firms" => args.firms = value("--firms")?.parse().context("--firms")?,
-            "--seed" => args.seed = value("--seed")?.parse().context("--seed")?,
             "--seconds" => args.seconds = value("--seconds")?.parse().context("--seconds")?,
-            "--out" => args.out = PathBuf::from(value("--out")?),
             "-h" | "--help" => {
                 println!("load [--firms N] [--seed S] [--seconds N] [--out DIR]");
                 std::process::exit(0);
@@ -82,7 +77,7 @@ fn parse_args() -> Result<Args> {
 /// a numbered list of its credit codes for pgbench (`bench_codes`).
 async fn load_province(args: &Args, url: &str, work: &Path) -> Result<Vec<String>> {
     let t = Instant::now();
-    let (firms, seed, dir) = (args.firms, args.seed, work.to_owned());
+    let (firms, seed, dir) = (args.province.firms, args.province.seed, work.to_owned());
     let summary =
         tokio::task::spawn_blocking(move || synthetic::generate(firms, seed, &dir)).await??;
     let settings = DbSettings {
@@ -170,11 +165,11 @@ fn paths_file(work: &Path, name: &str, paths: impl Iterator<Item = String>) -> R
 async fn main() -> Result<()> {
     let args = parse_args()?;
     hte_shared::http_client::install_crypto_provider();
-    let mut report = Report::new(args.firms);
+    let mut report = Report::new(args.province.firms);
     let work = std::env::temp_dir().join(format!("hte-load-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let mut databases = Databases {
-        admin_url: args.admin_url.clone(),
+        admin_url: args.province.admin_url.clone(),
         names: Vec::new(),
         keep: false,
     };
@@ -186,7 +181,7 @@ async fn main() -> Result<()> {
     handle.stop(true).await;
     drop(databases);
     std::fs::remove_dir_all(&work).context("removing the work folder")?;
-    let written = report.write(&args.out)?;
+    let written = report.write(&args.province.out)?;
     println!("{}", report.summary());
     println!("written to {}", written.display());
     if report.errors() > 0 {
