@@ -63,12 +63,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
-use enterprise_registry::startup::{Application, EnterpriseRegistry};
+use enterprise_registry::startup::Application;
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
-use hte_shared::db::{DatabaseUrl, Db, DbSettings};
 use hte_shared::regions::PROVINCE_CODE;
-use hte_shared::service::Service as _;
 use hte_tools::report::ProvinceArgs;
 use hte_tools::synthetic::{self, FILES, Summary};
 use serde_json::Value;
@@ -278,15 +276,7 @@ async fn import_through_api(
 
 /// (a) The same files `COPY`-ed into a second database with the same schema.
 async fn copy_into(copy_url: &str, data_dir: &Path) -> Result<Vec<Copied>> {
-    let copy_settings = DbSettings {
-        url: DatabaseUrl::parse(copy_url).map_err(|e| anyhow!(e))?,
-        pool_size: 1,
-        connect_timeout: Duration::from_secs(10),
-    };
-    tokio::task::spawn_blocking(move || {
-        Db::connect(&copy_settings, EnterpriseRegistry::MIGRATIONS).map(drop)
-    })
-    .await??;
+    hte_tools::migrate_registry(copy_url).await?;
     println!("COPY into the same tables (second database)");
     let (dir, url) = (data_dir.to_owned(), copy_url.to_owned());
     let copy: Vec<Copied> = tokio::task::spawn_blocking(move || {

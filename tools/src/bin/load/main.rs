@@ -26,19 +26,17 @@ mod wrk;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
-use enterprise_registry::startup::{Application, EnterpriseRegistry};
+use enterprise_registry::startup::Application;
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
-use hte_shared::db::{DatabaseUrl, Db, DbSettings};
 use hte_shared::regions::PROVINCE_CODE;
-use hte_shared::service::Service as _;
 use hte_tools::report::ProvinceArgs;
 use hte_tools::synthetic::{self, FILES};
 
@@ -80,15 +78,7 @@ async fn load_province(args: &Args, url: &str, work: &Path) -> Result<Vec<String
     let (firms, seed, dir) = (args.province.firms, args.province.seed, work.to_owned());
     let summary =
         tokio::task::spawn_blocking(move || synthetic::generate(firms, seed, &dir)).await??;
-    let settings = DbSettings {
-        url: DatabaseUrl::parse(url).map_err(|e| anyhow!(e))?,
-        pool_size: 1,
-        connect_timeout: Duration::from_secs(10),
-    };
-    tokio::task::spawn_blocking(move || {
-        Db::connect(&settings, EnterpriseRegistry::MIGRATIONS).map(drop)
-    })
-    .await??;
+    hte_tools::migrate_registry(url).await?;
     let (url, dir) = (url.to_owned(), work.to_owned());
     let codes = tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url)?;
