@@ -63,12 +63,11 @@ use anyhow::{Context, Result, anyhow, bail};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
-use enterprise_registry::startup::{Application, EnterpriseRegistry};
+use enterprise_registry::startup::Application;
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
-use hte_shared::db::{DatabaseUrl, Db, DbSettings};
 use hte_shared::regions::PROVINCE_CODE;
-use hte_shared::service::Service as _;
+use hte_tools::report::ProvinceArgs;
 use hte_tools::synthetic::{self, FILES, Summary};
 use serde_json::Value;
 
@@ -78,9 +77,7 @@ use import::{ImportOutcome, post_file};
 use report::{Candidates, Copied, Memory, Results};
 
 struct Args {
-    firms: usize,
-    seed: u64,
-    out: PathBuf,
+    province: ProvinceArgs,
     data: Option<PathBuf>,
     runs: usize,
     chunk_rows: usize,
@@ -88,14 +85,11 @@ struct Args {
     keep_databases: bool,
     sqlite_write_during_import: bool,
     rebuild_only: bool,
-    admin_url: String,
 }
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
-        firms: 200_000,
-        seed: 57,
-        out: PathBuf::from("bench-output"),
+        province: ProvinceArgs::default(),
         data: None,
         runs: 20,
         chunk_rows: 0,
@@ -103,15 +97,14 @@ fn parse_args() -> Result<Args> {
         keep_databases: false,
         sqlite_write_during_import: false,
         rebuild_only: false,
-        admin_url: hte_tools::report::admin_url(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if args.province.take(&flag, || it.next())? {
+            continue;
+        }
         let mut value = |name: &str| it.next().ok_or_else(|| anyhow!("{name} needs a value"));
         match flag.as_str() {
-            "--firms" => args.firms = value("--firms")?.parse().context("--firms")?,
-            "--seed" => args.seed = value("--seed")?.parse().context("--seed")?,
-            "--out" => args.out = PathBuf::from(value("--out")?),
             "--data" => args.data = Some(PathBuf::from(value("--data")?)),
             "--runs" => args.runs = value("--runs")?.parse().context("--runs")?,
             "--chunk-rows" => {
@@ -283,15 +276,7 @@ async fn import_through_api(
 
 /// (a) The same files `COPY`-ed into a second database with the same schema.
 async fn copy_into(copy_url: &str, data_dir: &Path) -> Result<Vec<Copied>> {
-    let copy_settings = DbSettings {
-        url: DatabaseUrl::parse(copy_url).map_err(|e| anyhow!(e))?,
-        pool_size: 1,
-        connect_timeout: Duration::from_secs(10),
-    };
-    tokio::task::spawn_blocking(move || {
-        Db::connect(&copy_settings, EnterpriseRegistry::MIGRATIONS).map(drop)
-    })
-    .await??;
+    hte_tools::migrate_registry(copy_url).await?;
     println!("COPY into the same tables (second database)");
     let (dir, url) = (data_dir.to_owned(), copy_url.to_owned());
     let copy: Vec<Copied> = tokio::task::spawn_blocking(move || {
@@ -350,12 +335,12 @@ async fn screen_candidates(service: &Service) -> Result<Candidates> {
 async fn generate(args: &Args, data_dir: &Path) -> Result<(Summary, f64)> {
     println!(
         "generating {} firms (seed {}) into {}",
-        args.firms,
-        args.seed,
+        args.province.firms,
+        args.province.seed,
         data_dir.display()
     );
     let t = Instant::now();
-    let (firms, seed, dir) = (args.firms, args.seed, data_dir.to_owned());
+    let (firms, seed, dir) = (args.province.firms, args.province.seed, data_dir.to_owned());
     let summary: Summary =
         tokio::task::spawn_blocking(move || synthetic::generate(firms, seed, &dir)).await??;
     let seconds = t.elapsed().as_secs_f64();
@@ -389,29 +374,31 @@ async fn main() -> Result<()> {
     let args = parse_args()?;
     hte_shared::http_client::install_crypto_provider();
     if args.sqlite_write_during_import {
-        std::fs::create_dir_all(&args.out)
-            .with_context(|| format!("creating {}", args.out.display()))?;
+        std::fs::create_dir_all(&args.province.out)
+            .with_context(|| format!("creating {}", args.province.out.display()))?;
         return sqlite_writes::run(&args).await;
     }
     if args.rebuild_only {
-        std::fs::create_dir_all(&args.out)
-            .with_context(|| format!("creating {}", args.out.display()))?;
+        std::fs::create_dir_all(&args.province.out)
+            .with_context(|| format!("creating {}", args.province.out.display()))?;
         return rebuild::run(&args).await;
     }
     let started_at = chrono::Utc::now();
     let load_at_start = hte_tools::report::load_average();
     let today = hte_shared::time::today();
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.province.out)
+        .with_context(|| format!("creating {}", args.province.out.display()))?;
     let data_dir = args.data.clone().unwrap_or_else(|| {
-        args.out
-            .join(format!("synthetic-{}-{}", args.firms, args.seed))
+        args.province.out.join(format!(
+            "synthetic-{}-{}",
+            args.province.firms, args.province.seed
+        ))
     });
     let (summary, generate_seconds) = generate(&args, &data_dir).await?;
 
     let id = random_hex()?;
     let mut databases = Databases {
-        admin_url: args.admin_url.clone(),
+        admin_url: args.province.admin_url.clone(),
         names: Vec::new(),
         keep: args.keep_databases,
     };
@@ -443,8 +430,8 @@ async fn main() -> Result<()> {
     let results = Results {
         started_at,
         as_of: today,
-        firms: args.firms,
-        seed: args.seed,
+        firms: args.province.firms,
+        seed: args.province.seed,
         runs: args.runs,
         summary,
         generate_seconds,
@@ -467,7 +454,7 @@ async fn main() -> Result<()> {
         },
         load: (load_at_start, hte_tools::report::load_average()),
     };
-    let report = results.write(&args.out)?;
+    let report = results.write(&args.province.out)?;
     results.print_summary(&report);
     Ok(())
 }

@@ -24,13 +24,15 @@ struct Run {
 pub async fn run(args: &crate::Args) -> Result<()> {
     let started_at = chrono::Utc::now();
     let data_dir = args.data.clone().unwrap_or_else(|| {
-        args.out
-            .join(format!("synthetic-{}-{}", args.firms, args.seed))
+        args.province.out.join(format!(
+            "synthetic-{}-{}",
+            args.province.firms, args.province.seed
+        ))
     });
     let (summary, _) = crate::generate(args, &data_dir).await?;
     let id = crate::random_hex()?;
     let mut databases = crate::Databases {
-        admin_url: args.admin_url.clone(),
+        admin_url: args.province.admin_url.clone(),
         names: Vec::new(),
         keep: args.keep_databases,
     };
@@ -70,7 +72,7 @@ fn report(
     started_at: chrono::DateTime<chrono::Utc>,
     runs: &[Run],
 ) -> Result<()> {
-    let path = args.out.join(format!(
+    let path = args.province.out.join(format!(
         "registry-rebuild-{}.md",
         started_at.format("%Y-%m-%d")
     ));
@@ -87,8 +89,8 @@ fn report(
          firm registered through the API every second meanwhile. Release build; 2 CPUs shared.\n\n\
          | run | build (s) | load before | load after | writes (not 201) | max write (ms) |\n\
          |---|---|---|---|---|---|",
-        args.firms,
-        args.seed,
+        args.province.firms,
+        args.province.seed,
         started_at.format("%Y-%m-%d %H:%M"),
         runs.len()
     )?;

@@ -38,8 +38,10 @@ pub async fn run(args: &Args) -> Result<()> {
     let started_at = Utc::now();
     let load_before = load_average();
     let data_dir = args.data.clone().unwrap_or_else(|| {
-        args.out
-            .join(format!("synthetic-{}-{}", args.firms, args.seed))
+        args.province.out.join(format!(
+            "synthetic-{}-{}",
+            args.province.firms, args.province.seed
+        ))
     });
     let (summary, _) = generate(args, &data_dir).await?;
     let id = random_hex()?;
@@ -67,7 +69,7 @@ pub async fn run(args: &Args) -> Result<()> {
     if !args.keep_data {
         let _ = std::fs::remove_dir_all(&data_dir);
     }
-    let report = measured.write(&args.out)?;
+    let report = measured.write(&args.province.out)?;
     println!(
         "writes during the import: {} (max {:.0} ms); report: {}",
         measured.during.len(),

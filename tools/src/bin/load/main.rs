@@ -26,7 +26,7 @@ mod wrk;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use diesel::connection::SimpleConnection;
@@ -34,44 +34,37 @@ use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
 use enterprise_registry::db::enterprises::find_with_facts_sql_on_postgres;
-use enterprise_registry::startup::{Application, EnterpriseRegistry};
+use enterprise_registry::startup::Application;
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::Env;
-use hte_shared::db::{DatabaseUrl, Db, DbSettings};
 use hte_shared::regions::PROVINCE_CODE;
-use hte_shared::service::Service as _;
+use hte_tools::report::ProvinceArgs;
 use hte_tools::synthetic::{self, FILES};
 
 use databases::Databases;
 use report::Report;
 
 struct Args {
-    firms: usize,
-    seed: u64,
+    province: ProvinceArgs,
     seconds: u64,
-    out: PathBuf,
-    admin_url: String,
     /// Only the keyed GET and its pgbench references (for profiling and tuning runs).
     keyed_only: bool,
 }
 
 fn parse_args() -> Result<Args> {
     let mut args = Args {
-        firms: 200_000,
-        seed: 57,
+        province: ProvinceArgs::default(),
         seconds: 10,
-        out: PathBuf::from("bench-output"),
-        admin_url: hte_tools::report::admin_url(),
         keyed_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if args.province.take(&flag, || it.next())? {
+            continue;
+        }
         let mut value = |name: &str| it.next().ok_or_else(|| anyhow!("{name} needs a value"));
         match flag.as_str() {
-            "--firms" => args.firms = value("--firms")?.parse().context("--firms")?,
-            "--seed" => args.seed = value("--seed")?.parse().context("--seed")?,
             "--seconds" => args.seconds = value("--seconds")?.parse().context("--seconds")?,
-            "--out" => args.out = PathBuf::from(value("--out")?),
             "--keyed-only" => args.keyed_only = true,
             "-h" | "--help" => {
                 println!("load [--firms N] [--seed S] [--seconds N] [--out DIR] [--keyed-only]");
@@ -87,18 +80,10 @@ fn parse_args() -> Result<Args> {
 /// a numbered list of its credit codes for pgbench (`bench_codes`).
 async fn load_province(args: &Args, url: &str, work: &Path) -> Result<Vec<String>> {
     let t = Instant::now();
-    let (firms, seed, dir) = (args.firms, args.seed, work.to_owned());
+    let (firms, seed, dir) = (args.province.firms, args.province.seed, work.to_owned());
     let summary =
         tokio::task::spawn_blocking(move || synthetic::generate(firms, seed, &dir)).await??;
-    let settings = DbSettings {
-        url: DatabaseUrl::parse(url).map_err(|e| anyhow!(e))?,
-        pool_size: 1,
-        connect_timeout: Duration::from_secs(10),
-    };
-    tokio::task::spawn_blocking(move || {
-        Db::connect(&settings, EnterpriseRegistry::MIGRATIONS).map(drop)
-    })
-    .await??;
+    hte_tools::migrate_registry(url).await?;
     let (url, dir) = (url.to_owned(), work.to_owned());
     let codes = tokio::task::spawn_blocking(move || {
         let mut conn = PgConnection::establish(&url)?;
@@ -183,11 +168,11 @@ fn paths_file(work: &Path, name: &str, paths: impl Iterator<Item = String>) -> R
 async fn main() -> Result<()> {
     let args = parse_args()?;
     hte_shared::http_client::install_crypto_provider();
-    let mut report = Report::new(args.firms);
+    let mut report = Report::new(args.province.firms);
     let work = std::env::temp_dir().join(format!("hte-load-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
     let mut databases = Databases {
-        admin_url: args.admin_url.clone(),
+        admin_url: args.province.admin_url.clone(),
         names: Vec::new(),
         keep: false,
     };
@@ -199,7 +184,7 @@ async fn main() -> Result<()> {
     handle.stop(true).await;
     drop(databases);
     std::fs::remove_dir_all(&work).context("removing the work folder")?;
-    let written = report.write(&args.out)?;
+    let written = report.write(&args.province.out)?;
     println!("{}", report.summary());
     println!("written to {}", written.display());
     if report.errors() > 0 {
