@@ -8,6 +8,8 @@
 use hte_shared::auth::Role;
 use hte_shared::regions::{self, RegionCode};
 use hte_shared::testing::{read_csv, read_xlsx};
+use monitoring::bulletin::AssessedLevel;
+use monitoring::clients::allocation::PublishedAssessment;
 use serde_json::{Value, json};
 
 use crate::harness::Suite;
@@ -408,7 +410,8 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
 
 /// With the county assessment and a city one published (and a draft left), the list pages
 /// newest first for the province, and monitoring's allocation client follows `next_cursor`
-/// to read both published ones, however small its pages.
+/// to read both published ones, however small its pages, and decodes them as allocation
+/// shows them.
 async fn monitoring_reads_every_page_of_published_assessments(suite: &Suite, counties: &Value) {
     let province = suite.province();
     let path = format!("/api/v1/plans/{PLAN}/assessments");
@@ -481,16 +484,35 @@ async fn monitoring_reads_every_page_of_published_assessments(suite: &Suite, cou
     let base = reqwest::Url::parse(&suite.allocation.address).unwrap();
     let client = monitoring::clients::allocation::AllocationClient::new(base, calls).unwrap();
     let request_id = hte_shared::telemetry::RequestId::generate();
-    let read: Vec<Value> = client
+    let read: Vec<PublishedAssessment> = client
         .every_page(&path[1..], 1, 10, &request_id)
         .await
         .unwrap();
-    let read: Vec<&Value> = read.iter().map(|a| &a["id"]).collect();
-    assert_eq!(read, [&cities["id"], &counties["id"]]);
+    let read: Vec<&str> = read.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(
+        read,
+        [&cities["id"], &counties["id"]].map(|id| id.as_str().unwrap())
+    );
+    // As the bulletin lists them: each region's total and rank as allocation published them.
+    let listed = client.assessments(PLAN, &request_id).await.unwrap();
+    assert_eq!(listed.len(), 2);
+    let county = listed.iter().find(|a| a.id == counties["id"]).unwrap();
+    assert_eq!(county.level, AssessedLevel::County);
+    assert_eq!(
+        (county.parent_code.as_str(), county.rows.len()),
+        ("320500", 10)
+    );
+    let kunshan = county
+        .rows
+        .iter()
+        .find(|l| l.region_code == "320583")
+        .unwrap();
+    assert_eq!((kunshan.total, kunshan.rank), (98.142857, 10));
+    assert_eq!(kunshan.scores.len(), 2);
     // A bound below the list's length is an error, not a cut list.
     assert!(
         client
-            .every_page::<Value>(&path[1..], 1, 1, &request_id)
+            .every_page::<PublishedAssessment>(&path[1..], 1, 1, &request_id)
             .await
             .is_err()
     );

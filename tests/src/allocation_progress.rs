@@ -210,7 +210,7 @@ async fn a_county_sees_its_own_row_among_its_citys(suite: &Suite) {
     assert_eq!(neighbour.status(), 404);
 }
 
-async fn set_and_split_the_new_hte_target(suite: &Suite) {
+pub(crate) async fn set_and_split_the_new_hte_target(suite: &Suite) {
     let etag = suite
         .allocation
         .get_as(&suite.province(), &format!("/api/v1/plans/{PLAN}/targets"))
@@ -281,7 +281,7 @@ async fn the_cities_are_assessed(suite: &Suite) -> Value {
 }
 
 /// A draft plan's assessment is a preview: it is published once the plan is.
-async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value {
+pub(crate) async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value {
     let publish_path = format!("/api/v1/plans/{PLAN}/assessments/{id}/publish");
     let early = suite
         .allocation

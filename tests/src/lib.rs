@@ -16,6 +16,8 @@ mod dashboard_browser;
 #[cfg(test)]
 mod kubernetes_config;
 #[cfg(test)]
+mod monitoring_bulletin_assessments;
+#[cfg(test)]
 mod monitoring_figures;
 #[cfg(test)]
 mod monitoring_resilience;

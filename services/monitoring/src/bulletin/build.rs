@@ -40,7 +40,7 @@ pub struct BulletinSource<'a> {
     pub year_earlier: Option<Earlier<'a>>,
     /// The period's alerts; those outside the scope are left out.
     pub alerts: &'a [AlertRow],
-    /// The plan's assessments; only published ones are listed, and only the scope's lines.
+    /// The plan's published assessments; only the scope's lines are listed.
     pub assessments: &'a [Assessment],
 }
 
@@ -440,10 +440,11 @@ fn alerts(rows: &[AlertRow], scope: &RegionCode) -> Result<Vec<BulletinAlert>, B
     Ok(alerts)
 }
 
-/// The plan's published assessments, each with the scope's lines only.
+/// The plan's published assessments (the client keeps no drafts), each with the scope's
+/// lines only.
 fn assessments(all: &[Assessment], plan_id: &str, scope: &RegionCode) -> Vec<Assessment> {
     all.iter()
-        .filter(|a| a.status == "published" && a.plan_id == plan_id)
+        .filter(|a| a.plan_id == plan_id)
         .filter_map(|a| {
             let rows: Vec<_> = a
                 .rows

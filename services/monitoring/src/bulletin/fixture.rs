@@ -9,6 +9,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::regions::RegionCode;
 
 use super::{Assessment, Bulletin, BulletinOptions, BulletinSource, Earlier, build};
+use crate::clients::allocation::PublishedAssessment;
 use crate::db::alerts::AlertRow;
 use crate::db::snapshots::{SnapshotIndicatorRow, SnapshotRow, SnapshotValueRow};
 use crate::domain::ratio::Ratio;
@@ -152,22 +153,34 @@ fn alert(id: &str, kind: &str, severity: &str, region: &str, message: &str) -> A
     }
 }
 
+/// The 2019 assessment of the cities, published, and a 2020 draft, as the allocation
+/// service shows them (its `AssessmentView`), read through monitoring's client type.
 fn assessments() -> Vec<Assessment> {
     let rows: Vec<serde_json::Value> = CITIES
         .iter()
         .enumerate()
         .map(|(i, (code, name, target, ..))| {
-            serde_json::json!({"region_code": code, "name": name, "target": target / 2,
-                "achieved": target / 2 + 10 - i as i64, "completion_rate": 1.0,
-                "score": 100.0 - i as f64, "rank": i + 1})
+            let item = |indicator: &str, score: f64| {
+                serde_json::json!({"indicator": indicator, "target": target / 2,
+                    "achieved": target / 2 + 10 - i as i64, "completion_rate": 1.0,
+                    "expected_completion": 1.0, "base_points": score, "bonus_points": 0.0,
+                    "deduction_points": 0.0, "score": score})
+            };
+            serde_json::json!({"region_code": code, "name": name,
+                "items": [item("new_hte", 60.0 - i as f64), item("hte_count", 40.0)],
+                "adjustments": [], "adjustment_points": 0.0,
+                "total": 100.0 - i as f64, "rank": i + 1})
         })
         .collect();
     let published = serde_json::json!({
-        "id": "as-2019", "plan_id": PLAN, "indicator": "new_hte", "period": "2019",
-        "as_of": "2019-12-31", "status": "published",
-        "formula": {"expression": "score = min(completion_rate, cap) × weight", "cap": 1.2, "weight": 100.0},
-        "tree_version": 3, "computed_at": "2020-01-05T02:00:00Z", "created_by": "province",
-        "published_at": "2020-01-10T02:00:00Z", "rows": rows,
+        "id": "as-2019", "plan_id": PLAN, "period": "2019", "level": "city",
+        "parent_code": "320000", "as_of": "2019-12-31", "status": "published",
+        "scheme": {"version": 1, "items": [
+            {"indicator": "new_hte", "weight": 60, "rule": {"kind": "linear", "cap": 1.2}},
+            {"indicator": "hte_count", "weight": 40, "rule": {"kind": "linear", "cap": 1.0}}]},
+        "version": 2, "tree_version": 3, "computed_at": "2020-01-05T02:00:00Z",
+        "created_by": "province", "created_at": "2020-01-05T02:00:00Z",
+        "published_by": "province", "published_at": "2020-01-10T02:00:00Z", "rows": rows,
     });
     let mut draft = published.clone();
     draft["id"] = "as-2020-draft".into();
@@ -175,7 +188,8 @@ fn assessments() -> Vec<Assessment> {
     draft["period"] = "2020".into();
     [published, draft]
         .into_iter()
-        .map(|v| serde_json::from_value(v).unwrap())
+        .map(|v| serde_json::from_value::<PublishedAssessment>(v).unwrap())
+        .filter_map(PublishedAssessment::into_bulletin)
         .collect()
 }
 

@@ -258,54 +258,82 @@ pub struct BulletinAlert {
     pub acknowledged: bool,
 }
 
-/// A year-end assessment (考核) as the allocation service publishes it
-/// (`GET /api/v1/plans/{id}/assessments`); the bulletin lists the published ones.
+/// A published year-end assessment (考核结果) as the allocation service publishes it
+/// (`GET /api/v1/plans/{id}/assessments`): each region's points per indicator of the
+/// scoring scheme, the province's bonus/penalty points, the total and the rank.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(as = BulletinAssessment)]
 pub struct Assessment {
     pub id: String,
     pub plan_id: String,
-    /// The indicator assessed, e.g. `new_hte`.
-    pub indicator: String,
     /// The year assessed (考核年度).
+    #[schema(example = "2020")]
     pub period: String,
+    /// Which regions were assessed (考核层级).
+    pub level: AssessedLevel,
+    /// The province (level `city`) or the city whose counties were assessed.
+    #[schema(example = "320000")]
+    pub parent_code: String,
+    /// Date of the registry figures (统计截止日期).
     pub as_of: NaiveDate,
-    pub formula: AssessmentFormula,
-    /// `draft` or `published`.
-    pub status: String,
+    /// The plan's scoring scheme version it was scored by (考核办法版本), 1, 2, ….
+    #[schema(minimum = 1)]
+    pub scheme_version: i32,
+    /// The indicators of the scheme, in its order (a scheme has at most 20).
+    #[schema(max_items = 20)]
+    pub indicators: Vec<String>,
+    /// When it was published (UTC).
     #[serde(default, with = "hte_shared::time::utc::option")]
     pub published_at: Option<NaiveDateTime>,
-    /// One line per city.
+    /// One line per region within the bulletin's scope, by code.
     #[schema(max_items = 200)] // hte_shared::regions::MAX_REGIONS
     pub rows: Vec<AssessmentLine>,
 }
 
-/// The scoring formula (计分公式).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[schema(as = BulletinAssessmentFormula)]
-pub struct AssessmentFormula {
-    /// `score = min(completion_rate, cap) × weight`.
-    pub expression: String,
-    pub cap: f64,
-    pub weight: f64,
+/// Which regions an assessment covers (考核层级).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = BulletinAssessedLevel)]
+pub enum AssessedLevel {
+    /// The 13 cities (设区市).
+    City,
+    /// One city's counties (县（市、区）).
+    County,
 }
 
-/// One city's assessment result (考核结果).
+/// One region's assessment result (考核结果).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(as = BulletinAssessmentLine)]
 pub struct AssessmentLine {
+    #[schema(example = "320500")]
     pub region_code: String,
+    #[schema(example = "苏州市")]
     pub name: String,
+    /// One per indicator of the scheme, in its order (a scheme has at most 20).
+    #[schema(max_items = 20)]
+    pub scores: Vec<IndicatorScore>,
+    /// The province's bonus and penalty points (加减分合计).
+    pub adjustment_points: f64,
+    /// Indicator scores plus adjustments (总分).
+    pub total: f64,
+    /// Rank by total among every region assessed (排名), 1 = best; equal totals share a rank.
+    pub rank: u32,
+}
+
+/// One region's result on one indicator of the scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(as = BulletinIndicatorScore)]
+pub struct IndicatorScore {
+    #[schema(example = "new_hte")]
+    pub indicator: String,
     /// 目标任务
-    pub target: Option<i64>,
+    pub target: i64,
     /// 完成数
     pub achieved: i64,
-    /// 完成率, a decimal.
-    pub completion_rate: Option<f64>,
-    /// 得分
-    pub score: Option<f64>,
-    /// 排名, among all the cities assessed.
-    pub rank: Option<u32>,
+    /// 完成率, a decimal (1 for a target of 0).
+    pub completion_rate: f64,
+    /// 指标得分, with any bonus or deduction of the scheme.
+    pub score: f64,
 }
 
 #[cfg(test)]

@@ -160,7 +160,14 @@ fn alerts_come_most_severe_first_and_only_published_assessments() {
         "本期全省共有预警4条，其中严重1条、警告2条、提示1条。"
     );
     assert_eq!(b.assessments.len(), 1, "the draft is not listed");
-    assert_eq!(b.assessments[0].rows.len(), 13);
+    let a = &b.assessments[0];
+    assert_eq!(a.rows.len(), 13);
+    assert_eq!(
+        (a.scheme_version, a.indicators.join(",")),
+        (1, "new_hte,hte_count".to_owned())
+    );
+    assert_eq!(a.rows[1].scores[0].score, 59.0);
+    assert_eq!((a.rows[1].total, a.rows[1].rank), (99.0, 2));
 }
 
 #[test]
@@ -203,7 +210,7 @@ fn a_city_bulletin_shows_the_city_and_its_counties_only() {
     let alert_ids: Vec<&str> = b.alerts.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(alert_ids, ["a3"]);
     assert_eq!(b.assessments[0].rows.len(), 1);
-    assert_eq!(b.assessments[0].rows[0].rank, Some(5));
+    assert_eq!(b.assessments[0].rows[0].rank, 5);
     // Nothing of another city leaks into a city's bulletin.
     let json = serde_json::to_string(&b).unwrap();
     for (code, name, ..) in CITIES.iter().filter(|c| c.0 != "320500") {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::CallSettings;
-use crate::bulletin::Assessment;
+use crate::bulletin::{AssessedLevel, Assessment, AssessmentLine, IndicatorScore};
 use crate::domain::indicator::{
     Aggregation, Comparator, Formula, IndicatorDefinition, InputPeriod,
 };
@@ -102,6 +102,84 @@ struct RawTree {
     targets: Vec<Target>,
 }
 
+/// An assessment (考核) as the allocation service shows it (its `AssessmentView`; the
+/// fields monitoring reads, the others ignored).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PublishedAssessment {
+    pub id: String,
+    pub plan_id: String,
+    pub period: String,
+    pub level: AssessedLevel,
+    pub parent_code: String,
+    pub as_of: NaiveDate,
+    pub scheme: AssessedScheme,
+    pub status: AssessmentStatus,
+    #[serde(default, with = "hte_shared::time::utc::option")]
+    pub published_at: Option<NaiveDateTime>,
+    pub rows: Vec<AssessedRegion>,
+}
+
+/// The scoring scheme an assessment was scored by (考核办法).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AssessedScheme {
+    pub version: i32,
+    pub items: Vec<SchemeItem>,
+}
+
+/// One assessed indicator of the scheme.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SchemeItem {
+    pub indicator: String,
+}
+
+/// `draft` (the province's alone; never shown to a service) or `published`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssessmentStatus {
+    Draft,
+    Published,
+}
+
+/// One region's line of an assessment (allocation's `AssessmentLine`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AssessedRegion {
+    pub region_code: String,
+    pub name: String,
+    pub items: Vec<IndicatorScore>,
+    pub adjustment_points: f64,
+    pub total: f64,
+    pub rank: u32,
+}
+
+impl PublishedAssessment {
+    /// The assessment as the bulletin lists it; `None` for a draft.
+    pub fn into_bulletin(self) -> Option<Assessment> {
+        (self.status == AssessmentStatus::Published).then(|| Assessment {
+            id: self.id,
+            plan_id: self.plan_id,
+            period: self.period,
+            level: self.level,
+            parent_code: self.parent_code,
+            as_of: self.as_of,
+            scheme_version: self.scheme.version,
+            indicators: self.scheme.items.into_iter().map(|i| i.indicator).collect(),
+            published_at: self.published_at,
+            rows: self
+                .rows
+                .into_iter()
+                .map(|line| AssessmentLine {
+                    region_code: line.region_code,
+                    name: line.name,
+                    scores: line.items,
+                    adjustment_points: line.adjustment_points,
+                    total: line.total,
+                    rank: line.rank,
+                })
+                .collect(),
+        })
+    }
+}
+
 /// A page of a list of the allocation service.
 #[derive(Deserialize)]
 #[serde(bound = "T: DeserializeOwned")]
@@ -169,10 +247,15 @@ impl AllocationClient {
     ) -> Result<Vec<Assessment>, UpstreamError> {
         let path = format!("api/v1/plans/{plan_id}/assessments");
         let bound = MAX_PUBLISHED_ASSESSMENTS;
-        match self.every_page(&path, PAGE_SIZE, bound, request_id).await {
-            Err(UpstreamError::Status { status: 404, .. }) => Ok(Vec::new()),
-            other => other,
-        }
+        let shown: Vec<PublishedAssessment> =
+            match self.every_page(&path, PAGE_SIZE, bound, request_id).await {
+                Err(UpstreamError::Status { status: 404, .. }) => return Ok(Vec::new()),
+                other => other?,
+            };
+        Ok(shown
+            .into_iter()
+            .filter_map(PublishedAssessment::into_bulletin)
+            .collect())
     }
 
     /// Every item of the paged list at `path`, following `next_cursor` with pages of

@@ -143,7 +143,7 @@ fn table(table: &Table) -> String {
     }
     xml.push_str("</w:tblGrid><w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>");
     for (column, width) in table.columns.iter().zip(&widths) {
-        xml.push_str(&cell(column.header, *width, "center", TABLE_HEAD, true));
+        xml.push_str(&cell(&column.header, *width, "center", TABLE_HEAD, true));
     }
     xml.push_str("</w:tr>");
     for row in &table.rows {

@@ -73,7 +73,10 @@ fn table(table: &Table) -> String {
     }
     html.push_str("</colgroup><thead><tr>");
     for column in &table.columns {
-        html.push_str(&format!("<th scope=\"col\">{}</th>", escape(column.header)));
+        html.push_str(&format!(
+            "<th scope=\"col\">{}</th>",
+            escape(&column.header)
+        ));
     }
     html.push_str("</tr></thead><tbody>");
     for row in &table.rows {

@@ -2,11 +2,13 @@
 //! charts. Word and HTML lay out the same blocks and Excel writes the same tables (one sheet
 //! each), so the three show the same figures in the same places.
 
+use std::borrow::Cow;
+
 use hte_shared::regions::RegionLevel;
 
 use super::svg;
 use crate::bulletin::text::{self, ordinal_zh};
-use crate::bulletin::{Assessment, Bulletin, IndicatorLine, Reading, RegionTable};
+use crate::bulletin::{AssessedLevel, Assessment, Bulletin, IndicatorLine, Reading, RegionTable};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
@@ -50,13 +52,16 @@ impl Table {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
-    pub header: &'static str,
+    pub header: Cow<'static, str>,
     /// Relative width; Word turns the weights into twips that add up to the text width.
     pub weight: u32,
 }
 
 const fn col(header: &'static str, weight: u32) -> Column {
-    Column { header, weight }
+    Column {
+        header: Cow::Borrowed(header),
+        weight,
+    }
 }
 
 /// A table cell: text, or a figure each format prints its own way (Excel as a number).
@@ -285,35 +290,58 @@ fn alerts_table(number: usize, b: &Bulletin) -> Table {
     }
 }
 
-fn assessment_table(number: usize, a: &Assessment) -> Table {
+/// One assessment: per region its completion and points on each indicator of the scheme,
+/// the province's bonus/penalty points, the total and the rank, as allocation published them.
+fn assessment_table(number: usize, a: &Assessment, names: &[IndicatorLine]) -> Table {
     let rows = a
         .rows
         .iter()
         .map(|line| {
-            vec![
-                opt(line.rank, |r| Cell::Integer(i64::from(r))),
+            let mut cells = vec![
+                Cell::Integer(i64::from(line.rank)),
                 Cell::Text(line.name.clone()),
-                opt(line.target, Cell::Integer),
-                Cell::Integer(line.achieved),
-                opt(line.completion_rate, Cell::Percent),
-                opt(line.score, Cell::Number),
-            ]
+            ];
+            for score in &line.scores {
+                cells.push(Cell::Percent(score.completion_rate));
+                cells.push(Cell::Number(score.score));
+            }
+            cells.push(Cell::Number(line.adjustment_points));
+            cells.push(Cell::Number(line.total));
+            cells
         })
         .collect();
+    let mut columns = vec![col("排名", 8), col("地区", 16)];
+    for key in &a.indicators {
+        let name = indicator_name(names, key);
+        columns.push(Column {
+            header: Cow::Owned(format!("{name}完成率")),
+            weight: 12,
+        });
+        columns.push(Column {
+            header: Cow::Owned(format!("{name}得分")),
+            weight: 12,
+        });
+    }
+    columns.extend([col("加减分", 10), col("总分", 12)]);
+    let level = match a.level {
+        AssessedLevel::City => "设区市",
+        AssessedLevel::County => "县（市、区）",
+    };
     Table {
         number,
-        caption: format!("{}年度考核结果（{}）", a.period, a.indicator),
+        caption: format!("{}年度{level}考核结果", a.period),
         sheet: format!("{}年度考核", a.period),
-        columns: vec![
-            col("排名", 10),
-            col("地区", 22),
-            col("目标任务", 17),
-            col("完成数", 17),
-            col("完成率", 17),
-            col("得分", 17),
-        ],
+        columns,
         rows,
     }
+}
+
+/// The indicator's Chinese name where the bulletin has it, else its key.
+fn indicator_name<'a>(names: &'a [IndicatorLine], key: &'a str) -> &'a str {
+    names
+        .iter()
+        .find(|line| line.key == key)
+        .map_or(key, |line| line.name_zh.as_str())
 }
 
 fn ranking_chart(table: &RegionTable) -> Chart {
@@ -417,16 +445,21 @@ pub fn layout(b: &Bulletin) -> Vec<Block> {
     if !b.assessments.is_empty() {
         blocks.push(n.heading("考核结果"));
         for a in &b.assessments {
+            let indicators: Vec<&str> = a
+                .indicators
+                .iter()
+                .map(|key| indicator_name(&b.indicators, key))
+                .collect();
             blocks.push(Block::Paragraph(format!(
-                "{}年度考核结果已于{}发布，计分公式为{}（封顶完成率{}，分值{}）。",
+                "{}年度考核结果已于{}发布，数据截至{}，按考核办法第{}版计分，考核指标为{}。",
                 a.period,
                 a.published_at
                     .map_or_else(|| "—".to_owned(), |t| text::date_zh(t.date())),
-                a.formula.expression,
-                text::number(a.formula.cap),
-                text::number(a.formula.weight)
+                text::date_zh(a.as_of),
+                a.scheme_version,
+                indicators.join("、")
             )));
-            blocks.push(Block::Table(assessment_table(n.table(), a)));
+            blocks.push(Block::Table(assessment_table(n.table(), a, &b.indicators)));
         }
     }
     blocks.push(n.heading("工作要求"));

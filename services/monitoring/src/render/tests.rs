@@ -267,9 +267,25 @@ fn the_tables_hold_the_exact_figures(doc: &Document) {
     // 表4 the alerts, 表5 the published assessment.
     assert_eq!(doc.tables.len(), 5);
     assert_eq!(doc.tables[3].len(), 1 + 4);
+    // The assessment as allocation published it: per indicator of the scheme its completion
+    // and points (named where the bulletin knows the indicator), then adjustments and total.
+    let assessment = &doc.tables[4];
     assert_eq!(
-        row_of(&doc.tables[4], "苏州市")[..4],
-        ["5", "苏州市", "3500", "3506"]
+        assessment[0],
+        [
+            "排名",
+            "地区",
+            "new_hte完成率",
+            "new_hte得分",
+            "高新技术企业总数完成率",
+            "高新技术企业总数得分",
+            "加减分",
+            "总分"
+        ]
+    );
+    assert_eq!(
+        row_of(assessment, "苏州市"),
+        ["5", "苏州市", "100.00%", "56", "100.00%", "40", "0", "96"]
     );
 }
 

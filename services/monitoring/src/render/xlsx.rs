@@ -118,7 +118,7 @@ fn write_table(sheet: &mut Worksheet, table: &Table, f: &Formats) -> Result<(), 
     sheet.set_row_height(0, 24)?;
     for (col, column) in (0_u16..).zip(&table.columns) {
         sheet.set_column_width(col, (f64::from(column.weight) * 0.8).max(8.0))?;
-        sheet.write_string_with_format(1, col, column.header, &f.header)?;
+        sheet.write_string_with_format(1, col, column.header.as_ref(), &f.header)?;
     }
     for (row, cells) in (2_u32..).zip(&table.rows) {
         for ((col, cell), column) in (0_u16..).zip(cells).zip(&table.columns) {
