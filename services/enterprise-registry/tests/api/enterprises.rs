@@ -677,3 +677,49 @@ async fn the_keyed_read_equals_the_list_view_for_a_firm_with_many_facts() {
     assert_eq!(status("2017-06-01").await, "registered");
     assert_eq!(status("2019-06-01").await, "hte");
 }
+
+/// Firms with names of the documented maxLength (120 Chinese characters, 3 bytes each in
+/// UTF-8, one outside the BMP at 4) page through sorted by name: every cursor the server
+/// hands out keeps to the documented bound and is taken back.
+#[tokio::test]
+async fn firms_with_the_longest_names_page_through_by_name() {
+    let app = TestApp::spawn().await;
+    let mut names = Vec::new();
+    for i in 0..5u32 {
+        let name = format!("{}𠀾{i}", "江苏长名高新技术企业".repeat(12))
+            .chars()
+            .rev()
+            .take(120)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>();
+        assert_eq!(name.chars().count(), 120);
+        let body = enterprise_body(&credit_code(KUNSHAN, 300 + i), KUNSHAN, &name);
+        app.create_enterprise(&body).await;
+        names.push(name);
+    }
+    let bound = hte_shared::pagination::MAX_CURSOR_LEN;
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/api/v1/enterprises?sort=name&limit=2{cursor}");
+        let response = app.get_as(&app.province_token(), &path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        let page: Value = response.json().await.unwrap();
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["name"].as_str().unwrap().to_owned());
+        }
+        let Some(next) = page["next_cursor"].as_str() else {
+            break;
+        };
+        assert!(
+            next.len() > 512,
+            "a name's cursor is longer than the old bound"
+        );
+        assert!(next.len() <= bound, "{} > {bound}", next.len());
+        cursor = format!("&cursor={next}");
+    }
+    names.sort();
+    assert_eq!(seen, names);
+}
