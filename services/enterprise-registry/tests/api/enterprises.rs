@@ -724,10 +724,12 @@ async fn firms_with_the_longest_names_page_through_by_name() {
     assert_eq!(seen, names);
 }
 
-/// The schemathesis ST201 once reported on `POST /enterprises` ("Missing required property:
-/// zone_id") is a request check: it needs a document whose `NewEnterprise` requires
-/// `zone_id`. The committed one does not, and both the first answer and its replay carry
-/// every property `EnterpriseView` requires (`zone_id` as null) and none it does not declare.
+/// The schemathesis ST201 on `POST /enterprises` ("Missing required property: zone_id") is a
+/// request check, not the response's: the committed `NewEnterprise` does not require
+/// `zone_id` (schemathesis learns it from the 400 whose message says zone_id "is required
+/// when zone_level is provincial or national"), and both the first answer and its replay
+/// carry every property `EnterpriseView` requires (`zone_id` as null) and none it does not
+/// declare.
 #[tokio::test]
 async fn a_firm_without_a_zone_is_answered_as_the_document_says() {
     let app = TestApp::spawn().await;
