@@ -232,7 +232,7 @@ fn region_code_schema() -> serde_json::Value {
 /// Parameters that mean the same thing on every route of the suite, with the rule the
 /// server's parser enforces. A route that says nothing about such a parameter gets it here;
 /// a route that states its own pattern, enum, format or bound keeps it.
-const WELL_KNOWN_PARAMETERS: [(&str, &str); 12] = [
+const WELL_KNOWN_PARAMETERS: [(&str, &str); 11] = [
     // GB 32100: 2 characters, 6-digit division, 10 characters of the code alphabet (no I, O,
     // S, V, Z); the last is a check character no pattern can state.
     (
@@ -255,10 +255,6 @@ const WELL_KNOWN_PARAMETERS: [(&str, &str); 12] = [
     ("new_from", r#"{"type": "string", "format": "date"}"#),
     ("new_to", r#"{"type": "string", "format": "date"}"#),
     ("lang", r#"{"type": "string", "enum": ["zh", "en"]}"#),
-    (
-        "cursor",
-        r#"{"type": "string", "pattern": "^[A-Za-z0-9_-]{1,512}$", "maxLength": 512}"#,
-    ),
     (
         "limit",
         r#"{"type": "integer", "format": "int32", "minimum": 1, "maximum": 500}"#,
@@ -375,14 +371,20 @@ fn well_known_parameters(json: &mut serde_json::Value) {
             };
             for parameter in parameters {
                 let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+                if !unconstrained(&parameter["schema"]) {
+                    continue;
+                }
+                // The cursor's bound is computed in one place, `pagination`.
+                if name == "cursor" {
+                    parameter["schema"] = crate::pagination::cursor_schema();
+                    continue;
+                }
                 let Some((_, rule)) = WELL_KNOWN_PARAMETERS.iter().find(|(n, _)| *n == name) else {
                     continue;
                 };
-                if unconstrained(&parameter["schema"]) {
-                    match serde_json::from_str(rule) {
-                        Ok(schema) => parameter["schema"] = schema,
-                        Err(error) => panic!("the rule for {name} is not JSON: {error}"),
-                    }
+                match serde_json::from_str(rule) {
+                    Ok(schema) => parameter["schema"] = schema,
+                    Err(error) => panic!("the rule for {name} is not JSON: {error}"),
                 }
             }
         }
@@ -453,6 +455,16 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
     };
     let names: Vec<String> = schemas.keys().cloned().collect();
     for name in names {
+        // The cursor a page hands out is one `cursor` takes back: the same rule, for every
+        // page (`Page_T` and the pages of their own shape, such as the candidates').
+        if let Some(next) = schemas
+            .get_mut(&name)
+            .and_then(|page| page.pointer_mut("/properties/next_cursor"))
+        {
+            let rule = crate::pagination::cursor_schema();
+            next["pattern"] = rule["pattern"].clone();
+            next["maxLength"] = rule["maxLength"].clone();
+        }
         let Some(item) = name.strip_prefix("Page_") else {
             continue;
         };
@@ -467,14 +479,6 @@ fn page_items_by_ref(doc: OpenApi) -> OpenApi {
             items["items"] = reference;
             // A page holds at most `limit` items, which is at most this.
             items["maxItems"] = serde_json::json!(crate::pagination::MAX_LIMIT);
-        }
-        // The cursor a page hands out is one `cursor` takes back: the same rule.
-        if let Some(next) = schemas
-            .get_mut(&name)
-            .and_then(|page| page.pointer_mut("/properties/next_cursor"))
-        {
-            next["pattern"] = serde_json::json!("^[A-Za-z0-9_-]{1,512}$");
-            next["maxLength"] = serde_json::json!(512);
         }
     }
     match serde_json::from_value(json) {

@@ -13,6 +13,17 @@ use crate::text;
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
 
+/// The longest sort key, as JSON, that any list of the suite puts in a cursor, with room to
+/// spare. The longest today is the registry's enterprise list sorted by name: a name of up to
+/// 120 characters of up to 4 UTF-8 bytes each (480 bytes), the sort's name, the credit code
+/// and the JSON around them, 541 bytes. Each service has a test that encodes the worst key
+/// of each of its lists and checks it with [`cursor_fits`].
+pub const MAX_CURSOR_KEY_BYTES: usize = 768;
+
+/// The documented and enforced length bound of a cursor: the base64url (no padding) length
+/// of [`MAX_CURSOR_KEY_BYTES`], so every cursor a service issues is one it takes back.
+pub const MAX_CURSOR_LEN: usize = (MAX_CURSOR_KEY_BYTES * 4).div_ceil(3);
+
 /// `?limit=&cursor=` as sent by the client.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -73,12 +84,27 @@ impl PageParams {
     }
 }
 
-/// The documented cursor pattern, `^[A-Za-z0-9_-]{1,512}$`.
+/// The documented cursor rule: base64url, 1 to [`MAX_CURSOR_LEN`] characters.
 fn well_formed_cursor(cursor: &str) -> bool {
-    (1..=512).contains(&cursor.len())
+    (1..=MAX_CURSOR_LEN).contains(&cursor.len())
         && cursor
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The schema of `cursor` and `next_cursor`, as [`well_formed_cursor`] checks them.
+pub fn cursor_schema() -> serde_json::Value {
+    serde_json::json!({
+        "type": "string",
+        "pattern": format!("^[A-Za-z0-9_-]{{1,{MAX_CURSOR_LEN}}}$"),
+        "maxLength": MAX_CURSOR_LEN,
+    })
+}
+
+/// Whether the cursor of this key stays within the documented bound: each service's tests
+/// hold the worst key of each of its lists to it.
+pub fn cursor_fits<K: Serialize>(key: &K) -> bool {
+    well_formed_cursor(&encode_cursor(key))
 }
 
 pub fn encode_cursor<K: Serialize>(key: &K) -> String {
@@ -152,6 +178,26 @@ mod tests {
             unknown.parse::<i64>().unwrap_err().errors[0].rule,
             "not_issued"
         );
+    }
+
+    #[test]
+    fn the_cursor_bound_is_that_of_the_longest_key() {
+        assert_eq!(MAX_CURSOR_LEN, 1024);
+        // A key of exactly the bound's size encodes to exactly the bound, and is taken back.
+        let key = "x".repeat(MAX_CURSOR_KEY_BYTES - 2);
+        let cursor = encode_cursor(&key);
+        assert_eq!(cursor.len(), MAX_CURSOR_LEN);
+        let request: PageRequest<String> = PageParams {
+            limit: None,
+            cursor: Some(cursor),
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(request.after, Some(key));
+        assert!(!cursor_fits(&"x".repeat(MAX_CURSOR_KEY_BYTES - 1)));
+        let schema = cursor_schema();
+        assert_eq!(schema["pattern"], "^[A-Za-z0-9_-]{1,1024}$");
+        assert_eq!(schema["maxLength"], 1024);
     }
 
     #[test]

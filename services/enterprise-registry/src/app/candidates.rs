@@ -541,3 +541,21 @@ pub fn preamble(
         made_at,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The candidates' cursor, at its largest, stays within the documented cursor bound.
+    #[test]
+    fn the_largest_rank_key_fits_the_cursor_bound() {
+        let readiness = Readiness {
+            passing: u32::MAX,
+            failing: u32::MAX,
+            relative_gap_ppm: u64::MAX,
+            unknown: u32::MAX,
+        };
+        let key = RankKey::new(readiness, &"Z".repeat(64)).at_rank(u64::MAX);
+        assert!(hte_shared::pagination::cursor_fits(&key));
+    }
+}

@@ -47,3 +47,58 @@ pub fn views_of<R, V>(
         next_cursor: page.next_cursor,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, NaiveDateTime};
+    use hte_shared::pagination::{MAX_CURSOR_LEN, cursor_fits, encode_cursor};
+
+    use crate::domain::listing::{CURSOR_TIME_FORMAT, ListCursor};
+
+    /// The longest text of each kind a key carries. Names are at most 120 characters and each
+    /// may take 4 bytes in UTF-8 (a character outside the BMP, e.g. 𠀾); identifiers, codes,
+    /// kinds, certificate numbers and rule-set versions are ASCII of at most 64 bytes (UUIDs,
+    /// credit codes of 18, carrier ids of 40, versions of 64).
+    fn longest_name() -> String {
+        "𠀾".repeat(120)
+    }
+
+    fn longest_id() -> String {
+        "z".repeat(64)
+    }
+
+    /// Every list of the registry: the worst key of each, encoded, stays within the
+    /// documented cursor bound, so the server takes back every cursor it issues.
+    #[test]
+    fn the_worst_key_of_every_list_fits_the_cursor_bound() {
+        let moment = NaiveDateTime::MAX;
+        let day = NaiveDate::MAX;
+        let enterprises = ListCursor {
+            sort: "updated_at".into(),
+            value: longest_name(),
+            credit_code: longest_id(),
+        };
+        // The longest key of the suite: the one the bound is computed from.
+        assert!(encode_cursor(&enterprises).len() > 700);
+        assert!(cursor_fits(&enterprises), "{}", MAX_CURSOR_LEN);
+        let by_time = ListCursor {
+            value: moment.format(CURSOR_TIME_FORMAT).to_string(),
+            ..enterprises
+        };
+        assert!(cursor_fits(&by_time));
+        // History, pool entries, annual reports.
+        assert!(cursor_fits(&i64::MIN));
+        assert!(cursor_fits(&i32::MIN));
+        // Incubations, certificates, declarations.
+        assert!(cursor_fits(&(day, longest_id())));
+        // Compliance alerts, carriers, zones and their members, labels.
+        assert!(cursor_fits(&(longest_id(), longest_id())));
+        assert!(cursor_fits(&longest_id()));
+        assert!(cursor_fits(&(i32::MIN, longest_id())));
+        // Readiness builds, rule-set versions.
+        let build: super::super::readiness::BuildKey = (moment, longest_id(), day);
+        assert!(cursor_fits(&build));
+        let version: super::super::rule_sets::VersionKey = Some((moment, longest_id()));
+        assert!(cursor_fits(&version));
+    }
+}

@@ -504,3 +504,28 @@ pub async fn list(
     })
     .await
 }
+
+#[cfg(test)]
+mod cursor_tests {
+    use chrono::NaiveDateTime;
+    use hte_shared::pagination::cursor_fits;
+
+    use crate::db::statistics_inputs::InputKey;
+
+    /// The worst key of each of the service's lists stays within the documented cursor
+    /// bound. Measures, periods, region codes and ids are ASCII of at most 64 bytes.
+    #[test]
+    fn the_worst_key_of_every_list_fits_the_cursor_bound() {
+        let text = || "z".repeat(64);
+        // Statistics inputs, and one figure's history (measure/period/region, version).
+        let input = InputKey {
+            measure: text(),
+            period: text(),
+            region_code: text(),
+        };
+        assert!(cursor_fits(&input));
+        assert!(cursor_fits(&(format!("{0}/{0}/{0}", text()), i32::MIN)));
+        // Snapshots and alerts.
+        assert!(cursor_fits(&(NaiveDateTime::MAX, text())));
+    }
+}

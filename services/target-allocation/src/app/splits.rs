@@ -169,3 +169,25 @@ fn city_split(
         latest_proposal,
     })
 }
+
+#[cfg(test)]
+mod cursor_tests {
+    use chrono::NaiveDateTime;
+    use hte_shared::pagination::cursor_fits;
+
+    /// The worst key of each of the service's lists stays within the documented cursor
+    /// bound. Plan ids, indicators, periods, region codes and ids are ASCII of at most 64
+    /// bytes.
+    #[test]
+    fn the_worst_key_of_every_list_fits_the_cursor_bound() {
+        let text = || "z".repeat(64);
+        let moment = NaiveDateTime::MAX;
+        // Plans; targets' versions; splits; allocations; assessments.
+        assert!(cursor_fits(&text()));
+        assert!(cursor_fits(&(text(), i32::MIN)));
+        let split: super::SplitKey = (text(), text(), text());
+        assert!(cursor_fits(&(text(), split)));
+        assert!(cursor_fits(&(text(), moment, text())));
+        assert!(cursor_fits(&(text(), (moment, text()))));
+    }
+}
