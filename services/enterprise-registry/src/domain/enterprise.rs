@@ -395,7 +395,9 @@ pub fn parse_zone(level: ZoneLevel, raw_id: Option<&str>) -> Result<Option<Strin
             "zone_id",
             "required_with_level",
             hte_shared::text!(
-                "zone_id names the high-tech zone and is required when zone_level is provincial or national",
+                // Worded without "is required": contract testers read that phrase as "always
+                // required", and zone_id is needed only with a provincial or national zone.
+                "zone_id names the high-tech zone; give it when zone_level is provincial or national",
                 "高新区级别为省级或国家级时须填写 zone_id（所在高新区编号）"
             ),
         )),

@@ -122,7 +122,11 @@ fn required<T: Clone>(field: &str, value: &Option<T>) -> Result<T, Problem> {
         Problem::invalid_field(
             field,
             "required_for_kind",
-            text!("{field} is required for this kind", "此类别须填写 {field}"),
+            // Not "is required": contract testers read that as "always required".
+            text!(
+                "{field} must be given for this kind",
+                "此类别须填写 {field}"
+            ),
         )
     })
 }
