@@ -147,13 +147,14 @@ impl Suite {
     }
 }
 
-fn line<'a>(assessment: &'a Value, code: &str) -> &'a Value {
+/// The assessment's line for the region `code`.
+pub(crate) fn line<'a>(assessment: &'a Value, code: &str) -> &'a Value {
     assessment["rows"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["region_code"] == code)
-        .unwrap_or_else(|| panic!("no line for {code}"))
+        .unwrap_or_else(|| panic!("no line for {code} in {assessment}"))
 }
 
 /// The hand-worked example (see `domain::scoring` in target allocation):
@@ -413,76 +414,13 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
 /// to read both published ones, however small its pages, and decodes them as allocation
 /// shows them.
 async fn monitoring_reads_every_page_of_published_assessments(suite: &Suite, counties: &Value) {
-    let province = suite.province();
     let path = format!("/api/v1/plans/{PLAN}/assessments");
-    let publish = |id: &str| format!("{path}/{id}/publish");
-    suite
-        .allocation_post(
-            &province,
-            &publish(counties["id"].as_str().unwrap()),
-            &json!({}),
-        )
-        .await;
-    let response = suite.assess(&json!({"period": "2020"})).await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let cities: Value = response.json().await.unwrap();
-    suite
-        .allocation_post(
-            &province,
-            &publish(cities["id"].as_str().unwrap()),
-            &json!({}),
-        )
-        .await;
-    let draft: Value = suite
-        .assess(&json!({"period": "2020"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-
-    // The province pages through all three, one at a time, newest first.
-    let (mut ids, mut cursor) = (Vec::new(), None::<String>);
-    loop {
-        let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));
-        let page: Value = suite
-            .allocation
-            .get_as(&province, &format!("{path}?limit=1{query}"))
-            .await
-            .json()
-            .await
-            .unwrap();
-        ids.extend(
-            page["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|a| a["id"].clone()),
-        );
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
-    assert_eq!(
-        ids,
-        [
-            draft["id"].clone(),
-            cities["id"].clone(),
-            counties["id"].clone()
-        ]
-    );
+    let (cities, draft) = publish_a_city_assessment_beside(suite, counties).await;
+    let newest_first = [&draft, &cities, counties].map(|a| a["id"].clone());
+    assert_eq!(ids_one_page_at_a_time(suite, &path).await, newest_first);
 
     // Monitoring, as a service, reads the published two through pages of one.
-    let calls = monitoring::clients::CallSettings {
-        keys: suite.allocation.keys.clone(),
-        timeout: std::time::Duration::from_secs(10),
-        retry: hte_shared::http_client::RetryPolicy::default(),
-        breaker: std::sync::Arc::new(hte_shared::breaker::CircuitBreaker::new(
-            hte_shared::breaker::BreakerSettings::default(),
-        )),
-    };
-    let base = reqwest::Url::parse(&suite.allocation.address).unwrap();
-    let client = monitoring::clients::allocation::AllocationClient::new(base, calls).unwrap();
+    let client = monitorings_allocation_client(suite);
     let request_id = hte_shared::telemetry::RequestId::generate();
     let read: Vec<PublishedAssessment> = client
         .every_page(&path[1..], 1, 10, &request_id)
@@ -516,4 +454,73 @@ async fn monitoring_reads_every_page_of_published_assessments(suite: &Suite, cou
             .await
             .is_err()
     );
+}
+
+/// Publishes the county assessment, then assesses the cities and publishes that too, then
+/// leaves one more draft; returns (the cities' published one, the draft).
+async fn publish_a_city_assessment_beside(suite: &Suite, counties: &Value) -> (Value, Value) {
+    let province = suite.province();
+    let publish = |a: &Value| {
+        let id = a["id"].as_str().unwrap();
+        format!("/api/v1/plans/{PLAN}/assessments/{id}/publish")
+    };
+    suite
+        .allocation_post(&province, &publish(counties), &json!({}))
+        .await;
+    let response = suite.assess(&json!({"period": "2020"})).await;
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+    let cities: Value = response.json().await.unwrap();
+    suite
+        .allocation_post(&province, &publish(&cities), &json!({}))
+        .await;
+    let draft: Value = suite
+        .assess(&json!({"period": "2020"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    (cities, draft)
+}
+
+/// The ids of the list at `path` as the province reads it, one item a page.
+async fn ids_one_page_at_a_time(suite: &Suite, path: &str) -> Vec<Value> {
+    let province = suite.province();
+    let (mut ids, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));
+        let page: Value = suite
+            .allocation
+            .get_as(&province, &format!("{path}?limit=1{query}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["id"].clone()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return ids,
+        }
+    }
+}
+
+/// Monitoring's allocation client, calling with the suite's service keys.
+fn monitorings_allocation_client(
+    suite: &Suite,
+) -> monitoring::clients::allocation::AllocationClient {
+    let calls = monitoring::clients::CallSettings {
+        keys: suite.allocation.keys.clone(),
+        timeout: std::time::Duration::from_secs(10),
+        retry: hte_shared::http_client::RetryPolicy::default(),
+        breaker: std::sync::Arc::new(hte_shared::breaker::CircuitBreaker::new(
+            hte_shared::breaker::BreakerSettings::default(),
+        )),
+    };
+    let base = reqwest::Url::parse(&suite.allocation.address).unwrap();
+    monitoring::clients::allocation::AllocationClient::new(base, calls).unwrap()
 }

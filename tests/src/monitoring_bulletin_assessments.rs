@@ -12,6 +12,7 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
+use crate::allocation_assessments::line;
 use crate::allocation_progress::{published_once_the_plan_is, set_and_split_the_new_hte_target};
 use crate::harness::Suite;
 use crate::monitoring_setup::PLAN;
@@ -35,15 +36,6 @@ async fn publish_the_cities_assessment(suite: &Suite) -> String {
     let id = draft["id"].as_str().unwrap().to_owned();
     published_once_the_plan_is(suite, &id).await;
     id
-}
-
-fn line<'a>(assessment: &'a Value, code: &str) -> &'a Value {
-    assessment["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["region_code"] == code)
-        .unwrap_or_else(|| panic!("no line for {code} in {assessment}"))
 }
 
 async fn bulletin_as(suite: &Suite, token: &str, query: &str) -> reqwest::Response {

@@ -70,7 +70,7 @@ impl RegistryFixtures for TestApp {
     }
 }
 
-/// A valid credit code for an enterprise registered in `division`, distinct per `serial`.
+/// The built-in rule set's rules, renamed to `version` (a start for a rule set of one's own).
 pub async fn builtin_rules(app: &TestApp, version: &str) -> Value {
     let token = app.province_token();
     let builtin: Value = app
@@ -95,6 +95,7 @@ pub fn hte_condition<'a>(hte: &'a Value, key: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no condition {key}"))
 }
 
+/// A valid credit code for an enterprise registered in `division`, distinct per `serial`.
 pub fn credit_code(division: &str, serial: u32) -> String {
     let first17 = format!("91{division}{serial:08}0");
     let check = check_character(&first17).unwrap();

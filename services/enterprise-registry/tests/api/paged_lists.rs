@@ -9,7 +9,9 @@ use hte_shared::db::DbError;
 use hte_shared::testing::assert_json;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, builtin_rules, credit_code, enterprise_body,
+};
 
 const KUNSHAN: &str = "320583";
 const GULOU: &str = "320106";
@@ -244,15 +246,8 @@ async fn zones_and_unmatched_values_page_within_the_callers_region() {
 async fn rule_sets_page_with_the_builtin_first_and_builds_oldest_first() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    let builtin: Value = app
-        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
-        .await
-        .json()
-        .await
-        .unwrap();
     for version in ["jiangsu-2026-2", "jiangsu-2026-1"] {
-        let mut rules = builtin["rules"].clone();
-        rules["version"] = json!(version);
+        let rules = builtin_rules(&app, version).await;
         let body = json!({"description": "分页测试", "rules": rules});
         let path = format!("/api/v1/rule-sets/{version}");
         assert_eq!(app.put_as(&token, &path, &body).await.status(), 201);
