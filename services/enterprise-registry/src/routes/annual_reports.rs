@@ -9,12 +9,11 @@ use hte_shared::openapi::refusals::RecordInputRefusals;
 use hte_shared::openapi::{
     BadRequest, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
-use hte_shared::pagination::{Page, PageParams};
 use hte_shared::preconditions::{IfMatch, etag_header, json_with_etag};
 use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
 
-use super::{page_of_records, path_credit_code, validated};
+use super::{path_credit_code, validated};
 use crate::app::annual_reports::{self as operations, AnnualReportView};
 use crate::domain::annual_report::ReportFigures;
 use crate::error::RegistryError;
@@ -118,26 +117,8 @@ pub async fn get_annual_report(
     Ok(json_with_etag(view.version, &view))
 }
 
-/// The annual reports of an enterprise, by year.
-/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
-/// follow `next_cursor` until it is absent to read them all.
-#[utoipa::path(
-    tag = "annual reports",
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        PageParams,
-    ),
-    responses(
-        (status = 200, description = "A page of them", body = Page<AnnualReportView>),
-        RecordInputRefusals,
-    )
-)]
-#[get("/enterprises/{credit_code}/annual-reports")]
-pub async fn list_annual_reports(
-    db: web::Data<Db>,
-    caller: Caller,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, RegistryError> {
-    page_of_records(&db, caller, (&path, &page), operations::list).await
+fact_list_route! {
+    /// The annual reports of an enterprise, by year.
+    list_annual_reports: GET "/enterprises/{credit_code}/annual-reports",
+    tag = "annual reports", Page<AnnualReportView>, operations::list,
 }

@@ -1,26 +1,18 @@
 //! HTE certificates (高新技术企业认定): recording one, the list, and the revocation (撤销)
 //! with a reason.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post};
 use chrono::NaiveDate;
-use hte_shared::auth::Caller;
-use hte_shared::db::Db;
-use hte_shared::idempotency::MaybeIdempotencyKey;
-use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
-use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::telemetry::RequestId;
 use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, end_fact, page_of_records, parse_ending, path_credit_code};
+use super::{parse_ending, path_credit_code};
 use crate::app::certificates::{self as operations, CertificateView};
 use crate::domain::certificates::{Certificate, CertificateNo};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date};
-use crate::error::RegistryError;
 
 /// Body of `POST …/certificates`. The expiry is computed (three years), not sent.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -71,92 +63,26 @@ impl NewCertificate {
     }
 }
 
-/// Record an HTE certificate (认定). Renewal is a new certificate.
-#[utoipa::path(
-    tag = "programme",
-    request_body = NewCertificate,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
-    ),
-    responses(
-        (status = 201, description = "Recorded", body = CertificateView, headers(("Location" = String))),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/certificates")]
-pub async fn create_certificate(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    key: MaybeIdempotencyKey,
-    path: web::Path<String>,
-    body: Json<NewCertificate>,
-) -> Result<HttpResponse, RegistryError> {
-    create_fact(
-        &db,
-        (caller, request_id, key),
-        (&path, "certificates"),
-        &body.0,
-        NewCertificate::parse,
-        operations::record,
-    )
-    .await
+fact_create_route! {
+    /// Record an HTE certificate (认定). Renewal is a new certificate.
+    create_certificate: POST "/enterprises/{credit_code}/certificates",
+    tag = "programme", collection = "certificates",
+    NewCertificate => 201 CertificateView "Recorded", operations::record,
 }
 
-/// The enterprise's certificates, by issue date and number.
-/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
-/// follow `next_cursor` until it is absent to read them all.
-#[utoipa::path(
-    tag = "programme",
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        PageParams,
-    ),
-    responses(
-        (status = 200, description = "A page of them", body = Page<CertificateView>),
-        RecordInputRefusals,
-    )
-)]
-#[get("/enterprises/{credit_code}/certificates")]
-pub async fn list_certificates(
-    db: web::Data<Db>,
-    caller: Caller,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, RegistryError> {
-    page_of_records(&db, caller, (&path, &page), operations::list).await
+fact_list_route! {
+    /// The enterprise's certificates, by issue date and number.
+    list_certificates: GET "/enterprises/{credit_code}/certificates",
+    tag = "programme", Page<CertificateView>, operations::list,
 }
 
-/// Revoke a certificate (撤销高企资格), with a reason.
-#[utoipa::path(
+fact_end_route! {
+    /// Revoke a certificate (撤销高企资格), with a reason.
+    revoke_certificate: POST "/enterprises/{credit_code}/certificates/{certificate_no}/revoke",
     tag = "programme",
-    request_body = Revocation,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("certificate_no" = String, Path, description = "Certificate number (证书编号)"),
-    ),
-    responses(
-        (status = 200, description = "Revoked", body = CertificateView),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/certificates/{certificate_no}/revoke")]
-pub async fn revoke_certificate(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String)>,
-    body: Json<Revocation>,
-) -> Result<HttpResponse, RegistryError> {
-    end_fact(
-        &db,
-        (caller, request_id),
-        (path.into_inner(), certificate_path),
-        (&body.0, Revocation::parse),
-        operations::revoke,
-    )
-    .await
+    params(("certificate_no" = String, Path, description = "Certificate number (证书编号)"))
+        as (String, String) => certificate_path,
+    Revocation => CertificateView "Revoked", operations::revoke,
 }
 
 /// The certificate a path names: its holder and its number (case does not matter).

@@ -2,28 +2,20 @@
 //! record and expert scores from a review; recording one, the list, and the withdrawal with a
 //! reason.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post};
 use chrono::NaiveDate;
-use hte_shared::auth::Caller;
-use hte_shared::db::Db;
-use hte_shared::idempotency::MaybeIdempotencyKey;
-use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
-use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::telemetry::RequestId;
 use hte_shared::text;
 use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, end_fact, page_of_records, parse_ending, path_credit_code};
+use super::{parse_ending, path_credit_code};
 use crate::app::declarations::{self as operations, DeclarationView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date};
 use crate::domain::declarations::{Claim, Declaration, DeclarationKind, StandardLevel};
 use crate::domain::enterprise::{parse_identifier, prefixed};
-use crate::error::RegistryError;
 
 /// Body of `POST …/declarations`. Which fields apply depends on `kind`; the others must be
 /// absent.
@@ -263,94 +255,28 @@ impl NewDeclaration {
     }
 }
 
-/// Record a declared fact (申报与评审事实): a national S&T award, a standard the firm led, a
-/// clean-record declaration or incident, or an expert review's score of one item. The
-/// assessment reads those in force; who entered it is recorded.
-#[utoipa::path(
-    tag = "assessment",
-    request_body = NewDeclaration,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
-    ),
-    responses(
-        (status = 201, description = "Recorded", body = DeclarationView, headers(("Location" = String))),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/declarations")]
-pub async fn create_declaration(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    key: MaybeIdempotencyKey,
-    path: web::Path<String>,
-    body: Json<NewDeclaration>,
-) -> Result<HttpResponse, RegistryError> {
-    create_fact(
-        &db,
-        (caller, request_id, key),
-        (&path, "declarations"),
-        &body.0,
-        NewDeclaration::parse,
-        operations::record,
-    )
-    .await
+fact_create_route! {
+    /// Record a declared fact (申报与评审事实): a national S&T award, a standard the firm led, a
+    /// clean-record declaration or incident, or an expert review's score of one item. The
+    /// assessment reads those in force; who entered it is recorded.
+    create_declaration: POST "/enterprises/{credit_code}/declarations",
+    tag = "assessment", collection = "declarations",
+    NewDeclaration => 201 DeclarationView "Recorded", operations::record,
 }
 
-/// The enterprise's declared facts, by date and id, withdrawn ones included.
-/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
-/// follow `next_cursor` until it is absent to read them all.
-#[utoipa::path(
-    tag = "assessment",
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        PageParams,
-    ),
-    responses(
-        (status = 200, description = "A page of them", body = Page<DeclarationView>),
-        RecordInputRefusals,
-    )
-)]
-#[get("/enterprises/{credit_code}/declarations")]
-pub async fn list_declarations(
-    db: web::Data<Db>,
-    caller: Caller,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, RegistryError> {
-    page_of_records(&db, caller, (&path, &page), operations::list).await
+fact_list_route! {
+    /// The enterprise's declared facts, by date and id, withdrawn ones included.
+    list_declarations: GET "/enterprises/{credit_code}/declarations",
+    tag = "assessment", Page<DeclarationView>, operations::list,
 }
 
-/// Withdraw a declared fact (撤回), with a reason; it stops counting from the date given.
-#[utoipa::path(
+fact_end_route! {
+    /// Withdraw a declared fact (撤回), with a reason; it stops counting from the date given.
+    withdraw_declaration: POST "/enterprises/{credit_code}/declarations/{id}/withdraw",
     tag = "assessment",
-    request_body = Withdrawal,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("id" = String, Path, description = "Declaration id (编号)"),
-    ),
-    responses(
-        (status = 200, description = "Withdrawn", body = DeclarationView),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/declarations/{id}/withdraw")]
-pub async fn withdraw_declaration(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String)>,
-    body: Json<Withdrawal>,
-) -> Result<HttpResponse, RegistryError> {
-    end_fact(
-        &db,
-        (caller, request_id),
-        (path.into_inner(), declaration_path),
-        (&body.0, Withdrawal::parse),
-        operations::withdraw,
-    )
-    .await
+    params(("id" = String, Path, description = "Declaration id (编号)"))
+        as (String, String) => declaration_path,
+    Withdrawal => DeclarationView "Withdrawn", operations::withdraw,
 }
 
 fn declaration_path((raw_code, id): (String, String)) -> Result<(CreditCode, String), Problem> {

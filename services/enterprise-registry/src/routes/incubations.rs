@@ -1,24 +1,15 @@
 //! Incubations (在孵记录): recording that a carrier incubated the enterprise, and the list.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post};
 use chrono::NaiveDate;
-use hte_shared::auth::Caller;
-use hte_shared::db::Db;
-use hte_shared::idempotency::MaybeIdempotencyKey;
-use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
-use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::telemetry::RequestId;
 use hte_shared::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, page_of_records};
 use crate::app::incubations::{self as operations, Incubation, IncubationView};
 use crate::domain::carriers::CarrierId;
 use crate::domain::dates::check_past_date;
-use crate::error::RegistryError;
 
 /// Body of `POST …/incubations`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -70,59 +61,15 @@ impl NewIncubation {
     }
 }
 
-/// Record that a carrier incubated the enterprise (在孵记录).
-#[utoipa::path(
-    tag = "carriers",
-    request_body = NewIncubation,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
-    ),
-    responses(
-        (status = 201, description = "Recorded", body = IncubationView, headers(("Location" = String))),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/incubations")]
-pub async fn create_incubation(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    key: MaybeIdempotencyKey,
-    path: web::Path<String>,
-    body: Json<NewIncubation>,
-) -> Result<HttpResponse, RegistryError> {
-    create_fact(
-        &db,
-        (caller, request_id, key),
-        (&path, "incubations"),
-        &body.0,
-        NewIncubation::parse,
-        operations::record,
-    )
-    .await
+fact_create_route! {
+    /// Record that a carrier incubated the enterprise (在孵记录).
+    create_incubation: POST "/enterprises/{credit_code}/incubations",
+    tag = "carriers", collection = "incubations",
+    NewIncubation => 201 IncubationView "Recorded", operations::record,
 }
 
-/// The enterprise's incubations, oldest first (by start, then carrier id).
-/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
-/// follow `next_cursor` until it is absent to read them all.
-#[utoipa::path(
-    tag = "carriers",
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        PageParams,
-    ),
-    responses(
-        (status = 200, description = "A page of them", body = Page<IncubationView>),
-        RecordInputRefusals,
-    )
-)]
-#[get("/enterprises/{credit_code}/incubations")]
-pub async fn list_incubations(
-    db: web::Data<Db>,
-    caller: Caller,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, RegistryError> {
-    page_of_records(&db, caller, (&path, &page), operations::list).await
+fact_list_route! {
+    /// The enterprise's incubations, oldest first (by start, then carrier id).
+    list_incubations: GET "/enterprises/{credit_code}/incubations",
+    tag = "carriers", Page<IncubationView>, operations::list,
 }

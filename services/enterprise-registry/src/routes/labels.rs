@@ -1,27 +1,19 @@
 //! Labels (称号): recording one granted to an enterprise, the list, and the revocation with
 //! a reason.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post};
 use chrono::NaiveDate;
-use hte_shared::auth::Caller;
-use hte_shared::db::Db;
-use hte_shared::idempotency::MaybeIdempotencyKey;
-use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
-use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::telemetry::RequestId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::certificates::Revocation;
-use super::{create_fact, end_fact, page_of_records, path_credit_code};
+use super::path_credit_code;
 use crate::app::labels::{self as operations, LabelView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::check_programme_year;
 use crate::domain::enterprise::{parse_identifier, prefixed};
 use crate::domain::labels::{Label, LabelKind, LabelLevel};
-use crate::error::RegistryError;
 
 /// Body of `POST …/labels`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -66,93 +58,28 @@ impl NewLabel {
     }
 }
 
-/// Record a label (称号) granted to the enterprise.
-#[utoipa::path(
-    tag = "programme",
-    request_body = NewLabel,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
-    ),
-    responses(
-        (status = 201, description = "Recorded", body = LabelView, headers(("Location" = String))),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/labels")]
-pub async fn create_label(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    key: MaybeIdempotencyKey,
-    path: web::Path<String>,
-    body: Json<NewLabel>,
-) -> Result<HttpResponse, RegistryError> {
-    create_fact(
-        &db,
-        (caller, request_id, key),
-        (&path, "labels"),
-        &body.0,
-        NewLabel::parse,
-        operations::grant,
-    )
-    .await
+fact_create_route! {
+    /// Record a label (称号) granted to the enterprise.
+    create_label: POST "/enterprises/{credit_code}/labels",
+    tag = "programme", collection = "labels",
+    NewLabel => 201 LabelView "Recorded", operations::grant,
 }
 
-/// The enterprise's labels, by year and kind.
-/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
-/// follow `next_cursor` until it is absent to read them all.
-#[utoipa::path(
-    tag = "programme",
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        PageParams,
-    ),
-    responses(
-        (status = 200, description = "A page of them", body = Page<LabelView>),
-        RecordInputRefusals,
-    )
-)]
-#[get("/enterprises/{credit_code}/labels")]
-pub async fn list_labels(
-    db: web::Data<Db>,
-    caller: Caller,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, RegistryError> {
-    page_of_records(&db, caller, (&path, &page), operations::list).await
+fact_list_route! {
+    /// The enterprise's labels, by year and kind.
+    list_labels: GET "/enterprises/{credit_code}/labels",
+    tag = "programme", Page<LabelView>, operations::list,
 }
 
-/// Revoke a label, with a reason.
-#[utoipa::path(
+fact_end_route! {
+    /// Revoke a label, with a reason.
+    revoke_label: POST "/enterprises/{credit_code}/labels/{kind}/{year}/revoke",
     tag = "programme",
-    request_body = Revocation,
     params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
         ("kind" = LabelKind, Path, description = "Label kind (称号类别)"),
         ("year" = i32, Path, description = "Year granted"),
-    ),
-    responses(
-        (status = 200, description = "Revoked", body = LabelView),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/labels/{kind}/{year}/revoke")]
-pub async fn revoke_label(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String, i32)>,
-    body: Json<Revocation>,
-) -> Result<HttpResponse, RegistryError> {
-    end_fact(
-        &db,
-        (caller, request_id),
-        (path.into_inner(), label_path),
-        (&body.0, Revocation::parse),
-        operations::revoke,
-    )
-    .await
+    ) as (String, String, i32) => label_path,
+    Revocation => LabelView "Revoked", operations::revoke,
 }
 
 /// The label a path names: its holder, its kind and its year.

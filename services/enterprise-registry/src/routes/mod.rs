@@ -1,27 +1,19 @@
 //! HTTP only: extractors, parsing requests into domain values, status codes, headers and
 //! problem mapping. Every operation and view comes from `app`.
 
-use actix_web::HttpResponse;
-use actix_web::http::StatusCode;
 use chrono::NaiveDate;
-use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
-use hte_shared::db::{Db, DbConnection};
-use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
-use hte_shared::pagination::{Page, PageParams, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
 use hte_shared::regions::{RegionCode, RegionLevel};
-use hte_shared::telemetry::RequestId;
-use hte_shared::time::today;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date};
 use crate::domain::enterprise::parse_reason;
 use crate::domain::listing::ListFilter;
-use crate::error::{RegistryError, to_json};
+
+#[macro_use]
+mod facts;
 
 pub mod annual_reports;
 pub mod assessment;
@@ -158,99 +150,6 @@ fn pool_scope(raw: Option<&str>, default: bool, errors: &mut Vec<FieldError>) ->
             default
         }
     }
-}
-
-/// Parses a fact's body (with today's date) into the value the application layer records.
-type ParseNew<B, T> = fn(&B, NaiveDate) -> Result<T, Problem>;
-
-/// Records a new fact of an enterprise the caller may write (`app`'s record, enter, grant).
-type CreateFact<T, V> =
-    fn(&mut DbConnection, &Caller, &Actor, &CreditCode, &T) -> Result<V, RegistryError>;
-
-/// The POSTs that add a fact (pool entry, certificate, label) to an enterprise: the path's
-/// credit code and the body parsed, then a writer, the fact created once under the key,
-/// answered 201 with it and where its collection is.
-async fn create_fact<B, T, V>(
-    db: &Db,
-    (caller, request_id, key): (Caller, RequestId, MaybeIdempotencyKey),
-    (raw_code, collection): (&str, &str),
-    body: &B,
-    parse: ParseNew<B, T>,
-    create: CreateFact<T, V>,
-) -> Result<HttpResponse, RegistryError>
-where
-    B: Serialize,
-    T: Send + 'static,
-    V: Serialize + 'static,
-{
-    let code = path_credit_code(raw_code)?;
-    let fact = parse(body, today())?;
-    let request = to_json(body)?;
-    caller.require_writer()?;
-    let actor = Actor::new(&caller, &request_id);
-    let route = format!("POST /api/v1/enterprises/{code}/{collection}");
-    let location = format!("/api/v1/enterprises/{code}/{collection}");
-    create_once(db, actor, key.0, route, request, move |conn, actor| {
-        let view = create(conn, &caller, actor, &code, &fact)?;
-        Ok(Created {
-            status: StatusCode::CREATED,
-            location: Some(location),
-            body: to_json(&view)?,
-        })
-    })
-    .await
-}
-
-/// `app`'s page of an enterprise's records of one kind, after the key `K` a cursor carries.
-type RecordsPage<K, V> =
-    fn(&mut DbConnection, &Caller, &CreditCode, &PageRequest<K>) -> Result<Page<V>, RegistryError>;
-
-/// A page of the records of one kind (reports, pool entries, certificates, labels,
-/// declarations, incubations) of the enterprise a path names, as `list` reads them for the
-/// caller.
-async fn page_of_records<K, V>(
-    db: &Db,
-    caller: Caller,
-    (raw_code, page): (&str, &PageParams),
-    list: RecordsPage<K, V>,
-) -> Result<HttpResponse, RegistryError>
-where
-    K: DeserializeOwned + Send + 'static,
-    V: Serialize + Send + 'static,
-{
-    let code = path_credit_code(raw_code)?;
-    let page = page.parse::<K>()?;
-    let page = db
-        .read(move |conn| list(conn, &caller, &code, &page))
-        .await?;
-    Ok(HttpResponse::Ok().json(page))
-}
-
-/// Ends a fact of an enterprise the caller may write (`app`'s exit, revoke).
-type EndFact<K, V> =
-    fn(&mut DbConnection, &Caller, &Actor, (&CreditCode, K), &Ending) -> Result<V, RegistryError>;
-
-/// The POSTs that end a fact (exit, revocation): a writer, then the fact the path names and
-/// the ending the body gives, the change in one write, answered with the fact.
-async fn end_fact<P, K, B, V>(
-    db: &Db,
-    (caller, request_id): (Caller, RequestId),
-    (path, parse_path): (P, impl FnOnce(P) -> Result<(CreditCode, K), Problem>),
-    (body, parse_body): (&B, impl FnOnce(&B) -> Result<Ending, Problem>),
-    end: EndFact<K, V>,
-) -> Result<HttpResponse, RegistryError>
-where
-    K: Send + 'static,
-    V: Serialize + Send + 'static,
-{
-    caller.require_writer()?;
-    let (code, fact) = parse_path(path)?;
-    let ending = parse_body(body)?;
-    let actor = Actor::new(&caller, &request_id);
-    let view = db
-        .write(move |conn| end(conn, &caller, &actor, (&code, fact), &ending))
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
 }
 
 /// The end of a fact as a body gives it: a past date in `field` and a reason of 2–500

@@ -1,26 +1,18 @@
 //! Pool entries (入库培育): entry for a year, the list, and the exit (出库) with a reason.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post};
 use chrono::NaiveDate;
-use hte_shared::auth::Caller;
-use hte_shared::db::Db;
-use hte_shared::idempotency::MaybeIdempotencyKey;
-use hte_shared::json::Json;
-use hte_shared::openapi::refusals::{ChangeRefusals, RecordInputRefusals};
-use hte_shared::pagination::{Page, PageParams};
 use hte_shared::problem::{FieldError, Problem};
-use hte_shared::telemetry::RequestId;
 use hte_shared::time::today;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{create_fact, end_fact, page_of_records, parse_ending, path_credit_code};
+use super::{parse_ending, path_credit_code};
 use crate::app::pool_entries::{self as operations, PoolEntryView};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::{Ending, check_past_date, check_programme_year};
 use crate::domain::enterprise::{parse_identifier, prefixed};
 use crate::domain::pool_entries::{PoolEntry, check_batch};
-use crate::error::RegistryError;
 
 /// Body of `POST …/pool-entries`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -91,92 +83,26 @@ impl NewPoolEntry {
     }
 }
 
-/// Enter the enterprise into the cultivation pool (入库) for a year.
-#[utoipa::path(
-    tag = "programme",
-    request_body = NewPoolEntry,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe"),
-    ),
-    responses(
-        (status = 201, description = "Entered", body = PoolEntryView, headers(("Location" = String))),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/pool-entries")]
-pub async fn create_pool_entry(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    key: MaybeIdempotencyKey,
-    path: web::Path<String>,
-    body: Json<NewPoolEntry>,
-) -> Result<HttpResponse, RegistryError> {
-    create_fact(
-        &db,
-        (caller, request_id, key),
-        (&path, "pool-entries"),
-        &body.0,
-        NewPoolEntry::parse,
-        operations::enter,
-    )
-    .await
+fact_create_route! {
+    /// Enter the enterprise into the cultivation pool (入库) for a year.
+    create_pool_entry: POST "/enterprises/{credit_code}/pool-entries",
+    tag = "programme", collection = "pool-entries",
+    NewPoolEntry => 201 PoolEntryView "Entered", operations::enter,
 }
 
-/// The enterprise's pool entries, by year.
-/// Paged: `limit` 1–500 (default 50) and the `cursor` of the previous page's `next_cursor`;
-/// follow `next_cursor` until it is absent to read them all.
-#[utoipa::path(
-    tag = "programme",
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        PageParams,
-    ),
-    responses(
-        (status = 200, description = "A page of them", body = Page<PoolEntryView>),
-        RecordInputRefusals,
-    )
-)]
-#[get("/enterprises/{credit_code}/pool-entries")]
-pub async fn list_pool_entries(
-    db: web::Data<Db>,
-    caller: Caller,
-    path: web::Path<String>,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, RegistryError> {
-    page_of_records(&db, caller, (&path, &page), operations::list).await
+fact_list_route! {
+    /// The enterprise's pool entries, by year.
+    list_pool_entries: GET "/enterprises/{credit_code}/pool-entries",
+    tag = "programme", Page<PoolEntryView>, operations::list,
 }
 
-/// Take the enterprise out of the pool (出库), with a reason.
-#[utoipa::path(
+fact_end_route! {
+    /// Take the enterprise out of the pool (出库), with a reason.
+    exit_pool_entry: POST "/enterprises/{credit_code}/pool-entries/{year}/exit",
     tag = "programme",
-    request_body = PoolExit,
-    params(
-        ("credit_code" = String, Path, description = "Unified social credit code (统一社会信用代码)"),
-        ("year" = i32, Path, description = "Pool year (入库年度)"),
-    ),
-    responses(
-        (status = 200, description = "Exited", body = PoolEntryView),
-        ChangeRefusals,
-    )
-)]
-#[post("/enterprises/{credit_code}/pool-entries/{year}/exit")]
-pub async fn exit_pool_entry(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, i32)>,
-    body: Json<PoolExit>,
-) -> Result<HttpResponse, RegistryError> {
-    end_fact(
-        &db,
-        (caller, request_id),
-        (path.into_inner(), pool_entry_path),
-        (&body.0, PoolExit::parse),
-        operations::exit,
-    )
-    .await
+    params(("year" = i32, Path, description = "Pool year (入库年度)"))
+        as (String, i32) => pool_entry_path,
+    PoolExit => PoolEntryView "Exited", operations::exit,
 }
 
 /// The pool entry a path names: the enterprise and the pool year.
