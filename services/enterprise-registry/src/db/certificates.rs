@@ -26,26 +26,13 @@ pub fn page_of_enterprise(
     after: Option<&(NaiveDate, String)>,
     limit: i64,
 ) -> QueryResult<Vec<CertificateRow>> {
-    let mut query = certificates::table
-        .filter(certificates::credit_code.eq(credit_code.to_owned()))
-        .into_boxed();
-    if let Some((issued_on, number)) = after {
-        query = query.filter(
-            certificates::issued_on
-                .gt(*issued_on)
-                .or(certificates::issued_on
-                    .eq(*issued_on)
-                    .and(certificates::certificate_no.gt(number.clone()))),
-        );
-    }
-    query
-        .order((
-            certificates::issued_on.asc(),
-            certificates::certificate_no.asc(),
-        ))
-        .limit(limit)
-        .select(CertificateRow::as_select())
-        .load(conn)
+    super::page_of_enterprise!(
+        conn,
+        certificates(issued_on, certificate_no) as CertificateRow,
+        credit_code,
+        after,
+        limit
+    )
 }
 
 pub fn find(conn: &mut DbConnection, certificate_no: &str) -> QueryResult<Option<CertificateRow>> {

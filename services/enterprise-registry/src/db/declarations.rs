@@ -34,23 +34,13 @@ pub fn page_of_enterprise(
     after: Option<&(NaiveDate, String)>,
     limit: i64,
 ) -> QueryResult<Vec<DeclarationRow>> {
-    let mut query = declarations::table
-        .filter(declarations::credit_code.eq(credit_code.to_owned()))
-        .into_boxed();
-    if let Some((dated_on, id)) = after {
-        query = query.filter(
-            declarations::dated_on
-                .gt(*dated_on)
-                .or(declarations::dated_on
-                    .eq(*dated_on)
-                    .and(declarations::id.gt(id.clone()))),
-        );
-    }
-    query
-        .order((declarations::dated_on.asc(), declarations::id.asc()))
-        .limit(limit)
-        .select(DeclarationRow::as_select())
-        .load(conn)
+    super::page_of_enterprise!(
+        conn,
+        declarations(dated_on, id) as DeclarationRow,
+        credit_code,
+        after,
+        limit
+    )
 }
 
 /// The declarations of the given enterprises not withdrawn by `as_of`.

@@ -24,23 +24,13 @@ pub fn page_of_enterprise(
     after: Option<&(NaiveDate, String)>,
     limit: i64,
 ) -> QueryResult<Vec<IncubationRow>> {
-    let mut query = incubations::table
-        .filter(incubations::credit_code.eq(credit_code.to_owned()))
-        .into_boxed();
-    if let Some((started_on, carrier)) = after {
-        query = query.filter(
-            incubations::started_on
-                .gt(*started_on)
-                .or(incubations::started_on
-                    .eq(*started_on)
-                    .and(incubations::carrier_id.gt(carrier.clone()))),
-        );
-    }
-    query
-        .order((incubations::started_on.asc(), incubations::carrier_id.asc()))
-        .limit(limit)
-        .select(IncubationRow::as_select())
-        .load(conn)
+    super::page_of_enterprise!(
+        conn,
+        incubations(started_on, carrier_id) as IncubationRow,
+        credit_code,
+        after,
+        limit
+    )
 }
 
 /// The carrier's incubations of the same enterprise that overlap `[start, end]`.

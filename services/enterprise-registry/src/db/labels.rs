@@ -27,21 +27,13 @@ pub fn page_of_enterprise(
     after: Option<&(i32, String)>,
     limit: i64,
 ) -> QueryResult<Vec<LabelRow>> {
-    let mut query = labels::table
-        .filter(labels::credit_code.eq(credit_code.to_owned()))
-        .into_boxed();
-    if let Some((year, kind)) = after {
-        query = query.filter(
-            labels::year
-                .gt(*year)
-                .or(labels::year.eq(*year).and(labels::kind.gt(kind.clone()))),
-        );
-    }
-    query
-        .order((labels::year.asc(), labels::kind.asc()))
-        .limit(limit)
-        .select(LabelRow::as_select())
-        .load(conn)
+    super::page_of_enterprise!(
+        conn,
+        labels(year, kind) as LabelRow,
+        credit_code,
+        after,
+        limit
+    )
 }
 
 pub fn find(

@@ -43,3 +43,27 @@ macro_rules! insert_all {
     }};
 }
 pub(crate) use insert_all;
+
+/// Up to `limit` rows of one enterprise from a table whose rows it holds, in the order of
+/// two key columns, after the key `after` (the keyset a page's cursor carries): the one
+/// definition of how an enterprise's facts are paged.
+macro_rules! page_of_enterprise {
+    ($conn:expr, $table:ident ($first:ident, $second:ident) as $row:ty, $credit_code:expr, $after:expr, $limit:expr) => {{
+        let mut query = $table::table
+            .filter($table::credit_code.eq($credit_code.to_owned()))
+            .into_boxed();
+        if let Some((first, second)) = $after {
+            query = query.filter(
+                $table::$first.gt(*first).or($table::$first
+                    .eq(*first)
+                    .and($table::$second.gt(second.clone()))),
+            );
+        }
+        query
+            .order(($table::$first.asc(), $table::$second.asc()))
+            .limit($limit)
+            .select(<$row>::as_select())
+            .load($conn)
+    }};
+}
+pub(crate) use page_of_enterprise;
