@@ -127,6 +127,11 @@ impl<S> TestApp<S> {
         self.send(Method::GET, token, path, None, None).await
     }
 
+    /// `GET` as `token`, asserting a 200, and the JSON body.
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        assert_json(self.get_as(token, path).await, 200).await
+    }
+
     pub async fn post_as(&self, token: &str, path: &str, body: &Value) -> Response {
         self.send(Method::POST, token, path, None, Some(body)).await
     }

@@ -248,20 +248,14 @@ async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_ci
     assert_eq!(published["version"], 2);
     let nanjing: Value = suite
         .allocation
-        .get_as(&suite.token(Role::City, "320100"), &by_id)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&suite.token(Role::City, "320100"), &by_id)
+        .await;
     assert_eq!(nanjing["rows"].as_array().unwrap().len(), 1);
     assert_eq!(nanjing["rows"][0]["rank"], 1);
     let auditor: Value = suite
         .allocation
-        .get_as(&suite.token(Role::Auditor, "320000"), &path)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&suite.token(Role::Auditor, "320000"), &path)
+        .await;
     assert_eq!(auditor["items"][0]["rows"].as_array().unwrap().len(), 13);
 
     the_download_holds_the_same_numbers(&suite, &by_id).await;
@@ -276,13 +270,7 @@ async fn a_draft_is_the_provinces_alone(suite: &Suite, (path, by_id): (&str, &st
         (Role::Service, "320000"),
     ] {
         let token = suite.token(role, region);
-        let list: Value = suite
-            .allocation
-            .get_as(&token, path)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let list: Value = suite.allocation.get_json(&token, path).await;
         assert_eq!(list["items"], json!([]), "{role:?}");
         assert_eq!(suite.allocation.get_as(&token, by_id).await.status(), 404);
         let file = suite
@@ -334,14 +322,11 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
         .await;
     let splits: Value = suite
         .allocation
-        .get_as(
+        .get_json(
             &suite.province(),
             &format!("/api/v1/plans/{PLAN}/splits?period=2020"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let suzhou_rows: Vec<&Value> = splits["items"]
         .as_array()
         .unwrap()
@@ -383,11 +368,8 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
         .await;
     let report: Value = suite
         .allocation
-        .get_as(&province, &format!("/api/v1/plans/{PLAN}/progress"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, &format!("/api/v1/plans/{PLAN}/progress"))
+        .await;
     assert_eq!(report["as_of"], "2020-12-31", "{report}");
     assert_eq!(report["period"], "2020");
     let csv = suite
@@ -490,11 +472,8 @@ async fn ids_one_page_at_a_time(suite: &Suite, path: &str) -> Vec<Value> {
         let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));
         let page: Value = suite
             .allocation
-            .get_as(&province, &format!("{path}?limit=1{query}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&province, &format!("{path}?limit=1{query}"))
+            .await;
         ids.extend(
             page["items"]
                 .as_array()

@@ -191,11 +191,8 @@ async fn a_county_sees_its_own_row_among_its_citys(suite: &Suite) {
     let progress_path = format!("/api/v1/plans/{PLAN}/progress?level=county&as_of=2020-06-30");
     let counties: Value = suite
         .allocation
-        .get_as(&suite.token(Role::County, "320583"), &progress_path)
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&suite.token(Role::County, "320583"), &progress_path)
+        .await;
     assert_eq!(counties["parent_code"], "320500");
     assert_eq!(counties["items"].as_array().unwrap().len(), 1, "{counties}");
     assert_eq!(row(&counties, "320583")["actual"], 2);
@@ -319,14 +316,11 @@ pub(crate) async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value
 async fn the_published_assessment_stays(suite: &Suite, id: &str, published: &Value) {
     let again: Value = suite
         .allocation
-        .get_as(
+        .get_json(
             &suite.province(),
             &format!("/api/v1/plans/{PLAN}/assessments/{id}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(again["rows"], published["rows"]);
     assert_eq!(line(&again, "320500")["items"][0]["achieved"], 1);
 }

@@ -78,11 +78,8 @@ async fn build_readiness(suite: &Suite, day: &str) {
     for _ in 0..200 {
         let builds: Value = suite
             .registry
-            .get_as(&province, "/api/v1/candidates/readiness")
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&province, "/api/v1/candidates/readiness")
+            .await;
         let finished = builds["items"]
             .as_array()
             .unwrap()

@@ -58,14 +58,11 @@ async fn reports_are_filed_replaced_with_etag_and_listed() {
     )
     .await;
     let list: Value = app
-        .get_as(
+        .get_json(
             &token,
             &format!("/api/v1/enterprises/{code}/annual-reports"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let years: Vec<i64> = list["items"]
         .as_array()
         .unwrap()
@@ -73,7 +70,7 @@ async fn reports_are_filed_replaced_with_etag_and_listed() {
         .map(|r| r["year"].as_i64().unwrap())
         .collect();
     assert_eq!(years, [2023, 2024]);
-    let one: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    let one: Value = app.get_json(&token, &path).await;
     assert_eq!(one["employees"], 90);
     assert_problem(
         app.get_as(
@@ -111,21 +108,15 @@ async fn every_cross_field_rule_is_enforced() {
     }
     // Nothing was written by any rejected request.
     let list: Value = app
-        .get_as(
+        .get_json(
             &token,
             &format!("/api/v1/enterprises/{code}/annual-reports"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(list["items"].as_array().unwrap().is_empty());
     let history: Value = app
-        .get_as(&token, &format!("/api/v1/enterprises/{code}/history"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("/api/v1/enterprises/{code}/history"))
+        .await;
     assert_eq!(
         history["items"].as_array().unwrap().len(),
         1,

@@ -36,14 +36,11 @@ async fn assessment_names_values_thresholds_and_gaps() {
     // R&D ¥1.5M a year = 3.75 %: short of 5 % by ¥1.5M over three years.
     let code = firm(&app, 1, "320583", 1_500_000, 9).await;
     let assessment: Value = app
-        .get_as(
+        .get_json(
             &token,
             &format!("/api/v1/enterprises/{code}/assessment?as_of=2026-06-01"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(assessment["rule_set_version"], "2016-national-1");
     assert_eq!(assessment["assessed_years"], json!([2023, 2024, 2025]));
     let rd = hte_condition(&assessment["hte"], "rd_intensity");
@@ -79,15 +76,15 @@ async fn assessment_names_values_thresholds_and_gaps() {
         assessment["tech_sme"]
     );
 
-    let unknown: Value = app
-        .get_as(
+    let unknown = assert_problem(
+        app.get_as(
             &token,
             &format!("/api/v1/enterprises/{code}/assessment?rule_set=nope"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await,
+        422,
+    )
+    .await;
     assert_eq!(unknown["errors"][0]["field"], "rule_set");
     let auditor = app.token(Role::County, "320106");
     assert_problem(
@@ -104,7 +101,7 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
     let token = app.province_token();
     let code = firm(&app, 2, "320583", 2_400_000, 12).await;
     let path = format!("/api/v1/enterprises/{code}/assessment?as_of=2026-06-01");
-    let before: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    let before: Value = app.get_json(&token, &path).await;
     assert_eq!(
         hte_condition(&before["hte"], "st_staff_ratio")["outcome"],
         "pass"
@@ -162,14 +159,11 @@ async fn rule_sets_are_versioned_data_the_province_adjusts() {
 /// answer is reproduced by naming its rule set; the built-in rules can be made active again.
 async fn answers_follow_the_active_rule_set(app: &TestApp, path: &str, before: &Value) {
     let token = app.province_token();
-    let still: Value = app.get_as(&token, path).await.json().await.unwrap();
+    let still: Value = app.get_json(&token, path).await;
     assert_eq!(still["rule_set_version"], "2016-national-1");
     let tried: Value = app
-        .get_as(&token, &format!("{path}&rule_set=jiangsu-2026-1"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("{path}&rule_set=jiangsu-2026-1"))
+        .await;
     assert_eq!(
         hte_condition(&tried["hte"], "st_staff_ratio")["outcome"],
         "fail"
@@ -182,28 +176,20 @@ async fn answers_follow_the_active_rule_set(app: &TestApp, path: &str, before: &
         )
         .await;
     assert_eq!(activated.status(), 200);
-    let after: Value = app.get_as(&token, path).await.json().await.unwrap();
+    let after: Value = app.get_json(&token, path).await;
     assert_eq!(after["rule_set_version"], "jiangsu-2026-1");
     assert_eq!(
         hte_condition(&after["hte"], "st_staff_ratio")["outcome"],
         "fail"
     );
     let reproduced: Value = app
-        .get_as(&token, &format!("{path}&rule_set=2016-national-1"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("{path}&rule_set=2016-national-1"))
+        .await;
     assert_eq!(
         &reproduced, before,
         "an old answer can be reproduced by naming its rule set"
     );
-    let list: Value = app
-        .get_as(&token, "/api/v1/rule-sets")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get_json(&token, "/api/v1/rule-sets").await;
     let active: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -224,7 +210,7 @@ async fn answers_follow_the_active_rule_set(app: &TestApp, path: &str, before: &
     let back: Value = back.json().await.unwrap();
     assert_eq!(back["builtin"], true);
     assert_eq!(back["active"], true);
-    let again: Value = app.get_as(&token, path).await.json().await.unwrap();
+    let again: Value = app.get_json(&token, path).await;
     assert_eq!(&again, before);
 }
 
@@ -249,11 +235,8 @@ async fn candidates_rank_deterministically_and_export() {
     assert!(twin_a < twin_b);
 
     let all: Value = app
-        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/candidates?as_of=2026-06-01")
+        .await;
     let order: Vec<&str> = all["items"]
         .as_array()
         .unwrap()
@@ -282,14 +265,11 @@ async fn paging_gives_the_same_order_and_ranks(app: &TestApp, expected: &[String
     let mut cursor = String::new();
     loop {
         let page: Value = app
-            .get_as(
+            .get_json(
                 &token,
                 &format!("/api/v1/candidates?as_of=2026-06-01&limit=2{cursor}"),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         for c in page["items"].as_array().unwrap() {
             paged.push((
                 c["credit_code"].as_str().unwrap().to_owned(),
@@ -315,28 +295,19 @@ async fn paging_gives_the_same_order_and_ranks(app: &TestApp, expected: &[String
 async fn filters_narrow_the_list(app: &TestApp) {
     let token = app.province_token();
     let at_most_one: Value = app
-        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&max_failing=1")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/candidates?as_of=2026-06-01&max_failing=1")
+        .await;
     assert_eq!(at_most_one["items"].as_array().unwrap().len(), 4);
     let nanjing: Value = app
-        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&region=320100")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/candidates?as_of=2026-06-01&region=320100")
+        .await;
     assert_eq!(nanjing["items"].as_array().unwrap().len(), 2);
     let city: Value = app
-        .get_as(
+        .get_json(
             &app.token(Role::City, "320500"),
             "/api/v1/candidates?as_of=2026-06-01",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(city["items"].as_array().unwrap().len(), 3);
 }
 
@@ -516,14 +487,11 @@ async fn a_never_activated_rule_set_can_be_deleted() {
     )
     .await;
     let report: Value = app
-        .get_as(
+        .get_json(
             &app.token(Role::Auditor, "320000"),
             "/api/v1/audit/verification",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(report["valid"], true, "{report}");
     assert_eq!(
         report["entries_checked"], 4,
@@ -553,11 +521,8 @@ async fn screening_keeps_firms_whose_status_ends_within_the_year_as_re_applicant
         assert_eq!(response.status(), 201);
     }
     let all: Value = app
-        .get_as(&token, "/api/v1/candidates?as_of=2026-06-01&scope=all")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/candidates?as_of=2026-06-01&scope=all")
+        .await;
     let rows: Vec<(&str, &str, &Value)> = all["items"]
         .as_array()
         .unwrap()

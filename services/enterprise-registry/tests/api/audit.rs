@@ -57,12 +57,7 @@ async fn history_records_who_when_why_and_the_chain_detects_tampering() {
     )
     .await;
 
-    let history: Value = app
-        .get_as(&token, &format!("{path}/history"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let history: Value = app.get_json(&token, &format!("{path}/history")).await;
     let items = history["items"].as_array().unwrap();
     let actions: Vec<&str> = items
         .iter()
@@ -78,18 +73,12 @@ async fn history_records_who_when_why_and_the_chain_detects_tampering() {
     assert_eq!(items[3]["reason"], "迁出江苏省");
 
     let page: Value = app
-        .get_as(&token, &format!("{path}/history?limit=3"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("{path}/history?limit=3"))
+        .await;
     let next = page["next_cursor"].as_str().unwrap();
     let rest: Value = app
-        .get_as(&token, &format!("{path}/history?limit=3&cursor={next}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("{path}/history?limit=3&cursor={next}"))
+        .await;
     assert_eq!(rest["items"][0]["action"], "deregister");
 
     let report = verify(&app).await;

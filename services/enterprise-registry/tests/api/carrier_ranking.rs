@@ -125,7 +125,7 @@ async fn ranking_scores_a_hand_checked_data_set_and_ties_share_a_rank() {
     data_set(&app).await;
     let token = app.province_token();
     let path = format!("/api/v1/carrier-ranking?kind=incubator&{PERIOD}");
-    let ranking = assert_json(app.get_as(&token, &path).await, 200).await;
+    let ranking = app.get_json(&token, &path).await;
     assert_eq!(
         places(&ranking),
         owned(&[
@@ -154,12 +154,12 @@ async fn ranking_scores_a_hand_checked_data_set_and_ties_share_a_rank() {
     for item in ranking["items"].as_array().unwrap() {
         let id = item["carrier_id"].as_str().unwrap();
         let one = format!("/api/v1/carriers/{id}/performance?{PERIOD}");
-        let performance = assert_json(app.get_as(&token, &one).await, 200).await;
+        let performance = app.get_json(&token, &one).await;
         assert_eq!(item["performance"], performance, "{id}");
     }
     // Other weights, another order: ties are listed by carrier id.
     let weighted = format!("{path}&weight_htes_certified=0&weight_tech_smes=0");
-    let ranking = assert_json(app.get_as(&token, &weighted).await, 200).await;
+    let ranking = app.get_json(&token, &weighted).await;
     assert_eq!(
         places(&ranking),
         owned(&[
@@ -172,7 +172,7 @@ async fn ranking_scores_a_hand_checked_data_set_and_ties_share_a_rank() {
         "{ranking}"
     );
     let every_kind = format!("/api/v1/carrier-ranking?{PERIOD}");
-    let ranking = assert_json(app.get_as(&token, &every_kind).await, 200).await;
+    let ranking = app.get_json(&token, &every_kind).await;
     assert_eq!(ranking["items"].as_array().unwrap().len(), 6, "{ranking}");
 }
 
@@ -204,16 +204,16 @@ async fn officials_rank_the_carriers_of_their_region_only() {
         ),
     ];
     for (token, want) in &cases {
-        let ranking = assert_json(app.get_as(token, &path).await, 200).await;
+        let ranking = app.get_json(token, &path).await;
         assert_eq!(ids(&ranking), *want, "{ranking}");
     }
     // A Suzhou official's ranks are within Suzhou: gl-a, outranked by everyone there, is absent.
     let suzhou = &cases[1].0;
-    let ranking = assert_json(app.get_as(suzhou, &path).await, 200).await;
+    let ranking = app.get_json(suzhou, &path).await;
     assert_eq!(ranking["items"][3]["rank"], 4, "{ranking}");
     // The province narrows to a city; a city may not look at another city's carriers.
     let nanjing_only = format!("{path}&region=320100");
-    let ranking = assert_json(app.get_as(&app.province_token(), &nanjing_only).await, 200).await;
+    let ranking = app.get_json(&app.province_token(), &nanjing_only).await;
     assert_eq!(ids(&ranking), ["gl-a"]);
     assert_problem(app.get_as(suzhou, &nanjing_only).await, 403).await;
     let nanjing = &cases[3].0;
@@ -266,7 +266,7 @@ async fn weights_out_of_bounds_and_bad_periods_are_field_errors() {
     assert_eq!(problem["errors"][0]["field"], "region", "{problem}");
     let edges =
         format!("/api/v1/carrier-ranking?{PERIOD}&weight_firms_incubated=0&weight_tech_smes=100");
-    let ranking = assert_json(app.get_as(&token, &edges).await, 200).await;
+    let ranking = app.get_json(&token, &edges).await;
     assert_eq!(ranking["weights"]["tech_smes"], 100);
 }
 

@@ -68,7 +68,7 @@ async fn what_the_caller_may_do(
     let status = |r: reqwest::Response| r.status().as_u16();
     let read_a = status(app.get_as(token, "/api/v1/carriers/in-a").await);
     let read_b = status(app.get_as(token, "/api/v1/carriers/in-b").await);
-    let list = assert_json(app.get_as(token, "/api/v1/carriers?limit=500").await, 200).await;
+    let list = app.get_json(token, "/api/v1/carriers?limit=500").await;
     let count = list["items"].as_array().unwrap().len();
     let rename = json!({"name": format!("改名{i}号孵化器")});
     let mut writes = Vec::new();
@@ -128,11 +128,9 @@ async fn a_county_keeps_its_carrier_in_its_county(app: &TestApp) {
 /// Lists filter by region, kind and level within the caller's region.
 async fn lists_filter_within_the_callers_region(app: &TestApp) {
     let city = app.token(Role::City, "320500");
-    let makers = assert_json(
-        app.get_as(&city, "/api/v1/carriers?kind=maker_space").await,
-        200,
-    )
-    .await;
+    let makers = app
+        .get_json(&city, "/api/v1/carriers?kind=maker_space")
+        .await;
     assert_eq!(makers["items"].as_array().unwrap().len(), 3, "{makers}");
     assert_eq!(makers["items"][0]["kind_label"], "众创空间");
     assert_problem(
@@ -222,7 +220,7 @@ async fn carriers_are_checked_versioned_idempotent_and_audited() {
         "\"v2\"",
         "nothing to change keeps the version"
     );
-    let audit = assert_json(app.get_as(&token, "/api/v1/audit/verification").await, 200).await;
+    let audit = app.get_json(&token, "/api/v1/audit/verification").await;
     assert_eq!(
         (audit["valid"].as_bool(), audit["entries_checked"].as_u64()),
         (Some(true), Some(2)),
@@ -276,7 +274,7 @@ async fn enterprises_record_the_carrier_that_incubated_them() {
         json!({"carrier_id": "ks-incubator", "started_on": "2010-01-01", "ended_on": "2010-02-01"});
     assert_problem(app.post_as(&gulou, &path, &before_registration).await, 422).await;
 
-    let list = assert_json(app.get_as(&gulou, &path).await, 200).await;
+    let list = app.get_json(&gulou, &path).await;
     let starts: Vec<&str> = list["items"]
         .as_array()
         .unwrap()
@@ -284,12 +282,9 @@ async fn enterprises_record_the_carrier_that_incubated_them() {
         .map(|i| i["started_on"].as_str().unwrap())
         .collect();
     assert_eq!(starts, ["2019-01-01", "2022-01-01"]);
-    let history = assert_json(
-        app.get_as(&province, &format!("/api/v1/enterprises/{firm}/history"))
-            .await,
-        200,
-    )
-    .await;
+    let history = app
+        .get_json(&province, &format!("/api/v1/enterprises/{firm}/history"))
+        .await;
     let incubations = history["items"]
         .as_array()
         .unwrap()
@@ -381,13 +376,13 @@ async fn performance_counts_a_hand_checked_data_set() {
     .await;
 
     let path = "/api/v1/carriers/ks-incubator/performance?from=2020-01-01&to=2023-12-31";
-    let counts = assert_json(app.get_as(&token, path).await, 200).await;
+    let counts = app.get_json(&token, path).await;
     assert_eq!(
         counts,
         json!({"firms_incubated": 2, "tech_smes": 1, "pool_members": 1, "htes_certified": 1, "labels_earned": 1})
     );
     let later = "/api/v1/carriers/ks-incubator/performance?from=2020-01-01&to=2024-12-31";
-    let counts = assert_json(app.get_as(&token, later).await, 200).await;
+    let counts = app.get_json(&token, later).await;
     assert_eq!(counts["htes_certified"], 2, "{counts}");
     let bad = "/api/v1/carriers/ks-incubator/performance?from=2024-01-01&to=2020-12-31";
     let problem = assert_problem(app.get_as(&token, bad).await, 422).await;

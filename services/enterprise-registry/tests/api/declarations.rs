@@ -36,14 +36,11 @@ async fn declarations(app: &TestApp, code: &str) -> Value {
 
 async fn hte(app: &TestApp, code: &str) -> Value {
     let assessment: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{code}/assessment?as_of=2026-06-01"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assessment["hte"].clone()
 }
 
@@ -141,14 +138,11 @@ async fn a_withdrawn_declaration_no_longer_counts(app: &TestApp, code: &str, id:
 /// Every write is in the enterprise's audit history.
 async fn every_write_is_in_the_history(app: &TestApp, code: &str) {
     let history: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{code}/history?limit=100"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let declarations: Vec<&str> = history["items"]
         .as_array()
         .unwrap()

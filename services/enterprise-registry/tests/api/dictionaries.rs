@@ -9,12 +9,7 @@ use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, ent
 async fn code_lists_are_published_and_an_unlisted_industry_is_a_field_error() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    let lists: Value = app
-        .get_as(&token, "/api/v1/dictionaries")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let lists: Value = app.get_json(&token, "/api/v1/dictionaries").await;
     let names: Vec<&str> = lists
         .as_array()
         .unwrap()
@@ -33,21 +28,15 @@ async fn code_lists_are_published_and_an_unlisted_industry_is_a_field_error() {
         assert!(names.contains(&name), "{names:?}");
     }
     let domains: Value = app
-        .get_as(&token, "/api/v1/dictionaries/tech_domains")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/dictionaries/tech_domains")
+        .await;
     let electronic = &domains["entries"][0];
     assert_eq!(electronic["code"], "electronic_information");
     assert_eq!(electronic["label_zh"], "电子信息");
     assert_eq!(electronic["label_en"], "Electronic information");
     let outcomes: Value = app
-        .get_as(&token, "/api/v1/dictionaries/assessment_outcomes")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/dictionaries/assessment_outcomes")
+        .await;
     assert!(outcomes.to_string().contains("不符合"));
     assert_problem(
         app.get_as(&token, "/api/v1/dictionaries/colours").await,

@@ -206,7 +206,7 @@ async fn concurrent_updates_with_one_etag_let_exactly_one_win() {
     let mut statuses = futures_util::future::join_all(attempts).await;
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 412, 412, 412, 412, 412]);
-    let body: Value = app.get_as(&token, &path).await.json().await.unwrap();
+    let body: Value = app.get_json(&token, &path).await;
     assert_eq!(body["version"], 2);
 }
 
@@ -248,12 +248,7 @@ async fn idempotent_creation_replays_and_refuses_a_changed_body() {
     );
 
     // One record, one audit entry.
-    let history: Value = app
-        .get_as(&token, &format!("{location}/history"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let history: Value = app.get_json(&token, &format!("{location}/history")).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 1);
 
     let malformed = app
@@ -422,14 +417,11 @@ async fn deregistration_keeps_the_record() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["status"], "deregistered");
     let before: Value = app
-        .get_as(
+        .get_json(
             &token,
             &format!("/api/v1/enterprises/{code}?as_of=2024-04-30"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(before["status"], "registered");
     assert_problem(
         app.post_as(
@@ -442,11 +434,8 @@ async fn deregistration_keeps_the_record() {
     )
     .await;
     let page: Value = app
-        .get_as(&token, "/api/v1/enterprises?status=deregistered")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/enterprises?status=deregistered")
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
 }
 
@@ -489,12 +478,7 @@ async fn patches_compare_etags_strongly_refuse_null_for_required_fields_and_skip
         assert_eq!(same.status(), 200);
         assert_eq!(same.headers()["etag"], "\"v1\"");
     }
-    let history: Value = app
-        .get_as(&token, &format!("{path}/history"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let history: Value = app.get_json(&token, &format!("{path}/history")).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 1, "{history}");
 }
 
@@ -648,20 +632,14 @@ async fn the_keyed_read_equals_the_list_view_for_a_firm_with_many_facts() {
     }
     for as_of in ["2019-06-01", "2020-06-01", "2022-06-01", "2030-01-01"] {
         let one: Value = app
-            .get_as(&token, &format!("/api/v1/enterprises/{code}?as_of={as_of}"))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/enterprises/{code}?as_of={as_of}"))
+            .await;
         let list: Value = app
-            .get_as(
+            .get_json(
                 &token,
                 &format!("/api/v1/enterprises?as_of={as_of}&q=多事实"),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
         assert_eq!(one, list["items"][0], "as of {as_of}");
         assert_eq!(one["zone_level"], "national");
@@ -670,7 +648,7 @@ async fn the_keyed_read_equals_the_list_view_for_a_firm_with_many_facts() {
         let path = format!("/api/v1/enterprises/{code}?as_of={as_of}");
         let (app, token) = (&app, &token);
         async move {
-            let view: Value = app.get_as(token, &path).await.json().await.unwrap();
+            let view: Value = app.get_json(token, &path).await;
             view["status"].as_str().unwrap().to_owned()
         }
     };

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use hte_shared::problem::types::SERVICE_UNAVAILABLE;
-use hte_shared::testing::{DbLink, TestDatabase, assert_json, assert_problem_type};
+use hte_shared::testing::{DbLink, TestDatabase, assert_problem_type};
 use reqwest::Response;
 
 use crate::helpers::{RegistryFixtures, TestApp, credit_code, enterprise_body};
@@ -46,7 +46,7 @@ async fn a_database_restart_answers_503_and_the_service_recovers_on_its_own() {
     app.create_enterprise(&enterprise_body(&code, KUNSHAN, "重启前"))
         .await;
     let keyed = format!("/api/v1/enterprises/{code}");
-    assert_json(app.get_as(&token, &keyed).await, 200).await;
+    app.get_json(&token, &keyed).await;
 
     link.cut().await;
     outage_answers_503(&app, &keyed).await;
@@ -101,7 +101,7 @@ async fn outage_answers_503(app: &TestApp, keyed: &str) {
 async fn back_in_service(app: &TestApp, keyed: &str, serial: u32) {
     let ready = within_bound(app.client.get(app.url("/readyz")), "readiness after").await;
     assert_eq!(ready.status(), 200);
-    let found = assert_json(app.get_as(&app.province_token(), keyed).await, 200).await;
+    let found = app.get_json(&app.province_token(), keyed).await;
     assert_eq!(found["name"], "重启前");
     let body = enterprise_body(&credit_code(KUNSHAN, serial), KUNSHAN, "恢复后");
     app.create_enterprise(&body).await;

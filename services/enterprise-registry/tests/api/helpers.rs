@@ -74,11 +74,8 @@ impl RegistryFixtures for TestApp {
 pub async fn builtin_rules(app: &TestApp, version: &str) -> Value {
     let token = app.province_token();
     let builtin: Value = app
-        .get_as(&token, "/api/v1/rule-sets/2016-national-1")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/rule-sets/2016-national-1")
+        .await;
     assert_eq!(builtin["builtin"], true);
     let mut rules = builtin["rules"].clone();
     rules["version"] = json!(version);

@@ -21,24 +21,18 @@ async fn import_ok(app: &TestApp, query: &str, body: Vec<u8>) -> Value {
 
 async fn enterprise_count(app: &TestApp) -> usize {
     let page: Value = app
-        .get_as(&app.province_token(), "/api/v1/enterprises?limit=500")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app.province_token(), "/api/v1/enterprises?limit=500")
+        .await;
     page["items"].as_array().unwrap().len()
 }
 
 async fn audit_entries(app: &TestApp) -> u64 {
     let report: Value = app
-        .get_as(
+        .get_json(
             &app.token(Role::Auditor, "320000"),
             "/api/v1/audit/verification",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(report["valid"], true);
     report["entries_checked"].as_u64().unwrap()
 }
@@ -72,14 +66,11 @@ async fn utf8_bom_and_gbk_files_with_chinese_headers_import_and_reimport_unchang
     assert_eq!(first["encoding"], "utf-8");
     assert_eq!(first["counts"]["created"], 3, "{first}");
     let detail: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{}", codes[0].0),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(detail["tech_domain"], "new_materials");
     assert_eq!(detail["zone_level"], "national");
     assert_eq!(detail["zone_id"], "kunshan-hz", "stored as the zone's id");
@@ -124,26 +115,20 @@ async fn utf8_bom_and_gbk_files_with_chinese_headers_import_and_reimport_unchang
     assert_eq!(gbk_import["counts"]["updated"], 1);
     assert_eq!(gbk_import["counts"]["unchanged"], 2);
     let renamed: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{}", codes[1].0),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(renamed["name"], "导入测试壹号科技有限公司");
     assert_eq!(renamed["version"], 2);
 
     let fetched: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/imports/{}", gbk_import["id"].as_str().unwrap()),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(fetched["counts"], gbk_import["counts"]);
 }
 
@@ -188,14 +173,11 @@ async fn money_units_convert_exactly_and_bad_rows_are_reported() {
             .contains("whole number of yuan")
     );
     let report: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{code}/annual-reports/2024"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(report["total_income_yuan"], 42_005_000, "4200.5 万元");
     assert_eq!(report["sales_revenue_yuan"], 40_000_000, "40000 千元");
     assert_eq!(report["rd_expense_yuan"], 2_400_000);
@@ -209,14 +191,11 @@ async fn money_units_convert_exactly_and_bad_rows_are_reported() {
     .await;
     assert_eq!(whole_file_unit["counts"]["created"], 1);
     let report: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{code}/annual-reports/2025"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(report["rd_expense_yuan"], 123_456);
 }
 
@@ -561,11 +540,8 @@ async fn trailing_blank_rows_and_reimports_keep_what_was_recorded_since() {
         "a re-import does not undo a revocation: {again}"
     );
     let list: Value = app
-        .get_as(&token, &format!("/api/v1/enterprises/{code}/certificates"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("/api/v1/enterprises/{code}/certificates"))
+        .await;
     assert_eq!(list["items"][0]["revoked_on"], "2024-06-01");
 
     let blanks =
@@ -774,14 +750,11 @@ async fn xlsx_sheets_are_read_row_by_row_with_their_own_row_numbers() {
     );
     assert_eq!(result["errors"][0]["column"], "credit_code");
     let firm: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{good}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(firm["registered_on"], "2020-01-15");
     assert_eq!(firm["above_scale"], false);
 }
@@ -875,11 +848,8 @@ async fn absent_columns_keep_what_is_stored_and_a_record_may_appear_once_per_fil
     let result = import_ok(&app, "kind=enterprises", firms.into_bytes()).await;
     assert_eq!(result["counts"]["unchanged"], 1, "{result}");
     let firm: Value = app
-        .get_as(&token, &format!("/api/v1/enterprises/{code}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("/api/v1/enterprises/{code}"))
+        .await;
     assert_eq!(firm["tech_domain"], "electronic_information");
 
     // Reports: the columns given change, the others stay; the documented Chinese name of
@@ -895,24 +865,18 @@ async fn absent_columns_keep_what_is_stored_and_a_record_may_appear_once_per_fil
     .await;
     assert_eq!(result["counts"]["updated"], 1, "{result}");
     let stored: Value = app
-        .get_as(
+        .get_json(
             &token,
             &format!("/api/v1/enterprises/{code}/annual-reports/2024"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(stored["employees"], 90);
     assert_eq!(stored["total_income_yuan"], 31_000_000);
     assert_eq!(stored["rd_expense_yuan"], 2_500_000);
     // The history says which report changed, as for a change through the API.
     let history: Value = app
-        .get_as(&token, &format!("/api/v1/enterprises/{code}/history"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, &format!("/api/v1/enterprises/{code}/history"))
+        .await;
     let replaced = history["items"]
         .as_array()
         .unwrap()

@@ -182,12 +182,7 @@ pub(crate) async fn assert_statistics_form_imports(
     let landed = imported_as(app, content_type, "mode=atomic", file.clone()).await;
     assert_eq!(landed["status"], "completed", "{landed}");
     assert_eq!(landed["counts"]["created"], 2);
-    let report: Value = app
-        .get_as(&app.province_token(), &report_path)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let report: Value = app.get_json(&app.province_token(), &report_path).await;
     assert_eq!(report["employees"], 120);
     assert_eq!(report["st_staff"], 30);
     assert_eq!(report["sales_revenue_yuan"], 50_000_500);
@@ -313,14 +308,11 @@ async fn csv_with_a_title_line_and_dates_typed_as_text() {
     assert_eq!(result["counts"]["created"], 3, "{result}");
     for code in &codes {
         let firm: Value = app
-            .get_as(
+            .get_json(
                 &app.province_token(),
                 &format!("/api/v1/enterprises/{code}"),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         assert_eq!(firm["registered_on"], "2019-01-01");
     }
 }
@@ -330,11 +322,8 @@ async fn the_accepted_headers_of_each_kind_are_published() {
     let app = TestApp::spawn().await;
     let token = app.token(hte_shared::auth::Role::County, "320583");
     let published: Value = app
-        .get_as(&token, "/api/v1/imports/kinds/annual_reports/columns")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/imports/kinds/annual_reports/columns")
+        .await;
     let columns = published["columns"].as_array().unwrap();
     let sales = columns
         .iter()
@@ -575,13 +564,10 @@ async fn a_value_merged_down_a_column_belongs_to_every_row_it_covers() {
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["counts"]["created"], 3, "{result}");
     let last: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{}", codes[2]),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(last["region_code"], "320583");
 }

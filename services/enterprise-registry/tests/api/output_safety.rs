@@ -64,14 +64,11 @@ async fn csv_exports_neutralise_formulas_and_import_back_unchanged() {
     let reimport = import_csv(&app, &token, "kind=enterprises", bytes).await;
     assert_eq!(reimport["counts"]["unchanged"], 3, "{reimport}");
     let stored: Value = app
-        .get_as(
+        .get_json(
             &token,
             &format!("/api/v1/enterprises/{}", credit_code("320583", 1)),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(stored["name"], HOSTILE_NAMES[0]);
 
     // The XLSX export (English: no header block, so the header is the first row), the header

@@ -8,14 +8,11 @@ const KUNSHAN: &str = "320583";
 
 async fn status_on(app: &TestApp, code: &str, date: &str) -> String {
     let body: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/enterprises/{code}?as_of={date}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     body["status"].as_str().unwrap().to_owned()
 }
 
@@ -99,19 +96,13 @@ async fn status_follows_pool_and_certificate_dates() {
     .await;
 
     let as_of_list: Value = app
-        .get_as(&token, "/api/v1/enterprises?status=hte&as_of=2022-01-01")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/enterprises?status=hte&as_of=2022-01-01")
+        .await;
     assert_eq!(as_of_list["items"][0]["credit_code"], code.as_str());
     assert_eq!(as_of_list["items"][0]["status"], "hte");
     let pool_list: Value = app
-        .get_as(&token, "/api/v1/enterprises?status=pool&as_of=2021-01-01")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/enterprises?status=pool&as_of=2021-01-01")
+        .await;
     assert_eq!(pool_list["items"].as_array().unwrap().len(), 1);
 }
 
@@ -186,11 +177,8 @@ async fn programme_facts_are_checked() {
     )
     .await;
     let gazelles: Value = app
-        .get_as(&token, "/api/v1/enterprises?label=gazelle")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/enterprises?label=gazelle")
+        .await;
     assert_eq!(gazelles["items"].as_array().unwrap().len(), 1);
     let revoked = app
         .post_as(
@@ -201,18 +189,10 @@ async fn programme_facts_are_checked() {
         .await;
     assert_eq!(revoked.status(), 200);
     let gazelles: Value = app
-        .get_as(&token, "/api/v1/enterprises?label=gazelle")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/enterprises?label=gazelle")
+        .await;
     assert!(gazelles["items"].as_array().unwrap().is_empty());
-    let labels: Value = app
-        .get_as(&token, &format!("{base}/labels"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let labels: Value = app.get_json(&token, &format!("{base}/labels")).await;
     assert_eq!(labels["items"][0]["revoke_reason"], "复核不合格");
 }
 

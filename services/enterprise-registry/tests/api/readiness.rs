@@ -242,11 +242,8 @@ async fn poll_builds(
 ) -> Vec<Value> {
     for _ in 0..tries {
         let builds: Value = app
-            .get_as(&app.province_token(), "/api/v1/candidates/readiness")
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&app.province_token(), "/api/v1/candidates/readiness")
+            .await;
         let items = builds["items"].as_array().unwrap();
         if done(items) {
             return items.clone();
@@ -258,14 +255,11 @@ async fn poll_builds(
 
 async fn ranking(app: &TestApp, scope: &str) -> Value {
     let page: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/candidates?as_of={AS_OF}&scope={scope}&limit=500"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     page["items"].clone()
 }
 
@@ -386,14 +380,11 @@ async fn check_against_fresh_computation(seed: u64) {
     for row in maintained.0.as_array().unwrap() {
         let code = row["credit_code"].as_str().unwrap();
         let assessment: Value = app
-            .get_as(
+            .get_json(
                 &app.province_token(),
                 &format!("/api/v1/enterprises/{code}/assessment?as_of={AS_OF}"),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         let hte = &assessment["hte"];
         for field in ["outcome", "passing", "failing", "unknown"] {
             assert_eq!(row[field], hte[field], "{code} {field}");
@@ -407,14 +398,11 @@ async fn check_against_fresh_computation(seed: u64) {
 
     // The summary counts the same firms.
     let summary: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/candidates/summary?as_of={AS_OF}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let counted: i64 = summary["items"]
         .as_array()
         .unwrap()
@@ -427,14 +415,11 @@ async fn check_against_fresh_computation(seed: u64) {
         "{summary}"
     );
     let suzhou: Value = app
-        .get_as(
+        .get_json(
             &app.token(Role::City, "320500"),
             &format!("/api/v1/candidates/summary?as_of={AS_OF}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(
         suzhou["items"]
             .as_array()
@@ -456,14 +441,11 @@ async fn stored_pages_follow_the_cursor_with_ranks() {
     let mut cursor = String::new();
     loop {
         let page: Value = app
-            .get_as(
+            .get_json(
                 &app.province_token(),
                 &format!("/api/v1/candidates?as_of={AS_OF}&scope=all&limit=3{cursor}"),
             )
-            .await
-            .json()
-            .await
-            .unwrap();
+            .await;
         paged.extend(page["items"].as_array().unwrap().iter().cloned());
         match page["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),
@@ -489,14 +471,11 @@ async fn stored_pages_follow_the_cursor_with_ranks() {
         "credit_code": third["credit_code"],
     }));
     let page: Value = app
-        .get_as(
+        .get_json(
             &app.province_token(),
             &format!("/api/v1/candidates?as_of={AS_OF}&scope=all&limit=2&cursor={legacy}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(page["items"][0], whole[3], "{page}");
     assert_eq!(page["items"][0]["rank"], 4);
 
@@ -552,12 +531,7 @@ async fn activating_a_rule_set_rebuilds_readiness_under_it() {
         .await;
     assert_eq!(started.status(), 202);
     let built = wait_for_build(&app, "2016-national-1").await;
-    let today: Value = app
-        .get_as(&token, "/api/v1/candidates?scope=all")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let today: Value = app.get_json(&token, "/api/v1/candidates?scope=all").await;
     assert_eq!(today["rule_set_version"], "2016-national-1");
     assert_eq!(today["as_of"], built["screened_on"]);
 
@@ -578,21 +552,13 @@ async fn activating_a_rule_set_rebuilds_readiness_under_it() {
     assert_eq!(activated.status(), 200);
     // The new build replaces the old one once it is done.
     wait_for_build(&app, "jiangsu-2026-9").await;
-    let after: Value = app
-        .get_as(&token, "/api/v1/candidates?scope=all")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after: Value = app.get_json(&token, "/api/v1/candidates?scope=all").await;
     assert_eq!(after["rule_set_version"], "jiangsu-2026-9");
     for row in after["items"].as_array().unwrap() {
         let code = row["credit_code"].as_str().unwrap();
         let assessment: Value = app
-            .get_as(&token, &format!("/api/v1/enterprises/{code}/assessment"))
-            .await
-            .json()
-            .await
-            .unwrap();
+            .get_json(&token, &format!("/api/v1/enterprises/{code}/assessment"))
+            .await;
         assert_eq!(assessment["rule_set_version"], "jiangsu-2026-9");
         for field in ["outcome", "passing", "failing", "unknown"] {
             assert_eq!(row[field], assessment["hte"][field], "{code} {field}");
@@ -709,11 +675,8 @@ async fn the_schedule_keeps_today_and_tomorrow_built() {
     ))
     .await;
     let summary: Value = app
-        .get_as(&app.province_token(), "/api/v1/candidates/summary")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app.province_token(), "/api/v1/candidates/summary")
+        .await;
     assert_eq!(summary["as_of"], days[0]);
     let firms: i64 = summary["items"]
         .as_array()

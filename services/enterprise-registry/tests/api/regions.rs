@@ -41,22 +41,12 @@ async fn suzhou_with_its_counties() {
 async fn the_province_has_13_cities_and_every_county_has_a_city() {
     let app = TestApp::spawn().await;
     let token = app.province_token();
-    let cities: Value = app
-        .get_as(&token, "/api/v1/regions?level=city")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let cities: Value = app.get_json(&token, "/api/v1/regions?level=city").await;
     let cities = cities["items"].as_array().unwrap();
     assert_eq!(cities.len(), 13);
     let city_codes: HashSet<&str> = cities.iter().map(|c| c["code"].as_str().unwrap()).collect();
 
-    let all: Value = app
-        .get_as(&token, "/api/v1/regions")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let all: Value = app.get_json(&token, "/api/v1/regions").await;
     let all = all["items"].as_array().unwrap();
     let codes: HashSet<&str> = all.iter().map(|r| r["code"].as_str().unwrap()).collect();
     assert_eq!(codes.len(), all.len(), "codes are unique");
@@ -68,22 +58,14 @@ async fn the_province_has_13_cities_and_every_county_has_a_city() {
     }
 
     let without_zones: Value = app
-        .get_as(
+        .get_json(
             &token,
             "/api/v1/regions?level=county&include_functional_zones=false",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(without_zones["items"].as_array().unwrap().len(), 95);
 
-    let nanjing: Value = app
-        .get_as(&token, "/api/v1/regions?parent=320100")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let nanjing: Value = app.get_json(&token, "/api/v1/regions?parent=320100").await;
     assert_eq!(nanjing["items"].as_array().unwrap().len(), 11);
 }
 

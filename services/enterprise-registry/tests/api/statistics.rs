@@ -231,11 +231,8 @@ async fn each_firm_counts_once_and_labels_follow_their_year_and_revocation() {
     assert_eq!(response.status(), 200);
 
     let stats: Value = app
-        .get_as(&token, "/api/v1/statistics?level=city&as_of=2025-06-30")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/statistics?level=city&as_of=2025-06-30")
+        .await;
     let changzhou = row(&stats, "320400");
     assert_eq!(changzhou["registered"], 1);
     assert_eq!(changzhou["hte"], 1, "two certificates, one firm");
@@ -252,11 +249,8 @@ async fn each_firm_counts_once_and_labels_follow_their_year_and_revocation() {
 
     // Before the revocation, in the tech-SME's own year.
     let earlier: Value = app
-        .get_as(&token, "/api/v1/statistics?level=city&as_of=2024-12-31")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&token, "/api/v1/statistics?level=city&as_of=2024-12-31")
+        .await;
     let changzhou = row(&earlier, "320400");
     assert_eq!(changzhou["tech_sme"], 1);
     assert_eq!(changzhou["labels"]["top100"], 1);
@@ -289,16 +283,12 @@ async fn new_certificates_and_the_label_filter_follow_as_of() {
         let token = &token;
         async move {
             let stats: Value = app
-                .get_as(
+                .get_json(
                     token,
                     &format!(
                         "/api/v1/statistics?level=county&parent=320500&as_of={as_of}&new_from=2025-01-01&new_to=2025-12-31"
                     ),
-                )
-                .await
-                .json()
-                .await
-                .unwrap();
+                ).await;
             row(&stats, "320583")["new_certificates"].clone()
         }
     };
@@ -310,14 +300,11 @@ async fn new_certificates_and_the_label_filter_follow_as_of() {
         let token = &token;
         async move {
             let page: Value = app
-                .get_as(
+                .get_json(
                     token,
                     &format!("/api/v1/enterprises?label=gazelle&as_of={as_of}"),
                 )
-                .await
-                .json()
-                .await
-                .unwrap();
+                .await;
             page["items"].as_array().unwrap().len()
         }
     };

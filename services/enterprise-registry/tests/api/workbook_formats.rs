@@ -179,12 +179,7 @@ async fn imported_firms(app: &TestApp, content_type: &str, file: Vec<u8>) -> Vec
     let mut firms = Vec::new();
     for serial in 21..=23 {
         let path = format!("/api/v1/enterprises/{}", credit_code("320583", serial));
-        let firm: Value = app
-            .get_as(&app.province_token(), &path)
-            .await
-            .json()
-            .await
-            .unwrap();
+        let firm: Value = app.get_json(&app.province_token(), &path).await;
         firms.push((firm["region_code"].clone(), firm["registered_on"].clone()));
     }
     firms

@@ -37,11 +37,11 @@ fn with_zone(code: &str, county: &str, zone: Option<&str>) -> Value {
 async fn the_national_zones_are_seeded_and_only_the_province_writes_zones() {
     let app = TestApp::spawn().await;
     let county = app.token(Role::County, KUNSHAN);
-    let all = assert_json(app.get_as(&county, "/api/v1/zones").await, 200).await;
+    let all = app.get_json(&county, "/api/v1/zones").await;
     let items = all["items"].as_array().unwrap();
     assert_eq!(items.len(), 18, "the 18 national zones in Jiangsu");
     assert!(items.iter().all(|z| z["level"] == "national"));
-    let suzhou = assert_json(app.get_as(&county, "/api/v1/zones?city=320500").await, 200).await;
+    let suzhou = app.get_json(&county, "/api/v1/zones?city=320500").await;
     let ids: Vec<&str> = suzhou["items"]
         .as_array()
         .unwrap()
@@ -118,11 +118,7 @@ async fn the_national_zones_are_seeded_and_only_the_province_writes_zones() {
     )
     .await;
     assert_problem(app.get_as(&county, "/api/v1/zones/nowhere-hz").await, 404).await;
-    let audit = assert_json(
-        app.get_as(&province, "/api/v1/audit/verification").await,
-        200,
-    )
-    .await;
+    let audit = app.get_json(&province, "/api/v1/audit/verification").await;
     assert_eq!(audit["valid"], true, "{audit}");
 }
 
@@ -276,14 +272,11 @@ async fn statistics_count_htes_by_the_level_of_their_zone() {
         )
     };
     let path = "/api/v1/statistics?as_of=2024-01-01";
-    let before = assert_json(app.get_as(&province, path).await, 200).await;
+    let before = app.get_json(&province, path).await;
     assert_eq!(counts(&before), (Some(1), Some(1)), "{before}");
-    let listed = assert_json(
-        app.get_as(&province, "/api/v1/enterprises?zone_level=provincial")
-            .await,
-        200,
-    )
-    .await;
+    let listed = app
+        .get_json(&province, "/api/v1/enterprises?zone_level=provincial")
+        .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
 
     // Ranking the zone up moves its firms with it: no level is stored per firm.
@@ -299,17 +292,14 @@ async fn statistics_count_htes_by_the_level_of_their_zone() {
         200,
     )
     .await;
-    let after = assert_json(app.get_as(&province, path).await, 200).await;
+    let after = app.get_json(&province, path).await;
     assert_eq!(counts(&after), (Some(2), Some(0)), "{after}");
-    let firm = assert_json(
-        app.get_as(
+    let firm = app
+        .get_json(
             &province,
             &format!("/api/v1/enterprises/{}", credit_code(ZHANGJIAGANG, 2)),
         )
-        .await,
-        200,
-    )
-    .await;
+        .await;
     assert_eq!(firm["zone_level"], "national");
 }
 
@@ -365,19 +355,16 @@ async fn free_text_zones_become_references_or_are_reported() {
         (4, Value::Null, "none"),
     ] {
         let path = format!("/api/v1/enterprises/{}", credit_code(KUNSHAN, serial));
-        let firm = assert_json(app.get_as(&province, &path).await, 200).await;
+        let firm = app.get_json(&province, &path).await;
         assert_eq!(
             (&firm["zone_id"], firm["zone_level"].as_str()),
             (&zone, Some(level)),
             "{serial}"
         );
     }
-    let report = assert_json(
-        app.get_as(&province, "/api/v1/zone-migration/unmatched")
-            .await,
-        200,
-    )
-    .await;
+    let report = app
+        .get_json(&province, "/api/v1/zone-migration/unmatched")
+        .await;
     let reported: Vec<(&str, &str)> = report["items"]
         .as_array()
         .unwrap()
@@ -398,11 +385,8 @@ async fn free_text_zones_become_references_or_are_reported() {
     );
     // Each official sees the unmatched values of their own region only.
     let nanjing = app.token(Role::City, "320100");
-    let none = assert_json(
-        app.get_as(&nanjing, "/api/v1/zone-migration/unmatched")
-            .await,
-        200,
-    )
-    .await;
+    let none = app
+        .get_json(&nanjing, "/api/v1/zone-migration/unmatched")
+        .await;
     assert_eq!(none["items"], json!([]));
 }

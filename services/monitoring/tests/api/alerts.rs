@@ -104,7 +104,7 @@ async fn alerts_are_listed_by_kind_severity_status_and_region_subtree() {
         let app = &app;
         let path = format!("/api/v1/alerts{query}");
         let token = province.clone();
-        async move { assert_json(app.get_as(&token, &path).await, 200).await }
+        async move { app.get_json(&token, &path).await }
     };
     assert_eq!(
         regions_of(&list("").await),
@@ -138,7 +138,7 @@ async fn alerts_are_listed_by_kind_severity_status_and_region_subtree() {
 
     // A city sees its own subtree only.
     let suzhou = app.token(Role::City, "320500");
-    let page = assert_json(app.get_as(&suzhou, "/api/v1/alerts").await, 200).await;
+    let page = app.get_json(&suzhou, "/api/v1/alerts").await;
     assert_eq!(regions_of(&page), ["320500", "320583"]);
     let response = app.get_as(&suzhou, "/api/v1/alerts?region=320100").await;
     assert_problem_type(response, 403, types::FORBIDDEN).await;
@@ -161,15 +161,12 @@ async fn alerts_are_listed_by_kind_severity_status_and_region_subtree() {
 async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
     let app = seeded().await;
     let province = app.province_token();
-    let page = assert_json(
-        app.get_as(
+    let page = app
+        .get_json(
             &province,
             "/api/v1/alerts?region=320500&kind=behind_schedule",
         )
-        .await,
-        200,
-    )
-    .await;
+        .await;
     let id = page["items"][0]["id"].as_str().unwrap().to_owned();
     let path = format!("/api/v1/alerts/{id}");
     let ack = format!("{path}/acknowledgement");
@@ -191,18 +188,11 @@ async fn officials_acknowledge_their_alerts_with_a_note_and_if_match() {
         done["acknowledgement"]["note"],
         "已约谈苏州市，督促加快培育"
     );
-    let listed = assert_json(
-        app.get_as(&province, "/api/v1/alerts?status=acknowledged")
-            .await,
-        200,
-    )
-    .await;
+    let listed = app
+        .get_json(&province, "/api/v1/alerts?status=acknowledged")
+        .await;
     assert_eq!(regions_of(&listed), ["320500"]);
-    let audit = assert_json(
-        app.get_as(&province, "/api/v1/audit/verification").await,
-        200,
-    )
-    .await;
+    let audit = app.get_json(&province, "/api/v1/audit/verification").await;
     assert_eq!(
         (audit["valid"].as_bool(), audit["entries_checked"].as_i64()),
         (Some(true), Some(1))
@@ -249,12 +239,9 @@ async fn refused_without_a_current_etag_a_note_or_the_right(
 /// A resolved alert is kept as it was; asked in Chinese, the refusal is explained in Chinese.
 async fn a_resolved_alert_is_kept_as_it_was(app: &App, note: &Value) {
     let province = app.province_token();
-    let resolved = assert_json(
-        app.get_as(&province, "/api/v1/alerts?status=resolved")
-            .await,
-        200,
-    )
-    .await;
+    let resolved = app
+        .get_json(&province, "/api/v1/alerts?status=resolved")
+        .await;
     let id = resolved["items"][0]["id"].as_str().unwrap();
     let response = app.get_as(&province, &format!("/api/v1/alerts/{id}")).await;
     let tag = etag(&response);

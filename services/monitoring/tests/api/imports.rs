@@ -24,12 +24,9 @@ fn sheet_text(third_row: &str) -> String {
 }
 
 async fn count_inputs(app: &App) -> usize {
-    let page = assert_json(
-        app.get_as(&app.province_token(), "/api/v1/statistics-inputs")
-            .await,
-        200,
-    )
-    .await;
+    let page = app
+        .get_json(&app.province_token(), "/api/v1/statistics-inputs")
+        .await;
     page["items"].as_array().unwrap().len()
 }
 
@@ -89,15 +86,12 @@ async fn a_dry_run_and_an_atomic_import_write_nothing_when_a_row_is_refused() {
     .await;
     let report = assert_json(partial, 200).await;
     assert_eq!(counts(&report), [3, 2, 0, 0, 1]);
-    let figure = assert_json(
-        app.get_as(
+    let figure = app
+        .get_json(
             &province,
             &input_path("above_scale_industrial_output_yuan", "2020-Q2", "320500"),
         )
-        .await,
-        200,
-    )
-    .await;
+        .await;
     assert_eq!(figure["value_yuan"], 125_000_000);
     assert_eq!(figure["note"], "初步数");
 }
@@ -168,18 +162,15 @@ async fn a_correction_by_import_needs_a_reason_and_makes_a_version() {
     )
     .await;
     assert_eq!(counts(&report), [1, 0, 1, 0, 0]);
-    let history = assert_json(
-        app.get_as(
+    let history = app
+        .get_json(
             &province,
             &format!(
                 "{}/history",
                 input_path("enterprise_rd_expense_yuan", "2019", "320000")
             ),
         )
-        .await,
-        200,
-    )
-    .await;
+        .await;
     assert_eq!(history["items"][1]["reason"], "正式数");
     assert_eq!(history["items"][1]["value_yuan"], 280_000_000_000_i64);
 }

@@ -58,13 +58,9 @@ async fn a_figure_is_entered_corrected_with_a_reason_and_every_version_kept() {
     let response = app.get_as(&province, &path).await;
     assert_eq!(etag(&response), "\"v2\"");
     assert_eq!(assert_json(response, 200).await["version"], 2);
-    let old = assert_json(
-        app.get_as(&province, &format!("{path}?version=1")).await,
-        200,
-    )
-    .await;
+    let old = app.get_json(&province, &format!("{path}?version=1")).await;
     assert_eq!(old["value_yuan"], 277_950_000_000_i64);
-    let history = assert_json(app.get_as(&province, &format!("{path}/history")).await, 200).await;
+    let history = app.get_json(&province, &format!("{path}/history")).await;
     let versions: Vec<(i64, i64)> = history["items"]
         .as_array()
         .unwrap()
@@ -79,15 +75,12 @@ async fn a_figure_is_entered_corrected_with_a_reason_and_every_version_kept() {
     assert_eq!(versions, [(1, 277_950_000_000), (2, 280_000_000_000)]);
 
     // Each write is in the audit log, whose chain verifies.
-    let report = assert_json(
-        app.get_as(
+    let report = app
+        .get_json(
             &app.token(Role::Auditor, "320000"),
             "/api/v1/audit/verification",
         )
-        .await,
-        200,
-    )
-    .await;
+        .await;
     assert_eq!(report["valid"], true);
     assert_eq!(report["entries_checked"], 2);
     let response = app
@@ -206,7 +199,7 @@ async fn the_province_writes_and_each_region_reads_its_own_subtree() {
         let response = app.get_as(&suzhou, &input_path(RD, "2019", region)).await;
         assert_problem_type(response, 403, types::FORBIDDEN).await;
     }
-    let listed = assert_json(app.get_as(&suzhou, "/api/v1/statistics-inputs").await, 200).await;
+    let listed = app.get_json(&suzhou, "/api/v1/statistics-inputs").await;
     let regions: Vec<&str> = listed["items"]
         .as_array()
         .unwrap()
@@ -252,7 +245,7 @@ async fn the_list_filters_and_pages_by_measure_period_and_region() {
     let mut seen = Vec::new();
     let mut query = format!("/api/v1/statistics-inputs?measure={output}&limit=2");
     loop {
-        let page = assert_json(app.get_as(&province, &query).await, 200).await;
+        let page = app.get_json(&province, &query).await;
         seen.extend(page["items"].as_array().unwrap().iter().map(key));
         match page["next_cursor"].as_str() {
             Some(cursor) => {
@@ -270,15 +263,12 @@ async fn the_list_filters_and_pages_by_measure_period_and_region() {
             format!("{output}/2020-Q2/320500"),
         ]
     );
-    let page = assert_json(
-        app.get_as(
+    let page = app
+        .get_json(
             &province,
             "/api/v1/statistics-inputs?period=2020-Q2&region=320500",
         )
-        .await,
-        200,
-    )
-    .await;
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     let response = app
         .get_as(
@@ -317,12 +307,9 @@ async fn a_long_history_comes_a_page_at_a_time_every_version_once() {
     let (mut versions, mut cursor) = (Vec::new(), None::<String>);
     loop {
         let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));
-        let page = assert_json(
-            app.get_as(&suzhou, &format!("{path}/history?limit=2{query}"))
-                .await,
-            200,
-        )
-        .await;
+        let page = app
+            .get_json(&suzhou, &format!("{path}/history?limit=2{query}"))
+            .await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 2);
         versions.extend(items.iter().map(|v| v["version"].as_i64().unwrap()));
@@ -348,12 +335,9 @@ async fn a_long_history_comes_a_page_at_a_time_every_version_once() {
             [field]
         );
     }
-    let first = assert_json(
-        app.get_as(&province, &format!("{path}/history?limit=1"))
-            .await,
-        200,
-    )
-    .await;
+    let first = app
+        .get_json(&province, &format!("{path}/history?limit=1"))
+        .await;
     let cursor = first["next_cursor"].as_str().unwrap();
     let other = input_path(RD, "2019", "320000");
     put(&app, &province, &other, None, &figure("1")).await;

@@ -6,7 +6,7 @@ use hte_shared::auth::Role;
 use hte_shared::problem::types;
 use serde_json::json;
 
-use crate::helpers::{assert_json, assert_problem, assert_problem_type, problem_fields, spawn};
+use crate::helpers::{assert_problem, assert_problem_type, problem_fields, spawn};
 
 #[tokio::test]
 async fn a_snapshot_is_not_taken_when_its_sources_cannot_answer() {
@@ -22,7 +22,7 @@ async fn a_snapshot_is_not_taken_when_its_sources_cannot_answer() {
             .contains("nothing was recorded"),
         "{problem}"
     );
-    let list = assert_json(app.get_as(&province, "/api/v1/snapshots").await, 200).await;
+    let list = app.get_json(&province, "/api/v1/snapshots").await;
     assert_eq!(list["items"], json!([]));
     let response = app
         .get_as(&province, "/api/v1/indicators?plan=jiangsu-2019-57")

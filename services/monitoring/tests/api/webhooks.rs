@@ -121,7 +121,7 @@ async fn subscribe(app: &App, token: &str, region: &str, events: Value, url: &st
 
 async fn deliveries(app: &App, id: &str) -> Vec<Value> {
     let path = format!("/api/v1/subscriptions/{id}/deliveries");
-    let list = assert_json(app.get_as(&app.province_token(), &path).await, 200).await;
+    let list = app.get_json(&app.province_token(), &path).await;
     list["items"].as_array().unwrap().clone()
 }
 
@@ -169,12 +169,9 @@ async fn a_receiver_failing_twice_gets_one_signed_delivery_after_two_recorded_fa
     assert!(secret.expose().starts_with("whsec_"));
     let id = created["id"].as_str().unwrap().to_owned();
     // The secret is shown once: not in reads.
-    let read = assert_json(
-        app.get_as(&province, &format!("/api/v1/subscriptions/{id}"))
-            .await,
-        200,
-    )
-    .await;
+    let read = app
+        .get_json(&province, &format!("/api/v1/subscriptions/{id}"))
+        .await;
     assert!(
         read.get("secret").is_none() && read["status"] == "active",
         "{read}"
@@ -305,7 +302,7 @@ async fn a_subscription_that_keeps_failing_is_paused_with_the_reason() {
     let path = format!("/api/v1/subscriptions/{id}");
     let mut view = Value::Null;
     for _ in 0..300 {
-        view = assert_json(app.get_as(&province, &path).await, 200).await;
+        view = app.get_json(&province, &path).await;
         if view["status"] == "paused" {
             break;
         }
@@ -362,7 +359,7 @@ async fn loopback_private_and_metadata_targets_are_refused_by_default() {
     )
     .await;
     assert_eq!(problem_fields(&problem), ["region", "events"]);
-    let list = assert_json(app.get_as(&province, "/api/v1/subscriptions").await, 200).await;
+    let list = app.get_json(&province, "/api/v1/subscriptions").await;
     assert_eq!(list["items"], json!([]));
 }
 
@@ -397,11 +394,11 @@ async fn a_city_manages_only_its_own_subtree() {
         types::FORBIDDEN,
     )
     .await;
-    let theirs = assert_json(app.get_as(&nanjing, "/api/v1/subscriptions").await, 200).await;
+    let theirs = app.get_json(&nanjing, "/api/v1/subscriptions").await;
     assert_eq!(theirs["items"], json!([]));
     let path = format!("/api/v1/subscriptions/{id}");
     assert_problem_type(app.get_as(&nanjing, &path).await, 404, types::NOT_FOUND).await;
-    let ours = assert_json(app.get_as(&suzhou, "/api/v1/subscriptions").await, 200).await;
+    let ours = app.get_json(&suzhou, "/api/v1/subscriptions").await;
     assert_eq!(ours["items"][0]["id"], id.as_str());
 
     // Deleting needs the ETag; the subscription is kept, marked deleted, and listed no more.
@@ -422,7 +419,7 @@ async fn a_city_manages_only_its_own_subtree() {
         .await;
     let deleted = assert_json(response, 200).await;
     assert_eq!(deleted["status"], "deleted");
-    let ours = assert_json(app.get_as(&suzhou, "/api/v1/subscriptions").await, 200).await;
+    let ours = app.get_json(&suzhou, "/api/v1/subscriptions").await;
     assert_eq!(ours["items"], json!([]));
 }
 

@@ -48,11 +48,8 @@ async fn the_province_splits_the_seeded_target_among_the_cities() {
 
     // Nothing changed until it is accepted.
     let tree: Value = app
-        .get_as(&province, &format!("/api/v1/plans/{SEEDED}/targets"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, &format!("/api/v1/plans/{SEEDED}/targets"))
+        .await;
     assert_eq!(tree["targets"].as_array().unwrap().len(), 1);
 
     let id = proposal["id"].as_str().unwrap();
@@ -83,11 +80,8 @@ async fn the_province_splits_the_seeded_target_among_the_cities() {
     .await;
 
     let tree: Value = app
-        .get_as(&province, &format!("/api/v1/plans/{SEEDED}/targets"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, &format!("/api/v1/plans/{SEEDED}/targets"))
+        .await;
     assert_eq!(tree["balanced"], true);
     assert_eq!(tree["change"]["kind"], "allocation");
     assert_eq!(tree["change"]["allocation_id"], id);
@@ -179,11 +173,8 @@ async fn suzhou_splits_its_share_with_minimums(
         }
     }
     let tree: Value = app
-        .get_as(suzhou, "/api/v1/plans/city-split/targets?region=320500")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(suzhou, "/api/v1/plans/city-split/targets?region=320500")
+        .await;
     assert_eq!(
         tree["targets"].as_array().unwrap().len(),
         1 + SUZHOU_COUNTIES.len()
@@ -269,11 +260,8 @@ async fn nanjing_reads_only_its_own_targets(app: &TestApp, nanjing: &str) {
     )
     .await;
     let own: Value = app
-        .get_as(nanjing, "/api/v1/plans/city-split/targets")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(nanjing, "/api/v1/plans/city-split/targets")
+        .await;
     let own_targets = own["targets"].as_array().unwrap();
     assert!(!own_targets.is_empty());
     assert!(
@@ -307,11 +295,8 @@ async fn each_sees_the_proposals_of_its_own_regions(
 
 async fn parents_seen(app: &TestApp, token: &str) -> std::collections::BTreeSet<String> {
     let page: Value = app
-        .get_as(token, "/api/v1/plans/city-split/allocations?limit=100")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(token, "/api/v1/plans/city-split/allocations?limit=100")
+        .await;
     page["items"]
         .as_array()
         .unwrap()
@@ -413,17 +398,14 @@ async fn a_proposal_goes_stale_when_its_parent_changes() {
         .await;
     assert_eq!(ok.status(), 200);
     let first_now: Value = app
-        .get_as(
+        .get_json(
             &province,
             &format!(
                 "/api/v1/plans/stale/allocations/{}",
                 first["id"].as_str().unwrap()
             ),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(first_now["status"], "superseded");
 
     let third = propose(&app, &body).await;
@@ -465,23 +447,17 @@ async fn propose(app: &TestApp, body: &Value) -> Value {
 async fn the_list_pages_by_cursor_within_its_plan(app: &TestApp, newest: &Value) {
     let province = app.province_token();
     let list: Value = app
-        .get_as(&province, "/api/v1/plans/stale/allocations?limit=2")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, "/api/v1/plans/stale/allocations?limit=2")
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
     assert_eq!(list["items"][0]["id"], newest["id"]);
     let cursor = list["next_cursor"].as_str().unwrap().to_owned();
     let rest: Value = app
-        .get_as(
+        .get_json(
             &province,
             &format!("/api/v1/plans/stale/allocations?limit=2&cursor={cursor}"),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(!rest["items"].as_array().unwrap().is_empty());
     assert_ne!(rest["items"][0]["id"], list["items"][0]["id"]);
     app.create_plan("other").await;

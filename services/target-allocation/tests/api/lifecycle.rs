@@ -105,7 +105,7 @@ async fn an_archived_plan_leaves_the_lists_until_asked_for() {
         409,
     )
     .await;
-    let list = assert_json(app.get_as(&province, "/api/v1/plans").await, 200).await;
+    let list = app.get_json(&province, "/api/v1/plans").await;
     assert_eq!(listed_ids(&list), ["old-plan"]);
     let all = app
         .get_as(&province, "/api/v1/plans?include_archived=true")
@@ -120,7 +120,7 @@ async fn an_archived_plan_leaves_the_lists_until_asked_for() {
         .post_as(&province, &format!("{seeded}/unarchive"), &json!({}))
         .await;
     assert_eq!(assert_json(back, 200).await["archived_at"], Value::Null);
-    let list = assert_json(app.get_as(&province, "/api/v1/plans").await, 200).await;
+    let list = app.get_json(&province, "/api/v1/plans").await;
     assert_eq!(listed_ids(&list).len(), 2);
     let actions: Vec<Value> = app
         .audit_of("jiangsu-2019-57")
@@ -283,7 +283,7 @@ async fn accepting_one_proposal_supersedes_the_others_each_with_an_audit_entry()
         .await;
     assert_json(accepted, 200).await;
     for id in &ids[1..] {
-        let rival = assert_json(app.get_as(&province, &format!("{path}/{id}")).await, 200).await;
+        let rival = app.get_json(&province, &format!("{path}/{id}")).await;
         assert_eq!(rival["status"], "superseded");
         assert_eq!(rival["version"], 2);
         assert!(rival["decision_reason"].as_str().unwrap().contains(&ids[0]));
@@ -303,7 +303,7 @@ async fn accepting_one_proposal_supersedes_the_others_each_with_an_audit_entry()
 
     // The chain holds, as the auditors and the province can check; nobody else may.
     for token in [app.province_token(), app.token(Role::Auditor, "320000")] {
-        let report = assert_json(app.get_as(&token, "/api/v1/audit/verification").await, 200).await;
+        let report = app.get_json(&token, "/api/v1/audit/verification").await;
         assert_eq!(report["valid"], true);
         assert!(report["entries_checked"].as_u64().unwrap() >= 8);
     }

@@ -18,7 +18,7 @@ async fn every_page(app: &TestApp, token: &str, path: &str, limit: u32) -> Vec<V
         if let Some(cursor) = &cursor {
             url.push_str(&format!("&cursor={cursor}"));
         }
-        let page = assert_json(app.get_as(token, &url).await, 200).await;
+        let page = app.get_json(token, &url).await;
         let got = page["items"].as_array().unwrap();
         assert!(got.len() <= limit as usize, "{url}: {page}");
         items.extend(got.iter().cloned());
@@ -38,11 +38,9 @@ async fn every_page(app: &TestApp, token: &str, path: &str, limit: u32) -> Vec<V
 /// The list in one page of 500 (all of it, in these tests).
 async fn one_page(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
     let joiner = if path.contains('?') { '&' } else { '?' };
-    let page = assert_json(
-        app.get_as(token, &format!("{path}{joiner}limit=500")).await,
-        200,
-    )
-    .await;
+    let page = app
+        .get_json(token, &format!("{path}{joiner}limit=500"))
+        .await;
     assert!(page.get("next_cursor").is_none(), "{page}");
     page["items"].as_array().unwrap().clone()
 }
@@ -118,7 +116,7 @@ async fn scoring_schemes_page_newest_first_and_every_page_carries_the_newest_eta
         .map(|s| s["version"].as_i64().unwrap())
         .collect();
     assert_eq!(versions, [3, 2, 1]);
-    let first = assert_json(app.get_as(&county, &format!("{path}?limit=1")).await, 200).await;
+    let first = app.get_json(&county, &format!("{path}?limit=1")).await;
     let cursor = first["next_cursor"].as_str().unwrap();
     let second = app
         .get_as(&county, &format!("{path}?limit=1&cursor={cursor}"))
@@ -185,12 +183,9 @@ async fn a_limit_outside_1_to_500_or_a_cursor_not_issued_here_is_refused() {
         }
     }
     // A cursor of another plan's list is not a position in this one.
-    let first = assert_json(
-        app.get_as(&province, "/api/v1/plans/edges/targets/versions?limit=1")
-            .await,
-        200,
-    )
-    .await;
+    let first = app
+        .get_json(&province, "/api/v1/plans/edges/targets/versions?limit=1")
+        .await;
     let cursor = first["next_cursor"].as_str().unwrap();
     let response = app
         .get_as(

@@ -50,11 +50,8 @@ async fn the_2019_2020_plan_is_seeded_with_its_indicators_and_target() {
     each_indicator_says_how_monitoring_evaluates_it(&plan);
 
     let tree: Value = app
-        .get_as(&auditor, &format!("/api/v1/plans/{SEEDED}/targets"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&auditor, &format!("/api/v1/plans/{SEEDED}/targets"))
+        .await;
     assert_eq!(tree["version"], 1);
     assert_eq!(tree["change"]["kind"], "seed");
     assert_eq!(tree["targets"].as_array().unwrap().len(), 1);
@@ -190,19 +187,13 @@ async fn plans_are_created_once_listed_and_read() {
     assert_problem(again, 409).await;
 
     let list: Value = app
-        .get_as(&app.token(Role::County, "320583"), "/api/v1/plans?limit=1")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&app.token(Role::County, "320583"), "/api/v1/plans?limit=1")
+        .await;
     assert_eq!(list["items"][0]["id"], "jiangsu-2019-57");
     let cursor = list["next_cursor"].as_str().unwrap();
     let next: Value = app
-        .get_as(&province, &format!("/api/v1/plans?limit=1&cursor={cursor}"))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, &format!("/api/v1/plans?limit=1&cursor={cursor}"))
+        .await;
     assert_eq!(next["items"][0]["id"], "test-2024");
     assert!(next.get("next_cursor").is_none());
 

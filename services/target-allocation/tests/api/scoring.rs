@@ -44,7 +44,7 @@ async fn the_2019_2020_plan_is_seeded_with_todays_formula() {
                 "rule": {"kind": "linear", "cap": 1.2}, "bonus": null, "deduction": null}])
     );
     assert_eq!(scheme["max_bonus_points"], 0.0);
-    let one = assert_json(app.get_as(&county, &format!("{path}/1")).await, 200).await;
+    let one = app.get_json(&county, &format!("{path}/1")).await;
     assert_eq!(&one, scheme);
     assert_problem(app.get_as(&county, &format!("{path}/2")).await, 404).await;
 }
@@ -102,7 +102,7 @@ async fn the_province_sets_new_versions_and_nobody_else() {
     assert_problem(stale, 412).await;
     let second = assert_json(send("k-3", two_indicators(), Some("\"v1\"")).await, 201).await;
     assert_eq!(second["version"], 2);
-    let list = assert_json(app.get_as(&province, path).await, 200).await;
+    let list = app.get_json(&province, path).await;
     assert_eq!(list["items"][0]["version"], 2);
     let audit = app.audit_of("kaohe").await;
     let created: Vec<&Value> = audit

@@ -32,29 +32,20 @@ async fn every_change_is_a_version_and_old_versions_stay_readable() {
     assert_eq!(same["set_in_version"], 2);
 
     let tree: Value = app
-        .get_as(&province, "/api/v1/plans/versions/targets?version=1")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, "/api/v1/plans/versions/targets?version=1")
+        .await;
     assert_eq!(tree["version"], 1);
     assert_eq!(tree["current_version"], 2);
     assert_eq!(tree["targets"][0]["value"], 1000);
     assert_eq!(tree["change"]["reason"], "测试设定目标");
     assert_eq!(tree["change"]["actor_role"], "province");
     let current: Value = app
-        .get_as(&province, "/api/v1/plans/versions/targets")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, "/api/v1/plans/versions/targets")
+        .await;
     assert_eq!(current["targets"][0]["value"], 1200);
     let empty: Value = app
-        .get_as(&province, "/api/v1/plans/versions/targets?version=0")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, "/api/v1/plans/versions/targets?version=0")
+        .await;
     assert_eq!(empty["targets"], json!([]));
     assert_problem(
         app.get_as(&province, "/api/v1/plans/versions/targets?version=3")
@@ -64,11 +55,8 @@ async fn every_change_is_a_version_and_old_versions_stay_readable() {
     .await;
 
     let versions: Value = app
-        .get_as(&province, "/api/v1/plans/versions/targets/versions")
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&province, "/api/v1/plans/versions/targets/versions")
+        .await;
     let items = versions["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["version"], 2);
@@ -164,14 +152,11 @@ async fn publishing_an_unbalanced_tree_is_refused_naming_the_region() {
     assert_eq!(county.status(), 200);
 
     let tree: Value = app
-        .get_as(
+        .get_json(
             &province,
             "/api/v1/plans/unbalanced/targets?indicator=hte_count",
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(tree["balanced"], false);
     let root = tree["targets"]
         .as_array()
@@ -201,12 +186,7 @@ async fn publishing_an_unbalanced_tree_is_refused_naming_the_region() {
             .unwrap()
             .contains("10 too few")
     );
-    let plan: Value = app
-        .get_as(&province, "/api/v1/plans/unbalanced")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let plan: Value = app.get_json(&province, "/api/v1/plans/unbalanced").await;
     assert_eq!(plan["status"], "draft");
 
     // Balance it and publish.

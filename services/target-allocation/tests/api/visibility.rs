@@ -63,12 +63,9 @@ async fn tree_versions_show_each_region_its_own_changes() {
     let versions = |token: String| {
         let app = &app;
         async move {
-            let list = assert_json(
-                app.get_as(&token, "/api/v1/plans/vis/targets/versions")
-                    .await,
-                200,
-            )
-            .await;
+            let list = app
+                .get_json(&token, "/api/v1/plans/vis/targets/versions")
+                .await;
             list["items"]
                 .as_array()
                 .unwrap()
@@ -95,19 +92,13 @@ async fn tree_versions_show_each_region_its_own_changes() {
     assert_eq!(kunshan, [(3, "320500".to_owned())]);
     // An old version's change is shown only to those it concerns.
     let nanjing = app.token(Role::City, "320100");
-    let tree = assert_json(
-        app.get_as(&nanjing, "/api/v1/plans/vis/targets?version=3")
-            .await,
-        200,
-    )
-    .await;
+    let tree = app
+        .get_json(&nanjing, "/api/v1/plans/vis/targets?version=3")
+        .await;
     assert_eq!(tree["change"], Value::Null);
-    let tree = assert_json(
-        app.get_as(&nanjing, "/api/v1/plans/vis/targets?version=4")
-            .await,
-        200,
-    )
-    .await;
+    let tree = app
+        .get_json(&nanjing, "/api/v1/plans/vis/targets?version=4")
+        .await;
     assert_eq!(tree["change"]["actor_region"], "320100");
 }
 
@@ -119,7 +110,7 @@ async fn cities_split_their_own_targets_and_the_province_sees_every_split() {
         let app = &app;
         async move {
             let path = "/api/v1/plans/vis/splits?indicator=hte_count&period=2025";
-            assert_json(app.get_as(&token, path).await, 200).await["items"]
+            app.get_json(&token, path).await["items"]
                 .as_array()
                 .unwrap()
                 .clone()
