@@ -129,6 +129,28 @@ pub struct Subject<'a> {
     pub as_of: NaiveDate,
 }
 
+impl Subject<'_> {
+    /// The condition of `kind` (with its severity) about this plan's indicator in this
+    /// region: the figures behind it and its message in Chinese and English.
+    fn condition(
+        &self,
+        (kind, severity): (AlertKind, Severity),
+        figures: serde_json::Value,
+        (message_zh, message_en): (String, String),
+    ) -> AlertCondition {
+        AlertCondition {
+            kind,
+            severity,
+            plan_id: Some(self.plan_id.to_owned()),
+            indicator: Some(self.definition.key.clone()),
+            region: self.region,
+            figures,
+            message_zh,
+            message_en,
+        }
+    }
+}
+
 fn region_name(code: RegionCode) -> String {
     regions::find(&code).map_or_else(|| code.to_string(), |r| r.name.clone())
 }
@@ -165,36 +187,31 @@ pub fn behind_schedule(
         Severity::Warning
     };
     let name = region_name(subject.region);
-    Some(AlertCondition {
-        kind: AlertKind::BehindSchedule,
-        severity,
-        plan_id: Some(subject.plan_id.to_owned()),
-        indicator: Some(definition.key.clone()),
-        region: subject.region,
-        figures: json!({
-            "as_of": subject.as_of,
-            "value": decimal(value),
-            "target": decimal(target),
-            "completion": decimal(completion),
-            "expected_completion": decimal(expected),
-            "behind_by": decimal(behind_by),
-            "margin": decimal(rules.schedule_margin),
-        }),
-        message_zh: format!(
-            "{name}“{}”完成率{}%，低于时序进度{}%（落后{}个百分点）",
-            definition.name_zh,
-            percent(completion),
-            percent(expected),
-            percent(behind_by)
-        ),
-        message_en: format!(
-            "{name}: {} at {}% of target, behind the {}% expected by elapsed time ({} points)",
-            definition.name_en,
-            percent(completion),
-            percent(expected),
-            percent(behind_by)
-        ),
-    })
+    let figures = json!({
+        "as_of": subject.as_of,
+        "value": decimal(value),
+        "target": decimal(target),
+        "completion": decimal(completion),
+        "expected_completion": decimal(expected),
+        "behind_by": decimal(behind_by),
+        "margin": decimal(rules.schedule_margin),
+    });
+    let message_zh = format!(
+        "{name}“{}”完成率{}%，低于时序进度{}%（落后{}个百分点）",
+        definition.name_zh,
+        percent(completion),
+        percent(expected),
+        percent(behind_by)
+    );
+    let message_en = format!(
+        "{name}: {} at {}% of target, behind the {}% expected by elapsed time ({} points)",
+        definition.name_en,
+        percent(completion),
+        percent(expected),
+        percent(behind_by)
+    );
+    let kind = (AlertKind::BehindSchedule, severity);
+    Some(subject.condition(kind, figures, (message_zh, message_en)))
 }
 
 /// An alert when the forecast to the plan's end misses the target.
@@ -238,39 +255,34 @@ pub fn off_track(
             format!("{x:.0}")
         }
     };
-    Some(AlertCondition {
-        kind: AlertKind::OffTrackForecast,
-        severity,
-        plan_id: Some(subject.plan_id.to_owned()),
-        indicator: Some(definition.key.clone()),
-        region: subject.region,
-        figures: json!({
-            "as_of": subject.as_of,
-            "forecast_on": on,
-            "forecast": value,
-            "trend": trend,
-            "pipeline": pipeline,
-            "points": points,
-            "target": target_f,
-        }),
-        message_zh: format!(
-            "{name}“{}”预计到{on}为{}，{}目标{}",
-            definition.name_zh,
-            shown(value),
-            if definition.comparator.higher_is_better() {
-                "未达到"
-            } else {
-                "超出"
-            },
-            shown(target_f)
-        ),
-        message_en: format!(
-            "{name}: {} is forecast at {} on {on}, missing the target of {}",
-            definition.name_en,
-            shown(value),
-            shown(target_f)
-        ),
-    })
+    let figures = json!({
+        "as_of": subject.as_of,
+        "forecast_on": on,
+        "forecast": value,
+        "trend": trend,
+        "pipeline": pipeline,
+        "points": points,
+        "target": target_f,
+    });
+    let message_zh = format!(
+        "{name}“{}”预计到{on}为{}，{}目标{}",
+        definition.name_zh,
+        shown(value),
+        if definition.comparator.higher_is_better() {
+            "未达到"
+        } else {
+            "超出"
+        },
+        shown(target_f)
+    );
+    let message_en = format!(
+        "{name}: {} is forecast at {} on {on}, missing the target of {}",
+        definition.name_en,
+        shown(value),
+        shown(target_f)
+    );
+    let kind = (AlertKind::OffTrackForecast, severity);
+    Some(subject.condition(kind, figures, (message_zh, message_en)))
 }
 
 /// One finding of the registry's compliance alerts (`GET /api/v1/compliance-alerts`).

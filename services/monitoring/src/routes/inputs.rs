@@ -103,16 +103,31 @@ pub struct VersionParams {
     version: Option<i32>,
 }
 
+/// `{measure}/{period}/{region}` of a figure's reads, parsed as `put_input` parses it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct FigurePath {
+    /// Measure (统计指标): society_rd_expense_yuan, enterprise_rd_expense_yuan, above_scale_industrial_rd_expense_yuan, above_scale_industrial_output_yuan or hightech_industry_output_yuan
+    #[param(value_type = InputMeasure)]
+    measure: String,
+    /// Period (统计期)
+    #[param(pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
+    period: String,
+    /// Region (地区)
+    region: String,
+}
+
+impl FigurePath {
+    fn parse(&self) -> Result<InputPath, Problem> {
+        InputPath::parse(&self.measure, &self.period, &self.region)
+    }
+}
+
 /// A figure's current version (or an earlier one). Cities and counties read their own
 /// subtree.
 #[utoipa::path(
     tag = "statistics-inputs",
-    params(
-        ("measure" = InputMeasure, Path, description = MEASURE_PARAM),
-        ("period" = String, Path, description = "Period (统计期)", pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
-        ("region" = String, Path, description = "Region (地区)"),
-        VersionParams,
-    ),
+    params(FigurePath, VersionParams),
     responses(
         (status = 200, description = "The figure", body = InputView, headers(("ETag" = String, description = "Send in If-Match to correct it"))),
         RecordInputRefusals,
@@ -122,11 +137,10 @@ pub struct VersionParams {
 pub async fn get_input(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<FigurePath>,
     params: web::Query<VersionParams>,
 ) -> Result<HttpResponse, MonitoringError> {
-    let (measure, period, region) = path.into_inner();
-    let path = InputPath::parse(&measure, &period, &region)?;
+    let path = path.parse()?;
     let view = inputs::get(&db, &caller, path, params.version).await?;
     Ok(with_etag(StatusCode::OK, &view))
 }
@@ -135,12 +149,7 @@ pub async fn get_input(
 /// follow `next_cursor`): value, source, who entered it and why it was corrected (修订记录).
 #[utoipa::path(
     tag = "statistics-inputs",
-    params(
-        ("measure" = InputMeasure, Path, description = MEASURE_PARAM),
-        ("period" = String, Path, description = "Period (统计期)", pattern = r"^(20[0-9]{2}|2100)(-(0[1-9]|1[0-2])|-Q[1-4])?$"),
-        ("region" = String, Path, description = "Region (地区)"),
-        PageParams,
-    ),
+    params(FigurePath, PageParams),
     responses(
         (status = 200, description = "A page of versions", body = Page<InputView>),
         RecordInputRefusals,
@@ -150,11 +159,10 @@ pub async fn get_input(
 pub async fn input_history(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<FigurePath>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, MonitoringError> {
-    let (measure, period, region) = path.into_inner();
-    let path = InputPath::parse(&measure, &period, &region)?;
+    let path = path.parse()?;
     let page = page.parse::<(String, i32)>()?;
     Ok(HttpResponse::Ok().json(inputs::history(&db, &caller, path, page).await?))
 }

@@ -9,6 +9,15 @@ use super::assessments::AssessmentView;
 use super::plans::Indicator;
 use super::progress::{ProgressReport, ProgressRow};
 
+/// The file's name: the Chinese and the ASCII title, each followed by `-` and `what` (the
+/// same record keys in both).
+fn file_name(display: &str, ascii: &str, what: String) -> FileName {
+    FileName {
+        display: format!("{display}-{what}"),
+        ascii: format!("{ascii}-{what}"),
+    }
+}
+
 fn headers(names: &[&str]) -> Vec<String> {
     names.iter().map(|h| (*h).to_owned()).collect()
 }
@@ -28,16 +37,11 @@ fn progress_row(row: &ProgressRow) -> Vec<Cell> {
 
 /// Progress (进度): the parent's line first, then one per region.
 pub fn progress(report: &ProgressReport) -> (FileName, Table) {
-    let name = FileName {
-        display: format!(
-            "进度-{}-{}-{}-{}",
-            report.plan_id, report.indicator, report.period, report.as_of
-        ),
-        ascii: format!(
-            "progress-{}-{}-{}-{}",
-            report.plan_id, report.indicator, report.period, report.as_of
-        ),
-    };
+    let what = format!(
+        "{}-{}-{}-{}",
+        report.plan_id, report.indicator, report.period, report.as_of
+    );
+    let name = file_name("进度", "progress", what);
     let mut rows = vec![progress_row(&report.parent)];
     rows.extend(report.items.iter().map(progress_row));
     let table = Table {
@@ -59,16 +63,8 @@ pub fn progress(report: &ProgressReport) -> (FileName, Table) {
 
 /// A proposed split (分解方案): one line per child region.
 pub fn allocation(view: &AllocationView) -> (FileName, Table) {
-    let name = FileName {
-        display: format!(
-            "分解方案-{}-{}-{}",
-            view.region_code, view.indicator, view.period
-        ),
-        ascii: format!(
-            "allocation-{}-{}-{}",
-            view.region_code, view.indicator, view.period
-        ),
-    };
+    let what = format!("{}-{}-{}", view.region_code, view.indicator, view.period);
+    let name = file_name("分解方案", "allocation", what);
     let rows = view
         .children
         .iter()
@@ -105,16 +101,8 @@ pub fn allocation(view: &AllocationView) -> (FileName, Table) {
 /// An assessment (考核结果): per region, each indicator's inputs and points, the
 /// adjustments, the total and the rank; the scheme version on every line.
 pub fn assessment(view: &AssessmentView, indicators: &[Indicator]) -> (FileName, Table) {
-    let name = FileName {
-        display: format!(
-            "考核结果-{}-{}-{}",
-            view.plan_id, view.period, view.parent_code
-        ),
-        ascii: format!(
-            "assessment-{}-{}-{}",
-            view.plan_id, view.period, view.parent_code
-        ),
-    };
+    let what = format!("{}-{}-{}", view.plan_id, view.period, view.parent_code);
+    let name = file_name("考核结果", "assessment", what);
     let mut head = headers(&["地区代码", "地区名称"]);
     for item in &view.scheme.rules.items {
         let label = indicators

@@ -11,7 +11,7 @@ use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::now;
 
-use super::plans::{PlanView, load, plan_view};
+use super::plans::{PlanView, load, plan_view, require_draft};
 use super::record_change;
 use crate::db::plans as queries;
 use crate::domain::plan::PlanStatus;
@@ -32,15 +32,10 @@ pub async fn delete(
     db.write(move |conn| {
         let plan = load(conn, &id)?;
         if_match.check(plan.version)?;
-        let status = plan.status()?;
-        if status != PlanStatus::Draft {
-            let (key, label) = (status.key(), status.label_zh());
-            return Err(Problem::conflict(hte_shared::text!(
-                "plan {id} is {key}; only a draft plan can be deleted; archive it instead",
-                "规划 {id} 的状态为{label}；仅草案可以删除，已发布的规划请归档"
-            ))
-            .into());
-        }
+        require_draft(
+            &plan,
+            ("be deleted; archive it instead", "删除，已发布的规划请归档"),
+        )?;
         let before = plan_view(&plan, &queries::indicators_of(conn, &id)?)?;
         queries::delete(conn, &id)?;
         audit::append(

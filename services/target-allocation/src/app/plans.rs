@@ -270,6 +270,22 @@ pub fn load(conn: &mut DbConnection, id: &str) -> Result<PlanRow, AllocationErro
     })
 }
 
+/// 409 unless the plan is a draft; `only` ends the sentence "only a draft plan can …" in
+/// English and Chinese (仅草案可以…): what a draft alone allows, and what to do instead.
+pub fn require_draft(plan: &PlanRow, only: (&str, &str)) -> Result<(), AllocationError> {
+    let status = plan.status()?;
+    if status == PlanStatus::Draft {
+        return Ok(());
+    }
+    let (id, key, label) = (&plan.id, status.key(), status.label_zh());
+    let (en, zh) = only;
+    Err(Problem::conflict(hte_shared::text!(
+        "plan {id} is {key}; only a draft plan can {en}",
+        "规划 {id} 的状态为{label}；仅草案可以{zh}"
+    ))
+    .into())
+}
+
 /// 409 when the plan is closed (read-only); `consequence` says what that means here, in
 /// English and Chinese.
 pub fn refuse_closed(
@@ -574,16 +590,13 @@ pub async fn update(
     db.write(move |conn| {
         let before = load(conn, &id)?;
         if_match.require_sent(before.version)?;
-        let status = before.status()?;
-        if status != PlanStatus::Draft {
-            let (key, label) = (status.key(), status.label_zh());
-            return Err(Problem::conflict(hte_shared::text!(
-                "plan {id} is {key}; only a draft plan can be edited (targets of a published \
-                 plan change through adjustments)",
-                "规划 {id} 的状态为{label}；仅草案可以修改（已发布规划的目标通过调整来变更）"
-            ))
-            .into());
-        }
+        require_draft(
+            &before,
+            (
+                "be edited (targets of a published plan change through adjustments)",
+                "修改（已发布规划的目标通过调整来变更）",
+            ),
+        )?;
         let before_indicators = queries::indicators_of(conn, &id)?;
         let before_view = plan_view(&before, &before_indicators)?;
         // A body the document refuses is a 400 whatever the ETag: the client must fix it

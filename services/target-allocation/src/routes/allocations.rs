@@ -12,14 +12,17 @@ use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{ChangeRefusals, DecisionRefusals, RecordInputRefusals};
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, json_with_etag};
+use hte_shared::preconditions::json_with_etag;
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::created;
-use super::params::{FormatParams, format_of};
+use super::params::{
+    AllocationPath, Change, FormatParams, IdempotencyKeyHeader, PlanPath, ProposalIfMatch,
+    format_of,
+};
 use crate::app::allocations::{self, AllocationView, Decision, NewAllocation};
 use crate::app::decisions::{self, Ending};
 use crate::app::exports;
@@ -36,10 +39,7 @@ use crate::error::AllocationError;
 #[utoipa::path(
     tag = "allocations",
     request_body = NewAllocation,
-    params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer"),
-    ),
+    params(PlanPath, IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Proposed", body = AllocationView, headers(("Location" = String))),
         ChangeRefusals,
@@ -52,10 +52,10 @@ pub async fn propose_allocation(
     caller: Caller,
     request_id: RequestId,
     key: MaybeIdempotencyKey,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     body: Json<NewAllocation>,
 ) -> Result<HttpResponse, AllocationError> {
-    let (plan_id, input) = (path.into_inner(), body.into_inner());
+    let (plan_id, input) = (path.into_inner().id, body.into_inner());
     let request = stored::to_value(&input)?;
     let route = format!("POST /api/v1/plans/{plan_id}/allocations");
     let proposal =
@@ -85,7 +85,7 @@ pub struct AllocationListParams {
 /// in their own subtree.
 #[utoipa::path(
     tag = "allocations",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), AllocationListParams),
+    params(PlanPath, AllocationListParams),
     responses(
         (status = 200, description = "A page of proposals", body = Page<AllocationView>),
         RecordInputRefusals,
@@ -95,12 +95,12 @@ pub struct AllocationListParams {
 pub async fn list_allocations(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     params: web::Query<AllocationListParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let AllocationListParams { limit, cursor } = params.into_inner();
     let page = PageParams { limit, cursor }.parse::<(String, NaiveDateTime, String)>()?;
-    let page = allocations::list(&db, &caller, path.into_inner(), page).await?;
+    let page = allocations::list(&db, &caller, path.into_inner().id, page).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -108,11 +108,7 @@ pub async fn list_allocations(
 /// `csv` or `xlsx`, or by `Accept`).
 #[utoipa::path(
     tag = "allocations",
-    params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
-        ("allocation_id" = String, Path, description = "Proposal id"),
-        FormatParams,
-    ),
+    params(AllocationPath, FormatParams),
     responses(
         (status = 200, description = "The proposal, or its lines as a file", content(
             (AllocationView = "application/json"),
@@ -130,11 +126,11 @@ pub async fn get_allocation(
     db: web::Data<Db>,
     caller: Caller,
     request: HttpRequest,
-    path: web::Path<(String, String)>,
+    path: web::Path<AllocationPath>,
     params: web::Query<FormatParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let format = format_of(&request, params.format.as_deref())?;
-    let view: AllocationView = decisions::get(&db, caller, path.into_inner()).await?;
+    let view: AllocationView = decisions::get(&db, caller, path.into_inner().into_ids()).await?;
     if format == Format::Json {
         return Ok(json_with_etag(view.version, &view));
     }
@@ -151,11 +147,7 @@ pub async fn get_allocation(
 #[utoipa::path(
     tag = "allocations",
     request_body = Decision,
-    params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
-        ("allocation_id" = String, Path, description = "Proposal id"),
-        ("If-Match" = Option<String>, Header, description = "Optional: the proposal's ETag; when sent, a stale one is a 412"),
-    ),
+    params(AllocationPath, ProposalIfMatch),
     responses(
         (status = 200, description = "Accepted", body = AllocationView, headers(("ETag" = String, description = "The new tree version"))),
         DecisionRefusals,
@@ -163,16 +155,13 @@ pub async fn get_allocation(
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/accept")]
 pub async fn accept_allocation(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    change: Change<AllocationPath>,
     body: Json<Decision>,
 ) -> Result<HttpResponse, AllocationError> {
+    let (db, caller, request_id, path, if_match) = change.into_parts();
     let decision = (if_match, body.into_inner());
     let (view, version) =
-        decisions::accept(&db, caller, &request_id, path.into_inner(), decision).await?;
+        decisions::accept(&db, caller, &request_id, path.into_ids(), decision).await?;
     Ok(json_with_etag(version, &view))
 }
 
@@ -180,11 +169,7 @@ pub async fn accept_allocation(
 #[utoipa::path(
     tag = "allocations",
     request_body = Decision,
-    params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
-        ("allocation_id" = String, Path, description = "Proposal id"),
-        ("If-Match" = Option<String>, Header, description = "Optional: the proposal's ETag; when sent, a stale one is a 412"),
-    ),
+    params(AllocationPath, ProposalIfMatch),
     responses(
         (status = 200, description = "Withdrawn", body = AllocationView, headers(("ETag" = String))),
         DecisionRefusals,
@@ -192,16 +177,10 @@ pub async fn accept_allocation(
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/withdraw")]
 pub async fn withdraw_allocation(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    change: Change<AllocationPath>,
     body: Json<Decision>,
 ) -> Result<HttpResponse, AllocationError> {
-    let ending = (if_match, Ending::Withdraw, body.into_inner());
-    let view = decisions::end(&db, caller, &request_id, path.into_inner(), ending).await?;
-    Ok(json_with_etag(view.version, &view))
+    end(change, Ending::Withdraw, body).await
 }
 
 /// Reject an open proposal (驳回), with a reason. The province only (the level above the
@@ -209,11 +188,7 @@ pub async fn withdraw_allocation(
 #[utoipa::path(
     tag = "allocations",
     request_body = Decision,
-    params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
-        ("allocation_id" = String, Path, description = "Proposal id"),
-        ("If-Match" = Option<String>, Header, description = "Optional: the proposal's ETag; when sent, a stale one is a 412"),
-    ),
+    params(AllocationPath, ProposalIfMatch),
     responses(
         (status = 200, description = "Rejected", body = AllocationView, headers(("ETag" = String))),
         DecisionRefusals,
@@ -221,14 +196,20 @@ pub async fn withdraw_allocation(
 )]
 #[post("/plans/{id}/allocations/{allocation_id}/reject")]
 pub async fn reject_allocation(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    change: Change<AllocationPath>,
     body: Json<Decision>,
 ) -> Result<HttpResponse, AllocationError> {
-    let ending = (if_match, Ending::Reject, body.into_inner());
-    let view = decisions::end(&db, caller, &request_id, path.into_inner(), ending).await?;
+    end(change, Ending::Reject, body).await
+}
+
+/// Withdraw or reject: the two routes differ only in how the proposal ends.
+async fn end(
+    change: Change<AllocationPath>,
+    how: Ending,
+    body: Json<Decision>,
+) -> Result<HttpResponse, AllocationError> {
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    let ending = (if_match, how, body.into_inner());
+    let view = decisions::end(&db, caller, &request_id, path.into_ids(), ending).await?;
     Ok(json_with_etag(view.version, &view))
 }

@@ -14,12 +14,12 @@ use hte_shared::openapi::{
     BadRequest, Conflict, NotFound, ServiceUnavailable, UnprocessableEntity,
 };
 use hte_shared::pagination::Page;
-use hte_shared::preconditions::{IfMatch, json_with_etag};
+use hte_shared::preconditions::json_with_etag;
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 
 use super::created;
-use super::params::{FormatParams, ListParams, format_of};
+use super::params::{Change, FormatParams, IdempotencyKeyHeader, ListParams, PlanPath, format_of};
 use crate::app::assessments::{self, AssessmentView, NewAssessment};
 use crate::app::{exports, plans};
 use crate::clients::registry::RegistryClient;
@@ -35,10 +35,7 @@ use crate::error::AllocationError;
 #[utoipa::path(
     tag = "assessments",
     request_body = NewAssessment,
-    params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer"),
-    ),
+    params(PlanPath, IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Computed (draft)", body = AssessmentView, headers(("Location" = String))),
         (status = 400, response = BadRequest),
@@ -55,10 +52,10 @@ pub async fn create_assessment(
     caller: Caller,
     request_id: RequestId,
     key: MaybeIdempotencyKey,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     body: Json<NewAssessment>,
 ) -> Result<HttpResponse, AllocationError> {
-    let (plan_id, input) = (path.into_inner(), body.into_inner());
+    let (plan_id, input) = (path.into_inner().id, body.into_inner());
     let route = format!("POST /api/v1/plans/{plan_id}/assessments");
     let computed =
         assessments::compute(&db, &registry, &caller, &request_id, plan_id, &input).await?;
@@ -77,7 +74,7 @@ pub async fn create_assessment(
 /// assessments with their own lines only (ranked among all).
 #[utoipa::path(
     tag = "assessments",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), ListParams),
+    params(PlanPath, ListParams),
     responses(
         (status = 200, description = "A page of assessments", body = Page<AssessmentView>),
         RecordInputRefusals,
@@ -87,14 +84,14 @@ pub async fn create_assessment(
 pub async fn list_assessments(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let page = params
         .into_inner()
         .page()
         .parse::<(String, (NaiveDateTime, String))>()?;
-    let page = assessments::list(&db, caller, path.into_inner(), page).await?;
+    let page = assessments::list(&db, caller, path.into_inner().id, page).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -156,12 +153,9 @@ pub async fn get_assessment(
 )]
 #[post("/plans/{id}/assessments/{assessment_id}/publish")]
 pub async fn publish_assessment(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    change: Change<(String, String)>,
 ) -> Result<HttpResponse, AllocationError> {
-    let view = assessments::publish(&db, &caller, &request_id, path.into_inner(), if_match).await?;
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    let view = assessments::publish(&db, &caller, &request_id, path, if_match).await?;
     Ok(json_with_etag(view.version, &view))
 }

@@ -2,11 +2,19 @@
 //! does not know (`deny_unknown_fields`): a misspelled filter is a 400 naming it, never a
 //! silently unfiltered answer.
 
-use actix_web::HttpRequest;
+use std::future::Future;
+use std::pin::Pin;
+
 use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use hte_shared::auth::Caller;
+use hte_shared::db::Db;
 use hte_shared::export::Format;
 use hte_shared::i18n::Text;
+use hte_shared::preconditions::IfMatch;
 use hte_shared::problem::{FieldError, Problem};
+use hte_shared::telemetry::RequestId;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -85,5 +93,102 @@ pub fn filter_rules(indicator: Option<&str>, period: Option<&str>) -> Result<(),
         Ok(())
     } else {
         Err(Problem::validation(errors))
+    }
+}
+
+/// `{id}` of a plan's routes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PlanPath {
+    /// Plan id (规划代码)
+    pub id: String,
+}
+
+/// `{id}/allocations/{allocation_id}` of a proposal's routes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct AllocationPath {
+    /// Plan id (规划代码)
+    pub id: String,
+    /// Proposal id
+    pub allocation_id: String,
+}
+
+impl AllocationPath {
+    /// The plan id and the proposal id, as the application layer takes them.
+    pub fn into_ids(self) -> (String, String) {
+        (self.id, self.allocation_id)
+    }
+}
+
+/// `If-Match` of a plan's transitions: optional, checked when sent.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct PlanIfMatch {
+    /// Optional: the plan's ETag; when sent, a stale one is a 412
+    #[param(rename = "If-Match")]
+    pub if_match: Option<String>,
+}
+
+/// `If-Match` of a decision on a proposal: optional, checked when sent.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct ProposalIfMatch {
+    /// Optional: the proposal's ETag; when sent, a stale one is a 412
+    #[param(rename = "If-Match")]
+    pub if_match: Option<String>,
+}
+
+/// `Idempotency-Key` of a creating POST.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKeyHeader {
+    /// Makes a retried POST safe: a replay returns the first answer
+    #[param(rename = "Idempotency-Key")]
+    pub idempotency_key: Option<String>,
+}
+
+/// What a change to one record extracts, in the order its handlers always took it: the
+/// database, the caller (a missing or bad token refuses first), the request id, the record's
+/// path (`P`: its path parameters) and `If-Match`. A route documents `P` and the header in
+/// its own `params(...)`.
+pub struct Change<P> {
+    db: web::Data<Db>,
+    caller: Caller,
+    request_id: RequestId,
+    path: P,
+    if_match: IfMatch,
+}
+
+impl<P> Change<P> {
+    /// The parts, to pass on to the application layer.
+    pub fn into_parts(self) -> (web::Data<Db>, Caller, RequestId, P, IfMatch) {
+        (
+            self.db,
+            self.caller,
+            self.request_id,
+            self.path,
+            self.if_match,
+        )
+    }
+}
+
+impl<P: DeserializeOwned + 'static> FromRequest for Change<P> {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        type Parts<P> = (web::Data<Db>, Caller, RequestId, web::Path<P>, IfMatch);
+        let parts = Parts::<P>::from_request(req, payload);
+        Box::pin(async move {
+            let (db, caller, request_id, path, if_match) = parts.await?;
+            Ok(Self {
+                db,
+                caller,
+                request_id,
+                path: path.into_inner(),
+                if_match,
+            })
+        })
     }
 }

@@ -14,14 +14,14 @@ use hte_shared::openapi::{
     Conflict, NotFound, PreconditionFailed, PreconditionRequired, UnprocessableEntity,
 };
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::preconditions::{IfMatch, json_with_etag};
+use hte_shared::preconditions::json_with_etag;
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::created;
-use super::params::NoParams;
+use super::params::{Change, IdempotencyKeyHeader, NoParams, PlanIfMatch, PlanPath};
 use crate::app::plan_lifecycle;
 use crate::app::plans::{self, NewPlan, PlanPatch, PlanView};
 use crate::domain::plan::PlanStatus;
@@ -36,7 +36,7 @@ fn with_etag(view: PlanView) -> HttpResponse {
 #[utoipa::path(
     tag = "plans",
     request_body = NewPlan,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer")),
+    params(IdempotencyKeyHeader),
     responses(
         (status = 201, description = "Created", body = PlanView, headers(("Location" = String))),
         CreateRefusals,
@@ -126,7 +126,7 @@ pub async fn get_plan(
 #[utoipa::path(
     tag = "plans",
     params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
+        PlanPath,
         ("If-Match" = String, Header, description = "The plan's ETag from the last read, e.g. \"v3\""),
     ),
     responses(
@@ -138,14 +138,9 @@ pub async fn get_plan(
     )
 )]
 #[delete("/plans/{id}")]
-pub async fn delete_plan(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AllocationError> {
-    plan_lifecycle::delete(&db, &caller, &request_id, path.into_inner(), if_match).await?;
+pub async fn delete_plan(change: Change<PlanPath>) -> Result<HttpResponse, AllocationError> {
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    plan_lifecycle::delete(&db, &caller, &request_id, path.id, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -154,46 +149,39 @@ pub async fn delete_plan(
 /// Province only.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id (规划代码)"),
-        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
+    params(PlanPath, PlanIfMatch),
     responses(
         (status = 200, description = "Archived", body = PlanView, headers(("ETag" = String))),
         TransitionRefusals,
     )
 )]
 #[post("/plans/{id}/archive")]
-pub async fn archive_plan(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AllocationError> {
-    let target = (path.into_inner(), if_match);
-    let view = plan_lifecycle::set_archived(&db, &caller, &request_id, target, true).await?;
-    Ok(with_etag(view))
+pub async fn archive_plan(change: Change<PlanPath>) -> Result<HttpResponse, AllocationError> {
+    set_archived(change, true).await
 }
 
 /// Bring an archived plan back into the lists (恢复). Province only.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id (规划代码)"),
-        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
+    params(PlanPath, PlanIfMatch),
     responses(
         (status = 200, description = "No longer archived", body = PlanView, headers(("ETag" = String))),
         TransitionRefusals,
     )
 )]
 #[post("/plans/{id}/unarchive")]
-pub async fn unarchive_plan(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<String>,
-    if_match: IfMatch,
+pub async fn unarchive_plan(change: Change<PlanPath>) -> Result<HttpResponse, AllocationError> {
+    set_archived(change, false).await
+}
+
+/// Archive or bring back: the two routes differ only in the flag.
+async fn set_archived(
+    change: Change<PlanPath>,
+    archived: bool,
 ) -> Result<HttpResponse, AllocationError> {
-    let target = (path.into_inner(), if_match);
-    let view = plan_lifecycle::set_archived(&db, &caller, &request_id, target, false).await?;
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    let target = (path.id, if_match);
+    let view = plan_lifecycle::set_archived(&db, &caller, &request_id, target, archived).await?;
     Ok(with_etag(view))
 }
 
@@ -203,7 +191,7 @@ pub async fn unarchive_plan(
     tag = "plans",
     request_body = PlanPatch,
     params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
+        PlanPath,
         ("If-Match" = String, Header, description = "ETag from the last read, e.g. \"v3\""),
     ),
     responses(
@@ -213,15 +201,12 @@ pub async fn unarchive_plan(
 )]
 #[patch("/plans/{id}")]
 pub async fn update_plan(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<String>,
-    if_match: IfMatch,
+    change: Change<PlanPath>,
     body: Json<PlanPatch>,
 ) -> Result<HttpResponse, AllocationError> {
-    let (id, patch) = (path.into_inner(), body.into_inner());
-    let view = plans::update(&db, &caller, &request_id, id, if_match, patch).await?;
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    let patch = body.into_inner();
+    let view = plans::update(&db, &caller, &request_id, path.id, if_match, patch).await?;
     Ok(with_etag(view))
 }
 
@@ -230,8 +215,7 @@ pub async fn update_plan(
 /// Province only.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id (规划代码)"),
-        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
+    params(PlanPath, PlanIfMatch),
     responses(
         (status = 200, description = "Published", body = PlanView, headers(("ETag" = String))),
         (status = 404, response = NotFound),
@@ -241,41 +225,30 @@ pub async fn update_plan(
     )
 )]
 #[post("/plans/{id}/publish")]
-pub async fn publish_plan(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<String>,
-    if_match: IfMatch,
-) -> Result<HttpResponse, AllocationError> {
-    let id = path.into_inner();
-    let to = PlanStatus::Published;
-    Ok(with_etag(
-        plans::transition(&db, &caller, &request_id, id, if_match, to).await?,
-    ))
+pub async fn publish_plan(change: Change<PlanPath>) -> Result<HttpResponse, AllocationError> {
+    transition(change, PlanStatus::Published).await
 }
 
 /// Close a published plan (结束): it becomes read-only. Province only.
 #[utoipa::path(
     tag = "plans",
-    params(("id" = String, Path, description = "Plan id (规划代码)"),
-        ("If-Match" = Option<String>, Header, description = "Optional: the plan's ETag; when sent, a stale one is a 412")),
+    params(PlanPath, PlanIfMatch),
     responses(
         (status = 200, description = "Closed", body = PlanView, headers(("ETag" = String))),
         TransitionRefusals,
     )
 )]
 #[post("/plans/{id}/close")]
-pub async fn close_plan(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<String>,
-    if_match: IfMatch,
+pub async fn close_plan(change: Change<PlanPath>) -> Result<HttpResponse, AllocationError> {
+    transition(change, PlanStatus::Closed).await
+}
+
+/// Publish or close: the two routes differ only in the status they move the plan to.
+async fn transition(
+    change: Change<PlanPath>,
+    to: PlanStatus,
 ) -> Result<HttpResponse, AllocationError> {
-    let id = path.into_inner();
-    let to = PlanStatus::Closed;
-    Ok(with_etag(
-        plans::transition(&db, &caller, &request_id, id, if_match, to).await?,
-    ))
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    let view = plans::transition(&db, &caller, &request_id, path.id, if_match, to).await?;
+    Ok(with_etag(view))
 }

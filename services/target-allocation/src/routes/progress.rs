@@ -9,7 +9,7 @@ use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::params::{FileFormat, format_of};
+use super::params::{FileFormat, PlanPath, format_of};
 use crate::app::exports;
 use crate::app::progress::{self, ProgressQuery, ProgressReport};
 use crate::clients::registry::RegistryClient;
@@ -48,7 +48,7 @@ pub struct ProgressParams {
 /// are none, a 503 problem of type `urn:jiangsu-hte:problem:upstream-unavailable`.
 #[utoipa::path(
     tag = "progress",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), ProgressParams),
+    params(PlanPath, ProgressParams),
     responses(
         (status = 200, description = "Progress by region (possibly stale, see `stale`), or its table as a file", content(
             (ProgressReport = "application/json"),
@@ -70,7 +70,7 @@ pub async fn get_progress(
     caller: Caller,
     request_id: RequestId,
     request: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     params: web::Query<ProgressParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let ProgressParams {
@@ -89,7 +89,7 @@ pub async fn get_progress(
         as_of,
         period,
     };
-    let plan_id = path.into_inner();
+    let plan_id = path.into_inner().id;
     let report: ProgressReport =
         progress::report(&db, &registry, &caller, &request_id, plan_id, query).await?;
     if format == Format::Json {

@@ -13,7 +13,7 @@ use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
 
 use super::created;
-use super::params::{ListParams, NoParams};
+use super::params::{IdempotencyKeyHeader, ListParams, NoParams, PlanPath};
 use crate::app::scoring::{self, NewScheme, SchemeView};
 use crate::error::AllocationError;
 
@@ -22,7 +22,7 @@ use crate::error::AllocationError;
 /// regions know how they will be assessed.
 #[utoipa::path(
     tag = "assessments",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), ListParams),
+    params(PlanPath, ListParams),
     responses(
         (status = 200, description = "A page of scheme versions", body = Page<SchemeView>, headers(("ETag" = String, description = "\"v<newest version>\" (\"v0\" when none), on every page; send in If-Match when setting the next"))),
         RecordInputRefusals,
@@ -32,11 +32,11 @@ use crate::error::AllocationError;
 pub async fn list_scoring_schemes(
     db: web::Data<Db>,
     _caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let page = params.into_inner().page().parse::<(String, i32)>()?;
-    let (page, newest) = scoring::list(&db, path.into_inner(), page).await?;
+    let (page, newest) = scoring::list(&db, path.into_inner().id, page).await?;
     Ok(json_with_etag(newest, &page))
 }
 
@@ -73,9 +73,9 @@ pub async fn get_scoring_scheme(
     tag = "assessments",
     request_body = NewScheme,
     params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
+        PlanPath,
         ("If-Match" = Option<String>, Header, description = "Optional: the ETag of the scheme list; when sent, a stale one (another version was set meanwhile) is a 412"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: a replay returns the first answer"),
+        IdempotencyKeyHeader,
     ),
     responses(
         (status = 201, description = "Set", body = SchemeView, headers(("Location" = String), ("ETag" = String))),
@@ -88,11 +88,11 @@ pub async fn create_scoring_scheme(
     caller: Caller,
     request_id: RequestId,
     key: MaybeIdempotencyKey,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     if_match: IfMatch,
     body: Json<NewScheme>,
 ) -> Result<HttpResponse, AllocationError> {
-    let (plan_id, new) = (path.into_inner(), body.into_inner());
+    let (plan_id, new) = (path.into_inner().id, body.into_inner());
     let route = format!("POST /api/v1/plans/{plan_id}/scoring-schemes");
     let record = scoring::prepare(&caller, plan_id, &new, if_match)?;
     let request = stored::to_value(&new)?;

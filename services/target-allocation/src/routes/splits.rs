@@ -8,6 +8,7 @@ use hte_shared::pagination::{Page, PageParams};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::params::PlanPath;
 use crate::app::splits::{self, CitySplit, SplitKey, SplitQuery};
 use crate::error::AllocationError;
 
@@ -36,7 +37,7 @@ pub struct SplitParams {
 /// `next_cursor`).
 #[utoipa::path(
     tag = "allocations",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), SplitParams),
+    params(PlanPath, SplitParams),
     responses(
         (status = 200, description = "A page of the cities' splits", body = Page<CitySplit>),
         RecordInputRefusals,
@@ -46,7 +47,7 @@ pub struct SplitParams {
 pub async fn list_splits(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     params: web::Query<SplitParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let SplitParams {
@@ -58,6 +59,6 @@ pub async fn list_splits(
     super::params::filter_rules(indicator.as_deref(), period.as_deref())?;
     let page = PageParams { limit, cursor }.parse::<(String, SplitKey)>()?;
     let query = SplitQuery { indicator, period };
-    let page = splits::overview(&db, &caller, path.into_inner(), query, page).await?;
+    let page = splits::overview(&db, &caller, path.into_inner().id, query, page).await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -8,12 +8,11 @@ use hte_shared::db::Db;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{RecordInputRefusals, VersionedUpdateRefusals};
 use hte_shared::pagination::Page;
-use hte_shared::preconditions::{IfMatch, json_with_etag};
-use hte_shared::telemetry::RequestId;
+use hte_shared::preconditions::json_with_etag;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::params::ListParams;
+use super::params::{Change, ListParams, PlanPath};
 use crate::app::targets::{
     self, Adjustment, TargetInput, TargetTree, TargetView, TreeQuery, TreeVersionView,
 };
@@ -41,7 +40,7 @@ pub struct TreeParams {
 /// and the version's change only when it set a value in it.
 #[utoipa::path(
     tag = "targets",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), TreeParams),
+    params(PlanPath, TreeParams),
     responses(
         (status = 200, description = "The tree", body = TargetTree, headers(("ETag" = String, description = "Current tree version; send in If-Match to change targets"))),
         RecordInputRefusals,
@@ -51,7 +50,7 @@ pub struct TreeParams {
 pub async fn get_targets(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     params: web::Query<TreeParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let TreeParams {
@@ -67,7 +66,7 @@ pub async fn get_targets(
         period,
         region,
     };
-    let tree: TargetTree = targets::tree(&db, &caller, path.into_inner(), query).await?;
+    let tree: TargetTree = targets::tree(&db, &caller, path.into_inner().id, query).await?;
     Ok(json_with_etag(tree.current_version, &tree))
 }
 
@@ -76,7 +75,7 @@ pub async fn get_targets(
 /// officials see the versions that set a value in their own region.
 #[utoipa::path(
     tag = "targets",
-    params(("id" = String, Path, description = "Plan id (规划代码)"), ListParams),
+    params(PlanPath, ListParams),
     responses(
         (status = 200, description = "A page of versions", body = Page<TreeVersionView>),
         RecordInputRefusals,
@@ -86,11 +85,11 @@ pub async fn get_targets(
 pub async fn list_tree_versions(
     db: web::Data<Db>,
     caller: Caller,
-    path: web::Path<String>,
+    path: web::Path<PlanPath>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, AllocationError> {
     let page = params.into_inner().page().parse::<(String, i32)>()?;
-    let page = targets::versions(&db, &caller, path.into_inner(), page).await?;
+    let page = targets::versions(&db, &caller, path.into_inner().id, page).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -113,22 +112,13 @@ pub async fn list_tree_versions(
 // Six digits only: `PUT …/targets/versions` is a method the versions list lacks (405).
 #[put("/plans/{id}/targets/{region:[0-9]+}")]
 pub async fn put_target(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<(String, String)>,
-    if_match: IfMatch,
+    change: Change<(String, String)>,
     body: Json<TargetInput>,
 ) -> Result<HttpResponse, AllocationError> {
-    let (view, version): (TargetView, i32) = targets::set_target(
-        &db,
-        &caller,
-        &request_id,
-        path.into_inner(),
-        if_match,
-        body.into_inner(),
-    )
-    .await?;
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    let input = body.into_inner();
+    let (view, version): (TargetView, i32) =
+        targets::set_target(&db, &caller, &request_id, path, if_match, input).await?;
     Ok(json_with_etag(version, &view))
 }
 
@@ -139,7 +129,7 @@ pub async fn put_target(
     tag = "targets",
     request_body = Adjustment,
     params(
-        ("id" = String, Path, description = "Plan id (规划代码)"),
+        PlanPath,
         ("If-Match" = String, Header, description = "ETag of the tree from GET …/targets"),
     ),
     responses(
@@ -149,15 +139,12 @@ pub async fn put_target(
 )]
 #[post("/plans/{id}/adjustments")]
 pub async fn post_adjustment(
-    db: web::Data<Db>,
-    caller: Caller,
-    request_id: RequestId,
-    path: web::Path<String>,
-    if_match: IfMatch,
+    change: Change<PlanPath>,
     body: Json<Adjustment>,
 ) -> Result<HttpResponse, AllocationError> {
-    let (id, input) = (path.into_inner(), body.into_inner());
+    let (db, caller, request_id, path, if_match) = change.into_parts();
+    let input = body.into_inner();
     let version: TreeVersionView =
-        targets::adjust(&db, &caller, &request_id, id, if_match, input).await?;
+        targets::adjust(&db, &caller, &request_id, path.id, if_match, input).await?;
     Ok(json_with_etag(version.version, &version))
 }
