@@ -77,7 +77,8 @@ fn parse_args() -> Result<Args> {
 }
 
 /// The synthetic province in a fresh database: generated, migrated, `COPY`-ed, analysed, the
-/// keyed read's tables vacuumed, and a numbered list of its credit codes for pgbench (`bench_codes`).
+/// keyed read's tables vacuumed, and a numbered list of its credit codes for pgbench
+/// (`bench_codes`).
 async fn load_province(args: &Args, url: &str, work: &Path) -> Result<Vec<String>> {
     let t = Instant::now();
     let (firms, seed, dir) = (args.province.firms, args.province.seed, work.to_owned());
