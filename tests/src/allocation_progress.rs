@@ -5,6 +5,7 @@
 
 use enterprise_registry::domain::credit_code::check_character;
 use hte_shared::auth::Role;
+use hte_shared::testing::assert_json;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -245,8 +246,8 @@ pub(crate) async fn set_and_split_the_new_hte_target(suite: &Suite) {
         .await;
 }
 
-/// The cities' assessment of 2020 under the seeded scheme.
-async fn the_cities_are_assessed(suite: &Suite) -> Value {
+/// The draft assessment of the cities for 2020 that the province makes (201).
+pub(crate) async fn assess_the_cities_in_2020(suite: &Suite) -> Value {
     let response = suite
         .allocation
         .post_as(
@@ -255,8 +256,12 @@ async fn the_cities_are_assessed(suite: &Suite) -> Value {
             &json!({"period": "2020"}),
         )
         .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let assessment: Value = response.json().await.unwrap();
+    assert_json(response, 201).await
+}
+
+/// The cities' assessment of 2020 under the seeded scheme.
+async fn the_cities_are_assessed(suite: &Suite) -> Value {
+    let assessment = assess_the_cities_in_2020(suite).await;
     assert_eq!(assessment["as_of"], "2020-12-31");
     // The seeded scheme: min(completion rate, 1.2) × 100 on new HTEs.
     assert_eq!(assessment["scheme"]["version"], 1);

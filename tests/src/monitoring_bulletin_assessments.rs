@@ -13,7 +13,9 @@ use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
 use crate::allocation_assessments::line;
-use crate::allocation_progress::{published_once_the_plan_is, set_and_split_the_new_hte_target};
+use crate::allocation_progress::{
+    assess_the_cities_in_2020, published_once_the_plan_is, set_and_split_the_new_hte_target,
+};
 use crate::harness::Suite;
 use crate::monitoring_setup::PLAN;
 
@@ -23,16 +25,7 @@ async fn publish_the_cities_assessment(suite: &Suite) -> String {
     suite.add_hte("320102", 2, "2020-02-01").await;
     suite.add_hte("320102", 3, "2020-04-01").await;
     set_and_split_the_new_hte_target(suite).await;
-    let response = suite
-        .allocation
-        .post_as(
-            &suite.province(),
-            &format!("/api/v1/plans/{PLAN}/assessments"),
-            &json!({"period": "2020"}),
-        )
-        .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let draft: Value = response.json().await.unwrap();
+    let draft = assess_the_cities_in_2020(suite).await;
     let id = draft["id"].as_str().unwrap().to_owned();
     published_once_the_plan_is(suite, &id).await;
     id

@@ -121,3 +121,19 @@ pub fn status_for_rule(rule: &str) -> u16 {
         400
     }
 }
+
+/// The first columns of an enterprise sheet as officials head them.
+pub const ENTERPRISE_HEADERS: [&str; 5] = [
+    "统一社会信用代码",
+    "企业名称",
+    "所在县区",
+    "成立日期",
+    "行业代码",
+];
+
+/// Writes `headers` as the sheet's first row.
+pub fn write_headers(sheet: &mut rust_xlsxwriter::Worksheet, headers: &[&str]) {
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string(0, col as u16, *header).unwrap();
+    }
+}

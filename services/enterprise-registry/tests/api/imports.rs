@@ -1,7 +1,10 @@
 use hte_shared::auth::Role;
 use serde_json::Value;
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    ENTERPRISE_HEADERS, RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body,
+    write_headers,
+};
 
 async fn import(
     app: &TestApp,
@@ -419,17 +422,7 @@ async fn xlsx_files_import_and_exports_round_trip() {
     let code = credit_code("320583", 9);
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    let headers = [
-        "统一社会信用代码",
-        "企业名称",
-        "所在县区",
-        "成立日期",
-        "行业代码",
-        "规上企业",
-    ];
-    for (col, header) in headers.iter().enumerate() {
-        sheet.write_string(0, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, &[&ENTERPRISE_HEADERS[..], &["规上企业"]].concat());
     sheet.write_string(1, 0, &code).unwrap();
     sheet.write_string(1, 1, "表格导入科技有限公司").unwrap();
     sheet.write_number(1, 2, 320583.0).unwrap();

@@ -6,7 +6,10 @@ use hte_shared::testing::problem_fields;
 use rust_xlsxwriter::{Formula, Workbook};
 use serde_json::Value;
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    ENTERPRISE_HEADERS, RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body,
+    write_headers,
+};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -532,16 +535,7 @@ async fn a_value_merged_down_a_column_belongs_to_every_row_it_covers() {
     let codes: Vec<String> = (1..=3).map(|i| credit_code("320583", 20 + i)).collect();
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    let headers = [
-        "统一社会信用代码",
-        "企业名称",
-        "所在县区",
-        "成立日期",
-        "行业代码",
-    ];
-    for (col, header) in headers.iter().enumerate() {
-        sheet.write_string(0, col as u16, *header).unwrap();
-    }
+    write_headers(sheet, &ENTERPRISE_HEADERS);
     for (i, code) in codes.iter().enumerate() {
         let row = 1 + i as u32;
         sheet.write_string(row, 0, code).unwrap();

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, assert_problem, credit_code};
+use crate::helpers::{ENTERPRISE_HEADERS, TestApp, assert_problem, credit_code};
 use crate::officials_sheets::{
     FORM_HEADERS, assert_statistics_form_imports, import_as, statistics_form_firms,
 };
@@ -199,14 +199,12 @@ async fn merged_cells_and_dates_read_alike_from_xls_and_ods() {
 
     let app = TestApp::spawn().await;
     let codes: Vec<String> = (21..=23).map(|i| credit_code("320583", i)).collect();
-    let headers = [
-        "统一社会信用代码",
-        "企业名称",
-        "所在县区",
-        "成立日期",
-        "行业代码",
+    let mut rows = vec![
+        ENTERPRISE_HEADERS
+            .iter()
+            .map(|h| Cell::Text(h))
+            .collect::<Vec<_>>(),
     ];
-    let mut rows = vec![headers.iter().map(|h| Cell::Text(h)).collect::<Vec<_>>()];
     let names = [
         "合并0号科技有限公司",
         "合并1号科技有限公司",
