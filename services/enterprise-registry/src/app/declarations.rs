@@ -125,7 +125,7 @@ pub fn row_of(
     declaration: &Declaration,
     entered_by: &str,
     created_at: NaiveDateTime,
-) -> DeclarationRow {
+) -> Result<DeclarationRow, RegistryError> {
     let mut row = DeclarationRow {
         id: uuid::Uuid::new_v4().to_string(),
         credit_code: credit_code.to_owned(),
@@ -149,7 +149,7 @@ pub fn row_of(
             title,
         } => {
             // Ranks are bounded at the edge (1–99).
-            row.completer_rank = i32::try_from(*completer_rank).ok();
+            row.completer_rank = Some(column_i32("completer_rank", *completer_rank)?);
             row.title = Some(title.clone());
         }
         Claim::LedStandard { level, title } => {
@@ -158,11 +158,18 @@ pub fn row_of(
         }
         Claim::ExpertScore { item, centipoints } => {
             row.score_item = Some(item.clone());
-            row.score_centipoints = i32::try_from(*centipoints).ok();
+            row.score_centipoints = Some(column_i32("score_centipoints", *centipoints)?);
         }
         Claim::NoNationalAward | Claim::NoLedStandard | Claim::CleanRecord | Claim::Incident => {}
     }
-    row
+    Ok(row)
+}
+
+/// A bounded number as its INTEGER column takes it; one past i32 is a defect, not a NULL.
+fn column_i32(column: &str, value: u32) -> Result<i32, RegistryError> {
+    i32::try_from(value).map_err(|e| {
+        RegistryError::internal("value does not fit its column", format!("{column}: {e}"))
+    })
 }
 
 facts::impl_fact!(
@@ -234,7 +241,7 @@ pub fn record(
     if let Claim::ExpertScore { item, centipoints } = &declaration.claim {
         check_expert_score(conn, item, *centipoints)?;
     }
-    let row = row_of(code.as_str(), declaration, &caller.subject, now());
+    let row = row_of(code.as_str(), declaration, &caller.subject, now())?;
     facts::create(conn, actor, &row)
 }
 
