@@ -5,42 +5,24 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 /// What the bench and load tools both take: the synthetic province (`--firms`, `--seed`),
 /// where the reports go (`--out`) and the PostgreSQL server ([`admin_url`]).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct ProvinceArgs {
+    /// Firms in the synthetic province.
+    #[arg(long, default_value_t = 200_000)]
     pub firms: usize,
+    /// Seed of the synthetic province (the same seed makes the same firms).
+    #[arg(long, default_value_t = 57)]
     pub seed: u64,
+    /// Where the day's reports go.
+    #[arg(long, default_value = "bench-output")]
     pub out: PathBuf,
+    #[arg(skip = admin_url())]
     pub admin_url: String,
-}
-
-impl Default for ProvinceArgs {
-    fn default() -> Self {
-        Self {
-            firms: 200_000,
-            seed: 57,
-            out: PathBuf::from("bench-output"),
-            admin_url: admin_url(),
-        }
-    }
-}
-
-impl ProvinceArgs {
-    /// Reads `flag` if it is one of these (its value from `value`); false for any other.
-    pub fn take(&mut self, flag: &str, value: impl FnOnce() -> Option<String>) -> Result<bool> {
-        let value = || value().ok_or_else(|| anyhow!("{flag} needs a value"));
-        match flag {
-            "--firms" => self.firms = value()?.parse().context("--firms")?,
-            "--seed" => self.seed = value()?.parse().context("--seed")?,
-            "--out" => self.out = PathBuf::from(value()?),
-            _ => return Ok(false),
-        }
-        Ok(true)
-    }
 }
 
 /// The PostgreSQL server the tools make their databases on: `BENCH_DATABASE_URL`, or the
@@ -96,19 +78,29 @@ fn append(path: &Path, text: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::ProvinceArgs;
 
+    /// A tool's arguments: the province's flags beside one of its own.
+    #[derive(Parser)]
+    struct Tool {
+        #[command(flatten)]
+        province: ProvinceArgs,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    }
+
     #[test]
-    fn the_province_flags_are_taken_and_others_left_to_the_tool() {
-        let mut args = ProvinceArgs::default();
-        assert!(args.take("--firms", || Some("1000".into())).unwrap());
-        assert!(args.take("--out", || Some("elsewhere".into())).unwrap());
-        assert_eq!((args.firms, args.seed), (1000, 57));
-        assert_eq!(args.out, std::path::PathBuf::from("elsewhere"));
-        let other = args.take("--seconds", || panic!("another tool's value is not read"));
-        assert!(!other.unwrap());
-        let missing = args.take("--seed", || None).unwrap_err();
-        assert_eq!(missing.to_string(), "--seed needs a value");
-        assert!(args.take("--seed", || Some("x".into())).is_err());
+    fn the_province_flags_are_shared_and_others_left_to_the_tool() {
+        let tool = Tool::try_parse_from(["tool", "--firms", "1000", "--out", "elsewhere"]).unwrap();
+        assert_eq!((tool.province.firms, tool.province.seed), (1000, 57));
+        assert_eq!(tool.province.out, std::path::PathBuf::from("elsewhere"));
+        assert_eq!(tool.seconds, 10);
+        assert!(!tool.province.admin_url.is_empty());
+        let missing = Tool::try_parse_from(["tool", "--seed"]).err().unwrap();
+        assert!(missing.to_string().contains("--seed"), "{missing}");
+        assert!(Tool::try_parse_from(["tool", "--seed", "x"]).is_err());
+        assert!(Tool::try_parse_from(["tool", "--unknown"]).is_err());
     }
 }

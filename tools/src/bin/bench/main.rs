@@ -59,7 +59,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use enterprise_registry::config::RegistryConfig;
@@ -76,56 +76,41 @@ use http::http;
 use import::{ImportOutcome, post_file};
 use report::{Candidates, Copied, Memory, Results};
 
+/// The registry benchmark on a synthetic province (see the module's documentation).
+#[derive(clap::Parser)]
+#[command(
+    name = "bench",
+    after_help = "env BENCH_DATABASE_URL (default postgres://hte:hte@127.0.0.1:5432/hte)"
+)]
 struct Args {
+    #[command(flatten)]
     province: ProvinceArgs,
+    /// Where the synthetic CSV files go (default OUT/synthetic-FIRMS-SEED; deleted at the
+    /// end unless --keep-data).
+    #[arg(long)]
     data: Option<PathBuf>,
+    /// Timed runs per statistics query, after 3 warm-ups.
+    #[arg(long, default_value_t = 20,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     runs: usize,
+    /// POST each file in chunks of N rows (0: the whole file in one request; on a 413 the
+    /// file is resent in chunks of 50,000 rows and the report says so).
+    #[arg(long, default_value_t = 0)]
     chunk_rows: usize,
+    /// Keep the synthetic CSV files.
+    #[arg(long)]
     keep_data: bool,
+    /// Do not drop the two bench databases.
+    #[arg(long)]
     keep_databases: bool,
+    /// Instead: the registry on a fresh SQLite file imports the enterprises file while a firm
+    /// is registered every 2 s; each write's latency goes to OUT/registry-sqlite-writes-DATE.
+    #[arg(long)]
     sqlite_write_during_import: bool,
+    /// Instead: one database filled by COPY, then the readiness build alone, timed twice
+    /// (OUT/registry-rebuild-DATE.md).
+    #[arg(long)]
     rebuild_only: bool,
-}
-
-fn parse_args() -> Result<Args> {
-    let mut args = Args {
-        province: ProvinceArgs::default(),
-        data: None,
-        runs: 20,
-        chunk_rows: 0,
-        keep_data: false,
-        keep_databases: false,
-        sqlite_write_during_import: false,
-        rebuild_only: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if args.province.take(&flag, || it.next())? {
-            continue;
-        }
-        let mut value = |name: &str| it.next().ok_or_else(|| anyhow!("{name} needs a value"));
-        match flag.as_str() {
-            "--data" => args.data = Some(PathBuf::from(value("--data")?)),
-            "--runs" => args.runs = value("--runs")?.parse().context("--runs")?,
-            "--chunk-rows" => {
-                args.chunk_rows = value("--chunk-rows")?.parse().context("--chunk-rows")?
-            }
-            "--keep-data" => args.keep_data = true,
-            "--keep-databases" => args.keep_databases = true,
-            "--sqlite-write-during-import" => args.sqlite_write_during_import = true,
-            "--rebuild-only" => args.rebuild_only = true,
-            "-h" | "--help" => {
-                println!(
-                    "bench [--firms N] [--seed S] [--out DIR] [--data DIR] [--runs N] [--chunk-rows N] [--keep-data] [--keep-databases] [--sqlite-write-during-import] [--rebuild-only]\n\
-                     env BENCH_DATABASE_URL (default postgres://hte:hte@127.0.0.1:5432/hte)"
-                );
-                std::process::exit(0);
-            }
-            other => bail!("unknown flag {other}; see --help"),
-        }
-    }
-    args.runs = args.runs.max(1);
-    Ok(args)
 }
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -371,7 +356,7 @@ async fn screen_from_table(service: &Service) -> Result<screening::FromTable> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args = parse_args()?;
+    let args = <Args as clap::Parser>::parse();
     hte_shared::http_client::install_crypto_provider();
     if args.sqlite_write_during_import {
         std::fs::create_dir_all(&args.province.out)

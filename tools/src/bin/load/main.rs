@@ -44,36 +44,19 @@ use hte_tools::synthetic::{self, FILES};
 use databases::Databases;
 use report::Report;
 
+/// Load on the registry's keyed GET, lists, statistics and writes, with pgbench's figures
+/// for the same lookup and `/livez` as the references.
+#[derive(clap::Parser)]
+#[command(name = "load")]
 struct Args {
+    #[command(flatten)]
     province: ProvinceArgs,
+    /// Seconds per measured run.
+    #[arg(long, default_value_t = 10)]
     seconds: u64,
     /// Only the keyed GET and its pgbench references (for profiling and tuning runs).
+    #[arg(long)]
     keyed_only: bool,
-}
-
-fn parse_args() -> Result<Args> {
-    let mut args = Args {
-        province: ProvinceArgs::default(),
-        seconds: 10,
-        keyed_only: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        if args.province.take(&flag, || it.next())? {
-            continue;
-        }
-        let mut value = |name: &str| it.next().ok_or_else(|| anyhow!("{name} needs a value"));
-        match flag.as_str() {
-            "--seconds" => args.seconds = value("--seconds")?.parse().context("--seconds")?,
-            "--keyed-only" => args.keyed_only = true,
-            "-h" | "--help" => {
-                println!("load [--firms N] [--seed S] [--seconds N] [--out DIR] [--keyed-only]");
-                std::process::exit(0);
-            }
-            other => bail!("unknown flag {other}; see --help"),
-        }
-    }
-    Ok(args)
 }
 
 /// The synthetic province in a fresh database: generated, migrated, `COPY`-ed, analysed, the
@@ -173,7 +156,7 @@ fn paths_file(work: &Path, name: &str, paths: impl Iterator<Item = String>) -> R
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let args = parse_args()?;
+    let args = <Args as clap::Parser>::parse();
     hte_shared::http_client::install_crypto_provider();
     let mut report = Report::new(args.province.firms);
     let work = std::env::temp_dir().join(format!("hte-load-{}", std::process::id()));
