@@ -15,9 +15,12 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::i18n::Text;
 use crate::problem::Problem;
 
+pub mod changes;
+pub mod keyed_cache;
 mod readers;
 mod turn;
-pub use turn::{BatchTurn, TurnGuard, WriteTurn};
+pub use keyed_cache::{KeyedCache, WriteCount};
+pub use turn::{BatchGuard, BatchTurn, TurnGuard, WriteTurn};
 
 /// One connection type for both backends; the variant is chosen by the URL scheme.
 #[derive(diesel::MultiConnection)]
@@ -437,6 +440,8 @@ pub struct Db {
     write_wait: Duration,
     /// The threads read work runs on (see [`readers`]).
     readers: Arc<readers::Readers>,
+    /// Writes committed through this handle, for caches of what they may change.
+    writes: WriteCount,
 }
 
 impl std::fmt::Debug for Db {
@@ -505,6 +510,7 @@ impl Db {
             write_turn: WriteTurn::default(),
             write_wait: Duration::from_secs(10),
             readers: Arc::new(readers),
+            writes: WriteCount::default(),
         })
     }
 
@@ -516,6 +522,12 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Counts the writes and bulk batches this handle has run: a [`KeyedCache`] made with it
+    /// serves nothing read before the latest.
+    pub fn writes(&self) -> WriteCount {
+        self.writes.clone()
     }
 
     /// Runs read-only work on a pooled connection, on a reader thread. The whole wait for a
@@ -566,7 +578,8 @@ impl Db {
         let turn = (self.backend == Backend::Sqlite).then(|| self.write_turn.clone());
         let wait = self.write_wait;
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        let writes = self.writes.clone();
+        let result = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             // Take the turn before a connection, so writers queued behind a long job do not
             // hold every pooled connection while readers wait.
@@ -574,8 +587,11 @@ impl Db {
             let mut conn = check_out(&pool, Instant::now() + pool.connection_timeout())?;
             run_on(&mut conn, |conn| Connection::transaction(conn, work))
         })
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+        .await;
+        // Counted once the transaction is over, whatever its outcome (a commit whose answer
+        // was lost is still a commit).
+        writes.bump();
+        result.map_err(|e| DbError::Task(e.to_string()))?
     }
 
     /// Runs work that manages its own transactions (bulk jobs that commit in batches, or
@@ -588,15 +604,21 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let turn = BatchTurn((self.backend == Backend::Sqlite).then(|| self.write_turn.clone()));
+        let turn = BatchTurn {
+            turn: (self.backend == Backend::Sqlite).then(|| self.write_turn.clone()),
+            writes: Some(self.writes.clone()),
+        };
         let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
+        let writes = self.writes.clone();
+        let result = tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
             let mut conn = check_out(&pool, Instant::now() + pool.connection_timeout())?;
             run_on(&mut conn, |conn| work(conn, &turn))
         })
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+        .await;
+        // Each batch counted itself as its turn ended; this covers work done outside one.
+        writes.bump();
+        result.map_err(|e| DbError::Task(e.to_string()))?
     }
 
     /// Readiness: a connection can be had, answers, and the schema is current.

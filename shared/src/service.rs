@@ -114,8 +114,14 @@ type Register = dyn Fn(&mut web::ServiceConfig) + Send + Sync;
 pub struct AppData(Vec<Arc<Register>>);
 
 impl AppData {
-    pub fn with<T: Send + Sync + 'static>(mut self, value: T) -> Self {
-        let data = web::Data::new(value);
+    pub fn with<T: Send + Sync + 'static>(self, value: T) -> Self {
+        self.with_shared(Arc::new(value))
+    }
+
+    /// As [`AppData::with`], for a value the service also holds elsewhere (a cache that a
+    /// background thread keeps current).
+    pub fn with_shared<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
+        let data = web::Data::from(value);
         self.0.push(Arc::new(move |cfg: &mut web::ServiceConfig| {
             cfg.app_data(data.clone());
         }));

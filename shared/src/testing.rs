@@ -67,6 +67,17 @@ impl<S: Service> TestApp<S> {
         Self::spawn_on_database(database, url, local_listener(), keys, &vars).await
     }
 
+    /// A second instance of this service on its database, trusting the same keys: a
+    /// replica, as a deployment runs several. `None` on SQLite.
+    pub async fn spawn_replica(&self, env: &[(&str, &str)]) -> Option<Self> {
+        let database = self.database.for_replica()?;
+        let url = database.url().to_owned();
+        let absent = unused_port_url();
+        let vars = alone(&absent, env);
+        let keys = self.keys.clone();
+        Some(Self::spawn_on_database(database, &url, local_listener(), keys, &vars).await)
+    }
+
     async fn spawn_on_database(
         database: TestDatabase,
         url: &str,
@@ -421,6 +432,25 @@ impl TestDatabase {
 
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The same PostgreSQL database for a second instance of a service (a replica); dropping
+    /// it leaves the database to its first holder. `None` on SQLite, which one process owns.
+    pub fn for_replica(&self) -> Option<Self> {
+        let Kind::Postgres {
+            admin_url, name, ..
+        } = &self.kind
+        else {
+            return None;
+        };
+        Some(Self {
+            url: self.url.clone(),
+            kind: Kind::Postgres {
+                admin_url: admin_url.clone(),
+                name: name.clone(),
+                dropped: true,
+            },
+        })
     }
 
     /// `host:port` of the PostgreSQL server holding the database; `None` on SQLite.

@@ -13,6 +13,9 @@ pub type RegistryConfig = hte_shared::service::Config<crate::startup::Enterprise
 pub struct RegistrySettings {
     /// The daily readiness build; `None` when off.
     pub readiness_schedule: Option<ReadinessSchedule>,
+    /// `REGISTRY_KEYED_CACHE_FIRMS` (0–10,000,000, default 250,000; 0 turns it off): how
+    /// many firms the keyed read's cache holds (`app::keyed_read`), about 1 KiB each.
+    pub keyed_cache_firms: usize,
 }
 
 /// The daily readiness build (每日遴选就绪度计算): the active rule set's readiness for today
@@ -58,6 +61,8 @@ impl RegistrySettings {
         };
         Ok(Self {
             readiness_schedule: on.then_some(schedule),
+            keyed_cache_firms: env.ranged("REGISTRY_KEYED_CACHE_FIRMS", 250_000, (0, 10_000_000))?
+                as usize,
         })
     }
 }

@@ -3,11 +3,12 @@
 
 use hte_shared::auth::AuthKeys;
 use hte_shared::config::{CommonConfig, ConfigError, Env};
-use hte_shared::db::{Db, Migrations};
+use hte_shared::db::{DatabaseUrl, Db, Migrations};
 use hte_shared::server::StartError;
 use hte_shared::service::{self, AppData, Config, Service};
 use utoipa_actix_web::service_config::ServiceConfig as ApiConfig;
 
+use crate::app::keyed_read;
 use crate::app::scheduler::Scheduler;
 use crate::config::RegistrySettings;
 use crate::routes;
@@ -67,12 +68,26 @@ impl Service for EnterpriseRegistry {
         RegistrySettings::from_env(env)
     }
 
-    /// Starts the daily readiness build when it is turned on.
+    /// Starts the keyed read's cache (and its change feed on PostgreSQL), and the daily
+    /// readiness build when it is turned on.
     fn app_data_with_db(
         config: &Config<Self>,
         _keys: &AuthKeys,
         db: &Db,
     ) -> Result<AppData, StartError> {
+        let url = DatabaseUrl::parse(config.service.database_url.expose()).map_err(|message| {
+            StartError::DatabaseUrl {
+                variable: "REGISTRY_DATABASE_URL".to_owned(),
+                message,
+            }
+        })?;
+        let cache =
+            keyed_read::start_cache(db, &url, config.own.keyed_cache_firms).map_err(|e| {
+                StartError::AppData {
+                    what: "the keyed read's change feed".to_owned(),
+                    message: e.to_string(),
+                }
+            })?;
         if let Some(schedule) = config.own.readiness_schedule.clone() {
             tracing::info!(?schedule, "daily readiness build scheduled");
             Scheduler {
@@ -82,6 +97,6 @@ impl Service for EnterpriseRegistry {
             }
             .spawn();
         }
-        Ok(AppData::default())
+        Ok(AppData::default().with_shared(cache))
     }
 }

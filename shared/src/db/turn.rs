@@ -8,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::DbError;
+use super::keyed_cache::WriteCount;
 
 #[derive(Default)]
 struct State {
@@ -84,19 +85,44 @@ impl Drop for TurnGuard {
     }
 }
 
-/// What a bulk job is handed: the turn on SQLite, nothing to take on PostgreSQL.
+/// What a bulk job is handed: the turn on SQLite, nothing to take on PostgreSQL, and the
+/// count of writes that a batch adds to when it ends (for caches of what it may change).
 #[derive(Clone)]
-pub struct BatchTurn(pub(super) Option<WriteTurn>);
+pub struct BatchTurn {
+    pub(super) turn: Option<WriteTurn>,
+    pub(super) writes: Option<WriteCount>,
+}
+
+/// One batch under way: hold it until the batch has committed or rolled back.
+pub struct BatchGuard {
+    _turn: Option<TurnGuard>,
+    writes: Option<WriteCount>,
+}
+
+impl Drop for BatchGuard {
+    fn drop(&mut self) {
+        // Before the turn is let go (fields drop after this), so no writer runs in between.
+        if let Some(writes) = &self.writes {
+            writes.bump();
+        }
+    }
+}
 
 impl BatchTurn {
-    /// Takes the turn for one batch (or a final apply); `None` on PostgreSQL.
-    pub fn take(&self) -> Option<TurnGuard> {
-        self.0.as_ref().map(WriteTurn::take_for_batch)
+    /// Takes the turn for one batch (or a final apply); on PostgreSQL there is none to take.
+    pub fn take(&self) -> BatchGuard {
+        BatchGuard {
+            _turn: self.turn.as_ref().map(WriteTurn::take_for_batch),
+            writes: self.writes.clone(),
+        }
     }
 
-    /// A bulk job that needs no turn (tests, PostgreSQL).
+    /// A bulk job that needs no turn and counts no writes (tests, rehearsals).
     pub fn none() -> Self {
-        Self(None)
+        Self {
+            turn: None,
+            writes: None,
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use std::collections::HashMap;
 
 use super::{AuditTrail, zones};
-use crate::db::enterprises::{self as queries, EnterpriseRow};
+use crate::db::enterprises::{self as queries, EnterpriseFacts, EnterpriseRow};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::dates::Ending;
 use crate::domain::enterprise::{
@@ -307,15 +307,15 @@ pub fn load_visible(
     }
 }
 
-/// The view of the enterprise on `as_of`, if it exists and the caller may see it (otherwise
-/// 404, as [`load_visible`]), read in one query.
+/// The view on `as_of` of the enterprise whose facts were read for `code` (`None`: no such
+/// firm), if the caller may see it; otherwise 404, as [`load_visible`].
 pub fn visible_view(
-    conn: &mut DbConnection,
+    facts: Option<&EnterpriseFacts>,
     caller: &Caller,
     code: &CreditCode,
     as_of: NaiveDate,
 ) -> Result<EnterpriseView, RegistryError> {
-    let facts = queries::find_with_facts(conn, code.as_str())?.ok_or_else(|| not_found(code))?;
+    let facts = facts.ok_or_else(|| not_found(code))?;
     if !caller.may_read(&stored_region(&facts.row)?) {
         return Err(not_found(code).into());
     }

@@ -21,6 +21,7 @@ pub mod exports;
 pub mod facts;
 pub mod imports;
 pub mod incubations;
+pub mod keyed_read;
 pub mod labels;
 pub mod pages;
 pub mod pool_entries;

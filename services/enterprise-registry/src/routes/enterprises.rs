@@ -24,6 +24,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{parse_ending, path_credit_code, region_filter};
 use crate::app::enterprises::{self as operations, EnterpriseView};
+use crate::app::keyed_read::{self, EnterpriseCache};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::enterprise::{EnterprisePatch, NewEnterprise, ZoneLevel};
 use crate::domain::labels::LabelKind;
@@ -108,15 +109,15 @@ pub struct AsOfParam {
 #[get("/enterprises/{credit_code}")]
 pub async fn get_enterprise(
     db: web::Data<Db>,
+    cache: web::Data<EnterpriseCache>,
     caller: Caller,
     path: web::Path<String>,
     query: web::Query<AsOfParam>,
 ) -> Result<HttpResponse, RegistryError> {
     let code = path_credit_code(&path)?;
     let as_of = parse_date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(today);
-    let view = db
-        .read(move |conn| operations::visible_view(conn, &caller, &code, as_of))
-        .await?;
+    let facts = keyed_read::facts(&db, &cache, &code).await?;
+    let view = operations::visible_view(facts.as_deref(), &caller, &code, as_of)?;
     Ok(json_with_etag(view.version, &view))
 }
 

@@ -63,6 +63,7 @@ async fn a_database_restart_answers_503_and_the_service_recovers_on_its_own() {
 /// Reads, lists, writes and readiness answer 503 problems within the bound; liveness stays up.
 async fn outage_answers_503(app: &TestApp, keyed: &str) {
     let token = app.province_token();
+    cache_lets_go(app, keyed).await;
     let during = [
         ("keyed read", app.client.get(app.url(keyed))),
         (
@@ -95,6 +96,33 @@ async fn outage_answers_503(app: &TestApp, keyed: &str) {
     // Liveness does not depend on the database: an orchestrator must not kill the service.
     let live = within_bound(app.client.get(app.url("/livez")), "liveness").await;
     assert_eq!(live.status(), 200);
+}
+
+/// The firm read before the outage is held by the keyed read's cache, which serves it only
+/// while the database's change feed answers: once the feed is found gone (at its next poll
+/// when the connection drops, within the lease when it hangs) the read goes to the database
+/// and answers 503. Until then the answer is the firm as it was, never anything else.
+async fn cache_lets_go(app: &TestApp, keyed: &str) {
+    let started = Instant::now();
+    loop {
+        let request = app
+            .client
+            .get(app.url(keyed))
+            .bearer_auth(app.province_token());
+        let response = within_bound(request, "keyed read, held").await;
+        if response.status() == 503 {
+            return;
+        }
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["name"], "重启前");
+        assert!(
+            started.elapsed() < ANSWER_BOUND,
+            "the cache still served the firm {:?} into the outage",
+            started.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The first requests after the outage succeed: broken connections are not reused.

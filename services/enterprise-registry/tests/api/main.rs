@@ -19,6 +19,7 @@ mod faults;
 mod helpers;
 mod import_limits;
 mod imports;
+mod keyed_read;
 mod officials_sheets;
 mod output_safety;
 mod paged_lists;

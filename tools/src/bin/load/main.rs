@@ -20,6 +20,7 @@ mod copy;
 #[allow(dead_code)]
 #[path = "../bench/databases.rs"]
 mod databases;
+mod first_reads;
 mod report;
 mod writes;
 mod wrk;
@@ -114,10 +115,11 @@ async fn start_registry(
         ("RATE_LIMIT_BURST", "10000000"),
     ];
     // The service's sizing may be tuned from the bench's environment; it is reported.
-    let tuning: Vec<(&str, String)> = ["HTTP_WORKERS", "DB_POOL_SIZE"]
-        .into_iter()
-        .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))
-        .collect();
+    let tuning: Vec<(&str, String)> =
+        ["HTTP_WORKERS", "DB_POOL_SIZE", "REGISTRY_KEYED_CACHE_FIRMS"]
+            .into_iter()
+            .filter_map(|name| std::env::var(name).ok().map(|value| (name, value)))
+            .collect();
     let pairs = settings
         .into_iter()
         .chain(tuning.iter().map(|(name, value)| (*name, value.as_str())));
@@ -130,6 +132,10 @@ async fn start_registry(
         (
             "pool size".to_owned(),
             config.common.db_pool_size.to_string(),
+        ),
+        (
+            "keyed read cache, firms".to_owned(),
+            config.own.keyed_cache_firms.to_string(),
         ),
     ];
     let app =
@@ -230,7 +236,15 @@ async fn measure(
         wrk::wrk(name, &base, token, (&script, file), connections, seconds)
     };
     println!("load runs, {seconds} s each");
-    wrk_run("warm-up keyed GET", &keyed, 16)?;
+    let before = first_reads::resident_mib()?;
+    report
+        .runs
+        .push(first_reads::first_reads(&base, token, codes, 16).await?);
+    let after = first_reads::resident_mib()?;
+    report.service.push((
+        "resident memory before / after the first reads".to_owned(),
+        format!("{before:.0} / {after:.0} MiB"),
+    ));
     for connections in [16, 50] {
         report.runs.push(wrk_run("keyed GET", &keyed, connections)?);
         report.runs.push(wrk::pgbench(
