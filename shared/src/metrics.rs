@@ -49,6 +49,14 @@ impl Metrics {
         })
     }
 
+    /// Adds a service's own metrics (e.g. a cache's counters) to what `/metrics` shows.
+    pub fn register(
+        &self,
+        collector: Box<dyn prometheus::core::Collector>,
+    ) -> Result<(), prometheus::Error> {
+        self.registry.register(collector)
+    }
+
     /// The metrics in Prometheus' text format.
     pub fn render(&self) -> Result<String, prometheus::Error> {
         let mut buffer = String::new();

@@ -135,7 +135,11 @@ where
     A: Fn(&mut ApiConfig) + Clone + Send + 'static,
 {
     let port = listener.local_addr()?.port();
-    let metrics_data = web::Data::new(Metrics::new(parts.name)?);
+    let service_metrics = Metrics::new(parts.name)?;
+    for counters in &data.collectors {
+        service_metrics.register(Box::new(counters.clone()))?;
+    }
+    let metrics_data = web::Data::new(service_metrics);
     let db = web::Data::new(parts.db.clone());
     let keys = web::Data::new(parts.keys.clone());
     let openapi = parts.openapi.clone();

@@ -111,7 +111,11 @@ type Register = dyn Fn(&mut web::ServiceConfig) + Send + Sync;
 /// App data a service hands its handlers (each value becomes a `web::Data`), registered on
 /// every worker.
 #[derive(Clone, Default)]
-pub struct AppData(Vec<Arc<Register>>);
+pub struct AppData {
+    registers: Vec<Arc<Register>>,
+    /// The service's own metrics, shown by `/metrics` beside the requests'.
+    pub(crate) collectors: Vec<prometheus::IntCounterVec>,
+}
 
 impl AppData {
     pub fn with<T: Send + Sync + 'static>(self, value: T) -> Self {
@@ -122,9 +126,16 @@ impl AppData {
     /// background thread keeps current).
     pub fn with_shared<T: Send + Sync + 'static>(mut self, value: Arc<T>) -> Self {
         let data = web::Data::from(value);
-        self.0.push(Arc::new(move |cfg: &mut web::ServiceConfig| {
-            cfg.app_data(data.clone());
-        }));
+        self.registers
+            .push(Arc::new(move |cfg: &mut web::ServiceConfig| {
+                cfg.app_data(data.clone());
+            }));
+        self
+    }
+
+    /// Counters of the service's own that `/metrics` shows (a cache's hits and misses).
+    pub fn with_counters(mut self, counters: prometheus::IntCounterVec) -> Self {
+        self.collectors.push(counters);
         self
     }
 
@@ -134,12 +145,12 @@ impl AppData {
         mut self,
         routes: impl Fn(&mut web::ServiceConfig) + Send + Sync + 'static,
     ) -> Self {
-        self.0.push(Arc::new(routes));
+        self.registers.push(Arc::new(routes));
         self
     }
 
     pub(crate) fn register(&self, cfg: &mut web::ServiceConfig) {
-        for register in &self.0 {
+        for register in &self.registers {
             register(cfg);
         }
     }

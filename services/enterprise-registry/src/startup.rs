@@ -97,6 +97,8 @@ impl Service for EnterpriseRegistry {
             }
             .spawn();
         }
-        Ok(AppData::default().with_shared(cache))
+        Ok(AppData::default()
+            .with_counters(cache.counters())
+            .with_shared(cache))
     }
 }

@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use prometheus::{IntCounter, IntCounterVec, Opts};
+
 /// How many writes this process has committed: a read that spans one may have read the old
 /// value. Cheap to clone; bumped by [`super::Db`] after every write and every bulk batch.
 #[derive(Clone, Debug, Default)]
@@ -65,6 +67,11 @@ pub struct Ticket {
 
 pub struct KeyedCache<V> {
     shards: Box<[Mutex<Shard<V>>]>,
+    /// `keyed_cache_reads_total{cache, outcome}`: `hit`, `miss`, `bypass` (not servable).
+    reads: IntCounterVec,
+    hits: IntCounter,
+    misses: IntCounter,
+    bypasses: IntCounter,
     hasher: RandomState,
     shard_capacity: usize,
     writes: WriteCount,
@@ -77,7 +84,20 @@ impl<V> KeyedCache<V> {
     /// A cache of at most about `capacity` values (0 turns it off), made stale by `writes`.
     /// `lease`: `None` where every write is this process's (SQLite); otherwise how long
     /// values stay servable after the change feed last answered.
-    pub fn new(capacity: usize, writes: WriteCount, lease: Option<Duration>) -> Self {
+    pub fn new(
+        name: &str,
+        capacity: usize,
+        writes: WriteCount,
+        lease: Option<Duration>,
+    ) -> Result<Self, prometheus::Error> {
+        let reads = IntCounterVec::new(
+            Opts::new(
+                "keyed_cache_reads_total",
+                "Keyed reads by what the cache did",
+            )
+            .const_label("cache", name),
+            &["outcome"],
+        )?;
         let freshness = match lease {
             None => Freshness::Always,
             Some(lease) => Freshness::Lease {
@@ -86,7 +106,11 @@ impl<V> KeyedCache<V> {
                 lease,
             },
         };
-        Self {
+        Ok(Self {
+            hits: reads.with_label_values(&["hit"]),
+            misses: reads.with_label_values(&["miss"]),
+            bypasses: reads.with_label_values(&["bypass"]),
+            reads,
             shards: (0..SHARDS)
                 .map(|_| {
                     Mutex::new(Shard {
@@ -100,7 +124,12 @@ impl<V> KeyedCache<V> {
             writes,
             flushes: AtomicU64::new(0),
             freshness,
-        }
+        })
+    }
+
+    /// Its counters, for `/metrics`.
+    pub fn counters(&self) -> IntCounterVec {
+        self.reads.clone()
     }
 
     /// The value for `key` if one is held and still exact; otherwise a ticket for storing
@@ -110,11 +139,15 @@ impl<V> KeyedCache<V> {
         let stamp = self.stamp();
         let storable = self.shard_capacity > 0 && self.fresh();
         let shard = self.lock(index);
-        if storable
-            && let Some((stored, value)) = shard.entries.get(key)
+        if !storable {
+            self.bypasses.inc();
+        } else if let Some((stored, value)) = shard.entries.get(key)
             && *stored == stamp
         {
+            self.hits.inc();
             return Ok(value.clone());
+        } else {
+            self.misses.inc();
         }
         Err(Ticket {
             shard: index,
@@ -229,7 +262,10 @@ mod tests {
 
     fn cache(capacity: usize) -> (KeyedCache<String>, WriteCount) {
         let writes = WriteCount::default();
-        (KeyedCache::new(capacity, writes.clone(), None), writes)
+        (
+            KeyedCache::new("test", capacity, writes.clone(), None).unwrap(),
+            writes,
+        )
     }
 
     fn read_through(cache: &KeyedCache<String>, key: &str, value: &str) -> Arc<String> {
@@ -248,6 +284,7 @@ mod tests {
         let (cache, writes) = cache(100);
         read_through(&cache, "a", "old");
         assert_eq!(*cache.get("a").unwrap(), "old");
+        assert_eq!((cache.misses.get(), cache.hits.get()), (1, 1));
         writes.bump();
         assert!(
             cache.get("a").is_err(),
@@ -291,7 +328,8 @@ mod tests {
 
     #[test]
     fn under_a_lease_nothing_is_served_until_the_feed_answers_or_after_it_lapses() {
-        let cache = KeyedCache::new(100, WriteCount::default(), Some(Duration::from_millis(50)));
+        let lease = Some(Duration::from_millis(50));
+        let cache = KeyedCache::new("test", 100, WriteCount::default(), lease).unwrap();
         read_through(&cache, "a", "v");
         assert!(cache.get("a").is_err(), "no feed yet: nothing stored");
         cache.confirm_fresh();

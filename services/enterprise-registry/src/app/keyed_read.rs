@@ -30,11 +30,14 @@ pub fn start_cache(
     db: &Db,
     url: &DatabaseUrl,
     capacity: usize,
-) -> std::io::Result<Arc<EnterpriseCache>> {
+) -> Result<Arc<EnterpriseCache>, String> {
     let lease = matches!(url, DatabaseUrl::Postgres(_)).then_some(changes::LEASE);
-    let cache = Arc::new(EnterpriseCache::new(capacity, db.writes(), lease));
+    let cache = EnterpriseCache::new("enterprise", capacity, db.writes(), lease)
+        .map_err(|e| format!("its counters: {e}"))?;
+    let cache = Arc::new(cache);
     if let (DatabaseUrl::Postgres(url), true) = (url, capacity > 0) {
-        changes::follow(url.clone(), CHANGE_CHANNEL, &cache)?;
+        changes::follow(url.clone(), CHANGE_CHANNEL, &cache)
+            .map_err(|e| format!("cannot follow the change feed: {e}"))?;
     }
     Ok(cache)
 }

@@ -23,6 +23,24 @@ async fn read(app: &TestApp, code: &str, as_of: &str) -> Value {
     .await
 }
 
+/// `keyed_cache_reads_total` for `outcome`, from `/metrics`.
+async fn cache_reads(app: &TestApp, outcome: &str) -> u64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let label = format!("outcome=\"{outcome}\"");
+    text.lines()
+        .find(|line| line.starts_with("keyed_cache_reads_total{") && line.contains(&label))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no keyed_cache_reads_total for {outcome} in\n{text}"))
+}
+
 /// Reads until `field` reads `expected`, failing after [`FEED_BOUND`].
 async fn read_until(app: &TestApp, code: &str, field: &str, expected: &str) {
     let started = Instant::now();
@@ -54,6 +72,13 @@ async fn a_read_after_a_write_through_the_service_sees_it_at_once() {
             "registered"
         );
     }
+
+    // The second read was the cache's (on PostgreSQL, once its change feed has answered).
+    let served = cache_reads(&app, "hit").await;
+    assert!(
+        served >= 1 || app.database.server_address().is_some(),
+        "{served}"
+    );
 
     let patched = app
         .patch_as(
@@ -96,6 +121,7 @@ async fn with_the_cache_turned_off_reads_still_answer() {
             "无缓存有限公司"
         );
     }
+    assert_eq!(cache_reads(&app, "hit").await, 0);
 }
 
 #[tokio::test]
@@ -113,6 +139,17 @@ async fn a_replica_sees_the_other_replicas_writes() {
         read(&second, &code, "2026-01-01").await["name"],
         "副本甲有限公司"
     );
+
+    // Once the feed has answered, a firm read again is the cache's.
+    let started = Instant::now();
+    while cache_reads(&second, "hit").await == 0 {
+        assert!(
+            started.elapsed() < FEED_BOUND,
+            "the replica never served from its cache"
+        );
+        read(&second, &code, "2026-01-01").await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 
     let path = format!("/api/v1/enterprises/{code}");
     let token = first.province_token();
