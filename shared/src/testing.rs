@@ -134,6 +134,21 @@ impl<S> TestApp<S> {
         format!("{}{}", self.address, path)
     }
 
+    /// What `/metrics` shows now (Prometheus' text format).
+    pub async fn metrics_text(&self) -> String {
+        let response = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET /metrics: {e}"));
+        assert_eq!(response.status(), 200, "GET /metrics");
+        response
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("GET /metrics: {e}"))
+    }
+
     pub async fn get_as(&self, token: &str, path: &str) -> Response {
         self.send(Method::GET, token, path, None, None).await
     }

@@ -95,16 +95,7 @@ async fn build_readiness(suite: &Suite, day: &str) {
 
 /// How many times the registry answered `GET /api/v1/candidates/summary` with 200.
 async fn summary_reads(suite: &Suite) -> u64 {
-    let metrics = suite
-        .registry
-        .client
-        .get(suite.registry.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = suite.registry.metrics_text().await;
     metrics
         .lines()
         .filter(|l| l.starts_with("http_requests_total") || l.contains("_requests_total{"))

@@ -79,15 +79,7 @@ async fn metrics_count_requests_by_route_template() {
             .unwrap();
         assert_eq!(response.status(), 200);
     }
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let line = text
         .lines()
         .find(|l| l.starts_with("http_requests_total") && l.contains("/api/v1/probe/{region}"))

@@ -25,15 +25,7 @@ async fn read(app: &TestApp, code: &str, as_of: &str) -> Value {
 
 /// `keyed_cache_reads_total` for `outcome`, from `/metrics`.
 async fn cache_reads(app: &TestApp, outcome: &str) -> u64 {
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics_text().await;
     let label = format!("outcome=\"{outcome}\"");
     text.lines()
         .find(|line| line.starts_with("keyed_cache_reads_total{") && line.contains(&label))

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Result;
 use reqwest::{Client, StatusCode};
 
-use crate::wrk::{Run, percentile};
+use crate::wrk::Run;
 
 pub async fn first_reads(base: &str, token: &str, codes: &[String], workers: usize) -> Result<Run> {
     let client = Client::builder().pool_max_idle_per_host(workers).build()?;
@@ -58,22 +58,13 @@ pub async fn first_reads(base: &str, token: &str, codes: &[String], workers: usi
         latencies.extend(own);
         errors += failed;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort_by(f64::total_cmp);
-    let run = Run {
-        name: "keyed GET, each firm's first read".to_owned(),
-        connections: workers,
-        per_second: latencies.len() as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.50),
-        p99_ms: percentile(&latencies, 0.99),
+    Ok(Run::from_latencies(
+        "keyed GET, each firm's first read",
+        workers,
+        latencies,
         errors,
-        requests: latencies.len() as u64,
-    };
-    println!(
-        "  {:<28} c={:<3} {:>9.0}/s  p50 {:>6.2} ms  p99 {:>7.2} ms  errors {}",
-        run.name, run.connections, run.per_second, run.p50_ms, run.p99_ms, run.errors
-    );
-    Ok(run)
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 /// This process's resident memory in MiB (Linux), for what the cache costs.

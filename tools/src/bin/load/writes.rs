@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use reqwest::{Client, StatusCode};
 use serde_json::json;
 
-use crate::wrk::{Run, percentile};
+use crate::wrk::Run;
 
 /// What one worker measured: write latencies (ms) and failed requests.
 struct Tally {
@@ -41,22 +41,13 @@ pub async fn write_mix(
         latencies.extend(tally.latencies);
         errors += tally.errors;
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort_by(f64::total_cmp);
-    let run = Run {
-        name: "writes (PATCH + report PUT)".to_owned(),
-        connections: workers,
-        per_second: latencies.len() as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.50),
-        p99_ms: percentile(&latencies, 0.99),
+    Ok(Run::from_latencies(
+        "writes (PATCH + report PUT)",
+        workers,
+        latencies,
         errors,
-        requests: latencies.len() as u64,
-    };
-    println!(
-        "  {:<28} c={:<3} {:>9.0}/s  p50 {:>6.2} ms  p99 {:>7.2} ms  errors {}",
-        run.name, run.connections, run.per_second, run.p50_ms, run.p99_ms, run.errors
-    );
-    Ok(run)
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 async fn work(client: &Client, base: &str, token: &str, own: &[String], until: Instant) -> Tally {

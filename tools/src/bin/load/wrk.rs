@@ -43,6 +43,28 @@ pub struct Run {
 }
 
 impl Run {
+    /// A run measured by this process's own client: `latencies` in ms, in any order.
+    pub fn from_latencies(
+        name: &str,
+        connections: usize,
+        mut latencies: Vec<f64>,
+        errors: u64,
+        seconds: f64,
+    ) -> Self {
+        latencies.sort_by(f64::total_cmp);
+        let run = Run {
+            name: name.to_owned(),
+            connections,
+            per_second: latencies.len() as f64 / seconds,
+            p50_ms: percentile(&latencies, 0.50),
+            p99_ms: percentile(&latencies, 0.99),
+            errors,
+            requests: latencies.len() as u64,
+        };
+        print_run(&run);
+        run
+    }
+
     pub fn json(&self) -> Value {
         json!({
             "name": self.name, "connections": self.connections,
