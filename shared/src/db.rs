@@ -579,7 +579,10 @@ impl Db {
         let wait = self.write_wait;
         let span = tracing::Span::current();
         let writes = self.writes.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
+            // Counted as the work ends, whatever its outcome, on this thread: the caller may
+            // have gone (a client that hung up) while the transaction still commits.
+            let _counted = writes.counted();
             let _entered = span.enter();
             // Take the turn before a connection, so writers queued behind a long job do not
             // hold every pooled connection while readers wait.
@@ -587,11 +590,8 @@ impl Db {
             let mut conn = check_out(&pool, Instant::now() + pool.connection_timeout())?;
             run_on(&mut conn, |conn| Connection::transaction(conn, work))
         })
-        .await;
-        // Counted once the transaction is over, whatever its outcome (a commit whose answer
-        // was lost is still a commit).
-        writes.bump();
-        result.map_err(|e| DbError::Task(e.to_string()))?
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
     }
 
     /// Runs work that manages its own transactions (bulk jobs that commit in batches, or
@@ -610,15 +610,15 @@ impl Db {
         };
         let span = tracing::Span::current();
         let writes = self.writes.clone();
-        let result = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
+            // Each batch counts itself as its turn ends; this covers work done outside one.
+            let _counted = writes.counted();
             let _entered = span.enter();
             let mut conn = check_out(&pool, Instant::now() + pool.connection_timeout())?;
             run_on(&mut conn, |conn| work(conn, &turn))
         })
-        .await;
-        // Each batch counted itself as its turn ended; this covers work done outside one.
-        writes.bump();
-        result.map_err(|e| DbError::Task(e.to_string()))?
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
     }
 
     /// Readiness: a connection can be had, answers, and the schema is current.

@@ -31,8 +31,23 @@ impl WriteCount {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Bumps the count when dropped: hold it across a write, so the count moves after the
+    /// write however it ends (returned, failed or panicked).
+    pub fn counted(&self) -> Counted {
+        Counted(self.clone())
+    }
+
     fn get(&self) -> u64 {
         self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// See [`WriteCount::counted`].
+pub struct Counted(WriteCount);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.bump();
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use super::DbError;
-use super::keyed_cache::WriteCount;
+use super::keyed_cache::{Counted, WriteCount};
 
 #[derive(Default)]
 struct State {
@@ -93,19 +93,11 @@ pub struct BatchTurn {
     pub(super) writes: Option<WriteCount>,
 }
 
-/// One batch under way: hold it until the batch has committed or rolled back.
+/// One batch under way: hold it until the batch has committed or rolled back. Dropping it
+/// counts the batch as a write, then lets the turn go (fields drop in order).
 pub struct BatchGuard {
+    _counted: Option<Counted>,
     _turn: Option<TurnGuard>,
-    writes: Option<WriteCount>,
-}
-
-impl Drop for BatchGuard {
-    fn drop(&mut self) {
-        // Before the turn is let go (fields drop after this), so no writer runs in between.
-        if let Some(writes) = &self.writes {
-            writes.bump();
-        }
-    }
 }
 
 impl BatchTurn {
@@ -113,7 +105,7 @@ impl BatchTurn {
     pub fn take(&self) -> BatchGuard {
         BatchGuard {
             _turn: self.turn.as_ref().map(WriteTurn::take_for_batch),
-            writes: self.writes.clone(),
+            _counted: self.writes.as_ref().map(WriteCount::counted),
         }
     }
 

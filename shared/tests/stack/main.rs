@@ -11,3 +11,4 @@ mod migrations;
 mod oidc;
 mod operations;
 mod problems;
+mod writes_counted;
