@@ -98,6 +98,10 @@ pub async fn run_until_signal(servers: Vec<RunningServer>) -> std::io::Result<()
     for handle in handles {
         handle.stop(true).await;
     }
+    // Before the process exits: no thread may be inside libpq while it is torn down.
+    if let Err(error) = tokio::task::spawn_blocking(|| crate::db::changes::stop(None)).await {
+        tracing::error!(%error, "stopping the database change feeds failed");
+    }
     result
 }
 

@@ -32,6 +32,8 @@ pub struct TestApp<S> {
     /// The service's database, for tests that look behind the API.
     pub db: Db,
     pub database: TestDatabase,
+    /// The URL the service connects to (through a [`DbLink`] in the fault tests).
+    database_url: String,
     handle: ServerHandle,
     service: PhantomData<fn() -> S>,
 }
@@ -114,6 +116,7 @@ impl<S: Service> TestApp<S> {
             keys,
             db,
             database,
+            database_url: url.to_owned(),
             handle,
             service: PhantomData,
         }
@@ -258,6 +261,9 @@ impl<S> Drop for TestApp<S> {
     fn drop(&mut self) {
         // Stops accepting at once; the database is removed after (fields drop after this).
         drop(self.handle.stop(false));
+        // The server's workers may outlive the test's runtime; its change feeds must not
+        // outlive the database, nor be inside libpq when the test binary exits.
+        crate::db::changes::stop(Some(&self.database_url));
     }
 }
 

@@ -4,7 +4,8 @@
 //! [`HEARTBEAT`], so a feed that stalls without an error stops the cache within the lease.
 //! The thread ends, closing its connection, once the cache is dropped.
 
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
@@ -23,27 +24,83 @@ pub const LEASE: Duration = Duration::from_secs(1);
 /// The wait before connecting again after the feed was lost.
 const RECONNECT: Duration = Duration::from_millis(500);
 
-/// Follows `channel` on the database at `url` for `cache`, on a thread of its own.
+/// A feed thread, as [`stop`] finds it.
+struct Feed {
+    url: String,
+    stop: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// Every feed this process started: stopped before it exits, so no thread is inside libpq
+/// (and its TLS) while the process tears those libraries down.
+static FEEDS: Mutex<Vec<Feed>> = Mutex::new(Vec::new());
+
+/// Follows `channel` on the database at `url` for `cache`, on a thread of its own, until the
+/// cache is dropped or [`stop`] is called.
 pub fn follow<V: Send + Sync + 'static>(
     url: String,
     channel: &'static str,
     cache: &Arc<KeyedCache<V>>,
 ) -> std::io::Result<()> {
     let cache = Arc::downgrade(cache);
-    std::thread::Builder::new()
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopped = stop.clone();
+    let thread_url = url.clone();
+    let thread = std::thread::Builder::new()
         .name(format!("follow-{channel}"))
         .spawn(move || {
-            while cache.strong_count() > 0 {
-                if let Err(error) = follow_once(&url, channel, &cache) {
-                    tracing::warn!(%error, channel, "the database change feed was lost");
-                }
+            // Logged once an outage (when the feed is lost, and when it is back), not at
+            // every attempt to reconnect.
+            let mut lost: Option<Instant> = None;
+            while cache.strong_count() > 0 && !stopped.load(Ordering::SeqCst) {
+                let outcome = follow_once(&thread_url, channel, &cache, &stopped, &mut lost);
                 if let Some(cache) = cache.upgrade() {
                     cache.suspend();
                 }
-                std::thread::sleep(RECONNECT);
+                if let Err(error) = outcome {
+                    if lost.is_none() {
+                        tracing::warn!(%error, channel, "the database change feed was lost; the cache is bypassed until it is back");
+                        lost = Some(Instant::now());
+                    } else {
+                        tracing::debug!(%error, channel, "the database change feed is still lost");
+                    }
+                }
+                std::thread::park_timeout(RECONNECT);
             }
-        })
-        .map(drop)
+        })?;
+    lock_feeds().push(Feed { url, stop, thread });
+    Ok(())
+}
+
+/// Stops the feeds following `url` (every feed when `None`) and waits, at most a second, for
+/// their threads to end. Called as a server shuts down, and by tests as their database goes.
+pub fn stop(url: Option<&str>) {
+    let feeds: Vec<Feed> = {
+        let mut all = lock_feeds();
+        let (stopping, kept) = all
+            .drain(..)
+            .partition(|feed| url.is_none_or(|url| feed.url == url));
+        *all = kept;
+        stopping
+    };
+    for feed in &feeds {
+        feed.stop.store(true, Ordering::SeqCst);
+        feed.thread.thread().unpark();
+    }
+    let deadline = Instant::now() + Duration::from_secs(1);
+    for feed in feeds {
+        // One blocked in a heartbeat on a hung connection is left to its send timeout.
+        while !feed.thread.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+fn lock_feeds() -> std::sync::MutexGuard<'static, Vec<Feed>> {
+    // A poisoned list is whole: pushes and drains do not panic half-way.
+    FEEDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// One connection's life: returns `Ok` when the cache is gone, an error when the feed is.
@@ -51,9 +108,14 @@ fn follow_once<V>(
     url: &str,
     channel: &str,
     cache: &Weak<KeyedCache<V>>,
+    stop: &AtomicBool,
+    lost: &mut Option<Instant>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut conn = PgConnection::establish(url)?;
+    let mut conn = PgConnection::establish(&with_send_timeout(url))?;
     conn.batch_execute(&format!("LISTEN {channel}"))?;
+    if let Some(since) = lost.take() {
+        tracing::info!(channel, after = ?since.elapsed(), "the database change feed is back");
+    }
     let mut beat = Instant::now();
     match cache.upgrade() {
         // Changes made while no feed was followed were missed: confirming flushes them.
@@ -62,7 +124,7 @@ fn follow_once<V>(
     }
     loop {
         std::thread::sleep(POLL);
-        let Some(cache) = cache.upgrade() else {
+        let Some(cache) = cache.upgrade().filter(|_| !stop.load(Ordering::SeqCst)) else {
             return Ok(());
         };
         for notification in conn.notifications_iter() {
@@ -76,5 +138,44 @@ fn follow_once<V>(
             cache.confirm_fresh();
             beat = Instant::now();
         }
+    }
+}
+
+/// `url` with libpq's `tcp_user_timeout` (unless it names one): a heartbeat sent into a
+/// network that swallows it fails after ten seconds instead of blocking the feed's thread
+/// for the kernel's default quarter of an hour. The cache is bypassed from the lease on
+/// either way; this bounds how long it stays so once the database is reachable again.
+fn with_send_timeout(url: &str) -> String {
+    const SETTING: &str = "tcp_user_timeout=10000";
+    if url.contains("tcp_user_timeout") {
+        url.to_owned()
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let joint = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{joint}{SETTING}")
+    } else {
+        format!("{url} {SETTING}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_send_timeout;
+
+    #[test]
+    fn the_feed_connection_gets_a_send_timeout_in_either_url_form() {
+        assert_eq!(
+            with_send_timeout("postgres://u:p@db/hte"),
+            "postgres://u:p@db/hte?tcp_user_timeout=10000"
+        );
+        assert_eq!(
+            with_send_timeout("postgresql://db/hte?sslmode=require"),
+            "postgresql://db/hte?sslmode=require&tcp_user_timeout=10000"
+        );
+        assert_eq!(
+            with_send_timeout("host=db dbname=hte"),
+            "host=db dbname=hte tcp_user_timeout=10000"
+        );
+        let set = "postgres://db/hte?tcp_user_timeout=3000";
+        assert_eq!(with_send_timeout(set), set);
     }
 }

@@ -178,6 +178,7 @@ async fn main() -> Result<()> {
     report.service = described;
     measure(&args, &mut report, &work, &url, port, &token, &codes).await?;
     handle.stop(true).await;
+    hte_shared::db::changes::stop(None);
     drop(databases);
     std::fs::remove_dir_all(&work).context("removing the work folder")?;
     let written = report.write(&args.province.out)?;
