@@ -111,7 +111,7 @@ fn follow_once<V>(
     stop: &AtomicBool,
     lost: &mut Option<Instant>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let mut conn = PgConnection::establish(&with_send_timeout(url))?;
+    let mut conn = PgConnection::establish(&feed_url(url))?;
     conn.batch_execute(&format!("LISTEN {channel}"))?;
     if let Some(since) = lost.take() {
         tracing::info!(channel, after = ?since.elapsed(), "the database change feed is back");
@@ -141,41 +141,54 @@ fn follow_once<V>(
     }
 }
 
-/// `url` with libpq's `tcp_user_timeout` (unless it names one): a heartbeat sent into a
-/// network that swallows it fails after ten seconds instead of blocking the feed's thread
-/// for the kernel's default quarter of an hour. The cache is bypassed from the lease on
-/// either way; this bounds how long it stays so once the database is reachable again.
-fn with_send_timeout(url: &str) -> String {
-    const SETTING: &str = "tcp_user_timeout=10000";
-    if url.contains("tcp_user_timeout") {
-        url.to_owned()
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let joint = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{joint}{SETTING}")
-    } else {
-        format!("{url} {SETTING}")
+/// `url` with what the feed's connection adds unless the URL names it: libpq's
+/// `tcp_user_timeout`, so a heartbeat sent into a network that swallows it fails after ten
+/// seconds instead of blocking the feed's thread for the kernel's quarter of an hour (the
+/// cache is bypassed from the lease on either way; this bounds how long it stays so), and an
+/// `application_name` that tells operators in `pg_stat_activity` what the connection is.
+fn feed_url(url: &str) -> String {
+    let settings = [("tcp_user_timeout", "10000"), (APPLICATION_NAME, FEED_NAME)];
+    let uri = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    let mut url = url.to_owned();
+    for (name, value) in settings {
+        if url.contains(name) {
+            continue;
+        }
+        let joint = match (uri, url.contains('?')) {
+            (true, true) => "&",
+            (true, false) => "?",
+            (false, _) => " ",
+        };
+        url = format!("{url}{joint}{name}={value}");
     }
+    url
 }
+
+const APPLICATION_NAME: &str = "application_name";
+/// The feed's `application_name` in `pg_stat_activity`.
+pub const FEED_NAME: &str = "hte-change-feed";
 
 #[cfg(test)]
 mod tests {
-    use super::with_send_timeout;
+    use super::feed_url;
 
     #[test]
-    fn the_feed_connection_gets_a_send_timeout_in_either_url_form() {
+    fn the_feed_connection_gets_a_send_timeout_and_a_name_in_either_url_form() {
+        let added = "tcp_user_timeout=10000";
+        let name = "application_name=hte-change-feed";
         assert_eq!(
-            with_send_timeout("postgres://u:p@db/hte"),
-            "postgres://u:p@db/hte?tcp_user_timeout=10000"
+            feed_url("postgres://u:p@db/hte"),
+            format!("postgres://u:p@db/hte?{added}&{name}")
         );
         assert_eq!(
-            with_send_timeout("postgresql://db/hte?sslmode=require"),
-            "postgresql://db/hte?sslmode=require&tcp_user_timeout=10000"
+            feed_url("postgresql://db/hte?sslmode=require"),
+            format!("postgresql://db/hte?sslmode=require&{added}&{name}")
         );
         assert_eq!(
-            with_send_timeout("host=db dbname=hte"),
-            "host=db dbname=hte tcp_user_timeout=10000"
+            feed_url("host=db dbname=hte"),
+            format!("host=db dbname=hte {added} {name}")
         );
-        let set = "postgres://db/hte?tcp_user_timeout=3000";
-        assert_eq!(with_send_timeout(set), set);
+        let set = "postgres://db/hte?tcp_user_timeout=3000&application_name=x";
+        assert_eq!(feed_url(set), set);
     }
 }

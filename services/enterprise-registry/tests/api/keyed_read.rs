@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
+use hte_shared::db::changes::FEED_NAME;
 use serde_json::{Value, json};
 
 use crate::helpers::{RegistryFixtures, TestApp, credit_code, enterprise_body};
@@ -199,4 +200,59 @@ async fn a_change_made_at_a_sql_prompt_is_seen_within_moments() {
         ))
         .unwrap();
     read_until(&app, &code, "status", "pool").await;
+}
+
+/// The change feed's connections to the test database.
+fn feed_connections(prompt: &mut PgConnection) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let query = diesel::sql_query(
+        "SELECT count(*) AS n FROM pg_stat_activity \
+         WHERE datname = current_database() AND application_name = $1",
+    )
+    .bind::<diesel::sql_types::Text, _>(FEED_NAME);
+    diesel::RunQueryDsl::get_result::<Count>(query, prompt)
+        .unwrap()
+        .n
+}
+
+/// Waits until the feed's connections number `expected`, failing after [`FEED_BOUND`].
+async fn feed_connections_become(prompt: &mut PgConnection, expected: i64) {
+    let started = Instant::now();
+    loop {
+        let now = feed_connections(prompt);
+        if now == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < FEED_BOUND,
+            "{now} feed connections, not {expected}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_feed_closes_its_connection_and_the_cache_is_bypassed() {
+    let app = TestApp::spawn().await;
+    if app.database.server_address().is_none() {
+        eprintln!("not applicable on SQLite (no change feed); set TEST_DATABASE_URL");
+        return;
+    }
+    let mut prompt = PgConnection::establish(app.database.url()).unwrap();
+    feed_connections_become(&mut prompt, 1).await;
+    hte_shared::db::changes::stop(Some(app.database.url()));
+    feed_connections_become(&mut prompt, 0).await;
+
+    // Without its feed the replica no longer knows what others change: it reads through.
+    let code = credit_code(KUNSHAN, 5);
+    app.create_enterprise(&enterprise_body(&code, KUNSHAN, "无推送有限公司"))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1_200)).await; // past the lease
+    let bypassed = cache_reads(&app, "bypass").await;
+    read(&app, &code, "2026-01-01").await;
+    assert_eq!(cache_reads(&app, "bypass").await, bypassed + 1);
 }
