@@ -4,16 +4,14 @@
 
 use hte_shared::audit::{self, Actor, Change};
 use hte_shared::auth::Caller;
-use hte_shared::db::Db;
+use hte_shared::db::{Db, DbConnection};
 use hte_shared::preconditions::IfMatch;
 use hte_shared::problem::Problem;
 use hte_shared::stored;
 use hte_shared::telemetry::RequestId;
-use hte_shared::time::now;
 
-use super::plans::{PlanView, load, plan_view, require_draft};
-use super::record_change;
-use crate::db::plans as queries;
+use super::plans::{PlanView, StateChange, change_state, load, plan_view, require_draft};
+use crate::db::plans::{self as queries, PlanRow};
 use crate::domain::plan::PlanStatus;
 use crate::error::AllocationError;
 
@@ -64,52 +62,43 @@ pub async fn set_archived(
     (id, if_match): (String, IfMatch),
     archive: bool,
 ) -> Result<PlanView, AllocationError> {
-    let what = if archive {
-        ("archive plans", "归档规划")
+    let (permission, action) = if archive {
+        (("archive plans", "归档规划"), "archive")
     } else {
-        ("restore plans", "恢复规划")
+        (("restore plans", "恢复规划"), "unarchive")
     };
-    caller.require_province(what)?;
-    let actor = Actor::new(caller, request_id);
-    db.write(move |conn| {
-        let before = load(conn, &id)?;
-        if_match.check_if_sent(before.version)?;
-        if before.status()? == PlanStatus::Draft {
-            return Err(Problem::conflict(hte_shared::text!(
-                "plan {id} is a draft; a draft is deleted, not archived",
-                "规划 {id} 是草案；草案不归档，可直接删除"
-            ))
-            .into());
-        }
-        if before.archived_at.is_some() == archive {
-            let (state, state_zh) = if archive {
-                ("already archived", "已归档")
-            } else {
-                ("not archived", "未归档")
-            };
-            return Err(Problem::conflict(hte_shared::text!(
-                "plan {id} is {state}",
-                "规划 {id} {state_zh}"
-            ))
-            .into());
-        }
-        let indicators = queries::indicators_of(conn, &id)?;
-        let mut after = before.clone();
-        after.version = before.version + 1;
-        after.updated_at = now();
-        after.archived_at = archive.then_some(after.updated_at);
-        if !queries::update_if_version(conn, &after, before.version)? {
-            return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
-                "the plan changed meanwhile; retry",
-                "规划已被他人修改，请重新读取后再试",
-            ))
-            .into());
-        }
-        let view = plan_view(&after, &indicators)?;
-        let action = if archive { "archive" } else { "unarchive" };
-        let before_view = plan_view(&before, &indicators)?;
-        record_change(conn, &actor, (action, None), Some(&before_view), &view)?;
-        Ok(view)
-    })
-    .await
+    let change = StateChange {
+        permission,
+        action,
+        refuse: move |_: &mut DbConnection, before: &PlanRow| refuse_archiving(before, archive),
+        apply: move |after: &mut PlanRow| {
+            after.archived_at = archive.then_some(after.updated_at);
+        },
+    };
+    change_state(db, caller, request_id, (id, if_match), change).await
+}
+
+/// 409 when `plan` is a draft (deleted, never archived) or already archived (or not) as asked.
+fn refuse_archiving(plan: &PlanRow, archive: bool) -> Result<(), AllocationError> {
+    let id = &plan.id;
+    if plan.status()? == PlanStatus::Draft {
+        return Err(Problem::conflict(hte_shared::text!(
+            "plan {id} is a draft; a draft is deleted, not archived",
+            "规划 {id} 是草案；草案不归档，可直接删除"
+        ))
+        .into());
+    }
+    if plan.archived_at.is_some() == archive {
+        let (state, state_zh) = if archive {
+            ("already archived", "已归档")
+        } else {
+            ("not archived", "未归档")
+        };
+        return Err(Problem::conflict(hte_shared::text!(
+            "plan {id} is {state}",
+            "规划 {id} {state_zh}"
+        ))
+        .into());
+    }
+    Ok(())
 }

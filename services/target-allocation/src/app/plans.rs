@@ -668,45 +668,84 @@ pub async fn transition(
     if_match: IfMatch,
     to: PlanStatus,
 ) -> Result<PlanView, AllocationError> {
-    let what = if to == PlanStatus::Published {
-        ("publish plans", "发布规划")
+    let (permission, action) = if to == PlanStatus::Published {
+        (("publish plans", "发布规划"), "publish")
     } else {
-        ("close plans", "关闭规划")
+        (("close plans", "关闭规划"), "close")
     };
-    caller.require_province(what)?;
+    let change = StateChange {
+        permission,
+        action,
+        refuse: move |conn: &mut DbConnection, before: &PlanRow| {
+            let (id, from) = (&before.id, before.status()?);
+            if !from.can_become(to) {
+                return Err(Problem::conflict(hte_shared::i18n::Text::new(
+                    format!(
+                        "plan {id} is {}; it cannot become {} (draft → published → closed)",
+                        from.key(),
+                        to.key()
+                    ),
+                    format!(
+                        "规划 {id} 的状态为{}，不能变为{}（草案 → 已发布 → 已结束）",
+                        from.label_zh(),
+                        to.label_zh()
+                    ),
+                ))
+                .into());
+            }
+            if to == PlanStatus::Published {
+                require_balanced(conn, before)?;
+            }
+            Ok(())
+        },
+        apply: move |after: &mut PlanRow| {
+            after.status = to.key().to_owned();
+            match to {
+                PlanStatus::Published => after.published_at = Some(after.updated_at),
+                PlanStatus::Closed => after.closed_at = Some(after.updated_at),
+                PlanStatus::Draft => {}
+            }
+        },
+    };
+    change_state(db, caller, request_id, (id, if_match), change).await
+}
+
+/// A province-only change of a plan's state (publish, close, archive, restore), checked
+/// against `If-Match` when one is sent.
+pub(super) struct StateChange<R, A> {
+    /// What the caller must be allowed to do, in English and Chinese.
+    pub permission: (&'static str, &'static str),
+    /// The audit entry's action.
+    pub action: &'static str,
+    /// Why the plan as it is cannot make the change (409, 422), if it cannot.
+    pub refuse: R,
+    /// Sets the new state on the plan, whose version and `updated_at` have already moved on.
+    pub apply: A,
+}
+
+/// Makes `change` to plan `id` in one transaction and records it in the audit chain.
+pub(super) async fn change_state<R, A>(
+    db: &Db,
+    caller: &Caller,
+    request_id: &RequestId,
+    (id, if_match): (String, IfMatch),
+    change: StateChange<R, A>,
+) -> Result<PlanView, AllocationError>
+where
+    R: FnOnce(&mut DbConnection, &PlanRow) -> Result<(), AllocationError> + Send + 'static,
+    A: FnOnce(&mut PlanRow) + Send + 'static,
+{
+    caller.require_province(change.permission)?;
     let actor = Actor::new(caller, request_id);
     db.write(move |conn| {
         let before = load(conn, &id)?;
         if_match.check_if_sent(before.version)?;
-        let from = before.status()?;
-        if !from.can_become(to) {
-            return Err(Problem::conflict(hte_shared::i18n::Text::new(
-                format!(
-                    "plan {id} is {}; it cannot become {} (draft → published → closed)",
-                    from.key(),
-                    to.key()
-                ),
-                format!(
-                    "规划 {id} 的状态为{}，不能变为{}（草案 → 已发布 → 已结束）",
-                    from.label_zh(),
-                    to.label_zh()
-                ),
-            ))
-            .into());
-        }
-        if to == PlanStatus::Published {
-            require_balanced(conn, &before)?;
-        }
+        (change.refuse)(conn, &before)?;
         let indicators = queries::indicators_of(conn, &id)?;
         let mut after = before.clone();
-        after.status = to.key().to_owned();
         after.version = before.version + 1;
         after.updated_at = now();
-        match to {
-            PlanStatus::Published => after.published_at = Some(after.updated_at),
-            PlanStatus::Closed => after.closed_at = Some(after.updated_at),
-            PlanStatus::Draft => {}
-        }
+        (change.apply)(&mut after);
         if !queries::update_if_version(conn, &after, before.version)? {
             return Err(Problem::conflict(hte_shared::i18n::Text::fixed(
                 "the plan changed meanwhile; retry",
@@ -715,13 +754,14 @@ pub async fn transition(
             .into());
         }
         let view = plan_view(&after, &indicators)?;
-        let action = if to == PlanStatus::Published {
-            "publish"
-        } else {
-            "close"
-        };
         let before_view = plan_view(&before, &indicators)?;
-        record_change(conn, &actor, (action, None), Some(&before_view), &view)?;
+        record_change(
+            conn,
+            &actor,
+            (change.action, None),
+            Some(&before_view),
+            &view,
+        )?;
         Ok(view)
     })
     .await
