@@ -57,6 +57,8 @@
 use std::cmp::Reverse;
 use std::fmt;
 
+use hte_shared::i18n::Text;
+use hte_shared::text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -149,44 +151,71 @@ impl ApportionError {
 }
 
 impl ApportionError {
-    /// The message in Chinese; a child is `第 i 个下级地区` (callers may name the region).
-    pub fn zh(&self) -> String {
+    /// The message in English and Chinese; in Chinese, child `i` is `第 i 个下级地区` (see
+    /// [`Self::zh_child`]; callers may name the region instead).
+    pub fn text(&self) -> Text {
         match self {
-            Self::NegativeParent { parent } => format!("上级目标不得为负数，现为 {parent}"),
+            Self::NegativeParent { parent } => text!(
+                "the parent target must not be negative, got {parent}",
+                "上级目标不得为负数，现为 {parent}"
+            ),
             Self::LengthMismatch {
                 field,
                 children,
                 len,
-            } => format!("{field} 有 {len} 项，而下级地区有 {children} 个；须每个下级地区恰好一项"),
+            } => text!(
+                "{field} has {len} entries but there are {children} children; give exactly one per child",
+                "{field} 有 {len} 项，而下级地区有 {children} 个；须每个下级地区恰好一项"
+            ),
             Self::NegativeValue {
                 field,
                 child,
                 value,
-            } => format!(
-                "{} 的 {field} 为 {value}，不得为负数",
-                Self::zh_child(*child)
+            } => Text::new(
+                format!("{field} for child {child} is {value}; it must not be negative"),
+                format!(
+                    "{} 的 {field} 为 {value}，不得为负数",
+                    Self::zh_child(*child)
+                ),
             ),
             Self::ManualSumMismatch {
                 parent,
                 sum,
                 difference,
             } => {
-                let (amount, word) = if *difference > 0 {
-                    (*difference, "多")
+                let amount = difference.unsigned_abs();
+                let (word, word_zh) = if *difference > 0 {
+                    ("more", "多")
                 } else {
-                    (-*difference, "少")
+                    ("fewer", "少")
                 };
-                format!("手工分配的份额合计为 {sum}，比上级目标 {parent} {word} {amount}")
+                text!(
+                    "manual shares add up to {sum}, which is {amount} {word} than the parent target {parent}",
+                    "手工分配的份额合计为 {sum}，比上级目标 {parent} {word_zh} {amount}"
+                )
             }
-            Self::ZeroWeights { remaining } => format!(
+            Self::ZeroWeights { remaining } => text!(
+                "all weights are zero, so {remaining} units have no basis for a proportional split; give at least one child a positive weight",
                 "所有权重均为零，剩余的 {remaining} 个单位无法按比例分配；请至少给一个下级地区设置正的权重"
             ),
-            Self::MinimumsExceedParent { minimums, parent } => {
-                format!("最低值合计为 {minimums}，超过上级目标 {parent}")
-            }
-            Self::NoChildren { parent } => format!("没有可承接上级目标 {parent} 的下级地区"),
-            Self::Overflow => "分解计算超出 128 位整数范围".to_owned(),
+            Self::MinimumsExceedParent { minimums, parent } => text!(
+                "the minimums add up to {minimums}, more than the parent target {parent}",
+                "最低值合计为 {minimums}，超过上级目标 {parent}"
+            ),
+            Self::NoChildren { parent } => text!(
+                "there are no children to receive the parent target {parent}",
+                "没有可承接上级目标 {parent} 的下级地区"
+            ),
+            Self::Overflow => Text::fixed(
+                "the split overflowed 128-bit arithmetic",
+                "分解计算超出 128 位整数范围",
+            ),
         }
+    }
+
+    /// The message in Chinese (see [`Self::text`]).
+    pub fn zh(&self) -> String {
+        self.text().zh().to_owned()
     }
 
     /// How [`Self::zh`] names child `i`.
@@ -197,55 +226,7 @@ impl ApportionError {
 
 impl fmt::Display for ApportionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NegativeParent { parent } => {
-                write!(f, "the parent target must not be negative, got {parent}")
-            }
-            Self::LengthMismatch {
-                field,
-                children,
-                len,
-            } => write!(
-                f,
-                "{field} has {len} entries but there are {children} children; give exactly one per child"
-            ),
-            Self::NegativeValue {
-                field,
-                child,
-                value,
-            } => write!(
-                f,
-                "{field} for child {child} is {value}; it must not be negative"
-            ),
-            Self::ManualSumMismatch {
-                parent,
-                sum,
-                difference,
-            } => {
-                let (amount, word) = if *difference > 0 {
-                    (*difference, "more")
-                } else {
-                    (-*difference, "fewer")
-                };
-                write!(
-                    f,
-                    "manual shares add up to {sum}, which is {amount} {word} than the parent target {parent}"
-                )
-            }
-            Self::ZeroWeights { remaining } => write!(
-                f,
-                "all weights are zero, so {remaining} units have no basis for a proportional split; give at least one child a positive weight"
-            ),
-            Self::MinimumsExceedParent { minimums, parent } => write!(
-                f,
-                "the minimums add up to {minimums}, more than the parent target {parent}"
-            ),
-            Self::NoChildren { parent } => write!(
-                f,
-                "there are no children to receive the parent target {parent}"
-            ),
-            Self::Overflow => write!(f, "the split overflowed 128-bit arithmetic"),
-        }
+        f.write_str(self.text().en())
     }
 }
 
