@@ -23,10 +23,22 @@ pub const SUZHOU_COUNTIES: [&str; 10] = [
 /// Target allocation on a fresh database, on port 0, with no registry listening.
 pub type TestApp = hte_shared::testing::TestApp<TargetAllocation>;
 
-/// Requests only target allocation's tests make.
+/// Requests only target allocation's tests make, on [`Self::app`].
 pub trait AllocationFixtures {
+    fn app(&self) -> &TestApp;
+
     /// The tree's current ETag.
-    async fn tree_etag(&self, plan: &str) -> String;
+    async fn tree_etag(&self, plan: &str) -> String {
+        let response = self
+            .app()
+            .get_as(
+                &self.app().province_token(),
+                &format!("/api/v1/plans/{plan}/targets"),
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        response.headers()["etag"].to_str().unwrap().to_owned()
+    }
 
     /// PUTs a target with the current ETag and returns the response.
     async fn put_target(
@@ -37,91 +49,39 @@ pub trait AllocationFixtures {
         indicator: &str,
         period: &str,
         value: i64,
-    ) -> reqwest::Response;
-
-    /// PUTs `body` as a region's target, as the province with the current ETag.
-    async fn put_target_body(&self, plan: &str, region: &str, body: &Value) -> reqwest::Response;
-
-    /// Creates a small draft plan `id` (2024–2025) with two splittable indicators.
-    async fn create_plan(&self, id: &str) -> Value;
-
-    /// Proposes and accepts a split; returns the accepted proposal.
-    async fn split(&self, token: &str, plan: &str, body: &Value) -> Value;
-
-    /// Sets `indicator`'s provincial target for `period` to the sum of `shares` and splits it
-    /// among the 13 cities by hand (a city not named gets 0).
-    async fn set_city_targets(
-        &self,
-        plan: &str,
-        indicator: &str,
-        period: &str,
-        shares: &[(&str, i64)],
-    );
-
-    /// `DELETE path` with `If-Match: etag` when given.
-    async fn delete_as(&self, token: &str, path: &str, etag: Option<&str>) -> reqwest::Response;
-
-    /// The audit entries filed under `key`, oldest first, read behind the API.
-    async fn audit_of(&self, key: &str) -> Vec<Value>;
-}
-
-/// PUTs `body` as a region's target with the tree's current ETag.
-async fn put_target_with(
-    app: &TestApp,
-    token: &str,
-    plan: &str,
-    region: &str,
-    body: &Value,
-) -> reqwest::Response {
-    let etag = app.tree_etag(plan).await;
-    let path = format!("/api/v1/plans/{plan}/targets/{region}");
-    app.send_with_etag(reqwest::Method::PUT, token, &path, Some(&etag), body)
-        .await
-}
-
-impl AllocationFixtures for TestApp {
-    async fn tree_etag(&self, plan: &str) -> String {
-        let response = self
-            .get_as(
-                &self.province_token(),
-                &format!("/api/v1/plans/{plan}/targets"),
-            )
-            .await;
-        assert_eq!(response.status(), 200);
-        response.headers()["etag"].to_str().unwrap().to_owned()
-    }
-
-    async fn put_target(
-        &self,
-        token: &str,
-        plan: &str,
-        region: &str,
-        indicator: &str,
-        period: &str,
-        value: i64,
     ) -> reqwest::Response {
         let body = json!({"indicator": indicator, "period": period, "value": value, "reason": "测试设定目标"});
-        put_target_with(self, token, plan, region, &body).await
+        put_target_with(self.app(), token, plan, region, &body).await
     }
 
+    /// PUTs `body` as a region's target, as the province with the current ETag.
     async fn put_target_body(&self, plan: &str, region: &str, body: &Value) -> reqwest::Response {
-        put_target_with(self, &self.province_token(), plan, region, body).await
+        put_target_with(self.app(), &self.app().province_token(), plan, region, body).await
     }
 
+    /// Creates a small draft plan `id` (2024–2025) with two splittable indicators.
     async fn create_plan(&self, id: &str) -> Value {
         let response = self
-            .post_as(&self.province_token(), "/api/v1/plans", &plan_body(id))
+            .app()
+            .post_as(
+                &self.app().province_token(),
+                "/api/v1/plans",
+                &plan_body(id),
+            )
             .await;
         assert_json(response, 201).await
     }
 
+    /// Proposes and accepts a split; returns the accepted proposal.
     async fn split(&self, token: &str, plan: &str, body: &Value) -> Value {
         let response = self
+            .app()
             .post_as(token, &format!("/api/v1/plans/{plan}/allocations"), body)
             .await;
         let proposal = assert_json(response, 201).await;
         let id = proposal["id"].as_str().unwrap();
         let response = self
+            .app()
             .post_as(
                 token,
                 &format!("/api/v1/plans/{plan}/allocations/{id}/accept"),
@@ -131,6 +91,8 @@ impl AllocationFixtures for TestApp {
         assert_json(response, 200).await
     }
 
+    /// Sets `indicator`'s provincial target for `period` to the sum of `shares` and splits it
+    /// among the 13 cities by hand (a city not named gets 0).
     async fn set_city_targets(
         &self,
         plan: &str,
@@ -138,7 +100,7 @@ impl AllocationFixtures for TestApp {
         period: &str,
         shares: &[(&str, i64)],
     ) {
-        let province = self.province_token();
+        let province = self.app().province_token();
         let total: i64 = shares.iter().map(|(_, v)| v).sum();
         let response = self
             .put_target(&province, plan, "320000", indicator, period, total)
@@ -159,17 +121,24 @@ impl AllocationFixtures for TestApp {
         self.split(&province, plan, &body).await;
     }
 
+    /// `DELETE path` with `If-Match: etag` when given.
     async fn delete_as(&self, token: &str, path: &str, etag: Option<&str>) -> reqwest::Response {
-        let mut request = self.client.delete(self.url(path)).bearer_auth(token);
+        let mut request = self
+            .app()
+            .client
+            .delete(self.app().url(path))
+            .bearer_auth(token);
         if let Some(etag) = etag {
             request = request.header("If-Match", etag);
         }
         request.send().await.unwrap()
     }
 
+    /// The audit entries filed under `key`, oldest first, read behind the API.
     async fn audit_of(&self, key: &str) -> Vec<Value> {
         let key = key.to_owned();
         let entries = self
+            .app()
             .db
             .read(move |conn| {
                 hte_shared::audit::history(conn, &key, None, 1000).map_err(DbError::from)
@@ -181,6 +150,26 @@ impl AllocationFixtures for TestApp {
             .map(|e| serde_json::to_value(e).unwrap())
             .collect()
     }
+}
+
+impl AllocationFixtures for TestApp {
+    fn app(&self) -> &TestApp {
+        self
+    }
+}
+
+/// PUTs `body` as a region's target with the tree's current ETag.
+async fn put_target_with(
+    app: &TestApp,
+    token: &str,
+    plan: &str,
+    region: &str,
+    body: &Value,
+) -> reqwest::Response {
+    let etag = app.tree_etag(plan).await;
+    let path = format!("/api/v1/plans/{plan}/targets/{region}");
+    app.send_with_etag(reqwest::Method::PUT, token, &path, Some(&etag), body)
+        .await
 }
 
 pub fn plan_body(id: &str) -> Value {
