@@ -1,8 +1,9 @@
 //! Rule set versions (规则版本) behind assessments: the built-in national rules and those the
 //! province adds. Stored versions are immutable; one may be active.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::{self, Actor, Change};
+use hte_shared::auth::{Caller, Role};
 use hte_shared::db::DbConnection;
 use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assessment::stored_rules;
-use super::pages;
+use super::{pages, readiness};
 use crate::db::rule_sets::{self as queries, RuleSetRow};
 use crate::domain::assessment::RuleSet;
 use crate::error::{RegistryError, to_json};
@@ -223,17 +224,13 @@ pub fn store(
         activated_at: None,
     };
     queries::insert(conn, &row)?;
-    audit::append(
+    let reason = row.description.as_deref();
+    record_change(
         conn,
         actor,
-        Change {
-            entity_type: "rule_set",
-            entity_key: &version,
-            action: "create",
-            reason: row.description.as_deref(),
-            before: None,
-            after: Some(to_json(&rules)?),
-        },
+        (&version, "create"),
+        reason,
+        (None, Some(to_json(&rules)?)),
     )?;
     let active = active_version(conn)?;
     let summary = summary(&row, active.as_deref());
@@ -243,12 +240,28 @@ pub fn store(
     })
 }
 
-/// Makes a version the one assessments use: a stored one, or the built-in rules again.
+/// Only the province sets assessment rules.
+pub fn require_province(caller: &Caller) -> Result<(), Problem> {
+    if caller.role == Role::Province {
+        Ok(())
+    } else {
+        Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
+            "only the province sets assessment rules",
+            "仅省级用户可设置评价规则",
+        )))
+    }
+}
+
+/// Makes a version the one assessments use (province only): a stored one, or the built-in
+/// rules again; registers the readiness build under it for `today`, to be filled by
+/// [`readiness::build_batch`] (reads keep the previous build until it is done).
 pub fn activate(
     conn: &mut DbConnection,
-    actor: &Actor,
+    (caller, actor): (&Caller, &Actor),
     version: &str,
+    today: NaiveDate,
 ) -> Result<RuleSetSummary, RegistryError> {
+    require_province(caller)?;
     let previous = active_version(conn)?;
     let activated = if version == RuleSet::national_2016().version {
         queries::deactivate_all(conn)?;
@@ -268,24 +281,22 @@ pub fn activate(
             ..summary(&row, None)
         }
     };
-    audit::append(
-        conn,
-        actor,
-        Change {
-            entity_type: "rule_set",
-            entity_key: version,
-            action: "activate",
-            reason: None,
-            before: Some(serde_json::json!({"active": previous})),
-            after: Some(serde_json::json!({"active": version})),
-        },
-    )?;
+    let active = |version: Option<&str>| Some(serde_json::json!({ "active": version }));
+    let change = (active(previous.as_deref()), active(Some(version)));
+    record_change(conn, actor, (version, "activate"), None, change)?;
+    readiness::start_build(conn, version, today)?;
     Ok(activated)
 }
 
-/// Deletes a version that was never activated: no assessment can cite it, so a mistaken
-/// upload (versions are immutable) does not stay for ever. Activated versions are history.
-pub fn delete(conn: &mut DbConnection, actor: &Actor, version: &str) -> Result<(), RegistryError> {
+/// Deletes a version that was never activated (province only): no assessment can cite it,
+/// so a mistaken upload (versions are immutable) does not stay for ever. Activated versions
+/// are history.
+pub fn delete(
+    conn: &mut DbConnection,
+    (caller, actor): (&Caller, &Actor),
+    version: &str,
+) -> Result<(), RegistryError> {
+    require_province(caller)?;
     if version == RuleSet::national_2016().version {
         return Err(Problem::conflict(hte_shared::text!(
             "the built-in rule set cannot be deleted",
@@ -307,17 +318,26 @@ pub fn delete(conn: &mut DbConnection, actor: &Actor, version: &str) -> Result<(
         .into());
     }
     queries::delete(conn, version)?;
-    audit::append(
-        conn,
-        actor,
-        Change {
-            entity_type: "rule_set",
-            entity_key: version,
-            action: "delete",
-            reason: None,
-            before: Some(to_json(&stored_rules(&row)?)?),
-            after: None,
-        },
-    )?;
-    Ok(())
+    let deleted = (Some(to_json(&stored_rules(&row)?)?), None);
+    record_change(conn, actor, (version, "delete"), None, deleted)
+}
+
+/// Audits what `action` did to the rule set `version`, for a reason when it has one, with its
+/// rules (or the active version) before and after.
+fn record_change(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    (version, action): (&str, &str),
+    reason: Option<&str>,
+    (before, after): (Option<serde_json::Value>, Option<serde_json::Value>),
+) -> Result<(), RegistryError> {
+    let change = Change {
+        entity_type: "rule_set",
+        entity_key: version,
+        action,
+        reason,
+        before,
+        after,
+    };
+    Ok(audit::append(conn, actor, change)?)
 }

@@ -2,13 +2,12 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use hte_shared::audit::Actor;
-use hte_shared::auth::{Caller, Role};
+use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, RecordInputRefusals};
 use hte_shared::openapi::{Conflict, NotFound};
 use hte_shared::pagination::{Page, PageParams};
-use hte_shared::problem::Problem;
 use hte_shared::telemetry::RequestId;
 use hte_shared::time::{parse_date_param, today};
 use serde::{Deserialize, Serialize};
@@ -16,7 +15,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::path_credit_code;
 use crate::app::assessment::assess_enterprise;
-use crate::app::readiness;
 use crate::app::rule_sets::{self, RuleSetDocument, RuleSetSummary};
 use crate::domain::assessment::{Assessment, RuleSet};
 use crate::error::RegistryError;
@@ -30,18 +28,6 @@ pub struct NewRuleSet {
     pub description: Option<String>,
     /// The rules; `rules.version` must equal the path's version.
     pub rules: RuleSet,
-}
-
-/// Only the province sets assessment rules.
-fn require_province(caller: &Caller) -> Result<(), Problem> {
-    if caller.role == Role::Province {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
-            "only the province sets assessment rules",
-            "仅省级用户可设置评价规则",
-        )))
-    }
 }
 
 /// Rule set versions: the built-in one first, then those the province added, oldest first.
@@ -103,7 +89,7 @@ pub async fn put_rule_set(
     path: web::Path<String>,
     body: Json<NewRuleSet>,
 ) -> Result<HttpResponse, RegistryError> {
-    require_province(&caller)?;
+    rule_sets::require_province(&caller)?;
     let version = path.into_inner();
     let NewRuleSet { description, rules } = body.into_inner();
     rule_sets::check_new(&version, description.as_deref(), &rules)?;
@@ -139,10 +125,9 @@ pub async fn delete_rule_set(
     request_id: RequestId,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    require_province(&caller)?;
     let version = path.into_inner();
     let actor = Actor::new(&caller, &request_id);
-    db.write(move |conn| rule_sets::delete(conn, &actor, &version))
+    db.write(move |conn| rule_sets::delete(conn, (&caller, &actor), &version))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -162,19 +147,13 @@ pub async fn activate_rule_set(
     request_id: RequestId,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    require_province(&caller)?;
     let version = path.into_inner();
     let actor = Actor::new(&caller, &request_id);
     let activated = version.clone();
     let summary = db
-        .write(move |conn| {
-            let summary = rule_sets::activate(conn, &actor, &version)?;
-            readiness::start_build(conn, &version, today())?;
-            Ok::<_, RegistryError>(summary)
-        })
+        .write(move |conn| rule_sets::activate(conn, (&caller, &actor), &version, today()))
         .await?;
-    // Screening readiness under the new rules fills in the background; reads keep the
-    // previous build until it is done.
+    // Screening readiness under the new rules fills in the background.
     super::readiness::spawn_build(db, activated, today());
     Ok(HttpResponse::Ok().json(summary))
 }
