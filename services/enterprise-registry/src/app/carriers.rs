@@ -170,12 +170,7 @@ pub fn create(
 ) -> Result<CarrierView, RegistryError> {
     caller.require_write(&fields.county.code())?;
     if queries::find(conn, id.as_str())?.is_some() {
-        let id = id.as_str();
-        return Err(Problem::conflict(text!(
-            "a carrier with id {id} already exists",
-            "编号为 {id} 的载体已存在"
-        ))
-        .into());
+        return Err(super::id_taken(("carrier", "载体"), id.as_str()).into());
     }
     check_zone(conn, fields)?;
     let row = row_of(id.as_str(), fields, None);
@@ -209,11 +204,7 @@ pub fn update(
     check_zone(conn, &fields)?;
     let after = row_of(id.as_str(), &fields, Some(&before));
     if !queries::update_if_version(conn, &after, before.version)? {
-        return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
-            "the record changed while this update was being applied; read it again",
-            "记录在本次修改期间已被他人修改，请重新读取后再试",
-        ))
-        .into());
+        return Err(super::changed_meanwhile().into());
     }
     let (before_view, after_view) = (view_of(&before)?, view_of(&after)?);
     let key = ("carrier", after.id.as_str());

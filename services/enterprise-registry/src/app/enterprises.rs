@@ -515,11 +515,7 @@ pub fn update(
         "update",
         None,
     )? {
-        return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
-            "the record changed while this update was being applied; read it again",
-            "记录在本次修改期间已被他人修改，请重新读取后再试",
-        ))
-        .into());
+        return Err(super::changed_meanwhile().into());
     }
     view_with_status(conn, &after, today)
 }

@@ -5,6 +5,7 @@
 
 use hte_shared::audit::{self, Actor, ChainWriter, Change};
 use hte_shared::db::DbConnection;
+use hte_shared::problem::Problem;
 
 use crate::error::RegistryError;
 
@@ -108,6 +109,23 @@ impl<'a> AuditTrail<'a> {
             }
         }
     }
+}
+
+/// 409 for a new record under an id its sender chose, when a `kind` of record (in English and
+/// Chinese) already holds that id.
+fn id_taken((kind_en, kind_zh): (&str, &str), id: &str) -> Problem {
+    Problem::conflict(hte_shared::text!(
+        "a {kind_en} with id {id} already exists",
+        "编号为 {id} 的{kind_zh}已存在"
+    ))
+}
+
+/// 412 for an update whose version-checked write found the record changed since it was read.
+fn changed_meanwhile() -> Problem {
+    Problem::precondition_failed(hte_shared::i18n::Text::fixed(
+        "the record changed while this update was being applied; read it again",
+        "记录在本次修改期间已被他人修改，请重新读取后再试",
+    ))
 }
 
 /// The Chinese name of a stored region code.

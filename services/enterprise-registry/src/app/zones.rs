@@ -163,12 +163,7 @@ pub fn create(
 ) -> Result<ZoneView, RegistryError> {
     caller.require_write(&PROVINCE_CODE)?;
     if queries::find(conn, id.as_str())?.is_some() {
-        let id = id.as_str();
-        return Err(Problem::conflict(text!(
-            "a zone with id {id} already exists",
-            "编号为 {id} 的高新区已存在"
-        ))
-        .into());
+        return Err(super::id_taken(("zone", "高新区"), id.as_str()).into());
     }
     check_names_free(conn, id.as_str(), fields)?;
     let row = row_of(id.as_str(), fields, None);
@@ -219,11 +214,7 @@ pub fn update(
     }
     let after = row_of(id.as_str(), &fields, Some(&before));
     if !queries::update_if_version(conn, &after, before.version)? {
-        return Err(Problem::precondition_failed(hte_shared::i18n::Text::fixed(
-            "the record changed while this update was being applied; read it again",
-            "记录在本次修改期间已被他人修改，请重新读取后再试",
-        ))
-        .into());
+        return Err(super::changed_meanwhile().into());
     }
     let key = ("zone", after.id.as_str());
     let before_json = Some(to_json(&view_of(&before)?)?);
