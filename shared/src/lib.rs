@@ -19,6 +19,7 @@ pub mod leases;
 pub mod metrics;
 pub mod openapi;
 pub mod pagination;
+pub mod plan_id;
 pub mod preconditions;
 pub mod problem;
 pub mod query;

@@ -132,31 +132,13 @@ fn region_name(code: &str) -> String {
         .map_or_else(|| code.to_owned(), |r| r.name.clone())
 }
 
-/// Plan ids as the allocation service makes them: 3–64 lowercase letters, digits and
-/// hyphens (they go into its paths).
-pub const PLAN_ID_PATTERN: &str = "^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$";
-
+/// A plan id from a caller, trimmed and checked by the rule the allocation service makes
+/// plan ids by.
 fn check_plan_id(field: &str, raw: &str) -> Result<String, Problem> {
     let id = raw.trim();
-    let ok = (3..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !id.starts_with('-')
-        && !id.ends_with('-');
-    if ok {
-        Ok(id.to_owned())
-    } else {
-        Err(Problem::invalid_field(field, "format", {
-            let shown = hte_shared::i18n::quote(raw);
-            hte_shared::text!(
-                "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. \
-                     jiangsu-2019-57; got {shown}",
-                "规划编号格式错误：须为 3 至 64 个小写字母、数字或连字符，如 jiangsu-2019-57，\
-                     收到的是 {shown}"
-            )
-        }))
-    }
+    hte_shared::plan_id::check(id)
+        .map(|()| id.to_owned())
+        .map_err(|text| Problem::invalid_field(field, "format", text))
 }
 
 /// Appends the audit entry of a change: the record before (absent on creation) and after.

@@ -456,25 +456,7 @@ pub fn indicator_violations(
     out
 }
 
-/// Plan ids are readable, stable slugs: lowercase letters, digits and hyphens, 3–64
-/// characters, starting with a letter or digit, e.g. `jiangsu-2019-57`.
-pub fn check_plan_id(id: &str) -> Result<(), Text> {
-    let ok = (3..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !id.starts_with('-')
-        && !id.ends_with('-');
-    if ok {
-        Ok(())
-    } else {
-        let shown = hte_shared::i18n::quote(id);
-        Err(text!(
-            "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. jiangsu-2019-57; got {shown}",
-            "规划编号须为 3 至 64 个小写字母、数字或连字符，如 jiangsu-2019-57，收到的是 {shown}"
-        ))
-    }
-}
+pub use hte_shared::plan_id::check as check_plan_id;
 
 /// Indicator keys: snake_case, 2–64 characters.
 pub fn check_indicator_key(key: &str) -> Result<(), Text> {
