@@ -383,6 +383,43 @@ pub fn unused_port_url() -> String {
     format!("http://127.0.0.1:{port}/")
 }
 
+/// A caller as a token of `role` for `region` makes one, for tests of rights and scopes.
+pub fn caller(role: Role, region: &str) -> crate::auth::Caller {
+    crate::auth::Caller {
+        subject: "test".to_owned(),
+        role,
+        region: RegionCode::parse(region).unwrap_or_else(|e| panic!("{region}: {e:?}")),
+    }
+}
+
+/// Serves a stand-in for another system (an identity platform, a webhook receiver) on a
+/// free loopback port, with the suite's problem+json and request-id middleware: the port
+/// and a handle to stop it.
+pub fn serve_stand_in(
+    configure: impl Fn(&mut actix_web::web::ServiceConfig) + Clone + Send + 'static,
+) -> (u16, ServerHandle) {
+    use actix_web::middleware::from_fn;
+    let listener = local_listener();
+    let port = listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("no local address: {e}"))
+        .port();
+    let server = actix_web::HttpServer::new(move || {
+        actix_web::App::new()
+            .wrap(from_fn(crate::problem::problem_json_middleware))
+            .wrap(from_fn(crate::telemetry::request_id_middleware))
+            .configure(configure.clone())
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .unwrap_or_else(|e| panic!("cannot serve the stand-in: {e}"))
+    .run();
+    let handle = server.handle();
+    tokio::spawn(server);
+    (port, handle)
+}
+
 /// A listener on 127.0.0.1 and a port the system chose.
 pub fn local_listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("cannot bind: {e}"))

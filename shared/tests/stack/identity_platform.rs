@@ -5,11 +5,9 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
-use hte_shared::problem::problem_json_middleware;
-use hte_shared::telemetry::request_id_middleware;
+use hte_shared::testing::serve_stand_in;
 use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
@@ -18,29 +16,6 @@ pub const ISSUER: &str = "https://sso.example.js.gov.cn/realms/jiangsu";
 pub const AUDIENCE: &str = "hte-suite";
 pub const CLIENT_ID: &str = "hte-target-allocation";
 pub const CLIENT_SECRET: &str = "client-secret-for-tests";
-
-/// Starts an app with the suite's problem+json and request-id middleware on a free loopback
-/// port: the port and a handle to stop it.
-pub fn serve(
-    configure: impl Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
-) -> (u16, actix_web::dev::ServerHandle) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(from_fn(problem_json_middleware))
-            .wrap(from_fn(request_id_middleware))
-            .configure(configure.clone())
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .unwrap()
-    .run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    (port, handle)
-}
 
 /// A signing key with its id, as the platform holds it.
 pub struct TestKey {
@@ -160,7 +135,7 @@ impl Platform {
             granted_token: Mutex::new(String::new()),
         });
         let data = state.clone();
-        let (port, handle) = serve(move |cfg| {
+        let (port, handle) = serve_stand_in(move |cfg| {
             cfg.app_data(data.clone()).service(certs).service(grant);
         });
         Self {

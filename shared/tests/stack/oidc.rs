@@ -9,11 +9,12 @@ use hte_shared::auth::{AuthKeys, Caller, Role};
 use hte_shared::config::{CommonConfig, Env};
 use hte_shared::http_client::{RetryPolicy, ServiceClient, UpstreamError};
 use hte_shared::telemetry::RequestId;
+use hte_shared::testing::serve_stand_in;
 use serde_json::{Value, json};
 
 use crate::helpers::assert_problem;
 use crate::identity_platform::{
-    AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, Platform, TestKey, person, serve, service_env,
+    AUDIENCE, CLIENT_ID, CLIENT_SECRET, ISSUER, Platform, TestKey, person, service_env,
 };
 
 #[get("/api/v1/whoami")]
@@ -55,7 +56,7 @@ impl Service {
     async fn start(env: &[(String, String)]) -> Self {
         let keys = Self::keys(env).unwrap();
         let data = web::Data::new(keys.clone());
-        let (port, handle) = serve(move |cfg| {
+        let (port, handle) = serve_stand_in(move |cfg| {
             cfg.app_data(data.clone()).service(whoami);
         });
         Self {

@@ -200,16 +200,9 @@ async fn open_alerts(
 #[cfg(test)]
 mod tests {
     use hte_shared::auth::Role;
+    use hte_shared::testing::caller;
 
     use super::*;
-
-    fn caller(role: Role, region: &str) -> Caller {
-        Caller {
-            subject: "t".to_owned(),
-            role,
-            region: RegionCode::parse(region).unwrap(),
-        }
-    }
 
     fn codes(choices: &[Choice]) -> Vec<&str> {
         choices.iter().map(|c| c.code.as_str()).collect()

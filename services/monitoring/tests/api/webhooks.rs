@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App as ActixApp, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use hte_shared::auth::Role;
 use hte_shared::db::DbError;
 use hte_shared::problem::types;
-use hte_shared::testing::TestDatabase;
+use hte_shared::testing::{TestDatabase, serve_stand_in};
 use monitoring::db::webhooks;
 use monitoring::domain::webhook::signature::{self, Secret};
 use serde_json::{Value, json};
@@ -75,27 +75,17 @@ async fn receive(
 
 impl Receiver {
     fn start(answer: Arc<Answer>) -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let log = Arc::new(Mutex::new(Vec::new()));
-        let (shared_log, answer) = (log.clone(), answer);
-        let server = HttpServer::new(move || {
-            ActixApp::new()
-                .app_data(web::Data::new(shared_log.clone()))
+        let shared_log = log.clone();
+        let (port, server) = serve_stand_in(move |cfg| {
+            cfg.app_data(web::Data::new(shared_log.clone()))
                 .app_data(web::Data::new(answer.clone()))
-                .default_service(web::to(receive))
-        })
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .unwrap()
-        .run();
-        let handle = server.handle();
-        tokio::spawn(server);
+                .default_service(web::to(receive));
+        });
         Self {
             url: format!("http://127.0.0.1:{port}/hte-events"),
             log,
-            server: handle,
+            server,
         }
     }
 

@@ -48,15 +48,9 @@ pub fn require_set_right(caller: &Caller, region: &RegionCode) -> Result<(), Pro
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use hte_shared::testing::caller;
 
-    fn caller(role: Role, region: &str) -> Caller {
-        Caller {
-            subject: "t".into(),
-            role,
-            region: RegionCode::parse(region).unwrap(),
-        }
-    }
+    use super::*;
 
     #[test]
     fn split_rights_follow_the_hierarchy() {
