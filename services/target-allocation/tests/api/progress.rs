@@ -1,6 +1,6 @@
 //! Without the registry and without cached figures, progress and assessments say so (503
 //! upstream-unavailable) instead of giving numbers. With the registry running, see
-//! `tests/src/allocation_progress.rs`.
+//! `tests/src/cases/allocation_progress.rs`.
 
 use serde_json::json;
 

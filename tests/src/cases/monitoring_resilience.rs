@@ -7,19 +7,8 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
+use super::monitoring_setup::{Firm, PLAN, item, value_of};
 use crate::harness::Suite;
-use crate::monitoring_setup::{Firm, PLAN, item, value_of};
-
-fn hte<'a>(county: &'a str, serial: u32, certified_on: &'a str) -> Firm<'a> {
-    Firm {
-        county,
-        serial,
-        above_scale: true,
-        zone: None,
-        certified_on: Some(certified_on),
-        report_2019: None,
-    }
-}
 
 /// Splits the seeded 30,000 among the cities in proportion to their HTEs on 2020-06-30.
 async fn allocate(suite: &Suite) {
@@ -115,9 +104,9 @@ async fn snapshots_follow_the_registry_and_the_board_degrades_to_stale_figures()
     ])
     .await;
     // Two HTEs in Kunshan (Suzhou), one in Xuanwu (Nanjing): the split is 20,000 : 10,000.
-    suite.register(&hte("320583", 1, "2019-11-20")).await;
-    suite.register(&hte("320583", 2, "2020-03-10")).await;
-    suite.register(&hte("320102", 3, "2020-02-01")).await;
+    suite.register(&Firm::hte("320583", 1, "2019-11-20")).await;
+    suite.register(&Firm::hte("320583", 2, "2020-03-10")).await;
+    suite.register(&Firm::hte("320102", 3, "2020-02-01")).await;
     allocate(&suite).await;
 
     june_counts_the_three_against_the_split(&suite).await;
@@ -163,7 +152,7 @@ async fn a_firm_certified_in_july_counts_in_july(suite: &Suite) -> String {
     let code = suite
         .register(&Firm {
             certified_on: None,
-            ..hte("320583", 4, "")
+            ..Firm::hte("320583", 4, "")
         })
         .await;
     suite.certify(&code, 4, "2020-07-15").await;

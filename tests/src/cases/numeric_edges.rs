@@ -11,7 +11,7 @@ use hte_shared::auth::Role;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use crate::allocation_progress::credit_code;
+use super::allocation_progress::credit_code;
 use crate::harness::Suite;
 
 const EDGES: [i128; 5] = [i64::MAX as i128, i64::MIN as i128, 1 << 31, -1, 0];

@@ -25,6 +25,21 @@ pub struct Firm<'a> {
     pub report_2019: Option<Value>,
 }
 
+impl<'a> Firm<'a> {
+    /// An above-scale firm of `county`, outside any zone, certified as an HTE on
+    /// `certified_on`, with no annual report.
+    pub fn hte(county: &'a str, serial: u32, certified_on: &'a str) -> Self {
+        Firm {
+            county,
+            serial,
+            above_scale: true,
+            zone: None,
+            certified_on: Some(certified_on),
+            report_2019: None,
+        }
+    }
+}
+
 /// A valid credit code (统一社会信用代码) for a firm of `county`.
 fn credit_code(county: &str, serial: u32) -> String {
     let first17 = format!("91{county}{serial:08}M");

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use super::monitoring_setup::{Firm, value_of};
+use super::webdriver::{self, Browser};
 use crate::harness::Suite;
-use crate::monitoring_setup::{Firm, value_of};
-use crate::webdriver::{self, Browser};
 
 /// Firms certified in 2019 and 2020 in 苏州 (昆山) and 南京 (玄武), with targets for both.
 async fn the_data_set(suite: &Suite) {
@@ -29,15 +29,9 @@ async fn the_data_set(suite: &Suite) {
         ("320102", 905, "2020-09-10"),
     ];
     for (county, serial, certified_on) in firms {
-        let firm = Firm {
-            county,
-            serial,
-            above_scale: true,
-            zone: None,
-            certified_on: Some(certified_on),
-            report_2019: None,
-        };
-        suite.register(&firm).await;
+        suite
+            .register(&Firm::hte(county, serial, certified_on))
+            .await;
     }
     suite.set_target("hte_count", "320500", 4).await;
     suite.set_target("hte_count", "320100", 5).await;

@@ -12,12 +12,12 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
-use crate::allocation_assessments::line;
-use crate::allocation_progress::{
+use super::allocation_assessments::line;
+use super::allocation_progress::{
     assess_the_cities_in_2020, published_once_the_plan_is, set_and_split_the_new_hte_target,
 };
+use super::monitoring_setup::PLAN;
 use crate::harness::Suite;
-use crate::monitoring_setup::PLAN;
 
 /// The 2020 assessment of the cities, made and published in allocation; returns its id.
 async fn publish_the_cities_assessment(suite: &Suite) -> String {

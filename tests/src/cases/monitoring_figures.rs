@@ -36,8 +36,8 @@
 use hte_shared::auth::Role;
 use serde_json::{Value, json};
 
+use super::monitoring_setup::{Firm, PLAN, item, value_of};
 use crate::harness::Suite;
-use crate::monitoring_setup::{Firm, PLAN, item, value_of};
 
 const RD: &str = "enterprise_rd_expense_yuan";
 const HIGHTECH: &str = "hightech_industry_output_yuan";

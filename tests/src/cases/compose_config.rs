@@ -14,8 +14,8 @@ const REGISTRY_NAME: &str = <enterprise_registry::startup::EnterpriseRegistry as
 const ALLOCATION_NAME: &str = <target_allocation::startup::TargetAllocation as Service>::NAME;
 const MONITORING_NAME: &str = <monitoring::startup::Monitoring as Service>::NAME;
 
-const COMPOSE: &str = include_str!("../../docker-compose.yml");
-const POSTGRES_INIT: &str = include_str!("../../deploy/postgres-init.sql");
+const COMPOSE: &str = include_str!("../../../docker-compose.yml");
+const POSTGRES_INIT: &str = include_str!("../../../deploy/postgres-init.sql");
 
 /// One of our services as its configuration reader sees the compose environment.
 struct Reader {

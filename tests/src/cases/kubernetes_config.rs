@@ -15,21 +15,21 @@ const REGISTRY_NAME: &str = <enterprise_registry::startup::EnterpriseRegistry as
 const ALLOCATION_NAME: &str = <target_allocation::startup::TargetAllocation as Service>::NAME;
 const MONITORING_NAME: &str = <monitoring::startup::Monitoring as Service>::NAME;
 
-const BASE: &str = include_str!("../../deploy/k8s/base/kustomization.yaml");
-const PRODUCTION: &str = include_str!("../../deploy/k8s/overlays/production/kustomization.yaml");
+const BASE: &str = include_str!("../../../deploy/k8s/base/kustomization.yaml");
+const PRODUCTION: &str = include_str!("../../../deploy/k8s/overlays/production/kustomization.yaml");
 
 const SERVICES: [(&str, &str); 3] = [
     (
         REGISTRY_NAME,
-        include_str!("../../deploy/k8s/base/enterprise-registry.yaml"),
+        include_str!("../../../deploy/k8s/base/enterprise-registry.yaml"),
     ),
     (
         ALLOCATION_NAME,
-        include_str!("../../deploy/k8s/base/target-allocation.yaml"),
+        include_str!("../../../deploy/k8s/base/target-allocation.yaml"),
     ),
     (
         MONITORING_NAME,
-        include_str!("../../deploy/k8s/base/monitoring.yaml"),
+        include_str!("../../../deploy/k8s/base/monitoring.yaml"),
     ),
 ];
 
