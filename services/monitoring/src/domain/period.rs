@@ -167,22 +167,14 @@ impl Period {
     /// The period just before, of the same kind (环比 compares with it).
     pub fn previous(self) -> Option<Self> {
         let previous = match self {
-            Self::Month { year, month: 1 } => Self::Month {
-                year: year - 1,
-                month: 12,
-            },
-            Self::Month { year, month } => Self::Month {
-                year,
-                month: month - 1,
-            },
-            Self::Quarter { year, quarter: 1 } => Self::Quarter {
-                year: year - 1,
-                quarter: 4,
-            },
-            Self::Quarter { year, quarter } => Self::Quarter {
-                year,
-                quarter: quarter - 1,
-            },
+            Self::Month { year, month } => {
+                let (year, month) = one_back(year, month, 12);
+                Self::Month { year, month }
+            }
+            Self::Quarter { year, quarter } => {
+                let (year, quarter) = one_back(year, quarter, 4);
+                Self::Quarter { year, quarter }
+            }
             Self::Year(year) => Self::Year(year - 1),
         };
         YEARS.contains(&previous.year()).then_some(previous)
@@ -203,6 +195,16 @@ impl Period {
 
     fn order_key(self) -> (NaiveDate, Reverse<NaiveDate>) {
         (self.ends_on(), Reverse(self.starts_on()))
+    }
+}
+
+/// Position `n` (from 1) of `per_year` in `year`, one step back: `(year, n − 1)`, or the last
+/// of the year before for the first.
+fn one_back(year: i32, n: u32, per_year: u32) -> (i32, u32) {
+    if n == 1 {
+        (year - 1, per_year)
+    } else {
+        (year, n - 1)
     }
 }
 
