@@ -17,7 +17,7 @@ use super::evaluate::{StoredIndicator, exact, forecast_for, points_by_key};
 use super::snapshots::{IndicatorHead, SnapshotSummary, SourceView, indicator_head, summary};
 use super::{Monitor, check_plan_id, parse_region, region_name, require_read};
 use crate::clients::UpstreamStatus;
-use crate::db::snapshots::{self as queries, SnapshotRow, SnapshotValueRow};
+use crate::db::snapshots::{self as queries, Comparisons, SnapshotRow, SnapshotValueRow};
 use crate::db::{pipeline, series};
 use crate::domain::forecast::Forecast;
 use crate::domain::period::Period;
@@ -253,23 +253,6 @@ fn with_siblings(region: &RegionCode) -> Vec<String> {
     }
 }
 
-/// The latest snapshot of an earlier period, with the region's values.
-fn earlier(
-    conn: &mut DbConnection,
-    plan_id: &str,
-    period: Option<Period>,
-    region: &str,
-) -> Result<Option<(SnapshotRow, Vec<SnapshotValueRow>)>, MonitoringError> {
-    let Some(period) = period else {
-        return Ok(None);
-    };
-    let Some(row) = queries::latest(conn, plan_id, &period.to_string())? else {
-        return Ok(None);
-    };
-    let values = queries::values_of(conn, &row.id, None, Some(&[region.to_owned()]))?;
-    Ok(Some((row, values)))
-}
-
 fn change_view(
     current: Option<Ratio>,
     earlier: Option<&(SnapshotRow, Vec<SnapshotValueRow>)>,
@@ -301,8 +284,7 @@ struct Loaded {
     snapshot: SnapshotRow,
     indicators: Vec<StoredIndicator>,
     values: Vec<SnapshotValueRow>,
-    previous: Option<(SnapshotRow, Vec<SnapshotValueRow>)>,
-    year_earlier: Option<(SnapshotRow, Vec<SnapshotValueRow>)>,
+    compared: Comparisons,
     points: HashMap<(String, String), Vec<crate::domain::forecast::Point>>,
     ready_firms: Option<i64>,
 }
@@ -322,8 +304,8 @@ fn load(conn: &mut DbConnection, target: &Target) -> Result<Loaded, MonitoringEr
     )?;
     let period = Period::parse(&snapshot.period)
         .map_err(|e| hte_shared::stored::corrupt("snapshot period", &e.0))?;
-    let previous = earlier(conn, &target.plan_id, period.previous(), &region)?;
-    let year_earlier = earlier(conn, &target.plan_id, period.year_earlier(), &region)?;
+    let compared =
+        queries::comparisons(conn, &target.plan_id, period, std::slice::from_ref(&region))?;
     // The trend runs through the snapshots up to this one.
     let snapshots: Vec<SnapshotRow> = series::latest_revisions(conn, &target.plan_id)?
         .into_iter()
@@ -340,8 +322,7 @@ fn load(conn: &mut DbConnection, target: &Target) -> Result<Loaded, MonitoringEr
         snapshot,
         indicators,
         values,
-        previous,
-        year_earlier,
+        compared,
         points,
         ready_firms,
     })
@@ -480,8 +461,8 @@ fn item(
         met: standing.map(|s| s.met),
         on_track: standing.map(|s| s.on_track),
         behind_by: standing.and_then(|s| s.behind_by).map(Ratio::to_f64),
-        previous: change_view(value, loaded.previous.as_ref(), key)?,
-        year_earlier: change_view(value, loaded.year_earlier.as_ref(), key)?,
+        previous: change_view(value, loaded.compared.previous.as_ref(), key)?,
+        year_earlier: change_view(value, loaded.compared.year_earlier.as_ref(), key)?,
         rank,
         ranked_among,
         forecast: forecast_view(forecast, on, loaded.ready_firms, target, definition),

@@ -18,7 +18,9 @@ use hte_shared::text;
 use super::{Monitor, check_plan_id, parse_region, require_read, subtree_codes};
 use crate::bulletin::{self, Assessment, Bulletin, BulletinOptions, BulletinSource, Earlier};
 use crate::db::alerts::{self, AlertFilter, AlertRow};
-use crate::db::snapshots::{self as queries, SnapshotIndicatorRow, SnapshotRow, SnapshotValueRow};
+use crate::db::snapshots::{
+    self as queries, Comparisons, SnapshotIndicatorRow, SnapshotRow, SnapshotValueRow,
+};
 use crate::domain::limits::MAX_BULLETIN_ALERTS;
 use crate::domain::period::Period;
 use crate::error::MonitoringError;
@@ -124,8 +126,7 @@ struct Loaded {
     snapshot: SnapshotRow,
     indicators: Vec<SnapshotIndicatorRow>,
     values: Vec<SnapshotValueRow>,
-    previous: Option<(SnapshotRow, Vec<SnapshotValueRow>)>,
-    year_earlier: Option<(SnapshotRow, Vec<SnapshotValueRow>)>,
+    compared: Comparisons,
     alerts: Vec<AlertRow>,
 }
 
@@ -149,22 +150,6 @@ fn snapshot_of(
     })
 }
 
-fn earlier(
-    conn: &mut DbConnection,
-    plan_id: &str,
-    period: Option<Period>,
-    regions: &[String],
-) -> Result<Option<(SnapshotRow, Vec<SnapshotValueRow>)>, MonitoringError> {
-    let Some(period) = period else {
-        return Ok(None);
-    };
-    let Some(row) = queries::latest(conn, plan_id, &period.to_string())? else {
-        return Ok(None);
-    };
-    let values = queries::values_of(conn, &row.id, None, Some(regions))?;
-    Ok(Some((row, values)))
-}
-
 /// Whether an alert belongs in the bulletin: raised for this plan (or for no plan, such as
 /// expiring certificates), and either seen by this snapshot or open when it was taken.
 fn in_force(alert: &AlertRow, snapshot: &SnapshotRow) -> bool {
@@ -183,8 +168,7 @@ fn load(conn: &mut DbConnection, order: &BulletinOrder) -> Result<Loaded, Monito
     let regions = bulletin::regions_read(order.scope);
     let indicators = queries::indicators_of(conn, &snapshot.id)?;
     let values = queries::values_of(conn, &snapshot.id, None, Some(&regions))?;
-    let previous = earlier(conn, &order.plan_id, order.period.previous(), &regions)?;
-    let year_earlier = earlier(conn, &order.plan_id, order.period.year_earlier(), &regions)?;
+    let compared = queries::comparisons(conn, &order.plan_id, order.period, &regions)?;
     let filter = AlertFilter {
         regions: Some(subtree_codes(&order.scope)),
         ..AlertFilter::default()
@@ -197,8 +181,7 @@ fn load(conn: &mut DbConnection, order: &BulletinOrder) -> Result<Loaded, Monito
         snapshot,
         indicators,
         values,
-        previous,
-        year_earlier,
+        compared,
         alerts,
     })
 }
@@ -269,11 +252,11 @@ pub async fn from_storage(
             snapshot: &loaded.snapshot,
             indicators: &loaded.indicators,
             values: &loaded.values,
-            previous: loaded.previous.as_ref().map(|(s, v)| Earlier {
+            previous: loaded.compared.previous.as_ref().map(|(s, v)| Earlier {
                 snapshot: s,
                 values: v,
             }),
-            year_earlier: loaded.year_earlier.as_ref().map(|(s, v)| Earlier {
+            year_earlier: loaded.compared.year_earlier.as_ref().map(|(s, v)| Earlier {
                 snapshot: s,
                 values: v,
             }),

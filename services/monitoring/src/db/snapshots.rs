@@ -11,6 +11,7 @@ use super::events;
 use super::leases::{self, Fence};
 use super::schema::{snapshot_indicators, snapshot_values, snapshots};
 use crate::domain::event::EventKind;
+use crate::domain::period::Period;
 use crate::domain::snapshot::{SnapshotStatus, Trigger};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -289,6 +290,43 @@ pub fn values_of(
 ) -> QueryResult<Vec<SnapshotValueRow>> {
     let id = [snapshot_id.to_owned()];
     super::series::values_of_many(conn, &id, indicator_key, regions)
+}
+
+/// What a snapshot of a period is compared with: the latest snapshot of the period before
+/// (环比) and of the same period a year earlier (同比), each with its values of the regions
+/// asked; `None` where none was taken.
+#[derive(Debug, Clone)]
+pub struct Comparisons {
+    pub previous: Option<(SnapshotRow, Vec<SnapshotValueRow>)>,
+    pub year_earlier: Option<(SnapshotRow, Vec<SnapshotValueRow>)>,
+}
+
+pub fn comparisons(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    period: Period,
+    regions: &[String],
+) -> QueryResult<Comparisons> {
+    Ok(Comparisons {
+        previous: latest_with_values(conn, plan_id, period.previous(), regions)?,
+        year_earlier: latest_with_values(conn, plan_id, period.year_earlier(), regions)?,
+    })
+}
+
+fn latest_with_values(
+    conn: &mut DbConnection,
+    plan_id: &str,
+    period: Option<Period>,
+    regions: &[String],
+) -> QueryResult<Option<(SnapshotRow, Vec<SnapshotValueRow>)>> {
+    let Some(period) = period else {
+        return Ok(None);
+    };
+    let Some(row) = latest(conn, plan_id, &period.to_string())? else {
+        return Ok(None);
+    };
+    let values = values_of(conn, &row.id, None, Some(regions))?;
+    Ok(Some((row, values)))
 }
 
 diesel::alias!(snapshots as later: LaterSnapshots);
