@@ -1,4 +1,4 @@
-use chrono::Duration;
+use chrono::{Duration, NaiveDateTime};
 
 use super::{Store, at, d};
 use crate::db::events;
@@ -90,6 +90,15 @@ fn inserted(recorded: Recorded) -> SnapshotRow {
     }
 }
 
+/// Records `snapshot` at `now` without a lease: the row it was inserted as.
+async fn recorded(store: &Store, snapshot: NewSnapshot, now: NaiveDateTime) -> SnapshotRow {
+    inserted(
+        store
+            .write(move |c| snapshots::record(c, snapshot, None, now))
+            .await,
+    )
+}
+
 #[tokio::test]
 async fn retaking_a_period_adds_a_revision_and_keeps_the_first() {
     let store = Store::new();
@@ -118,16 +127,8 @@ async fn retaking_a_period_adds_a_revision_and_keeps_the_first() {
         ),
         vec![value("hte_count", "320500", 1001, None)],
     );
-    let one = inserted(
-        store
-            .write(move |c| snapshots::record(c, first, None, now))
-            .await,
-    );
-    let two = inserted(
-        store
-            .write(move |c| snapshots::record(c, second, None, now))
-            .await,
-    );
+    let one = recorded(&store, first, now).await;
+    let two = recorded(&store, second, now).await;
     assert_eq!((one.revision, two.revision), (1, 2));
 
     let latest = store
@@ -225,37 +226,18 @@ async fn each_revision_is_an_event_fanned_out_with_it(store: &Store, one: &Snaps
 async fn one_complete_scheduled_snapshot_per_period() {
     let store = Store::new();
     let now = at("2020-10-01 01:00:00");
-    let take = |triggered_by: &'static str, status: &'static str| {
-        new(
-            snapshot(
-                "2020-09",
-                "2020-09-30",
-                triggered_by,
-                status,
-                "2020-10-01 01:00:00",
-            ),
-            vec![],
-        )
-    };
+    let take = |triggered_by, status| new(september(triggered_by, status), vec![]);
     let partial = take("scheduled", "partial");
     let complete = take("scheduled", "complete");
     let again = take("scheduled", "complete");
     let on_demand = take("on_demand", "complete");
-    let partial = inserted(
-        store
-            .write(move |c| snapshots::record(c, partial, None, now))
-            .await,
-    );
+    let partial = recorded(&store, partial, now).await;
     assert!(
         !store
             .read(|c| snapshots::has_complete_scheduled(c, PLAN, "2020-09"))
             .await
     );
-    let complete = inserted(
-        store
-            .write(move |c| snapshots::record(c, complete, None, now))
-            .await,
-    );
+    let complete = recorded(&store, complete, now).await;
     assert_eq!((partial.revision, complete.revision), (1, 2));
     assert!(
         store
@@ -266,11 +248,7 @@ async fn one_complete_scheduled_snapshot_per_period() {
         .write(move |c| snapshots::record(c, again, None, now))
         .await;
     assert_eq!(outcome, Recorded::ScheduledExists);
-    let retaken = inserted(
-        store
-            .write(move |c| snapshots::record(c, on_demand, None, now))
-            .await,
-    );
+    let retaken = recorded(&store, on_demand, now).await;
     assert_eq!(retaken.revision, 3, "officials may still retake the period");
 }
 
@@ -335,11 +313,7 @@ async fn a_snapshot_lands_whole_or_not_at_all() {
 
     let values = many();
     let whole = new(september("on_demand", "complete"), values);
-    let row = inserted(
-        store
-            .write(move |c| snapshots::record(c, whole, None, now))
-            .await,
-    );
+    let row = recorded(&store, whole, now).await;
     let id = row.id.clone();
     assert_eq!(
         store
@@ -356,11 +330,8 @@ async fn concurrent_retakes_get_distinct_revisions() {
     let now = at("2020-10-01 01:00:00");
     let a = new(september("on_demand", "complete"), vec![]);
     let b = new(september("on_demand", "complete"), vec![]);
-    let (x, y) = tokio::join!(
-        store.write(move |c| snapshots::record(c, a, None, now)),
-        store.write(move |c| snapshots::record(c, b, None, now)),
-    );
-    let mut revisions = vec![inserted(x).revision, inserted(y).revision];
+    let (x, y) = tokio::join!(recorded(&store, a, now), recorded(&store, b, now));
+    let mut revisions = vec![x.revision, y.revision];
     revisions.sort();
     assert_eq!(revisions, [1, 2]);
 }
@@ -384,9 +355,7 @@ async fn a_series_takes_the_latest_revision_of_each_period() {
                 value("zone_hte_share", "320500", n / 2, Some(n)),
             ],
         );
-        store
-            .write(move |c| snapshots::record(c, snap, None, now))
-            .await;
+        recorded(&store, snap, now).await;
     }
     let series = store
         .read(|c| snapshots::series(c, PLAN, "hte_count", "320500"))
