@@ -1,6 +1,7 @@
 //! Readiness for candidate screening (遴选就绪度), per rule set and screening date.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl;
 use diesel::prelude::*;
 use hte_shared::db::DbConnection;
 
@@ -35,6 +36,18 @@ pub struct BuildRow {
     pub finished_at: Option<NaiveDateTime>,
     pub firms_done: i64,
     pub firms_total: i64,
+}
+
+type OfBuild<'a> = dsl::And<
+    dsl::Eq<readiness::rule_set_version, &'a str>,
+    dsl::Eq<readiness::screened_on, NaiveDate>,
+>;
+
+/// The rows of the build of rule set `version` screened on `screened_on`, as a filter.
+fn of_build((version, screened_on): (&str, NaiveDate)) -> OfBuild<'_> {
+    readiness::rule_set_version
+        .eq(version)
+        .and(readiness::screened_on.eq(screened_on))
 }
 
 /// Every build, finished or running.
@@ -135,12 +148,7 @@ pub fn drop_build(
     conn: &mut DbConnection,
     (version, screened_on): (&str, NaiveDate),
 ) -> QueryResult<()> {
-    diesel::delete(
-        readiness::table
-            .filter(readiness::rule_set_version.eq(version))
-            .filter(readiness::screened_on.eq(screened_on)),
-    )
-    .execute(conn)?;
+    diesel::delete(readiness::table.filter(of_build((version, screened_on)))).execute(conn)?;
     diesel::delete(readiness_builds::table.find((version, screened_on))).execute(conn)?;
     Ok(())
 }
@@ -158,8 +166,7 @@ pub fn replace_rows(
         DbConnection::Sqlite(sqlite) => {
             diesel::delete(
                 readiness::table
-                    .filter(readiness::rule_set_version.eq(version))
-                    .filter(readiness::screened_on.eq(screened_on))
+                    .filter(of_build((version, screened_on)))
                     .filter(readiness::credit_code.eq_any(codes)),
             )
             .execute(sqlite)?;
@@ -221,8 +228,7 @@ pub fn all_rows(
     (version, screened_on): (&str, NaiveDate),
 ) -> QueryResult<Vec<ReadinessRow>> {
     readiness::table
-        .filter(readiness::rule_set_version.eq(version))
-        .filter(readiness::screened_on.eq(screened_on))
+        .filter(of_build((version, screened_on)))
         .order(readiness::credit_code.asc())
         .select(ReadinessRow::as_select())
         .load(conn)
@@ -242,6 +248,13 @@ pub struct RankScope {
     pub max_failing: Option<i32>,
 }
 
+impl RankScope {
+    /// The build the ranking reads.
+    fn build(&self) -> (&str, NaiveDate) {
+        (&self.rule_set_version, self.screened_on)
+    }
+}
+
 /// A row's place in the ranking: more passing (fewer failing + unknown) first, then fewer
 /// failing, smaller gap, fewer unknown, then credit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,8 +267,7 @@ pub struct RankPosition {
 
 fn scoped(scope: &RankScope) -> Boxed<'_> {
     let mut query = readiness::table
-        .filter(readiness::rule_set_version.eq(&scope.rule_set_version))
-        .filter(readiness::screened_on.eq(scope.screened_on))
+        .filter(of_build(scope.build()))
         .filter(readiness::eligible.eq(true))
         .into_boxed();
     if scope.pool_only {
@@ -357,8 +369,7 @@ pub fn summary(
             readiness::outcome.asc(),
         ))
         .into_boxed()
-        .filter(readiness::rule_set_version.eq(&scope.rule_set_version))
-        .filter(readiness::screened_on.eq(scope.screened_on))
+        .filter(of_build(scope.build()))
         .filter(readiness::eligible.eq(true));
     if scope.pool_only {
         query = query.filter(readiness::in_pool.eq(true));
