@@ -114,33 +114,19 @@ impl RankKey {
             ..self
         }
     }
-}
 
-impl PartialEq for RankKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == std::cmp::Ordering::Equal
+    /// What the ranking orders by (the rank a cursor carries is not part of it).
+    fn order(&self) -> (Readiness, &str) {
+        (self.readiness, &self.credit_code)
     }
 }
 
-impl Eq for RankKey {}
-
-impl PartialOrd for RankKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for RankKey {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (self.readiness, &self.credit_code).cmp(&(other.readiness, &other.credit_code))
-    }
-}
-
+/// A candidate with its ranking key, ordered by the key.
 struct Ranked(RankKey, Candidate);
 
 impl PartialEq for Ranked {
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.0.order() == other.0.order()
     }
 }
 impl Eq for Ranked {}
@@ -151,7 +137,7 @@ impl PartialOrd for Ranked {
 }
 impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.cmp(&other.0)
+        self.0.order().cmp(&other.0.order())
     }
 }
 
@@ -383,7 +369,7 @@ pub fn live_page(
     let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(limit + 2);
     let mut before = 0u64;
     let version = screen(conn, screening, &mut |key, candidate| {
-        if after.is_some_and(|a| key <= *a) {
+        if after.is_some_and(|a| key.order() <= a.order()) {
             before += 1;
             return;
         }
