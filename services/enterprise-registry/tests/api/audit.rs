@@ -1,9 +1,9 @@
-use diesel::RunQueryDsl;
 use hte_shared::auth::Role;
-use hte_shared::db::DbError;
 use serde_json::{Value, json};
 
-use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
+use crate::helpers::{
+    RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body, run_sql,
+};
 
 const KUNSHAN: &str = "320583";
 
@@ -16,13 +16,6 @@ async fn verify(app: &TestApp) -> Value {
         .await;
     assert_eq!(response.status(), 200);
     response.json().await.unwrap()
-}
-
-async fn tamper(app: &TestApp, sql: &'static str) {
-    app.db
-        .write(move |conn| diesel::sql_query(sql).execute(conn).map_err(DbError::from))
-        .await
-        .unwrap();
 }
 
 #[tokio::test]
@@ -89,11 +82,9 @@ async fn history_records_who_when_why_and_the_chain_detects_tampering() {
     let city = app.token(Role::City, "320500");
     assert_problem(app.get_as(&city, "/api/v1/audit/verification").await, 403).await;
 
-    tamper(
-        &app,
-        "UPDATE audit_log SET after_json = REPLACE(after_json, '审计测试二', '篡改') WHERE id = 2",
-    )
-    .await;
+    let tampered = "UPDATE audit_log SET after_json = REPLACE(after_json, '审计测试二', '篡改') \
+                    WHERE id = 2";
+    run_sql(&app, [tampered]).await;
     let report = verify(&app).await;
     assert_eq!(report["valid"], false);
     assert_eq!(report["first_invalid_id"], 2);
@@ -115,7 +106,7 @@ async fn a_removed_entry_breaks_the_chain() {
         .await;
     }
     assert_eq!(verify(&app).await["valid"], true);
-    tamper(&app, "DELETE FROM audit_log WHERE id = 2").await;
+    run_sql(&app, ["DELETE FROM audit_log WHERE id = 2"]).await;
     let report = verify(&app).await;
     assert_eq!(report["valid"], false);
     assert_eq!(report["first_invalid_id"], 3);

@@ -1,12 +1,31 @@
 //! The registry's own test fixtures; starting it and talking to it is the shared test client
 //! ([`hte_shared::testing::TestApp`]).
 
+use diesel::RunQueryDsl;
 use enterprise_registry::domain::credit_code::check_character;
 use enterprise_registry::startup::EnterpriseRegistry;
+use hte_shared::db::DbError;
 use hte_shared::testing::assert_json;
 use serde_json::{Value, json};
 
 pub use hte_shared::testing::assert_problem;
+
+/// Runs SQL statements in one write: what a test sets up that the API cannot (rows of the
+/// tables only the service fills, stale or tampered records).
+pub async fn run_sql<S: Into<String>>(app: &TestApp, statements: impl IntoIterator<Item = S>) {
+    let statements: Vec<String> = statements.into_iter().map(Into::into).collect();
+    app.db
+        .write(move |conn| {
+            for sql in statements {
+                diesel::sql_query(sql)
+                    .execute(conn)
+                    .map_err(DbError::from)?;
+            }
+            Ok::<_, DbError>(())
+        })
+        .await
+        .unwrap();
+}
 
 /// The registry on a fresh database, on port 0.
 pub type TestApp = hte_shared::testing::TestApp<EnterpriseRegistry>;

@@ -3,7 +3,7 @@ use serde_json::Value;
 
 use crate::helpers::{
     ENTERPRISE_HEADERS, RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body,
-    write_headers,
+    run_sql, write_headers,
 };
 
 async fn import(
@@ -566,18 +566,6 @@ async fn import_with_key(app: &TestApp, key: &str, query: &str, body: &str) -> r
         .unwrap()
 }
 
-async fn set_key_state(app: &TestApp, sql: String) {
-    use diesel::RunQueryDsl;
-    app.db
-        .write(move |conn| {
-            diesel::sql_query(sql)
-                .execute(conn)
-                .map_err(hte_shared::db::DbError::from)
-        })
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn a_retried_upload_with_its_idempotency_key_gets_the_first_import_back() {
     let app = TestApp::spawn().await;
@@ -628,12 +616,9 @@ async fn a_retried_upload_with_its_idempotency_key_gets_the_first_import_back() 
 
     // While the first request with a key still runs, a second one is told so (409); a
     // claim left behind by a process that died is taken over after an hour.
-    set_key_state(
-        &app,
-        "UPDATE idempotency_keys SET response_status = 0 WHERE idempotency_key = 'upload-1'"
-            .to_owned(),
-    )
-    .await;
+    let unfinished =
+        "UPDATE idempotency_keys SET response_status = 0 WHERE idempotency_key = 'upload-1'";
+    run_sql(&app, [unfinished]).await;
     assert_problem(
         import_with_key(&app, "upload-1", "kind=enterprises", &file).await,
         409,
@@ -642,13 +627,10 @@ async fn a_retried_upload_with_its_idempotency_key_gets_the_first_import_back() 
     let two_hours_ago = (chrono::Utc::now() - chrono::Duration::hours(2))
         .naive_utc()
         .format("%Y-%m-%d %H:%M:%S");
-    set_key_state(
-        &app,
-        format!(
-            "UPDATE idempotency_keys SET created_at = '{two_hours_ago}' WHERE idempotency_key = 'upload-1'"
-        ),
-    )
-    .await;
+    let abandoned = format!(
+        "UPDATE idempotency_keys SET created_at = '{two_hours_ago}' WHERE idempotency_key = 'upload-1'"
+    );
+    run_sql(&app, [abandoned]).await;
     let taken_over = import_with_key(&app, "upload-1", "kind=enterprises", &file).await;
     assert_eq!(taken_over.status(), 201);
     let taken_over: Value = taken_over.json().await.unwrap();

@@ -3,14 +3,12 @@
 //! builds) come a page at a time: following `next_cursor` with a small `limit` gives every
 //! item once, in the order one large page gives them, and a bad `limit` or cursor is refused.
 
-use diesel::RunQueryDsl;
 use hte_shared::auth::Role;
-use hte_shared::db::DbError;
 use hte_shared::testing::assert_json;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    RegistryFixtures, TestApp, assert_problem, builtin_rules, credit_code, enterprise_body,
+    RegistryFixtures, TestApp, assert_problem, builtin_rules, credit_code, enterprise_body, run_sql,
 };
 
 const KUNSHAN: &str = "320583";
@@ -208,25 +206,17 @@ async fn zones_and_unmatched_values_page_within_the_callers_region() {
     assert!(!suzhou.is_empty() && suzhou.len() < seeded.len());
     pages_agree(&app, &token, "/api/v1/zones?city=320500", 1, suzhou.len()).await;
 
-    app.db
-        .write(|conn| {
-            for serial in 1..=5 {
-                let (code, county) = match serial {
-                    1..=3 => (credit_code(KUNSHAN, serial), KUNSHAN),
-                    _ => (credit_code(GULOU, serial), GULOU),
-                };
-                let sql = format!(
-                    "INSERT INTO unmatched_zone_values (credit_code, region_code, zone_level, \
-                     zone_text) VALUES ('{code}', '{county}', 'national', '旧高新区{serial}')"
-                );
-                diesel::sql_query(sql)
-                    .execute(conn)
-                    .map_err(DbError::from)?;
-            }
-            Ok::<_, DbError>(())
-        })
-        .await
-        .unwrap();
+    let unmatched = (1..=5).map(|serial| {
+        let (code, county) = match serial {
+            1..=3 => (credit_code(KUNSHAN, serial), KUNSHAN),
+            _ => (credit_code(GULOU, serial), GULOU),
+        };
+        format!(
+            "INSERT INTO unmatched_zone_values (credit_code, region_code, zone_level, \
+             zone_text) VALUES ('{code}', '{county}', 'national', '旧高新区{serial}')"
+        )
+    });
+    run_sql(&app, unmatched).await;
     let path = "/api/v1/zone-migration/unmatched";
     pages_agree(&app, &token, path, 2, 5).await;
     let suzhou = app.token(Role::City, "320500");
@@ -260,27 +250,20 @@ async fn rule_sets_page_with_the_builtin_first_and_builds_oldest_first() {
     pages_agree(&app, &token, "/api/v1/rule-sets", 2, 3).await;
 
     // Two builds started in the same instant are told apart by version, then date.
-    app.db
-        .write(|conn| {
-            for (version, on, at) in [
-                ("v-b", "2026-01-02", "2026-01-02 08:00:00"),
-                ("v-a", "2026-01-03", "2026-01-02 08:00:00"),
-                ("v-a", "2026-01-02", "2026-01-02 08:00:00"),
-                ("v-a", "2026-01-01", "2026-01-01 08:00:00"),
-            ] {
-                let sql = format!(
-                    "INSERT INTO readiness_builds (rule_set_version, screened_on, started_at, \
-                     finished_at, firms_done, firms_total) VALUES ('{version}', '{on}', '{at}', \
-                     NULL, 0, 0)"
-                );
-                diesel::sql_query(sql)
-                    .execute(conn)
-                    .map_err(DbError::from)?;
-            }
-            Ok::<_, DbError>(())
-        })
-        .await
-        .unwrap();
+    let builds = [
+        ("v-b", "2026-01-02", "2026-01-02 08:00:00"),
+        ("v-a", "2026-01-03", "2026-01-02 08:00:00"),
+        ("v-a", "2026-01-02", "2026-01-02 08:00:00"),
+        ("v-a", "2026-01-01", "2026-01-01 08:00:00"),
+    ]
+    .map(|(version, on, at)| {
+        format!(
+            "INSERT INTO readiness_builds (rule_set_version, screened_on, started_at, \
+             finished_at, firms_done, firms_total) VALUES ('{version}', '{on}', '{at}', \
+             NULL, 0, 0)"
+        )
+    });
+    run_sql(&app, builds).await;
     let path = "/api/v1/candidates/readiness";
     let builds = every_item(&app, &token, path, 1).await;
     assert_eq!(
