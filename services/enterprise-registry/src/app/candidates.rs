@@ -19,7 +19,7 @@ use crate::domain::assessment::{
     Assessment, FirmFacts, Outcome, OverallOutcome, Readiness, assess,
 };
 use crate::domain::dictionaries::{ASSESSMENT_OUTCOMES, HTE_STANDINGS, label_zh};
-use crate::domain::listing::{ListCursor, ListFilter, SortKey};
+use crate::domain::listing::{ListCursor, ListFilter, ListPage};
 use crate::domain::status::{EnterpriseStatus, HteStanding, hte_standing};
 use crate::domain::tech_domain::TechDomain;
 use crate::error::{RegistryError, json_key};
@@ -217,13 +217,12 @@ fn screen(
     }
     let mut after: Option<ListCursor> = None;
     loop {
-        let rows = queries::list(conn, &filter, SortKey::CreditCode, after.as_ref(), BATCH)?;
+        let rows = queries::list(
+            conn,
+            ListPage::by_credit_code(&filter, after.as_ref(), BATCH),
+        )?;
         let Some(last) = rows.last() else { break };
-        after = Some(ListCursor {
-            sort: "credit_code".into(),
-            value: last.credit_code.clone(),
-            credit_code: last.credit_code.clone(),
-        });
+        after = Some(ListCursor::at_credit_code(last.credit_code.clone()));
         let facts = facts_for(conn, &rows, as_of)?;
         for (row, facts) in rows.iter().zip(facts) {
             let active =

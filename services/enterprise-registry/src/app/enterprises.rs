@@ -23,7 +23,7 @@ use crate::domain::enterprise::{
     CountyCode, EnterpriseFields, EnterpriseName, EnterprisePatch, IndustryCode, ListingStatus,
     ZoneLevel,
 };
-use crate::domain::listing::{ListCursor, ListFilter, SortKey};
+use crate::domain::listing::ListPage;
 use crate::domain::status::{
     EnterpriseStatus, OutsideExistence, StatusFacts, outside_existence, status_on,
 };
@@ -574,17 +574,13 @@ pub fn deregister(
     view_with_status(conn, &after, today)
 }
 
-/// One page of enterprises matching `filter`, in `sort` order after `after`, with their status
-/// on `as_of`; `limit` rows at most.
+/// One page of the list, with each firm's status on `as_of`.
 pub fn list(
     conn: &mut DbConnection,
-    filter: &ListFilter,
-    sort: SortKey,
-    after: Option<&ListCursor>,
-    limit: i64,
+    page: ListPage<'_>,
     as_of: NaiveDate,
 ) -> Result<Vec<EnterpriseView>, RegistryError> {
-    let rows = queries::list(conn, filter, sort, after, limit)?;
+    let rows = queries::list(conn, page)?;
     views_with_status(conn, &rows, as_of)
 }
 

@@ -8,7 +8,7 @@ use super::{enterprises, region_name};
 use crate::app::enterprises::EnterpriseView;
 use crate::domain::dictionaries::RECORD_STATUSES;
 use crate::domain::import::{LISTING, TECH_DOMAINS, ZONE_LEVELS, label_of};
-use crate::domain::listing::{ListCursor, ListFilter, SortKey};
+use crate::domain::listing::{ListCursor, ListFilter, ListPage};
 use crate::error::RegistryError;
 use crate::export::{Cell, Column, Language};
 
@@ -41,22 +41,12 @@ pub fn next_page(
     after: &mut Option<ListCursor>,
     language: Language,
 ) -> Result<Option<Vec<Vec<Cell>>>, RegistryError> {
-    let page = enterprises::list(
-        conn,
-        filter,
-        SortKey::CreditCode,
-        after.as_ref(),
-        PAGE_ROWS,
-        as_of,
-    )?;
+    let page = ListPage::by_credit_code(filter, after.as_ref(), PAGE_ROWS);
+    let page = enterprises::list(conn, page, as_of)?;
     let Some(last) = page.last() else {
         return Ok(None);
     };
-    *after = Some(ListCursor {
-        sort: "credit_code".into(),
-        value: last.credit_code.clone(),
-        credit_code: last.credit_code.clone(),
-    });
+    *after = Some(ListCursor::at_credit_code(last.credit_code.clone()));
     let rows = page
         .into_iter()
         .map(|view| row_of(view, language))

@@ -19,7 +19,7 @@ use super::candidates::candidate_of;
 use crate::db::enterprises::{self as enterprise_queries, EnterpriseRow};
 use crate::db::readiness::{self as queries, BuildRow, RankScope, ReadinessRow};
 use crate::domain::assessment::{OverallOutcome, RuleSet, assess};
-use crate::domain::listing::{ListCursor, ListFilter, SortKey};
+use crate::domain::listing::{ListCursor, ListFilter, ListPage};
 use crate::domain::status::{EnterpriseStatus, HteStanding, StatusFacts, status_on};
 use crate::error::{RegistryError, json_key};
 
@@ -157,19 +157,10 @@ pub fn build_batch(
 ) -> Result<Option<BuildRange>, RegistryError> {
     queries::commit_batch_lazily(conn)?;
     let rules = resolve_rule_set(conn, Some(version))?;
-    let cursor = range.after.clone().map(|code| ListCursor {
-        sort: "credit_code".into(),
-        value: code.clone(),
-        credit_code: code,
-    });
+    let cursor = range.after.clone().map(ListCursor::at_credit_code);
     let filter = ListFilter::default();
-    let mut firms = enterprise_queries::list(
-        conn,
-        &filter,
-        SortKey::CreditCode,
-        cursor.as_ref(),
-        BUILD_BATCH,
-    )?;
+    let page = ListPage::by_credit_code(&filter, cursor.as_ref(), BUILD_BATCH);
+    let mut firms = enterprise_queries::list(conn, page)?;
     let listed = firms.len();
     // Credit codes are digits and capital letters, which every collation orders as bytes.
     if let Some(until) = &range.until {

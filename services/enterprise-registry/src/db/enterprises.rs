@@ -7,7 +7,7 @@ use hte_shared::db::DbConnection;
 
 use super::schema::{certificates, enterprises, labels, pool_entries, zones};
 use crate::domain::enterprise::EarliestFacts;
-use crate::domain::listing::{CURSOR_TIME_FORMAT, ListCursor, ListFilter, SortKey};
+use crate::domain::listing::{CURSOR_TIME_FORMAT, ListCursor, ListFilter, ListPage, SortKey};
 use crate::domain::status::{CertificateSpan, EnterpriseStatus, PoolSpan};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
@@ -438,13 +438,14 @@ fn after_cursor<'a>(
     })
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &ListFilter,
-    sort: SortKey,
-    after: Option<&ListCursor>,
-    limit: i64,
-) -> QueryResult<Vec<EnterpriseRow>> {
+/// The rows of one page of the list.
+pub fn list(conn: &mut DbConnection, page: ListPage<'_>) -> QueryResult<Vec<EnterpriseRow>> {
+    let ListPage {
+        filter,
+        sort,
+        after,
+        limit,
+    } = page;
     let mut query = with_columns(enterprises::table.into_boxed(), filter);
     if let Some((kind, date)) = &filter.label {
         query = with_label(query, kind, *date);

@@ -20,6 +20,43 @@ pub struct ListCursor {
     pub credit_code: String,
 }
 
+impl ListCursor {
+    /// The position after the firm `credit_code` in credit-code order.
+    pub fn at_credit_code(credit_code: String) -> Self {
+        Self {
+            sort: "credit_code".into(),
+            value: credit_code.clone(),
+            credit_code,
+        }
+    }
+}
+
+/// One page of the list: the firms `filter` covers in `sort` order after `after`, `limit` at
+/// most.
+#[derive(Debug, Clone, Copy)]
+pub struct ListPage<'a> {
+    pub filter: &'a ListFilter,
+    pub sort: SortKey,
+    pub after: Option<&'a ListCursor>,
+    pub limit: i64,
+}
+
+impl<'a> ListPage<'a> {
+    /// `limit` firms of `filter` in credit-code order, after `after`.
+    pub fn by_credit_code(
+        filter: &'a ListFilter,
+        after: Option<&'a ListCursor>,
+        limit: i64,
+    ) -> Self {
+        Self {
+            filter,
+            sort: SortKey::CreditCode,
+            after,
+            limit,
+        }
+    }
+}
+
 /// Filters of the enterprise list, already validated.
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {

@@ -28,7 +28,7 @@ use crate::app::keyed_read::{self, EnterpriseCache};
 use crate::domain::credit_code::CreditCode;
 use crate::domain::enterprise::{EnterprisePatch, NewEnterprise, ZoneLevel};
 use crate::domain::labels::LabelKind;
-use crate::domain::listing::{CURSOR_TIME_FORMAT, ListCursor, ListFilter, SortKey};
+use crate::domain::listing::{CURSOR_TIME_FORMAT, ListCursor, ListFilter, ListPage, SortKey};
 use crate::domain::status::EnterpriseStatus;
 use crate::domain::tech_domain::TechDomain;
 use crate::error::{RegistryError, to_json};
@@ -352,14 +352,13 @@ pub async fn list_enterprises(
     let limit = page.limit;
     let result = db
         .read(move |conn| {
-            let views = operations::list(
-                conn,
-                &parsed.filter,
+            let asked = ListPage {
+                filter: &parsed.filter,
                 sort,
-                page.after.as_ref(),
-                i64::from(limit) + 1,
-                parsed.as_of,
-            )?;
+                after: page.after.as_ref(),
+                limit: i64::from(limit) + 1,
+            };
+            let views = operations::list(conn, asked, parsed.as_of)?;
             Ok::<_, RegistryError>(Page::from_rows(views, limit, |v| ListCursor {
                 sort: sort_name.clone(),
                 value: match sort {
