@@ -44,36 +44,15 @@ pub fn find(
         .optional()
 }
 
-/// Up to `limit` reports of one enterprise, by year, after the year `after`.
-pub fn page_of_enterprise(
-    conn: &mut DbConnection,
-    credit_code: &str,
-    after: Option<&i32>,
-    limit: i64,
-) -> QueryResult<Vec<AnnualReportRow>> {
-    let mut query = annual_reports::table
-        .filter(annual_reports::credit_code.eq(credit_code.to_owned()))
-        .into_boxed();
-    if let Some(&year) = after {
-        query = query.filter(annual_reports::year.gt(year));
-    }
-    query
-        .order(annual_reports::year.asc())
-        .limit(limit)
-        .select(AnnualReportRow::as_select())
-        .load(conn)
-}
+super::page_of_enterprise!(
+    /// Up to `limit` reports of one enterprise, by year, after the year `after`.
+    annual_reports(year: i32) as AnnualReportRow
+);
 
-/// Every report of the given enterprises.
-pub fn of_enterprises(
-    conn: &mut DbConnection,
-    codes: &[String],
-) -> QueryResult<Vec<AnnualReportRow>> {
-    annual_reports::table
-        .filter(annual_reports::credit_code.eq_any(codes))
-        .select(AnnualReportRow::as_select())
-        .load(conn)
-}
+super::of_enterprises!(
+    /// Every report of the given enterprises.
+    annual_reports as AnnualReportRow
+);
 
 pub fn insert(conn: &mut DbConnection, row: &AnnualReportRow) -> QueryResult<()> {
     diesel::insert_into(annual_reports::table)
@@ -82,11 +61,10 @@ pub fn insert(conn: &mut DbConnection, row: &AnnualReportRow) -> QueryResult<()>
     Ok(())
 }
 
-/// Inserts a batch of new reports in one go.
-pub fn insert_all(conn: &mut DbConnection, rows: &[AnnualReportRow]) -> QueryResult<()> {
-    super::insert_all!(conn, annual_reports::table, rows);
-    Ok(())
-}
+super::insert_all!(
+    /// Inserts a batch of new reports in one go.
+    annual_reports as AnnualReportRow
+);
 
 /// Writes `row` if the stored version is still `expected_version`; false when another write
 /// got there first.

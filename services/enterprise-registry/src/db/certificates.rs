@@ -19,21 +19,10 @@ pub struct CertificateRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Up to `limit` certificates of one enterprise, by issue date and number, after `after`.
-pub fn page_of_enterprise(
-    conn: &mut DbConnection,
-    credit_code: &str,
-    after: Option<&(NaiveDate, String)>,
-    limit: i64,
-) -> QueryResult<Vec<CertificateRow>> {
-    super::page_of_enterprise!(
-        conn,
-        certificates(issued_on, certificate_no) as CertificateRow,
-        credit_code,
-        after,
-        limit
-    )
-}
+super::page_of_enterprise!(
+    /// Up to `limit` certificates of one enterprise, by issue date and number, after `after`.
+    certificates(issued_on: NaiveDate, certificate_no: String) as CertificateRow
+);
 
 pub fn find(conn: &mut DbConnection, certificate_no: &str) -> QueryResult<Option<CertificateRow>> {
     certificates::table
@@ -70,11 +59,10 @@ pub fn find_many(conn: &mut DbConnection, numbers: &[String]) -> QueryResult<Vec
         .load(conn)
 }
 
-/// Inserts a batch of new certificates in one go.
-pub fn insert_all(conn: &mut DbConnection, rows: &[CertificateRow]) -> QueryResult<()> {
-    super::insert_all!(conn, certificates::table, rows);
-    Ok(())
-}
+super::insert_all!(
+    /// Inserts a batch of new certificates in one go.
+    certificates as CertificateRow
+);
 
 /// Replaces a stored certificate (an import restating it).
 pub fn update(conn: &mut DbConnection, row: &CertificateRow) -> QueryResult<()> {
@@ -84,13 +72,7 @@ pub fn update(conn: &mut DbConnection, row: &CertificateRow) -> QueryResult<()> 
     Ok(())
 }
 
-/// Every certificate of the given enterprises.
-pub fn of_enterprises(
-    conn: &mut DbConnection,
-    codes: &[String],
-) -> QueryResult<Vec<CertificateRow>> {
-    certificates::table
-        .filter(certificates::credit_code.eq_any(codes))
-        .select(CertificateRow::as_select())
-        .load(conn)
-}
+super::of_enterprises!(
+    /// Every certificate of the given enterprises.
+    certificates as CertificateRow
+);

@@ -27,21 +27,10 @@ pub struct DeclarationRow {
     pub withdraw_reason: Option<String>,
 }
 
-/// Up to `limit` declarations of one enterprise, by date and id, after `after`.
-pub fn page_of_enterprise(
-    conn: &mut DbConnection,
-    credit_code: &str,
-    after: Option<&(NaiveDate, String)>,
-    limit: i64,
-) -> QueryResult<Vec<DeclarationRow>> {
-    super::page_of_enterprise!(
-        conn,
-        declarations(dated_on, id) as DeclarationRow,
-        credit_code,
-        after,
-        limit
-    )
-}
+super::page_of_enterprise!(
+    /// Up to `limit` declarations of one enterprise, by date and id, after `after`.
+    declarations(dated_on: NaiveDate, id: String) as DeclarationRow
+);
 
 /// The declarations of the given enterprises not withdrawn by `as_of`.
 pub fn in_force(
@@ -75,11 +64,10 @@ pub fn insert(conn: &mut DbConnection, row: &DeclarationRow) -> QueryResult<()> 
     Ok(())
 }
 
-/// Inserts a batch of new declarations in one go.
-pub fn insert_all(conn: &mut DbConnection, rows: &[DeclarationRow]) -> QueryResult<()> {
-    super::insert_all!(conn, declarations::table, rows);
-    Ok(())
-}
+super::insert_all!(
+    /// Inserts a batch of new declarations in one go.
+    declarations as DeclarationRow
+);
 
 /// Records a withdrawal, unless one was recorded meanwhile; false then.
 pub fn record_withdrawal(conn: &mut DbConnection, row: &DeclarationRow) -> QueryResult<bool> {

@@ -95,11 +95,10 @@ pub fn insert(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
     Ok(())
 }
 
-/// Inserts a batch of new enterprises in one go.
-pub fn insert_all(conn: &mut DbConnection, rows: &[EnterpriseRow]) -> QueryResult<()> {
-    super::insert_all!(conn, enterprises::table, rows);
-    Ok(())
-}
+super::insert_all!(
+    /// Inserts a batch of new enterprises in one go.
+    enterprises as EnterpriseRow
+);
 
 /// Writes `row` if the stored version is still `expected_version`; false when another write
 /// got there first.

@@ -16,22 +16,11 @@ pub struct IncubationRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Up to `limit` incubations of one enterprise, by start and carrier (its key), after
-/// `after`.
-pub fn page_of_enterprise(
-    conn: &mut DbConnection,
-    credit_code: &str,
-    after: Option<&(NaiveDate, String)>,
-    limit: i64,
-) -> QueryResult<Vec<IncubationRow>> {
-    super::page_of_enterprise!(
-        conn,
-        incubations(started_on, carrier_id) as IncubationRow,
-        credit_code,
-        after,
-        limit
-    )
-}
+super::page_of_enterprise!(
+    /// Up to `limit` incubations of one enterprise, by start and carrier (its key), after
+    /// `after`.
+    incubations(started_on: NaiveDate, carrier_id: String) as IncubationRow
+);
 
 /// The carrier's incubations of the same enterprise that overlap `[start, end]`.
 pub fn overlapping(

@@ -20,21 +20,10 @@ pub struct LabelRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Up to `limit` labels of one enterprise, by year and kind (its key), after `after`.
-pub fn page_of_enterprise(
-    conn: &mut DbConnection,
-    credit_code: &str,
-    after: Option<&(i32, String)>,
-    limit: i64,
-) -> QueryResult<Vec<LabelRow>> {
-    super::page_of_enterprise!(
-        conn,
-        labels(year, kind) as LabelRow,
-        credit_code,
-        after,
-        limit
-    )
-}
+super::page_of_enterprise!(
+    /// Up to `limit` labels of one enterprise, by year and kind (its key), after `after`.
+    labels(year: i32, kind: String) as LabelRow
+);
 
 pub fn find(
     conn: &mut DbConnection,
@@ -68,19 +57,15 @@ pub fn record_revocation(conn: &mut DbConnection, row: &LabelRow) -> QueryResult
     Ok(updated == 1)
 }
 
-/// Every label of the given enterprises.
-pub fn of_enterprises(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<LabelRow>> {
-    labels::table
-        .filter(labels::credit_code.eq_any(codes))
-        .select(LabelRow::as_select())
-        .load(conn)
-}
+super::of_enterprises!(
+    /// Every label of the given enterprises.
+    labels as LabelRow
+);
 
-/// Inserts a batch of new labels in one go.
-pub fn insert_all(conn: &mut DbConnection, rows: &[LabelRow]) -> QueryResult<()> {
-    super::insert_all!(conn, labels::table, rows);
-    Ok(())
-}
+super::insert_all!(
+    /// Inserts a batch of new labels in one go.
+    labels as LabelRow
+);
 
 /// Replaces a stored label (an import restating it).
 pub fn update(conn: &mut DbConnection, row: &LabelRow) -> QueryResult<()> {

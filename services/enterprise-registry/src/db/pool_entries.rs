@@ -20,25 +20,10 @@ pub struct PoolEntryRow {
     pub created_at: NaiveDateTime,
 }
 
-/// Up to `limit` pool entries of one enterprise, by year, after the year `after`.
-pub fn page_of_enterprise(
-    conn: &mut DbConnection,
-    credit_code: &str,
-    after: Option<&i32>,
-    limit: i64,
-) -> QueryResult<Vec<PoolEntryRow>> {
-    let mut query = pool_entries::table
-        .filter(pool_entries::credit_code.eq(credit_code.to_owned()))
-        .into_boxed();
-    if let Some(&year) = after {
-        query = query.filter(pool_entries::year.gt(year));
-    }
-    query
-        .order(pool_entries::year.asc())
-        .limit(limit)
-        .select(PoolEntryRow::as_select())
-        .load(conn)
-}
+super::page_of_enterprise!(
+    /// Up to `limit` pool entries of one enterprise, by year, after the year `after`.
+    pool_entries(year: i32) as PoolEntryRow
+);
 
 pub fn find(
     conn: &mut DbConnection,
@@ -71,19 +56,15 @@ pub fn record_exit(conn: &mut DbConnection, row: &PoolEntryRow) -> QueryResult<b
     Ok(updated == 1)
 }
 
-/// Every pool entry of the given enterprises.
-pub fn of_enterprises(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<PoolEntryRow>> {
-    pool_entries::table
-        .filter(pool_entries::credit_code.eq_any(codes))
-        .select(PoolEntryRow::as_select())
-        .load(conn)
-}
+super::of_enterprises!(
+    /// Every pool entry of the given enterprises.
+    pool_entries as PoolEntryRow
+);
 
-/// Inserts a batch of new entries in one go.
-pub fn insert_all(conn: &mut DbConnection, rows: &[PoolEntryRow]) -> QueryResult<()> {
-    super::insert_all!(conn, pool_entries::table, rows);
-    Ok(())
-}
+super::insert_all!(
+    /// Inserts a batch of new entries in one go.
+    pool_entries as PoolEntryRow
+);
 
 /// Replaces a stored entry (an import restating it).
 pub fn update(conn: &mut DbConnection, row: &PoolEntryRow) -> QueryResult<()> {
