@@ -7,7 +7,7 @@
 
 use hte_shared::auth::Role;
 use hte_shared::regions::{self, RegionCode};
-use hte_shared::testing::{read_csv, read_xlsx};
+use hte_shared::testing::{assert_json, read_csv, read_xlsx};
 use monitoring::bulletin::AssessedLevel;
 use monitoring::clients::allocation::PublishedAssessment;
 use serde_json::{Value, json};
@@ -227,8 +227,7 @@ async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_ci
         {"region_code": "320500", "points": -2, "reason": "发生较大生产安全事故"},
         {"region_code": "320100", "points": 1.5, "reason": "获国家级创新奖励"}]});
     let response = suite.assess(&body).await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let draft: Value = response.json().await.unwrap();
+    let draft = assert_json(response, 201).await;
     assert_eq!(draft["as_of"], "2020-12-31");
     assert_eq!(draft["scheme"]["version"], 1);
     assert_eq!(draft["status"], "draft");
@@ -343,8 +342,7 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
     let response = suite
         .assess(&json!({"period": "2020", "level": "county", "parent": "320500"}))
         .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let counties: Value = response.json().await.unwrap();
+    let counties = assert_json(response, 201).await;
     assert_eq!(counties["level"], "county");
     assert_eq!(counties["parent_code"], "320500");
     assert_eq!(counties["rows"].as_array().unwrap().len(), 10);
@@ -450,8 +448,7 @@ async fn publish_a_city_assessment_beside(suite: &Suite, counties: &Value) -> (V
         .allocation_post(&province, &publish(counties), &json!({}))
         .await;
     let response = suite.assess(&json!({"period": "2020"})).await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let cities: Value = response.json().await.unwrap();
+    let cities = assert_json(response, 201).await;
     suite
         .allocation_post(&province, &publish(&cities), &json!({}))
         .await;

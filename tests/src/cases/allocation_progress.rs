@@ -58,8 +58,7 @@ impl Suite {
                 body,
             )
             .await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-        let proposal: Value = response.json().await.unwrap();
+        let proposal = assert_json(response, 201).await;
         let id = proposal["id"].as_str().unwrap();
         let response = self
             .allocation
@@ -69,8 +68,7 @@ impl Suite {
                 &json!({"reason": "按基数分解"}),
             )
             .await;
-        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-        response.json().await.unwrap()
+        assert_json(response, 200).await
     }
 
     async fn progress(&self, query: &str) -> reqwest::Response {
@@ -147,8 +145,7 @@ async fn the_split_follows_the_registry(suite: &Suite) {
 
 async fn cities_rank_by_completion(suite: &Suite) {
     let response = suite.progress(CITIES).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let report: Value = response.json().await.unwrap();
+    let report = assert_json(response, 200).await;
     assert_eq!(report["stale"], false);
     assert_eq!(report["period"], "2020");
     assert_eq!(report["items"].as_array().unwrap().len(), 13);
@@ -335,8 +332,7 @@ async fn the_published_assessment_stays(suite: &Suite, id: &str, published: &Val
 async fn without_the_registry_figures_are_stale_or_refused(suite: &Suite, fresh_at: &Value) {
     suite.stop_registry().await;
     let response = suite.progress(CITIES).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let stale: Value = response.json().await.unwrap();
+    let stale = assert_json(response, 200).await;
     assert_eq!(stale["stale"], true);
     assert_eq!(&stale["fetched_at"], fresh_at);
     assert_eq!(row(&stale, "320100")["actual"], 2);

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use hte_shared::auth::Role;
+use hte_shared::testing::assert_json;
 use serde_json::{Value, json};
 
 use super::monitoring_setup::{Firm, PLAN, item, value_of};
@@ -22,8 +23,7 @@ async fn allocate(suite: &Suite) {
                     "method": "proportional", "baseline": "hte", "baseline_as_of": "2020-06-30"}),
         )
         .await;
-    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-    let proposal: Value = response.json().await.unwrap();
+    let proposal = assert_json(response, 201).await;
     let id = proposal["id"].as_str().unwrap();
     let response = suite
         .allocation
