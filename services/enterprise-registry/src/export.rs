@@ -27,6 +27,7 @@ impl Language {
     }
 }
 
+#[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub en: &'static str,
     pub zh: &'static str,
@@ -37,6 +38,22 @@ impl Column {
     pub const fn new(en: &'static str, zh: &'static str) -> Self {
         Self { en, zh }
     }
+}
+
+/// The columns of `parts` one after another, `N` in all (another count fails the build).
+pub const fn columns<const N: usize>(parts: &[&[Column]]) -> [Column; N] {
+    let mut all = [Column::new("", ""); N];
+    let (mut part, mut filled) = (0, 0);
+    while part < parts.len() {
+        let mut i = 0;
+        while i < parts[part].len() {
+            all[filled] = parts[part][i];
+            (filled, i) = (filled + 1, i + 1);
+        }
+        part += 1;
+    }
+    assert!(filled == N, "the parts do not hold N columns");
+    all
 }
 
 pub use hte_shared::export::Cell;

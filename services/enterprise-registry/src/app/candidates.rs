@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::assessment::{facts_for, resolve_rule_set};
-use super::region_name;
+use super::exports::{FIRM_COLUMNS, firm_cells};
 use crate::db::enterprises::{self as queries, EnterpriseRow};
 use crate::db::readiness::{self as readiness_queries, RankPosition, RankScope, ReadinessRow};
 use crate::domain::assessment::{
@@ -23,7 +23,7 @@ use crate::domain::listing::{ListCursor, ListFilter, ListPage};
 use crate::domain::status::{EnterpriseStatus, HteStanding, hte_standing};
 use crate::domain::tech_domain::TechDomain;
 use crate::error::{RegistryError, json_key};
-use crate::export::{Cell, Column, Language};
+use crate::export::{self, Cell, Column, Language};
 
 const BATCH: i64 = 500;
 
@@ -397,22 +397,19 @@ pub fn live_page(
     })
 }
 
-pub const COLUMNS: &[Column] = &[
-    Column::new("rank", "排名"),
-    Column::new("credit_code", "统一社会信用代码"),
-    Column::new("name", "企业名称"),
-    Column::new("region_code", "所在县区"),
-    Column::new("region_name", "县区名称"),
-    Column::new("city_code", "设区市"),
-    Column::new("city_name", "设区市名称"),
-    Column::new("outcome", "认定判断"),
-    Column::new("failing", "未达标条件数"),
-    Column::new("unknown", "无法判断条件数"),
-    Column::new("relative_gap", "相对差距合计"),
-    Column::new("advice_en", "差距与建议"),
-    Column::new("passing", "已达标条件数"),
-    Column::new("standing", "申报类型"),
-];
+pub const COLUMNS: &[Column] = &export::columns::<14>(&[
+    &[Column::new("rank", "排名")],
+    &FIRM_COLUMNS,
+    &[
+        Column::new("outcome", "认定判断"),
+        Column::new("failing", "未达标条件数"),
+        Column::new("unknown", "无法判断条件数"),
+        Column::new("relative_gap", "相对差距合计"),
+        Column::new("advice_en", "差距与建议"),
+        Column::new("passing", "已达标条件数"),
+        Column::new("standing", "申报类型"),
+    ],
+]);
 
 /// Rows of a stored ranking read per query by the exports.
 pub const EXPORT_PAGE: i64 = 1_000;
@@ -479,15 +476,12 @@ fn export_row(rank: u64, c: Candidate, language: Language) -> Result<Vec<Cell>, 
         .join("；");
     let outcome = in_language(ASSESSMENT_OUTCOMES, json_key(c.outcome)?, language)?;
     let standing = in_language(HTE_STANDINGS, json_key(c.standing)?, language)?;
-    let (county_name, city_name) = (region_name(&c.region_code)?, region_name(&c.city_code)?);
-    Ok(vec![
-        Cell::Int(i64::try_from(rank).unwrap_or(i64::MAX)),
-        c.credit_code.into(),
-        c.name.into(),
-        c.region_code.into(),
-        county_name.into(),
-        c.city_code.into(),
-        city_name.into(),
+    let mut row = vec![Cell::Int(i64::try_from(rank).unwrap_or(i64::MAX))];
+    row.extend(firm_cells(
+        (c.credit_code, c.name),
+        (c.region_code, c.city_code),
+    )?);
+    row.extend([
         outcome.into(),
         Cell::Int(i64::from(c.failing)),
         Cell::Int(i64::from(c.unknown)),
@@ -495,7 +489,8 @@ fn export_row(rank: u64, c: Candidate, language: Language) -> Result<Vec<Cell>, 
         advice.into(),
         Cell::Int(i64::from(c.passing)),
         standing.into(),
-    ])
+    ]);
+    Ok(row)
 }
 
 /// A code value as a Chinese file shows it: its label (a key without one is a fault of ours).

@@ -10,28 +10,53 @@ use crate::domain::dictionaries::RECORD_STATUSES;
 use crate::domain::import::{LISTING, TECH_DOMAINS, ZONE_LEVELS, label_of};
 use crate::domain::listing::{ListCursor, ListFilter, ListPage};
 use crate::error::RegistryError;
-use crate::export::{Cell, Column, Language};
+use crate::export::{self, Cell, Column, Language};
 
 const PAGE_ROWS: i64 = 1_000;
 
-pub const COLUMNS: &[Column] = &[
+/// The columns naming a firm and where it is: first in the enterprise export (which imports
+/// back), after the rank in the candidates' ranking.
+pub const FIRM_COLUMNS: [Column; 6] = [
     Column::new("credit_code", "统一社会信用代码"),
     Column::new("name", "企业名称"),
     Column::new("region_code", "所在县区"),
     Column::new("region_name", "县区名称"),
     Column::new("city_code", "设区市"),
     Column::new("city_name", "设区市名称"),
-    Column::new("registered_on", "成立日期"),
-    Column::new("industry_code", "行业代码"),
-    Column::new("tech_domain", "技术领域"),
-    Column::new("zone_level", "高新区级别"),
-    Column::new("zone_id", "所在高新区"),
-    Column::new("above_scale", "规上企业"),
-    Column::new("carrier_id", "孵化载体"),
-    Column::new("listing_status", "上市状态"),
-    Column::new("status", "状态"),
-    Column::new("status_as_of", "状态日期"),
 ];
+
+/// A firm's cells under [`FIRM_COLUMNS`]: its code and name, its county and city with their
+/// names.
+pub fn firm_cells(
+    (credit_code, name): (String, String),
+    (county, city): (String, String),
+) -> Result<[Cell; 6], RegistryError> {
+    let (county_name, city_name) = (region_name(&county)?, region_name(&city)?);
+    Ok([
+        credit_code.into(),
+        name.into(),
+        county.into(),
+        county_name.into(),
+        city.into(),
+        city_name.into(),
+    ])
+}
+
+pub const COLUMNS: &[Column] = &export::columns::<16>(&[
+    &FIRM_COLUMNS,
+    &[
+        Column::new("registered_on", "成立日期"),
+        Column::new("industry_code", "行业代码"),
+        Column::new("tech_domain", "技术领域"),
+        Column::new("zone_level", "高新区级别"),
+        Column::new("zone_id", "所在高新区"),
+        Column::new("above_scale", "规上企业"),
+        Column::new("carrier_id", "孵化载体"),
+        Column::new("listing_status", "上市状态"),
+        Column::new("status", "状态"),
+        Column::new("status_as_of", "状态日期"),
+    ],
+]);
 
 /// The next page of export rows after `after` (advanced), or `None` when done.
 pub fn next_page(
@@ -71,17 +96,9 @@ fn row_of(view: EnterpriseView, language: Language) -> Result<Vec<Cell>, Registr
         (true, false) => "否".to_owned(),
         (false, yes) => yes.to_string(),
     };
-    let (county_name, city_name) = (
-        region_name(&view.region_code)?,
-        region_name(&view.city_code)?,
-    );
-    Ok(vec![
-        view.credit_code.into(),
-        view.name.into(),
-        view.region_code.into(),
-        county_name.into(),
-        view.city_code.into(),
-        city_name.into(),
+    let firm = (view.credit_code, view.name);
+    let mut row = firm_cells(firm, (view.region_code, view.city_code))?.to_vec();
+    row.extend([
         Cell::Date(view.registered_on),
         view.industry_code.into(),
         view.tech_domain
@@ -94,7 +111,8 @@ fn row_of(view: EnterpriseView, language: Language) -> Result<Vec<Cell>, Registr
         choice(LISTING, view.listing_status.key()).into(),
         status.into(),
         Cell::Date(view.status_as_of),
-    ])
+    ]);
+    Ok(row)
 }
 
 /// The header block of a Chinese XLSX export: what it is, as of when, under which rule set
