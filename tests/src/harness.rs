@@ -118,6 +118,18 @@ impl Suite {
         self.registry.token(role, region)
     }
 
+    /// The province's token (江苏省, 320000), which the tests act as unless they say otherwise.
+    pub fn province_token(&self) -> String {
+        self.token(Role::Province, "320000")
+    }
+
+    /// POSTs `body` to the allocation service as the province.
+    pub async fn allocation_post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.allocation
+            .post_as(&self.province_token(), path, body)
+            .await
+    }
+
     /// Stops the registry gracefully; its port then refuses connections, as when the
     /// registry is down.
     pub async fn stop_registry(&self) {

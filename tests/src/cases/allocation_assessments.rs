@@ -17,7 +17,8 @@ use crate::harness::Suite;
 const PLAN: &str = "kaohe-2020";
 
 impl Suite {
-    async fn allocation_post(&self, token: &str, path: &str, body: &Value) -> Value {
+    /// POSTs as `token` and expects a 2xx; the JSON answer.
+    async fn allocation_post_ok(&self, token: &str, path: &str, body: &Value) -> Value {
         let response = self.allocation.post_as(token, path, body).await;
         let status = response.status();
         let text = response.text().await.unwrap();
@@ -71,15 +72,15 @@ impl Suite {
         let body = json!({"indicator": indicator, "period": "2020", "region_code": parent,
                           "method": "manual", "shares": manual});
         let path = format!("/api/v1/plans/{PLAN}/allocations");
-        let proposal = self.allocation_post(token, &path, &body).await;
+        let proposal = self.allocation_post_ok(token, &path, &body).await;
         let accept = format!("{path}/{}/accept", proposal["id"].as_str().unwrap());
-        self.allocation_post(token, &accept, &json!({"reason": "按表分解"}))
+        self.allocation_post_ok(token, &accept, &json!({"reason": "按表分解"}))
             .await;
     }
 
     /// The 2020 plan, its targets, its scheme and the registry's HTEs of the example.
     async fn kaohe(&self) {
-        let province = self.province();
+        let province = self.province_token();
         let plan = json!({
             "id": PLAN, "name": "2020年度考核演练", "starts_on": "2020-01-01", "ends_on": "2020-12-31",
             "indicators": [
@@ -92,7 +93,7 @@ impl Suite {
                  "aggregation": "annual"}
             ]
         });
-        self.allocation_post(&province, "/api/v1/plans", &plan)
+        self.allocation_post_ok(&province, "/api/v1/plans", &plan)
             .await;
         let others = |value: i64| {
             regions::cities()
@@ -121,7 +122,7 @@ impl Suite {
         });
         let path = format!("/api/v1/plans/{PLAN}/scoring-schemes");
         assert_eq!(
-            self.allocation_post(&province, &path, &scheme).await["version"],
+            self.allocation_post_ok(&province, &path, &scheme).await["version"],
             1
         );
         // Kunshan (Suzhou): 3 HTEs from 2019, 3 new in 2020; Xuanwu (Nanjing): 2 new in 2020.
@@ -137,12 +138,7 @@ impl Suite {
     }
 
     async fn assess(&self, body: &Value) -> reqwest::Response {
-        self.allocation
-            .post_as(
-                &self.province(),
-                &format!("/api/v1/plans/{PLAN}/assessments"),
-                body,
-            )
+        self.allocation_post(&format!("/api/v1/plans/{PLAN}/assessments"), body)
             .await
     }
 }
@@ -205,7 +201,7 @@ fn assert_hand_worked(a: &Value) {
 async fn publish_the_plan(suite: &Suite) {
     let path = format!("/api/v1/plans/{PLAN}/publish");
     suite
-        .allocation_post(&suite.province(), &path, &json!({}))
+        .allocation_post_ok(&suite.province_token(), &path, &json!({}))
         .await;
 }
 
@@ -238,10 +234,10 @@ async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_ci
     let by_id = format!("{path}/{}", draft["id"].as_str().unwrap());
     a_draft_is_the_provinces_alone(&suite, (&path, &by_id)).await;
     // Published (the plan first), each city sees its own line, ranked among all.
-    let province = suite.province();
+    let province = suite.province_token();
     publish_the_plan(&suite).await;
     let published = suite
-        .allocation_post(&province, &format!("{by_id}/publish"), &json!({}))
+        .allocation_post_ok(&province, &format!("{by_id}/publish"), &json!({}))
         .await;
     assert_eq!(published["status"], "published");
     assert_eq!(published["version"], 2);
@@ -284,7 +280,7 @@ async fn a_draft_is_the_provinces_alone(suite: &Suite, (path, by_id): (&str, &st
 async fn the_download_holds_the_same_numbers(suite: &Suite, by_id: &str) {
     let file = suite
         .allocation
-        .get_as(&suite.province(), &format!("{by_id}?format=xlsx"))
+        .get_as(&suite.province_token(), &format!("{by_id}?format=xlsx"))
         .await;
     assert_eq!(file.status(), 200);
     let sheet = read_xlsx(&file.bytes().await.unwrap());
@@ -322,7 +318,7 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
     let splits: Value = suite
         .allocation
         .get_json(
-            &suite.province(),
+            &suite.province_token(),
             &format!("/api/v1/plans/{PLAN}/splits?period=2020"),
         )
         .await;
@@ -354,11 +350,11 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
     assert_eq!(line(&counties, "320505")["rank"], 1);
 
     // A closed plan's progress is dated at its end, not today; as CSV by Accept.
-    let province = suite.province();
+    let province = suite.province_token();
     publish_the_plan(&suite).await;
     monitoring_reads_every_page_of_published_assessments(&suite, &counties).await;
     suite
-        .allocation_post(
+        .allocation_post_ok(
             &province,
             &format!("/api/v1/plans/{PLAN}/close"),
             &json!({}),
@@ -439,18 +435,18 @@ async fn monitoring_reads_every_page_of_published_assessments(suite: &Suite, cou
 /// Publishes the county assessment, then assesses the cities and publishes that too, then
 /// leaves one more draft; returns (the cities' published one, the draft).
 async fn publish_a_city_assessment_beside(suite: &Suite, counties: &Value) -> (Value, Value) {
-    let province = suite.province();
+    let province = suite.province_token();
     let publish = |a: &Value| {
         let id = a["id"].as_str().unwrap();
         format!("/api/v1/plans/{PLAN}/assessments/{id}/publish")
     };
     suite
-        .allocation_post(&province, &publish(counties), &json!({}))
+        .allocation_post_ok(&province, &publish(counties), &json!({}))
         .await;
     let response = suite.assess(&json!({"period": "2020"})).await;
     let cities = assert_json(response, 201).await;
     suite
-        .allocation_post(&province, &publish(&cities), &json!({}))
+        .allocation_post_ok(&province, &publish(&cities), &json!({}))
         .await;
     let draft: Value = suite
         .assess(&json!({"period": "2020"}))
@@ -463,7 +459,7 @@ async fn publish_a_city_assessment_beside(suite: &Suite, counties: &Value) -> (V
 
 /// The ids of the list at `path` as the province reads it, one item a page.
 async fn ids_one_page_at_a_time(suite: &Suite, path: &str) -> Vec<Value> {
-    let province = suite.province();
+    let province = suite.province_token();
     let (mut ids, mut cursor) = (Vec::new(), None::<String>);
     loop {
         let query = cursor.map_or(String::new(), |c| format!("&cursor={c}"));

@@ -3,67 +3,30 @@
 //! figures come back marked stale, and a question never answered before is a 503.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use enterprise_registry::domain::credit_code::check_character;
 use hte_shared::auth::Role;
 use hte_shared::testing::assert_json;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use super::monitoring_setup::Firm;
 use crate::harness::Suite;
 
 const PLAN: &str = "jiangsu-2019-57";
 
-pub(crate) fn credit_code(division: &str, serial: u32) -> String {
-    let first17 = format!("91{division}{serial:08}0");
-    let check = check_character(&first17).unwrap();
-    format!("{first17}{check}")
-}
-
 impl Suite {
-    pub(crate) fn province(&self) -> String {
-        self.token(Role::Province, "320000")
-    }
-
     /// Registers an HTE in `county` with a certificate issued on `issued_on`.
     pub(crate) async fn add_hte(&self, county: &str, serial: u32, issued_on: &str) {
-        let code = credit_code(county, serial);
-        let body = json!({
-            "credit_code": code, "name": format!("测试高企{serial}有限公司"),
-            "region_code": county, "registered_on": "2015-03-01", "industry_code": "C3491",
-            "tech_domain": "advanced_manufacturing_and_automation", "above_scale": true
-        });
-        let response = self
-            .registry
-            .post_as(&self.province(), "/api/v1/enterprises", &body)
-            .await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
-        let number = format!("GR{}32{serial:06}", &issued_on[..4]);
-        let response = self
-            .registry
-            .post_as(
-                &self.province(),
-                &format!("/api/v1/enterprises/{code}/certificates"),
-                &json!({"certificate_no": number, "issued_on": issued_on}),
-            )
-            .await;
-        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        self.register(&Firm::hte(county, serial, issued_on)).await;
     }
 
     pub(crate) async fn propose_and_accept(&self, body: &Value) -> Value {
         let response = self
-            .allocation
-            .post_as(
-                &self.province(),
-                &format!("/api/v1/plans/{PLAN}/allocations"),
-                body,
-            )
+            .allocation_post(&format!("/api/v1/plans/{PLAN}/allocations"), body)
             .await;
         let proposal = assert_json(response, 201).await;
         let id = proposal["id"].as_str().unwrap();
         let response = self
-            .allocation
-            .post_as(
-                &self.province(),
+            .allocation_post(
                 &format!("/api/v1/plans/{PLAN}/allocations/{id}/accept"),
                 &json!({"reason": "按基数分解"}),
             )
@@ -74,7 +37,7 @@ impl Suite {
     async fn progress(&self, query: &str) -> reqwest::Response {
         self.allocation
             .get_as(
-                &self.province(),
+                &self.province_token(),
                 &format!("/api/v1/plans/{PLAN}/progress?{query}"),
             )
             .await
@@ -208,7 +171,10 @@ async fn a_county_sees_its_own_row_among_its_citys(suite: &Suite) {
 pub(crate) async fn set_and_split_the_new_hte_target(suite: &Suite) {
     let etag = suite
         .allocation
-        .get_as(&suite.province(), &format!("/api/v1/plans/{PLAN}/targets"))
+        .get_as(
+            &suite.province_token(),
+            &format!("/api/v1/plans/{PLAN}/targets"),
+        )
         .await
         .headers()["etag"]
         .to_str()
@@ -218,7 +184,7 @@ pub(crate) async fn set_and_split_the_new_hte_target(suite: &Suite) {
         .allocation
         .send_with_etag(
             Method::PUT,
-            &suite.province(),
+            &suite.province_token(),
             &format!("/api/v1/plans/{PLAN}/targets/320000"),
             Some(&etag),
             &json!({"indicator": "new_hte", "period": "2020", "value": 4, "reason": "2020年新增目标"}),
@@ -246,9 +212,7 @@ pub(crate) async fn set_and_split_the_new_hte_target(suite: &Suite) {
 /// The draft assessment of the cities for 2020 that the province makes (201).
 pub(crate) async fn assess_the_cities_in_2020(suite: &Suite) -> Value {
     let response = suite
-        .allocation
-        .post_as(
-            &suite.province(),
+        .allocation_post(
             &format!("/api/v1/plans/{PLAN}/assessments"),
             &json!({"period": "2020"}),
         )
@@ -282,18 +246,10 @@ async fn the_cities_are_assessed(suite: &Suite) -> Value {
 /// A draft plan's assessment is a preview: it is published once the plan is.
 pub(crate) async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value {
     let publish_path = format!("/api/v1/plans/{PLAN}/assessments/{id}/publish");
-    let early = suite
-        .allocation
-        .post_as(&suite.province(), &publish_path, &json!({}))
-        .await;
+    let early = suite.allocation_post(&publish_path, &json!({})).await;
     assert_eq!(early.status(), 409);
     let plan_published = suite
-        .allocation
-        .post_as(
-            &suite.province(),
-            &format!("/api/v1/plans/{PLAN}/publish"),
-            &json!({}),
-        )
+        .allocation_post(&format!("/api/v1/plans/{PLAN}/publish"), &json!({}))
         .await;
     assert_eq!(
         plan_published.status(),
@@ -302,9 +258,7 @@ pub(crate) async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value
         plan_published.text().await.unwrap()
     );
     let published = suite
-        .allocation
-        .post_as(
-            &suite.province(),
+        .allocation_post(
             &format!("/api/v1/plans/{PLAN}/assessments/{id}/publish"),
             &json!({}),
         )
@@ -319,7 +273,7 @@ async fn the_published_assessment_stays(suite: &Suite, id: &str, published: &Val
     let again: Value = suite
         .allocation
         .get_json(
-            &suite.province(),
+            &suite.province_token(),
             &format!("/api/v1/plans/{PLAN}/assessments/{id}"),
         )
         .await;
@@ -353,9 +307,7 @@ async fn without_the_registry_figures_are_stale_or_refused(suite: &Suite, fresh_
 
     // New assessments need live figures.
     let response = suite
-        .allocation
-        .post_as(
-            &suite.province(),
+        .allocation_post(
             &format!("/api/v1/plans/{PLAN}/assessments"),
             &json!({"period": "2020"}),
         )

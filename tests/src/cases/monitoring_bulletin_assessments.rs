@@ -44,7 +44,7 @@ async fn a_published_assessment_shows_in_monitorings_bulletin_with_its_figures()
     let id = publish_the_cities_assessment(&suite).await;
     suite.snapshot_id("2020-09").await;
 
-    let province = suite.province();
+    let province = suite.province_token();
     let bulletin: Value = bulletin_as(&suite, &province, "")
         .await
         .json()

@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use enterprise_registry::domain::credit_code::check_character;
-use hte_shared::auth::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -41,7 +40,7 @@ impl<'a> Firm<'a> {
 }
 
 /// A valid credit code (统一社会信用代码) for a firm of `county`.
-fn credit_code(county: &str, serial: u32) -> String {
+pub(crate) fn credit_code(county: &str, serial: u32) -> String {
     let first17 = format!("91{county}{serial:08}M");
     let check = check_character(&first17).unwrap();
     format!("{first17}{check}")
@@ -52,10 +51,6 @@ fn expect(response_status: reqwest::StatusCode, text: &str, want: u16) {
 }
 
 impl Suite {
-    pub fn province_token(&self) -> String {
-        self.token(Role::Province, "320000")
-    }
-
     /// Registers the firm with its certificate and report; returns its credit code.
     pub async fn register(&self, firm: &Firm<'_>) -> String {
         let code = credit_code(firm.county, firm.serial);

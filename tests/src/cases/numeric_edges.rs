@@ -11,7 +11,7 @@ use hte_shared::auth::Role;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
-use super::allocation_progress::credit_code;
+use super::monitoring_setup::credit_code;
 use crate::harness::Suite;
 
 const EDGES: [i128; 5] = [i64::MAX as i128, i64::MIN as i128, 1 << 31, -1, 0];
@@ -190,7 +190,7 @@ impl Suite {
     async fn numeric_edges_fixtures(&self) -> String {
         let county = "320583";
         let code = credit_code(county, 57);
-        let province = self.province();
+        let province = self.province_token();
         let firm = json!({
             "credit_code": code, "name": "数值边界测试有限公司", "region_code": county,
             "registered_on": "2015-03-01", "industry_code": "C3491",
