@@ -323,23 +323,39 @@ fn stored_page(
         (None, None) => 0,
     };
     let more = rows.len() > limit;
-    let mut items = Vec::with_capacity(limit);
+    let ranked: Vec<_> = rows
+        .iter()
+        .take(limit)
+        .map(ranked_row)
+        .collect::<Result<_, _>>()?;
+    let build = (scope.rule_set_version.clone(), scope.screened_on);
+    Ok(numbered_page(build, ranked, (before, more)))
+}
+
+/// A page of ranked candidates of the rule set and date given, numbered after the `before`
+/// ranked ahead of them; when `more` follow, the cursor continues after the last.
+fn numbered_page(
+    (rule_set_version, as_of): (String, NaiveDate),
+    ranked: Vec<(RankKey, Candidate)>,
+    (before, more): (u64, bool),
+) -> CandidatePage {
+    let last = ranked.len();
+    let mut items = Vec::with_capacity(last);
     let mut next_cursor = None;
-    for (i, row) in rows.iter().take(limit).enumerate() {
-        let (key, mut candidate) = ranked_row(row)?;
+    for (i, (key, mut candidate)) in ranked.into_iter().enumerate() {
         candidate.rank = before + i as u64 + 1;
-        if more && i + 1 == limit {
+        if more && i + 1 == last {
             let key = key.at_rank(candidate.rank);
             next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
         }
         items.push(candidate);
     }
-    Ok(CandidatePage {
-        rule_set_version: scope.rule_set_version.clone(),
-        as_of: scope.screened_on,
+    CandidatePage {
+        rule_set_version,
+        as_of,
         items,
         next_cursor,
-    })
+    }
 }
 
 /// The page of at most `limit` candidates ranked after `after`, with the key to continue
@@ -379,22 +395,16 @@ pub fn live_page(
     })?;
     let ranked = heap.into_sorted_vec();
     let more = ranked.len() > limit;
-    let mut items = Vec::with_capacity(limit);
-    let mut next_cursor = None;
-    for (i, Ranked(key, mut candidate)) in ranked.into_iter().take(limit).enumerate() {
-        candidate.rank = before + i as u64 + 1;
-        if more && i + 1 == limit {
-            let key = key.at_rank(candidate.rank);
-            next_cursor = Some(hte_shared::pagination::encode_cursor(&key));
-        }
-        items.push(candidate);
-    }
-    Ok(CandidatePage {
-        rule_set_version: version,
-        as_of: screening.as_of,
-        items,
-        next_cursor,
-    })
+    let ranked = ranked
+        .into_iter()
+        .take(limit)
+        .map(|Ranked(key, c)| (key, c))
+        .collect();
+    Ok(numbered_page(
+        (version, screening.as_of),
+        ranked,
+        (before, more),
+    ))
 }
 
 pub const COLUMNS: &[Column] = &export::columns::<14>(&[
