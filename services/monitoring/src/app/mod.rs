@@ -136,9 +136,20 @@ fn region_name(code: &str) -> String {
 /// plan ids by.
 fn check_plan_id(field: &str, raw: &str) -> Result<String, Problem> {
     let id = raw.trim();
-    hte_shared::plan_id::check(id)
-        .map(|()| id.to_owned())
-        .map_err(|text| Problem::invalid_field(field, "format", text))
+    if hte_shared::plan_id::is_valid(id) {
+        return Ok(id.to_owned());
+    }
+    let shown = hte_shared::i18n::quote(raw);
+    Err(Problem::invalid_field(
+        field,
+        "format",
+        hte_shared::text!(
+            "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. jiangsu-2019-57; \
+             got {shown}",
+            "规划编号格式错误：须为 3 至 64 个小写字母、数字或连字符，如 jiangsu-2019-57，\
+             收到的是 {shown}"
+        ),
+    ))
 }
 
 /// Appends the audit entry of a change: the record before (absent on creation) and after.

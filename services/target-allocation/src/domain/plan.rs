@@ -456,7 +456,17 @@ pub fn indicator_violations(
     out
 }
 
-pub use hte_shared::plan_id::check as check_plan_id;
+/// Plan ids are readable, stable slugs (the suite's one rule, [`hte_shared::plan_id`]).
+pub fn check_plan_id(id: &str) -> Result<(), Text> {
+    if hte_shared::plan_id::is_valid(id) {
+        return Ok(());
+    }
+    let shown = hte_shared::i18n::quote(id);
+    Err(text!(
+        "a plan id is 3–64 lowercase letters, digits and hyphens, e.g. jiangsu-2019-57; got {shown}",
+        "规划编号须为 3 至 64 个小写字母、数字或连字符，如 jiangsu-2019-57，收到的是 {shown}"
+    ))
+}
 
 /// Indicator keys: snake_case, 2–64 characters.
 pub fn check_indicator_key(key: &str) -> Result<(), Text> {
