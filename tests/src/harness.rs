@@ -124,7 +124,11 @@ impl Suite {
     }
 
     /// POSTs `body` to the allocation service as the province.
-    pub async fn allocation_post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+    pub async fn post_allocation_as_province(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
         self.allocation
             .post_as(&self.province_token(), path, body)
             .await

@@ -17,8 +17,13 @@ use crate::harness::Suite;
 const PLAN: &str = "kaohe-2020";
 
 impl Suite {
-    /// POSTs as `token` and expects a 2xx; the JSON answer.
-    async fn allocation_post_ok(&self, token: &str, path: &str, body: &Value) -> Value {
+    /// POSTs as `token` to the allocation service and expects a 2xx; the JSON answer.
+    async fn post_allocation_expecting_success(
+        &self,
+        token: &str,
+        path: &str,
+        body: &Value,
+    ) -> Value {
         let response = self.allocation.post_as(token, path, body).await;
         let status = response.status();
         let text = response.text().await.unwrap();
@@ -72,9 +77,11 @@ impl Suite {
         let body = json!({"indicator": indicator, "period": "2020", "region_code": parent,
                           "method": "manual", "shares": manual});
         let path = format!("/api/v1/plans/{PLAN}/allocations");
-        let proposal = self.allocation_post_ok(token, &path, &body).await;
+        let proposal = self
+            .post_allocation_expecting_success(token, &path, &body)
+            .await;
         let accept = format!("{path}/{}/accept", proposal["id"].as_str().unwrap());
-        self.allocation_post_ok(token, &accept, &json!({"reason": "按表分解"}))
+        self.post_allocation_expecting_success(token, &accept, &json!({"reason": "按表分解"}))
             .await;
     }
 
@@ -93,7 +100,7 @@ impl Suite {
                  "aggregation": "annual"}
             ]
         });
-        self.allocation_post_ok(&province, "/api/v1/plans", &plan)
+        self.post_allocation_expecting_success(&province, "/api/v1/plans", &plan)
             .await;
         let others = |value: i64| {
             regions::cities()
@@ -122,7 +129,8 @@ impl Suite {
         });
         let path = format!("/api/v1/plans/{PLAN}/scoring-schemes");
         assert_eq!(
-            self.allocation_post_ok(&province, &path, &scheme).await["version"],
+            self.post_allocation_expecting_success(&province, &path, &scheme)
+                .await["version"],
             1
         );
         // Kunshan (Suzhou): 3 HTEs from 2019, 3 new in 2020; Xuanwu (Nanjing): 2 new in 2020.
@@ -138,7 +146,7 @@ impl Suite {
     }
 
     async fn assess(&self, body: &Value) -> reqwest::Response {
-        self.allocation_post(&format!("/api/v1/plans/{PLAN}/assessments"), body)
+        self.post_allocation_as_province(&format!("/api/v1/plans/{PLAN}/assessments"), body)
             .await
     }
 }
@@ -201,7 +209,7 @@ fn assert_hand_worked(a: &Value) {
 async fn publish_the_plan(suite: &Suite) {
     let path = format!("/api/v1/plans/{PLAN}/publish");
     suite
-        .allocation_post_ok(&suite.province_token(), &path, &json!({}))
+        .post_allocation_expecting_success(&suite.province_token(), &path, &json!({}))
         .await;
 }
 
@@ -237,7 +245,7 @@ async fn a_two_indicator_scheme_is_scored_as_worked_by_hand_and_kept_from_the_ci
     let province = suite.province_token();
     publish_the_plan(&suite).await;
     let published = suite
-        .allocation_post_ok(&province, &format!("{by_id}/publish"), &json!({}))
+        .post_allocation_expecting_success(&province, &format!("{by_id}/publish"), &json!({}))
         .await;
     assert_eq!(published["status"], "published");
     assert_eq!(published["version"], 2);
@@ -354,7 +362,7 @@ async fn counties_are_assessed_after_their_city_splits_its_own_targets() {
     publish_the_plan(&suite).await;
     monitoring_reads_every_page_of_published_assessments(&suite, &counties).await;
     suite
-        .allocation_post_ok(
+        .post_allocation_expecting_success(
             &province,
             &format!("/api/v1/plans/{PLAN}/close"),
             &json!({}),
@@ -441,12 +449,12 @@ async fn publish_a_city_assessment_beside(suite: &Suite, counties: &Value) -> (V
         format!("/api/v1/plans/{PLAN}/assessments/{id}/publish")
     };
     suite
-        .allocation_post_ok(&province, &publish(counties), &json!({}))
+        .post_allocation_expecting_success(&province, &publish(counties), &json!({}))
         .await;
     let response = suite.assess(&json!({"period": "2020"})).await;
     let cities = assert_json(response, 201).await;
     suite
-        .allocation_post_ok(&province, &publish(&cities), &json!({}))
+        .post_allocation_expecting_success(&province, &publish(&cities), &json!({}))
         .await;
     let draft: Value = suite
         .assess(&json!({"period": "2020"}))

@@ -21,12 +21,12 @@ impl Suite {
 
     pub(crate) async fn propose_and_accept(&self, body: &Value) -> Value {
         let response = self
-            .allocation_post(&format!("/api/v1/plans/{PLAN}/allocations"), body)
+            .post_allocation_as_province(&format!("/api/v1/plans/{PLAN}/allocations"), body)
             .await;
         let proposal = assert_json(response, 201).await;
         let id = proposal["id"].as_str().unwrap();
         let response = self
-            .allocation_post(
+            .post_allocation_as_province(
                 &format!("/api/v1/plans/{PLAN}/allocations/{id}/accept"),
                 &json!({"reason": "按基数分解"}),
             )
@@ -212,7 +212,7 @@ pub(crate) async fn set_and_split_the_new_hte_target(suite: &Suite) {
 /// The draft assessment of the cities for 2020 that the province makes (201).
 pub(crate) async fn assess_the_cities_in_2020(suite: &Suite) -> Value {
     let response = suite
-        .allocation_post(
+        .post_allocation_as_province(
             &format!("/api/v1/plans/{PLAN}/assessments"),
             &json!({"period": "2020"}),
         )
@@ -246,10 +246,12 @@ async fn the_cities_are_assessed(suite: &Suite) -> Value {
 /// A draft plan's assessment is a preview: it is published once the plan is.
 pub(crate) async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value {
     let publish_path = format!("/api/v1/plans/{PLAN}/assessments/{id}/publish");
-    let early = suite.allocation_post(&publish_path, &json!({})).await;
+    let early = suite
+        .post_allocation_as_province(&publish_path, &json!({}))
+        .await;
     assert_eq!(early.status(), 409);
     let plan_published = suite
-        .allocation_post(&format!("/api/v1/plans/{PLAN}/publish"), &json!({}))
+        .post_allocation_as_province(&format!("/api/v1/plans/{PLAN}/publish"), &json!({}))
         .await;
     assert_eq!(
         plan_published.status(),
@@ -258,7 +260,7 @@ pub(crate) async fn published_once_the_plan_is(suite: &Suite, id: &str) -> Value
         plan_published.text().await.unwrap()
     );
     let published = suite
-        .allocation_post(
+        .post_allocation_as_province(
             &format!("/api/v1/plans/{PLAN}/assessments/{id}/publish"),
             &json!({}),
         )
@@ -307,7 +309,7 @@ async fn without_the_registry_figures_are_stale_or_refused(suite: &Suite, fresh_
 
     // New assessments need live figures.
     let response = suite
-        .allocation_post(
+        .post_allocation_as_province(
             &format!("/api/v1/plans/{PLAN}/assessments"),
             &json!({"period": "2020"}),
         )

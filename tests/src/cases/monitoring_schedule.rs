@@ -45,7 +45,9 @@ async fn two_replicas_take_one_snapshot_per_period() {
             "unit": "enterprises", "comparator": "at_least", "target_value": 100,
             "source": "registry", "splittable": true, "measure": "hte"}]
     });
-    let response = suite.allocation_post("/api/v1/plans", &plan).await;
+    let response = suite
+        .post_allocation_as_province("/api/v1/plans", &plan)
+        .await;
     assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
 
     let deadline = Instant::now() + Duration::from_secs(30);
