@@ -252,16 +252,16 @@ pub fn require_province(caller: &Caller) -> Result<(), Problem> {
     }
 }
 
-/// Makes a version the one assessments use (province only): a stored one, or the built-in
+/// Makes a version the one assessments use (the route checks the province first, before it
+/// waits for a write): a stored one, or the built-in
 /// rules again; registers the readiness build under it for `today`, to be filled by
 /// [`readiness::build_batch`] (reads keep the previous build until it is done).
 pub fn activate(
     conn: &mut DbConnection,
-    (caller, actor): (&Caller, &Actor),
+    actor: &Actor,
     version: &str,
     today: NaiveDate,
 ) -> Result<RuleSetSummary, RegistryError> {
-    require_province(caller)?;
     let previous = active_version(conn)?;
     let activated = if version == RuleSet::national_2016().version {
         queries::deactivate_all(conn)?;
@@ -288,15 +288,11 @@ pub fn activate(
     Ok(activated)
 }
 
-/// Deletes a version that was never activated (province only): no assessment can cite it,
+/// Deletes a version that was never activated (the route checks the province first): no
+/// assessment can cite it,
 /// so a mistaken upload (versions are immutable) does not stay for ever. Activated versions
 /// are history.
-pub fn delete(
-    conn: &mut DbConnection,
-    (caller, actor): (&Caller, &Actor),
-    version: &str,
-) -> Result<(), RegistryError> {
-    require_province(caller)?;
+pub fn delete(conn: &mut DbConnection, actor: &Actor, version: &str) -> Result<(), RegistryError> {
     if version == RuleSet::national_2016().version {
         return Err(Problem::conflict(hte_shared::text!(
             "the built-in rule set cannot be deleted",

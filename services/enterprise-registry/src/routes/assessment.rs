@@ -125,9 +125,10 @@ pub async fn delete_rule_set(
     request_id: RequestId,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
+    rule_sets::require_province(&caller)?;
     let version = path.into_inner();
     let actor = Actor::new(&caller, &request_id);
-    db.write(move |conn| rule_sets::delete(conn, (&caller, &actor), &version))
+    db.write(move |conn| rule_sets::delete(conn, &actor, &version))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -147,11 +148,12 @@ pub async fn activate_rule_set(
     request_id: RequestId,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
+    rule_sets::require_province(&caller)?;
     let version = path.into_inner();
     let actor = Actor::new(&caller, &request_id);
     let activated = version.clone();
     let summary = db
-        .write(move |conn| rule_sets::activate(conn, (&caller, &actor), &version, today()))
+        .write(move |conn| rule_sets::activate(conn, &actor, &version, today()))
         .await?;
     // Screening readiness under the new rules fills in the background.
     super::readiness::spawn_build(db, activated, today());
