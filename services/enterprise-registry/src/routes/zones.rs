@@ -8,7 +8,7 @@ use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::idempotency::{Created, MaybeIdempotencyKey, create_once};
 use hte_shared::json::Json;
-use hte_shared::openapi::refusals::ReadRefusals;
+use hte_shared::openapi::refusals::{InputRefusals, ReadRefusals};
 use hte_shared::openapi::{
     BadRequest, Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired,
     UnprocessableEntity,
@@ -68,8 +68,7 @@ fn path_zone_id(raw: &str) -> Result<ZoneId, Problem> {
     params(ZoneFilter, PageParams),
     responses(
         (status = 200, description = "A page of zones", body = Page<ZoneView>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/zones")]
@@ -198,8 +197,7 @@ pub async fn update_zone(
     params(PageParams),
     responses(
         (status = 200, description = "A page of the unmatched values, by credit code", body = Page<UnmatchedZoneValue>),
-        (status = 400, response = BadRequest),
-        (status = 422, response = UnprocessableEntity),
+        InputRefusals,
     )
 )]
 #[get("/zone-migration/unmatched")]
