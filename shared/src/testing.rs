@@ -375,12 +375,7 @@ pub fn problem_detail(problem: &Value) -> &str {
 
 /// `http://127.0.0.1:<port>/` for a port that was free a moment ago: connections are refused.
 pub fn unused_port_url() -> String {
-    let listener = local_listener();
-    let port = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("no local address: {e}"))
-        .port();
-    format!("http://127.0.0.1:{port}/")
+    format!("http://127.0.0.1:{}/", port_of(&local_listener()))
 }
 
 /// A caller as a token of `role` for `region` makes one, for tests of rights and scopes.
@@ -400,10 +395,7 @@ pub fn serve_stand_in(
 ) -> (u16, ServerHandle) {
     use actix_web::middleware::from_fn;
     let listener = local_listener();
-    let port = listener
-        .local_addr()
-        .unwrap_or_else(|e| panic!("no local address: {e}"))
-        .port();
+    let port = port_of(&listener);
     let server = actix_web::HttpServer::new(move || {
         actix_web::App::new()
             .wrap(from_fn(crate::problem::problem_json_middleware))
@@ -423,6 +415,14 @@ pub fn serve_stand_in(
 /// A listener on 127.0.0.1 and a port the system chose.
 pub fn local_listener() -> TcpListener {
     TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("cannot bind: {e}"))
+}
+
+/// The port a listener is bound to.
+pub fn port_of(listener: &TcpListener) -> u16 {
+    listener
+        .local_addr()
+        .unwrap_or_else(|e| panic!("no local address: {e}"))
+        .port()
 }
 
 pub struct TestDatabase {

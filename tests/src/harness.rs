@@ -9,7 +9,7 @@ use enterprise_registry::startup::EnterpriseRegistry;
 use hte_shared::auth::{AuthKeys, Role};
 use hte_shared::config::{ALLOCATION, Env, REGISTRY};
 use hte_shared::service::{Application, Config, Service};
-use hte_shared::testing::{TestApp, http_client, local_listener};
+use hte_shared::testing::{TestApp, http_client, local_listener, port_of};
 use monitoring::startup::Monitoring;
 use target_allocation::startup::TargetAllocation;
 
@@ -43,13 +43,9 @@ impl Suite {
         let keys = AuthKeys::random().unwrap_or_else(|e| panic!("{e}"));
         // Every address is known before any service starts, as in the launcher.
         let listeners = [local_listener(), local_listener(), local_listener()];
-        let [registry_url, allocation_url, _] = listeners.each_ref().map(|listener| {
-            let port = listener
-                .local_addr()
-                .unwrap_or_else(|e| panic!("{e}"))
-                .port();
-            format!("http://127.0.0.1:{port}/")
-        });
+        let [registry_url, allocation_url, _] = listeners
+            .each_ref()
+            .map(|listener| format!("http://127.0.0.1:{}/", port_of(listener)));
         let mut env = vec![
             (REGISTRY.variable, registry_url.as_str()),
             (ALLOCATION.variable, allocation_url.as_str()),
@@ -104,10 +100,7 @@ impl Suite {
     /// A second monitoring replica on the first one's database; returns its address.
     pub async fn second_monitoring(&mut self) -> String {
         let listener = local_listener();
-        let port = listener
-            .local_addr()
-            .unwrap_or_else(|e| panic!("{e}"))
-            .port();
+        let port = port_of(&listener);
         let url = self.monitoring.database.url().to_owned();
         self.start_more::<Monitoring>(listener, &url).await;
         format!("http://127.0.0.1:{port}")

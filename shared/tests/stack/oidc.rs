@@ -398,9 +398,7 @@ async fn a_key_file_is_read_again_when_it_changes() {
 #[tokio::test]
 async fn an_unreachable_platform_is_a_503_not_a_401() {
     let key = TestKey::rsa(1, "k");
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
+    let port = hte_shared::testing::port_of(&hte_shared::testing::local_listener());
     let env: Vec<(String, String)> = [
         ("OIDC_ISSUER", ISSUER.to_owned()),
         ("OIDC_AUDIENCE", AUDIENCE.to_owned()),

@@ -55,8 +55,7 @@ pub struct Browser {
 }
 
 fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
+    hte_shared::testing::port_of(&hte_shared::testing::local_listener())
 }
 
 impl Browser {
