@@ -29,13 +29,9 @@ pub trait AllocationFixtures {
 
     /// The tree's current ETag.
     async fn tree_etag(&self, plan: &str) -> String {
-        let response = self
-            .app()
-            .get_as(
-                &self.app().province_token(),
-                &format!("/api/v1/plans/{plan}/targets"),
-            )
-            .await;
+        let app = self.app();
+        let path = format!("/api/v1/plans/{plan}/targets");
+        let response = app.get_as(&app.province_token(), &path).await;
         assert_eq!(response.status(), 200);
         response.headers()["etag"].to_str().unwrap().to_owned()
     }
@@ -56,18 +52,15 @@ pub trait AllocationFixtures {
 
     /// PUTs `body` as a region's target, as the province with the current ETag.
     async fn put_target_body(&self, plan: &str, region: &str, body: &Value) -> reqwest::Response {
-        put_target_with(self.app(), &self.app().province_token(), plan, region, body).await
+        let app = self.app();
+        put_target_with(app, &app.province_token(), plan, region, body).await
     }
 
     /// Creates a small draft plan `id` (2024–2025) with two splittable indicators.
     async fn create_plan(&self, id: &str) -> Value {
-        let response = self
-            .app()
-            .post_as(
-                &self.app().province_token(),
-                "/api/v1/plans",
-                &plan_body(id),
-            )
+        let app = self.app();
+        let response = app
+            .post_as(&app.province_token(), "/api/v1/plans", &plan_body(id))
             .await;
         assert_json(response, 201).await
     }
@@ -123,11 +116,8 @@ pub trait AllocationFixtures {
 
     /// `DELETE path` with `If-Match: etag` when given.
     async fn delete_as(&self, token: &str, path: &str, etag: Option<&str>) -> reqwest::Response {
-        let mut request = self
-            .app()
-            .client
-            .delete(self.app().url(path))
-            .bearer_auth(token);
+        let app = self.app();
+        let mut request = app.client.delete(app.url(path)).bearer_auth(token);
         if let Some(etag) = etag {
             request = request.header("If-Match", etag);
         }
