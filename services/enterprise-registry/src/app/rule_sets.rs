@@ -252,10 +252,10 @@ pub fn require_province(caller: &Caller) -> Result<(), Problem> {
     }
 }
 
-/// Makes a version the one assessments use (the route checks the province first, before it
-/// waits for a write): a stored one, or the built-in
-/// rules again; registers the readiness build under it for `today`, to be filled by
-/// [`readiness::build_batch`] (reads keep the previous build until it is done).
+/// Makes a version the one assessments use: a stored one, or the built-in rules again; registers
+/// the readiness build under it for `today`, to be filled by [`readiness::build_batch`] (reads
+/// keep the previous build until it is done). The route checks the province first, before it
+/// waits for a write.
 pub fn activate(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -288,10 +288,9 @@ pub fn activate(
     Ok(activated)
 }
 
-/// Deletes a version that was never activated (the route checks the province first): no
-/// assessment can cite it,
-/// so a mistaken upload (versions are immutable) does not stay for ever. Activated versions
-/// are history.
+/// Deletes a version that was never activated: no assessment can cite it, so a mistaken upload
+/// (versions are immutable) does not stay for ever. Activated versions are history. The route
+/// checks the province first.
 pub fn delete(conn: &mut DbConnection, actor: &Actor, version: &str) -> Result<(), RegistryError> {
     if version == RuleSet::national_2016().version {
         return Err(Problem::conflict(hte_shared::text!(
