@@ -4,8 +4,10 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use hte_shared::audit::Actor;
-use hte_shared::db::Db;
-use hte_shared::idempotency::{self, Created, IdempotencyKey, Lookup};
+use hte_shared::db::{Db, DbConnection};
+use hte_shared::idempotency::{
+    self, Created, IdempotencyKey, Lookup, MaybeIdempotencyKey, create_once,
+};
 use hte_shared::stored;
 use serde::Serialize;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -56,6 +58,35 @@ fn answer<T: Serialize>(
         body: stored::to_value(view)?,
         location,
     })
+}
+
+/// Creates a record once per `Idempotency-Key` (a retry gets the first answer back): `make`
+/// writes it in the request's transaction and names its path; the answer is 201 with the
+/// record's JSON and that path as `Location`.
+async fn create_record<T, F>(
+    db: &Db,
+    actor: Actor,
+    key: MaybeIdempotencyKey,
+    route: &str,
+    request: serde_json::Value,
+    make: F,
+) -> Result<HttpResponse, MonitoringError>
+where
+    T: Serialize,
+    F: FnOnce(&mut DbConnection, &Actor) -> Result<(T, String), MonitoringError> + Send + 'static,
+{
+    create_once(
+        db,
+        actor,
+        key.0,
+        route.to_owned(),
+        request,
+        move |conn, actor| {
+            let (view, location) = make(conn, actor)?;
+            answer(StatusCode::CREATED, &view, Some(location))
+        },
+    )
+    .await
 }
 
 /// The stored first answer to a request with this `Idempotency-Key`, before any slow work

@@ -1,12 +1,11 @@
 //! Snapshots (快照): taken on demand, listed, read.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDateTime;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
+use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, LookupRefusals};
 use hte_shared::pagination::{Page, PageParams};
@@ -15,7 +14,7 @@ use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{answer, replay_if_known};
+use super::{create_record, replay_if_known};
 use crate::app::Monitor;
 use crate::app::snapshots::{
     self, NewSnapshotRequest, Outcome, SnapshotQuery, SnapshotSummary, SnapshotTaken, SnapshotView,
@@ -58,16 +57,16 @@ pub async fn create_snapshot(
     }
     let prepared = snapshots::prepare(&db, &monitor, &order, &request_id).await?;
     let monitor = monitor.get_ref().clone();
-    create_once(
+    create_record(
         &db,
         actor,
-        key.0,
-        ROUTE.to_owned(),
+        key,
+        ROUTE,
         request,
         move |conn, actor| match snapshots::record(conn, actor, &monitor, prepared, None)? {
             Outcome::Taken(taken) => {
                 let location = format!("/api/v1/snapshots/{}", taken.snapshot.id);
-                answer(StatusCode::CREATED, &taken, Some(location))
+                Ok((taken, location))
             }
             other => {
                 tracing::error!(?other, "an on-demand snapshot was not recorded");

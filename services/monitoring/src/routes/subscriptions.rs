@@ -1,11 +1,10 @@
 //! Webhook subscriptions (事件订阅) and their deliveries (推送记录).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, post, web};
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
-use hte_shared::idempotency::{MaybeIdempotencyKey, create_once};
+use hte_shared::idempotency::MaybeIdempotencyKey;
 use hte_shared::json::Json;
 use hte_shared::openapi::refusals::{CreateRefusals, InputRefusals, LookupRefusals};
 use hte_shared::openapi::{NotFound, PreconditionFailed, PreconditionRequired};
@@ -14,7 +13,7 @@ use hte_shared::telemetry::RequestId;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::answer;
+use super::create_record;
 use crate::app::Monitor;
 use crate::app::subscriptions::{
     self, DeliveryList, NewSubscription, SubscriptionCreated, SubscriptionList, SubscriptionView,
@@ -54,18 +53,11 @@ pub async fn create_subscription(
     let request = hte_shared::stored::to_value(&input)?;
     let actor = Actor::new(&caller, &request_id);
     let policy = monitor.settings.webhooks.targets.clone();
-    create_once(
-        &db,
-        actor,
-        key.0,
-        ROUTE.to_owned(),
-        request,
-        move |conn, actor| {
-            let created = subscriptions::create(conn, actor, &caller, &input, &policy)?;
-            let location = format!("/api/v1/subscriptions/{}", created.subscription.id);
-            answer(StatusCode::CREATED, &created, Some(location))
-        },
-    )
+    create_record(&db, actor, key, ROUTE, request, move |conn, actor| {
+        let created = subscriptions::create(conn, actor, &caller, &input, &policy)?;
+        let location = format!("/api/v1/subscriptions/{}", created.subscription.id);
+        Ok((created, location))
+    })
     .await
 }
 
