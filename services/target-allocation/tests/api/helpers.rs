@@ -1,6 +1,7 @@
 //! Target allocation's own test fixtures; starting it and talking to it is the shared test
 //! client ([`hte_shared::testing::TestApp`]).
 
+use hte_shared::auth::Role;
 use hte_shared::db::DbError;
 use serde_json::{Value, json};
 use target_allocation::startup::TargetAllocation;
@@ -18,6 +19,14 @@ pub const CITIES: [&str; 13] = [
 pub const SUZHOU_COUNTIES: [&str; 10] = [
     "320505", "320506", "320507", "320508", "320509", "320576", "320581", "320582", "320583",
     "320585",
+];
+
+/// Every role but the province, as (role, region): the callers a province-only write refuses.
+pub const NOT_PROVINCE: [(Role, &str); 4] = [
+    (Role::City, "320500"),
+    (Role::County, "320583"),
+    (Role::Auditor, "320000"),
+    (Role::Service, "320000"),
 ];
 
 /// Target allocation on a fresh database, on port 0, with no registry listening.

@@ -8,17 +8,9 @@ use hte_shared::regions::RegionCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    AllocationFixtures, CITIES, SUZHOU_COUNTIES, TestApp, assert_json, assert_problem,
-    equal_city_weights,
+    AllocationFixtures, CITIES, NOT_PROVINCE, SUZHOU_COUNTIES, TestApp, assert_json,
+    assert_problem, equal_city_weights,
 };
-
-/// Every role but the province, as (role, region).
-const OTHERS: [(Role, &str); 4] = [
-    (Role::City, "320500"),
-    (Role::County, "320583"),
-    (Role::Auditor, "320000"),
-    (Role::Service, "320000"),
-];
 
 #[tokio::test]
 async fn a_draft_plan_is_deleted_with_everything_under_it() {
@@ -28,7 +20,7 @@ async fn a_draft_plan_is_deleted_with_everything_under_it() {
     app.set_city_targets("scratch", "hte_count", "2025", &[("320500", 10)])
         .await;
     let path = "/api/v1/plans/scratch";
-    for (role, region) in OTHERS {
+    for (role, region) in NOT_PROVINCE {
         let token = app.token(role, region);
         assert_problem(app.delete_as(&token, path, Some("\"v1\"")).await, 403).await;
     }
@@ -87,7 +79,7 @@ async fn an_archived_plan_leaves_the_lists_until_asked_for() {
     .await;
     app.post_as(&province, &format!("{seeded}/publish"), &json!({}))
         .await;
-    for (role, region) in OTHERS {
+    for (role, region) in NOT_PROVINCE {
         let token = app.token(role, region);
         let response = app
             .post_as(&token, &format!("{seeded}/archive"), &json!({}))

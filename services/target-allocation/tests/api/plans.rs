@@ -3,7 +3,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    AllocationFixtures, SEEDED, TestApp, assert_problem, plan_body, problem_fields,
+    AllocationFixtures, NOT_PROVINCE, SEEDED, TestApp, assert_problem, plan_body, problem_fields,
 };
 
 #[tokio::test]
@@ -239,12 +239,7 @@ async fn bad_plans_are_refused_naming_the_field() {
 #[tokio::test]
 async fn only_the_province_writes_plans() {
     let app = TestApp::spawn().await;
-    for (role, region) in [
-        (Role::City, "320500"),
-        (Role::County, "320583"),
-        (Role::Auditor, "320000"),
-        (Role::Service, "320000"),
-    ] {
+    for (role, region) in NOT_PROVINCE {
         let token = app.token(role, region);
         let response = app
             .post_as(&token, "/api/v1/plans", &plan_body("city-plan"))

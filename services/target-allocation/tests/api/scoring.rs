@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    AllocationFixtures, SEEDED, TestApp, assert_json, assert_problem, problem_fields,
+    AllocationFixtures, NOT_PROVINCE, SEEDED, TestApp, assert_json, assert_problem, problem_fields,
 };
 
 fn two_indicators() -> Value {
@@ -54,12 +54,7 @@ async fn the_province_sets_new_versions_and_nobody_else() {
     let app = TestApp::spawn().await;
     app.create_plan("kaohe").await;
     let path = "/api/v1/plans/kaohe/scoring-schemes";
-    for (role, region) in [
-        (Role::City, "320500"),
-        (Role::County, "320583"),
-        (Role::Auditor, "320000"),
-        (Role::Service, "320000"),
-    ] {
+    for (role, region) in NOT_PROVINCE {
         let token = app.token(role, region);
         assert_problem(app.post_as(&token, path, &two_indicators()).await, 403).await;
         assert_eq!(
