@@ -29,10 +29,7 @@ pub struct AllocationRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<()> {
-    diesel::insert_into(allocations::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    super::insert_row(conn, allocations::table, row)
 }
 
 pub fn find(

@@ -28,10 +28,7 @@ pub struct AssessmentRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AssessmentRow) -> QueryResult<()> {
-    diesel::insert_into(assessments::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    super::insert_row(conn, assessments::table, row)
 }
 
 pub fn find(

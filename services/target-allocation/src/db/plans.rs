@@ -152,10 +152,7 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> QueryResult<()> {
-    diesel::insert_into(plans::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    super::insert_row(conn, plans::table, row)
 }
 
 /// Saves `row` if the stored version is still `expected`; false when it changed meanwhile.

@@ -16,10 +16,7 @@ pub struct SchemeRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SchemeRow) -> QueryResult<()> {
-    diesel::insert_into(scoring_schemes::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    super::insert_row(conn, scoring_schemes::table, row)
 }
 
 pub fn find(
