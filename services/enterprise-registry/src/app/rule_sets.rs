@@ -7,6 +7,7 @@ use hte_shared::auth::{Caller, Role};
 use hte_shared::db::DbConnection;
 use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
+use hte_shared::telemetry::RequestId;
 use hte_shared::text;
 use hte_shared::time::now;
 use serde::{Deserialize, Serialize};
@@ -240,16 +241,16 @@ pub fn store(
     })
 }
 
-/// Only the province sets assessment rules.
-pub fn require_province(caller: &Caller) -> Result<(), Problem> {
-    if caller.role == Role::Province {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
+/// The actor the audit log records for a change to rule sets (add, delete, activate): only
+/// the province sets assessment rules.
+pub fn province_actor(caller: &Caller, request_id: &RequestId) -> Result<Actor, Problem> {
+    if caller.role != Role::Province {
+        return Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
             "only the province sets assessment rules",
             "仅省级用户可设置评价规则",
-        )))
+        )));
     }
+    Ok(Actor::new(caller, request_id))
 }
 
 /// Makes a version the one assessments use: a stored one, or the built-in rules again; registers

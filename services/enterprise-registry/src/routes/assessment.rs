@@ -1,7 +1,6 @@
 //! Benchmarking against the HTE criteria (对标找差) and the rule sets behind it.
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::json::Json;
@@ -89,11 +88,10 @@ pub async fn put_rule_set(
     path: web::Path<String>,
     body: Json<NewRuleSet>,
 ) -> Result<HttpResponse, RegistryError> {
-    rule_sets::require_province(&caller)?;
+    let actor = rule_sets::province_actor(&caller, &request_id)?;
     let version = path.into_inner();
     let NewRuleSet { description, rules } = body.into_inner();
     rule_sets::check_new(&version, description.as_deref(), &rules)?;
-    let actor = Actor::new(&caller, &request_id);
     let stored = db
         .write(move |conn| rule_sets::store(conn, &actor, description, rules))
         .await?;
@@ -125,9 +123,8 @@ pub async fn delete_rule_set(
     request_id: RequestId,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    rule_sets::require_province(&caller)?;
+    let actor = rule_sets::province_actor(&caller, &request_id)?;
     let version = path.into_inner();
-    let actor = Actor::new(&caller, &request_id);
     db.write(move |conn| rule_sets::delete(conn, &actor, &version))
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -148,9 +145,8 @@ pub async fn activate_rule_set(
     request_id: RequestId,
     path: web::Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
-    rule_sets::require_province(&caller)?;
+    let actor = rule_sets::province_actor(&caller, &request_id)?;
     let version = path.into_inner();
-    let actor = Actor::new(&caller, &request_id);
     let activated = version.clone();
     let summary = db
         .write(move |conn| rule_sets::activate(conn, &actor, &version, today()))
