@@ -1,6 +1,7 @@
 //! Code lists (issue #13 item 4): published with both languages' labels, and inputs checked
 //! against them.
 
+use reqwest::Method;
 use serde_json::Value;
 
 use crate::helpers::{RegistryFixtures, TestApp, assert_problem, credit_code, enterprise_body};
@@ -48,14 +49,8 @@ async fn code_lists_are_published_and_an_unlisted_industry_is_a_field_error() {
     let mut body = enterprise_body(&credit_code("320583", 1), "320583", "行业测试科技有限公司");
     body["industry_code"] = "C9999".into();
     let response = app
-        .client
-        .post(app.url("/api/v1/enterprises"))
-        .bearer_auth(&token)
-        .header("Accept-Language", "zh-CN")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .send_in_chinese((Method::POST, "/api/v1/enterprises"), None, Some(&body))
+        .await;
     // A code of the right form missing from the dictionary is well-formed: 422, not 400.
     let problem = assert_problem(response, 422).await;
     let error = &problem["errors"][0];
