@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use futures_util::StreamExt;
 use hte_shared::audit::Actor;
 use hte_shared::auth::Caller;
-use hte_shared::db::Db;
+use hte_shared::db::{BatchTurn, Db};
 use hte_shared::idempotency::{self, Claim, IdempotencyKey, MaybeIdempotencyKey, StoredResponse};
 use hte_shared::openapi::refusals::{LookupRefusals, ReadRefusals};
 use hte_shared::openapi::{BadRequest, Conflict, NotFound, PayloadTooLarge, UnprocessableEntity};
@@ -298,6 +298,20 @@ struct Upload {
     sha256: String,
 }
 
+impl Upload {
+    /// The content decides, whatever the label: a ZIP is XLSX or ODS (told apart by its
+    /// parts), an OLE compound file is a legacy workbook, anything else is CSV.
+    fn format(&self, media_type: &str) -> FileFormat {
+        if self.compound {
+            FileFormat::Xls
+        } else if self.zipped || media_type == XLSX_MEDIA_TYPE || media_type == ODS_MEDIA_TYPE {
+            FileFormat::Xlsx
+        } else {
+            FileFormat::Csv
+        }
+    }
+}
+
 /// The signature of OLE compound files (legacy `.xls`, `.et` of old WPS).
 const COMPOUND_FILE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
 
@@ -375,61 +389,26 @@ pub async fn create_import(
     } = params.parse()?;
     let media_type = media_type_of(&request)?;
     let upload = receive(payload).await?;
-    // The content decides, whatever the label: a ZIP is XLSX or ODS (told apart by its
-    // parts), an OLE compound file is a legacy workbook, anything else is CSV.
-    let format = if upload.compound {
-        FileFormat::Xls
-    } else if upload.zipped || media_type == XLSX_MEDIA_TYPE || media_type == ODS_MEDIA_TYPE {
-        FileFormat::Xlsx
-    } else {
-        FileFormat::Csv
-    };
     let settings = Settings {
         kind,
         mode,
         unit,
         encoding,
-        format,
+        format: upload.format(&media_type),
         header_row,
         header_rules,
     };
     let actor = Actor::new(&caller, &request_id);
-    // The same file with the same parameters is the same request, whatever its headers.
-    let key = key.0.map(|key| {
-        let request = serde_json::json!({
-            "kind": kind.key(),
-            "mode": mode.key(),
-            "unit": format!("{unit:?}"),
-            "encoding": format!("{encoding:?}"),
-            "format": format!("{format:?}"),
-            "header_row": settings.header_row,
-            "columns": format!("{:?}", settings.header_rules.mapped),
-            "unknown_columns": settings.header_rules.refuse_unknown,
-            "body_sha256": upload.sha256,
-        });
-        (key, idempotency::fingerprint(ROUTE, &request))
-    });
+    let key = key
+        .0
+        .map(|key| (key, fingerprint(&settings, &upload.sha256)));
     // Claim, import and release run in one blocking task, which finishes even when the
     // client goes away mid-request: a claimed key is always answered or given up.
     let answer = db
         .write_batches(move |conn, turn| {
-            let claimed = match key {
-                None => None,
-                Some((key, request_hash)) => {
-                    let scope = idempotency::scope_of(&actor);
-                    let claim = {
-                        let _turn = turn.take();
-                        idempotency::claim(conn, &scope, &key, ROUTE, &request_hash)?
-                    };
-                    match claim {
-                        Claim::Claimed(token) => Some((key, token)),
-                        Claim::Replay(stored) => return Ok(Answer::Replay(stored)),
-                        Claim::Mismatch => return Err(idempotency::mismatch_problem().into()),
-                        Claim::InProgress => {
-                            return Err(idempotency::in_progress_problem().into());
-                        }
-                    }
-                }
+            let claimed = match claim(conn, turn, &actor, key)? {
+                KeyClaim::Held(claimed) => claimed,
+                KeyClaim::Replay(stored) => return Ok(Answer::Replay(stored)),
             };
             let path = upload.file.path();
             let who = (&caller, &actor);
@@ -449,12 +428,65 @@ pub async fn create_import(
     })
 }
 
-/// Gives up the key of an import that failed, so a retry may run.
-fn release(
+/// The request's fingerprint for its `Idempotency-Key`: the same file with the same
+/// parameters is the same request, whatever its headers.
+fn fingerprint(settings: &Settings, body_sha256: &str) -> String {
+    let request = serde_json::json!({
+        "kind": settings.kind.key(),
+        "mode": settings.mode.key(),
+        "unit": format!("{:?}", settings.unit),
+        "encoding": format!("{:?}", settings.encoding),
+        "format": format!("{:?}", settings.format),
+        "header_row": settings.header_row,
+        "columns": format!("{:?}", settings.header_rules.mapped),
+        "unknown_columns": settings.header_rules.refuse_unknown,
+        "body_sha256": body_sha256,
+    });
+    idempotency::fingerprint(ROUTE, &request)
+}
+
+/// A key this import holds while it runs.
+type HeldKey = (IdempotencyKey, idempotency::ClaimToken);
+
+/// What claiming the request's `Idempotency-Key` decided.
+enum KeyClaim {
+    /// Import, holding the key when one was sent.
+    Held(Option<HeldKey>),
+    /// A retry of a finished import: answer as it was answered.
+    Replay(StoredResponse),
+}
+
+/// Claims the key (if one was sent) in a turn of its own; a different request under the
+/// same key is a 422, one still running a 409.
+fn claim(
     conn: &mut hte_shared::db::DbConnection,
+    turn: &BatchTurn,
     actor: &Actor,
-    claimed: Option<&(IdempotencyKey, idempotency::ClaimToken)>,
-) {
+    key: Option<(IdempotencyKey, String)>,
+) -> Result<KeyClaim, RegistryError> {
+    let Some((key, request_hash)) = key else {
+        return Ok(KeyClaim::Held(None));
+    };
+    let claim = {
+        let _turn = turn.take();
+        idempotency::claim(
+            conn,
+            &idempotency::scope_of(actor),
+            &key,
+            ROUTE,
+            &request_hash,
+        )?
+    };
+    match claim {
+        Claim::Claimed(token) => Ok(KeyClaim::Held(Some((key, token)))),
+        Claim::Replay(stored) => Ok(KeyClaim::Replay(stored)),
+        Claim::Mismatch => Err(idempotency::mismatch_problem().into()),
+        Claim::InProgress => Err(idempotency::in_progress_problem().into()),
+    }
+}
+
+/// Gives up the key of an import that failed, so a retry may run.
+fn release(conn: &mut hte_shared::db::DbConnection, actor: &Actor, claimed: Option<&HeldKey>) {
     if let Some((key, token)) = claimed
         && let Err(e) = idempotency::release(conn, &idempotency::scope_of(actor), key, token)
     {
