@@ -21,6 +21,26 @@
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use hte_shared::db::Migrations;
 
+/// Rows per INSERT statement: keeps the bound parameters well under SQLite's limit.
+const CHUNK: usize = 500;
+
+/// Multi-row INSERTs in chunks, through the concrete connection: diesel's MultiConnection
+/// does not take batch inserts. Defined before the modules that use it (macro scoping).
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        for chunk in $rows.chunks(super::CHUNK) {
+            match &mut *$conn {
+                hte_shared::db::DbConnection::Postgresql(pg) => {
+                    diesel::insert_into($table).values(chunk).execute(pg)?;
+                }
+                hte_shared::db::DbConnection::Sqlite(sqlite) => {
+                    diesel::insert_into($table).values(chunk).execute(sqlite)?;
+                }
+            }
+        }
+    }};
+}
+
 pub mod alerts;
 pub mod events;
 pub mod pipeline;

@@ -14,25 +14,8 @@ pub struct PipelineRow {
     pub ready_firms: i64,
 }
 
-/// Rows per INSERT statement, well under SQLite's bound-parameter limit.
-const CHUNK: usize = 500;
-
 pub fn insert(conn: &mut DbConnection, rows: &[PipelineRow]) -> QueryResult<()> {
-    for chunk in rows.chunks(CHUNK) {
-        // Multi-row inserts go through the concrete connection (MultiConnection has none).
-        match conn {
-            DbConnection::Postgresql(pg) => {
-                diesel::insert_into(snapshot_pipeline::table)
-                    .values(chunk)
-                    .execute(pg)?;
-            }
-            DbConnection::Sqlite(sqlite) => {
-                diesel::insert_into(snapshot_pipeline::table)
-                    .values(chunk)
-                    .execute(sqlite)?;
-            }
-        }
-    }
+    insert_many!(conn, snapshot_pipeline::table, rows);
     Ok(())
 }
 

@@ -85,26 +85,6 @@ pub enum Recorded {
     ScheduledExists,
 }
 
-/// Rows per INSERT statement: keeps the bound parameters well under SQLite's limit.
-const CHUNK: usize = 500;
-
-/// Multi-row INSERTs, through the concrete connection: diesel's MultiConnection does not
-/// take batch inserts.
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {{
-        for chunk in $rows.chunks(CHUNK) {
-            match &mut *$conn {
-                DbConnection::Postgresql(pg) => {
-                    diesel::insert_into($table).values(chunk).execute(pg)?;
-                }
-                DbConnection::Sqlite(sqlite) => {
-                    diesel::insert_into($table).values(chunk).execute(sqlite)?;
-                }
-            }
-        }
-    }};
-}
-
 fn next_revision(conn: &mut DbConnection, plan_id: &str, period: &str) -> QueryResult<i32> {
     let max: Option<i32> = snapshots::table
         .filter(snapshots::plan_id.eq(plan_id))
