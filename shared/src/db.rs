@@ -667,6 +667,19 @@ where
     result
 }
 
+/// Inserts one row into `table`: the plain insert of a record kind (a key or constraint
+/// refusal is the caller's error; there is no count to check).
+pub fn insert_row<T, R>(conn: &mut DbConnection, table: T, row: R) -> QueryResult<()>
+where
+    T: Table,
+    R: Insertable<T>,
+    diesel::query_builder::InsertStatement<T, R::Values>:
+        diesel::query_dsl::methods::ExecuteDsl<DbConnection>,
+{
+    diesel::insert_into(table).values(row).execute(conn)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -55,10 +55,7 @@ super::of_enterprises!(
 );
 
 pub fn insert(conn: &mut DbConnection, row: &AnnualReportRow) -> QueryResult<()> {
-    diesel::insert_into(annual_reports::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, annual_reports::table, row)
 }
 
 super::insert_all!(

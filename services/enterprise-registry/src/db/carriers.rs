@@ -78,10 +78,7 @@ pub fn all_matching(
 }
 
 pub fn insert(conn: &mut DbConnection, row: &CarrierRow) -> QueryResult<()> {
-    diesel::insert_into(carriers::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, carriers::table, row)
 }
 
 /// Stores `row` over the version read; false when another write got there first.

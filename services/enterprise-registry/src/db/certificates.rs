@@ -33,10 +33,7 @@ pub fn find(conn: &mut DbConnection, certificate_no: &str) -> QueryResult<Option
 }
 
 pub fn insert(conn: &mut DbConnection, row: &CertificateRow) -> QueryResult<()> {
-    diesel::insert_into(certificates::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, certificates::table, row)
 }
 
 /// Records a revocation, unless one was recorded meanwhile; false then.

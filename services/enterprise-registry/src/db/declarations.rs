@@ -58,10 +58,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Declaration
 }
 
 pub fn insert(conn: &mut DbConnection, row: &DeclarationRow) -> QueryResult<()> {
-    diesel::insert_into(declarations::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, declarations::table, row)
 }
 
 super::insert_all!(

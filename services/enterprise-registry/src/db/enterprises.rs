@@ -89,10 +89,7 @@ pub fn find_many(conn: &mut DbConnection, codes: &[String]) -> QueryResult<Vec<E
 }
 
 pub fn insert(conn: &mut DbConnection, row: &EnterpriseRow) -> QueryResult<()> {
-    diesel::insert_into(enterprises::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, enterprises::table, row)
 }
 
 super::insert_all!(

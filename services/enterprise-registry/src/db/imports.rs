@@ -28,10 +28,7 @@ pub struct ImportRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ImportRow) -> QueryResult<()> {
-    diesel::insert_into(imports::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, imports::table, row)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ImportRow>> {

@@ -75,8 +75,5 @@ pub fn of_carriers_in_period(
 }
 
 pub fn insert(conn: &mut DbConnection, row: &IncubationRow) -> QueryResult<()> {
-    diesel::insert_into(incubations::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, incubations::table, row)
 }

@@ -39,10 +39,7 @@ pub fn find(
 }
 
 pub fn insert(conn: &mut DbConnection, row: &LabelRow) -> QueryResult<()> {
-    diesel::insert_into(labels::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, labels::table, row)
 }
 
 /// Records a revocation, unless one was recorded meanwhile; false then.

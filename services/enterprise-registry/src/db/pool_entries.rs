@@ -38,10 +38,7 @@ pub fn find(
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PoolEntryRow) -> QueryResult<()> {
-    diesel::insert_into(pool_entries::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, pool_entries::table, row)
 }
 
 /// Records an exit, unless one was recorded meanwhile; false then.

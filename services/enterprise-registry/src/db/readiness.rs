@@ -102,10 +102,7 @@ pub fn latest_finished(conn: &mut DbConnection, version: &str) -> QueryResult<Op
 pub fn start_build(conn: &mut DbConnection, build: &BuildRow) -> QueryResult<()> {
     diesel::delete(readiness_builds::table.find((&build.rule_set_version, build.screened_on)))
         .execute(conn)?;
-    diesel::insert_into(readiness_builds::table)
-        .values(build)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, readiness_builds::table, build)
 }
 
 /// Marks a build finished at `at`.

@@ -57,10 +57,7 @@ pub fn active(conn: &mut DbConnection) -> QueryResult<Option<RuleSetRow>> {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &RuleSetRow) -> QueryResult<()> {
-    diesel::insert_into(rule_sets::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, rule_sets::table, row)
 }
 
 pub fn activate(conn: &mut DbConnection, version: &str, at: NaiveDateTime) -> QueryResult<()> {

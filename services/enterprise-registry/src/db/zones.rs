@@ -111,10 +111,7 @@ pub fn ids_of_level(conn: &mut DbConnection, level: &str) -> QueryResult<Vec<Str
 }
 
 pub fn insert(conn: &mut DbConnection, row: &ZoneRow) -> QueryResult<()> {
-    diesel::insert_into(zones::table)
-        .values(row)
-        .execute(conn)?;
-    Ok(())
+    hte_shared::db::insert_row(conn, zones::table, row)
 }
 
 /// Stores `row` over the version read; false when another write got there first.

@@ -96,10 +96,7 @@ fn corrupt(what: String) -> Error {
 }
 
 pub fn create(conn: &mut DbConnection, row: &SubscriptionRow) -> QueryResult<()> {
-    diesel::insert_into(subscriptions::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+    hte_shared::db::insert_row(conn, subscriptions::table, row)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<SubscriptionRow>> {

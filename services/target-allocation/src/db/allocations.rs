@@ -29,7 +29,7 @@ pub struct AllocationRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AllocationRow) -> QueryResult<()> {
-    super::insert_row(conn, allocations::table, row)
+    hte_shared::db::insert_row(conn, allocations::table, row)
 }
 
 pub fn find(

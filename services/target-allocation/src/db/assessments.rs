@@ -28,7 +28,7 @@ pub struct AssessmentRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &AssessmentRow) -> QueryResult<()> {
-    super::insert_row(conn, assessments::table, row)
+    hte_shared::db::insert_row(conn, assessments::table, row)
 }
 
 pub fn find(

@@ -152,7 +152,7 @@ pub fn delete(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &PlanRow) -> QueryResult<()> {
-    super::insert_row(conn, plans::table, row)
+    hte_shared::db::insert_row(conn, plans::table, row)
 }
 
 /// Saves `row` if the stored version is still `expected`; false when it changed meanwhile.

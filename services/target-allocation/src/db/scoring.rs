@@ -16,7 +16,7 @@ pub struct SchemeRow {
 }
 
 pub fn insert(conn: &mut DbConnection, row: &SchemeRow) -> QueryResult<()> {
-    super::insert_row(conn, scoring_schemes::table, row)
+    hte_shared::db::insert_row(conn, scoring_schemes::table, row)
 }
 
 pub fn find(

@@ -128,7 +128,7 @@ pub fn apply(
 
 /// Records a new tree version and makes it the plan's current one.
 pub fn insert_version(conn: &mut DbConnection, row: &TreeVersionRow) -> QueryResult<()> {
-    super::insert_row(conn, tree_versions::table, row)?;
+    hte_shared::db::insert_row(conn, tree_versions::table, row)?;
     diesel::update(plans::table.find(&row.plan_id))
         .set(plans::tree_version.eq(row.version))
         .execute(conn)?;
