@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use hte_shared::audit::{self, Actor, Change};
-use hte_shared::auth::{Caller, Role};
+use hte_shared::auth::Caller;
 use hte_shared::db::DbConnection;
 use hte_shared::pagination::{Page, PageRequest};
 use hte_shared::problem::{FieldError, Problem};
@@ -244,12 +244,7 @@ pub fn store(
 /// The actor the audit log records for a change to rule sets (add, delete, activate): only
 /// the province sets assessment rules.
 pub fn province_actor(caller: &Caller, request_id: &RequestId) -> Result<Actor, Problem> {
-    if caller.role != Role::Province {
-        return Err(Problem::forbidden(hte_shared::i18n::Text::fixed(
-            "only the province sets assessment rules",
-            "仅省级用户可设置评价规则",
-        )));
-    }
+    caller.require_province(("set assessment rules", "设置评价规则"))?;
     Ok(Actor::new(caller, request_id))
 }
 

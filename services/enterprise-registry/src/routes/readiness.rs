@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::NaiveDate;
-use hte_shared::auth::{Caller, Role};
+use hte_shared::auth::Caller;
 use hte_shared::db::Db;
 use hte_shared::openapi::refusals::{InputRefusals, RecordInputRefusals};
 use hte_shared::pagination::{Page, PageParams};
@@ -55,13 +55,7 @@ pub async fn start_readiness_build(
     caller: Caller,
     params: web::Query<BuildParams>,
 ) -> Result<HttpResponse, RegistryError> {
-    if caller.role != Role::Province {
-        return Err(Problem::forbidden(text!(
-            "only the province builds screening readiness",
-            "只有省级用户可以计算遴选就绪度"
-        ))
-        .into());
-    }
+    caller.require_province(("build screening readiness", "计算遴选就绪度"))?;
     let as_of = parse_date_param("as_of", params.as_of.as_deref())?.unwrap_or_else(today);
     let requested = params.rule_set.clone();
     let build = db
