@@ -25,10 +25,10 @@ use hte_shared::db::Migrations;
 const CHUNK: usize = 500;
 
 /// Multi-row INSERTs in chunks, through the concrete connection: diesel's MultiConnection
-/// does not take batch inserts. Defined before the modules that use it (macro scoping).
+/// does not take batch inserts. Defined before the modules that use it (textual scoping).
 macro_rules! insert_many {
     ($conn:expr, $table:expr, $rows:expr) => {{
-        for chunk in $rows.chunks(super::CHUNK) {
+        for chunk in $rows.chunks($crate::db::CHUNK) {
             match &mut *$conn {
                 hte_shared::db::DbConnection::Postgresql(pg) => {
                     diesel::insert_into($table).values(chunk).execute(pg)?;
